@@ -126,7 +126,10 @@ describe('ShardLog', () => {
 
   describe('recovery', () => {
     async function lastSegment(dir: string) {
-      const name = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort().at(-1)!
+      const name = (await readdir(dir))
+        .filter((f) => f.endsWith('.log'))
+        .sort()
+        .at(-1)!
       return join(dir, name)
     }
 
@@ -235,7 +238,9 @@ describe('ShardLog', () => {
       const first = join(dir, names.find((f) => f.endsWith('.log'))!)
       await unlink(first.replace(/\.log$/, '.idx'))
       await truncate(first, (await stat(first)).size - 3)
-      await expect(ShardLog.open({ dir, sync: always, segmentBytes: 1024 })).rejects.toBeInstanceOf(CorruptLogError)
+      await expect(ShardLog.open({ dir, sync: always, segmentBytes: 1024 })).rejects.toBeInstanceOf(
+        CorruptLogError,
+      )
     })
   })
 

@@ -19,14 +19,18 @@ function callback<T>(resolve: (value: T) => void, reject: (error: Error) => void
 }
 
 export const nodeLogIo: LogIo = {
-  open: (path, flags) => new Promise((resolve, reject) => fs.open(path, flags, 0o644, callback(resolve, reject))),
+  open: (path, flags) =>
+    new Promise((resolve, reject) => fs.open(path, flags, 0o644, callback(resolve, reject))),
   close: (fd) => new Promise((resolve, reject) => fs.close(fd, callback(resolve, reject))),
   writev: (fd, buffers, position) =>
     new Promise((resolve, reject) => fs.writev(fd, buffers, position, callback(resolve, reject))),
   read: (fd, buffer, offset, length, position) =>
-    new Promise((resolve, reject) => fs.read(fd, buffer, offset, length, position, callback(resolve, reject))),
+    new Promise((resolve, reject) =>
+      fs.read(fd, buffer, offset, length, position, callback(resolve, reject)),
+    ),
   fdatasync: (fd) => new Promise((resolve, reject) => fs.fdatasync(fd, callback(resolve, reject))),
-  ftruncate: (fd, length) => new Promise((resolve, reject) => fs.ftruncate(fd, length, callback(resolve, reject))),
+  ftruncate: (fd, length) =>
+    new Promise((resolve, reject) => fs.ftruncate(fd, length, callback(resolve, reject))),
   fsyncDirectory: async (path) => {
     // A new or renamed file is only durable once its directory entry is: fsync(2) on the file
     // alone does not cover that.

@@ -86,13 +86,19 @@ export async function scanSegment(
       if (bufLength < want) break
     }
     if (check.kind === 'incomplete') {
-      return { segment, tornAt: { offset, reason: `incomplete frame (${fileSize - offset} of ${check.needed} bytes)` } }
+      return {
+        segment,
+        tornAt: { offset, reason: `incomplete frame (${fileSize - offset} of ${check.needed} bytes)` },
+      }
     }
     if (check.kind === 'invalid') return { segment, tornAt: { offset, reason: check.reason } }
     if (check.header.baseOrdinal !== segment.end) {
       return {
         segment,
-        tornAt: { offset, reason: `frame starts at ordinal ${check.header.baseOrdinal}, expected ${segment.end}` },
+        tornAt: {
+          offset,
+          reason: `frame starts at ordinal ${check.header.baseOrdinal}, expected ${segment.end}`,
+        },
       }
     }
     noteFrame(segment, offset, check.header)

@@ -92,7 +92,11 @@ export class ShardLog {
   #readsInFlight = 0
   #fdsToClose: number[] = []
 
-  private constructor(options: Required<Omit<ShardLogOptions, 'onTruncate'>>, segments: Segment[], fd: number) {
+  private constructor(
+    options: Required<Omit<ShardLogOptions, 'onTruncate'>>,
+    segments: Segment[],
+    fd: number,
+  ) {
     this.dir = options.dir
     this.#io = options.io
     this.#sync = options.sync
@@ -168,7 +172,13 @@ export class ShardLog {
     const firstOrdinal = this.#next
     this.#next += records.length
     const frame = encodeFrame(records, firstOrdinal, at, flags)
-    const header: FrameHeader = { baseOrdinal: firstOrdinal, count: records.length, timestamp: at, flags, length: frame.length }
+    const header: FrameHeader = {
+      baseOrdinal: firstOrdinal,
+      count: records.length,
+      timestamp: at,
+      flags,
+      length: frame.length,
+    }
     const durable = new Promise<void>((resolve, reject) => {
       this.#pending.push({ frame, header, resolve, reject })
     })
@@ -261,7 +271,10 @@ export class ShardLog {
       this.#lastTimestamp = lastKnownTimestamp(this.#segments)
       for (const p of [...batch, ...queued]) p.reject(failure)
     } catch (truncateError) {
-      this.#fail(new LogFailedError(`cannot undo a failed write to ${this.dir}`, truncateError), [...batch, ...queued])
+      this.#fail(new LogFailedError(`cannot undo a failed write to ${this.dir}`, truncateError), [
+        ...batch,
+        ...queued,
+      ])
     }
   }
 
@@ -302,7 +315,10 @@ export class ShardLog {
     // The index is derived data: no fsync. A torn or stale index fails its CRC or size check and
     // is rebuilt from the segment.
     const path = segment.path.replace(/\.log$/, INDEX_SUFFIX)
-    await writeFile(`${path}.tmp`, encodeIndexFile(segment, (b) => crc32(b)))
+    await writeFile(
+      `${path}.tmp`,
+      encodeIndexFile(segment, (b) => crc32(b)),
+    )
     await rename(`${path}.tmp`, path)
   }
 
@@ -449,7 +465,12 @@ function lastKnownTimestamp(segments: Segment[]): number {
   return 0
 }
 
-async function firstOrdinalAtOrAfter(io: LogIo, fd: number, segment: Segment, timestamp: number): Promise<number> {
+async function firstOrdinalAtOrAfter(
+  io: LogIo,
+  fd: number,
+  segment: Segment,
+  timestamp: number,
+): Promise<number> {
   let offset = segment.index.offsetBeforeTimestamp(timestamp)
   const header = Buffer.allocUnsafe(64)
   while (offset < segment.size) {
@@ -492,7 +513,11 @@ async function recover(
     const segment = await loadSealedSegment(io, dir, base, indexInterval)
     const previous = segments[segments.length - 1]
     if (previous && previous.end !== segment.base) {
-      throw new CorruptLogError(segment.path, 0, `segment starts at ordinal ${segment.base}, expected ${previous.end}`)
+      throw new CorruptLogError(
+        segment.path,
+        0,
+        `segment starts at ordinal ${segment.base}, expected ${previous.end}`,
+      )
     }
     segments.push(segment)
   }
@@ -505,7 +530,11 @@ async function recover(
     if (tornAt) {
       const later = await findValidFrameAfter(io, fd, tornAt.offset, size)
       if (later !== undefined) {
-        throw new CorruptLogError(path, tornAt.offset, `${tornAt.reason}, but a valid frame follows at byte ${later}`)
+        throw new CorruptLogError(
+          path,
+          tornAt.offset,
+          `${tornAt.reason}, but a valid frame follows at byte ${later}`,
+        )
       }
       // A torn write can only damage what was never acknowledged: cut it off.
       await io.ftruncate(fd, tornAt.offset)
@@ -514,7 +543,11 @@ async function recover(
     }
     const previous = segments[segments.length - 1]
     if (previous && previous.end !== segment.base) {
-      throw new CorruptLogError(path, 0, `segment starts at ordinal ${segment.base}, expected ${previous.end}`)
+      throw new CorruptLogError(
+        path,
+        0,
+        `segment starts at ordinal ${segment.base}, expected ${previous.end}`,
+      )
     }
     await unlink(path.replace(/\.log$/, INDEX_SUFFIX)).catch(ignoreMissing)
     segments.push(segment)
@@ -525,7 +558,12 @@ async function recover(
   }
 }
 
-async function loadSealedSegment(io: LogIo, dir: string, base: number, indexInterval: number): Promise<Segment> {
+async function loadSealedSegment(
+  io: LogIo,
+  dir: string,
+  base: number,
+  indexInterval: number,
+): Promise<Segment> {
   const path = join(dir, segmentFileName(base))
   const indexPath = path.replace(/\.log$/, INDEX_SUFFIX)
   const { size } = await stat(path)
@@ -537,11 +575,13 @@ async function loadSealedSegment(io: LogIo, dir: string, base: number, indexInte
   try {
     const { segment, tornAt } = await scanSegment(io, fd, base, path, size, indexInterval)
     if (tornAt) throw new CorruptLogError(path, tornAt.offset, tornAt.reason)
-    await writeFile(`${indexPath}.tmp`, encodeIndexFile(segment, (b) => crc32(b)))
+    await writeFile(
+      `${indexPath}.tmp`,
+      encodeIndexFile(segment, (b) => crc32(b)),
+    )
     await rename(`${indexPath}.tmp`, indexPath)
     return segment
   } finally {
     await io.close(fd)
   }
 }
-

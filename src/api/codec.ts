@@ -1,0 +1,44 @@
+import { isUtf8 } from 'node:buffer'
+import { Decoder, Encoder } from 'cbor-x'
+
+export const AMZ_JSON = 'application/x-amz-json-1.1'
+export const AMZ_CBOR = 'application/x-amz-cbor-1.1'
+export const PLAIN_JSON = 'application/json'
+
+export type WireFormat = 'json' | 'cbor'
+
+const cborDecoder = new Decoder({ mapsAsObjects: true, useRecords: false })
+const cborEncoder = new Encoder({ useRecords: false, tagUint8Array: false })
+
+/** Parses a request body; undefined when it is not a JSON/CBOR object (SerializationException). */
+export function parseBody(body: Buffer, format: WireFormat): Record<string, unknown> | undefined {
+  let data: unknown
+  try {
+    if (format === 'cbor') data = cborDecoder.decode(body)
+    else {
+      // Invalid UTF-8 is a serialization error, not something to repair silently.
+      if (!isUtf8(body)) return undefined
+      data = JSON.parse(body.toString('utf8'))
+    }
+  } catch {
+    return undefined
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || Buffer.isBuffer(data))
+    return undefined
+  return data as Record<string, unknown>
+}
+
+/** JSON protocol: timestamps are epoch seconds (with milliseconds as the fraction). */
+function jsonReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key]
+  return raw instanceof Date ? raw.getTime() / 1000 : value
+}
+
+export function encodeJson(value: Record<string, unknown> | undefined): Buffer {
+  return value === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(value, jsonReplacer))
+}
+
+/** CBOR protocol: blobs are byte strings, timestamps are tag 1 epoch times. */
+export function encodeCbor(value: Record<string, unknown> | undefined): Buffer {
+  return value === undefined ? Buffer.alloc(0) : Buffer.from(cborEncoder.encode(value))
+}

@@ -1,0 +1,176 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
+import { CorruptLogError, LogFailedError } from '../storage/log/errors.ts'
+import type { Logger } from '../util/logger.ts'
+import { checkAuthPresence, verifySigV4 } from './auth/sigv4.ts'
+import {
+  AMZ_CBOR,
+  AMZ_JSON,
+  encodeCbor,
+  encodeJson,
+  PLAIN_JSON,
+  parseBody,
+  type WireFormat,
+} from './codec.ts'
+import { AwsError, internalFailure } from './errors.ts'
+import { isPreRendered, type Operation, type OperationContext } from './kinesis/operation.ts'
+import { checkTypes, checkValidations } from './validation.ts'
+
+/** An AWS JSON-protocol service: its X-Amz-Target prefix and operations. */
+export interface AwsService {
+  targetPrefix: string
+  operations: ReadonlyMap<string, Operation>
+}
+
+export interface AuthConfig {
+  /** Access key id → secret. */
+  keys: ReadonlyMap<string, string>
+}
+
+export interface DispatchOptions {
+  services: readonly AwsService[]
+  context: OperationContext
+  /** When set, every request's SigV4 signature is verified against these keys. */
+  auth?: AuthConfig | undefined
+  now: () => number
+  logger: Logger
+}
+
+export interface AwsRequest {
+  method: string
+  url: string
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
+export interface AwsResponse {
+  status: number
+  headers: Record<string, string>
+  body: Buffer
+}
+
+function xml(type: string, message: string | undefined, status: number): AwsResponse {
+  const body =
+    message === undefined ? `<${type}/>\n` : `<${type}>\n  <Message>${message}</Message>\n</${type}>\n`
+  return { status, headers: { 'content-type': 'application/xml' }, body: Buffer.from(body) }
+}
+
+function targetOf(req: AwsRequest): string {
+  const header = req.headers['x-amz-target']
+  if (typeof header === 'string') return header
+  // Presigned requests carry the target in the query string.
+  const q = req.url.indexOf('?')
+  if (q < 0) return ''
+  return new URLSearchParams(req.url.slice(q + 1)).get('X-Amz-Target') ?? ''
+}
+
+/**
+ * The request pipeline. Its order is AWS's error precedence (as recorded against the real service):
+ * method → content type and target → empty body → parse → unknown operation → authentication →
+ * types (SerializationException) → constraints (ValidationException) → the operation itself.
+ */
+export class Dispatcher {
+  readonly #options: DispatchOptions
+  readonly #services: Map<string, AwsService>
+
+  constructor(options: DispatchOptions) {
+    this.#options = options
+    this.#services = new Map(options.services.map((s) => [s.targetPrefix, s]))
+  }
+
+  async dispatch(req: AwsRequest): Promise<AwsResponse> {
+    const response = await this.#pipeline(req)
+    response.headers['x-amzn-requestid'] = randomUUID()
+    response.headers['x-amz-id-2'] = randomBytes(72).toString('base64')
+    return response
+  }
+
+  async #pipeline(req: AwsRequest): Promise<AwsResponse> {
+    if (req.method !== 'POST') {
+      return req.headers.authorization === undefined
+        ? xml('MissingAuthenticationTokenException', 'Missing Authentication Token', 403)
+        : xml('AccessDeniedException', 'Unable to determine service/operation name to be authorized', 403)
+    }
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim()
+    const contentValid = contentType === AMZ_JSON || contentType === AMZ_CBOR || contentType === PLAIN_JSON
+    const [service, name] = targetOf(req).split('.')
+    const operation = service ? this.#services.get(service)?.operations.get(name ?? '') : undefined
+    const format: WireFormat = contentType === AMZ_CBOR ? 'cbor' : 'json'
+
+    if (req.body.length === 0) {
+      const type = operation ? 'SerializationException' : 'UnknownOperationException'
+      return this.#reply(contentType === AMZ_JSON ? 'json' : 'cbor', 400, { __type: type })
+    }
+    if (!contentValid) {
+      if (!service || !name)
+        return xml(
+          'AccessDeniedException',
+          'Unable to determine service/operation name to be authorized',
+          403,
+        )
+      return xml('UnknownOperationException', undefined, 404)
+    }
+    const data = parseBody(req.body, format)
+    if (!data) {
+      if (contentType === PLAIN_JSON) {
+        return this.#reply('json', 400, {
+          Output: { __type: 'com.amazon.coral.service#SerializationException' },
+          Version: '1.0',
+        })
+      }
+      return this.#reply(format, 400, { __type: 'SerializationException' })
+    }
+    // Kinesis answers plain application/json (a legacy content type) this way whatever the target.
+    if (contentType === PLAIN_JSON) {
+      return this.#reply('json', 404, {
+        Output: { __type: 'com.amazon.coral.service#UnknownOperationException' },
+        Version: '1.0',
+      })
+    }
+    if (!operation) return this.#reply(format, 400, { __type: 'UnknownOperationException' })
+
+    const auth = this.#options.auth
+      ? verifySigV4(req, {
+          lookupSecret: (id) => this.#options.auth!.keys.get(id),
+          now: this.#options.now(),
+          maxFutureMs: 5 * 60_000,
+        })
+      : checkAuthPresence(req)
+    if (!auth.ok) return this.#error(format, new AwsError(auth.code, auth.message, auth.status))
+
+    try {
+      const input = checkTypes(data, operation.spec)
+      checkValidations(input, operation.spec)
+      const output = await operation.handle(input, this.#options.context)
+      if (isPreRendered(output)) {
+        return format === 'json'
+          ? { status: 200, headers: { 'content-type': AMZ_JSON }, body: output.json() }
+          : this.#reply('cbor', 200, output.cbor())
+      }
+      return this.#reply(format, 200, output)
+    } catch (error) {
+      const wire = AwsError.from(error)
+      if (wire) return this.#error(format, wire)
+      if (error instanceof CorruptLogError || error instanceof LogFailedError) {
+        // Already reported when the shard failed; the client gets Kinesis's generic 500.
+        return this.#error(format, internalFailure())
+      }
+      this.#options.logger.error(`${service}.${name} failed: ${(error as Error).stack ?? error}`)
+      return this.#error(format, internalFailure())
+    }
+  }
+
+  #reply(format: WireFormat, status: number, body: Record<string, unknown> | undefined): AwsResponse {
+    return {
+      status,
+      headers: { 'content-type': format === 'cbor' ? AMZ_CBOR : AMZ_JSON },
+      body: format === 'cbor' ? encodeCbor(body) : encodeJson(body),
+    }
+  }
+
+  #error(format: WireFormat, error: AwsError): AwsResponse {
+    const response = this.#reply(format, error.status, error.body())
+    response.headers['x-amzn-errortype'] = error.code
+    return response
+  }
+}

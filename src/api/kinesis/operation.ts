@@ -1,0 +1,33 @@
+import type { StreamEngine } from '../../engine/engine.ts'
+import type { OperationSpec } from '../validation.ts'
+
+/** A response body the dispatcher encodes as JSON or CBOR (Dates become epoch timestamps). */
+export type Output = Record<string, unknown> | undefined
+
+/**
+ * A response already rendered for the JSON protocol, for the hot read path (GetRecords): record
+ * data stored as base64 is copied to the wire without being decoded and re-encoded. `cbor`
+ * builds the structured form when a CBOR client asks.
+ */
+export interface PreRendered {
+  json: () => Buffer
+  cbor: () => Record<string, unknown>
+}
+
+export interface OperationContext {
+  engine: StreamEngine
+}
+
+/** One Kinesis API operation: its wire shape (checked before `handle` runs) and its handler. */
+export interface Operation {
+  name: string
+  spec: OperationSpec
+  handle(
+    input: Record<string, unknown>,
+    ctx: OperationContext,
+  ): Output | PreRendered | Promise<Output | PreRendered>
+}
+
+export function isPreRendered(value: unknown): value is PreRendered {
+  return typeof value === 'object' && value !== null && typeof (value as PreRendered).json === 'function'
+}

@@ -1,0 +1,35 @@
+import type { StreamMode } from '../../../stream/types.ts'
+import type { Operation } from '../operation.ts'
+import { STREAM_NAME } from '../shapes.ts'
+
+export const createStream: Operation = {
+  name: 'CreateStream',
+  spec: {
+    ShardCount: { type: 'Integer', greaterThanOrEqual: 1 },
+    StreamName: { ...STREAM_NAME, notNull: true },
+    StreamModeDetails: {
+      type: 'Structure',
+      children: { StreamMode: { type: 'String', notNull: true, enum: ['PROVISIONED', 'ON_DEMAND'] } },
+    },
+    Tags: {
+      type: 'Map',
+      lengthGreaterThanOrEqual: 1,
+      lengthLessThanOrEqual: 200,
+      childKeyLengths: [1, 128],
+      childValueLengths: [0, 256],
+      children: { type: 'String' },
+    },
+    WarmThroughputMiBps: { type: 'Integer', greaterThanOrEqual: 0 },
+    MaxRecordSizeInKiB: { type: 'Integer', greaterThanOrEqual: 1024, lessThanOrEqual: 10240 },
+  },
+  handle(input, { engine }) {
+    const mode = (input.StreamModeDetails as { StreamMode?: StreamMode } | undefined)?.StreamMode
+    engine.createStream(input.StreamName as string, {
+      shardCount: input.ShardCount as number | undefined,
+      mode,
+      tags: input.Tags as Record<string, string> | undefined,
+      maxRecordSizeKiB: input.MaxRecordSizeInKiB as number | undefined,
+    })
+    return undefined
+  },
+}

@@ -1,0 +1,123 @@
+import type { StreamEngine } from '../../../engine/engine.ts'
+import { errors } from '../../../engine/messages.ts'
+import type { ShardRuntime, StreamRuntime } from '../../../engine/runtime.ts'
+import { ServiceError } from '../../../stream/errors.ts'
+import type { Operation } from '../operation.ts'
+import { SHARD_ID, STREAM_ARN, STREAM_NAME, shardShape } from '../shapes.ts'
+import { decodeToken, encodeToken } from './next-token.ts'
+
+const FILTER_TYPES = [
+  'AFTER_SHARD_ID',
+  'AT_TRIM_HORIZON',
+  'FROM_TRIM_HORIZON',
+  'AT_LATEST',
+  'AT_TIMESTAMP',
+  'FROM_TIMESTAMP',
+]
+
+interface ShardFilter {
+  Type: string
+  ShardId?: string
+  Timestamp?: number
+}
+
+const invalid = (message: string) => new ServiceError('InvalidArgumentException', message)
+
+/**
+ * ShardFilter semantics: which shards a consumer starting at a point in time must read. A shard
+ * "is open at" time t when it was created at or before t and not closed by t.
+ */
+function applyFilter(
+  engine: StreamEngine,
+  stream: StreamRuntime,
+  shards: ShardRuntime[],
+  filter: ShardFilter | undefined,
+) {
+  if (!filter) return shards
+  const openAt = (s: ShardRuntime, t: number) =>
+    s.state.createdAt <= t && (s.state.closedAt === undefined || s.state.closedAt > t)
+  const trimHorizon = engine.retentionCutoff(stream)
+  switch (filter.Type) {
+    case 'AFTER_SHARD_ID':
+      if (filter.ShardId === undefined)
+        throw invalid('ShardFilter.ShardId must be provided when ShardFilter.Type is AFTER_SHARD_ID.')
+      return shards.filter((s) => s.id > filter.ShardId!)
+    case 'AT_TRIM_HORIZON':
+      return shards.filter((s) => openAt(s, Math.max(trimHorizon, stream.state.createdAt)))
+    case 'FROM_TRIM_HORIZON':
+      return shards
+    case 'AT_LATEST':
+      return shards.filter((s) => s.open)
+    case 'AT_TIMESTAMP':
+    case 'FROM_TIMESTAMP': {
+      if (filter.Timestamp === undefined) {
+        throw invalid(`ShardFilter.Timestamp must be provided when ShardFilter.Type is ${filter.Type}.`)
+      }
+      const t = Math.max(filter.Timestamp * 1000, stream.state.createdAt)
+      return filter.Type === 'AT_TIMESTAMP'
+        ? shards.filter((s) => openAt(s, t))
+        : shards.filter((s) => s.state.closedAt === undefined || s.state.closedAt > t)
+    }
+    default:
+      return shards
+  }
+}
+
+export const listShards: Operation = {
+  name: 'ListShards',
+  spec: {
+    ExclusiveStartShardId: SHARD_ID,
+    MaxResults: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 10000 },
+    NextToken: { type: 'String', lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 1048576 },
+    StreamCreationTimestamp: { type: 'Timestamp' },
+    StreamName: STREAM_NAME,
+    ShardFilter: {
+      type: 'Structure',
+      children: {
+        Type: { type: 'String', notNull: true, enum: FILTER_TYPES },
+        ShardId: SHARD_ID,
+        Timestamp: { type: 'Timestamp' },
+      },
+    },
+    StreamARN: STREAM_ARN,
+  },
+  handle(input, { engine }) {
+    const named = input.StreamName !== undefined || input.StreamARN !== undefined
+    if (!named && input.NextToken === undefined)
+      throw invalid('Either NextToken or StreamName should be provided.')
+    if (named && input.NextToken !== undefined)
+      throw invalid('NextToken and StreamName cannot be provided together.')
+    let name: string
+    let after = input.ExclusiveStartShardId as string | undefined
+    let filter = input.ShardFilter as ShardFilter | undefined
+    if (input.NextToken !== undefined) {
+      const token = decodeToken(engine, 'ListShards', input.NextToken as string)
+      name = token.stream!
+      after = token.after
+      filter = (token as { filter?: ShardFilter }).filter
+      // A token from a stream since deleted and re-created names a stream that no longer exists.
+      if (engine.stream(name).state.createdAt !== token.createdAt)
+        throw errors.streamNotFound(name, engine.account)
+    } else {
+      name = engine.resolveName(input.StreamName as string | undefined, input.StreamARN as string | undefined)
+    }
+    const stream = engine.stream(name)
+    const limit = (input.MaxResults as number | undefined) ?? 1000
+    const all = applyFilter(engine, stream, stream.orderedShards(), filter).filter(
+      (s) => after === undefined || s.id > after,
+    )
+    const page = all.slice(0, limit)
+    const more = all.length > limit
+    return {
+      Shards: page.map(shardShape),
+      ...(more && {
+        NextToken: encodeToken(engine, 'ListShards', {
+          stream: name,
+          createdAt: stream.state.createdAt,
+          after: page[page.length - 1]!.id,
+          ...(filter && { filter }),
+        } as Parameters<typeof encodeToken>[2]),
+      }),
+    }
+  },
+}

@@ -1,0 +1,137 @@
+import { type PutEntry, type PutResult, putRecords as put } from '../../../engine/records.ts'
+import type { StreamRuntime } from '../../../engine/runtime.ts'
+import { ServiceError } from '../../../stream/errors.ts'
+import { decodeSequenceNumber } from '../../../stream/sequence-number.ts'
+import { validationError } from '../../errors.ts'
+import { blobLength } from '../../validation.ts'
+import type { Operation } from '../operation.ts'
+import { HASH_KEY, STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
+
+/** Largest Data the model allows (streams opt into records above the 1 MiB default). */
+const MODEL_MAX_DATA = 10 * 1024 * 1024
+const CLASSIC_REQUEST_LIMIT = 5 * 1024 * 1024
+
+export const PUT_RECORDS_ENTRY = {
+  PartitionKey: { type: 'String', notNull: true, lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 256 },
+  ExplicitHashKey: HASH_KEY,
+  Data: { type: 'Blob', notNull: true, lengthLessThanOrEqual: MODEL_MAX_DATA },
+} as const
+
+interface WireEntry {
+  Data: string
+  PartitionKey: string
+  ExplicitHashKey?: string
+}
+
+/**
+ * Record size limits that depend on the stream: data plus partition key at most the stream's
+ * MaxRecordSizeInKiB (1 MiB by default), reported the way AWS's validator words it.
+ */
+export function checkRecordSizes(
+  stream: StreamRuntime,
+  entries: WireEntry[],
+  path: (i: number) => string,
+): number {
+  const limit = stream.state.maxRecordSizeKiB * 1024
+  const violations: string[] = []
+  let total = 0
+  entries.forEach((e, i) => {
+    const data = blobLength(e.Data)
+    const size = data + Buffer.byteLength(e.PartitionKey)
+    total += size
+    if (size > limit && violations.length < 10) {
+      violations.push(
+        `Value 'java.nio.HeapByteBuffer[pos=0 lim=${data} cap=${data}]' at '${path(i)}' failed to satisfy constraint: Member must have length less than or equal to ${limit}`,
+      )
+    }
+  })
+  if (violations.length) {
+    const n = violations.length
+    throw validationError(`${n} validation error${n > 1 ? 's' : ''} detected: ${violations.join('; ')}`)
+  }
+  return total
+}
+
+function toEntry(e: WireEntry): PutEntry {
+  return { partitionKey: e.PartitionKey, explicitHashKey: e.ExplicitHashKey, data: e.Data }
+}
+
+function encryption(result: PutResult) {
+  return result.encrypted ? { EncryptionType: 'KMS' } : {}
+}
+
+export const putRecords: Operation = {
+  name: 'PutRecords',
+  spec: {
+    Records: {
+      type: 'List',
+      notNull: true,
+      lengthGreaterThanOrEqual: 1,
+      lengthLessThanOrEqual: 500,
+      memberStr: 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310',
+      children: { type: 'Structure', children: PUT_RECORDS_ENTRY },
+    },
+    StreamName: STREAM_NAME_OR_ARN,
+    StreamARN: STREAM_ARN,
+  },
+  async handle(input, ctx) {
+    const name = streamNameOf(ctx, input)
+    const stream = ctx.engine.writableStream(name)
+    const records = input.Records as WireEntry[]
+    const total = checkRecordSizes(stream, records, (i) => `records.${i + 1}.member.data`)
+    const requestLimit = Math.max(CLASSIC_REQUEST_LIMIT, stream.state.maxRecordSizeKiB * 1024)
+    if (total > requestLimit) {
+      throw new ServiceError(
+        'InvalidArgumentException',
+        `Records size exceeds ${requestLimit / 1024 / 1024} MB limit`,
+      )
+    }
+    const result = await put(ctx.engine, name, records.map(toEntry))
+    let failed = 0
+    const out = result.outcomes.map((o) => {
+      if (o.ok) return { SequenceNumber: o.sequenceNumber, ShardId: o.shardId }
+      failed++
+      return { ErrorCode: o.errorCode, ErrorMessage: o.errorMessage }
+    })
+    return { FailedRecordCount: failed, Records: out, ...encryption(result) }
+  },
+}
+
+export const putRecord: Operation = {
+  name: 'PutRecord',
+  spec: {
+    SequenceNumberForOrdering: { type: 'String', regex: '0|([1-9]\\d{0,128})' },
+    PartitionKey: PUT_RECORDS_ENTRY.PartitionKey,
+    ExplicitHashKey: HASH_KEY,
+    Data: PUT_RECORDS_ENTRY.Data,
+    StreamName: STREAM_NAME_OR_ARN,
+    StreamARN: STREAM_ARN,
+  },
+  async handle(input, ctx) {
+    const name = streamNameOf(ctx, input)
+    const stream = ctx.engine.writableStream(name)
+    const entry = input as unknown as WireEntry
+    checkRecordSizes(stream, [entry], () => 'data')
+    const ordering = input.SequenceNumberForOrdering as string | undefined
+    if (ordering !== undefined)
+      checkOrderingNumber(ctx.engine.clock.now(), ordering, name, ctx.engine.account)
+    const result = await put(ctx.engine, name, [toEntry(entry)])
+    const o = result.outcomes[0]!
+    if (!o.ok) throw new ServiceError('InternalFailure', o.errorMessage)
+    return { ShardId: o.shardId, SequenceNumber: o.sequenceNumber, ...encryption(result) }
+  },
+}
+
+/**
+ * SequenceNumberForOrdering must be a sequence number this stream could have issued. Sequence
+ * numbers already increase strictly per shard here, so a valid one needs no further action.
+ */
+function checkOrderingNumber(now: number, value: string, stream: string, account: string): void {
+  const parts = decodeSequenceNumber(value)
+  if (!parts || parts.arrivalSeconds * 1000 > now) {
+    throw new ServiceError(
+      'InvalidArgumentException',
+      `ExclusiveMinimumSequenceNumber ${value} used in PutRecord on stream ${stream} under account ${account} is invalid.`,
+    )
+  }
+}

@@ -1,0 +1,335 @@
+import { serializationError, validationError } from './errors.ts'
+
+/**
+ * Declarative request shapes in AWS's own constraint vocabulary. The key order of an operation's
+ * spec (and of each field's constraints) is the order AWS reports violations in.
+ */
+interface Common {
+  notNull?: boolean
+}
+export type FieldSpec =
+  | (Common & {
+      type: 'String'
+      regex?: string
+      lengthGreaterThanOrEqual?: number
+      lengthLessThanOrEqual?: number
+      enum?: readonly string[]
+      /** Not null unless this sibling field is present (StreamName vs StreamARN). */
+      notNullUnless?: string
+    })
+  | (Common & { type: 'Integer' | 'Long'; greaterThanOrEqual?: number; lessThanOrEqual?: number })
+  | (Common & { type: 'Boolean' })
+  | (Common & { type: 'Blob'; lengthLessThanOrEqual?: number })
+  | (Common & { type: 'Timestamp' })
+  | (Common & {
+      type: 'List'
+      children: FieldSpec
+      lengthGreaterThanOrEqual?: number
+      lengthLessThanOrEqual?: number
+      /** How AWS prints a member in a `Value '[...]'` message (Java's toString of the element). */
+      memberStr?: string
+      childLengths?: readonly [number, number]
+    })
+  | (Common & {
+      type: 'Map'
+      children: FieldSpec
+      lengthGreaterThanOrEqual?: number
+      lengthLessThanOrEqual?: number
+      childKeyLengths?: readonly [number, number]
+      childValueLengths?: readonly [number, number]
+    })
+  | (Common & { type: 'Structure'; children: OperationSpec })
+
+export type OperationSpec = Readonly<Record<string, FieldSpec>>
+
+type Json = unknown
+
+function typeError(message: string) {
+  return serializationError(message)
+}
+
+function structureOrList(val: object): never {
+  throw typeError(
+    Array.isArray(val)
+      ? 'Start of list found where not expected'
+      : 'Start of structure or map found where not expected.',
+  )
+}
+
+const BASE64_INVALID = /[^a-zA-Z0-9+/=]|=[^=]/
+
+/**
+ * Converts a parsed body to the operation's shape, dropping unknown and null members, or throws
+ * the SerializationException AWS's deserializer (Java) would. Blobs stay base64 strings (or
+ * Buffers, from CBOR).
+ */
+export function checkTypes(data: Record<string, Json>, spec: OperationSpec): Record<string, Json> {
+  const out: Record<string, Json> = {}
+  for (const key of Object.keys(spec)) {
+    const val = data[key]
+    if (val === null || val === undefined) continue
+    const converted = checkType(val, spec[key]!)
+    if (converted !== undefined) out[key] = converted
+  }
+  return out
+}
+
+function checkType(val: Json, spec: FieldSpec): Json {
+  if (val === null || val === undefined) return undefined
+  switch (spec.type) {
+    case 'Boolean':
+      if (typeof val === 'number') {
+        throw typeError(
+          'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an Boolean',
+        )
+      }
+      if (typeof val === 'string')
+        throw typeError(`'${val.toUpperCase()}' can not be converted to an Boolean`)
+      if (typeof val === 'object') structureOrList(val)
+      return val
+    case 'Integer':
+    case 'Long':
+      if (typeof val === 'boolean')
+        throw typeError(`class java.lang.Boolean can not be converted to an ${spec.type}`)
+      if (typeof val === 'string')
+        throw typeError(`class java.lang.String can not be converted to an ${spec.type}`)
+      if (typeof val === 'object') structureOrList(val)
+      if (typeof val === 'bigint') return Number(val)
+      return spec.type === 'Integer'
+        ? Math.min(Math.floor(val as number), 2147483647)
+        : Math.floor(val as number)
+    case 'String':
+      if (typeof val === 'boolean')
+        throw typeError('class java.lang.Boolean can not be converted to an String')
+      if (typeof val === 'number' || typeof val === 'bigint') {
+        throw typeError(
+          'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String',
+        )
+      }
+      if (typeof val === 'object') structureOrList(val)
+      return val
+    case 'Blob':
+      return checkBlob(val)
+    case 'Timestamp':
+      if (typeof val === 'boolean')
+        throw typeError('class java.lang.Boolean can not be converted to milliseconds since epoch')
+      if (typeof val === 'string')
+        throw typeError('class java.lang.String can not be converted to milliseconds since epoch')
+      if (val instanceof Date) return val.getTime() / 1000
+      if (typeof val === 'object') structureOrList(val)
+      return val
+    case 'List':
+      if (typeof val !== 'object') throw typeError('Expected list or null')
+      if (!Array.isArray(val)) throw typeError('Start of structure or map found where not expected.')
+      return val.map((child) => checkType(child, spec.children))
+    case 'Map': {
+      if (typeof val !== 'object') throw typeError('Expected map or null')
+      if (Array.isArray(val)) throw typeError('Start of list found where not expected')
+      const out: Record<string, Json> = {}
+      for (const [k, v] of Object.entries(val as Record<string, Json>)) out[k] = checkType(v, spec.children)
+      return out
+    }
+    case 'Structure':
+      if (typeof val !== 'object') throw typeError('Expected null')
+      if (Array.isArray(val) || Buffer.isBuffer(val))
+        throw typeError('Start of list found where not expected')
+      return checkTypes(val as Record<string, Json>, spec.children)
+  }
+}
+
+function checkBlob(val: Json): Json {
+  if (typeof val === 'boolean') throw typeError('class java.lang.Boolean can not be converted to a Blob')
+  if (typeof val === 'number' || typeof val === 'bigint') {
+    throw typeError(
+      'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a Blob',
+    )
+  }
+  if (typeof val === 'object') {
+    if (Buffer.isBuffer(val) || val instanceof Uint8Array)
+      return Buffer.from(val as Uint8Array).toString('base64')
+    structureOrList(val as object)
+  }
+  const s = val as string
+  if (s.length % 4) {
+    throw typeError(
+      `'${s}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${s.length}`,
+    )
+  }
+  const bad = BASE64_INVALID.exec(s)
+  if (bad) throw typeError(`'${s}' can not be converted to a Blob: Invalid Base64 character: '${bad[0][0]}'`)
+  if (!canonicalBase64Tail(s)) {
+    throw typeError(`'${s}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected`)
+  }
+  return s
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+/** The unused low bits of the last character before padding must be zero (checked without decoding). */
+function canonicalBase64Tail(s: string): boolean {
+  if (s.endsWith('==')) return (B64.indexOf(s[s.length - 3]!) & 0x0f) === 0
+  if (s.endsWith('=')) return (B64.indexOf(s[s.length - 2]!) & 0x03) === 0
+  return true
+}
+
+/** Length of a base64 blob once decoded (or of a Buffer). */
+export function blobLength(val: string | Buffer): number {
+  if (typeof val !== 'string') return val.length
+  const pad = val.endsWith('==') ? 2 : val.endsWith('=') ? 1 : 0
+  return (val.length / 4) * 3 - pad
+}
+
+/**
+ * Checks constraints and throws one ValidationException listing up to 10 violations in AWS's
+ * words ("2 validation errors detected: Value null at 'records' failed to satisfy constraint: ...").
+ */
+export function checkValidations(data: Record<string, Json>, spec: OperationSpec): void {
+  const errors: string[] = []
+  checkFields(data, spec, '', errors)
+  if (errors.length) {
+    throw validationError(
+      `${errors.length} validation error${errors.length > 1 ? 's' : ''} detected: ${errors.join('; ')}`,
+    )
+  }
+}
+
+function checkFields(
+  data: Record<string, Json>,
+  spec: OperationSpec,
+  parent: string,
+  errors: string[],
+): void {
+  for (const [key, field] of Object.entries(spec)) {
+    const notNull =
+      field.notNull ||
+      ('notNullUnless' in field && field.notNullUnless !== undefined && data[field.notNullUnless] == null)
+    checkField(key, data[key], field, notNull, parent, errors)
+  }
+}
+
+function lowerFirst(s: string): string {
+  return s[0]!.toLowerCase() + s.slice(1)
+}
+
+function checkField(
+  key: string,
+  val: Json,
+  field: FieldSpec,
+  notNull: boolean,
+  parent: string,
+  errors: string[],
+): void {
+  const path = (parent ? `${parent}.` : '') + lowerFirst(key)
+  const fail = (message: string) => {
+    if (errors.length >= 10) return
+    const shown = valueString(val, field)
+    errors.push(
+      `Value ${shown === 'null' ? 'null' : `'${shown}'`} at '${path}' failed to satisfy constraint: ${message}`,
+    )
+  }
+  if (val === null || val === undefined) {
+    if (notNull) fail('Member must not be null')
+    return
+  }
+  switch (field.type) {
+    case 'String':
+      if (field.regex !== undefined && !new RegExp(`^(?:${field.regex})$`).test(val as string)) {
+        fail(`Member must satisfy regular expression pattern: ${field.regex}`)
+      }
+      lengthChecks(val as string, field, fail)
+      if (field.enum && !field.enum.includes(val as string))
+        fail(`Member must satisfy enum value set: [${field.enum.join(', ')}]`)
+      return
+    case 'Integer':
+    case 'Long':
+      if (field.greaterThanOrEqual !== undefined && (val as number) < field.greaterThanOrEqual) {
+        fail(`Member must have value greater than or equal to ${field.greaterThanOrEqual}`)
+      }
+      if (field.lessThanOrEqual !== undefined && (val as number) > field.lessThanOrEqual) {
+        fail(`Member must have value less than or equal to ${field.lessThanOrEqual}`)
+      }
+      return
+    case 'Blob':
+      if (
+        field.lengthLessThanOrEqual !== undefined &&
+        blobLength(val as string) > field.lengthLessThanOrEqual
+      ) {
+        fail(`Member must have length less than or equal to ${field.lengthLessThanOrEqual}`)
+      }
+      return
+    case 'List': {
+      const list = val as Json[]
+      lengthChecks(list, field, fail)
+      if (field.childLengths) {
+        const [min, max] = field.childLengths
+        if (!list.every((x) => (x as string).length >= min && (x as string).length <= max)) {
+          fail(
+            `Member must satisfy constraint: [Member must have length less than or equal to ${max}, Member must have length greater than or equal to ${min}]`,
+          )
+        }
+      }
+      list.forEach((item, i) => {
+        checkField('member', item, field.children, false, `${path}.${i + 1}`, errors)
+      })
+      return
+    }
+    case 'Map': {
+      const map = val as Record<string, string>
+      lengthChecks(Object.keys(map), field, fail)
+      if (field.childKeyLengths) {
+        const [min, max] = field.childKeyLengths
+        if (!Object.keys(map).every((k) => k.length >= min && k.length <= max)) {
+          fail(
+            `Map keys must satisfy constraint: [Member must have length less than or equal to ${max}, Member must have length greater than or equal to ${min}]`,
+          )
+        }
+      }
+      if (field.childValueLengths) {
+        const [min, max] = field.childValueLengths
+        if (!Object.values(map).every((v) => v.length >= min && v.length <= max)) {
+          fail(
+            `Map value must satisfy constraint: [Member must have length less than or equal to ${max}, Member must have length greater than or equal to ${min}]`,
+          )
+        }
+      }
+      return
+    }
+    case 'Structure':
+      checkFields(val as Record<string, Json>, field.children, path, errors)
+      return
+    default:
+      return
+  }
+}
+
+function lengthChecks(
+  val: { length: number },
+  field: { lengthGreaterThanOrEqual?: number; lengthLessThanOrEqual?: number },
+  fail: (m: string) => void,
+): void {
+  if (field.lengthGreaterThanOrEqual !== undefined && val.length < field.lengthGreaterThanOrEqual) {
+    fail(`Member must have length greater than or equal to ${field.lengthGreaterThanOrEqual}`)
+  }
+  if (field.lengthLessThanOrEqual !== undefined && val.length > field.lengthLessThanOrEqual) {
+    fail(`Member must have length less than or equal to ${field.lengthLessThanOrEqual}`)
+  }
+}
+
+/** How the Java service prints a value inside `Value '...'`. */
+function valueString(val: Json, field: FieldSpec): string {
+  if (val === null || val === undefined) return 'null'
+  switch (field.type) {
+    case 'Blob': {
+      const n = blobLength(val as string)
+      return `java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]`
+    }
+    case 'List':
+      return `[${(val as Json[]).map((item) => field.memberStr ?? String(item)).join(', ')}]`
+    case 'Map':
+      return `{${Object.entries(val as Record<string, Json>)
+        .map(([k, v]) => `${k}=${'memberStr' in field && field.memberStr ? field.memberStr : String(v)}`)
+        .join(', ')}}`
+    default:
+      return typeof val === 'object' ? JSON.stringify(val) : String(val)
+  }
+}

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+import { printError } from './cli-error.ts'
+import { serveCommand } from './serve.ts'
+
+// The AWS SDK warns about future Node versions on every load; it is noise for a local tool.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tributary')
+    .description('A durable, real-time streaming data pipeline on one machine, with AWS Kinesis semantics.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+  program.addCommand(serveCommand())
+  for (const command of program.commands)
+    command.exitOverride().showHelpAfterError('(run with --help for usage)')
+  return program
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv)
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message (or the help/version text).
+      process.exit(error.exitCode)
+    }
+    process.exit(printError(error))
+  }
+}
+
+await main(process.argv)

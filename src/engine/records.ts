@@ -1,0 +1,245 @@
+import { type DecodedRecord, FLAG_ENCRYPTED, type FrameRecordInput } from '../storage/log/frame.ts'
+import { type HashKeyHex, hashKeyFromBigInt, MAX_HASH_KEY, partitionKeyHash } from '../stream/hash-key.ts'
+import { decodeSequenceNumber, END_SEQUENCE_INDEX } from '../stream/sequence-number.ts'
+import { parseShardId } from '../stream/shard-id.ts'
+import type { StreamEngine } from './engine.ts'
+import { errors } from './messages.ts'
+import type { ShardRuntime, StreamRuntime } from './runtime.ts'
+
+export interface PutEntry {
+  partitionKey: string
+  explicitHashKey?: string | undefined
+  /** Record data, base64. */
+  data: string
+}
+
+export type PutOutcome =
+  | { ok: true; shardId: string; sequenceNumber: string }
+  | { ok: false; errorCode: 'InternalFailure'; errorMessage: string }
+
+export interface PutResult {
+  outcomes: PutOutcome[]
+  encrypted: boolean
+}
+
+/** The shard a record goes to: ExplicitHashKey when given, else MD5 of the partition key. */
+function hashKeyOf(entry: PutEntry): HashKeyHex {
+  if (entry.explicitHashKey === undefined) return partitionKeyHash(entry.partitionKey)
+  const value = BigInt(entry.explicitHashKey)
+  if (value > MAX_HASH_KEY) {
+    throw errors.invalidArgument(
+      `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${entry.explicitHashKey}`,
+    )
+  }
+  return hashKeyFromBigInt(value)
+}
+
+/**
+ * Appends records to their shards and resolves once every one is durable. Records for one shard
+ * keep their request order and form one frame; shards commit in parallel. A shard that cannot
+ * take writes fails only its own entries (InternalFailure), as PutRecords does on AWS.
+ */
+export async function putRecords(
+  engine: StreamEngine,
+  streamName: string,
+  entries: PutEntry[],
+): Promise<PutResult> {
+  const stream = engine.writableStream(streamName)
+  const groups = new Map<ShardRuntime, { indexes: number[]; records: FrameRecordInput[] }>()
+  const shards: ShardRuntime[] = new Array(entries.length)
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!
+    const shard = stream.route(hashKeyOf(entry))
+    if (!shard) throw errors.internalFailure()
+    shards[i] = shard
+    let group = groups.get(shard)
+    if (!group) {
+      group = { indexes: [], records: [] }
+      groups.set(shard, group)
+    }
+    group.indexes.push(i)
+    group.records.push(entry)
+  }
+  const encrypted = stream.state.encryptionType === 'KMS'
+  const now = engine.clock.now()
+  const outcomes: PutOutcome[] = new Array(entries.length)
+  await Promise.all(
+    [...groups].map(async ([shard, group]) => {
+      try {
+        const ticket = shard.requireLog().append(group.records, now, encrypted ? FLAG_ENCRYPTED : 0)
+        await ticket.durable
+        for (let k = 0; k < group.indexes.length; k++) {
+          outcomes[group.indexes[k]!] = {
+            ok: true,
+            shardId: shard.id,
+            sequenceNumber: shard.sequenceNumber(ticket.firstOrdinal + k, ticket.timestamp),
+          }
+        }
+      } catch (error) {
+        engine.logger.error(`write to ${shard.id} of ${streamName} failed: ${(error as Error).message}`)
+        for (const i of group.indexes) {
+          outcomes[i] = { ok: false, errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' }
+        }
+      }
+    }),
+  )
+  return { outcomes, encrypted }
+}
+
+/** Locates a shard by the id a client sent, with Kinesis's two "not found" wordings. */
+export function findShard(engine: StreamEngine, stream: StreamRuntime, shardId: string): ShardRuntime {
+  const index = parseShardId(shardId)
+  if (index === undefined) throw errors.couldNotFindShard(shardId, stream.state.name, engine.account)
+  const shard = stream.shards.get(index)
+  if (!shard)
+    throw errors.shardNotFound(
+      `shardId-${String(index).padStart(12, '0')}`,
+      stream.state.name,
+      engine.account,
+    )
+  return shard
+}
+
+export type IteratorType =
+  | 'AT_SEQUENCE_NUMBER'
+  | 'AFTER_SEQUENCE_NUMBER'
+  | 'TRIM_HORIZON'
+  | 'LATEST'
+  | 'AT_TIMESTAMP'
+
+export interface IteratorRequest {
+  streamName: string
+  shardId: string
+  type: IteratorType
+  startingSequenceNumber?: string | undefined
+  /** AT_TIMESTAMP position, ms since epoch. */
+  timestamp?: number | undefined
+}
+
+/** GetShardIterator: checks the request as Kinesis does and issues an authenticated iterator. */
+export async function shardIterator(engine: StreamEngine, req: IteratorRequest): Promise<string> {
+  const stream = engine.writableStream(req.streamName)
+  const shard = findShard(engine, stream, req.shardId)
+  const account = engine.account
+  const { type, startingSequenceNumber: seq } = req
+  const needsSeq = type === 'AT_SEQUENCE_NUMBER' || type === 'AFTER_SEQUENCE_NUMBER'
+  if (seq !== undefined && (type === 'TRIM_HORIZON' || type === 'LATEST')) {
+    throw errors.invalidArgument(
+      'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or ' +
+        `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${type} and also a StartingSequenceNumber.`,
+    )
+  }
+  if (seq === undefined && needsSeq) {
+    throw errors.invalidArgument(
+      'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or ' +
+        `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${type} and no StartingSequenceNumber.`,
+    )
+  }
+  const log = shard.requireLog()
+  let ordinal: number
+  if (needsSeq) {
+    const invalid = (why = '') =>
+      errors.invalidArgument(
+        `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.id} in stream ${req.streamName} under account ${account} is invalid${why}.`,
+      )
+    const parts = decodeSequenceNumber(seq!)
+    if (!parts) throw invalid()
+    if (parts.shardIndex !== shard.state.index) {
+      throw errors.invalidArgument(
+        `Invalid StartingSequenceNumber. It encodes shardId-${String(parts.shardIndex).padStart(12, '0')}, while it was used in a call to a shard with ${shard.id}`,
+      )
+    }
+    if (parts.shardCreatedSeconds !== shard.createdSeconds)
+      throw invalid(' because it did not come from this stream')
+    const index =
+      parts.sequenceIndex >= END_SEQUENCE_INDEX ? Number.MAX_SAFE_INTEGER : Number(parts.sequenceIndex)
+    // Sequence index n is the record with ordinal n - 1 (index 0 is the shard's starting number).
+    ordinal = type === 'AT_SEQUENCE_NUMBER' ? Math.max(0, index - 1) : index
+    ordinal = Math.min(ordinal, log.nextOrdinal)
+  } else if (type === 'TRIM_HORIZON') {
+    ordinal = log.firstOrdinal
+  } else if (type === 'LATEST') {
+    ordinal = log.nextOrdinal
+  } else {
+    if (req.timestamp === undefined) {
+      throw errors.invalidArgument(
+        'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
+      )
+    }
+    const now = engine.clock.now()
+    if (req.timestamp > now) {
+      throw errors.invalidArgument(
+        'The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. ' +
+          `timestampInMillis: ${req.timestamp}, currentTimestampInMillis: ${now}`,
+      )
+    }
+    ordinal = await log.ordinalAtTimestamp(req.timestamp)
+  }
+  return engine.iterators.encode({
+    streamName: req.streamName,
+    streamCreatedAt: stream.state.createdAt,
+    shardIndex: shard.state.index,
+    ordinal,
+    issuedAt: engine.clock.now(),
+  })
+}
+
+export const ITERATOR_TTL_MS = 300_000
+/** Kinesis caps a GetRecords response at 10 MiB of data. */
+export const MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024
+
+export interface ReadRecord extends DecodedRecord {
+  sequenceNumber: string
+  encrypted: boolean
+}
+
+export interface GetRecordsResult {
+  records: ReadRecord[]
+  nextShardIterator: string | undefined
+  millisBehindLatest: number
+  /** Set when the iterator reached the end of a closed shard. */
+  childShards: ShardRuntime[] | undefined
+}
+
+/** GetRecords: reads from the iterator's position, hiding records past retention. */
+export async function getRecords(
+  engine: StreamEngine,
+  token: string,
+  limit: number,
+): Promise<GetRecordsResult> {
+  const position = engine.iterators.decode(token)
+  if (!position) throw errors.invalidIterator()
+  const now = engine.clock.now()
+  if (now - position.issuedAt > ITERATOR_TTL_MS) throw errors.iteratorExpired(position.issuedAt, now)
+  const stream = engine.writableStream(position.streamName)
+  if (stream.state.createdAt !== position.streamCreatedAt) throw errors.invalidIterator()
+  const shard = stream.shards.get(position.shardIndex)
+  if (!shard)
+    throw errors.shardNotFound(
+      `shardId-${String(position.shardIndex).padStart(12, '0')}`,
+      stream.state.name,
+      engine.account,
+    )
+  const log = shard.requireLog()
+  const cutoff = engine.retentionCutoff(stream)
+  const read = await log.read(position.ordinal, limit, MAX_GET_RECORDS_BYTES)
+  const records: ReadRecord[] = []
+  for (const r of read.records) {
+    if (r.timestamp < cutoff) continue
+    const rec = r as ReadRecord
+    rec.sequenceNumber = shard.sequenceNumber(r.ordinal, r.timestamp)
+    rec.encrypted = (r.flags & FLAG_ENCRYPTED) !== 0
+    records.push(rec)
+  }
+  const atEnd = read.next >= log.durableOrdinal
+  const finished = !shard.open && log.sealed && read.next >= log.nextOrdinal
+  const last = read.records[read.records.length - 1]
+  return {
+    records,
+    nextShardIterator: finished
+      ? undefined
+      : engine.iterators.encode({ ...position, ordinal: read.next, issuedAt: now }),
+    millisBehindLatest: atEnd || !last ? 0 : Math.max(0, now - last.timestamp),
+    childShards: finished ? stream.childrenOf(shard.state.index) : undefined,
+  }
+}

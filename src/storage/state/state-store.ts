@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many ran. Later issues
+ * (checkpoints, tables, queues, metrics) append to this list, never edit an entry.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+   CREATE TABLE streams (
+     name TEXT PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     status TEXT NOT NULL,
+     mode TEXT NOT NULL,
+     retention_hours INTEGER NOT NULL,
+     trimmed_before INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     encryption_type TEXT NOT NULL,
+     key_id TEXT,
+     shard_level_metrics TEXT NOT NULL,
+     max_record_size_kib INTEGER NOT NULL,
+     next_shard_index INTEGER NOT NULL,
+     pending TEXT,
+     pending_until INTEGER
+   );
+   CREATE TABLE shards (
+     stream_name TEXT NOT NULL REFERENCES streams(name) ON DELETE CASCADE,
+     shard_index INTEGER NOT NULL,
+     parent INTEGER,
+     adjacent_parent INTEGER,
+     start_hash TEXT NOT NULL,
+     end_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     closed_at INTEGER,
+     PRIMARY KEY (stream_name, shard_index)
+   );
+   CREATE TABLE tags (
+     stream_name TEXT NOT NULL REFERENCES streams(name) ON DELETE CASCADE,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (stream_name, key)
+   );`,
+]
+
+/**
+ * The embedded transactional store for everything that is not record data: stream and shard
+ * metadata, tags, and (in later stages) checkpoints, tables and queues. SQLite in WAL mode with
+ * `synchronous = FULL`: a committed transaction survives power loss.
+ */
+export class StateStore {
+  readonly db: Database.Database
+
+  private constructor(db: Database.Database) {
+    this.db = db
+  }
+
+  static open(path: string): StateStore {
+    mkdirSync(dirname(path), { recursive: true })
+    const db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('busy_timeout = 5000')
+    const store = new StateStore(db)
+    store.#migrate()
+    return store
+  }
+
+  #migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `state store schema version ${version} is newer than this tributary understands (${MIGRATIONS.length})`,
+      )
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!)
+        this.db.pragma(`user_version = ${v + 1}`)
+      })()
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  getMeta(key: string): Buffer | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      | { value: Buffer }
+      | undefined
+    return row?.value
+  }
+
+  setMeta(key: string, value: Buffer): void {
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value)
+  }
+
+  /** A random secret created once per data directory (e.g. to authenticate shard iterators). */
+  secret(key: string, bytes = 32): Buffer {
+    const existing = this.getMeta(key)
+    if (existing) return existing
+    const value = randomBytes(bytes)
+    this.setMeta(key, value)
+    return value
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
