@@ -110,7 +110,8 @@ export class Dispatcher {
         )
       return xml('UnknownOperationException', undefined, 404)
     }
-    const data = parseBody(req.body, format)
+    const fast = format === 'json' && contentType === AMZ_JSON ? operation?.fastParse?.(req.body) : undefined
+    const data = fast ?? parseBody(req.body, format)
     if (!data) {
       if (contentType === PLAIN_JSON) {
         return this.#reply('json', 400, {
@@ -139,8 +140,11 @@ export class Dispatcher {
     if (!auth.ok) return this.#error(format, new AwsError(auth.code, auth.message, auth.status))
 
     try {
-      const input = checkTypes(data, operation.spec)
-      checkValidations(input, operation.spec)
+      let input = data
+      if (!fast && !operation.fastCheck?.(data)) {
+        input = checkTypes(data, operation.spec)
+        checkValidations(input, operation.spec)
+      }
       const output = await operation.handle(input, this.#options.context)
       if (isPreRendered(output)) {
         return format === 'json'

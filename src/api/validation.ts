@@ -172,11 +172,14 @@ function canonicalBase64Tail(s: string): boolean {
   return true
 }
 
-/** Length of a base64 blob once decoded (or of a Buffer). */
+/** Decoded length of base64 text, given as a string or as its ASCII bytes. */
 export function blobLength(val: string | Buffer): number {
-  if (typeof val !== 'string') return val.length
-  const pad = val.endsWith('==') ? 2 : val.endsWith('=') ? 1 : 0
-  return (val.length / 4) * 3 - pad
+  const n = val.length
+  if (n === 0) return 0
+  const last = typeof val === 'string' ? val.charCodeAt(n - 1) : val[n - 1]
+  const before = typeof val === 'string' ? val.charCodeAt(n - 2) : val[n - 2]
+  const pad = last === 0x3d ? (before === 0x3d ? 2 : 1) : 0
+  return (n / 4) * 3 - pad
 }
 
 /**

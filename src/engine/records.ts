@@ -9,8 +9,8 @@ import type { ShardRuntime, StreamRuntime } from './runtime.ts'
 export interface PutEntry {
   partitionKey: string
   explicitHashKey?: string | undefined
-  /** Record data, base64. */
-  data: string
+  /** Record data as base64 text (or its ASCII bytes). */
+  data: string | Buffer
 }
 
 export type PutOutcome =
@@ -22,9 +22,26 @@ export interface PutResult {
   encrypted: boolean
 }
 
+/**
+ * MD5 of recent partition keys. Producers reuse keys (device ids, user ids) across requests, and
+ * a lookup is far cheaper than a hash; the cache is simply dropped when it fills.
+ */
+const hashCache = new Map<string, HashKeyHex>()
+const HASH_CACHE_SIZE = 65_536
+
+function cachedPartitionKeyHash(key: string): HashKeyHex {
+  let hash = hashCache.get(key)
+  if (hash === undefined) {
+    if (hashCache.size >= HASH_CACHE_SIZE) hashCache.clear()
+    hash = partitionKeyHash(key)
+    hashCache.set(key, hash)
+  }
+  return hash
+}
+
 /** The shard a record goes to: ExplicitHashKey when given, else MD5 of the partition key. */
 function hashKeyOf(entry: PutEntry): HashKeyHex {
-  if (entry.explicitHashKey === undefined) return partitionKeyHash(entry.partitionKey)
+  if (entry.explicitHashKey === undefined) return cachedPartitionKeyHash(entry.partitionKey)
   const value = BigInt(entry.explicitHashKey)
   if (value > MAX_HASH_KEY) {
     throw errors.invalidArgument(

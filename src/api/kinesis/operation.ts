@@ -22,6 +22,17 @@ export interface OperationContext {
 export interface Operation {
   name: string
   spec: OperationSpec
+  /**
+   * Optional hot-path check: true means the body is well formed, so the generic (slower,
+   * error-wording) validator can be skipped. Must never accept what the spec rejects.
+   */
+  fastCheck?: (data: Record<string, unknown>) => boolean
+  /**
+   * Optional hot-path parser for JSON bodies: returns the validated input straight from the raw
+   * body, or undefined to fall back to JSON.parse and the generic validator. Same rule as
+   * `fastCheck`: it may decline anything, but must never accept what the spec rejects.
+   */
+  fastParse?: (body: Buffer) => Record<string, unknown> | undefined
   handle(
     input: Record<string, unknown>,
     ctx: OperationContext,

@@ -25,8 +25,11 @@ export const FLAG_ENCRYPTED = 1
 
 export interface FrameRecordInput {
   partitionKey: string
-  /** Record data as base64 text: stored as-is so reads can copy it to the wire unchanged. */
-  data: string
+  /**
+   * Record data as base64 text (a string, or its ASCII bytes): stored as-is so reads can copy it
+   * to the wire unchanged.
+   */
+  data: string | Buffer
 }
 
 export interface DecodedRecord {
@@ -62,7 +65,7 @@ export function encodeFrame(
     o += 2 + keyLength
     buf.writeUInt32LE(r.data.length, o)
     o += 4
-    o += buf.write(r.data, o, 'latin1')
+    o += typeof r.data === 'string' ? buf.write(r.data, o, 'latin1') : r.data.copy(buf, o)
   }
   buf.writeUInt32LE(crc32(buf.subarray(FRAME_HEADER_BYTES), crc32(buf.subarray(4, 8))), 8)
   return buf
