@@ -52,13 +52,39 @@ export function decodeSequenceNumber(value: string): SequenceParts | undefined {
   }
 }
 
+const LIMB = 10_000_000 // 1e7: limbs are small integers, which V8 formats fastest
+const LIMB_BIG = BigInt(LIMB)
+/** The sequence index sits 80 bits up: consecutive ordinals differ by exactly 2^80. */
+const STEP = toLimbs(1n << 80n)
+
+function toLimbs(value: bigint): number[] {
+  const limbs: number[] = []
+  let v = value
+  do {
+    limbs.push(Number(v % LIMB_BIG))
+    v /= LIMB_BIG
+  } while (v > 0n)
+  return limbs
+}
+
+function limbsToString(limbs: number[]): string {
+  let out = String(limbs[limbs.length - 1])
+  for (let i = limbs.length - 2; i >= 0; i--) out += String(limbs[i]).padStart(7, '0')
+  return out
+}
+
 /**
- * Encodes sequence numbers for many records of one shard. Records of one append share the
- * shard and arrival second, so only the index varies.
+ * Encodes sequence numbers for records of one shard that arrived in the same second. Records come
+ * in runs of consecutive ordinals, so after the first number each next one is the previous plus
+ * 2^80, done in base-1e14 limbs: far cheaper than formatting a 186-bit BigInt every time.
  */
 export class SequenceEncoder {
   readonly #prefix: string
   readonly #suffix: string
+  #lastOrdinal = -2
+  #limbs: number[] = []
+  /** Digits of the limbs above the ones a step can change without a carry. */
+  #high = ''
 
   constructor(shardCreatedSeconds: number, shardIndex: number, arrivalSeconds: number) {
     this.#prefix = '0x2' + hex(shardCreatedSeconds, 9) + hex(shardIndex & 0xf, 1)
@@ -66,6 +92,28 @@ export class SequenceEncoder {
   }
 
   encode(ordinal: number): string {
-    return BigInt(this.#prefix + (ordinal + 1).toString(16).padStart(16, '0') + this.#suffix).toString(10)
+    const low = STEP.length + 1
+    if (ordinal === this.#lastOrdinal + 1) {
+      const limbs = this.#limbs
+      let carry = 0
+      for (let i = 0; i < limbs.length || carry; i++) {
+        const sum = (limbs[i] ?? 0) + (STEP[i] ?? 0) + carry
+        carry = sum >= LIMB ? 1 : 0
+        limbs[i] = sum - carry * LIMB
+        if (i >= low) this.#high = ''
+        if (i >= STEP.length - 1 && !carry) break
+      }
+    } else {
+      this.#limbs = toLimbs(
+        BigInt(this.#prefix + (ordinal + 1).toString(16).padStart(16, '0') + this.#suffix),
+      )
+      this.#high = ''
+    }
+    this.#lastOrdinal = ordinal
+    const limbs = this.#limbs
+    if (this.#high === '') this.#high = limbsToString(limbs.slice(low))
+    let out = this.#high
+    for (let i = low - 1; i >= 0; i--) out += String(limbs[i]).padStart(7, '0')
+    return out
   }
 }
