@@ -121,6 +121,7 @@ async function serve(options: ServeOptions): Promise<void> {
       updateStreamMs: options.updateStreamMs,
       shardLimit: options.shardLimit,
       logger: stderrLogger,
+      onFatal: (error) => fatal(error),
     })
   } catch (error) {
     if (error instanceof DataDirInUseError) {
@@ -156,6 +157,16 @@ async function serve(options: ServeOptions): Promise<void> {
   if (options.demo) await ensureDemoStream(engine)
   printBanner(server.url, dataDir, options)
 
+  fatalHandler = async (error) => {
+    // Fail-stop: never keep acknowledging writes after the disk lost some. Restart recovers from
+    // the log, which holds everything that was acknowledged.
+    process.stderr.write(`tributary: error: stopping after a storage failure: ${error.message}\n`)
+    process.stderr.write(
+      '  hint: check the disk (space, I/O errors in dmesg), then restart; recovery replays the log\n',
+    )
+    await server.close().catch(() => undefined)
+    process.exit(1)
+  }
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) {
@@ -170,6 +181,16 @@ async function serve(options: ServeOptions): Promise<void> {
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+let fatalHandler: ((error: Error) => Promise<void>) | undefined
+
+function fatal(error: Error): void {
+  if (fatalHandler) void fatalHandler(error)
+  else {
+    process.stderr.write(`tributary: error: storage failure during start-up: ${error.message}\n`)
+    process.exit(1)
+  }
 }
 
 async function ensureDemoStream(engine: StreamEngine): Promise<void> {

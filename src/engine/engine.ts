@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lockDataDir } from '../storage/data-dir.ts'
-import { CorruptLogError } from '../storage/log/errors.ts'
+import { CorruptLogError, LogFailedError } from '../storage/log/errors.ts'
 import { ShardLog, type SyncPolicy } from '../storage/log/shard-log.ts'
 import { StateStore } from '../storage/state/state-store.ts'
 import { StreamRepository } from '../storage/state/stream-repository.ts'
@@ -33,6 +33,12 @@ export interface EngineOptions {
   /** How often expired segments are trimmed. */
   retentionCheckMs?: number
   logger?: Logger
+  /**
+   * Called when a shard log fails in a way that needs the process to stop (an fsync or write that
+   * cannot be undone): after a failed fsync the kernel may have dropped the data, so the safe
+   * move is to exit and recover from the log (PostgreSQL's "fsyncgate"). The CLI exits non-zero.
+   */
+  onFatal?: (error: Error) => void
 }
 
 export const DEFAULT_ON_DEMAND_SHARDS = 4
@@ -133,6 +139,10 @@ export class StreamEngine {
           this.logger.warn(
             `recovery cut a torn tail of ${t.bytes} bytes from ${t.path} at byte ${t.offset} (${t.reason})`,
           ),
+        onFailure: (error) => {
+          this.logger.error(`shard ${shard.id} of stream ${stream.state.name} stopped: ${error.message}`)
+          if (error instanceof LogFailedError) this.#options.onFatal?.(error)
+        },
       })
       if (!shard.open) await shard.log.seal()
     } catch (error) {

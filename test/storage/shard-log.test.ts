@@ -287,7 +287,8 @@ describe('ShardLog', () => {
           return nodeLogIo.fdatasync(fd)
         },
       }
-      const log = await ShardLog.open({ dir, sync: always, io })
+      const failures: Error[] = []
+      const log = await ShardLog.open({ dir, sync: always, io, onFailure: (e) => failures.push(e) })
       await log.append([rec(0)], 1).durable
       broken = true
       const before = syncs
@@ -295,6 +296,7 @@ describe('ShardLog', () => {
       await expect(a.durable).rejects.toThrow(/fsync .* failed/)
       expect(syncs).toBe(before + 1)
       expect(log.failure).toBeInstanceOf(LogFailedError)
+      expect(failures).toEqual([log.failure])
       expect(() => log.append([rec(2)], 3)).toThrow(LogFailedError)
       await expect(log.read(0, 10, 1000)).rejects.toBeInstanceOf(LogFailedError)
       expect(syncs).toBe(before + 1)

@@ -46,10 +46,11 @@ export function encodeFrame(
   baseOrdinal: number,
   timestamp: number,
   flags: number,
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
 ): Buffer {
   let size = FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES
   for (const r of records) size += 2 + Buffer.byteLength(r.partitionKey, 'utf8') + 4 + r.data.length
-  const buf = Buffer.allocUnsafe(size)
+  const buf = alloc(size)
   buf.writeUInt32LE(FRAME_MAGIC, 0)
   buf.writeUInt32LE(size - FRAME_HEADER_BYTES, 4)
   let o = FRAME_HEADER_BYTES

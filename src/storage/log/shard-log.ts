@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { CorruptLogError, LogFailedError, LogSealedError } from './errors.ts'
 import { type DecodedRecord, encodeFrame, type FrameHeader, type FrameRecordInput } from './frame.ts'
+import { sharedFramePool } from './frame-pool.ts'
 import { type LogIo, nodeLogIo, readFully, writeFully } from './io.ts'
 import { readRecords } from './reader.ts'
 import {
@@ -38,6 +39,8 @@ export interface ShardLogOptions {
   io?: LogIo
   /** Told about a torn tail cut off during recovery. */
   onTruncate?: (info: { path: string; offset: number; bytes: number; reason: string }) => void
+  /** Told once when the log stops for good (failed fsync, unrecoverable write, corruption). */
+  onFailure?: (error: Error) => void
 }
 
 export interface AppendTicket {
@@ -92,11 +95,14 @@ export class ShardLog {
   #readsInFlight = 0
   #fdsToClose: number[] = []
 
+  readonly #onFailure: ((error: Error) => void) | undefined
+
   private constructor(
-    options: Required<Omit<ShardLogOptions, 'onTruncate'>>,
+    options: Required<Omit<ShardLogOptions, 'onTruncate' | 'onFailure'>> & Pick<ShardLogOptions, 'onFailure'>,
     segments: Segment[],
     fd: number,
   ) {
+    this.#onFailure = options.onFailure
     this.dir = options.dir
     this.#io = options.io
     this.#sync = options.sync
@@ -125,7 +131,7 @@ export class ShardLog {
     }
     await mkdir(full.dir, { recursive: true })
     const { segments, fd } = await recover(full, options.onTruncate)
-    return new ShardLog(full, segments, fd)
+    return new ShardLog({ ...full, onFailure: options.onFailure }, segments, fd)
   }
 
   /** Ordinal the next appended record will get. */
@@ -171,7 +177,7 @@ export class ShardLog {
     this.#lastTimestamp = at
     const firstOrdinal = this.#next
     this.#next += records.length
-    const frame = encodeFrame(records, firstOrdinal, at, flags)
+    const frame = encodeFrame(records, firstOrdinal, at, flags, (size) => sharedFramePool.alloc(size))
     const header: FrameHeader = {
       baseOrdinal: firstOrdinal,
       count: records.length,
@@ -211,16 +217,13 @@ export class ShardLog {
           active = await this.#roll(batch[0]!.header.baseOrdinal)
           position = 0
         }
-        await writeFully(
-          this.#io,
-          this.#fd,
-          batch.map((p) => p.frame),
-          position,
-        )
+        await writeFully(this.#io, this.#fd, coalesce(batch), position)
       } catch (error) {
         await this.#abandon(batch, position, error)
         continue
       }
+      // The kernel has the bytes: the frame memory can be reused.
+      for (const p of batch) sharedFramePool.release(p.frame)
       if (this.#sync.mode === 'always') {
         try {
           await this.#io.fdatasync(this.#fd)
@@ -264,6 +267,7 @@ export class ShardLog {
   async #abandon(batch: PendingAppend[], position: number, error: unknown): Promise<void> {
     const queued = this.#pending
     this.#pending = []
+    for (const p of [...batch, ...queued]) sharedFramePool.release(p.frame)
     const failure = new LogFailedError(`write to ${this.dir} failed: ${(error as Error).message}`, error)
     try {
       await this.#io.ftruncate(this.#fd, position)
@@ -278,11 +282,16 @@ export class ShardLog {
     }
   }
 
-  #fail(error: Error, batch: PendingAppend[] = []): void {
-    this.#failed ??= error
-    const all = [...batch, ...this.#pending]
+  /** Stops the log for good. `written` are appends whose frames were already handed back. */
+  #fail(error: Error, written: PendingAppend[] = []): void {
+    if (!this.#failed) {
+      this.#failed = error
+      this.#onFailure?.(error)
+    }
+    const queued = this.#pending
     this.#pending = []
-    for (const p of all) p.reject(this.#failed)
+    for (const p of queued) sharedFramePool.release(p.frame)
+    for (const p of [...written, ...queued]) p.reject(this.#failed)
   }
 
   async #periodicSync(): Promise<void> {
@@ -451,6 +460,22 @@ export class ShardLog {
     this.#readFds.clear()
     await this.#closeRetiredFds()
   }
+}
+
+/** One view per run of frames that sit back to back in the same pool chunk (fewer iovecs). */
+function coalesce(batch: PendingAppend[]): Buffer[] {
+  const out: Buffer[] = []
+  let run: Buffer | undefined
+  for (const { frame } of batch) {
+    if (run && run.buffer === frame.buffer && run.byteOffset + run.length === frame.byteOffset) {
+      run = Buffer.from(run.buffer, run.byteOffset, run.length + frame.length)
+      out[out.length - 1] = run
+    } else {
+      run = frame
+      out.push(frame)
+    }
+  }
+  return out
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
