@@ -133,6 +133,17 @@ describe('ShardLog', () => {
       return join(dir, name)
     }
 
+    /**
+     * The segment as a crash would leave it: written and synced, but without the marker a clean
+     * close appends (read while the log is still open).
+     */
+    async function crashImage(dir: string, log: ShardLog): Promise<{ path: string; image: Buffer }> {
+      const path = await lastSegment(dir)
+      const image = await readFile(path)
+      await log.close()
+      return { path, image }
+    }
+
     async function recoverTwice(dir: string) {
       const first = await ShardLog.open({ dir, sync: always })
       const a = await readAll(first)
@@ -150,9 +161,7 @@ describe('ShardLog', () => {
       const dir = await tempDir()
       const log = await fill(dir, 20)
       const expected = await readAll(log)
-      await log.close()
-      const path = await lastSegment(dir)
-      const original = await readFile(path)
+      const { path, image: original } = await crashImage(dir, log)
       const size = original.length
       const lastStart = findLastFrame(original)
       for (let cut = lastStart; cut < size; cut++) {
@@ -160,7 +169,10 @@ describe('ShardLog', () => {
         const { records, next } = await recoverTwice(dir)
         expect(records).toEqual(expected.slice(0, 19))
         expect(next).toBe(19)
-        expect((await stat(path)).size).toBe(lastStart)
+        // The valid prefix, then the 40-byte marker the clean close after recovery appended.
+        const after = await readFile(path)
+        expect(after.subarray(0, lastStart).equals(original.subarray(0, lastStart))).toBe(true)
+        expect(after.length).toBe(lastStart + 40)
       }
       // After a cut, new appends continue from the valid prefix.
       await writeFile(path, original.subarray(0, lastStart + 5))
@@ -175,9 +187,7 @@ describe('ShardLog', () => {
       const dir = await tempDir()
       const log = await fill(dir, 20)
       const expected = await readAll(log)
-      await log.close()
-      const path = await lastSegment(dir)
-      const original = await readFile(path)
+      const { path, image: original } = await crashImage(dir, log)
       const lastStart = findLastFrame(original)
       for (let byte = lastStart; byte < original.length; byte++) {
         const bit = byte % 8
@@ -196,14 +206,13 @@ describe('ShardLog', () => {
       const dir = await tempDir()
       const log = await fill(dir, 10)
       const expected = await readAll(log)
-      await log.close()
-      const path = await lastSegment(dir)
-      await writeFile(path, Buffer.concat([await readFile(path), tail]))
+      const { path, image } = await crashImage(dir, log)
+      await writeFile(path, Buffer.concat([image, tail]))
       const { records } = await recoverTwice(dir)
       expect(records).toEqual(expected)
     })
 
-    it('refuses to open when a record before the last durable one is corrupt', async () => {
+    it('refuses to open a cleanly closed log with a corrupt record', async () => {
       const dir = await tempDir()
       const log = await fill(dir, 20)
       await log.close()
@@ -212,7 +221,46 @@ describe('ShardLog', () => {
       damaged[Math.floor(damaged.length / 2)]! ^= 0x10
       await writeFile(path, damaged)
       await expect(ShardLog.open({ dir, sync: always })).rejects.toBeInstanceOf(CorruptLogError)
-      await expect(ShardLog.open({ dir, sync: always })).rejects.toThrow(/a valid frame follows/)
+      await expect(ShardLog.open({ dir, sync: always })).rejects.toThrow(/had been synced/)
+    })
+
+    it('refuses corruption of a record synced before a later group commit, even after a crash', async () => {
+      const dir = await tempDir()
+      const log = await ShardLog.open({ dir, sync: always })
+      await log.append([rec(0)], 1).durable
+      await log.append([rec(1)], 2).durable
+      await log.append([rec(2)], 3).durable
+      const { path, image } = await crashImage(dir, log)
+      image[30]! ^= 0x01
+      await writeFile(path, image)
+      await expect(ShardLog.open({ dir, sync: always })).rejects.toThrow(/had been synced/)
+    })
+
+    it('cuts, not refuses, when frames of the last unsynced group commit land out of order', async () => {
+      const dir = await tempDir()
+      const log = await ShardLog.open({ dir, sync: always })
+      await log.append([rec(0)], 1).durable
+      // One group commit of three appends; then pretend the disk kept its last frame but lost the middle one.
+      await Promise.all([
+        log.append([rec(1)], 2).durable,
+        log.append([rec(2)], 2).durable,
+        log.append([rec(3)], 2).durable,
+      ])
+      const { path, image } = await crashImage(dir, log)
+      const starts = frameStarts(image)
+      image.fill(0, starts[2]!, starts[3]!)
+      await writeFile(path, image)
+      const { records } = await recoverTwice(dir)
+      expect(records.map((r) => r.ordinal)).toEqual([0, 1])
+    })
+
+    it('adds no marker on a reopen that writes nothing', async () => {
+      const dir = await tempDir()
+      const log = await fill(dir, 3)
+      await log.close()
+      const size = (await stat(await lastSegment(dir))).size
+      await (await ShardLog.open({ dir, sync: always })).close()
+      expect((await stat(await lastSegment(dir))).size).toBe(size)
     })
 
     it('fails reads (and the log) on corruption inside a sealed segment', async () => {
@@ -304,13 +352,13 @@ describe('ShardLog', () => {
   })
 })
 
-/** Byte offset of the last frame in a segment file (walks the length fields). */
+/** Byte offsets of the frames in a segment file (walks the length fields). */
+function frameStarts(buf: Buffer): number[] {
+  const starts: number[] = []
+  for (let offset = 0; offset < buf.length; offset += 12 + buf.readUInt32LE(offset + 4)) starts.push(offset)
+  return starts
+}
+
 function findLastFrame(buf: Buffer): number {
-  let offset = 0
-  let last = 0
-  while (offset < buf.length) {
-    last = offset
-    offset += 12 + buf.readUInt32LE(offset + 4)
-  }
-  return last
+  return frameStarts(buf).at(-1)!
 }

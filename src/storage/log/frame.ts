@@ -6,17 +6,20 @@ import { crc32 } from 'node:zlib'
  *
  * ```
  * header (12 bytes): magic u32 | payload length u32 | crc32(length bytes + payload) u32
- * payload:           flags u8 | 3 reserved | base ordinal u64 | arrival ms f64 | count u32
- *                    then per record: key length u16 | key (UTF-8) | data length u32 | data
+ * payload:           flags u8 | 3 reserved | synced-through u32 | base ordinal u64 | arrival ms f64
+ *                    | count u32, then per record: key length u16 | key (UTF-8) | data length u32 | data
  * ```
  *
  * The CRC covers the length field too, so a flipped length bit is caught rather than followed.
+ * `synced-through` is the byte offset in the segment up to which data was known durable when
+ * the frame was written: recovery uses it to tell a torn write (only unsynced bytes damaged)
+ * from corruption of acknowledged data (a later frame vouches that the damaged bytes were synced).
  * The magic starts with 0xF5, a byte that never occurs in UTF-8 or base64 text, which keeps
  * accidental matches inside record bodies rare when recovery scans for later frames.
  */
 export const FRAME_MAGIC = 0x02a71cf5
 export const FRAME_HEADER_BYTES = 12
-const PAYLOAD_FIXED_BYTES = 24
+const PAYLOAD_FIXED_BYTES = 28
 /** Largest payload we ever write: 500 records of 10 MiB fit, garbage lengths do not. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 
@@ -55,10 +58,11 @@ export function encodeFrame(
   buf.writeUInt32LE(size - FRAME_HEADER_BYTES, 4)
   let o = FRAME_HEADER_BYTES
   buf.writeUInt32LE(flags & 0xff, o)
-  buf.writeUInt32LE(baseOrdinal % 0x1_0000_0000, o + 4)
-  buf.writeUInt32LE(Math.floor(baseOrdinal / 0x1_0000_0000), o + 8)
-  buf.writeDoubleLE(timestamp, o + 12)
-  buf.writeUInt32LE(records.length, o + 20)
+  buf.writeUInt32LE(0, o + 4)
+  buf.writeUInt32LE(baseOrdinal % 0x1_0000_0000, o + 8)
+  buf.writeUInt32LE(Math.floor(baseOrdinal / 0x1_0000_0000), o + 12)
+  buf.writeDoubleLE(timestamp, o + 16)
+  buf.writeUInt32LE(records.length, o + 24)
   o += PAYLOAD_FIXED_BYTES
   for (const r of records) {
     const keyLength = buf.write(r.partitionKey, o + 2, 'utf8')
@@ -68,11 +72,21 @@ export function encodeFrame(
     o += 4
     o += typeof r.data === 'string' ? buf.write(r.data, o, 'latin1') : r.data.copy(buf, o)
   }
-  buf.writeUInt32LE(crc32(buf.subarray(FRAME_HEADER_BYTES), crc32(buf.subarray(4, 8))), 8)
   return buf
 }
 
+/**
+ * Completes a frame just before it is written: records how far the segment is durable and
+ * computes the checksum (which therefore covers that field too).
+ */
+export function sealFrame(frame: Buffer, syncedThrough: number): void {
+  frame.writeUInt32LE(syncedThrough, FRAME_HEADER_BYTES + 4)
+  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES), crc32(frame.subarray(4, 8))), 8)
+}
+
 export interface FrameHeader {
+  /** Segment bytes known durable when the frame was written. */
+  syncedThrough: number
   baseOrdinal: number
   count: number
   timestamp: number
@@ -110,13 +124,28 @@ export function checkFrame(buf: Buffer, offset: number): FrameCheck {
     kind: 'ok',
     header: {
       flags: buf.readUInt8(p),
-      baseOrdinal: buf.readUInt32LE(p + 4) + buf.readUInt32LE(p + 8) * 0x1_0000_0000,
-      timestamp: buf.readDoubleLE(p + 12),
-      count: buf.readUInt32LE(p + 20),
+      syncedThrough: buf.readUInt32LE(p + 4),
+      ...readPosition(buf, offset),
+      count: buf.readUInt32LE(p + 24),
       length,
     },
   }
 }
+
+/**
+ * First ordinal and arrival time from a frame header, without checking the frame (enough to
+ * position a search; whatever is returned is checked when read).
+ */
+export function readPosition(buf: Buffer, offset: number): { baseOrdinal: number; timestamp: number } {
+  const p = offset + FRAME_HEADER_BYTES
+  return {
+    baseOrdinal: buf.readUInt32LE(p + 8) + buf.readUInt32LE(p + 12) * 0x1_0000_0000,
+    timestamp: buf.readDoubleLE(p + 16),
+  }
+}
+
+/** Bytes of a frame's start that {@link readPosition} needs. */
+export const POSITION_BYTES = FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES
 
 /**
  * Calls `visit` for each record of a frame already validated by {@link checkFrame}, stopping early

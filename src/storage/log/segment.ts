@@ -1,5 +1,5 @@
 import { CorruptLogError } from './errors.ts'
-import { checkFrame, FRAME_HEADER_BYTES, FRAME_MAGIC, type FrameHeader } from './frame.ts'
+import { checkFrame, FRAME_HEADER_BYTES, FRAME_MAGIC, type FrameHeader, MAX_PAYLOAD_BYTES } from './frame.ts'
 import { type LogIo, readFully } from './io.ts'
 import { SparseIndex } from './sparse-index.ts'
 
@@ -14,6 +14,8 @@ export interface Segment {
   firstTimestamp: number
   lastTimestamp: number
   index: SparseIndex
+  /** `size` when the segment ends with a marker vouching that all of it was synced; else -1. */
+  markedThrough: number
 }
 
 export const SEGMENT_SUFFIX = '.log'
@@ -37,11 +39,19 @@ export function emptySegment(base: number, path: string, indexInterval: number):
     firstTimestamp: Number.NaN,
     lastTimestamp: Number.NaN,
     index: new SparseIndex(indexInterval),
+    markedThrough: -1,
   }
 }
 
 /** Adds a frame just written (or scanned) at `offset` to the segment's bookkeeping. */
 export function noteFrame(segment: Segment, offset: number, header: FrameHeader): void {
+  if (header.count === 0) {
+    // A marker (written on close/seal): no records, only a promise about the bytes before it.
+    segment.size = offset + header.length
+    segment.markedThrough = header.syncedThrough === offset ? segment.size : -1
+    return
+  }
+  segment.markedThrough = -1
   segment.index.add(header.baseOrdinal, offset, header.timestamp)
   if (segment.size === 0 || Number.isNaN(segment.firstTimestamp)) segment.firstTimestamp = header.timestamp
   segment.lastTimestamp = header.timestamp
@@ -108,10 +118,13 @@ export async function scanSegment(
 }
 
 /**
- * After an invalid frame at `from`, looks for any valid frame later in the file. A torn write can
- * only damage the tail, so a valid frame after a bad one means durable data was corrupted.
+ * After an invalid frame at `from`, looks for a later valid frame that records the bytes at
+ * `from` as already synced when it was written. A torn write only damages bytes that were never
+ * synced, so such a frame means durable (acknowledged) data was corrupted. Valid frames that do
+ * not vouch for `from` are other unsynced writes of the same crash, which disks may persist out
+ * of order.
  */
-export async function findValidFrameAfter(
+export async function findDurableFrameAfter(
   io: LogIo,
   fd: number,
   from: number,
@@ -129,10 +142,11 @@ export async function findValidFrameAfter(
       const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES)
       if ((await readFully(io, fd, header, FRAME_HEADER_BYTES, candidate)) === FRAME_HEADER_BYTES) {
         const length = FRAME_HEADER_BYTES + header.readUInt32LE(4)
-        if (candidate + length <= fileSize) {
+        if (candidate + length <= fileSize && length <= FRAME_HEADER_BYTES + MAX_PAYLOAD_BYTES) {
           const frame = Buffer.allocUnsafe(length)
           await readFully(io, fd, frame, length, candidate)
-          if (checkFrame(frame, 0).kind === 'ok') return candidate
+          const check = checkFrame(frame, 0)
+          if (check.kind === 'ok' && check.header.syncedThrough > from) return candidate
         }
       }
       at = chunk.subarray(0, n).indexOf(magic, at + 1)
@@ -179,6 +193,7 @@ export function decodeIndexFile(
     firstTimestamp: body.readDoubleLE(16),
     lastTimestamp: body.readDoubleLE(24),
     index,
+    markedThrough: -1,
   }
 }
 

@@ -1,8 +1,17 @@
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { CorruptLogError, LogFailedError, LogSealedError } from './errors.ts'
-import { type DecodedRecord, encodeFrame, type FrameHeader, type FrameRecordInput } from './frame.ts'
+import {
+  type DecodedRecord,
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  type FrameHeader,
+  type FrameRecordInput,
+  POSITION_BYTES,
+  readPosition,
+  sealFrame,
+} from './frame.ts'
 import { sharedFramePool } from './frame-pool.ts'
 import { type LogIo, nodeLogIo, readFully, writeFully } from './io.ts'
 import { readRecords } from './reader.ts'
@@ -10,7 +19,7 @@ import {
   decodeIndexFile,
   emptySegment,
   encodeIndexFile,
-  findValidFrameAfter,
+  findDurableFrameAfter,
   INDEX_SUFFIX,
   noteFrame,
   parseSegmentFileName,
@@ -87,6 +96,8 @@ export class ShardLog {
   #scheduled = false
   #flushing: Promise<void> | undefined
   #dirty = false
+  /** Bytes of the active segment known to be on stable storage (stamped into each frame). */
+  #syncedThrough: number
   #syncTimer: NodeJS.Timeout | undefined
   #failed: Error | undefined
   #sealed = false
@@ -111,6 +122,8 @@ export class ShardLog {
     this.#segments = segments
     this.#fd = fd
     const last = segments[segments.length - 1]!
+    // Recovery synced the last segment, so all of it is durable now.
+    this.#syncedThrough = last.size
     this.#next = last.end
     this.#durable = last.end
     this.#lastTimestamp = lastKnownTimestamp(segments)
@@ -129,7 +142,12 @@ export class ShardLog {
       indexInterval: options.indexInterval ?? DEFAULT_INDEX_INTERVAL,
       io: options.io ?? nodeLogIo,
     }
-    await mkdir(full.dir, { recursive: true })
+    const created = await mkdir(full.dir, { recursive: true })
+    // New directories only exist after a crash once their parents' entries are synced too.
+    for (let dir = full.dir; created !== undefined; dir = dirname(dir)) {
+      await full.io.fsyncDirectory(dirname(dir))
+      if (dir === created) break
+    }
     const { segments, fd } = await recover(full, options.onTruncate)
     return new ShardLog({ ...full, onFailure: options.onFailure }, segments, fd)
   }
@@ -179,6 +197,7 @@ export class ShardLog {
     this.#next += records.length
     const frame = encodeFrame(records, firstOrdinal, at, flags, (size) => sharedFramePool.alloc(size))
     const header: FrameHeader = {
+      syncedThrough: 0,
       baseOrdinal: firstOrdinal,
       count: records.length,
       timestamp: at,
@@ -217,6 +236,7 @@ export class ShardLog {
           active = await this.#roll(batch[0]!.header.baseOrdinal)
           position = 0
         }
+        for (const p of batch) sealFrame(p.frame, this.#syncedThrough)
         await writeFully(this.#io, this.#fd, coalesce(batch), position)
       } catch (error) {
         await this.#abandon(batch, position, error)
@@ -239,6 +259,7 @@ export class ShardLog {
         noteFrame(active, offset, p.header)
         offset += p.header.length
       }
+      if (this.#sync.mode === 'always') this.#syncedThrough = offset
       this.#durable = active.end
       for (const p of batch) p.resolve()
     }
@@ -297,8 +318,13 @@ export class ShardLog {
   async #periodicSync(): Promise<void> {
     if (!this.#dirty || this.#failed || this.#closed) return
     this.#dirty = false
+    const active = this.#segments[this.#segments.length - 1]!
+    const through = active.size
     try {
       await this.#io.fdatasync(this.#fd)
+      if (active === this.#segments[this.#segments.length - 1]) {
+        this.#syncedThrough = Math.max(this.#syncedThrough, through)
+      }
     } catch (error) {
       this.#fail(new LogFailedError(`fsync of ${this.dir} failed`, error))
     }
@@ -317,6 +343,7 @@ export class ShardLog {
     this.#fd = fd
     const segment = emptySegment(base, path, this.#indexInterval)
     this.#segments.push(segment)
+    this.#syncedThrough = 0
     return segment
   }
 
@@ -433,6 +460,9 @@ export class ShardLog {
       await unlink(segment.path.replace(/\.log$/, INDEX_SUFFIX)).catch(ignoreMissing)
       removed++
     }
+    // The unlinks must reach the disk in full: a directory that kept a later segment but lost
+    // the unlink of an earlier one would look like a gap in the log after a power failure.
+    if (removed > 0) await this.#io.fsyncDirectory(this.dir)
     if (this.#readsInFlight === 0) await this.#closeRetiredFds()
     return removed
   }
@@ -442,9 +472,34 @@ export class ShardLog {
     this.#sealed = true
     await this.drain()
     if (this.#failed) throw this.#failed
-    await this.#io.fdatasync(this.#fd)
+    await this.#mark()
     await this.#writeIndex(this.#segments[this.#segments.length - 1]!)
     return this.#next
+  }
+
+  /**
+   * Syncs, then appends an empty frame vouching that every byte before it is durable. Without it
+   * the last group commit has no later frame to vouch for it, and recovery would have to treat
+   * damage there as a torn write; with it, damage anywhere in a cleanly closed log is reported
+   * as corruption.
+   */
+  async #mark(): Promise<void> {
+    const active = this.#segments[this.#segments.length - 1]!
+    if (active.markedThrough === active.size) return
+    await this.#io.fdatasync(this.#fd)
+    const marker = encodeFrame([], this.#next, this.#lastTimestamp, 0)
+    sealFrame(marker, active.size)
+    await writeFully(this.#io, this.#fd, [marker], active.size)
+    await this.#io.fdatasync(this.#fd)
+    noteFrame(active, active.size, {
+      syncedThrough: active.size,
+      baseOrdinal: this.#next,
+      count: 0,
+      timestamp: this.#lastTimestamp,
+      flags: 0,
+      length: marker.length,
+    })
+    this.#syncedThrough = active.size
   }
 
   /** Finishes in-flight appends, syncs and closes every file. */
@@ -453,9 +508,7 @@ export class ShardLog {
     await this.drain()
     this.#closed = true
     if (this.#syncTimer) clearInterval(this.#syncTimer)
-    if (!this.#failed && this.#sync.mode !== 'always') {
-      await this.#io.fdatasync(this.#fd).catch(() => undefined)
-    }
+    if (!this.#failed) await this.#mark().catch(() => undefined)
     this.#fdsToClose.push(this.#fd, ...this.#readFds.values())
     this.#readFds.clear()
     await this.#closeRetiredFds()
@@ -497,14 +550,12 @@ async function firstOrdinalAtOrAfter(
   timestamp: number,
 ): Promise<number> {
   let offset = segment.index.offsetBeforeTimestamp(timestamp)
-  const header = Buffer.allocUnsafe(64)
+  const header = Buffer.allocUnsafe(POSITION_BYTES)
   while (offset < segment.size) {
-    const n = await readFully(io, fd, header, 36, offset)
-    if (n < 36) break
-    const length = 12 + header.readUInt32LE(4)
-    const ts = header.readDoubleLE(12 + 12)
-    if (ts >= timestamp) return header.readUInt32LE(16) + header.readUInt32LE(20) * 0x1_0000_0000
-    offset += length
+    if ((await readFully(io, fd, header, POSITION_BYTES, offset)) < POSITION_BYTES) break
+    const { baseOrdinal, timestamp: ts } = readPosition(header, 0)
+    if (ts >= timestamp) return baseOrdinal
+    offset += FRAME_HEADER_BYTES + header.readUInt32LE(4)
   }
   return segment.end
 }
@@ -553,19 +604,20 @@ async function recover(
     const { size } = await stat(path)
     const { segment, tornAt } = await scanSegment(io, fd, base, path, size, indexInterval)
     if (tornAt) {
-      const later = await findValidFrameAfter(io, fd, tornAt.offset, size)
+      const later = await findDurableFrameAfter(io, fd, tornAt.offset, size)
       if (later !== undefined) {
         throw new CorruptLogError(
           path,
           tornAt.offset,
-          `${tornAt.reason}, but a valid frame follows at byte ${later}`,
+          `${tornAt.reason}, but the frame at byte ${later} shows these bytes had been synced`,
         )
       }
-      // A torn write can only damage what was never acknowledged: cut it off.
+      // Only bytes never synced (so never acknowledged under sync "always") are damaged: cut them.
       await io.ftruncate(fd, tornAt.offset)
-      await io.fdatasync(fd)
       onTruncate?.({ path, offset: tornAt.offset, bytes: size - tornAt.offset, reason: tornAt.reason })
     }
+    // Whatever survived is made durable now, so new frames may vouch for all of it.
+    await io.fdatasync(fd)
     const previous = segments[segments.length - 1]
     if (previous && previous.end !== segment.base) {
       throw new CorruptLogError(
