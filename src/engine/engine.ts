@@ -164,12 +164,13 @@ export class StreamEngine {
    * Resolves the stream a request names by StreamName and/or StreamARN (AWS accepts either or
    * both). Returns the name; existence is checked by {@link stream}.
    */
-  resolveName(name: string | undefined, arn: string | undefined): string {
-    if (arn === undefined) return name ?? ''
+  resolveName(name: string | null | undefined, arn: string | null | undefined): string {
+    // An explicit JSON null means "absent" (the PutRecord(s) fast path passes nulls through).
+    if (arn == null) return name ?? ''
     const m = /^arn:aws[^:]*:kinesis:([^:]*):(\d{12}):stream\/(.+)$/.exec(arn)
     if (!m) throw errors.invalidArgument(`StreamARN ${arn} is not a valid Kinesis stream ARN.`)
     const [, region, account, fromArn] = m as unknown as [string, string, string, string]
-    if (name !== undefined && name !== fromArn) {
+    if (name != null && name !== fromArn) {
       throw errors.invalidArgument(`StreamARN ${arn} and StreamName ${name} do not refer to the same stream.`)
     }
     if (region !== this.region || account !== this.account) throw errors.streamNotFound(fromArn, account)
@@ -374,6 +375,7 @@ export class StreamEngine {
           this.#newShard(stream, index, r.start, r.end, now, undefined, undefined),
         )
         const runtimes = await Promise.all(shards.map((s) => this.#openShard(stream, s)))
+        if (!this.#stillPending(stream, change)) return this.#abandon(stream, runtimes)
         this.#commit(stream, { nextShardIndex: ranges.length }, () => {
           for (const s of shards) this.#repo.insertShard(s)
         })
@@ -399,6 +401,25 @@ export class StreamEngine {
         this.#commit(stream, { encryptionType: change.type, keyId: change.keyId })
         return
     }
+  }
+
+  /**
+   * Whether `change` is still what the stream is waiting for. A DeleteStream may arrive while a
+   * create or reshard is being carried out (it opens shard logs asynchronously); the delete wins.
+   */
+  #stillPending(stream: StreamRuntime, change: PendingChange): boolean {
+    return this.#streams.get(stream.state.name) === stream && stream.state.pending === change
+  }
+
+  /** Drops the shards a superseded change opened, and the stream's files if it is already gone. */
+  async #abandon(stream: StreamRuntime, opened: ShardRuntime[]): Promise<void> {
+    await Promise.all(opened.map((r) => r.log?.close().catch(() => undefined)))
+    const gone = this.#streams.get(stream.state.name) !== stream
+    await Promise.all(
+      (gone ? [stream.dir] : opened.map((r) => r.dir)).map((dir) =>
+        rm(dir, { recursive: true, force: true }),
+      ),
+    )
   }
 
   #newShard(
@@ -488,6 +509,7 @@ export class StreamEngine {
     const intermediate = new Set(closed.filter((i) => created.some((c) => c.index === i)))
     const children = created.map((s) => (intermediate.has(s.index) ? { ...s, closedAt: now } : s))
     const runtimes = await Promise.all(children.map((s) => this.#openShard(stream, s)))
+    if (!this.#stillPending(stream, change)) return this.#abandon(stream, runtimes)
     // From here to rebuildRouting() nothing awaits: state and routing switch together.
     this.#commit(stream, { nextShardIndex: next }, () => {
       for (const s of children) this.#repo.insertShard(s)

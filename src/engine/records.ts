@@ -1,7 +1,7 @@
 import { type DecodedRecord, FLAG_ENCRYPTED, type FrameRecordInput } from '../storage/log/frame.ts'
 import { type HashKeyHex, hashKeyFromBigInt, MAX_HASH_KEY, partitionKeyHash } from '../stream/hash-key.ts'
 import { decodeSequenceNumber, END_SEQUENCE_INDEX } from '../stream/sequence-number.ts'
-import { parseShardId } from '../stream/shard-id.ts'
+import { parseShardId, shardIdName } from '../stream/shard-id.ts'
 import type { StreamEngine } from './engine.ts'
 import { errors } from './messages.ts'
 import type { ShardRuntime, StreamRuntime } from './runtime.ts'
@@ -103,17 +103,27 @@ export async function putRecords(
   return { outcomes, encrypted }
 }
 
+/**
+ * The stream an iterator request reads, which must be ACTIVE or UPDATING. When it is not, Kinesis
+ * names the shard rather than the stream (as kinesalite recorded): "Shard shardId-… in stream s
+ * under account … does not exist", or "Could not find shard …" for an id that names no shard.
+ */
+function streamOfShard(engine: StreamEngine, streamName: string, shardId: string): StreamRuntime {
+  try {
+    return engine.writableStream(streamName)
+  } catch {
+    const index = parseShardId(shardId)
+    if (index === undefined) throw errors.couldNotFindShard(shardId, streamName, engine.account)
+    throw errors.shardNotFound(shardIdName(index), streamName, engine.account)
+  }
+}
+
 /** Locates a shard by the id a client sent, with Kinesis's two "not found" wordings. */
 export function findShard(engine: StreamEngine, stream: StreamRuntime, shardId: string): ShardRuntime {
   const index = parseShardId(shardId)
   if (index === undefined) throw errors.couldNotFindShard(shardId, stream.state.name, engine.account)
   const shard = stream.shards.get(index)
-  if (!shard)
-    throw errors.shardNotFound(
-      `shardId-${String(index).padStart(12, '0')}`,
-      stream.state.name,
-      engine.account,
-    )
+  if (!shard) throw errors.shardNotFound(shardIdName(index), stream.state.name, engine.account)
   return shard
 }
 
@@ -135,7 +145,7 @@ export interface IteratorRequest {
 
 /** GetShardIterator: checks the request as Kinesis does and issues an authenticated iterator. */
 export async function shardIterator(engine: StreamEngine, req: IteratorRequest): Promise<string> {
-  const stream = engine.writableStream(req.streamName)
+  const stream = streamOfShard(engine, req.streamName, req.shardId)
   const shard = findShard(engine, stream, req.shardId)
   const account = engine.account
   const { type, startingSequenceNumber: seq } = req
@@ -228,15 +238,10 @@ export async function getRecords(
   if (!position) throw errors.invalidIterator()
   const now = engine.clock.now()
   if (now - position.issuedAt > ITERATOR_TTL_MS) throw errors.iteratorExpired(position.issuedAt, now)
-  const stream = engine.writableStream(position.streamName)
+  const stream = streamOfShard(engine, position.streamName, shardIdName(position.shardIndex))
   if (stream.state.createdAt !== position.streamCreatedAt) throw errors.invalidIterator()
   const shard = stream.shards.get(position.shardIndex)
-  if (!shard)
-    throw errors.shardNotFound(
-      `shardId-${String(position.shardIndex).padStart(12, '0')}`,
-      stream.state.name,
-      engine.account,
-    )
+  if (!shard) throw errors.shardNotFound(shardIdName(position.shardIndex), stream.state.name, engine.account)
   const log = shard.requireLog()
   const cutoff = engine.retentionCutoff(stream)
   const read = await log.read(position.ordinal, limit, MAX_GET_RECORDS_BYTES)

@@ -38,7 +38,8 @@ function renderJson(result: GetRecordsResult): Buffer {
       Buffer.from(
         `","PartitionKey":${JSON.stringify(r.partitionKey)},"SequenceNumber":"${r.sequenceNumber}",` +
           `"ApproximateArrivalTimestamp":${r.timestamp / 1000}${r.encrypted ? ',"EncryptionType":"KMS"' : ''}}`,
-        'latin1',
+        // UTF-8: partition keys are any Unicode text (Latin-1 would silently mangle 'ż' into '|').
+        'utf8',
       ),
     )
   })

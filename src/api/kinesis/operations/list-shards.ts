@@ -36,6 +36,9 @@ function applyFilter(
   if (!filter) return shards
   const openAt = (s: ShardRuntime, t: number) =>
     s.state.createdAt <= t && (s.state.closedAt === undefined || s.state.closedAt > t)
+  // The stream's first shards open when CREATING ends, a little after the stream's creation time:
+  // a time before they existed means "from the beginning", i.e. the oldest shards still listed.
+  const beginning = shards.reduce((min, s) => Math.min(min, s.state.createdAt), Number.POSITIVE_INFINITY)
   const trimHorizon = engine.retentionCutoff(stream)
   switch (filter.Type) {
     case 'AFTER_SHARD_ID':
@@ -43,7 +46,7 @@ function applyFilter(
         throw invalid('ShardFilter.ShardId must be provided when ShardFilter.Type is AFTER_SHARD_ID.')
       return shards.filter((s) => s.id > filter.ShardId!)
     case 'AT_TRIM_HORIZON':
-      return shards.filter((s) => openAt(s, Math.max(trimHorizon, stream.state.createdAt)))
+      return shards.filter((s) => openAt(s, Math.max(trimHorizon, beginning)))
     case 'FROM_TRIM_HORIZON':
       return shards
     case 'AT_LATEST':
@@ -53,7 +56,7 @@ function applyFilter(
       if (filter.Timestamp === undefined) {
         throw invalid(`ShardFilter.Timestamp must be provided when ShardFilter.Type is ${filter.Type}.`)
       }
-      const t = Math.max(filter.Timestamp * 1000, stream.state.createdAt)
+      const t = Math.max(filter.Timestamp * 1000, beginning)
       return filter.Type === 'AT_TIMESTAMP'
         ? shards.filter((s) => openAt(s, t))
         : shards.filter((s) => s.state.closedAt === undefined || s.state.closedAt > t)
@@ -87,6 +90,11 @@ export const listShards: Operation = {
       throw invalid('Either NextToken or StreamName should be provided.')
     if (named && input.NextToken !== undefined)
       throw invalid('NextToken and StreamName cannot be provided together.')
+    // A token carries the position and the filter of the listing it continues (AWS's rule).
+    if (input.NextToken !== undefined && input.ExclusiveStartShardId !== undefined)
+      throw invalid('NextToken and ExclusiveStartShardId cannot be provided together.')
+    if (input.NextToken !== undefined && input.ShardFilter !== undefined)
+      throw invalid('NextToken and ShardFilter cannot be provided together.')
     let name: string
     let after = input.ExclusiveStartShardId as string | undefined
     let filter = input.ShardFilter as ShardFilter | undefined

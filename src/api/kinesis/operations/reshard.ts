@@ -18,13 +18,22 @@ function couldNotFind(engine: StreamEngine, shardId: string, stream: string) {
   )
 }
 
+/**
+ * The stream a reshard request names: it must exist, be PROVISIONED (Kinesis reshards ON_DEMAND
+ * streams itself and answers ValidationException) and be ACTIVE.
+ */
+function provisionedStream(engine: StreamEngine, name: string): StreamRuntime {
+  if (engine.stream(name).state.mode === 'ON_DEMAND') {
+    throw new ServiceError(
+      'ValidationException',
+      `Request is invalid. Stream ${name} under account ${engine.account} is in On-Demand mode.`,
+    )
+  }
+  return engine.activeStream(name)
+}
+
 /** The shard a reshard request names; it must exist and still be open. */
-function openShard(
-  engine: StreamEngine,
-  stream: StreamRuntime,
-  shardId: string,
-  action: 'splitting' | 'merging',
-): ShardRuntime {
+function openShard(engine: StreamEngine, stream: StreamRuntime, shardId: string): ShardRuntime {
   const index = parseShardId(shardId)
   const name = stream.state.name
   if (index === undefined) throw couldNotFind(engine, shardId, name)
@@ -32,8 +41,8 @@ function openShard(
   if (!shard) throw couldNotFind(engine, shardIdName(index), name)
   if (!shard.open) {
     throw new ServiceError(
-      'ResourceInUseException',
-      `Shard ${shard.id} in stream ${name} under account ${engine.account} has already been merged or split, and thus is not eligible for ${action}.`,
+      'InvalidArgumentException',
+      `Shard ${shard.id} in stream ${name} under account ${engine.account} has already been merged or split, and thus is not eligible for merging or splitting.`,
     )
   }
   return shard
@@ -50,8 +59,8 @@ export const splitShard: Operation = {
   handle(input, ctx) {
     const { engine } = ctx
     const name = streamNameOf(ctx, input)
-    const stream = engine.activeStream(name)
-    const shard = openShard(engine, stream, input.ShardToSplit as string, 'splitting')
+    const stream = provisionedStream(engine, name)
+    const shard = openShard(engine, stream, input.ShardToSplit as string)
     engine.checkShardLimit(1)
     const key = BigInt(input.NewStartingHashKey as string)
     const start = hashKeyToBigInt(shard.state.start)
@@ -83,9 +92,9 @@ export const mergeShards: Operation = {
   handle(input, ctx) {
     const { engine } = ctx
     const name = streamNameOf(ctx, input)
-    const stream = engine.activeStream(name)
-    const a = openShard(engine, stream, input.ShardToMerge as string, 'merging')
-    const b = openShard(engine, stream, input.AdjacentShardToMerge as string, 'merging')
+    const stream = provisionedStream(engine, name)
+    const a = openShard(engine, stream, input.ShardToMerge as string)
+    const b = openShard(engine, stream, input.AdjacentShardToMerge as string)
     const [lo, hi] = a.state.start < b.state.start ? [a, b] : [b, a]
     if (a === b || hashKeyToBigInt(lo.state.end) + 1n !== hashKeyToBigInt(hi.state.start)) {
       throw new ServiceError(
@@ -111,7 +120,7 @@ export const updateShardCount: Operation = {
   handle(input, ctx) {
     const { engine } = ctx
     const name = streamNameOf(ctx, input)
-    const stream = engine.activeStream(name)
+    const stream = provisionedStream(engine, name)
     const current = stream.openShardCount()
     const target = input.TargetShardCount as number
     const limit = (m: string) => new ServiceError('LimitExceededException', m)
