@@ -42,3 +42,31 @@ export function encodeJson(value: Record<string, unknown> | undefined): Buffer {
 export function encodeCbor(value: Record<string, unknown> | undefined): Buffer {
   return value === undefined ? Buffer.alloc(0) : Buffer.from(cborEncoder.encode(value))
 }
+
+/** A CBOR text string header (major type 3) for `n` bytes. */
+function textHeader(n: number): Buffer {
+  if (n < 24) return Buffer.from([0x60 + n])
+  if (n < 0x100) return Buffer.from([0x78, n])
+  if (n < 0x10000) return Buffer.from([0x79, n >> 8, n & 0xff])
+  const head = Buffer.alloc(5)
+  head[0] = 0x7a
+  head.writeUInt32BE(n, 1)
+  return head
+}
+
+/**
+ * An error body (`{__type[, message]}`, strings only) as AWS's CBOR encoder writes it: an
+ * indefinite-length map (0xbf … 0xff). Clients decode either form; this one is byte-identical to
+ * the responses recorded against Kinesis.
+ */
+export function encodeCborError(body: Record<string, string>): Buffer {
+  const parts: Buffer[] = [Buffer.from([0xbf])]
+  for (const [key, value] of Object.entries(body)) {
+    for (const text of [key, value]) {
+      const bytes = Buffer.from(text, 'utf8')
+      parts.push(textHeader(bytes.length), bytes)
+    }
+  }
+  parts.push(Buffer.from([0xff]))
+  return Buffer.concat(parts)
+}

@@ -7,6 +7,7 @@ import {
   AMZ_CBOR,
   AMZ_JSON,
   encodeCbor,
+  encodeCborError,
   encodeJson,
   PLAIN_JSON,
   parseBody,
@@ -19,6 +20,8 @@ import { checkTypes, checkValidations } from './validation.ts'
 /** An AWS JSON-protocol service: its X-Amz-Target prefix and operations. */
 export interface AwsService {
   targetPrefix: string
+  /** The SigV4 service name credentials must be scoped to (e.g. `kinesis`), checked with --auth. */
+  signingName?: string
   operations: ReadonlyMap<string, Operation>
 }
 
@@ -49,10 +52,17 @@ export interface AwsResponse {
   body: Buffer
 }
 
+/** The front end's XML errors, for requests it cannot route. AWS sends them without a Content-Type. */
 function xml(type: string, message: string | undefined, status: number): AwsResponse {
   const body =
     message === undefined ? `<${type}/>\n` : `<${type}>\n  <Message>${message}</Message>\n</${type}>\n`
-  return { status, headers: { 'content-type': 'application/xml' }, body: Buffer.from(body) }
+  return { status, headers: {}, body: Buffer.from(body) }
+}
+
+/** The legacy application/json envelope Kinesis answers plain-JSON requests with. */
+function legacyJson(status: number, type: string): AwsResponse {
+  const body = { Output: { __type: `com.amazon.coral.service#${type}` }, Version: '1.0' }
+  return { status, headers: { 'content-type': PLAIN_JSON }, body: encodeJson(body) }
 }
 
 function targetOf(req: AwsRequest): string {
@@ -99,7 +109,7 @@ export class Dispatcher {
 
     if (req.body.length === 0) {
       const type = operation ? 'SerializationException' : 'UnknownOperationException'
-      return this.#reply(contentType === AMZ_JSON ? 'json' : 'cbor', 400, { __type: type })
+      return this.#errorReply(contentType === AMZ_JSON ? 'json' : 'cbor', 400, { __type: type })
     }
     if (!contentValid) {
       if (!service || !name)
@@ -113,28 +123,19 @@ export class Dispatcher {
     const fast = format === 'json' && contentType === AMZ_JSON ? operation?.fastParse?.(req.body) : undefined
     const data = fast ?? parseBody(req.body, format)
     if (!data) {
-      if (contentType === PLAIN_JSON) {
-        return this.#reply('json', 400, {
-          Output: { __type: 'com.amazon.coral.service#SerializationException' },
-          Version: '1.0',
-        })
-      }
-      return this.#reply(format, 400, { __type: 'SerializationException' })
+      if (contentType === PLAIN_JSON) return legacyJson(400, 'SerializationException')
+      return this.#errorReply(format, 400, { __type: 'SerializationException' })
     }
     // Kinesis answers plain application/json (a legacy content type) this way whatever the target.
-    if (contentType === PLAIN_JSON) {
-      return this.#reply('json', 404, {
-        Output: { __type: 'com.amazon.coral.service#UnknownOperationException' },
-        Version: '1.0',
-      })
-    }
-    if (!operation) return this.#reply(format, 400, { __type: 'UnknownOperationException' })
+    if (contentType === PLAIN_JSON) return legacyJson(404, 'UnknownOperationException')
+    if (!operation) return this.#errorReply(format, 400, { __type: 'UnknownOperationException' })
 
     const auth = this.#options.auth
       ? verifySigV4(req, {
           lookupSecret: (id) => this.#options.auth!.keys.get(id),
           now: this.#options.now(),
           maxFutureMs: 5 * 60_000,
+          service: this.#services.get(service!)?.signingName,
         })
       : checkAuthPresence(req)
     if (!auth.ok) return this.#error(format, new AwsError(auth.code, auth.message, auth.status))
@@ -172,8 +173,14 @@ export class Dispatcher {
     }
   }
 
+  /** An error body, `{__type[, message]}`: CBOR errors are indefinite-length maps, as AWS sends them. */
+  #errorReply(format: WireFormat, status: number, body: Record<string, string>): AwsResponse {
+    if (format === 'json') return this.#reply(format, status, body)
+    return { status, headers: { 'content-type': AMZ_CBOR }, body: encodeCborError(body) }
+  }
+
   #error(format: WireFormat, error: AwsError): AwsResponse {
-    const response = this.#reply(format, error.status, error.body())
+    const response = this.#errorReply(format, error.status, error.body())
     response.headers['x-amzn-errortype'] = error.code
     return response
   }

@@ -53,7 +53,9 @@ export class TributaryServer {
     this.#allowed = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()))
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
     this.#dispatcher = new Dispatcher({
-      services: [{ targetPrefix: KINESIS_TARGET_PREFIX, operations: KINESIS_OPERATIONS }],
+      services: [
+        { targetPrefix: KINESIS_TARGET_PREFIX, signingName: 'kinesis', operations: KINESIS_OPERATIONS },
+      ],
       context: { engine: options.engine },
       auth: options.auth,
       now: () => options.engine.clock.now(),
@@ -81,6 +83,11 @@ export class TributaryServer {
 
   get port(): number {
     return (this.#server.address() as AddressInfo).port
+  }
+
+  /** The bound address and port (127.0.0.1 unless `host` says otherwise). */
+  get address(): AddressInfo {
+    return this.#server.address() as AddressInfo
   }
 
   get url(): string {
@@ -136,7 +143,9 @@ export class TributaryServer {
       res.writeHead(413, { connection: 'close', 'content-length': '0' })
       res.end()
       req.resume()
-      req.socket.once('finish', () => req.socket.destroy())
+      // req.socket is detached (null) once the response is done: keep our own reference.
+      const socket = req.socket
+      socket.once('finish', () => socket.destroy())
       setImmediate(() => req.destroy())
       return undefined
     }

@@ -94,10 +94,7 @@ function checkType(val: Json, spec: FieldSpec): Json {
       if (typeof val === 'string')
         throw typeError(`class java.lang.String can not be converted to an ${spec.type}`)
       if (typeof val === 'object') structureOrList(val)
-      if (typeof val === 'bigint') return Number(val)
-      return spec.type === 'Integer'
-        ? Math.min(Math.floor(val as number), 2147483647)
-        : Math.floor(val as number)
+      return toInteger(val as number | bigint, spec.type)
     case 'String':
       if (typeof val === 'boolean')
         throw typeError('class java.lang.Boolean can not be converted to an String')
@@ -115,9 +112,9 @@ function checkType(val: Json, spec: FieldSpec): Json {
         throw typeError('class java.lang.Boolean can not be converted to milliseconds since epoch')
       if (typeof val === 'string')
         throw typeError('class java.lang.String can not be converted to milliseconds since epoch')
-      if (val instanceof Date) return val.getTime() / 1000
+      if (val instanceof Date) return finite(val.getTime() / 1000)
       if (typeof val === 'object') structureOrList(val)
-      return val
+      return finite(Number(val))
     case 'List':
       if (typeof val !== 'object') throw typeError('Expected list or null')
       if (!Array.isArray(val)) throw typeError('Start of structure or map found where not expected.')
@@ -125,9 +122,10 @@ function checkType(val: Json, spec: FieldSpec): Json {
     case 'Map': {
       if (typeof val !== 'object') throw typeError('Expected map or null')
       if (Array.isArray(val)) throw typeError('Start of list found where not expected')
-      const out: Record<string, Json> = {}
-      for (const [k, v] of Object.entries(val as Record<string, Json>)) out[k] = checkType(v, spec.children)
-      return out
+      // fromEntries defines own properties, so a "__proto__" key stays a key (`out[k] =` would drop it).
+      return Object.fromEntries(
+        Object.entries(val as Record<string, Json>).map(([k, v]) => [k, checkType(v, spec.children)]),
+      )
     }
     case 'Structure':
       if (typeof val !== 'object') throw typeError('Expected null')
@@ -135,6 +133,24 @@ function checkType(val: Json, spec: FieldSpec): Json {
         throw typeError('Start of list found where not expected')
       return checkTypes(val as Record<string, Json>, spec.children)
   }
+}
+
+/**
+ * Java's int/long from a JSON or CBOR number: truncated, and an Integer clamped to its 32 bits.
+ * CBOR can also carry NaN and infinities (and integers beyond 2^53, decoded as bigint); NaN has no
+ * integer value at all, and letting it through would defeat every range check after it.
+ */
+function toInteger(val: number | bigint, type: 'Integer' | 'Long'): number {
+  const n = typeof val === 'bigint' ? Number(val) : Math.floor(val)
+  if (Number.isNaN(n)) throw serializationError()
+  if (type === 'Integer') return Math.max(-2147483648, Math.min(n, 2147483647))
+  return Math.max(Number.MIN_SAFE_INTEGER, Math.min(n, Number.MAX_SAFE_INTEGER))
+}
+
+/** Epoch seconds must be a real number (CBOR can encode NaN and infinities, JSON 1e400). */
+function finite(seconds: number): number {
+  if (!Number.isFinite(seconds)) throw serializationError()
+  return seconds
 }
 
 function checkBlob(val: Json): Json {

@@ -10,15 +10,23 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   version: string
 }
 
+/** Commander's own errors ("error: option ... is invalid") in the CLI's one-line-plus-hint form. */
+const output = { outputError: (text: string, write: (s: string) => void) => write(`tributary: ${text}`) }
+
 export function buildProgram(): Command {
   const program = new Command('tributary')
     .description('A durable, real-time streaming data pipeline on one machine, with AWS Kinesis semantics.')
     .version(pkg.version)
-    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput(output)
+    .showHelpAfterError('  hint: run `tributary --help` for usage')
     .exitOverride()
   program.addCommand(serveCommand())
-  for (const command of program.commands)
-    command.exitOverride().showHelpAfterError('(run with --help for usage)')
+  for (const command of program.commands) {
+    command
+      .exitOverride()
+      .configureOutput(output)
+      .showHelpAfterError(`  hint: run \`tributary ${command.name()} --help\` for usage`)
+  }
   return program
 }
 

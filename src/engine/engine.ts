@@ -245,6 +245,10 @@ export class StreamEngine {
       )
     }
     const shardCount = options.shardCount ?? DEFAULT_ON_DEMAND_SHARDS
+    // The API validates this; the engine is also a library, so it refuses nonsense itself.
+    if (!Number.isSafeInteger(shardCount) || shardCount < 1) {
+      throw errors.invalidArgument(`ShardCount must be a positive whole number, got ${shardCount}.`)
+    }
     this.#checkShardLimit(shardCount)
     const now = this.clock.now()
     const state: StreamState = {

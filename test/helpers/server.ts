@@ -26,6 +26,12 @@ export interface TestServerOptions extends Partial<Omit<EngineOptions, 'clock'>>
   maxBodyBytes?: number
   /** Start time of the manual clock (default: now, so SigV4 signatures from the SDK are current). */
   startTime?: number
+  /**
+   * 'test' (default): closed when the current test finishes. 'manual': for a server shared by a
+   * whole file (started in `beforeAll`, outside any test); the caller closes it and must pass its
+   * own `dataDir`.
+   */
+  cleanup?: 'test' | 'manual'
 }
 
 /**
@@ -33,6 +39,8 @@ export interface TestServerOptions extends Partial<Omit<EngineOptions, 'clock'>>
  * CREATING/UPDATING/DELETING complete when the test advances it (`settle()`), never by sleeping.
  */
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+  if (options.cleanup === 'manual' && options.dataDir === undefined)
+    throw new Error("startServer({ cleanup: 'manual' }) needs a dataDir")
   const dataDir = options.dataDir ?? (await tempDir())
   const clock = new ManualClock(options.startTime ?? Date.now())
   const engine = await StreamEngine.open({ ...options, dataDir, clock })
@@ -52,7 +60,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     await server.close()
     await engine.close()
   }
-  onTestFinished(close)
+  if (options.cleanup !== 'manual') onTestFinished(close)
   return {
     engine,
     server,

@@ -35,14 +35,15 @@ export function isCanonicalBase64(s: string): boolean {
   return true
 }
 
+/** Absent, or a string matching `pattern`. An explicit null declines: the generic path strips it. */
 function optional(value: unknown, pattern: RegExp): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && pattern.test(value))
+  return value === undefined || (typeof value === 'string' && pattern.test(value))
 }
 
 function streamNamed(data: Record<string, unknown>): boolean {
   const name = data.StreamName
   const arn = data.StreamARN
-  if ((name === undefined || name === null) && (arn === undefined || arn === null)) return false
+  if (name === undefined && arn === undefined) return false
   return (
     optional(name, STREAM_NAME) &&
     optional(arn, STREAM_ARN) &&
