@@ -70,7 +70,12 @@ export function encodeFrame(
     o += 2 + keyLength
     buf.writeUInt32LE(r.data.length, o)
     o += 4
-    o += typeof r.data === 'string' ? buf.write(r.data, o, 'latin1') : r.data.copy(buf, o)
+    if (typeof r.data === 'string') o += buf.write(r.data, o, 'latin1')
+    else {
+      // TypedArray#set is a plain memcpy; Buffer#copy wraps the source in a new view per call.
+      buf.set(r.data, o)
+      o += r.data.length
+    }
   }
   return buf
 }
@@ -101,8 +106,11 @@ export type FrameCheck =
   | { kind: 'incomplete'; needed: number }
   | { kind: 'invalid'; reason: string }
 
-/** Validates the frame starting at `offset` in `buf` (magic, length, CRC, payload shape). */
-export function checkFrame(buf: Buffer, offset: number): FrameCheck {
+/**
+ * Validates the frame starting at `offset` in `buf` (magic, length, CRC). `verify: false` skips
+ * the checksum, for frames already verified in this process.
+ */
+export function checkFrame(buf: Buffer, offset: number, verify = true): FrameCheck {
   if (buf.length - offset < FRAME_HEADER_BYTES) {
     return { kind: 'incomplete', needed: FRAME_HEADER_BYTES }
   }
@@ -113,12 +121,14 @@ export function checkFrame(buf: Buffer, offset: number): FrameCheck {
   }
   const length = FRAME_HEADER_BYTES + payloadLength
   if (buf.length - offset < length) return { kind: 'incomplete', needed: length }
-  const expected = buf.readUInt32LE(offset + 8)
-  const actual = crc32(
-    buf.subarray(offset + FRAME_HEADER_BYTES, offset + length),
-    crc32(buf.subarray(offset + 4, offset + 8)),
-  )
-  if (expected !== actual) return { kind: 'invalid', reason: 'checksum mismatch' }
+  if (verify) {
+    const expected = buf.readUInt32LE(offset + 8)
+    const actual = crc32(
+      buf.subarray(offset + FRAME_HEADER_BYTES, offset + length),
+      crc32(buf.subarray(offset + 4, offset + 8)),
+    )
+    if (expected !== actual) return { kind: 'invalid', reason: 'checksum mismatch' }
+  }
   const p = offset + FRAME_HEADER_BYTES
   return {
     kind: 'ok',

@@ -1,7 +1,7 @@
 import { CorruptLogError } from './errors.ts'
 import { checkFrame, type DecodedRecord, forEachRecord } from './frame.ts'
 import { type LogIo, readFully } from './io.ts'
-import type { Segment } from './segment.ts'
+import { noteVerified, type Segment } from './segment.ts'
 
 export interface ReadBudget {
   records: number
@@ -43,10 +43,12 @@ export async function readRecords(
     const n = await readFully(io, fd, buf, Math.min(buf.length, segment.size - position), position)
     let offset = 0
     while (offset < n && open()) {
-      const check = checkFrame(buf.subarray(0, n), offset)
+      const at = position + offset
+      const check = checkFrame(buf.subarray(0, n), offset, at >= segment.verifiedThrough)
       if (check.kind === 'incomplete') break
-      if (check.kind === 'invalid') throw new CorruptLogError(segment.path, position + offset, check.reason)
+      if (check.kind === 'invalid') throw new CorruptLogError(segment.path, at, check.reason)
       const header = check.header
+      noteVerified(segment, at, header.length)
       forEachRecord(buf, offset, header, (record) => {
         if (record.ordinal < next) return true
         if (record.ordinal >= end) return false

@@ -16,6 +16,11 @@ export interface Segment {
   index: SparseIndex
   /** `size` when the segment ends with a marker vouching that all of it was synced; else -1. */
   markedThrough: number
+  /**
+   * Bytes from the start whose checksums this process has verified (or written itself): reads
+   * skip re-verifying them. Each frame is checked the first time it comes off the disk.
+   */
+  verifiedThrough: number
 }
 
 export const SEGMENT_SUFFIX = '.log'
@@ -40,11 +45,13 @@ export function emptySegment(base: number, path: string, indexInterval: number):
     lastTimestamp: Number.NaN,
     index: new SparseIndex(indexInterval),
     markedThrough: -1,
+    verifiedThrough: 0,
   }
 }
 
 /** Adds a frame just written (or scanned) at `offset` to the segment's bookkeeping. */
 export function noteFrame(segment: Segment, offset: number, header: FrameHeader): void {
+  noteVerified(segment, offset, header.length)
   if (header.count === 0) {
     // A marker (written on close/seal): no records, only a promise about the bytes before it.
     segment.size = offset + header.length
@@ -57,6 +64,11 @@ export function noteFrame(segment: Segment, offset: number, header: FrameHeader)
   segment.lastTimestamp = header.timestamp
   segment.size = offset + header.length
   segment.end = header.baseOrdinal + header.count
+}
+
+/** Records that the frame at `offset` passed its checksum (extends the verified prefix). */
+export function noteVerified(segment: Segment, offset: number, length: number): void {
+  if (offset === segment.verifiedThrough) segment.verifiedThrough = offset + length
 }
 
 export interface ScanResult {
@@ -194,6 +206,7 @@ export function decodeIndexFile(
     lastTimestamp: body.readDoubleLE(24),
     index,
     markedThrough: -1,
+    verifiedThrough: 0,
   }
 }
 

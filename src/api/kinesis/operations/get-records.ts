@@ -1,4 +1,4 @@
-import { type GetRecordsResult, type ReadRecord, getRecords as read } from '../../../engine/records.ts'
+import { type GetRecordsResult, getRecords as read } from '../../../engine/records.ts'
 import type { ShardRuntime } from '../../../engine/runtime.ts'
 import { hashKeyToDecimal } from '../../../stream/hash-key.ts'
 import type { Operation, PreRendered } from '../operation.ts'
@@ -22,30 +22,48 @@ function tail(result: GetRecordsResult): Record<string, unknown> {
   }
 }
 
-const OPEN = Buffer.from('{"Records":[')
-const DATA = Buffer.from('{"Data":"')
-
 /**
- * Renders the JSON response by copying each record's stored base64 straight into the body:
- * nothing is decoded or re-encoded, and only partition keys need JSON escaping.
+ * Renders the JSON response into one buffer of exactly the right size, copying each record's
+ * stored base64 straight in: nothing is decoded or re-encoded, only partition keys need JSON
+ * escaping, and no per-record buffers are created (at 10,000 records a call, that garbage was
+ * most of the read path's cost).
  */
 function renderJson(result: GetRecordsResult): Buffer {
-  const parts: Buffer[] = [OPEN]
-  result.records.forEach((r: ReadRecord, i) => {
-    parts.push(i === 0 ? DATA : Buffer.from(`,{"Data":"`))
-    parts.push(r.data)
-    parts.push(
-      Buffer.from(
-        `","PartitionKey":${JSON.stringify(r.partitionKey)},"SequenceNumber":"${r.sequenceNumber}",` +
-          `"ApproximateArrivalTimestamp":${r.timestamp / 1000}${r.encrypted ? ',"EncryptionType":"KMS"' : ''}}`,
-        // UTF-8: partition keys are any Unicode text (Latin-1 would silently mangle 'ż' into '|').
-        'utf8',
-      ),
-    )
-  })
+  const records = result.records
+  const n = records.length
+  // Text between one record's data and the next one's: its metadata, then the next opening.
+  const between: string[] = new Array(n)
+  let lastTimestamp = Number.NaN
+  let timestampText = ''
+  let size = 0
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!
+    if (r.timestamp !== lastTimestamp) {
+      lastTimestamp = r.timestamp
+      timestampText = String(r.timestamp / 1000)
+    }
+    const text =
+      `","PartitionKey":${JSON.stringify(r.partitionKey)},"SequenceNumber":"${r.sequenceNumber}",` +
+      `"ApproximateArrivalTimestamp":${timestampText}${r.encrypted ? ',"EncryptionType":"KMS"' : ''}}` +
+      (i + 1 < n ? ',{"Data":"' : '')
+    between[i] = text
+    // UTF-8: partition keys are any Unicode text.
+    size += r.data.length + Buffer.byteLength(text, 'utf8')
+  }
   const rest = JSON.stringify(tail(result))
-  parts.push(Buffer.from(`]${rest.length > 2 ? `,${rest.slice(1)}` : '}'}`))
-  return Buffer.concat(parts)
+  const head = n > 0 ? '{"Records":[{"Data":"' : '{"Records":['
+  const end = `]${rest.length > 2 ? `,${rest.slice(1)}` : '}'}`
+  const out = Buffer.allocUnsafe(head.length + size + Buffer.byteLength(end))
+  let o = out.write(head, 0, 'latin1')
+  for (let i = 0; i < n; i++) {
+    // TypedArray#set is a plain memcpy; Buffer#copy wraps the source in a new view per call.
+    const data = records[i]!.data
+    out.set(data, o)
+    o += data.length
+    o += out.write(between[i]!, o, 'utf8')
+  }
+  out.write(end, o, 'utf8')
+  return out
 }
 
 export const getRecords: Operation = {
