@@ -1,4 +1,5 @@
 import { type DecodedRecord, FLAG_ENCRYPTED, type FrameRecordInput } from '../storage/log/frame.ts'
+import { releaseReadBuffers } from '../storage/log/reader.ts'
 import { type HashKeyHex, hashKeyFromBigInt, MAX_HASH_KEY, partitionKeyHash } from '../stream/hash-key.ts'
 import { decodeSequenceNumber, END_SEQUENCE_INDEX } from '../stream/sequence-number.ts'
 import { parseShardId, shardIdName } from '../stream/shard-id.ts'
@@ -226,6 +227,8 @@ export interface GetRecordsResult {
   millisBehindLatest: number
   /** Set when the iterator reached the end of a closed shard. */
   childShards: ShardRuntime[] | undefined
+  /** Lets the read buffers be reused: call once the records have been rendered. */
+  release(): void
 }
 
 /** GetRecords: reads from the iterator's position, hiding records past retention. */
@@ -263,5 +266,6 @@ export async function getRecords(
       : engine.iterators.encode({ ...position, ordinal: read.next, issuedAt: now }),
     millisBehindLatest: atEnd || !last ? 0 : Math.max(0, now - last.timestamp),
     childShards: finished ? stream.childrenOf(shard.state.index) : undefined,
+    release: () => releaseReadBuffers(read.buffers),
   }
 }

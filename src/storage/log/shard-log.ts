@@ -64,6 +64,11 @@ export interface ReadResult {
   records: DecodedRecord[]
   /** The ordinal to read from next. */
   next: number
+  /**
+   * The buffers the records are views into: pass them to `releaseReadBuffers` once the records
+   * are done with (optional; unreleased buffers are garbage-collected).
+   */
+  buffers: Buffer[]
 }
 
 interface PendingAppend {
@@ -376,7 +381,8 @@ export class ShardLog {
     let ordinal = Math.max(from, this.firstOrdinal)
     const end = this.#durable
     const records: DecodedRecord[] = []
-    if (ordinal >= end) return { records, next: ordinal }
+    const buffers: Buffer[] = []
+    if (ordinal >= end) return { records, next: ordinal, buffers }
     this.#readsInFlight++
     try {
       let budget = { records: maxRecords, bytes: maxBytes }
@@ -384,13 +390,13 @@ export class ShardLog {
         const segment = this.#segments[i]!
         if (ordinal >= segment.end) continue
         const fd = await this.#readFd(segment)
-        const result = await readRecords(this.#io, fd, segment, ordinal, Math.min(end, segment.end), budget)
-        records.push(...result.records)
+        const end2 = Math.min(end, segment.end)
+        const result = await readRecords(this.#io, fd, segment, ordinal, end2, budget, records, buffers)
         ordinal = result.next
         budget = result.budget
         if (budget.records <= 0 || budget.bytes <= 0 || ordinal >= end) break
       }
-      return { records, next: ordinal }
+      return { records, next: ordinal, buffers }
     } catch (error) {
       if (error instanceof CorruptLogError) this.#fail(error)
       throw error

@@ -79,18 +79,27 @@ export const getRecords: Operation = {
       input.ShardIterator as string,
       (input.Limit as number | undefined) ?? 10000,
     )
+    // Both renderings copy the record data out, so the read buffers can be reused right after.
     return {
-      json: () => renderJson(result),
-      cbor: () => ({
-        Records: result.records.map((r) => ({
-          Data: Buffer.from(r.data.toString('latin1'), 'base64'),
-          PartitionKey: r.partitionKey,
-          SequenceNumber: r.sequenceNumber,
-          ApproximateArrivalTimestamp: new Date(r.timestamp),
-          ...(r.encrypted && { EncryptionType: 'KMS' }),
-        })),
-        ...tail(result),
-      }),
+      json: () => {
+        const body = renderJson(result)
+        result.release()
+        return body
+      },
+      cbor: () => {
+        const body = {
+          Records: result.records.map((r) => ({
+            Data: Buffer.from(r.data.toString('latin1'), 'base64'),
+            PartitionKey: r.partitionKey,
+            SequenceNumber: r.sequenceNumber,
+            ApproximateArrivalTimestamp: new Date(r.timestamp),
+            ...(r.encrypted && { EncryptionType: 'KMS' }),
+          })),
+          ...tail(result),
+        }
+        result.release()
+        return body
+      },
     }
   },
 }
