@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer'
-import { Decoder, Encoder } from 'cbor-x'
+import { decode as decodeCbor, encode as encodeCborValue } from 'cbor2'
 
 export const AMZ_JSON = 'application/x-amz-json-1.1'
 export const AMZ_CBOR = 'application/x-amz-cbor-1.1'
@@ -7,14 +7,23 @@ export const PLAIN_JSON = 'application/json'
 
 export type WireFormat = 'json' | 'cbor'
 
-const cborDecoder = new Decoder({ mapsAsObjects: true, useRecords: false })
-const cborEncoder = new Encoder({ useRecords: false, tagUint8Array: false })
+/** Node Buffers as plain byte arrays: cbor2 would otherwise encode a Buffer through its toJSON. */
+function plain(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return new Uint8Array(value.buffer, value.byteOffset, value.length)
+  if (Array.isArray(value)) return value.map(plain)
+  if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v)
+    return out
+  }
+  return value
+}
 
 /** Parses a request body; undefined when it is not a JSON/CBOR object (SerializationException). */
 export function parseBody(body: Buffer, format: WireFormat): Record<string, unknown> | undefined {
   let data: unknown
   try {
-    if (format === 'cbor') data = cborDecoder.decode(body)
+    if (format === 'cbor') data = decodeCbor(body)
     else {
       // Invalid UTF-8 is a serialization error, not something to repair silently.
       if (!isUtf8(body)) return undefined
@@ -23,7 +32,7 @@ export function parseBody(body: Buffer, format: WireFormat): Record<string, unkn
   } catch {
     return undefined
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data) || Buffer.isBuffer(data))
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || data instanceof Uint8Array)
     return undefined
   return data as Record<string, unknown>
 }
@@ -40,7 +49,7 @@ export function encodeJson(value: Record<string, unknown> | undefined): Buffer {
 
 /** CBOR protocol: blobs are byte strings, timestamps are tag 1 epoch times. */
 export function encodeCbor(value: Record<string, unknown> | undefined): Buffer {
-  return value === undefined ? Buffer.alloc(0) : Buffer.from(cborEncoder.encode(value))
+  return value === undefined ? Buffer.alloc(0) : Buffer.from(encodeCborValue(plain(value)))
 }
 
 /** A CBOR text string header (major type 3) for `n` bytes. */

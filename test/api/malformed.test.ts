@@ -18,9 +18,9 @@ import {
   PutRecordCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis'
-import { encode as encodeCbor } from 'cbor-x'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_BODY_BYTES } from '../../src/api/server.ts'
+import { encodeCbor } from '../helpers/cbor.ts'
 import {
   AMZ_CBOR,
   AMZ_JSON,

@@ -1,5 +1,5 @@
 import { type IncomingHttpHeaders, request } from 'node:http'
-import { decode as decodeCbor } from 'cbor-x'
+import { decodeCbor } from './cbor.ts'
 
 export const AMZ_JSON = 'application/x-amz-json-1.1'
 export const AMZ_CBOR = 'application/x-amz-cbor-1.1'
