@@ -98,6 +98,11 @@ export class StreamEngine {
     return this.#options.dataDir
   }
 
+  /** The state store, for components that keep their own tables (checkpoints, queues, ...). */
+  get state(): StateStore {
+    return this.#store
+  }
+
   /** Secrets for tokens other components issue (pagination tokens and the like). */
   secret(name: string): Buffer {
     return this.#store.secret(name)

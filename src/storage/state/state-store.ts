@@ -83,6 +83,29 @@ export class StateStore {
     }
   }
 
+  /**
+   * Brings one component's tables up to date. Each component (checkpoints, queues, tables, ...)
+   * owns an append-only list of migrations; the count applied is kept in `meta` under
+   * `schema:<component>`, so components evolve independently.
+   */
+  ensureSchema(component: string, migrations: readonly string[]): void {
+    const key = `schema:${component}`
+    const applied = this.getMeta(key)?.readUInt32LE(0) ?? 0
+    if (applied > migrations.length) {
+      throw new Error(
+        `state store schema '${component}' v${applied} is newer than this tributary understands`,
+      )
+    }
+    for (let v = applied; v < migrations.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(migrations[v]!)
+        const version = Buffer.alloc(4)
+        version.writeUInt32LE(v + 1, 0)
+        this.setMeta(key, version)
+      })()
+    }
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)()
   }

@@ -1,0 +1,170 @@
+/**
+ * Bindings: how handler code reaches the pipeline's resources.
+ *
+ * ```ts
+ * import { stream, table, queue, topic } from 'tributary/bindings'
+ *
+ * export const handler = async (event) => {
+ *   await stream('telemetry').put({ id: 1 }, { partitionKey: 'device-1' })
+ *   await table('devices').update({ id: 'device-1' }, { add: { readings: 1 } })
+ * }
+ * ```
+ *
+ * Under `tributary dev` each call travels to the engine that runs the worker. The calls carry
+ * only resource names and plain data, so an implementation backed by AWS SDK v3 clients (resource
+ * names from environment variables set by the deployment) can replace the transport without any
+ * change to handler code.
+ */
+
+/** Moves a call to wherever the resources live. */
+export interface BindingTransport {
+  call(service: string, resource: string, method: string, args: unknown[]): Promise<unknown>
+}
+
+const TRANSPORT = Symbol.for('tributary.bindings.transport')
+
+/** Installs the transport for this thread (the function worker does this before loading code). */
+export function setBindingTransport(transport: BindingTransport | undefined): void {
+  ;(globalThis as Record<symbol, unknown>)[TRANSPORT] = transport
+}
+
+function transport(): BindingTransport {
+  const t = (globalThis as Record<symbol, unknown>)[TRANSPORT] as BindingTransport | undefined
+  if (!t) {
+    throw new Error(
+      'tributary bindings are only available inside a function run by tributary (tributary dev); ' +
+        'the AWS implementation arrives with tributary deploy',
+    )
+  }
+  return t
+}
+
+function call<T>(service: string, resource: string, method: string, ...args: unknown[]): Promise<T> {
+  return transport().call(service, resource, method, args) as Promise<T>
+}
+
+/** Record data: bytes as given, strings as UTF-8, anything else as JSON. */
+export type RecordData = Uint8Array | string | number | boolean | object
+
+export interface StreamPutOptions {
+  partitionKey: string
+  explicitHashKey?: string
+}
+
+export interface StreamPutResult {
+  shardId: string
+  sequenceNumber: string
+}
+
+export interface StreamBinding {
+  put(data: RecordData, options: StreamPutOptions): Promise<StreamPutResult>
+  /** Like Kinesis PutRecords: up to 500 records; per-record results in order. */
+  putMany(records: Array<{ data: RecordData } & StreamPutOptions>): Promise<{
+    failedRecordCount: number
+    records: Array<Partial<StreamPutResult> & { errorCode?: string; errorMessage?: string }>
+  }>
+}
+
+export function stream(name: string): StreamBinding {
+  return {
+    put: (data, options) => call('stream', name, 'put', data, options),
+    putMany: (records) => call('stream', name, 'putMany', records),
+  }
+}
+
+/** A table key: the partition key attribute, and the sort key attribute if the table has one. */
+export type TableKey = Record<string, string | number>
+
+/**
+ * A condition on the item currently stored (DynamoDB's condition expressions, as data). All
+ * given parts must hold. A failed condition rejects with `ConditionalCheckFailedException`.
+ */
+export interface Condition {
+  /** The item exists (`true`) or does not (`false`). */
+  exists?: boolean
+  /** These attributes exist. */
+  attributeExists?: string[]
+  /** These attributes do not exist. */
+  attributeNotExists?: string[]
+  /** These attributes have exactly these values. */
+  equals?: Record<string, unknown>
+}
+
+/** Changes for `update` (DynamoDB's SET / ADD / REMOVE). */
+export interface Changes {
+  set?: Record<string, unknown>
+  /** Numeric increments (creating the attribute at the increment if absent). */
+  add?: Record<string, number>
+  remove?: string[]
+}
+
+/** A condition on the sort key for `query`. */
+export type SortKeyCondition =
+  | { equals: string | number }
+  | { lessThan: string | number }
+  | { lessThanOrEqual: string | number }
+  | { greaterThan: string | number }
+  | { greaterThanOrEqual: string | number }
+  | { between: [string | number, string | number] }
+  | { beginsWith: string }
+
+export interface QueryOptions {
+  /** Value of the partition key. */
+  partitionKey: string | number
+  sortKey?: SortKeyCondition
+  limit?: number
+  /** Ascending by sort key (default), or descending. */
+  scanForward?: boolean
+  /** Continue after this key (the `lastKey` of the previous page). */
+  startAfter?: TableKey
+}
+
+export interface TableBinding<T extends Record<string, unknown> = Record<string, unknown>> {
+  get(key: TableKey): Promise<T | undefined>
+  put(item: T, options?: { condition?: Condition }): Promise<void>
+  /** Applies `changes` (creating the item if absent) and returns the item as it is afterwards. */
+  update(key: TableKey, changes: Changes, options?: { condition?: Condition }): Promise<T>
+  delete(key: TableKey, options?: { condition?: Condition }): Promise<void>
+  query(options: QueryOptions): Promise<{ items: T[]; lastKey?: TableKey }>
+}
+
+export function table<T extends Record<string, unknown> = Record<string, unknown>>(
+  name: string,
+): TableBinding<T> {
+  return {
+    get: (key) => call('table', name, 'get', key),
+    put: (item, options) => call('table', name, 'put', item, options),
+    update: (key, changes, options) => call('table', name, 'update', key, changes, options),
+    delete: (key, options) => call('table', name, 'delete', key, options),
+    query: (options) => call('table', name, 'query', options),
+  }
+}
+
+export interface QueueSendOptions {
+  /** 0–900 s before the message becomes visible (SQS DelaySeconds). */
+  delaySeconds?: number
+  attributes?: Record<string, string>
+}
+
+export interface QueueBinding {
+  /** Strings are sent as-is, anything else as JSON. */
+  send(body: string | object, options?: QueueSendOptions): Promise<{ messageId: string }>
+}
+
+export function queue(name: string): QueueBinding {
+  return { send: (body, options) => call('queue', name, 'send', body, options) }
+}
+
+export interface TopicPublishOptions {
+  subject?: string
+  attributes?: Record<string, string>
+}
+
+export interface TopicBinding {
+  /** Strings are published as-is, anything else as JSON. */
+  publish(message: string | object, options?: TopicPublishOptions): Promise<{ messageId: string }>
+}
+
+export function topic(name: string): TopicBinding {
+  return { publish: (message, options) => call('topic', name, 'publish', message, options) }
+}

@@ -1,0 +1,81 @@
+/**
+ * Contracts between the parts of the functions stage: the worker pool that runs handlers, the
+ * event sources that invoke them (Kinesis and SQS mappings, topics, schedules), and the bindings
+ * handler code uses to reach streams, tables, queues and topics.
+ */
+
+/** A function as the runtime needs it (resolved from the pipeline definition). */
+export interface FunctionSpec {
+  name: string
+  /** Absolute path of the handler module (.ts, .mts, .js, .mjs). */
+  file: string
+  /** Name of the exported handler, e.g. `handler`. */
+  exportName: string
+  /** Lambda's default is 3 s; at most 900 s. */
+  timeoutMs: number
+  /** Reported through `context.memoryLimitInMB`; not enforced. */
+  memoryMb: number
+  /** Upper bound on concurrent executions (Lambda's reserved concurrency). */
+  reservedConcurrency: number | undefined
+  environment: Readonly<Record<string, string>>
+}
+
+/**
+ * How one invocation ended, as a discriminated union: callers (event source mappings) map each
+ * kind to AWS's retry semantics instead of inspecting error strings.
+ */
+export type InvokeOutcome =
+  /** The handler returned (or resolved) `result`. */
+  | { kind: 'ok'; result: unknown; durationMs: number; requestId: string }
+  /** The handler threw or rejected: Lambda's "Unhandled" function error. */
+  | {
+      kind: 'error'
+      errorType: string
+      errorMessage: string
+      stackTrace: string[]
+      durationMs: number
+      requestId: string
+    }
+  /** The handler ran past its timeout; its worker was terminated. A function error. */
+  | { kind: 'timeout'; durationMs: number; requestId: string }
+  /** The worker died (process.exit, out of memory, a crash in native code). A function error. */
+  | { kind: 'crash'; errorMessage: string; durationMs: number; requestId: string }
+  /** No execution slot was free (reserved concurrency reached): not run at all; retry later. */
+  | { kind: 'throttled'; requestId: string }
+
+export interface InvokeOptions {
+  /** Defaults to a fresh UUID. */
+  requestId?: string
+}
+
+/** Runs functions. Implemented by the worker pool; faked nowhere (tests use the real pool). */
+export interface Invoker {
+  invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<InvokeOutcome>
+}
+
+/** A line a handler logged (console.* inside the handler), tagged with its invocation. */
+export interface FunctionLog {
+  functionName: string
+  requestId: string | undefined
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug'
+  message: string
+  timestamp: number
+}
+
+/** What a binding call from handler code asks the host to do. */
+export interface BindingCall {
+  /** 'stream' | 'table' | 'queue' | 'topic' (later stages add 'bucket', 'metric', ...). */
+  service: string
+  /** The resource's name in the pipeline definition. */
+  resource: string
+  method: string
+  args: unknown[]
+}
+
+/**
+ * Serves binding calls made by handlers running in workers. Results and errors must be
+ * structured-clone-able; an error is re-thrown in the handler with its `name` and `message`.
+ */
+export interface BindingHost {
+  call(call: BindingCall): Promise<unknown>
+}
