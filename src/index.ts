@@ -2,3 +2,4 @@
 
 export { type ServerOptions, TributaryServer } from './api/server.ts'
 export { type EngineOptions, StreamEngine } from './engine/engine.ts'
+export { definePipeline, type PipelineDefinition } from './pipeline/define.ts'

@@ -62,6 +62,7 @@ export class StreamEngine {
   readonly #streams = new Map<string, StreamRuntime>()
   readonly #timers = new Map<string, TimerHandle>()
   readonly #completing = new Set<Promise<void>>()
+  readonly #changeListeners = new Set<(streamName: string) => void>()
   readonly #unlock: () => void
   #retentionTimer: TimerHandle | undefined
   #closed = false
@@ -344,6 +345,9 @@ export class StreamEngine {
     const timer = this.clock.setTimeout(() => {
       this.#timers.delete(name)
       const work = this.#complete(name)
+        .then(() => {
+          for (const listener of this.#changeListeners) listener(name)
+        })
         .catch((error) => {
           this.logger.error(
             `could not complete ${stream.state.pending?.kind} of stream ${name}: ${(error as Error).message}`,
@@ -362,6 +366,15 @@ export class StreamEngine {
     if (!stream) return
     stream.state = { ...stream.state, pendingUntil: this.clock.now() + 1000 }
     this.#schedule(name)
+  }
+
+  /**
+   * Tells `listener` the name of each stream whose pending change (create, reshard, mode,
+   * encryption, delete) has just completed. Returns an unsubscribe function.
+   */
+  onStreamChange(listener: (streamName: string) => void): () => void {
+    this.#changeListeners.add(listener)
+    return () => this.#changeListeners.delete(listener)
   }
 
   /**

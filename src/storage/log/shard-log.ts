@@ -108,6 +108,7 @@ export class ShardLog {
   #sealed = false
   #closed = false
   #readFds = new Map<Segment, number>()
+  #waiters: { ordinal: number; resolve: () => void }[] = []
   #readsInFlight = 0
   #fdsToClose: number[] = []
 
@@ -267,6 +268,7 @@ export class ShardLog {
       if (this.#sync.mode === 'always') this.#syncedThrough = offset
       this.#durable = active.end
       for (const p of batch) p.resolve()
+      this.#wake()
     }
   }
 
@@ -313,6 +315,7 @@ export class ShardLog {
     if (!this.#failed) {
       this.#failed = error
       this.#onFailure?.(error)
+      this.wakeAll()
     }
     const queued = this.#pending
     this.#pending = []
@@ -363,6 +366,32 @@ export class ShardLog {
     await rename(`${path}.tmp`, path)
   }
 
+  /**
+   * Resolves as soon as the record with `ordinal` is durable (readable), or the log is sealed,
+   * closed or failed: consumers tail the log without polling.
+   */
+  waitFor(ordinal: number): Promise<void> {
+    if (ordinal < this.#durable || this.#sealed || this.#closed || this.#failed) return Promise.resolve()
+    return new Promise((resolve) => this.#waiters.push({ ordinal, resolve }))
+  }
+
+  /** Releases every waiter (e.g. a consumer shutting down). */
+  wakeAll(): void {
+    const all = this.#waiters
+    this.#waiters = []
+    for (const w of all) w.resolve()
+  }
+
+  #wake(): void {
+    if (this.#waiters.length === 0) return
+    const still: { ordinal: number; resolve: () => void }[] = []
+    for (const w of this.#waiters) {
+      if (w.ordinal < this.#durable) w.resolve()
+      else still.push(w)
+    }
+    this.#waiters = still
+  }
+
   /** Resolves once every append made so far has been flushed (or failed). */
   async drain(): Promise<void> {
     while (this.#pending.length > 0 || this.#flushing || this.#scheduled) {
@@ -378,6 +407,7 @@ export class ShardLog {
    */
   async read(from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
     if (this.#failed) throw this.#failed
+    if (this.#closed) throw new LogSealedError(`log ${this.dir} is closed`)
     let ordinal = Math.max(from, this.firstOrdinal)
     const end = this.#durable
     const records: DecodedRecord[] = []
@@ -477,6 +507,7 @@ export class ShardLog {
   async seal(): Promise<number> {
     this.#sealed = true
     await this.drain()
+    this.wakeAll()
     if (this.#failed) throw this.#failed
     await this.#mark()
     await this.#writeIndex(this.#segments[this.#segments.length - 1]!)
@@ -513,6 +544,7 @@ export class ShardLog {
     if (this.#closed) return
     await this.drain()
     this.#closed = true
+    this.wakeAll()
     if (this.#syncTimer) clearInterval(this.#syncTimer)
     if (!this.#failed) await this.#mark().catch(() => undefined)
     this.#fdsToClose.push(this.#fd, ...this.#readFds.values())

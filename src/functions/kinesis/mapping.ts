@@ -1,0 +1,301 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { StreamEngine } from '../../engine/engine.ts'
+import type { ShardRuntime, StreamRuntime } from '../../engine/runtime.ts'
+import type { MetricSink } from '../../monitor/metrics.ts'
+import type { Destination, KinesisMappingConfig } from '../../pipeline/schema.ts'
+import type { Logger } from '../../util/logger.ts'
+import { RecordFilter } from '../filter.ts'
+import type { InvokeOutcome, Invoker } from '../types.ts'
+import type { DiscardCondition } from './batch-runner.ts'
+import type { CheckpointStore } from './checkpoints.ts'
+import type { MappedRecord } from './event.ts'
+import { ShardConsumer } from './shard-consumer.ts'
+
+/** Sends a message to a queue or topic (the on-failure destination). */
+export interface DestinationSender {
+  send(destination: Destination, message: string): Promise<void>
+}
+
+export interface MappingDeps {
+  engine: StreamEngine
+  invoker: Invoker
+  checkpoints: CheckpointStore
+  destinations: DestinationSender
+  metrics: MetricSink
+  logger: Logger
+}
+
+/** A stable id for a mapping (Lambda's EventSourceMappingUUID), from what it connects. */
+export function mappingUuid(functionName: string, source: string): string {
+  const h = createHash('sha1').update(`${functionName}\0${source}`).digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+}
+
+export interface MappingStatus {
+  uuid: string
+  functionName: string
+  streamName: string
+  state: 'Enabled' | 'Disabled' | 'Waiting'
+  /** Age of the last record handed to the function (Lambda's IteratorAge), ms. */
+  iteratorAgeMs: number
+  shards: { shardId: string; position: number; finished: boolean }[]
+}
+
+/**
+ * A Kinesis event source mapping: one consumer per shard, started in lineage order (a child only
+ * once its parents are consumed to their end), positioned by checkpoint or, the first time, by
+ * StartingPosition.
+ */
+export class KinesisMapping {
+  readonly uuid: string
+  readonly #config: KinesisMappingConfig
+  readonly #deps: MappingDeps
+  readonly #consumers = new Map<number, ShardConsumer>()
+  readonly #filter: RecordFilter
+  #streamCreated: number | undefined
+  #unsubscribe: (() => void) | undefined
+  #stopped = true
+  #iteratorAge = 0
+
+  constructor(config: KinesisMappingConfig, deps: MappingDeps) {
+    this.#config = config
+    this.#deps = deps
+    this.uuid = mappingUuid(config.function, `stream:${config.stream}`)
+    this.#filter = new RecordFilter(config.filterCriteria?.filters.map((f) => f.pattern) ?? [])
+  }
+
+  get config(): KinesisMappingConfig {
+    return this.#config
+  }
+
+  start(): void {
+    if (!this.#config.enabled || !this.#stopped) return
+    this.#stopped = false
+    this.#unsubscribe = this.#deps.engine.onStreamChange((name) => {
+      if (name === this.#config.stream) void this.#refresh()
+    })
+    void this.#refresh()
+  }
+
+  /** Stops every shard consumer between invocations (checkpoints stay where they are). */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#unsubscribe?.()
+    await Promise.all([...this.#consumers.values()].map((c) => c.stop()))
+    this.#consumers.clear()
+  }
+
+  status(): MappingStatus {
+    return {
+      uuid: this.uuid,
+      functionName: this.#config.function,
+      streamName: this.#config.stream,
+      state: !this.#config.enabled ? 'Disabled' : this.#consumers.size > 0 ? 'Enabled' : 'Waiting',
+      iteratorAgeMs: this.#iteratorAge,
+      shards: [...this.#consumers.entries()].map(([index, c]) => ({
+        shardId: `shardId-${String(index).padStart(12, '0')}`,
+        position: c.position,
+        finished: c.finished,
+      })),
+    }
+  }
+
+  #stream(): StreamRuntime | undefined {
+    try {
+      const stream = this.#deps.engine.writableStream(this.#config.stream)
+      return stream
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Starts consumers for every shard whose parents are done; called on start and stream changes. */
+  async #refresh(): Promise<void> {
+    if (this.#stopped) return
+    const stream = this.#stream()
+    if (!stream) return
+    if (this.#streamCreated !== stream.state.createdAt) {
+      // A new incarnation of the stream (deleted and re-created): start over.
+      await Promise.all([...this.#consumers.values()].map((c) => c.stop()))
+      this.#consumers.clear()
+      this.#streamCreated = stream.state.createdAt
+    }
+    const initial = !this.#deps.checkpoints.any(this.uuid, this.#config.stream, stream.state.createdAt)
+    for (const shard of stream.orderedShards()) {
+      if (this.#stopped || this.#consumers.has(shard.state.index)) continue
+      if (!this.#parentsDone(stream, shard)) continue
+      await this.#startShard(stream, shard, initial)
+    }
+  }
+
+  #parentsDone(stream: StreamRuntime, shard: ShardRuntime): boolean {
+    for (const parent of [shard.state.parent, shard.state.adjacentParent]) {
+      if (parent === undefined || !stream.shards.has(parent)) continue
+      if (!this.#consumers.get(parent)?.finished) return false
+    }
+    return true
+  }
+
+  async #startingOrdinal(shard: ShardRuntime, initial: boolean): Promise<number> {
+    const log = shard.requireLog()
+    // Shards discovered after the mapping started (children of a reshard) are read from their start.
+    if (!initial || this.#config.startingPosition === 'TRIM_HORIZON') return log.firstOrdinal
+    if (this.#config.startingPosition === 'LATEST') return log.nextOrdinal
+    const ts = this.#config.startingPositionTimestamp!
+    return log.ordinalAtTimestamp(typeof ts === 'number' ? ts * 1000 : Date.parse(ts))
+  }
+
+  async #startShard(stream: StreamRuntime, shard: ShardRuntime, initial: boolean): Promise<void> {
+    const { checkpoints, engine } = this.#deps
+    const name = this.#config.stream
+    const created = stream.state.createdAt
+    let checkpoint = checkpoints.get(this.uuid, name, created, shard.state.index)
+    if (!checkpoint) {
+      try {
+        checkpoint = { nextOrdinal: await this.#startingOrdinal(shard, initial), window: undefined }
+      } catch (error) {
+        this.#deps.logger.error(
+          `mapping ${this.#config.function} <- ${name}: ${shard.id}: ${(error as Error).message}`,
+        )
+        return
+      }
+      // Pinned at once, so LATEST means "from when the mapping was created", restart or not.
+      checkpoints.set(this.uuid, name, created, shard.state.index, checkpoint)
+    }
+    if (this.#stopped || this.#consumers.has(shard.state.index)) return
+    const consumer = new ShardConsumer(
+      {
+        shard,
+        source: {
+          shardId: shard.id,
+          streamArn: engine.arn(name),
+          region: engine.region,
+          account: engine.account,
+        },
+        clock: engine.clock,
+        batchSize: this.#config.batchSize,
+        batchingWindowMs: this.#config.maximumBatchingWindowInSeconds * 1000,
+        parallelizationFactor: this.#config.parallelizationFactor,
+        tumblingWindowMs: this.#config.tumblingWindowInSeconds * 1000,
+        policy: {
+          maximumRetryAttempts: this.#config.maximumRetryAttempts,
+          maximumRecordAgeInSeconds: this.#config.maximumRecordAgeInSeconds,
+          bisectBatchOnFunctionError: this.#config.bisectBatchOnFunctionError,
+          reportBatchItemFailures: this.#config.functionResponseTypes.includes('ReportBatchItemFailures'),
+        },
+        filter: this.#filter,
+        invoke: (event) => this.#deps.invoker.invoke(this.#config.function, event),
+        discard: (records, condition, count, last) => this.#discard(shard, records, condition, count, last),
+        commit: (cp) => {
+          try {
+            checkpoints.set(this.uuid, name, created, shard.state.index, cp)
+          } catch (error) {
+            // The state store is closing (shutdown): the checkpoint stays at the last committed
+            // position and the batch is delivered again after the restart.
+            this.#deps.logger.warn(
+              `checkpoint of ${this.#config.function} <- ${name}: ${(error as Error).message}`,
+            )
+            return
+          }
+          if (consumer.finished) void this.#refresh()
+        },
+        observe: (records, outcome) => this.#observe(records, outcome),
+        onError: (error) =>
+          this.#deps.logger.error(
+            `mapping ${this.#config.function} <- ${name}: ${shard.id}: ${error.message}`,
+          ),
+        polled: (count, filtered) => {
+          this.#metric('PolledEventCount', count)
+          if (filtered > 0) this.#metric('FilteredOutEventCount', filtered)
+        },
+      },
+      checkpoint,
+    )
+    this.#consumers.set(shard.state.index, consumer)
+    consumer.start()
+  }
+
+  #metric(
+    name: string,
+    value: number,
+    unit: 'Count' | 'Milliseconds' = 'Count',
+    dims?: Record<string, string>,
+  ): void {
+    this.#deps.metrics.record({
+      namespace: 'AWS/Lambda',
+      name,
+      dimensions: dims ?? { EventSourceMappingUUID: this.uuid },
+      value,
+      unit,
+      timestamp: this.#deps.engine.clock.now(),
+    })
+  }
+
+  #observe(records: MappedRecord[], outcome: InvokeOutcome): void {
+    const last = records[records.length - 1]
+    if (last) this.#iteratorAge = Math.max(0, this.#deps.engine.clock.now() - last.timestamp)
+    this.#metric('IteratorAge', this.#iteratorAge, 'Milliseconds', { FunctionName: this.#config.function })
+    if (outcome.kind === 'throttled') return
+    this.#metric('InvokedEventCount', records.length)
+    if (outcome.kind !== 'ok') this.#metric('FailedInvokeEventCount', records.length)
+  }
+
+  /** Records given up on: Lambda's metadata-only failure record to the on-failure destination. */
+  async #discard(
+    shard: ShardRuntime,
+    records: MappedRecord[],
+    condition: DiscardCondition,
+    invokeCount: number,
+    last: InvokeOutcome | undefined,
+  ): Promise<void> {
+    const destination = this.#config.destinationConfig?.onFailure
+    if (!destination || records.length === 0) {
+      this.#metric('DroppedEventCount', records.length)
+      return
+    }
+    const { engine } = this.#deps
+    const first = records[0]!
+    const end = records[records.length - 1]!
+    const functionError = last && last.kind !== 'ok' && last.kind !== 'throttled'
+    const document = {
+      requestContext: {
+        requestId: last && 'requestId' in last ? last.requestId : randomUUID(),
+        functionArn: `arn:aws:lambda:${engine.region}:${engine.account}:function:${this.#config.function}`,
+        condition,
+        approximateInvokeCount: invokeCount,
+      },
+      responseContext: {
+        statusCode: 200,
+        executedVersion: '$LATEST',
+        ...(functionError && { functionError: 'Unhandled' }),
+      },
+      version: '1.0',
+      timestamp: new Date(engine.clock.now()).toISOString(),
+      KinesisBatchInfo: {
+        shardId: shard.id,
+        startSequenceNumber: first.sequenceNumber,
+        endSequenceNumber: end.sequenceNumber,
+        approximateArrivalOfFirstRecord: new Date(first.timestamp).toISOString(),
+        approximateArrivalOfLastRecord: new Date(end.timestamp).toISOString(),
+        batchSize: records.length,
+        streamArn: engine.arn(this.#config.stream),
+      },
+    }
+    // Retry the destination a few times: dropping the failure record loses the only trace.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#deps.destinations.send(destination, JSON.stringify(document))
+        this.#metric('OnFailureDestinationDeliveredEventCount', records.length)
+        return
+      } catch (error) {
+        this.#deps.logger.error(
+          `on-failure destination of ${this.#config.function}: ${(error as Error).message}`,
+        )
+        if (this.#stopped || attempt >= 5) {
+          this.#metric('DroppedEventCount', records.length)
+          return
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,322 @@
+import type { KinesisStreamEvent } from 'aws-lambda'
+import type { ShardRuntime } from '../../engine/runtime.ts'
+import { LogSealedError } from '../../storage/log/errors.ts'
+import { FLAG_ENCRYPTED } from '../../storage/log/frame.ts'
+import { releaseReadBuffers } from '../../storage/log/reader.ts'
+import type { Clock } from '../../util/clock.ts'
+import type { RecordFilter } from '../filter.ts'
+import type { InvokeOutcome } from '../types.ts'
+import { type BatchRunnerDeps, type DiscardCondition, type RetryPolicy, runBatch } from './batch-runner.ts'
+import type { Checkpoint } from './checkpoints.ts'
+import {
+  filterView,
+  kinesisEventRecord,
+  MAX_PAYLOAD_BYTES,
+  type MappedRecord,
+  payloadSize,
+  type ShardEventSource,
+} from './event.ts'
+import { Signal, sleepOrSignal } from './signal.ts'
+
+export interface ShardConsumerOptions {
+  shard: ShardRuntime
+  source: ShardEventSource
+  clock: Clock
+  batchSize: number
+  batchingWindowMs: number
+  parallelizationFactor: number
+  tumblingWindowMs: number
+  policy: RetryPolicy
+  filter: RecordFilter
+  invoke(event: unknown): Promise<InvokeOutcome>
+  discard(
+    records: MappedRecord[],
+    condition: DiscardCondition,
+    invokeCount: number,
+    last: InvokeOutcome | undefined,
+  ): Promise<void>
+  commit(checkpoint: Checkpoint): void
+  /** Called per invocation with the outcome and the batch (metrics). */
+  observe(records: MappedRecord[], outcome: InvokeOutcome): void
+  /** Records read from the shard, and those dropped by filters (metrics). */
+  polled(count: number, filteredOut: number): void
+  /** A read failed (e.g. the shard's log failed); the consumer retries after a pause. */
+  onError(error: Error): void
+}
+
+/** Records of one lane, in order, and the batch being processed. */
+class Lane {
+  readonly queue: MappedRecord[] = []
+  inFlight: MappedRecord[] = []
+  /** When the oldest queued record became available (batching window). */
+  firstQueuedAt = 0
+
+  lowestUnfinished(): number {
+    return this.inFlight[0]?.ordinal ?? this.queue[0]?.ordinal ?? Number.POSITIVE_INFINITY
+  }
+}
+
+const READ_AHEAD_BATCHES = 2
+
+/**
+ * Consumes one shard for one mapping: tails the shard's log (woken by appends, no polling),
+ * filters, spreads records over `parallelizationFactor` lanes by partition key (so order per key
+ * holds), forms batches (size, batching window, 6 MB payload, tumbling window), runs them with
+ * Lambda's retry semantics and commits the checkpoint below every unfinished record.
+ */
+export class ShardConsumer {
+  readonly #o: ShardConsumerOptions
+  readonly #lanes: Lane[]
+  readonly #wake = new Signal()
+  #readPosition: number
+  #window: { start: number; state: unknown } | undefined
+  #stopped = false
+  #running: Promise<void> | undefined
+  #finished = false
+
+  constructor(options: ShardConsumerOptions, from: Checkpoint) {
+    this.#o = options
+    this.#lanes = Array.from({ length: options.parallelizationFactor }, () => new Lane())
+    this.#readPosition = from.nextOrdinal
+    this.#window = from.window
+  }
+
+  /** True once a closed shard has been consumed to its end (children may start). */
+  get finished(): boolean {
+    return this.#finished
+  }
+
+  get position(): number {
+    return Math.min(this.#readPosition, ...this.#lanes.map((l) => l.lowestUnfinished()))
+  }
+
+  start(): void {
+    this.#running = Promise.all([this.#read(), ...this.#lanes.map((lane) => this.#consume(lane))]).then(
+      () => undefined,
+    )
+  }
+
+  /** Stops between invocations; the checkpoint stays at the last finished record. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#wake.notify()
+    this.#o.shard.log?.wakeAll()
+    await this.#running
+  }
+
+  #laneFor(r: MappedRecord): Lane {
+    if (this.#lanes.length === 1) return this.#lanes[0]!
+    let h = 0
+    for (let i = 0; i < r.partitionKey.length; i++) h = (h * 31 + r.partitionKey.charCodeAt(i)) >>> 0
+    return this.#lanes[h % this.#lanes.length]!
+  }
+
+  #queued(): number {
+    return this.#lanes.reduce((n, l) => n + l.queue.length, 0)
+  }
+
+  async #read(): Promise<void> {
+    const { shard, batchSize } = this.#o
+    const log = shard.log
+    if (!log) return
+    while (!this.#stopped) {
+      if (this.#queued() >= batchSize * READ_AHEAD_BATCHES * this.#lanes.length) {
+        await this.#wake.wait()
+        continue
+      }
+      if (this.#readPosition >= log.durableOrdinal) {
+        if (!shard.open && log.sealed && this.#readPosition >= log.nextOrdinal) {
+          await this.#drained()
+          return
+        }
+        await log.waitFor(this.#readPosition)
+        continue
+      }
+      let read: Awaited<ReturnType<typeof log.read>>
+      try {
+        read = await log.read(this.#readPosition, batchSize, MAX_PAYLOAD_BYTES)
+      } catch (error) {
+        if (this.#stopped || error instanceof LogSealedError) return
+        this.#o.onError(error as Error)
+        await sleepOrSignal(this.#o.clock, 5000, this.#wake)
+        continue
+      }
+      const now = this.#o.clock.now()
+      let dropped = 0
+      for (const r of read.records) {
+        const record: MappedRecord = {
+          ordinal: r.ordinal,
+          sequenceNumber: shard.sequenceNumber(r.ordinal, r.timestamp),
+          partitionKey: r.partitionKey,
+          data: r.data.toString('latin1'),
+          timestamp: r.timestamp,
+          encrypted: (r.flags & FLAG_ENCRYPTED) !== 0,
+        }
+        if (!this.#o.filter.keep(this.#o.filter.active ? filterView(record) : record)) {
+          dropped++
+          continue
+        }
+        const lane = this.#laneFor(record)
+        if (lane.queue.length === 0) lane.firstQueuedAt = now
+        lane.queue.push(record)
+      }
+      // The records now live in the queues as strings: the read buffers can be reused.
+      releaseReadBuffers(read.buffers)
+      this.#o.polled(read.records.length, dropped)
+      this.#readPosition = read.next
+      if (dropped > 0) this.#commit()
+      this.#wake.notify()
+    }
+  }
+
+  /** Waits for the lanes to empty after a closed shard's last record, then reports it finished. */
+  async #drained(): Promise<void> {
+    while (!this.#stopped && this.#lanes.some((l) => l.queue.length > 0 || l.inFlight.length > 0)) {
+      await this.#wake.wait()
+    }
+    // A tumbling window still open at the end of a closed shard gets its final invocation.
+    if (!this.#stopped && this.#window && this.#o.tumblingWindowMs > 0) {
+      await this.#runWindowBatch(this.#lanes[0]!, [], true)
+    }
+    if (!this.#stopped) {
+      this.#finished = true
+      this.#commit()
+      this.#wake.notify()
+    }
+  }
+
+  async #consume(lane: Lane): Promise<void> {
+    while (!this.#stopped) {
+      const next = await this.#take(lane)
+      if (!next) continue
+      lane.inFlight = next.records
+      if (this.#o.tumblingWindowMs > 0) await this.#runWindowBatch(lane, next.records, next.final)
+      else
+        await runBatch(
+          next.records,
+          this.#runnerDeps(lane, (records) => this.#o.invoke(this.#event(records))),
+        )
+      lane.inFlight = []
+      this.#commit()
+      this.#wake.notify()
+    }
+  }
+
+  /**
+   * The next batch for a lane, once one is due: a full batch, the 6 MB payload cap, or the
+   * batching window elapsed since the oldest queued record. With tumbling windows a batch never
+   * spans two windows, and the last batch of a window is marked final.
+   */
+  async #take(lane: Lane): Promise<{ records: MappedRecord[]; final: boolean } | undefined> {
+    const { batchSize, batchingWindowMs, tumblingWindowMs, clock } = this.#o
+    const q = lane.queue
+    if (tumblingWindowMs > 0) {
+      const closed = this.#windowClosed(lane)
+      if (closed) return closed
+    }
+    let n = 0
+    let bytes = 0
+    const windowOf = (r: MappedRecord) => Math.floor(r.timestamp / tumblingWindowMs) * tumblingWindowMs
+    while (n < q.length && n < batchSize) {
+      const size = payloadSize(q[n]!)
+      if (n > 0 && bytes + size > MAX_PAYLOAD_BYTES) break
+      if (tumblingWindowMs > 0 && n > 0 && windowOf(q[n]!) !== windowOf(q[0]!)) break
+      bytes += size
+      n++
+    }
+    const full = n === batchSize || (n > 0 && n < q.length)
+    const due = n > 0 && (full || clock.now() >= lane.firstQueuedAt + batchingWindowMs)
+    if (!due) {
+      const deadlines = [
+        q.length > 0 ? lane.firstQueuedAt + batchingWindowMs : Number.POSITIVE_INFINITY,
+        tumblingWindowMs > 0 && this.#window
+          ? this.#window.start + tumblingWindowMs
+          : Number.POSITIVE_INFINITY,
+      ]
+      const until = Math.min(...deadlines)
+      if (until === Number.POSITIVE_INFINITY) await this.#wake.wait()
+      else await sleepOrSignal(clock, until - clock.now(), this.#wake)
+      return undefined
+    }
+    const records = q.splice(0, n)
+    lane.firstQueuedAt = clock.now()
+    const final = tumblingWindowMs > 0 && q.length > 0 && windowOf(q[0]!) !== windowOf(records[0]!)
+    return { records, final }
+  }
+
+  /** A window that ended (by time, or because later records arrived) gets a final invocation. */
+  #windowClosed(lane: Lane): { records: MappedRecord[]; final: boolean } | undefined {
+    const w = this.#window
+    if (!w) return undefined
+    const end = w.start + this.#o.tumblingWindowMs
+    const head = lane.queue[0]
+    if ((head && head.timestamp >= end) || (!head && this.#o.clock.now() >= end))
+      return { records: [], final: true }
+    return undefined
+  }
+
+  async #runWindowBatch(lane: Lane, records: MappedRecord[], final: boolean): Promise<void> {
+    const size = this.#o.tumblingWindowMs
+    const start =
+      records.length > 0
+        ? Math.floor(records[0]!.timestamp / size) * size
+        : (this.#window?.start ?? this.#o.clock.now())
+    if (!this.#window || this.#window.start !== start) this.#window = { start, state: {} }
+    const window = this.#window
+    const invoke = async (batch: MappedRecord[]) => {
+      const outcome = await this.#o.invoke({
+        ...this.#event(batch),
+        window: { start: new Date(start).toISOString(), end: new Date(start + size).toISOString() },
+        state: window.state,
+        shardId: this.#o.source.shardId,
+        eventSourceARN: this.#o.source.streamArn,
+        isFinalInvokeForWindow: final,
+        isWindowTerminatedEarly: false,
+      })
+      if (outcome.kind === 'ok') {
+        const state = (outcome.result as { state?: unknown } | null | undefined)?.state
+        if (state !== undefined && state !== null && typeof state === 'object') window.state = state
+      }
+      return outcome
+    }
+    if (records.length === 0) {
+      // The final, record-less invocation: retried like any other, never sent anywhere on failure.
+      let outcome = await invoke([])
+      for (let attempt = 1; !this.#stopped && outcome.kind !== 'ok'; attempt++) {
+        await sleepOrSignal(this.#o.clock, Math.min(10_000, 100 * 2 ** attempt), this.#wake)
+        outcome = await invoke([])
+      }
+    } else {
+      await runBatch(records, this.#runnerDeps(lane, invoke))
+    }
+    if (final && !this.#stopped) this.#window = undefined
+  }
+
+  #event(records: MappedRecord[]): KinesisStreamEvent {
+    return { Records: records.map((r) => kinesisEventRecord(r, this.#o.source)) }
+  }
+
+  #runnerDeps(lane: Lane, invoke: (records: MappedRecord[]) => Promise<InvokeOutcome>): BatchRunnerDeps {
+    return {
+      clock: this.#o.clock,
+      policy: this.#o.policy,
+      invoke: async (records) => {
+        const outcome = await invoke(records)
+        this.#o.observe(records, outcome)
+        return outcome
+      },
+      discard: (records, condition, count, last) => this.#o.discard(records, condition, count, last),
+      done: (ordinal) => {
+        const i = lane.inFlight.findIndex((r) => r.ordinal >= ordinal)
+        lane.inFlight = i < 0 ? [] : lane.inFlight.slice(i)
+        this.#commit()
+      },
+      stopped: () => this.#stopped,
+      sleep: (ms) => sleepOrSignal(this.#o.clock, ms, this.#wake),
+    }
+  }
+
+  #commit(): void {
+    this.#o.commit({ nextOrdinal: this.position, window: this.#window })
+  }
+}

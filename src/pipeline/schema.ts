@@ -1,0 +1,169 @@
+import { z } from 'zod'
+
+/**
+ * The pipeline definition: resources by name. Field names follow the AWS settings they stand for
+ * (Lambda's CreateEventSourceMapping parameters in camelCase, as the CDK spells them), with AWS's
+ * defaults and ranges, so a definition reads like the AWS resources it deploys to.
+ */
+
+const name = z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be 1-128 characters of a-z A-Z 0-9 _ . -')
+
+export const streamSchema = z
+  .object({
+    /** PROVISIONED streams need a shard count; ON_DEMAND ones start with 4 shards. */
+    mode: z.enum(['PROVISIONED', 'ON_DEMAND']).default('PROVISIONED'),
+    shardCount: z.int().min(1).max(10_000).optional(),
+    retentionHours: z.int().min(24).max(8760).default(24),
+  })
+  .strict()
+
+export const functionSchema = z
+  .object({
+    /** Lambda-style `path/to/file.exportName`, relative to the pipeline file. */
+    handler: z.string().regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, "must look like 'path/to/file.exportName'"),
+    /** Seconds, 1-900 (Lambda's default 3). */
+    timeout: z.number().min(1).max(900).default(3),
+    /** MB, 128-10240 (reported to the handler; not enforced). */
+    memorySize: z.int().min(128).max(10_240).default(128),
+    reservedConcurrency: z.int().min(1).max(1000).optional(),
+    environment: z.record(z.string(), z.string()).default({}),
+  })
+  .strict()
+
+/** Where records or messages that could not be processed are sent: a queue or a topic. */
+export const destinationSchema = z.union([
+  z.object({ queue: name }).strict(),
+  z.object({ topic: name }).strict(),
+])
+
+const filterCriteria = z
+  .object({
+    /** Lambda event filter patterns (EventBridge syntax), as JSON strings; up to 5. */
+    filters: z.array(z.object({ pattern: z.string() }).strict()).max(5),
+  })
+  .strict()
+
+export const kinesisMappingSchema = z
+  .object({
+    function: name,
+    stream: name,
+    batchSize: z.int().min(1).max(10_000).default(100),
+    maximumBatchingWindowInSeconds: z.int().min(0).max(300).default(0),
+    startingPosition: z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']),
+    /** For AT_TIMESTAMP: an ISO date or epoch seconds. */
+    startingPositionTimestamp: z.union([z.string(), z.number()]).optional(),
+    bisectBatchOnFunctionError: z.boolean().default(false),
+    /** -1 (retry until the record expires) to 10,000. */
+    maximumRetryAttempts: z.int().min(-1).max(10_000).default(-1),
+    /** -1 (no limit) or 60 to 604,800. */
+    maximumRecordAgeInSeconds: z
+      .int()
+      .min(-1)
+      .max(604_800)
+      .refine((v) => v === -1 || v >= 60, 'must be -1 or between 60 and 604800')
+      .default(-1),
+    functionResponseTypes: z.array(z.literal('ReportBatchItemFailures')).max(1).default([]),
+    destinationConfig: z.object({ onFailure: destinationSchema }).strict().optional(),
+    parallelizationFactor: z.int().min(1).max(10).default(1),
+    /** 0 (off) to 900 seconds. */
+    tumblingWindowInSeconds: z.int().min(0).max(900).default(0),
+    filterCriteria: filterCriteria.optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+
+export const sqsMappingSchema = z
+  .object({
+    function: name,
+    queue: name,
+    batchSize: z.int().min(1).max(10_000).default(10),
+    maximumBatchingWindowInSeconds: z.int().min(0).max(300).default(0),
+    functionResponseTypes: z.array(z.literal('ReportBatchItemFailures')).max(1).default([]),
+    filterCriteria: filterCriteria.optional(),
+    /** ScalingConfig.MaximumConcurrency: 2-1000. */
+    maximumConcurrency: z.int().min(2).max(1000).optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .refine((m) => m.batchSize <= 10 || m.maximumBatchingWindowInSeconds >= 1, {
+    message: 'a batchSize above 10 needs maximumBatchingWindowInSeconds of at least 1 (as on AWS)',
+    path: ['maximumBatchingWindowInSeconds'],
+  })
+
+export const queueSchema = z
+  .object({
+    /** Seconds, 0-43,200 (SQS default 30). */
+    visibilityTimeout: z.int().min(0).max(43_200).default(30),
+    delaySeconds: z.int().min(0).max(900).default(0),
+    /** Seconds, 60-1,209,600 (SQS default 4 days). */
+    messageRetentionPeriod: z.int().min(60).max(1_209_600).default(345_600),
+    deadLetterQueue: z
+      .object({ queue: name, maxReceiveCount: z.int().min(1).max(1000) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+
+export const subscriptionSchema = z.union([
+  z.object({ queue: name, rawMessageDelivery: z.boolean().default(false) }).strict(),
+  z.object({ function: name }).strict(),
+])
+
+export const topicSchema = z.object({ subscriptions: z.array(subscriptionSchema).default([]) }).strict()
+
+export const tableSchema = z
+  .object({ partitionKey: z.string().min(1), sortKey: z.string().min(1).optional() })
+  .strict()
+
+export const scheduleSchema = z
+  .object({
+    /** EventBridge `rate(...)` or `cron(...)` expression (UTC). */
+    schedule: z.string(),
+    function: name,
+    /** Constant input instead of the scheduled-event document. */
+    input: z.unknown().optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+
+export const pipelineSchema = z
+  .object({
+    name: name.default('pipeline'),
+    streams: z.record(name, streamSchema).default({}),
+    functions: z.record(name, functionSchema).default({}),
+    /**
+     * Event source mappings: `stream` mappings (Kinesis) or `queue` mappings (SQS). Each is
+     * validated against its own schema by the loader, which reports errors per field.
+     */
+    mappings: z.array(z.record(z.string(), z.unknown())).default([]),
+    queues: z.record(name, queueSchema).default({}),
+    topics: z.record(name, topicSchema).default({}),
+    tables: z.record(name, tableSchema).default({}),
+    schedules: z.record(name, scheduleSchema).default({}),
+  })
+  .strict()
+
+export type KinesisMappingDefinition = z.input<typeof kinesisMappingSchema>
+export type SqsMappingDefinition = z.input<typeof sqsMappingSchema>
+
+/** What a pipeline file declares (defaults optional). */
+export type PipelineDefinition = Omit<z.input<typeof pipelineSchema>, 'mappings'> & {
+  mappings?: Array<KinesisMappingDefinition | SqsMappingDefinition>
+}
+/** A validated definition with every default filled in. */
+export type Pipeline = Omit<z.output<typeof pipelineSchema>, 'mappings'> & {
+  mappings: Array<KinesisMappingConfig | SqsMappingConfig>
+}
+export type KinesisMappingConfig = z.output<typeof kinesisMappingSchema>
+export type SqsMappingConfig = z.output<typeof sqsMappingSchema>
+export type FunctionConfig = z.output<typeof functionSchema>
+export type QueueConfig = z.output<typeof queueSchema>
+export type TopicConfig = z.output<typeof topicSchema>
+export type TableConfig = z.output<typeof tableSchema>
+export type ScheduleConfig = z.output<typeof scheduleSchema>
+export type StreamConfig = z.output<typeof streamSchema>
+export type Destination = z.output<typeof destinationSchema>
+
+export function isKinesisMapping(m: KinesisMappingConfig | SqsMappingConfig): m is KinesisMappingConfig {
+  return 'stream' in m
+}
