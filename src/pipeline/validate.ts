@@ -157,6 +157,11 @@ export function validatePipeline(
           `${at}.startingPositionTimestamp: is required with AT_TIMESTAMP, and only then`,
         )
       }
+      if (m.tumblingWindowInSeconds > 0 && m.parallelizationFactor > 1) {
+        throw new PipelineError(
+          `${at}.tumblingWindowInSeconds: tumbling windows need parallelizationFactor 1`,
+        )
+      }
       const onFailure = m.destinationConfig?.onFailure
       if (onFailure) {
         if ('queue' in onFailure) need('queues', onFailure.queue, `${at}.destinationConfig.onFailure.queue`)

@@ -1,0 +1,156 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parsePattern } from '../../src/functions/filter.ts'
+import { PipelineError, validatePipeline } from '../../src/pipeline/validate.ts'
+import { tempDir } from '../helpers/tmp.ts'
+
+async function project() {
+  const dir = await tempDir()
+  await mkdir(join(dir, 'functions'))
+  await writeFile(join(dir, 'functions', 'consumer.ts'), 'export const handler = async () => {}\n')
+  return dir
+}
+
+const base = () => ({
+  streams: { events: { shardCount: 1 } },
+  functions: { consumer: { handler: 'functions/consumer.handler' } },
+  mappings: [{ function: 'consumer', stream: 'events', startingPosition: 'TRIM_HORIZON' }] as Record<
+    string,
+    unknown
+  >[],
+  queues: { dlq: {} } as Record<string, unknown>,
+})
+
+function problem(dir: string, definition: unknown): string {
+  try {
+    validatePipeline(definition, dir, { checkFilterPattern: (p) => parsePattern(p) })
+  } catch (error) {
+    expect(error).toBeInstanceOf(PipelineError)
+    return (error as Error).message
+  }
+  throw new Error('no problem found')
+}
+
+describe('pipeline validation', () => {
+  it('fills in AWS defaults and resolves handlers', async () => {
+    const dir = await project()
+    const { pipeline, functions } = validatePipeline(base(), dir)
+    expect(pipeline.mappings[0]).toMatchObject({
+      batchSize: 100,
+      maximumRetryAttempts: -1,
+      parallelizationFactor: 1,
+    })
+    expect(functions).toEqual([
+      {
+        name: 'consumer',
+        file: join(dir, 'functions', 'consumer.ts'),
+        exportName: 'handler',
+        timeoutMs: 3000,
+        memoryMb: 128,
+        reservedConcurrency: undefined,
+        environment: {},
+      },
+    ])
+  })
+
+  it.each([
+    [
+      'an out-of-range knob',
+      (d: ReturnType<typeof base>) => Object.assign(d.mappings[0]!, { batchSize: 20_000 }),
+      'mappings[0].batchSize: must be at most 10000 (got 20000)',
+    ],
+    [
+      'an unknown field',
+      (d: ReturnType<typeof base>) => Object.assign(d.mappings[0]!, { batchsize: 5 }),
+      "mappings[0]: unknown field 'batchsize'",
+    ],
+    [
+      'a bad enum',
+      (d: ReturnType<typeof base>) => Object.assign(d.mappings[0]!, { startingPosition: 'EARLIEST' }),
+      'mappings[0].startingPosition: must be one of "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP" (got "EARLIEST")',
+    ],
+    [
+      'an unknown function',
+      (d: ReturnType<typeof base>) => Object.assign(d.mappings[0]!, { function: 'nope' }),
+      "mappings[0].function: no function named 'nope'",
+    ],
+    [
+      'an unknown stream',
+      (d: ReturnType<typeof base>) => Object.assign(d.mappings[0]!, { stream: 'nope' }),
+      "mappings[0].stream: no stream named 'nope'",
+    ],
+    [
+      'an unknown destination',
+      (d: ReturnType<typeof base>) =>
+        Object.assign(d.mappings[0]!, { destinationConfig: { onFailure: { queue: 'x' } } }),
+      "mappings[0].destinationConfig.onFailure.queue: no queue named 'x'",
+    ],
+    [
+      'a missing handler file',
+      (d: ReturnType<typeof base>) =>
+        Object.assign(d.functions.consumer, { handler: 'functions/missing.handler' }),
+      'functions.consumer.handler: no file functions/missing{.ts,.mts,.js,.mjs,.cjs}',
+    ],
+    [
+      'a timeout over 900 s',
+      (d: ReturnType<typeof base>) => Object.assign(d.functions.consumer, { timeout: 901 }),
+      'functions.consumer.timeout: must be at most 900 (got 901)',
+    ],
+    [
+      'a provisioned stream without shards',
+      (d: ReturnType<typeof base>) => Object.assign(d.streams, { events: {} }),
+      'streams.events.shardCount: is required for a PROVISIONED stream',
+    ],
+    [
+      'a mapping without a source',
+      (d: ReturnType<typeof base>) => d.mappings.push({ function: 'consumer' }),
+      "mappings[1]: needs a 'stream' (Kinesis) or a 'queue' (SQS) to read from",
+    ],
+    [
+      'a record age of 30',
+      (d: ReturnType<typeof base>) => Object.assign(d.mappings[0]!, { maximumRecordAgeInSeconds: 30 }),
+      'mappings[0].maximumRecordAgeInSeconds: must be -1 or between 60 and 604800 (got 30)',
+    ],
+    [
+      'AT_TIMESTAMP without a timestamp',
+      (d: ReturnType<typeof base>) => Object.assign(d.mappings[0]!, { startingPosition: 'AT_TIMESTAMP' }),
+      'mappings[0].startingPositionTimestamp: is required with AT_TIMESTAMP',
+    ],
+    [
+      'a bad filter pattern',
+      (d: ReturnType<typeof base>) =>
+        Object.assign(d.mappings[0]!, { filterCriteria: { filters: [{ pattern: '{' }] } }),
+      'mappings[0].filterCriteria.filters[0].pattern: is not valid JSON',
+    ],
+    [
+      'an SQS batch over 10 without a window',
+      (d: ReturnType<typeof base>) => d.mappings.push({ function: 'consumer', queue: 'dlq', batchSize: 100 }),
+      'mappings[1].maximumBatchingWindowInSeconds: a batchSize above 10 needs',
+    ],
+    [
+      'a queue that is its own DLQ',
+      (d: ReturnType<typeof base>) =>
+        Object.assign(d.queues, { dlq: { deadLetterQueue: { queue: 'dlq', maxReceiveCount: 3 } } }),
+      'queues.dlq.deadLetterQueue.queue: a queue cannot be its own dead-letter queue',
+    ],
+    [
+      'windows with parallelization',
+      (d: ReturnType<typeof base>) =>
+        Object.assign(d.mappings[0]!, { tumblingWindowInSeconds: 60, parallelizationFactor: 2 }),
+      'mappings[0].tumblingWindowInSeconds: tumbling windows need parallelizationFactor 1',
+    ],
+    [
+      'a bad resource name',
+      (d: ReturnType<typeof base>) => Object.assign(d.streams, { 'a/b': { shardCount: 1 } }),
+      'streams',
+    ],
+  ])('reports %s in one line naming the field', async (_name, mutate, expected) => {
+    const dir = await project()
+    const definition = base()
+    mutate(definition)
+    const message = problem(dir, definition)
+    expect(message).toContain(expected)
+    expect(message).not.toContain('\n')
+  })
+})
