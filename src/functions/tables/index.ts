@@ -1,0 +1,6 @@
+export { createTableBindings, openTables } from './bindings.ts'
+export { TableConfigError, TableError, type TableErrorName } from './errors.ts'
+export type { KeyValue, TableDefinition } from './keys.ts'
+export { MAX_PAGE_BYTES, type Page } from './paging.ts'
+export { type ScanOptions, TableService, type WriteOptions } from './table-service.ts'
+export { type Item, itemSize, type JsonValue, MAX_ITEM_BYTES } from './values.ts'
