@@ -1,0 +1,194 @@
+import type Database from 'better-sqlite3'
+import type { StateStore } from '../../storage/state/state-store.ts'
+
+/**
+ * The queue component's tables. Append-only: a later change adds an entry, never edits one.
+ *
+ * A message's state is derived, never stored: visible when `visible_at <= now`; in flight when
+ * hidden and it has a receipt handle; delayed when hidden and never received. `receipt_handle`
+ * keeps only the latest handle, which is what makes an older one stale.
+ */
+export const QUEUE_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE queues (
+     name TEXT PRIMARY KEY,
+     config TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE queue_messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     queue TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     body TEXT NOT NULL,
+     md5_of_body TEXT NOT NULL,
+     attributes TEXT,
+     md5_of_attributes TEXT,
+     sender_id TEXT NOT NULL,
+     sent_at INTEGER NOT NULL,
+     visible_at INTEGER NOT NULL,
+     receive_count INTEGER NOT NULL DEFAULT 0,
+     first_received_at INTEGER,
+     received_at INTEGER,
+     receipt_handle TEXT,
+     source_queue TEXT
+   );
+   CREATE INDEX queue_messages_ready ON queue_messages (queue, visible_at, seq);
+   CREATE INDEX queue_messages_age ON queue_messages (queue, sent_at);
+   CREATE UNIQUE INDEX queue_messages_receipt ON queue_messages (receipt_handle);`,
+]
+
+export interface MessageRow {
+  seq: number
+  queue: string
+  message_id: string
+  body: string
+  md5_of_body: string
+  attributes: string | null
+  md5_of_attributes: string | null
+  sender_id: string
+  sent_at: number
+  visible_at: number
+  receive_count: number
+  first_received_at: number | null
+  received_at: number | null
+  receipt_handle: string | null
+  source_queue: string | null
+}
+
+export type NewMessage = Pick<
+  MessageRow,
+  | 'queue'
+  | 'message_id'
+  | 'body'
+  | 'md5_of_body'
+  | 'attributes'
+  | 'md5_of_attributes'
+  | 'sender_id'
+  | 'sent_at'
+  | 'visible_at'
+>
+
+export interface DepthRow {
+  visible: number
+  in_flight: number
+  delayed: number
+  oldest: number | null
+}
+
+/** Prepared statements over the queue tables; every method is one statement. */
+export class QueueStore {
+  readonly #db: Database.Database
+  readonly #s: Record<string, Database.Statement>
+
+  constructor(readonly store: StateStore) {
+    store.ensureSchema('queues', QUEUE_MIGRATIONS)
+    this.#db = store.db
+    const p = (sql: string) => this.#db.prepare(sql)
+    this.#s = {
+      upsertQueue: p(`INSERT INTO queues (name, config, created_at) VALUES (?, ?, ?)
+                      ON CONFLICT(name) DO UPDATE SET config = excluded.config`),
+      queues: p('SELECT name, config, created_at FROM queues ORDER BY name'),
+      deleteQueue: p('DELETE FROM queues WHERE name = ?'),
+      insert:
+        p(`INSERT INTO queue_messages (queue, message_id, body, md5_of_body, attributes, md5_of_attributes,
+                   sender_id, sent_at, visible_at)
+                 VALUES (@queue, @message_id, @body, @md5_of_body, @attributes, @md5_of_attributes,
+                   @sender_id, @sent_at, @visible_at)`),
+      expire: p('DELETE FROM queue_messages WHERE queue = ? AND sent_at <= ?'),
+      ready: p(`SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ?
+                ORDER BY visible_at, seq LIMIT ?`),
+      received: p(`UPDATE queue_messages SET receive_count = receive_count + 1, receipt_handle = ?,
+                     received_at = ?, first_received_at = coalesce(first_received_at, ?), visible_at = ?
+                   WHERE seq = ?`),
+      move: p(`UPDATE queue_messages SET queue = ?, visible_at = ?, receipt_handle = NULL,
+                 source_queue = ? WHERE seq = ?`),
+      redriven: p(`UPDATE queue_messages SET queue = ?, message_id = ?, sent_at = ?, visible_at = ?,
+                     receive_count = 0, first_received_at = NULL, received_at = NULL, receipt_handle = NULL,
+                     source_queue = NULL WHERE seq = ?`),
+      byHandle: p('SELECT * FROM queue_messages WHERE receipt_handle = ?'),
+      deleteByHandle: p('DELETE FROM queue_messages WHERE receipt_handle = ? AND queue = ?'),
+      setVisibleAt: p('UPDATE queue_messages SET visible_at = ? WHERE seq = ?'),
+      depth: p(`SELECT coalesce(sum(visible_at <= @now), 0) AS visible,
+                  coalesce(sum(visible_at > @now AND receipt_handle IS NOT NULL), 0) AS in_flight,
+                  coalesce(sum(visible_at > @now AND receipt_handle IS NULL), 0) AS delayed,
+                  min(sent_at) AS oldest
+                FROM queue_messages WHERE queue = @queue`),
+      nextVisible: p('SELECT min(visible_at) AS at FROM queue_messages WHERE queue = ? AND visible_at > ?'),
+      purge: p('DELETE FROM queue_messages WHERE queue = ?'),
+      peek: p('SELECT * FROM queue_messages WHERE queue = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    }
+  }
+
+  upsertQueue(name: string, config: string, now: number): void {
+    this.#s.upsertQueue!.run(name, config, now)
+  }
+
+  queues(): Array<{ name: string; config: string; created_at: number }> {
+    return this.#s.queues!.all() as Array<{ name: string; config: string; created_at: number }>
+  }
+
+  deleteQueue(name: string): void {
+    this.#s.purge!.run(name)
+    this.#s.deleteQueue!.run(name)
+  }
+
+  insert(message: NewMessage): void {
+    this.#s.insert!.run(message)
+  }
+
+  /** Deletes messages sent at or before `cutoff` (retention); returns how many. */
+  expire(queue: string, cutoff: number): number {
+    return this.#s.expire!.run(queue, cutoff).changes
+  }
+
+  ready(queue: string, now: number, limit: number): MessageRow[] {
+    return this.#s.ready!.all(queue, now, limit) as MessageRow[]
+  }
+
+  markReceived(seq: number, handle: string, now: number, visibleAt: number): void {
+    this.#s.received!.run(handle, now, now, visibleAt, seq)
+  }
+
+  /** Moves a message to `queue` (dead-letter move), visible at `now`; remembers where it came from. */
+  move(seq: number, queue: string, now: number, sourceQueue: string): void {
+    this.#s.move!.run(queue, now, sourceQueue, seq)
+  }
+
+  /** Moves a message back out of a dead-letter queue as a new message. */
+  redrive(seq: number, queue: string, messageId: string, now: number): void {
+    this.#s.redriven!.run(queue, messageId, now, now, seq)
+  }
+
+  byHandle(handle: string): MessageRow | undefined {
+    return this.#s.byHandle!.get(handle) as MessageRow | undefined
+  }
+
+  deleteByHandle(queue: string, handle: string): boolean {
+    return this.#s.deleteByHandle!.run(handle, queue).changes > 0
+  }
+
+  setVisibleAt(seq: number, visibleAt: number): void {
+    this.#s.setVisibleAt!.run(visibleAt, seq)
+  }
+
+  depth(queue: string, now: number): DepthRow {
+    return this.#s.depth!.get({ queue, now }) as DepthRow
+  }
+
+  /** When the next hidden message becomes visible, if any. */
+  nextVisibleAt(queue: string, now: number): number | undefined {
+    const row = this.#s.nextVisible!.get(queue, now) as { at: number | null }
+    return row.at ?? undefined
+  }
+
+  purge(queue: string): number {
+    return this.#s.purge!.run(queue).changes
+  }
+
+  peek(queue: string, afterSeq: number, limit: number): MessageRow[] {
+    return this.#s.peek!.all(queue, afterSeq, limit) as MessageRow[]
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.store.transaction(fn)
+  }
+}

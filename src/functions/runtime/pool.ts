@@ -1,0 +1,252 @@
+/**
+ * The function pool: Lambda's execution environments as worker threads. Workers start on demand,
+ * run one invocation at a time, stay warm between invocations (module state persists) and stop
+ * after a while idle. Each function has a concurrency limit; an invocation beyond it is
+ * throttled at once, never queued.
+ */
+import { randomUUID } from 'node:crypto'
+import type {
+  BindingHost,
+  FunctionLog,
+  FunctionSpec,
+  InvokeOptions,
+  InvokeOutcome,
+  Invoker,
+} from '../types.ts'
+import { type Placement, workerEnv, workerInit } from './environment.ts'
+import { FunctionNotFoundError, PoolClosedError } from './errors.ts'
+import { FunctionWorker } from './function-worker.ts'
+
+export interface FunctionPoolOptions {
+  functions: FunctionSpec[]
+  /** Serves the bindings (`stream(...)`, `table(...)`, ...) handler code calls. */
+  bindings: BindingHost
+  /** Receives every line handlers log, in order per worker. Must not throw. */
+  onLog?: (log: FunctionLog) => void
+  /** Concurrency limit of a function without `reservedConcurrency`. Default 10. */
+  maxConcurrencyPerFunction?: number
+  /** An idle worker is stopped after this long. Default 5 minutes. */
+  idleWorkerMs?: number
+  /** Budget for loading a handler module in a new worker (Lambda's init phase). Default 10 s. */
+  initTimeoutMs?: number
+  /** For `invokedFunctionArn` and `AWS_REGION`. Default us-east-1. */
+  region?: string
+  /** For `invokedFunctionArn`. Default 000000000000. */
+  account?: string
+}
+
+export interface FunctionStats {
+  /** Invocations in flight. */
+  concurrent: number
+  /** Live workers (idle, busy or starting). */
+  workers: number
+  /** Invocations started (throttled ones excluded) since the function was added. */
+  invocations: number
+}
+
+/** One version of a function's code and configuration, and the workers running it. */
+interface Generation {
+  spec: FunctionSpec
+  /** Warm workers, most recently used last (reused first, so the others can expire). */
+  idle: FunctionWorker[]
+}
+
+interface FunctionEntry {
+  current: Generation
+  /** Every live worker of every generation. */
+  workers: Set<FunctionWorker>
+  concurrent: number
+  invocations: number
+  removed: boolean
+}
+
+const DEFAULT_IDLE_WORKER_MS = 5 * 60_000
+/** Lambda's init phase limit for on-demand functions. */
+const DEFAULT_INIT_TIMEOUT_MS = 10_000
+
+/**
+ * Runs Lambda handlers in worker threads.
+ *
+ * @example
+ * const pool = new FunctionPool({ functions: [spec], bindings, onLog: (l) => console.log(l.message) })
+ * const outcome = await pool.invoke('consumer', { Records: [] })
+ * if (outcome.kind === 'throttled') retryLater()
+ * await pool.close()
+ */
+export class FunctionPool implements Invoker {
+  private readonly functions = new Map<string, FunctionEntry>()
+  /** Every worker not yet exited, including ones being stopped. */
+  private readonly threads = new Set<FunctionWorker>()
+  private readonly maxConcurrency: number
+  private readonly idleWorkerMs: number
+  private readonly initTimeoutMs: number
+  private readonly placement: Placement
+  private inFlight = 0
+  private drained: (() => void) | undefined
+  private closing: Promise<void> | undefined
+
+  constructor(private readonly options: FunctionPoolOptions) {
+    this.maxConcurrency = options.maxConcurrencyPerFunction ?? 10
+    this.idleWorkerMs = options.idleWorkerMs ?? DEFAULT_IDLE_WORKER_MS
+    this.initTimeoutMs = options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS
+    this.placement = { region: options.region ?? 'us-east-1', account: options.account ?? '000000000000' }
+    for (const spec of options.functions) this.add(spec)
+  }
+
+  /**
+   * Runs the function once. Resolves with how it ended; rejects only for a caller error (unknown
+   * function, pool closed, an event that cannot be structured-cloned).
+   */
+  invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<InvokeOutcome> {
+    if (this.closing) return Promise.reject(new PoolClosedError())
+    const entry = this.functions.get(functionName)
+    if (!entry) return Promise.reject(new FunctionNotFoundError(functionName))
+    const requestId = options?.requestId ?? randomUUID()
+    const generation = entry.current
+    const limit = generation.spec.reservedConcurrency ?? this.maxConcurrency
+    if (entry.concurrent >= limit) return Promise.resolve({ kind: 'throttled', requestId })
+    entry.concurrent++
+    entry.invocations++
+    this.inFlight++
+    const worker = generation.idle.pop() ?? this.spawn(entry, generation)
+    return this.run(entry, generation, worker, requestId, event)
+  }
+
+  /**
+   * New code or configuration for a function: invocations in flight finish on the workers they
+   * started on, which then stop; idle workers stop now; later invocations start fresh workers
+   * that load the module anew. Resolves once every old worker has exited.
+   */
+  reload(functionName: string, spec?: FunctionSpec): Promise<void> {
+    const entry = this.functions.get(functionName)
+    if (!entry) return Promise.reject(new FunctionNotFoundError(functionName))
+    const old = entry.current
+    const oldWorkers = [...entry.workers]
+    entry.current = { spec: spec ?? old.spec, idle: [] }
+    for (const worker of old.idle.splice(0)) void worker.stop()
+    return Promise.all(oldWorkers.map((w) => w.exited)).then(() => {})
+  }
+
+  /**
+   * Makes the pool run exactly these functions: new ones are added, removed ones stop once their
+   * invocations finish, changed ones are reloaded (a change of `reservedConcurrency` alone applies
+   * without new workers). Resolves once every replaced worker has exited.
+   */
+  setFunctions(specs: FunctionSpec[]): Promise<void> {
+    const wanted = new Map(specs.map((s) => [s.name, s]))
+    const waits: Promise<void>[] = []
+    for (const [name, entry] of this.functions) {
+      if (wanted.has(name)) continue
+      this.functions.delete(name)
+      entry.removed = true
+      for (const worker of entry.current.idle.splice(0)) void worker.stop()
+      waits.push(...[...entry.workers].map((w) => w.exited))
+    }
+    for (const spec of specs) {
+      const entry = this.functions.get(spec.name)
+      if (!entry) this.add(spec)
+      else if (sameCode(entry.current.spec, spec)) entry.current.spec = spec
+      else waits.push(this.reload(spec.name, spec))
+    }
+    return Promise.all(waits).then(() => {})
+  }
+
+  stats(functionName: string): FunctionStats {
+    const entry = this.functions.get(functionName)
+    if (!entry) return { concurrent: 0, workers: 0, invocations: 0 }
+    let workers = 0
+    for (const worker of entry.workers) if (worker.state !== 'dead') workers++
+    return { concurrent: entry.concurrent, workers, invocations: entry.invocations }
+  }
+
+  /** Refuses new invocations, waits for those in flight, then stops every worker. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve))
+      await Promise.all([...this.threads].map((worker) => worker.stop()))
+    })()
+    return this.closing
+  }
+
+  private add(spec: FunctionSpec): void {
+    this.functions.set(spec.name, {
+      current: { spec, idle: [] },
+      workers: new Set(),
+      concurrent: 0,
+      invocations: 0,
+      removed: false,
+    })
+  }
+
+  private spawn(entry: FunctionEntry, generation: Generation): FunctionWorker {
+    const init = workerInit(generation.spec, this.placement, this.options.onLog !== undefined)
+    const worker = new FunctionWorker({
+      init,
+      env: workerEnv(generation.spec, init, this.placement),
+      bindings: this.options.bindings,
+      onLog: this.options.onLog,
+      initTimeoutMs: this.initTimeoutMs,
+      onExit: (w) => {
+        entry.workers.delete(w)
+        this.threads.delete(w)
+        const at = generation.idle.indexOf(w)
+        if (at >= 0) generation.idle.splice(at, 1)
+      },
+    })
+    entry.workers.add(worker)
+    this.threads.add(worker)
+    return worker
+  }
+
+  private async run(
+    entry: FunctionEntry,
+    generation: Generation,
+    worker: FunctionWorker,
+    requestId: string,
+    event: unknown,
+  ): Promise<InvokeOutcome> {
+    try {
+      return await worker.invoke(requestId, event, generation.spec.timeoutMs)
+    } finally {
+      entry.concurrent--
+      this.release(entry, generation, worker)
+      if (--this.inFlight === 0) this.drained?.()
+    }
+  }
+
+  private release(entry: FunctionEntry, generation: Generation, worker: FunctionWorker): void {
+    if (worker.state === 'dead') return
+    if (this.closing || entry.removed || generation !== entry.current) {
+      void worker.stop()
+      return
+    }
+    worker.setIdle()
+    generation.idle.push(worker)
+    // One timer per worker, re-armed each time it goes idle: it fires only after a full idle spell.
+    if (worker.idleTimer) worker.idleTimer.refresh()
+    else worker.idleTimer = setTimeout(() => this.expire(generation, worker), this.idleWorkerMs).unref()
+  }
+
+  private expire(generation: Generation, worker: FunctionWorker): void {
+    if (worker.state !== 'idle') return
+    const at = generation.idle.indexOf(worker)
+    if (at >= 0) generation.idle.splice(at, 1)
+    void worker.stop()
+  }
+}
+
+/** Whether two specs run the same code the same way (all but the concurrency limit). */
+function sameCode(a: FunctionSpec, b: FunctionSpec): boolean {
+  return (
+    a.file === b.file &&
+    a.exportName === b.exportName &&
+    a.timeoutMs === b.timeoutMs &&
+    a.memoryMb === b.memoryMb &&
+    sameEnvironment(a.environment, b.environment)
+  )
+}
+
+function sameEnvironment(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k])
+}

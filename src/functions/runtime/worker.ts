@@ -1,0 +1,173 @@
+/**
+ * The function worker: one execution environment, like a Lambda container. It loads the handler
+ * module once (module state persists across invocations), then runs one invocation at a time as
+ * the pool sends them. Console output is captured and posted to the pool; bindings travel to the
+ * pool as messages.
+ */
+import { existsSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { parentPort, workerData } from 'node:worker_threads'
+// The same module (same URL) that handler code reaches as `tributary/bindings`.
+import { setBindingTransport } from '../../bindings/index.ts'
+import { type Complete, createContext } from './context.ts'
+import {
+  HandlerNotFound,
+  ImportModuleError,
+  JSONStringifyError,
+  toLambdaError,
+  UserCodeSyntaxError,
+} from './errors.ts'
+import { captureOutput, LogCapture } from './log-capture.ts'
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts'
+
+type Handler = (event: unknown, context: unknown, callback: Complete) => unknown
+
+const init = workerData as WorkerInit
+const port = parentPort!
+const post = (message: FromWorker) => port.postMessage(message)
+
+// --- Logs --------------------------------------------------------------------------------------
+
+const capture = init.captureLogs
+  ? new LogCapture(init.functionName, (logs) => post({ t: 'logs', logs }))
+  : undefined
+// Before the handler module loads, so its top-level output is captured too.
+captureOutput(capture)
+
+// --- Bindings ----------------------------------------------------------------------------------
+
+interface PendingCall {
+  resolve(value: unknown): void
+  reject(error: Error): void
+}
+
+let nextCallId = 0
+const calls = new Map<number, PendingCall>()
+
+setBindingTransport({
+  call(service, resource, method, args) {
+    return new Promise((resolve, reject) => {
+      const id = ++nextCallId
+      calls.set(id, { resolve, reject })
+      try {
+        post({ t: 'call', id, call: { service, resource, method, args } })
+      } catch (error) {
+        // Arguments that cannot be cloned (functions, symbols) fail the call, not the worker.
+        calls.delete(id)
+        reject(error as Error)
+      }
+    })
+  },
+})
+
+// --- Invocations -------------------------------------------------------------------------------
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+function respond(error: unknown, result: unknown): void {
+  if (error !== undefined && error !== null) {
+    post({ t: 'result', ok: false, error: toLambdaError(error), logs: capture?.take() })
+    return
+  }
+  let json: string | undefined
+  try {
+    // As Lambda: the response is JSON (Dates become strings, toJSON applies, undefined is null).
+    json = JSON.stringify(result === undefined ? null : result) ?? 'null'
+  } catch {
+    post({ t: 'result', ok: false, error: toLambdaError(new JSONStringifyError()), logs: capture?.take() })
+    return
+  }
+  post({ t: 'result', ok: true, json, logs: capture?.take() })
+}
+
+function run(handler: Handler, message: Extract<ToWorker, { t: 'invoke' }>): void {
+  capture?.startInvocation(message.requestId)
+  let finished = false
+  const complete: Complete = (error, result) => {
+    if (finished) return
+    finished = true
+    respond(error, result)
+    capture?.endInvocation()
+  }
+  const context = createContext(init, message.requestId, message.deadline, complete)
+  let returned: unknown
+  try {
+    returned = handler(message.event, context, complete)
+  } catch (error) {
+    complete(error)
+    return
+  }
+  if (isThenable(returned)) {
+    returned.then(
+      (result) => complete(null, result),
+      // A rejection without a reason is reported as the string 'handled', as on Lambda.
+      (error: unknown) => complete(error ?? 'handled'),
+    )
+  } else if (handler.length < 3) {
+    // A non-async handler that returns a value (the Node.js 24 runtime's rule; see docs).
+    complete(null, returned)
+  }
+  // Otherwise a callback-style handler: it completes through its callback or context.done/succeed/fail.
+}
+
+function settleCall(message: Extract<ToWorker, { t: 'reply' }>): void {
+  const pending = calls.get(message.id)
+  if (!pending) return
+  calls.delete(message.id)
+  if (message.ok) {
+    pending.resolve(message.value)
+  } else {
+    const error = new Error(message.message)
+    error.name = message.name
+    pending.reject(error)
+  }
+}
+
+async function loadHandler(): Promise<Handler> {
+  // Named plainly, without the "imported from <runtime file>" Node would add.
+  if (!existsSync(init.file)) throw new ImportModuleError(`Error: Cannot find module '${init.file}'`)
+  let module: Record<string, unknown>
+  try {
+    module = await import(pathToFileURL(init.file).href)
+  } catch (error) {
+    throw classifyLoadError(error)
+  }
+  // Lambda resolves dotted handler paths (`module.nested.handler`) the same way.
+  const handler = init.exportName
+    .split('.')
+    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], module)
+  if (!handler) throw new HandlerNotFound(`${init.handlerString} is undefined or not exported`)
+  if (typeof handler !== 'function') throw new HandlerNotFound(`${init.handlerString} is not a function`)
+  return handler as Handler
+}
+
+function classifyLoadError(error: unknown): unknown {
+  if (error instanceof SyntaxError) return new UserCodeSyntaxError(error)
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return new ImportModuleError(error)
+  // esbuild (through tsx) reports TypeScript that does not parse as "Transform failed ...".
+  if (error instanceof Error && /^Transform failed with \d+ error/.test(error.message)) {
+    return new UserCodeSyntaxError(error)
+  }
+  return error
+}
+
+let handler: Handler | undefined
+
+port.on('message', (message: ToWorker) => {
+  if (message.t === 'invoke') run(handler!, message)
+  else settleCall(message)
+})
+
+try {
+  handler = await loadHandler()
+  post({ t: 'ready', logs: capture?.take() })
+} catch (error) {
+  post({ t: 'ready', error: toLambdaError(error), logs: capture?.take() })
+}
