@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { printError } from './cli-error.ts'
+import { devCommand } from './dev.ts'
 import { serveCommand } from './serve.ts'
 
 // The AWS SDK warns about future Node versions on every load; it is noise for a local tool.
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .configureOutput(output)
     .showHelpAfterError('  hint: run `tributary --help` for usage')
     .exitOverride()
+  program.addCommand(devCommand())
   program.addCommand(serveCommand())
   for (const command of program.commands) {
     command

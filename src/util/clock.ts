@@ -55,6 +55,13 @@ export class ManualClock implements Clock {
     this.#timers.delete(handle as ManualTimer)
   }
 
+  /** When the earliest pending timer is due, if any. */
+  nextTimerAt(): number | undefined {
+    let at: number | undefined
+    for (const t of this.#timers) if (at === undefined || t.at < at) at = t.at
+    return at
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due on the way, in order. */
   advance(ms: number): void {
     const target = this.#now + ms

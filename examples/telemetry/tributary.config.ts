@@ -1,0 +1,52 @@
+import { definePipeline } from 'tributary'
+
+/**
+ * Seed 002, "Amazon Kinesis Real-Time Streaming": a producer function puts telemetry events
+ * (id, latitude, longitude) on a stream; a consumer function decodes and processes them.
+ * The producer runs every minute (TELEMETRY_SCHEDULE overrides it) and streams events one at a
+ * time for almost a minute, as the seed's loop did.
+ */
+export default definePipeline({
+  name: 'telemetry',
+  streams: {
+    TelemetricsStream: { mode: 'ON_DEMAND' },
+  },
+  functions: {
+    produceKinesisEvents: {
+      handler: 'functions/producer.handler',
+      // Streams for almost a minute per run; the schedule starts it every minute.
+      timeout: 60,
+      environment: { STREAM_NAME: 'TelemetricsStream' },
+    },
+    consumeKinesisEvents: {
+      handler: 'functions/consumer.handler',
+      timeout: 10,
+    },
+  },
+  mappings: [
+    {
+      function: 'consumeKinesisEvents',
+      stream: 'TelemetricsStream',
+      startingPosition: 'TRIM_HORIZON',
+      batchSize: 100,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: 2,
+      destinationConfig: { onFailure: { queue: 'telemetry-failures' } },
+    },
+  ],
+  queues: {
+    'telemetry-failures': {},
+  },
+  tables: {
+    'telemetry-stats': { partitionKey: 'hemisphere' },
+  },
+  schedules: {
+    produce: {
+      schedule: process.env.TELEMETRY_SCHEDULE ?? 'rate(1 minute)',
+      function: 'produceKinesisEvents',
+      // TELEMETRY_BATCH puts that many events per run instead of streaming (used by the tests).
+      ...(process.env.TELEMETRY_BATCH && { input: { count: Number(process.env.TELEMETRY_BATCH) } }),
+    },
+  },
+})

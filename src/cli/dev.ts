@@ -1,0 +1,196 @@
+import { type FSWatcher, watch } from 'node:fs'
+import { relative, resolve } from 'node:path'
+import { Command, Option } from 'commander'
+import { parsePattern } from '../functions/filter.ts'
+import { parseSchedule } from '../functions/schedules/index.ts'
+import type { FunctionLog } from '../functions/types.ts'
+import { DEFAULT_PIPELINE_FILE, type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
+import { PipelineError, type ValidationHooks } from '../pipeline/validate.ts'
+import { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import { DataDirInUseError } from '../storage/data-dir.ts'
+import type { SyncPolicy } from '../storage/log/shard-log.ts'
+import { stderrLogger } from '../util/logger.ts'
+import { CliError } from './cli-error.ts'
+import { parseNonNegative, parsePort, parseSync } from './options.ts'
+import { renderSummary } from './summary.ts'
+
+interface DevOptions {
+  port: number
+  host: string
+  dataDir: string
+  sync: SyncPolicy
+  summary: number
+  watch: boolean
+  fireSchedules: boolean
+}
+
+export const pipelineHooks: ValidationHooks = {
+  checkSchedule: (expression) => {
+    parseSchedule(expression)
+  },
+  checkFilterPattern: (pattern) => {
+    parsePattern(pattern)
+  },
+}
+
+export function devCommand(): Command {
+  return new Command('dev')
+    .description(
+      'Run a pipeline locally: streams, functions, mappings, queues, topics, tables and schedules.',
+    )
+    .argument('[pipeline]', 'the pipeline file', DEFAULT_PIPELINE_FILE)
+    .addOption(new Option('-p, --port <port>', 'port of the Kinesis API').default(4567).argParser(parsePort))
+    .addOption(
+      new Option('--host <host>', 'interface to bind (loopback only: use serve for more)').default(
+        '127.0.0.1',
+      ),
+    )
+    .addOption(new Option('-d, --data-dir <dir>', 'where streams and state live').default('./.tributary'))
+    .addOption(
+      new Option('--sync <policy>', 'always (fsync before ack), interval:<ms>, or os')
+        .default({ mode: 'always' }, 'always')
+        .argParser(parseSync),
+    )
+    .addOption(
+      new Option('--summary <seconds>', 'print the live summary every N seconds (0: never)')
+        .default(10)
+        .argParser(parseNonNegative),
+    )
+    .option('--no-watch', 'do not reload handlers and the pipeline file when they change')
+    .option(
+      '--fire-schedules',
+      'run every schedule once at start, without waiting for its first period',
+      false,
+    )
+    .action(async (file: string, options: DevOptions) => {
+      await dev(file, options)
+    })
+}
+
+function printLog(log: FunctionLog): void {
+  const stream = log.level === 'error' || log.level === 'warn' ? process.stderr : process.stdout
+  for (const line of log.message.split('\n')) stream.write(`[${log.functionName}] ${line}\n`)
+}
+
+async function load(file: string): Promise<LoadedPipeline> {
+  try {
+    return await loadPipeline(file, pipelineHooks)
+  } catch (error) {
+    if (error instanceof PipelineError) throw new CliError(error.message, error.hint)
+    throw error
+  }
+}
+
+async function dev(file: string, options: DevOptions): Promise<void> {
+  if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
+    throw new CliError(
+      `dev listens on loopback only (got --host ${options.host})`,
+      'use tributary serve with --auth to expose the API',
+    )
+  }
+  const loaded = await load(file)
+  let runtime: PipelineRuntime
+  try {
+    runtime = await PipelineRuntime.start({
+      pipeline: loaded,
+      dataDir: resolve(options.dataDir),
+      sync: options.sync,
+      logger: stderrLogger,
+      onLog: printLog,
+      serve: { host: options.host, port: options.port },
+    })
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException
+    if (e.code === 'EADDRINUSE')
+      throw new CliError(
+        `port ${options.port} is already in use`,
+        'stop the other process or pass --port <n>',
+      )
+    if (error instanceof DataDirInUseError)
+      throw new CliError(error.message, 'stop the other tributary, or pass --data-dir')
+    throw error
+  }
+  const p = loaded.pipeline
+  process.stdout.write(
+    [
+      `Tributary is running pipeline '${p.name}' from ${relative(process.cwd(), loaded.file)}`,
+      `  Kinesis API: ${runtime.server!.url}   data: ${resolve(options.dataDir)}`,
+      `  ${Object.keys(p.streams).length} streams · ${Object.keys(p.functions).length} functions · ${p.mappings.length} mappings · ` +
+        `${Object.keys(p.queues).length} queues · ${Object.keys(p.topics).length} topics · ${Object.keys(p.tables).length} tables · ` +
+        `${Object.keys(p.schedules).length} schedules`,
+      options.watch
+        ? '  Watching the pipeline and handler files for changes. Ctrl+C stops.'
+        : '  Ctrl+C stops.',
+      '',
+    ].join('\n'),
+  )
+  if (options.fireSchedules) {
+    await runtime.ready()
+    for (const name of Object.keys(p.schedules)) await runtime.fireSchedule(name)
+  }
+  const summary =
+    options.summary > 0
+      ? setInterval(
+          () => process.stdout.write(`${renderSummary(runtime, new Date())}\n`),
+          options.summary * 1000,
+        )
+      : undefined
+  const watchers = options.watch ? watchFiles(runtime, loaded) : []
+
+  let stopping = false
+  const stop = async () => {
+    if (stopping) process.exit(130)
+    stopping = true
+    if (summary) clearInterval(summary)
+    for (const w of watchers) w.close()
+    await runtime.close()
+    process.stdout.write('tributary: stopped cleanly\n')
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
+}
+
+/**
+ * Reloads a function when its handler file changes, and the whole pipeline (functions, mappings,
+ * schedules; never streams) when the pipeline file changes. A broken change is reported in one
+ * line and the running version stays.
+ */
+function watchFiles(runtime: PipelineRuntime, initial: LoadedPipeline): FSWatcher[] {
+  let current = initial
+  const timers = new Map<string, NodeJS.Timeout>()
+  const debounce = (key: string, fn: () => Promise<void>) => {
+    clearTimeout(timers.get(key))
+    timers.set(
+      key,
+      setTimeout(() => {
+        fn().catch((error) => process.stderr.write(`tributary: error: ${(error as Error).message}\n`))
+      }, 100),
+    )
+  }
+  const watchers: FSWatcher[] = []
+  const add = (path: string, onChange: () => Promise<void>) => {
+    try {
+      watchers.push(watch(path, () => debounce(path, onChange)))
+    } catch {
+      // A file that vanished is reported when the pipeline is next loaded.
+    }
+  }
+  add(initial.file, async () => {
+    try {
+      current = await loadPipeline(initial.file, pipelineHooks)
+    } catch (error) {
+      process.stderr.write(`tributary: error: ${(error as Error).message} (keeping the running pipeline)\n`)
+      return
+    }
+    await runtime.reconfigure(current)
+    process.stdout.write(`tributary: reloaded ${relative(process.cwd(), initial.file)}\n`)
+  })
+  for (const fn of initial.functions) {
+    add(fn.file, async () => {
+      await runtime.reloadFunction(fn.name)
+      process.stdout.write(`tributary: reloaded function ${fn.name}\n`)
+    })
+  }
+  return watchers
+}

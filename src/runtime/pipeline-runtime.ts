@@ -1,0 +1,303 @@
+import { TributaryServer } from '../api/server.ts'
+import { type EngineOptions, StreamEngine } from '../engine/engine.ts'
+import { BindingRouter, streamBindings } from '../functions/bindings-host.ts'
+import { CheckpointStore } from '../functions/kinesis/checkpoints.ts'
+import { KinesisMapping } from '../functions/kinesis/mapping.ts'
+import { MeteredInvoker } from '../functions/metered-invoker.ts'
+import {
+  fromPipelineQueue,
+  QueueService,
+  SqsMapping,
+  startQueueDepthMetrics,
+} from '../functions/queues/index.ts'
+import { FunctionPool } from '../functions/runtime/index.ts'
+import { Scheduler, scheduledEvent } from '../functions/schedules/index.ts'
+import { createTableBindings, openTables } from '../functions/tables/index.ts'
+import {
+  AsyncInvocations,
+  createQueueTopicBindings,
+  queueTopicDestinations,
+  TopicService,
+} from '../functions/topics/index.ts'
+import type { FunctionLog, FunctionSpec } from '../functions/types.ts'
+import { MetricTotals } from '../monitor/metrics.ts'
+import type { LoadedPipeline } from '../pipeline/load.ts'
+import { isKinesisMapping, type Pipeline } from '../pipeline/schema.ts'
+import { type Logger, silentLogger } from '../util/logger.ts'
+
+export interface PipelineRuntimeOptions extends Omit<EngineOptions, 'logger'> {
+  pipeline: LoadedPipeline
+  logger?: Logger
+  /** Every line a handler logs. */
+  onLog?: (log: FunctionLog) => void
+  /** Serve the Kinesis API too (what `tributary dev` does). */
+  serve?: { host?: string; port?: number; allowedHosts?: string[] }
+}
+
+/** The parts built from one version of the pipeline definition (rebuilt when it changes). */
+interface Parts {
+  pipeline: Pipeline
+  functions: FunctionSpec[]
+  pool: FunctionPool
+  queues: QueueService
+  asyncInvocations: AsyncInvocations
+  topics: TopicService
+  kinesis: KinesisMapping[]
+  sqs: SqsMapping[]
+  scheduler: Scheduler
+  stopDepthMetrics: () => void
+}
+
+/**
+ * Runs a pipeline on one machine: the stream engine (and optionally the Kinesis API), the
+ * functions in a worker pool, every Kinesis and SQS mapping, queues, topics, tables and schedules,
+ * all publishing their metrics to one sink.
+ */
+export class PipelineRuntime {
+  readonly engine: StreamEngine
+  readonly server: TributaryServer | undefined
+  readonly metrics = new MetricTotals()
+  readonly #options: PipelineRuntimeOptions
+  readonly #checkpoints: CheckpointStore
+  readonly #logger: Logger
+  #parts: Parts | undefined
+
+  private constructor(
+    options: PipelineRuntimeOptions,
+    engine: StreamEngine,
+    server: TributaryServer | undefined,
+  ) {
+    this.#options = options
+    this.engine = engine
+    this.server = server
+    this.#logger = options.logger ?? silentLogger
+    this.#checkpoints = new CheckpointStore(engine.state)
+  }
+
+  static async start(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
+    const engine = await StreamEngine.open({ ...options, logger: options.logger })
+    let server: TributaryServer | undefined
+    try {
+      if (options.serve)
+        server = await TributaryServer.start({ engine, ...options.serve, logger: options.logger })
+      const runtime = new PipelineRuntime(options, engine, server)
+      await runtime.#build(options.pipeline)
+      return runtime
+    } catch (error) {
+      await server?.close()
+      await engine.close()
+      throw error
+    }
+  }
+
+  get pipeline(): Pipeline {
+    return this.#parts!.pipeline
+  }
+
+  get pool(): FunctionPool {
+    return this.#parts!.pool
+  }
+
+  get queues(): QueueService {
+    return this.#parts!.queues
+  }
+
+  get topics(): TopicService {
+    return this.#parts!.topics
+  }
+
+  get kinesisMappings(): readonly KinesisMapping[] {
+    return this.#parts?.kinesis ?? []
+  }
+
+  get sqsMappings(): readonly SqsMapping[] {
+    return this.#parts?.sqs ?? []
+  }
+
+  get scheduler(): Scheduler {
+    return this.#parts!.scheduler
+  }
+
+  /** Creates the declared streams that do not exist yet, and applies their retention. */
+  #ensureStreams(pipeline: Pipeline): void {
+    const existing = new Map(this.engine.streams().map((s) => [s.state.name, s]))
+    for (const [name, config] of Object.entries(pipeline.streams)) {
+      const stream = existing.get(name)
+      if (!stream) {
+        this.engine.createStream(name, { shardCount: config.shardCount, mode: config.mode })
+        if (config.retentionHours !== 24)
+          this.engine.updateSettings(name, { retentionHours: config.retentionHours })
+      } else if (stream.state.retentionHours !== config.retentionHours) {
+        this.engine.updateSettings(name, { retentionHours: config.retentionHours })
+      }
+    }
+  }
+
+  async #build(loaded: LoadedPipeline): Promise<void> {
+    const { pipeline, functions } = loaded
+    const { engine, metrics } = this
+    const clock = engine.clock
+    const logger = this.#logger
+    this.#ensureStreams(pipeline)
+    const tables = openTables(
+      engine.state,
+      Object.fromEntries(
+        Object.entries(pipeline.tables).map(([n, t]) => [
+          n,
+          { partitionKey: t.partitionKey, sortKey: t.sortKey },
+        ]),
+      ),
+    )
+    const queues = new QueueService({
+      store: engine.state,
+      clock,
+      metrics,
+      region: engine.region,
+      accountId: engine.account,
+    })
+    queues.declareAll(
+      Object.fromEntries(Object.entries(pipeline.queues).map(([n, q]) => [n, fromPipelineQueue(q)])),
+    )
+    // Topics need the invoker and the invoker's bindings need topics: the router looks them up late.
+    let queueTopic: ReturnType<typeof createQueueTopicBindings> | undefined
+    const router = new BindingRouter({
+      stream: streamBindings(engine, metrics),
+      table: createTableBindings(tables),
+      queue: (call) => queueTopic!.call(call),
+      topic: (call) => queueTopic!.call(call),
+    })
+    const pool = new FunctionPool({
+      functions,
+      bindings: router,
+      onLog: this.#options.onLog,
+      region: engine.region,
+      account: engine.account,
+    })
+    const invoker = new MeteredInvoker(pool, metrics, clock)
+    const asyncInvocations = new AsyncInvocations({ store: engine.state, invoker, clock, metrics, logger })
+    const topics = new TopicService({
+      store: engine.state,
+      queues,
+      asyncInvocations,
+      clock,
+      metrics,
+      logger,
+      functionExists: (name) => functions.some((f) => f.name === name),
+    })
+    topics.declareAll(pipeline.topics)
+    queueTopic = createQueueTopicBindings(queues, topics)
+    const destinations = queueTopicDestinations(queues, topics)
+    const timeouts = new Map(functions.map((f) => [f.name, f.timeoutMs]))
+    const kinesis: KinesisMapping[] = []
+    const sqs: SqsMapping[] = []
+    for (const m of pipeline.mappings) {
+      if (isKinesisMapping(m)) {
+        kinesis.push(
+          new KinesisMapping(m, {
+            engine,
+            invoker,
+            checkpoints: this.#checkpoints,
+            destinations,
+            metrics,
+            logger,
+          }),
+        )
+      } else {
+        sqs.push(
+          new SqsMapping(m, { queues, invoker, clock, logger, functionTimeoutMs: timeouts.get(m.function) }),
+        )
+      }
+    }
+    const scheduler = new Scheduler(
+      Object.entries(pipeline.schedules).map(([name, s]) => ({
+        name,
+        expression: s.schedule,
+        functionName: s.function,
+        input: s.input,
+        enabled: s.enabled,
+      })),
+      { invoker, clock, metrics, logger, region: engine.region, account: engine.account },
+    )
+    asyncInvocations.start()
+    for (const m of kinesis) m.start()
+    for (const m of sqs) m.start()
+    scheduler.start()
+    const stopDepthMetrics = startQueueDepthMetrics(queues, metrics, clock, 10_000)
+    this.#parts = {
+      pipeline,
+      functions,
+      pool,
+      queues,
+      asyncInvocations,
+      topics,
+      kinesis,
+      sqs,
+      scheduler,
+      stopDepthMetrics,
+    }
+  }
+
+  /** Stops everything built from the pipeline definition (the engine and server keep running). */
+  async #teardown(): Promise<void> {
+    const parts = this.#parts
+    if (!parts) return
+    this.#parts = undefined
+    await parts.scheduler.stop()
+    await Promise.all([...parts.kinesis.map((m) => m.stop()), ...parts.sqs.map((m) => m.stop())])
+    await parts.asyncInvocations.stop()
+    parts.stopDepthMetrics()
+    await parts.pool.close()
+    parts.queues.close()
+  }
+
+  /** Resolves once every stream the pipeline declares is ACTIVE (they start out CREATING). */
+  async ready(): Promise<void> {
+    const names = Object.keys(this.#parts?.pipeline.streams ?? {})
+    const active = () =>
+      names.every((n) => this.engine.streams().some((s) => s.state.name === n && s.state.status === 'ACTIVE'))
+    if (active()) return
+    await new Promise<void>((resolve) => {
+      const off = this.engine.onStreamChange(() => {
+        if (!active()) return
+        off()
+        resolve()
+      })
+    })
+  }
+
+  /**
+   * Runs a schedule's target once now, as if the schedule had fired (a development convenience:
+   * `tributary dev` does it at start so a pipeline fed by a schedule shows data at once).
+   */
+  async fireSchedule(name: string): Promise<void> {
+    const parts = this.#parts
+    const schedule = parts?.pipeline.schedules[name]
+    if (!parts || !schedule) throw new Error(`no schedule named '${name}'`)
+    const event =
+      schedule.input !== undefined
+        ? schedule.input
+        : scheduledEvent(name, this.engine.clock.now(), this.engine.region, this.engine.account)
+    await parts.asyncInvocations.enqueue(schedule.function, event)
+  }
+
+  /** A handler file changed: new invocations load the new code; in-flight ones finish on the old. */
+  async reloadFunction(name: string): Promise<void> {
+    await this.#parts?.pool.reload(name)
+  }
+
+  /**
+   * The pipeline definition changed: stop what was built from the old one (checkpoints stay) and
+   * build from the new one. Streams are never deleted by a definition change.
+   */
+  async reconfigure(loaded: LoadedPipeline): Promise<void> {
+    await this.#teardown()
+    await this.#build(loaded)
+  }
+
+  /** Stops triggers, lets in-flight invocations finish, then closes the server and the engine. */
+  async close(): Promise<void> {
+    await this.#teardown()
+    await this.server?.close()
+    await this.engine.close()
+  }
+}
