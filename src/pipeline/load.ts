@@ -40,7 +40,12 @@ export async function loadPipeline(
       `${relative(process.cwd(), file)} failed to load: ${(error as Error).message.split('\n')[0]}`,
     )
   }
-  const definition = module.default ?? module.pipeline
+  let definition = module.default ?? module.pipeline
+  // A pipeline file outside an ESM package is compiled as CommonJS: its default export then
+  // arrives one level down.
+  if (definition && typeof definition === 'object' && 'default' in definition) {
+    definition = (definition as { default: unknown }).default
+  }
   if (definition === undefined) {
     throw new PipelineError(
       `${relative(process.cwd(), file)} exports no pipeline`,
