@@ -1,7 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { PutRecordCommand } from '@aws-sdk/client-kinesis'
 import { describe, expect, it } from 'vitest'
 import { spawnDev } from '../helpers/child-dev.ts'
+import { freePort } from '../helpers/child-server.ts'
+import { kinesisClient } from '../helpers/server.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 describe('tributary dev', () => {
@@ -28,5 +31,54 @@ describe('tributary dev', () => {
     const dev = spawnDev([join(dir, 'nope.ts')])
     expect((await dev.exited).code).toBe(1)
     expect(dev.output()).toMatch(/tributary: error: no pipeline file at .*nope\.ts\n {2}hint: /)
+  })
+})
+
+describe('tributary dev reloads', () => {
+  it('runs the new code of a handler file saved while it runs', async () => {
+    const dir = await tempDir()
+    await writeFile(
+      join(dir, 'tributary.config.ts'),
+      `export default {
+  streams: { s: { shardCount: 1 } },
+  functions: { f: { handler: 'handler.handler' } },
+  mappings: [{ function: 'f', stream: 's', startingPosition: 'TRIM_HORIZON' }],
+}
+`,
+    )
+    const handler = (tag: string) =>
+      `export const handler = async (e) => { for (const r of e.Records) console.log('${tag} ' + Buffer.from(r.kinesis.data, 'base64')) }\n`
+    await writeFile(join(dir, 'handler.ts'), handler('v1'))
+    const dev = spawnDev([
+      join(dir, 'tributary.config.ts'),
+      '--data-dir',
+      join(dir, 'data'),
+      '--port',
+      String(await freePort()),
+      '--summary',
+      '0',
+    ])
+    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const client = kinesisClient(url)
+    const put = async (data: string) => {
+      for (;;) {
+        try {
+          return await client.send(
+            new PutRecordCommand({ StreamName: 's', PartitionKey: 'k', Data: Buffer.from(data) }),
+          )
+        } catch (error) {
+          if ((error as Error).name !== 'ResourceNotFoundException') throw error
+          await new Promise((r) => setImmediate(r))
+        }
+      }
+    }
+    await put('one')
+    await dev.waitFor(/\[f\] v1 one/)
+    await writeFile(join(dir, 'handler.ts'), handler('v2'))
+    await dev.waitFor(/reloaded function f/)
+    await put('two')
+    await dev.waitFor(/\[f\] v2 two/)
+    client.destroy()
+    expect((await dev.kill('SIGTERM')).code).toBe(0)
   })
 })
