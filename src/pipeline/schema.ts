@@ -126,6 +126,99 @@ export const scheduleSchema = z
   })
   .strict()
 
+/** Object-created notifications of a bucket (S3 event notifications to a function). */
+export const bucketSchema = z
+  .object({
+    notifications: z
+      .array(
+        z
+          .object({
+            function: name,
+            /** S3 event types; `s3:ObjectCreated:*` covers every way an object is created. */
+            events: z
+              .array(
+                z.enum([
+                  's3:ObjectCreated:*',
+                  's3:ObjectCreated:Put',
+                  's3:ObjectCreated:CompleteMultipartUpload',
+                ]),
+              )
+              .min(1)
+              .default(['s3:ObjectCreated:*']),
+            prefix: z.string().max(1024).optional(),
+            suffix: z.string().max(1024).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict()
+
+const columns = z.array(z.object({ name: z.string().min(1), type: z.string().min(1) }).strict())
+
+/** A catalog table (Glue): a schema over files in a bucket, queried with `tributary query`. */
+export const catalogTableSchema = z
+  .object({
+    bucket: name,
+    /** Where the table's files are, e.g. `curated/sensors/`. */
+    prefix: z.string().default(''),
+    format: z.enum(['parquet', 'json']).default('parquet'),
+    columns: columns.min(1),
+    /** Hive-style partition columns (`key=value` directories). */
+    partitionKeys: columns.default([]),
+  })
+  .strict()
+
+/** A Firehose delivery stream to a bucket. */
+export const deliverySchema = z
+  .object({
+    /** Read this Kinesis stream; without it the delivery stream takes direct puts (PutRecord). */
+    stream: name.optional(),
+    bucket: name,
+    /** Firehose's Prefix, with `!{...}` expressions. */
+    prefix: z.string().max(1024).default(''),
+    errorOutputPrefix: z.string().max(1024).optional(),
+    bufferingHints: z
+      .object({
+        sizeInMBs: z.int().min(1).max(128).default(5),
+        intervalInSeconds: z.int().min(0).max(900).default(300),
+      })
+      .strict()
+      .default({ sizeInMBs: 5, intervalInSeconds: 300 }),
+    compression: z.enum(['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY']).default('UNCOMPRESSED'),
+    /** Convert records (JSON) to Parquet with a catalog table's columns. */
+    format: z
+      .object({ parquet: z.object({ table: name }).strict() })
+      .strict()
+      .optional(),
+    dynamicPartitioning: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** JQ queries over each record (JSON) naming `partitionKeyFromQuery` keys. */
+        metadataExtraction: z
+          .object({ queries: z.record(z.string(), z.string()) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** A transformation function with Firehose's data-transformation contract. */
+    processing: z
+      .object({
+        function: name,
+        bufferSizeInMBs: z.number().min(0.2).max(3).default(1),
+        bufferIntervalInSeconds: z.int().min(60).max(900).default(60),
+        numberOfRetries: z.int().min(0).max(300).default(3),
+      })
+      .strict()
+      .optional(),
+    /** Add a newline after each record (Firehose's AppendDelimiterToRecord). */
+    appendNewline: z.boolean().default(false),
+    /** Split KPL-aggregated records into their user records (Firehose's RecordDeAggregation). */
+    deaggregation: z.boolean().default(false),
+  })
+  .strict()
+
 export const pipelineSchema = z
   .object({
     name: name.default('pipeline'),
@@ -140,6 +233,9 @@ export const pipelineSchema = z
     topics: z.record(name, topicSchema).default({}),
     tables: z.record(name, tableSchema).default({}),
     schedules: z.record(name, scheduleSchema).default({}),
+    buckets: z.record(name, bucketSchema).default({}),
+    deliveries: z.record(name, deliverySchema).default({}),
+    catalog: z.record(name, catalogTableSchema).default({}),
   })
   .strict()
 
@@ -163,6 +259,9 @@ export type TableConfig = z.output<typeof tableSchema>
 export type ScheduleConfig = z.output<typeof scheduleSchema>
 export type StreamConfig = z.output<typeof streamSchema>
 export type Destination = z.output<typeof destinationSchema>
+export type BucketConfig = z.output<typeof bucketSchema>
+export type DeliveryConfig = z.output<typeof deliverySchema>
+export type CatalogTableConfig = z.output<typeof catalogTableSchema>
 
 export function isKinesisMapping(m: KinesisMappingConfig | SqsMappingConfig): m is KinesisMappingConfig {
   return 'stream' in m
