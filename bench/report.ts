@@ -1,6 +1,9 @@
 // Renders the results as Markdown (stdout), with ratios and the DESIGN.md §6 targets.
+import type { InvokeLatencyResult, NoopThroughputResult } from './functions.ts'
+import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
 import type { ProfileSummary } from './profile.ts'
 import type { DrainResult, EndToEndResult } from './reads.ts'
+import { functionsSection, functionsTargets } from './report-functions.ts'
 import type { LatencyResult, PutResult } from './workloads.ts'
 
 export interface Pair<T> {
@@ -20,6 +23,9 @@ export interface Results {
   latency?: Pair<LatencyResult>
   drain?: Pair<DrainResult>
   e2e?: Pair<EndToEndResult>
+  /** The functions group: `tributary dev` alone, no kinesalite counterpart. */
+  invokeLatency: InvokeLatencyResult[]
+  noopThroughput?: NoopThroughputResult
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -32,18 +38,6 @@ export const TARGETS = {
   cpuPer1k: 6,
   drainRecordsPerSec: 200_000,
   rssMB: 300,
-}
-
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—')
-const fix = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
-const ratio = (t: number, k: number) => (k > 0 && Number.isFinite(t / k) ? `${(t / k).toFixed(2)}×` : '—')
-const mark = (ok: boolean) => (ok ? '✓' : '✗')
-const fix2 = (n: number) => fix(n, 2)
-const mb = (kib: number | undefined) => (kib === undefined ? Number.NaN : (kib * 1024) / 1e6)
-
-function table(head: string[], body: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`
-  return [line(head), line(head.map(() => '---')), ...body.map(line)].join('\n')
 }
 
 function putTable(put: Pair<PutResult>[]): string {
@@ -153,6 +147,7 @@ function targetTable(r: Results): string {
       ])
     }
   }
+  rows.push(...functionsTargets(r.invokeLatency, r.noopThroughput))
   const rss = mb(r.peakRssKiB.tributary)
   if (Number.isFinite(rss))
     rows.push([`RSS ≤ ${TARGETS.rssMB} MB`, `${int(rss)} MB peak`, mark(rss <= TARGETS.rssMB)])
@@ -182,11 +177,11 @@ function otherLoad(r: Results): number {
   const windows = [
     ...r.put.flatMap((p) => [p.kinesalite.cpu, p.tributary.cpu]),
     ...(r.drain ? [r.drain.kinesalite, r.drain.tributary].flatMap((d) => [d.sdk.cpu, d.raw.cpu]) : []),
+    ...r.invokeLatency.map((x) => x.cpu),
+    ...(r.noopThroughput ? [r.noopThroughput.cpu] : []),
   ]
   return Math.max(0, ...windows.map((w) => w.otherCores))
 }
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 
 export function renderMarkdown(r: Results): string {
   const out = [
@@ -219,6 +214,8 @@ export function renderMarkdown(r: Results): string {
   }
   if (r.latency || r.drain || r.e2e || r.peakRssKiB.tributary)
     out.push('### Latency, reads, memory', '', otherTable(r), '')
+  if (r.invokeLatency.length || r.noopThroughput)
+    out.push(...functionsSection(r.invokeLatency, r.noopThroughput))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {

@@ -1,24 +1,28 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e] [--cpu-prof] [--json FILE] [--tributary DIR]
-//   --cpu-prof     profile the Tributary server; print top self-time functions per measured window
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions] [--cpu-prof] [--json FILE] [--tributary DIR]
+//   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
+//                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
 //   --json FILE    also write the raw results as JSON
 //   --tributary DIR  run the Tributary checkout in DIR (e.g. a `git worktree` of another commit)
 // Runs kinesalite and Tributary side by side as child processes and drives the same SDK
-// workload against each from this process. Progress goes to stderr, the Markdown table to stdout.
+// workload against each from this process; the functions group runs `tributary dev` alone.
+// Progress goes to stderr, the Markdown table to stdout.
 import './env.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { makeClient } from './client.ts'
+import { type FunctionsRun, invokeLatency, noopThroughput } from './functions.ts'
 import { buildBatches } from './payload.ts'
-import { loadProfile, summarize } from './profile.ts'
+import { loadProfile, loadThreadProfiles, summarize } from './profile.ts'
 import { type DrainResult, drain, type EndToEndResult, endToEnd } from './reads.ts'
 import { type Pair, type Results, renderMarkdown } from './report.ts'
-import { type RunningServer, type ServerKind, startServer } from './servers.ts'
+import { ROOT, type RunningServer, type ServerKind, startServer } from './servers.ts'
+import type { WindowCpu } from './window.ts'
 import { type PutCase, type PutResult, putRecordLatency, putThroughput, type Target } from './workloads.ts'
 
-const GROUPS = ['put', 'latency', 'drain', 'e2e'] as const
+const GROUPS = ['put', 'latency', 'drain', 'e2e', 'functions'] as const
 type Group = (typeof GROUPS)[number]
 
 const { values: args } = parseArgs({
@@ -37,8 +41,8 @@ if (args.help) {
     [
       'npm run bench -- [options]',
       '  --quick              shorter windows, fewer cases (about 30 s)',
-      '  --only <group>       put | latency | drain | e2e',
-      '  --cpu-prof           profile the Tributary server; print top self-time functions per window',
+      '  --only <group>       put | latency | drain | e2e | functions',
+      '  --cpu-prof           profile the Tributary server (and its worker threads); print top functions',
       '  --cpu-prof-dir <dir> same, and keep the .cpuprofile files (one folder per group)',
       '  --json <file>        also write the raw results as JSON',
       '  --tributary <dir>    run the Tributary checkout in <dir> (e.g. a git worktree of another commit)',
@@ -63,6 +67,15 @@ const settings = {
   drainRecords: quick ? 30_000 : 100_000,
   drains: quick ? 1 : 3,
   e2eRecords: quick ? 100 : 300,
+  functions: {
+    // put → handler invoked at 10k rec/s, in PutRecords calls of 100 (every 10 ms) and of 25.
+    latency: (quick ? [100] : [100, 25]).map((perCall) => ({
+      rate: 10_000,
+      perCall,
+      ...(quick ? { warmupMs: 1000, measureMs: 3000 } : { warmupMs: 2000, measureMs: 8000 }),
+    })),
+    noopRecords: quick ? 100_000 : 300_000,
+  },
 }
 
 const began = performance.now()
@@ -77,6 +90,7 @@ const results: Results = {
   tributarySync: '',
   tributaryRoot: args.tributary ? resolve(args.tributary) : undefined,
   put: [],
+  invokeLatency: [],
   peakRssKiB: {},
   peakRssByGroup: {},
   profiles: [],
@@ -88,14 +102,25 @@ const batches = buildBatches(32)
 /** One profile window per labelled measurement, cut out of the Tributary profile afterwards. */
 const windows: { label: string; from: number; to: number }[] = []
 
-async function withServers(group: Group, body: (targets: Pair<Target>) => Promise<void>): Promise<void> {
+/** Where the Tributary server of one group or case writes its .cpuprofile files, if profiling. */
+function profileDir(name: string): string | undefined {
   const keep = args['cpu-prof-dir']
-  if (keep) mkdirSync(join(keep, group), { recursive: true })
-  const profDir = keep
-    ? resolve(keep, group)
-    : args['cpu-prof']
-      ? mkdtempSync(join(os.tmpdir(), 'tributary-prof-'))
-      : undefined
+  if (keep) {
+    mkdirSync(join(keep, name), { recursive: true })
+    return resolve(keep, name)
+  }
+  return args['cpu-prof'] ? mkdtempSync(join(os.tmpdir(), 'tributary-prof-')) : undefined
+}
+
+function doneWithProfileDir(dir: string): void {
+  if (!args['cpu-prof-dir']) rmSync(dir, { recursive: true, force: true })
+}
+
+async function withServers(
+  group: Exclude<Group, 'functions'>,
+  body: (targets: Pair<Target>) => Promise<void>,
+): Promise<void> {
+  const profDir = profileDir(group)
   const servers: RunningServer[] = []
   try {
     for (const kind of KINDS) {
@@ -129,8 +154,50 @@ async function withServers(group: Group, body: (targets: Pair<Target>) => Promis
   if (profDir) {
     const profile = loadProfile(profDir)
     for (const w of windows) results.profiles.push(summarize(profile, w.label, w.from, w.to))
-    if (!keep) rmSync(profDir, { recursive: true, force: true })
+    doneWithProfileDir(profDir)
   }
+}
+
+/** One functions case on its own `tributary dev` process; profiled per thread kind if asked. */
+async function functionsCase<T extends { cpu: WindowCpu }>(
+  name: string,
+  label: string,
+  body: (run: FunctionsRun) => Promise<T>,
+): Promise<T> {
+  const profDir = profileDir(`functions-${name}`)
+  const root = args.tributary ? resolve(args.tributary) : ROOT
+  const r = await body({ root, cpuProfDir: profDir, log })
+  if (profDir) {
+    const { monoFrom, monoTo } = r.cpu
+    results.profiles.push(summarize(loadProfile(profDir), `${label}: main thread`, monoFrom, monoTo))
+    const threads = loadThreadProfiles(profDir)
+    results.profiles.push(summarize(threads, `${label}: worker threads`, monoFrom, monoTo))
+    doneWithProfileDir(profDir)
+  }
+  return r
+}
+
+async function functionsGroup(): Promise<void> {
+  const { latency, noopRecords } = settings.functions
+  // `tributary dev` runs with its default --sync always and does not print it.
+  results.tributarySync ||= 'sync: always'
+  for (const o of latency) {
+    const r = await functionsCase(
+      `latency-${o.perCall}`,
+      `put → handler invoked, ${o.perCall} per call`,
+      (run) => invokeLatency(run, o),
+    )
+    log(
+      `functions latency ${o.perCall}/call: p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
+        `${r.delivered} of ${r.sent} delivered, ${Math.round(r.achievedPerSec)} rec/s`,
+    )
+    results.invokeLatency.push(r)
+  }
+  const r = await functionsCase('noop', 'no-op handler, BatchSize 1000', (run) =>
+    noopThroughput(run, { records: noopRecords, batches }),
+  )
+  log(`functions no-op: ${Math.round(r.recordsPerSec)} rec/s, ${r.delivered} of ${r.records} delivered`)
+  results.noopThroughput = r
 }
 
 async function both<T>(
@@ -142,7 +209,7 @@ async function both<T>(
   return { kinesalite, tributary }
 }
 
-const groups: Record<Group, (targets: Pair<Target>) => Promise<void>> = {
+const groups: Record<Exclude<Group, 'functions'>, (targets: Pair<Target>) => Promise<void>> = {
   async put(targets) {
     for (const c of settings.putCases as PutCase[]) {
       const pair = await both(targets, async (t, kind) => {
@@ -207,7 +274,8 @@ const groups: Record<Group, (targets: Pair<Target>) => Promise<void>> = {
 
 for (const group of GROUPS) {
   if (args.only && args.only !== group) continue
-  await withServers(group, groups[group])
+  if (group === 'functions') await functionsGroup()
+  else await withServers(group, groups[group])
 }
 
 if (args.json) writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`)

@@ -1,14 +1,14 @@
 // Spawns the servers under test as child processes of the bench, each on its own loopback port,
 // and stops them by PID.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { processCpuMs, statusKiB } from './proc.ts'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const READY_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 15_000
 
@@ -19,6 +19,8 @@ export interface ServerOptions {
   cpuProfDir?: string
   /** Root of the Tributary checkout to run (default: this one). */
   tributaryRoot?: string
+  /** Use this data dir and keep it when the server stops (default: a fresh temp dir, deleted). */
+  dataDir?: string
 }
 
 export interface RunningServer {
@@ -33,7 +35,7 @@ export interface RunningServer {
   stop(): Promise<number | undefined>
 }
 
-const live = new Set<ChildProcess>()
+export const live = new Set<ChildProcess>()
 const dataDirs = new Set<string>()
 // If the bench dies or is interrupted, take its servers and their data with it.
 process.on('exit', () => {
@@ -42,13 +44,22 @@ process.on('exit', () => {
 })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
 
-function removeDir(dir: string | undefined): void {
-  if (!dir) return
+/** A fresh directory under `parent`, deleted by removeDir or when the bench exits. */
+export function scratchDir(parent: string, prefix: string): string {
+  mkdirSync(parent, { recursive: true })
+  const dir = mkdtempSync(join(parent, prefix))
+  dataDirs.add(dir)
+  return dir
+}
+
+/** Deletes a directory this module created (never a data dir passed in by the caller). */
+export function removeDir(dir: string | undefined): void {
+  if (!dir || !dataDirs.has(dir)) return
   rmSync(dir, { recursive: true, force: true })
   dataDirs.delete(dir)
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()
     probe.once('error', reject)
@@ -59,7 +70,7 @@ function freePort(): Promise<number> {
   })
 }
 
-function waitForLine(child: ChildProcess, marker: string): Promise<string> {
+export function waitForLine(child: ChildProcess, marker: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = ''
     let err = ''
@@ -86,7 +97,7 @@ function waitForLine(child: ChildProcess, marker: string): Promise<string> {
   })
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve()
     const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), STOP_TIMEOUT_MS)
@@ -100,24 +111,30 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts a server, retrying a failed start twice: the checkout may be mid-edit when the bench
- * runs, and a second later the sources load again.
+ * Runs `start`, retrying a failed start twice: the checkout may be mid-edit when the bench runs,
+ * and a second later the sources load again.
  */
-export async function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<RunningServer> {
+export async function withRetries<T>(what: string, start: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(kind, options)
+      return await start()
     } catch (e) {
       if (attempt >= 3) throw e
-      console.error(`${kind} did not start (attempt ${attempt}), retrying: ${String(e).split('\n', 1)[0]}`)
+      console.error(`${what} did not start (attempt ${attempt}), retrying: ${String(e).split('\n', 1)[0]}`)
       await new Promise((r) => setTimeout(r, 2000))
     }
   }
 }
 
+export function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<RunningServer> {
+  return withRetries(kind, () => startOnce(kind, options))
+}
+
 async function startOnce(kind: ServerKind, options: ServerOptions): Promise<RunningServer> {
   const port = await freePort()
   let dataDir: string | undefined
+  /** Only a data dir this call made is deleted on stop; a caller's is left for the caller. */
+  let ownDir: string | undefined
   let args: string[]
   let marker: string
   if (kind === 'kinesalite') {
@@ -125,8 +142,11 @@ async function startOnce(kind: ServerKind, options: ServerOptions): Promise<Runn
     args = ['--max-old-space-size=8192', join(ROOT, 'bench/kinesalite-server.cjs'), String(port)]
     marker = 'kinesalite listening'
   } else {
-    dataDir = mkdtempSync(join(tmpdir(), 'tributary-bench-'))
-    dataDirs.add(dataDir)
+    dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-bench-'))
+    if (!options.dataDir) {
+      ownDir = dataDir
+      dataDirs.add(dataDir)
+    }
     const prof = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
     // The default --sync (always) is kept on purpose: the durable mode is what is measured.
     args = [
@@ -147,7 +167,7 @@ async function startOnce(kind: ServerKind, options: ServerOptions): Promise<Runn
     banner = await waitForLine(child, marker)
   } catch (e) {
     await stopChild(child)
-    removeDir(dataDir)
+    removeDir(ownDir)
     throw e
   }
   const pid = child.pid!
@@ -168,7 +188,7 @@ async function startOnce(kind: ServerKind, options: ServerOptions): Promise<Runn
     async stop() {
       peak = statusKiB(pid, 'VmHWM') ?? peak
       await stopChild(child)
-      removeDir(dataDir)
+      removeDir(ownDir)
       return peak
     },
   }

@@ -1,0 +1,357 @@
+// Functions-stage workloads, each against a fresh `tributary dev` child running a generated
+// pipeline (bench/pipelines.ts): put → handler invoked latency at a paced rate, and how fast a
+// no-op handler drains a stream filled beforehand.
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  DescribeStreamSummaryCommand,
+  PutRecordsCommand,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis'
+import { createStream, makeClient } from './client.ts'
+import { type DevServer, startDev } from './dev-server.ts'
+import { RECORD_BYTES } from './payload.ts'
+import { LATENCY_HANDLER, NOOP_HANDLER, type PipelineSpec, writePipeline } from './pipelines.ts'
+import { removeDir, scratchDir, startServer } from './servers.ts'
+import { percentile, sleep } from './stats.ts'
+import { type Snapshot, snapshot, type WindowCpu, windowCpu } from './window.ts'
+import { fill } from './workloads.ts'
+
+const SHARDS = 4
+const MAX_CALLS_IN_FLIGHT = 64
+const FILL_CONCURRENCY = 4
+/** Give up waiting for deliveries after this long without progress. */
+const STALL_MS = 15_000
+
+export interface FunctionsRun {
+  root: string
+  cpuProfDir?: string
+  log: (msg: string) => void
+}
+
+/** What every functions case reports about its `tributary dev` process. */
+export interface DevReport {
+  startMs: number
+  output: { lines: string[]; total: number }
+  peakRssKiB: number | undefined
+  cpu: WindowCpu
+  serverCpuPer1k: number
+}
+
+export interface InvokeLatencyResult extends DevReport {
+  offeredPerSec: number
+  /** Records acknowledged per second of the measured window. */
+  achievedPerSec: number
+  recordsPerCall: number
+  /** Records sent in the measured window, and how many of them reached the handler. */
+  sent: number
+  delivered: number
+  duplicates: number
+  failedRecords: number
+  callErrors: number
+  firstError?: string
+  p50: number
+  p95: number
+  p99: number
+  max: number
+  putCallP99: number
+  invocations: number
+  recordsPerInvocation: number
+}
+
+export interface NoopThroughputResult extends DevReport {
+  records: number
+  delivered: number
+  fillRecordsPerSec: number
+  /** Between the first and the last invocation's start, as the handler stamped them. */
+  recordsPerSec: number
+  /** From the banner to the first invocation, ms. */
+  firstInvokeMs: number
+  invocations: number
+  recordsPerInvocation: number
+}
+
+/** Complete lines appended since the last call to the files in `dir` ending with `suffix`. */
+class Tail {
+  readonly #offsets = new Map<string, number>()
+  constructor(
+    readonly dir: string,
+    readonly suffix: string,
+  ) {}
+
+  lines(): string[] {
+    const out: string[] = []
+    for (const name of readdirSync(this.dir)) {
+      if (!name.endsWith(this.suffix)) continue
+      const path = join(this.dir, name)
+      const from = this.#offsets.get(name) ?? 0
+      const size = statSync(path).size
+      if (size <= from) continue
+      const buf = Buffer.alloc(size - from)
+      const fd = openSync(path, 'r')
+      readSync(fd, buf, 0, buf.length, from)
+      closeSync(fd)
+      const end = buf.lastIndexOf(10) + 1
+      this.#offsets.set(name, from + end)
+      for (const line of buf.subarray(0, end).toString('latin1').split('\n')) if (line) out.push(line)
+    }
+    return out
+  }
+}
+
+/** Generates the pipeline, starts `tributary dev` on it, runs `body`, stops and cleans up. */
+async function withDev<T>(
+  run: FunctionsRun,
+  spec: PipelineSpec,
+  dataDir: string,
+  body: (dev: DevServer, outDir: string) => Promise<T>,
+): Promise<T & { startMs: number; output: DevServer['output']; peakRssKiB: number | undefined }> {
+  const pipeline = writePipeline(run.root, spec)
+  try {
+    const dev = await startDev({
+      root: run.root,
+      pipelineFile: pipeline.file,
+      dataDir,
+      cpuProfDir: run.cpuProfDir,
+    })
+    let result: T
+    try {
+      result = await body(dev, pipeline.outDir)
+    } catch (e) {
+      await dev.stop()
+      throw e
+    }
+    const peakRssKiB = await dev.stop()
+    return { ...result, startMs: dev.startMs, output: dev.output, peakRssKiB }
+  } finally {
+    removeDir(pipeline.dir)
+  }
+}
+
+async function waitActive(endpoint: string, stream: string): Promise<void> {
+  const client = makeClient(endpoint)
+  try {
+    for (let i = 0; i < 500; i++) {
+      const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: stream }))
+      if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return
+      await sleep(20)
+    }
+    throw new Error(`stream ${stream} did not become ACTIVE`)
+  } finally {
+    client.destroy()
+  }
+}
+
+/**
+ * A producer sends `rate` records/s in PutRecords calls of `perCall` on a fixed schedule (calls
+ * overlap; at most 64 in flight) for warm-up + window. Each record's data starts with the
+ * Date.now() it was sent at and its sequence number; the handler reports, per record, its own
+ * start time minus that stamp. Only records sent inside the window are counted.
+ */
+export async function invokeLatency(
+  run: FunctionsRun,
+  o: { rate: number; perCall: number; warmupMs: number; measureMs: number },
+): Promise<InvokeLatencyResult> {
+  const stream = 'bench-invoke-latency'
+  const spec: PipelineSpec = {
+    stream,
+    shards: SHARDS,
+    batchSize: 100,
+    startingPosition: 'LATEST',
+    handler: LATENCY_HANDLER,
+  }
+  const dataDir = scratchDir(tmpdir(), 'tributary-bench-')
+  try {
+    return await withDev(run, spec, dataDir, async (dev, outDir) => {
+      await waitActive(dev.endpoint, stream)
+      const client = makeClient(dev.endpoint)
+      const capacity = Math.ceil((o.rate * (o.warmupMs + o.measureMs)) / 1000) + o.perCall
+      // Per sequence number: 1 acknowledged, 2 acknowledged and delivered.
+      const state = new Uint8Array(capacity)
+      const pad = 'x'.repeat(RECORD_BYTES)
+      const intervalMs = (o.perCall * 1000) / o.rate
+      const callMs: number[] = []
+      let seq = 0
+      let failedRecords = 0
+      let callErrors = 0
+      let firstError: string | undefined
+      const inFlight = new Set<Promise<void>>()
+      const send = () => {
+        const first = seq
+        seq += o.perCall
+        const now = Date.now()
+        const records: PutRecordsRequestEntry[] = Array.from({ length: o.perCall }, (_, j) => ({
+          Data: Buffer.from(`${now},${first + j},${pad}`.slice(0, RECORD_BYTES)),
+          PartitionKey: `pk-${first + j}`,
+        }))
+        const start = performance.now()
+        const call = client
+          .send(new PutRecordsCommand({ StreamName: stream, Records: records }))
+          .then(
+            (out) => {
+              callMs.push(performance.now() - start)
+              out.Records?.forEach((r, j) => {
+                if (r.ErrorCode) failedRecords++
+                else state[first + j] = 1
+              })
+            },
+            (e: unknown) => {
+              callErrors++
+              firstError ??= String(e)
+            },
+          )
+          .finally(() => inFlight.delete(call))
+        inFlight.add(call)
+      }
+      run.log(`functions latency: ${o.rate} rec/s for ${(o.warmupMs + o.measureMs) / 1000} s`)
+      const t0 = performance.now()
+      const endAt = t0 + o.warmupMs + o.measureMs
+      let a: Snapshot | undefined
+      let measuredFrom = 0
+      for (let k = 0; t0 + k * intervalMs < endAt; k++) {
+        const due = t0 + k * intervalMs
+        const wait = due - performance.now()
+        if (wait > 0) await sleep(wait)
+        if (!a && due >= t0 + o.warmupMs) {
+          a = snapshot(dev.pid)
+          measuredFrom = seq
+        }
+        while (inFlight.size >= MAX_CALLS_IN_FLIGHT) await Promise.race(inFlight)
+        send()
+      }
+      await Promise.all(inFlight)
+      const b = snapshot(dev.pid)
+      const measuredTo = seq
+      let sent = 0
+      for (let i = measuredFrom; i < measuredTo; i++) if (state[i]) sent++
+      // Collect what the handler saw until every record sent in the window has arrived.
+      const tail = new Tail(outDir, '.jsonl')
+      const latencies: number[] = []
+      let delivered = 0
+      let duplicates = 0
+      let invocations = 0
+      let seen = 0
+      let lastProgress = performance.now()
+      while (delivered < sent && performance.now() - lastProgress < STALL_MS) {
+        for (const line of tail.lines()) {
+          const report = JSON.parse(line) as { invocations: number; records: number[] }
+          invocations += report.invocations
+          seen += report.records.length / 2
+          for (let i = 0; i < report.records.length; i += 2) {
+            const s = report.records[i]!
+            if (s < measuredFrom || s >= measuredTo) continue
+            if (state[s] === 2) duplicates++
+            else {
+              state[s] = 2
+              delivered++
+              latencies.push(report.records[i + 1]!)
+            }
+          }
+          lastProgress = performance.now()
+        }
+        if (delivered < sent) await sleep(50)
+      }
+      client.destroy()
+      const cpu = windowCpu(a!, b)
+      return {
+        offeredPerSec: o.rate,
+        achievedPerSec: sent / cpu.seconds,
+        recordsPerCall: o.perCall,
+        sent,
+        delivered,
+        duplicates,
+        failedRecords,
+        callErrors,
+        firstError,
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        p99: percentile(latencies, 99),
+        max: percentile(latencies, 100),
+        putCallP99: percentile(callMs, 99),
+        invocations,
+        recordsPerInvocation: seen / Math.max(1, invocations),
+        cpu,
+        serverCpuPer1k: cpu.serverCpuMs / (sent / 1000),
+      }
+    })
+  } finally {
+    removeDir(dataDir)
+  }
+}
+
+/**
+ * Fills a stream with `tributary serve` (PutRecords, 500 × 1 KiB, concurrency 4) and stops it;
+ * then `tributary dev` opens the same data dir with a pipeline declaring that stream (dev leaves
+ * an existing stream as it is) and a TRIM_HORIZON mapping with BatchSize 1000 to a handler that
+ * only notes when it was invoked and with how many records.
+ */
+export async function noopThroughput(
+  run: FunctionsRun,
+  o: { records: number; batches: PutRecordsRequestEntry[][] },
+): Promise<NoopThroughputResult> {
+  const stream = 'bench-noop'
+  const dataDir = scratchDir(tmpdir(), 'tributary-bench-')
+  try {
+    const serve = await startServer('tributary', { tributaryRoot: run.root, dataDir })
+    const client = makeClient(serve.endpoint)
+    let fillRecordsPerSec: number
+    try {
+      await createStream(client, stream, SHARDS)
+      run.log(`functions throughput: filling ${o.records} records`)
+      fillRecordsPerSec = await fill(client, stream, o.records, o.batches, FILL_CONCURRENCY)
+    } finally {
+      client.destroy()
+      await serve.stop()
+    }
+    const spec: PipelineSpec = {
+      stream,
+      shards: SHARDS,
+      batchSize: 1000,
+      startingPosition: 'TRIM_HORIZON',
+      handler: NOOP_HANDLER,
+    }
+    run.log('functions throughput: draining with a no-op handler')
+    return await withDev(run, spec, dataDir, async (dev, outDir) => {
+      const tail = new Tail(outDir, '.log')
+      let a: Snapshot | undefined
+      let atA = 0
+      let delivered = 0
+      let invocations = 0
+      let first = Number.POSITIVE_INFINITY
+      let last = { t: Number.NEGATIVE_INFINITY, n: 0 }
+      let lastProgress = performance.now()
+      while (delivered < o.records && performance.now() - lastProgress < STALL_MS) {
+        await sleep(20)
+        const lines = tail.lines()
+        if (lines.length === 0) continue
+        a ??= snapshot(dev.pid)
+        lastProgress = performance.now()
+        for (const line of lines) {
+          const [t, n] = line.split(' ').map(Number) as [number, number]
+          delivered += n
+          invocations++
+          first = Math.min(first, t)
+          if (t >= last.t) last = { t, n }
+        }
+        // Records the first report covers were (mostly) processed before the CPU snapshot.
+        if (atA === 0) atA = delivered
+      }
+      const b = snapshot(dev.pid)
+      const cpu = windowCpu(a ?? b, b)
+      return {
+        records: o.records,
+        delivered,
+        fillRecordsPerSec,
+        recordsPerSec: ((delivered - last.n) * 1000) / (last.t - first),
+        firstInvokeMs: first - dev.readyAt,
+        invocations,
+        recordsPerInvocation: delivered / Math.max(1, invocations),
+        cpu,
+        serverCpuPer1k: cpu.serverCpuMs / ((delivered - atA) / 1000),
+      }
+    })
+  } finally {
+    removeDir(dataDir)
+  }
+}

@@ -1,0 +1,95 @@
+// Pipelines generated for the functions group: a tributary.config.ts with one stream, one function
+// and one Kinesis mapping, and the handler. They are written under <checkout>/bench/.generated/
+// (inside the package, so the config's `import 'tributary'` resolves by self-reference) and
+// deleted after the run. Handlers report to files in BENCH_OUT, one file per worker thread.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { scratchDir } from './servers.ts'
+
+export interface PipelineSpec {
+  stream: string
+  shards: number
+  batchSize: number
+  startingPosition: 'LATEST' | 'TRIM_HORIZON'
+  /** Source of handler.mjs; it exports `handler`. */
+  handler: string
+}
+
+export interface GeneratedPipeline {
+  /** The directory; delete it with removeDir. */
+  dir: string
+  /** The tributary.config.ts to pass to `tributary dev`. */
+  file: string
+  /** Where the handler writes what it saw (BENCH_OUT). */
+  outDir: string
+}
+
+/**
+ * Each record's data starts with `<Date.now() when sent>,<sequence number>,`. Per record, the
+ * handler keeps the sequence number and (its start time − that stamp); every 100 ms it appends
+ * what it collected as one JSON line.
+ */
+export const LATENCY_HANDLER = `import { appendFileSync } from 'node:fs'
+import { threadId } from 'node:worker_threads'
+
+const file = \`\${process.env.BENCH_OUT}/\${threadId}.jsonl\`
+let records = []
+let invocations = 0
+setInterval(() => {
+  if (invocations === 0) return
+  appendFileSync(file, \`\${JSON.stringify({ invocations, records })}\\n\`)
+  records = []
+  invocations = 0
+}, 100)
+
+export const handler = async (event) => {
+  const invokedAt = Date.now()
+  invocations++
+  for (const r of event.Records) {
+    const head = Buffer.from(r.kinesis.data.slice(0, 40), 'base64').toString('latin1').split(',')
+    records.push(Number(head[1]), invokedAt - Number(head[0]))
+  }
+}
+`
+
+/** Does nothing but note `<Date.now() at start> <records>` per invocation. */
+export const NOOP_HANDLER = `import { appendFileSync } from 'node:fs'
+import { threadId } from 'node:worker_threads'
+
+const file = \`\${process.env.BENCH_OUT}/\${threadId}.log\`
+
+export const handler = async (event) => {
+  appendFileSync(file, \`\${Date.now()} \${event.Records.length}\\n\`)
+}
+`
+
+export function writePipeline(root: string, spec: PipelineSpec): GeneratedPipeline {
+  const dir = scratchDir(join(root, 'bench', '.generated'), 'functions-')
+  const outDir = join(dir, 'out')
+  mkdirSync(outDir)
+  writeFileSync(join(dir, 'handler.mjs'), spec.handler)
+  const file = join(dir, 'tributary.config.ts')
+  writeFileSync(
+    file,
+    `import { definePipeline } from 'tributary'
+
+export default definePipeline({
+  name: 'bench-functions',
+  streams: { '${spec.stream}': { shardCount: ${spec.shards} } },
+  functions: {
+    bench: { handler: 'handler.handler', timeout: 60, environment: { BENCH_OUT: '${outDir}' } },
+  },
+  mappings: [
+    {
+      function: 'bench',
+      stream: '${spec.stream}',
+      startingPosition: '${spec.startingPosition}',
+      batchSize: ${spec.batchSize},
+      maximumBatchingWindowInSeconds: 0,
+    },
+  ],
+})
+`,
+  )
+  return { dir, file, outDir }
+}
