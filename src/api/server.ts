@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { DeliveryService } from '../delivery/types.ts'
 import type { StreamEngine } from '../engine/engine.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { type AuthConfig, Dispatcher } from './dispatch.ts'
+import { FIREHOSE_OPERATIONS, FIREHOSE_TARGET_PREFIX } from './firehose/operations/index.ts'
 import { hostAllowed } from './host-check.ts'
 import { KINESIS_OPERATIONS, KINESIS_TARGET_PREFIX } from './kinesis/operations/index.ts'
 
@@ -25,6 +27,8 @@ export interface ServerOptions {
   maxBodyBytes?: number
   logger?: Logger
   routes?: WebRoute[]
+  /** When given, the Firehose API (`Firehose_20150804.*`) is served on the same port, backed by it. */
+  firehose?: DeliveryService
 }
 
 const healthRoute: WebRoute = (req, res) => {
@@ -77,8 +81,17 @@ export class TributaryServer {
     this.#dispatcher = new Dispatcher({
       services: [
         { targetPrefix: KINESIS_TARGET_PREFIX, signingName: 'kinesis', operations: KINESIS_OPERATIONS },
+        ...(options.firehose
+          ? [
+              {
+                targetPrefix: FIREHOSE_TARGET_PREFIX,
+                signingName: 'firehose',
+                operations: FIREHOSE_OPERATIONS,
+              },
+            ]
+          : []),
       ],
-      context: { engine: options.engine },
+      context: { engine: options.engine, delivery: options.firehose },
       auth: options.auth,
       now: () => options.engine.clock.now(),
       logger: this.#logger,

@@ -168,3 +168,67 @@ export interface TopicBinding {
 export function topic(name: string): TopicBinding {
   return { publish: (message, options) => call('topic', name, 'publish', message, options) }
 }
+
+export interface BucketPutOptions {
+  /** Defaults by body: `application/json` for objects, `text/plain; charset=utf-8` for strings, `binary/octet-stream` for bytes. */
+  contentType?: string
+  contentEncoding?: string
+  /** User metadata (S3's `x-amz-meta-*`): names are lower-cased; 2 KB in all. */
+  metadata?: Record<string, string>
+}
+
+/** HeadObject's answer. */
+export interface BucketObjectHead {
+  key: string
+  size: number
+  /** Quoted MD5 hex, as S3's `ETag` header. */
+  etag: string
+  contentType: string
+  contentEncoding?: string
+  metadata: Record<string, string>
+  lastModified: Date
+}
+
+export interface BucketListOptions {
+  prefix?: string
+  delimiter?: string
+  /** At most 1000 (the default). */
+  maxKeys?: number
+  continuationToken?: string
+  startAfter?: string
+}
+
+export interface BucketListResult {
+  objects: Array<{ key: string; size: number; etag: string; lastModified: Date }>
+  commonPrefixes: string[]
+  isTruncated: boolean
+  nextContinuationToken?: string
+  keyCount: number
+}
+
+/**
+ * An S3 bucket with S3's semantics: `get` and `head` of a missing key reject with an error named
+ * `NoSuchKey`; `delete` of a missing key succeeds; `list` pages like ListObjectsV2.
+ */
+export interface BucketBinding {
+  /** Bytes as given, strings as UTF-8, anything else as JSON. Replaces an existing object. */
+  put(
+    key: string,
+    body: string | Uint8Array | object,
+    options?: BucketPutOptions,
+  ): Promise<{ etag: string; size: number }>
+  get(key: string): Promise<BucketObjectHead & { body: Uint8Array }>
+  head(key: string): Promise<BucketObjectHead>
+  delete(key: string): Promise<void>
+  list(options?: BucketListOptions): Promise<BucketListResult>
+}
+
+export function bucket(name: string): BucketBinding {
+  return {
+    put: (key, body, options) => call('bucket', name, 'put', key, body, options),
+    get: (key) => call('bucket', name, 'get', key),
+    head: (key) => call('bucket', name, 'head', key),
+    delete: (key) => call('bucket', name, 'delete', key),
+    list: (options) => call('bucket', name, 'list', options),
+  }
+}

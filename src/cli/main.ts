@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { printError } from './cli-error.ts'
 import { devCommand } from './dev.ts'
+import { queryCommand } from './query.ts'
 import { serveCommand } from './serve.ts'
 
 // The AWS SDK warns about future Node versions on every load; it is noise for a local tool.
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .exitOverride()
   program.addCommand(devCommand())
   program.addCommand(serveCommand())
+  program.addCommand(queryCommand())
   for (const command of program.commands) {
     command
       .exitOverride()

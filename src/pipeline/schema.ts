@@ -216,6 +216,11 @@ export const deliverySchema = z
     appendNewline: z.boolean().default(false),
     /** Split KPL-aggregated records into their user records (Firehose's RecordDeAggregation). */
     deaggregation: z.boolean().default(false),
+    /**
+     * Where a stream source starts the first time (Tributary's addition; Firehose always starts
+     * at LATEST). TRIM_HORIZON replays the whole retained stream into the lake.
+     */
+    startingPosition: z.enum(['LATEST', 'TRIM_HORIZON']).default('LATEST'),
   })
   .strict()
 

@@ -34,6 +34,8 @@ export interface ValidationHooks {
   checkSchedule?: (expression: string) => void
   /** Throws when a Lambda event filter pattern is invalid. */
   checkFilterPattern?: (pattern: string) => void
+  /** Throws (Firehose's wording) when a delivery stream's prefixes or queries do not fit together. */
+  checkDelivery?: (delivery: import('./schema.ts').DeliveryConfig) => void
 }
 
 const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs']
@@ -200,6 +202,33 @@ export function validatePipeline(
       hooks.checkSchedule?.(s.schedule)
     } catch (error) {
       throw new PipelineError(`schedules.${name}.schedule: ${(error as Error).message}`)
+    }
+  }
+  for (const [name, b] of Object.entries(pipeline.buckets)) {
+    b.notifications.forEach((n, i) => {
+      need('functions', n.function, `buckets.${name}.notifications[${i}].function`)
+    })
+  }
+  for (const [name, t] of Object.entries(pipeline.catalog)) {
+    need('buckets', t.bucket, `catalog.${name}.bucket`)
+  }
+  for (const [name, d] of Object.entries(pipeline.deliveries)) {
+    const at = `deliveries.${name}`
+    if (d.stream !== undefined) need('streams', d.stream, `${at}.stream`)
+    need('buckets', d.bucket, `${at}.bucket`)
+    if (d.processing) need('functions', d.processing.function, `${at}.processing.function`)
+    if (d.format) {
+      need('catalog', d.format.parquet.table, `${at}.format.parquet.table`)
+      if (d.compression !== 'UNCOMPRESSED')
+        throw new PipelineError(
+          `${at}.compression: must be 'UNCOMPRESSED' with Parquet output (got '${d.compression}')`,
+          'Parquet files are compressed inside (Snappy); Firehose rejects both together',
+        )
+    }
+    try {
+      hooks.checkDelivery?.(d)
+    } catch (error) {
+      throw new PipelineError(`${at}: ${(error as Error).message}`)
     }
   }
   const functions = Object.entries(pipeline.functions).map(([name, f]): FunctionSpec => {

@@ -1,4 +1,8 @@
+import { join } from 'node:path'
 import { TributaryServer } from '../api/server.ts'
+import { EncoderPool } from '../delivery/encoders/index.ts'
+import { DeliveryRuntime } from '../delivery/runtime/delivery-runtime.ts'
+import type { DeliveryService } from '../delivery/types.ts'
 import { type EngineOptions, StreamEngine } from '../engine/engine.ts'
 import { BindingRouter, streamBindings } from '../functions/bindings-host.ts'
 import { CheckpointStore } from '../functions/kinesis/checkpoints.ts'
@@ -20,6 +24,7 @@ import {
   TopicService,
 } from '../functions/topics/index.ts'
 import type { FunctionLog, FunctionSpec } from '../functions/types.ts'
+import { BucketNotifications, BucketStore, createBucketBindings } from '../lake/buckets/index.ts'
 import { MetricTotals } from '../monitor/metrics.ts'
 import type { LoadedPipeline } from '../pipeline/load.ts'
 import { isKinesisMapping, type Pipeline } from '../pipeline/schema.ts'
@@ -46,6 +51,9 @@ interface Parts {
   sqs: SqsMapping[]
   scheduler: Scheduler
   stopDepthMetrics: () => void
+  buckets: BucketStore
+  detachNotifications: () => void
+  deliveries: DeliveryRuntime
 }
 
 /**
@@ -60,6 +68,8 @@ export class PipelineRuntime {
   readonly #options: PipelineRuntimeOptions
   readonly #checkpoints: CheckpointStore
   readonly #logger: Logger
+  /** Encodes lake files off the event loop; shared by every build of the pipeline. */
+  readonly #encoder = new EncoderPool()
   #parts: Parts | undefined
 
   private constructor(
@@ -77,14 +87,18 @@ export class PipelineRuntime {
   static async start(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
     const engine = await StreamEngine.open({ ...options, logger: options.logger })
     let server: TributaryServer | undefined
+    let runtime: PipelineRuntime | undefined
+    // The Firehose API reaches whichever build of the pipeline is current.
+    const firehose = forwardDeliveries(() => (runtime ? runtime.#parts?.deliveries : undefined))
     try {
       if (options.serve)
-        server = await TributaryServer.start({ engine, ...options.serve, logger: options.logger })
-      const runtime = new PipelineRuntime(options, engine, server)
+        server = await TributaryServer.start({ engine, ...options.serve, firehose, logger: options.logger })
+      runtime = new PipelineRuntime(options, engine, server)
       await runtime.#build(options.pipeline)
       return runtime
     } catch (error) {
       await server?.close()
+      if (runtime) await runtime.#encoder.close()
       await engine.close()
       throw error
     }
@@ -116,6 +130,14 @@ export class PipelineRuntime {
 
   get scheduler(): Scheduler {
     return this.#parts!.scheduler
+  }
+
+  get buckets(): BucketStore {
+    return this.#parts!.buckets
+  }
+
+  get deliveries(): DeliveryRuntime {
+    return this.#parts!.deliveries
   }
 
   /** Creates the declared streams that do not exist yet, and applies their retention. */
@@ -158,11 +180,18 @@ export class PipelineRuntime {
     queues.declareAll(
       Object.fromEntries(Object.entries(pipeline.queues).map(([n, q]) => [n, fromPipelineQueue(q)])),
     )
+    const buckets = await BucketStore.open({
+      root: join(engine.dataDir, 'lake'),
+      buckets: Object.keys(pipeline.buckets),
+      clock,
+      logger,
+    })
     // Topics need the invoker and the invoker's bindings need topics: the router looks them up late.
     let queueTopic: ReturnType<typeof createQueueTopicBindings> | undefined
     const router = new BindingRouter({
       stream: streamBindings(engine, metrics),
       table: createTableBindings(tables),
+      bucket: createBucketBindings(buckets),
       queue: (call) => queueTopic!.call(call),
       topic: (call) => queueTopic!.call(call),
     })
@@ -218,6 +247,26 @@ export class PipelineRuntime {
       })),
       { invoker, clock, metrics, logger, region: engine.region, account: engine.account },
     )
+    const notifications = new BucketNotifications({
+      buckets: pipeline.buckets,
+      invokeAsync: (fn, event) => asyncInvocations.enqueue(fn, event),
+      region: engine.region,
+      accountId: engine.account,
+      logger,
+    })
+    const detachNotifications = notifications.attach(buckets)
+    const deliveries = new DeliveryRuntime({
+      engine,
+      clock,
+      writer: buckets,
+      encoder: this.#encoder,
+      invoker,
+      metrics,
+      logger,
+      catalog: () => pipeline.catalog,
+      bucketExists: (b) => Object.hasOwn(pipeline.buckets, b),
+    })
+    await deliveries.start(pipeline.deliveries)
     asyncInvocations.start()
     for (const m of kinesis) m.start()
     for (const m of sqs) m.start()
@@ -234,6 +283,9 @@ export class PipelineRuntime {
       sqs,
       scheduler,
       stopDepthMetrics,
+      buckets,
+      detachNotifications,
+      deliveries,
     }
   }
 
@@ -243,7 +295,12 @@ export class PipelineRuntime {
     if (!parts) return
     this.#parts = undefined
     await parts.scheduler.stop()
-    await Promise.all([...parts.kinesis.map((m) => m.stop()), ...parts.sqs.map((m) => m.stop())])
+    await Promise.all([
+      ...parts.kinesis.map((m) => m.stop()),
+      ...parts.sqs.map((m) => m.stop()),
+      parts.deliveries.close(),
+    ])
+    parts.detachNotifications()
     await parts.asyncInvocations.stop()
     parts.stopDepthMetrics()
     await parts.pool.close()
@@ -298,6 +355,24 @@ export class PipelineRuntime {
   async close(): Promise<void> {
     await this.#teardown()
     await this.server?.close()
+    await this.#encoder.close()
     await this.engine.close()
+  }
+}
+
+/** A DeliveryService that forwards to the current build's delivery runtime (none: no streams). */
+function forwardDeliveries(current: () => DeliveryService | undefined): DeliveryService {
+  const need = () => {
+    const d = current()
+    if (!d) throw new Error('the pipeline is being rebuilt; try again')
+    return d
+  }
+  return {
+    has: (name) => current()?.has(name) ?? false,
+    names: () => current()?.names() ?? [],
+    describe: (name) => current()?.describe(name),
+    create: (name, config) => need().create(name, config),
+    delete: (name) => need().delete(name),
+    put: (name, records) => need().put(name, records),
   }
 }

@@ -42,6 +42,15 @@ export async function startPipeline(file: string, options: { dataDir?: string; c
     dataDir,
     logs,
     close,
+    /** Waits (moving the clock) until every stream of the pipeline is ACTIVE. */
+    async active() {
+      const names = Object.keys(runtime.pipeline.streams)
+      await this.until(() =>
+        names.every((n) =>
+          runtime.engine.streams().some((s) => s.state.name === n && s.state.status === 'ACTIVE'),
+        ),
+      )
+    },
     metric(name: string, dims: Record<string, string>, namespace = 'AWS/Lambda') {
       return runtime.metrics.get(namespace, name, dims)
     },

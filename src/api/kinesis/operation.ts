@@ -1,3 +1,4 @@
+import type { DeliveryService } from '../../delivery/types.ts'
 import type { StreamEngine } from '../../engine/engine.ts'
 import type { OperationSpec } from '../validation.ts'
 
@@ -16,6 +17,8 @@ export interface PreRendered {
 
 export interface OperationContext {
   engine: StreamEngine
+  /** The delivery runtime, for the Firehose operations (present when the server serves Firehose). */
+  delivery?: DeliveryService | undefined
 }
 
 /** One Kinesis API operation: its wire shape (checked before `handle` runs) and its handler. */

@@ -1,0 +1,243 @@
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { StreamEngine } from '../../engine/engine.ts'
+import type { Invoker } from '../../functions/types.ts'
+import type { MetricSink } from '../../monitor/metrics.ts'
+import type { CatalogTableConfig, DeliveryConfig } from '../../pipeline/schema.ts'
+import { ShardLog, type SyncPolicy } from '../../storage/log/shard-log.ts'
+import type { Clock } from '../../util/clock.ts'
+import type { Logger } from '../../util/logger.ts'
+import { DeliveryConfigError } from '../errors.ts'
+import { deaggregate } from '../kpl/aggregation.ts'
+import { compilePrefixes } from '../partition/prefix.ts'
+import type { DeliveryDescription, DeliveryService, DeliveryStatus, Encoder, ObjectWriter } from '../types.ts'
+import { DeliveryCheckpoints } from './checkpoints.ts'
+import { DeliveryStream } from './delivery-stream.ts'
+import { buildFlushPlan } from './plan.ts'
+
+export interface DeliveryRuntimeOptions {
+  engine: StreamEngine
+  clock: Clock
+  writer: ObjectWriter & { deleteObject(bucket: string, key: string): Promise<unknown> }
+  encoder: Encoder
+  invoker: Invoker
+  metrics: MetricSink
+  logger: Logger
+  /** The catalog tables Parquet conversion reads its columns from. */
+  catalog: () => Readonly<Record<string, CatalogTableConfig>>
+  /** Whether a bucket exists (a delivery cannot write to one that does not). */
+  bucketExists(bucket: string): boolean
+  /** CREATING → ACTIVE and DELETING → gone take this long (Firehose takes seconds to minutes). */
+  transitionMs?: number
+  sync?: SyncPolicy
+}
+
+interface Entry {
+  stream: DeliveryStream | undefined
+  status: DeliveryStatus
+  config: DeliveryConfig
+  createdAt: number
+  updatedAt: number
+  version: number
+  /** Declared in the pipeline definition (not created over the API). */
+  declared: boolean
+}
+
+/** Direct-put records are kept this long if they cannot be delivered (Firehose keeps 24 h). */
+const DIRECT_RETENTION_MS = 24 * 3600 * 1000
+
+/**
+ * Every delivery stream of the pipeline, and those created over the Firehose API (persisted in
+ * the state store so they survive restarts). Implements what the Firehose API needs.
+ */
+export class DeliveryRuntime implements DeliveryService {
+  readonly #o: DeliveryRuntimeOptions
+  readonly #checkpoints: DeliveryCheckpoints
+  readonly #entries = new Map<string, Entry>()
+  readonly #timers = new Set<ReturnType<Clock['setTimeout']>>()
+  #closed = false
+
+  constructor(options: DeliveryRuntimeOptions) {
+    this.#o = options
+    this.#checkpoints = new DeliveryCheckpoints(options.engine.state)
+  }
+
+  /** Starts the declared delivery streams and those saved from the API. */
+  async start(declared: Readonly<Record<string, DeliveryConfig>>): Promise<void> {
+    const now = this.#o.clock.now()
+    for (const saved of this.#checkpoints.savedStreams()) {
+      if (Object.hasOwn(declared, saved.name)) continue
+      await this.#open(saved.name, saved.config as DeliveryConfig, false, saved.createdAt, saved.version)
+    }
+    for (const [name, config] of Object.entries(declared)) await this.#open(name, config, true, now, 1)
+  }
+
+  has(name: string): boolean {
+    return this.#entries.has(name)
+  }
+
+  names(): string[] {
+    return [...this.#entries.keys()].sort()
+  }
+
+  describe(name: string): DeliveryDescription | undefined {
+    const e = this.#entries.get(name)
+    return (
+      e && {
+        name,
+        status: e.status,
+        config: e.config,
+        createdAt: e.createdAt,
+        lastUpdatedAt: e.updatedAt,
+        version: e.version,
+      }
+    )
+  }
+
+  /** The running delivery stream (tests, metrics, the dashboard). */
+  stream(name: string): DeliveryStream | undefined {
+    return this.#entries.get(name)?.stream
+  }
+
+  create(name: string, config: DeliveryConfig): void {
+    if (this.#entries.has(name)) throw new DeliveryConfigError(`delivery stream ${name} already exists`)
+    this.#check(config)
+    const now = this.#o.clock.now()
+    this.#checkpoints.saveStream(name, config, now)
+    const entry: Entry = {
+      stream: undefined,
+      status: 'CREATING',
+      config,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      declared: false,
+    }
+    this.#entries.set(name, entry)
+    this.#after(() => {
+      if (this.#entries.get(name) !== entry) return
+      this.#entries.delete(name)
+      void this.#open(name, config, false, now, 1).catch((error) =>
+        this.#o.logger.error(`delivery ${name}: ${(error as Error).message}`),
+      )
+    })
+  }
+
+  /** What can be checked at once (the jq queries compile when the stream opens). */
+  #check(config: DeliveryConfig): void {
+    if (!this.#o.bucketExists(config.bucket))
+      throw new DeliveryConfigError(
+        `Bucket arn:aws:s3:::${config.bucket} does not exist: declare it under buckets in the pipeline.`,
+      )
+    if (config.format && !this.#o.catalog()[config.format.parquet.table])
+      throw new DeliveryConfigError(`Table ${config.format.parquet.table} does not exist in the catalog.`)
+    try {
+      compilePrefixes({
+        prefix: config.prefix,
+        errorOutputPrefix: config.errorOutputPrefix,
+        dynamicPartitioning: config.dynamicPartitioning?.enabled ?? false,
+        keysFromQuery: Object.keys(config.dynamicPartitioning?.metadataExtraction?.queries ?? {}),
+      })
+    } catch (error) {
+      throw new DeliveryConfigError((error as Error).message)
+    }
+  }
+
+  delete(name: string): void {
+    const entry = this.#entries.get(name)
+    if (!entry) return
+    entry.status = 'DELETING'
+    this.#after(() => {
+      void (async () => {
+        const stream = entry.stream
+        if (stream) {
+          await stream.flushAll()
+          await stream.stop()
+          await stream.directLog?.close()
+          if (stream.directLog) await rm(stream.directLog.dir, { recursive: true, force: true })
+        }
+        this.#checkpoints.forget(name)
+        if (this.#entries.get(name) === entry) this.#entries.delete(name)
+      })().catch((error) => this.#o.logger.error(`deleting delivery ${name}: ${(error as Error).message}`))
+    })
+  }
+
+  async put(name: string, records: Buffer[]): Promise<{ recordId: string }[]> {
+    const log = this.#entries.get(name)?.stream?.directLog
+    if (!log) throw new Error(`delivery stream ${name} does not take direct puts`)
+    const ticket = log.append(
+      records.map((r) => ({ partitionKey: '', data: r.toString('base64') })),
+      this.#o.clock.now(),
+    )
+    await ticket.durable
+    return records.map((_, i) => ({ recordId: recordId(name, ticket.firstOrdinal + i) }))
+  }
+
+  async #open(name: string, config: DeliveryConfig, declared: boolean, createdAt: number, version: number) {
+    const { engine, clock } = this.#o
+    const plan = await buildFlushPlan(name, config, {
+      catalog: this.#o.catalog(),
+      region: engine.region,
+      account: engine.account,
+      streamArn: config.stream ? engine.arn(config.stream) : undefined,
+    })
+    const directLog = config.stream
+      ? undefined
+      : await ShardLog.open({
+          dir: join(engine.dataDir, 'deliveries', encodeURIComponent(name)),
+          sync: this.#o.sync ?? { mode: 'always' },
+        })
+    if (directLog) void directLog.trimBefore(clock.now() - DIRECT_RETENTION_MS).catch(() => undefined)
+    const stream = new DeliveryStream(
+      name,
+      config,
+      plan,
+      {
+        engine,
+        clock,
+        checkpoints: this.#checkpoints,
+        writer: this.#o.writer,
+        encoder: this.#o.encoder,
+        invoker: this.#o.invoker,
+        metrics: this.#o.metrics,
+        logger: this.#o.logger,
+        deaggregate: (data) => deaggregate(data),
+      },
+      directLog,
+    )
+    this.#entries.set(name, {
+      stream,
+      status: 'ACTIVE',
+      config,
+      createdAt,
+      updatedAt: createdAt,
+      version,
+      declared,
+    })
+    stream.start()
+  }
+
+  #after(fn: () => void): void {
+    const timer = this.#o.clock.setTimeout(() => {
+      this.#timers.delete(timer)
+      if (!this.#closed) fn()
+    }, this.#o.transitionMs ?? 500)
+    this.#timers.add(timer)
+  }
+
+  /** Stops every delivery stream between buffers; nothing is lost (positions are committed). */
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const t of this.#timers) this.#o.clock.clearTimeout(t)
+    this.#timers.clear()
+    const streams = [...this.#entries.values()].flatMap((e) => (e.stream ? [e.stream] : []))
+    this.#entries.clear()
+    await Promise.all(streams.map((s) => s.stop()))
+    await Promise.all(streams.map((s) => s.directLog?.close()))
+  }
+}
+
+/** Firehose's RecordId: opaque; here a stable id from the record's place in the direct-put log. */
+function recordId(name: string, ordinal: number): string {
+  return Buffer.from(`${name}:${ordinal}`).toString('base64url')
+}

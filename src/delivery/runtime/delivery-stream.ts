@@ -1,0 +1,243 @@
+import type { StreamEngine } from '../../engine/engine.ts'
+import type { ShardRuntime, StreamRuntime } from '../../engine/runtime.ts'
+import type { Invoker } from '../../functions/types.ts'
+import type { MetricSink } from '../../monitor/metrics.ts'
+import type { DeliveryConfig } from '../../pipeline/schema.ts'
+import type { ShardLog } from '../../storage/log/shard-log.ts'
+import type { Clock } from '../../util/clock.ts'
+import type { Logger } from '../../util/logger.ts'
+import type { Encoder, ObjectWriter } from '../types.ts'
+import type { DeliveryCheckpoints } from './checkpoints.ts'
+import { type FlushOutcome, type FlushPlan, planFlush } from './flush.ts'
+import type { DeliveryRecord } from './records.ts'
+import { ShardDelivery, type ShardFeed, type SourceItem } from './shard-delivery.ts'
+
+export interface DeliveryStreamDeps {
+  engine: StreamEngine
+  clock: Clock
+  checkpoints: DeliveryCheckpoints
+  writer: ObjectWriter & { deleteObject(bucket: string, key: string): Promise<unknown> }
+  encoder: Encoder
+  invoker: Invoker
+  metrics: MetricSink
+  logger: Logger
+  /** Splits a KPL aggregate into user records (identity for anything else). */
+  deaggregate(data: Buffer): { partitionKey: string; data: Buffer }[]
+}
+
+/**
+ * One delivery stream: a ShardDelivery per source shard (started in lineage order for a Kinesis
+ * source, like a Lambda mapping), all planning objects with the same FlushPlan.
+ */
+export class DeliveryStream {
+  readonly name: string
+  readonly config: DeliveryConfig
+  readonly #plan: FlushPlan
+  readonly #deps: DeliveryStreamDeps
+  readonly #shards = new Map<string, ShardDelivery>()
+  /** The direct-put log, when the source is direct put. */
+  readonly #directLog: ShardLog | undefined
+  #unsubscribe: (() => void) | undefined
+  #streamCreated: number | undefined
+  #stopped = true
+
+  constructor(
+    name: string,
+    config: DeliveryConfig,
+    plan: FlushPlan,
+    deps: DeliveryStreamDeps,
+    directLog?: ShardLog,
+  ) {
+    this.name = name
+    this.config = config
+    this.#plan = plan
+    this.#deps = deps
+    this.#directLog = directLog
+  }
+
+  get directLog(): ShardLog | undefined {
+    return this.#directLog
+  }
+
+  start(): void {
+    if (!this.#stopped) return
+    this.#stopped = false
+    if (this.#directLog) {
+      const log = this.#directLog
+      this.#startShard({
+        tag: 'direct',
+        log,
+        sourceCreated: 0,
+        open: true,
+        sequenceNumber: (ordinal) => String(ordinal).padStart(20, '0'),
+      })
+      return
+    }
+    this.#unsubscribe = this.#deps.engine.onStreamChange((stream) => {
+      if (stream === this.config.stream) void this.#refresh()
+    })
+    void this.#refresh()
+  }
+
+  /** Stops between buffers; what was not committed is delivered again after a restart. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#unsubscribe?.()
+    await Promise.all([...this.#shards.values()].map((s) => s.stop()))
+    this.#shards.clear()
+  }
+
+  /** Delivers every open buffer now (DeleteDeliveryStream, clean shutdown of direct put). */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.#shards.values()].map((s) => s.flushNow()))
+  }
+
+  /** Age of the oldest record read but not yet in the lake (DeliveryToS3.DataFreshness), ms. */
+  freshnessMs(): number {
+    let oldest = Number.POSITIVE_INFINITY
+    for (const s of this.#shards.values()) oldest = Math.min(oldest, s.oldestPending ?? oldest)
+    return Number.isFinite(oldest) ? Math.max(0, this.#deps.clock.now() - oldest) : 0
+  }
+
+  #stream(): StreamRuntime | undefined {
+    try {
+      return this.#deps.engine.writableStream(this.config.stream!)
+    } catch {
+      return undefined
+    }
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#stopped) return
+    const stream = this.#stream()
+    if (!stream) return
+    if (this.#streamCreated !== stream.state.createdAt) {
+      await Promise.all([...this.#shards.values()].map((s) => s.stop()))
+      this.#shards.clear()
+      this.#streamCreated = stream.state.createdAt
+    }
+    for (const shard of stream.orderedShards()) {
+      if (this.#stopped || this.#shards.has(shard.id) || !shard.log) continue
+      if (!this.#parentsDone(stream, shard)) continue
+      this.#startShard(this.#feed(stream, shard))
+    }
+  }
+
+  #parentsDone(stream: StreamRuntime, shard: ShardRuntime): boolean {
+    for (const parent of [shard.state.parent, shard.state.adjacentParent]) {
+      if (parent === undefined) continue
+      const p = stream.shards.get(parent)
+      if (p && !this.#shards.get(p.id)?.finished) return false
+    }
+    return true
+  }
+
+  #feed(stream: StreamRuntime, shard: ShardRuntime): ShardFeed {
+    return {
+      tag: shard.id,
+      log: shard.log!,
+      sourceCreated: stream.state.createdAt,
+      get open() {
+        return shard.open
+      },
+      sequenceNumber: (ordinal, arrivalMs) => shard.sequenceNumber(ordinal, arrivalMs),
+    }
+  }
+
+  #startShard(feed: ShardFeed): void {
+    const { clock, checkpoints, writer, logger } = this.#deps
+    const bucket = this.config.bucket
+    const shard = new ShardDelivery({
+      delivery: this.name,
+      feed,
+      hints: {
+        sizeBytes: this.config.bufferingHints.sizeInMBs * 1024 * 1024,
+        intervalMs: this.config.bufferingHints.intervalInSeconds * 1000,
+      },
+      clock,
+      checkpoints,
+      startingPosition: feed.tag === 'direct' ? 'TRIM_HORIZON' : this.config.startingPosition,
+      expand: (ordinal, sequenceNumber, partitionKey, arrivalMs, data) =>
+        this.#expand(ordinal, sequenceNumber, partitionKey, arrivalMs, data),
+      plan: (records, first, last) =>
+        planFlush(
+          this.#plan,
+          { writer, encoder: this.#deps.encoder, invoker: this.#deps.invoker, now: () => clock.now() },
+          records,
+          { shardTag: feed.tag, firstSequence: first.sequenceNumber, lastSequence: last.sequenceNumber },
+        ),
+      write: async (o) => {
+        await writer.putObject(bucket, o.key, o.body, {
+          contentType: o.contentType,
+          contentEncoding: o.contentEncoding,
+        })
+      },
+      remove: async (key) => {
+        await writer.deleteObject(bucket, key)
+      },
+      committed: (outcome, items) => this.#committed(outcome, items),
+      onError: (error) => logger.error(`delivery ${this.name}: ${feed.tag}: ${error.message}`),
+      onFinished: () => void this.#refresh(),
+    })
+    this.#shards.set(feed.tag, shard)
+    shard.start()
+  }
+
+  #expand(
+    ordinal: number,
+    sequenceNumber: string,
+    partitionKey: string,
+    arrivalMs: number,
+    data: Buffer,
+  ): DeliveryRecord[] {
+    const users = this.config.deaggregation ? this.#deps.deaggregate(data) : [{ partitionKey, data }]
+    return users.map((u, sub) => ({
+      ordinal,
+      sequenceNumber,
+      subsequenceNumber: sub,
+      partitionKey: u.partitionKey,
+      arrivalMs,
+      data: u.data,
+      recordId: `${sequenceNumber}${String(sub).padStart(8, '0')}`,
+    }))
+  }
+
+  #committed(outcome: FlushOutcome, items: SourceItem[]): void {
+    const now = this.#deps.clock.now()
+    const oldest = items[0]!.arrivalMs
+    const m = (name: string, value: number, unit: 'Count' | 'Bytes' | 'Milliseconds' = 'Count') =>
+      this.#deps.metrics.record({
+        namespace: 'AWS/Firehose',
+        name,
+        dimensions: { DeliveryStreamName: this.name },
+        value,
+        unit,
+        timestamp: now,
+      })
+    const dataObjects = outcome.objects.filter((o) => o.kind === 'data')
+    m('DeliveryToS3.Records', outcome.delivered)
+    m('DeliveryToS3.Bytes', outcome.deliveredBytes, 'Bytes')
+    m('DeliveryToS3.ObjectCount', dataObjects.length)
+    m('DeliveryToS3.Success', 1)
+    m('DeliveryToS3.DataFreshness', Math.max(0, now - oldest), 'Milliseconds')
+    if (this.config.dynamicPartitioning?.enabled) m('PartitionCount', outcome.partitions)
+    if (outcome.failed.length > 0) m('DeliveryToS3.ErrorOutputRecords', outcome.failed.length)
+    if (outcome.failed.some((f) => f.errorCode === 'DynamicPartitioning.PartitionCountExceeded'))
+      m('PartitionCountExceeded', 1)
+    if (this.config.processing) {
+      m('ExecuteProcessing.Success', outcome.failed.some((f) => f.outputType === 'processing-failed') ? 0 : 1)
+      m('SucceedProcessing.Records', outcome.delivered + outcome.dropped)
+    }
+    if (!this.#directLog) {
+      m('DataReadFromKinesisStream.Records', items.length)
+      m(
+        'DataReadFromKinesisStream.Bytes',
+        items.reduce((n, i) => n + i.size, 0),
+        'Bytes',
+      )
+    } else {
+      // Direct-put records are in the lake: whole segments before them can go.
+      void this.#directLog.trimBefore(items[items.length - 1]!.arrivalMs).catch(() => undefined)
+    }
+  }
+}

@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto'
+import type { Invoker } from '../../functions/types.ts'
+import type { ColumnSchema, Compression, Encoder, ObjectWriter } from '../types.ts'
+import type { DeliveryRecord, FailedRecord } from './records.ts'
+import { type TransformConfig, transform } from './transform.ts'
+
+/** Renders a compiled Firehose prefix for one object. */
+export interface PrefixRenderer {
+  render(ctx: {
+    arrivalMs: number
+    keys?: Record<string, string>
+    errorOutputType?: string
+    randomString: string
+  }): string
+}
+
+export type KeyExtraction =
+  | { ok: true; keys: Record<string, string> }
+  | { ok: false; errorCode: string; reason: string }
+
+/** Everything a flush needs, resolved once per delivery stream. */
+export interface FlushPlan {
+  delivery: string
+  bucket: string
+  prefix: PrefixRenderer
+  errorPrefix: PrefixRenderer
+  format: 'ndjson' | 'parquet'
+  compression: Compression
+  appendNewline: boolean
+  columns?: ColumnSchema[]
+  dynamicPartitioning: boolean
+  /** jq metadata extraction (`partitionKeyFromQuery`), one call per batch. */
+  extractKeys?: (data: Buffer[]) => Promise<KeyExtraction[]>
+  transform?: TransformConfig
+  /** Firehose's limit on partitions a delivery stream writes at once. */
+  maxPartitions: number
+  checkPartitionValue(value: string): { ok: true } | { ok: false; reason: string }
+  checkObjectKey(key: string): { ok: true } | { ok: false; reason: string }
+  /** One line of Firehose's error-output JSON for a failed record. */
+  errorLine(failed: FailedRecord): string
+}
+
+export interface FlushDeps {
+  writer: ObjectWriter & { deleteObject(bucket: string, key: string): Promise<unknown> }
+  encoder: Encoder
+  invoker: Invoker
+  now(): number
+}
+
+/** A planned object: its key and how to produce its body. */
+export interface PlannedObject {
+  key: string
+  kind: 'data' | 'error'
+  records: number
+  body: Buffer
+  contentType: string
+  contentEncoding?: string
+}
+
+export interface FlushOutcome {
+  objects: PlannedObject[]
+  delivered: number
+  deliveredBytes: number
+  dropped: number
+  failed: FailedRecord[]
+  partitions: number
+  transformInvocations: number
+}
+
+/** The identity of a buffer: what makes its object names deterministic. */
+export interface BufferIdentity {
+  shardTag: string
+  firstSequence: string
+  lastSequence: string
+}
+
+/**
+ * Turns one buffer into objects: transformation → partition keys → prefixes → encoding. Nothing
+ * is written here; names depend only on the buffer's identity and partition, and bodies only on
+ * the records, so the same buffer always plans the same objects.
+ */
+export async function planFlush(
+  plan: FlushPlan,
+  deps: FlushDeps,
+  records: DeliveryRecord[],
+  id: BufferIdentity,
+): Promise<FlushOutcome> {
+  const failed: FailedRecord[] = []
+  let dropped = 0
+  let invocations = 0
+  let items: { record: DeliveryRecord; lambdaKeys?: Record<string, string> }[] = records.map((record) => ({
+    record,
+  }))
+  if (plan.transform) {
+    const config = plan.transform.source
+      ? { ...plan.transform, source: { ...plan.transform.source, shardId: id.shardTag } }
+      : plan.transform
+    const t = await transform(records, config, deps.invoker, deps.now)
+    items = t.ok.map((o) => ({ record: o.record, lambdaKeys: o.partitionKeys }))
+    failed.push(...t.failed)
+    dropped = t.dropped
+    invocations = t.invocations
+  }
+
+  // Partition: group by the rendered prefix (so two key sets that render alike share a file).
+  const groups = new Map<string, { keys: Record<string, string> | undefined; records: DeliveryRecord[] }>()
+  const extracted =
+    plan.dynamicPartitioning && plan.extractKeys
+      ? await plan.extractKeys(items.map((i) => i.record.data))
+      : undefined
+  const base = `${plan.delivery}-${id.shardTag}-${id.firstSequence}-${id.lastSequence}`
+  const partitioned: { record: DeliveryRecord; keys: Record<string, string> | undefined }[] = []
+  items.forEach((item, i) => {
+    if (!plan.dynamicPartitioning) {
+      partitioned.push({ record: item.record, keys: undefined })
+      return
+    }
+    const fromQuery = extracted?.[i]
+    if (fromQuery && !fromQuery.ok) {
+      failed.push(partitionFailure(item.record, fromQuery.errorCode, fromQuery.reason))
+      return
+    }
+    const keys: Record<string, string> = {}
+    for (const [k, v] of Object.entries({ ...(fromQuery?.keys ?? {}), ...(item.lambdaKeys ?? {}) }))
+      keys[k] = String(v)
+    for (const [k, v] of Object.entries(keys)) {
+      const check = plan.checkPartitionValue(v)
+      if (!check.ok) {
+        failed.push(
+          partitionFailure(
+            item.record,
+            'DynamicPartitioning.InvalidPartitionKeyValue',
+            `partition key '${k}': ${check.reason}`,
+          ),
+        )
+        return
+      }
+    }
+    partitioned.push({ record: item.record, keys })
+  })
+  // A group's prefix uses its oldest record's arrival time (Firehose's rule for timestamps).
+  const byKeys = new Map<string, { keys: Record<string, string> | undefined; records: DeliveryRecord[] }>()
+  for (const p of partitioned) {
+    const k = p.keys ? JSON.stringify(Object.entries(p.keys).sort()) : ''
+    const g = byKeys.get(k) ?? { keys: p.keys, records: [] }
+    g.records.push(p.record)
+    byKeys.set(k, g)
+  }
+  for (const [k, g] of byKeys) {
+    const oldest = g.records.reduce((m, r) => Math.min(m, r.arrivalMs), Number.POSITIVE_INFINITY)
+    let prefix: string
+    try {
+      prefix = plan.prefix.render({ arrivalMs: oldest, keys: g.keys, randomString: randomString(base, k) })
+    } catch (error) {
+      for (const r of g.records)
+        failed.push(partitionFailure(r, 'DynamicPartitioning.MissingPartitionKey', (error as Error).message))
+      continue
+    }
+    if (!groups.has(prefix) && groups.size >= plan.maxPartitions) {
+      for (const r of g.records)
+        failed.push(
+          partitionFailure(
+            r,
+            'DynamicPartitioning.PartitionCountExceeded',
+            `more than ${plan.maxPartitions} active partitions`,
+          ),
+        )
+      continue
+    }
+    const existing = groups.get(prefix)
+    if (existing) existing.records.push(...g.records)
+    else groups.set(prefix, g)
+  }
+
+  const objects: PlannedObject[] = []
+  let delivered = 0
+  let deliveredBytes = 0
+  for (const [prefix, g] of groups) {
+    const result = await deps.encoder.encode({
+      format: plan.format,
+      records: g.records.map((r) => r.data),
+      appendNewline: plan.appendNewline,
+      compression: plan.format === 'parquet' ? 'UNCOMPRESSED' : plan.compression,
+      columns: plan.columns,
+      entryName: `${base}.json`,
+      fileTimeMs: oldestOf(g.records),
+    })
+    const failedIdx = new Set(result.failures.map((f) => f.index))
+    for (const f of result.failures) {
+      failed.push({
+        record: g.records[f.index]!,
+        outputType: 'format-conversion-failed',
+        errorCode: 'DataFormatConversion.MalformedData',
+        errorMessage: f.reason,
+      })
+    }
+    const count = g.records.length - failedIdx.size
+    if (count === 0 || result.body.length === 0) continue
+    const key = `${prefix}${base}${result.extension}`
+    const check = plan.checkObjectKey(key)
+    if (!check.ok) {
+      for (let i = 0; i < g.records.length; i++)
+        if (!failedIdx.has(i))
+          failed.push(partitionFailure(g.records[i]!, 'S3.InvalidKey', `object key refused: ${check.reason}`))
+      continue
+    }
+    delivered += count
+    g.records.forEach((r, i) => {
+      if (!failedIdx.has(i)) deliveredBytes += r.data.length
+    })
+    objects.push({
+      key,
+      kind: 'data',
+      records: count,
+      body: result.body,
+      contentType: result.contentType,
+      contentEncoding: result.contentEncoding,
+    })
+  }
+  objects.push(...(await errorObjects(plan, deps, failed, base)))
+  return {
+    objects,
+    delivered,
+    deliveredBytes,
+    dropped,
+    failed,
+    partitions: groups.size,
+    transformInvocations: invocations,
+  }
+}
+
+function partitionFailure(record: DeliveryRecord, errorCode: string, errorMessage: string): FailedRecord {
+  return { record, outputType: 'partitioning-failed', errorCode, errorMessage }
+}
+
+function oldestOf(records: readonly DeliveryRecord[]): number {
+  return records.reduce((m, r) => Math.min(m, r.arrivalMs), Number.POSITIVE_INFINITY)
+}
+
+/** `!{firehose:random-string}`: derived from the object's identity so a replay renders the same. */
+function randomString(base: string, partition: string): string {
+  return createHash('sha256').update(`${base}\0${partition}`).digest('hex').slice(0, 11)
+}
+
+/** Failed records as Firehose's error-output JSON lines, one object per error output type. */
+async function errorObjects(
+  plan: FlushPlan,
+  deps: FlushDeps,
+  failed: readonly FailedRecord[],
+  base: string,
+): Promise<PlannedObject[]> {
+  const byType = new Map<string, FailedRecord[]>()
+  for (const f of failed) {
+    const list = byType.get(f.outputType) ?? []
+    list.push(f)
+    byType.set(f.outputType, list)
+  }
+  const out: PlannedObject[] = []
+  for (const [type, list] of [...byType].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const oldest = oldestOf(list.map((f) => f.record))
+    const prefix = plan.errorPrefix.render({
+      arrivalMs: oldest,
+      errorOutputType: type,
+      randomString: randomString(base, `error:${type}`),
+    })
+    const result = await deps.encoder.encode({
+      format: 'ndjson',
+      records: list.map((f) => Buffer.from(plan.errorLine(f))),
+      appendNewline: true,
+      compression: plan.format === 'parquet' ? 'UNCOMPRESSED' : plan.compression,
+      entryName: `${base}-${type}.json`,
+      fileTimeMs: oldest,
+    })
+    out.push({
+      key: `${prefix}${base}-${type}${result.extension}`,
+      kind: 'error',
+      records: list.length,
+      body: result.body,
+      contentType: result.contentType,
+      contentEncoding: result.contentEncoding,
+    })
+  }
+  return out
+}

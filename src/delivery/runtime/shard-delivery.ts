@@ -1,0 +1,254 @@
+import { LogSealedError } from '../../storage/log/errors.ts'
+import { releaseReadBuffers } from '../../storage/log/reader.ts'
+import type { ShardLog } from '../../storage/log/shard-log.ts'
+import type { Clock } from '../../util/clock.ts'
+import { BufferCutter, type Buffered, type BufferHints } from './buffer.ts'
+import type { DeliveryCheckpoints } from './checkpoints.ts'
+import type { FlushOutcome, PlannedObject } from './flush.ts'
+import type { DeliveryRecord } from './records.ts'
+
+/** One shard of a delivery stream's source: a Kinesis shard, or the direct-put log. */
+export interface ShardFeed {
+  /** `shardId-000000000001`, or `direct` for direct put. */
+  tag: string
+  log: ShardLog
+  /** The source incarnation (stream creation time; 0 for direct put). */
+  sourceCreated: number
+  /** False once the shard is closed (resharding): deliver to its end, then finish. */
+  readonly open: boolean
+  sequenceNumber(ordinal: number, arrivalMs: number): string
+}
+
+/** A source record and the user records it carries (more than one when KPL-aggregated). */
+export interface SourceItem extends Buffered {
+  sequenceNumber: string
+  records: DeliveryRecord[]
+}
+
+export interface ShardDeliveryOptions {
+  delivery: string
+  feed: ShardFeed
+  hints: BufferHints
+  clock: Clock
+  checkpoints: DeliveryCheckpoints
+  /** Where a shard without a position starts (LATEST: the end of the log now). */
+  startingPosition: 'LATEST' | 'TRIM_HORIZON'
+  /** Splits a source record into user records (KPL de-aggregation, or one record as is). */
+  expand(
+    ordinal: number,
+    sequenceNumber: string,
+    partitionKey: string,
+    arrivalMs: number,
+    data: Buffer,
+  ): DeliveryRecord[]
+  /** Plans the objects of a buffer (see planFlush). */
+  plan(records: DeliveryRecord[], first: SourceItem, last: SourceItem): Promise<FlushOutcome>
+  write(object: PlannedObject): Promise<void>
+  remove(key: string): Promise<void>
+  /** After each committed buffer (metrics, retention of the direct-put log). */
+  committed(outcome: FlushOutcome, items: SourceItem[], nextOrdinal: number): void
+  onError(error: Error): void
+  /** The source shard was delivered to its end (closed shards only). */
+  onFinished(): void
+}
+
+const READ_RECORDS = 1000
+const READ_BYTES = 4 * 1024 * 1024
+const WRITE_CONCURRENCY = 8
+const RETRY_MS = 1000
+
+/**
+ * Delivers one source shard: reads its log from the committed position, cuts buffers with the
+ * deterministic rule of BufferCutter, and for each buffer writes every object (durably) before
+ * committing the next position. A crash anywhere re-delivers the buffer to the same names.
+ */
+export class ShardDelivery {
+  readonly #o: ShardDeliveryOptions
+  /** Cuts short the current pause (stop). */
+  #interrupt: (() => void) | undefined
+  readonly #cutter: BufferCutter<SourceItem>
+  #stopped = false
+  #running: Promise<void> | undefined
+  #readPosition = 0
+  #finished = false
+
+  constructor(options: ShardDeliveryOptions) {
+    this.#o = options
+    this.#cutter = new BufferCutter(options.hints)
+  }
+
+  get finished(): boolean {
+    return this.#finished
+  }
+
+  /** Oldest arrival time among records read but not yet delivered. */
+  get oldestPending(): number | undefined {
+    return this.#cutter.records[0]?.arrivalMs
+  }
+
+  start(): void {
+    this.#running = this.#run().catch((error) => this.#o.onError(error as Error))
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#interrupt?.()
+    this.#o.feed.log.wakeAll()
+    await this.#running
+  }
+
+  /** Delivers whatever is buffered now, without waiting for the hints (used before deletion). */
+  async flushNow(): Promise<void> {
+    if (!this.#cutter.empty) await this.#deliver(this.#cutter.take())
+  }
+
+  /** Waits `ms` on the clock, or less if stopped. */
+  #pause(ms: number): Promise<void> {
+    const clock = this.#o.clock
+    return new Promise((resolve) => {
+      const done = () => {
+        clock.clearTimeout(timer)
+        if (this.#interrupt === done) this.#interrupt = undefined
+        resolve()
+      }
+      const timer = clock.setTimeout(done, Math.max(0, ms))
+      this.#interrupt = done
+    })
+  }
+
+  #startOrdinal(): number {
+    const { checkpoints, delivery, feed } = this.#o
+    const position = checkpoints.position(delivery, feed.tag)
+    if (position && position.sourceCreated === feed.sourceCreated) return position.nextOrdinal
+    const start = this.#o.startingPosition === 'LATEST' ? feed.log.nextOrdinal : feed.log.firstOrdinal
+    checkpoints.setPosition(delivery, feed.tag, { sourceCreated: feed.sourceCreated, nextOrdinal: start })
+    return start
+  }
+
+  async #run(): Promise<void> {
+    const { feed, clock } = this.#o
+    const log = feed.log
+    this.#readPosition = Math.max(this.#startOrdinal(), log.firstOrdinal)
+    /** Set when the open buffer is due: read up to here (every record that could join it), then cut. */
+    let cutAt: number | undefined
+    while (!this.#stopped) {
+      if (this.#cutter.full) {
+        await this.#deliver(this.#cutter.take())
+        continue
+      }
+      if (this.#readPosition < log.durableOrdinal) {
+        await this.#read()
+        continue
+      }
+      if (cutAt !== undefined && this.#readPosition >= cutAt) {
+        cutAt = undefined
+        if (this.#cutter.due(clock.now())) await this.#deliver(this.#cutter.take())
+        continue
+      }
+      if (!feed.open && log.sealed && this.#readPosition >= log.nextOrdinal) {
+        if (!this.#cutter.empty) await this.#deliver(this.#cutter.take())
+        this.#finished = true
+        this.#o.onFinished()
+        return
+      }
+      if (this.#cutter.due(clock.now())) {
+        // Appends from now on carry later arrival times; the ones before may still be syncing.
+        cutAt = log.nextOrdinal
+        if (this.#readPosition < cutAt) await log.waitFor(cutAt - 1).catch(() => undefined)
+        continue
+      }
+      const deadline = this.#cutter.deadline
+      if (deadline === undefined) await log.waitFor(this.#readPosition)
+      else {
+        const pause = this.#pause(deadline - clock.now() + 1)
+        await Promise.race([log.waitFor(this.#readPosition), pause])
+        // The timer must not outlive the wait: under load the log wins this race constantly.
+        this.#interrupt?.()
+      }
+    }
+  }
+
+  async #read(): Promise<void> {
+    const { feed } = this.#o
+    let read: Awaited<ReturnType<ShardLog['read']>>
+    try {
+      read = await feed.log.read(this.#readPosition, READ_RECORDS, READ_BYTES)
+    } catch (error) {
+      if (this.#stopped || error instanceof LogSealedError) {
+        this.#stopped = true
+        return
+      }
+      this.#o.onError(error as Error)
+      await this.#pause(RETRY_MS * 5)
+      return
+    }
+    for (const r of read.records) {
+      const data = Buffer.from(r.data.toString('latin1'), 'base64')
+      const sequenceNumber = feed.sequenceNumber(r.ordinal, r.timestamp)
+      const item: SourceItem = {
+        ordinal: r.ordinal,
+        arrivalMs: r.timestamp,
+        size: Math.max(1, data.length),
+        sequenceNumber,
+        records: this.#o.expand(r.ordinal, sequenceNumber, r.partitionKey, r.timestamp, data),
+      }
+      const closed = this.#cutter.add(item)
+      if (closed) await this.#deliver(closed)
+      if (this.#stopped) break
+    }
+    releaseReadBuffers(read.buffers)
+    this.#readPosition = read.next
+  }
+
+  /** Writes one buffer's objects and commits past it; retries (never skips) until it succeeds. */
+  async #deliver(items: SourceItem[]): Promise<void> {
+    const { checkpoints, delivery, feed } = this.#o
+    const first = items[0]!
+    const last = items[items.length - 1]!
+    for (;;) {
+      try {
+        const outcome = await this.#o.plan(
+          items.flatMap((i) => i.records),
+          first,
+          last,
+        )
+        const keys = outcome.objects.map((o) => o.key)
+        // An earlier attempt at this buffer may have written objects this one no longer plans
+        // (a transformation that answered differently): they are removed once these are in.
+        const earlier = checkpoints.intent(delivery, feed.tag)
+        const stale =
+          earlier && earlier.firstOrdinal === first.ordinal
+            ? earlier.keys.filter((k) => !keys.includes(k))
+            : []
+        checkpoints.setIntent(delivery, feed.tag, {
+          firstOrdinal: first.ordinal,
+          lastOrdinal: last.ordinal,
+          keys: [...keys, ...stale],
+        })
+        await inParallel(outcome.objects, WRITE_CONCURRENCY, (o) => this.#o.write(o))
+        for (const key of stale) await this.#o.remove(key)
+        const next = last.ordinal + 1
+        checkpoints.commit(delivery, feed.tag, { sourceCreated: feed.sourceCreated, nextOrdinal: next })
+        this.#o.committed(outcome, items, next)
+        return
+      } catch (error) {
+        this.#o.onError(error as Error)
+        if (this.#stopped) throw error
+        await this.#pause(RETRY_MS)
+        if (this.#stopped) throw error
+      }
+    }
+  }
+}
+
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}

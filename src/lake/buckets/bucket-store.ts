@@ -1,0 +1,331 @@
+import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
+import { type FileHandle, mkdir, open, realpath, rename, rm, unlink } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { ObjectWriter } from '../../delivery/types.ts'
+import { type Clock, systemClock } from '../../util/clock.ts'
+import { type Logger, stderrLogger } from '../../util/logger.ts'
+import { syncDirs, TempFiles } from './durable-file.ts'
+import { BucketConfigError, invalidArgument, noSuchBucket, noSuchKey } from './errors.ts'
+import { KeyLocks } from './key-locks.ts'
+import { type ListObjectsOptions, listKeys } from './list-objects.ts'
+import {
+  checkExistingDirs,
+  clearTarget,
+  dirsToSync,
+  ensureDirs,
+  type KeyPath,
+  keyPath,
+  lstatOrUndefined,
+} from './safe-path.ts'
+import { DEFAULT_CONTENT_TYPE, headerValue, normalizeMetadata, readSidecar, type Sidecar } from './sidecar.ts'
+import type {
+  ListObjectsResult,
+  ObjectCreated,
+  ObjectCreatedListener,
+  ObjectHead,
+  PutObjectOptions,
+  StoredObject,
+} from './types.ts'
+
+export interface BucketStoreOptions {
+  /** `<dataDir>/lake`: each bucket is the directory `<root>/<bucket>`. */
+  root: string
+  /** The declared bucket names; any other name is `NoSuchBucket`. */
+  buckets: readonly string[]
+  clock?: Clock
+  /** fsync files and directories before a put or delete resolves (default true). */
+  fsync?: boolean
+  /** Where a throwing object-created listener is reported. */
+  logger?: Logger
+}
+
+/** Bucket names as the pipeline schema allows them; never `.`-prefixed, so `.tmp`/`.meta` stay ours. */
+const BUCKET_NAME = /^[a-zA-Z0-9_-][a-zA-Z0-9_.-]{0,127}$/
+const SIDECARS = '.meta'
+const TEMP = '.tmp'
+
+const errno = (error: unknown) => (error as NodeJS.ErrnoException).code
+
+function toBuffer(body: unknown): Buffer {
+  if (Buffer.isBuffer(body)) return body
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  if (typeof body === 'string') return Buffer.from(body, 'utf8')
+  throw invalidArgument('object body must be bytes or a string')
+}
+
+async function md5Of(handle: FileHandle): Promise<string> {
+  const hash = createHash('md5')
+  for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk)
+  return `"${hash.digest('hex')}"`
+}
+
+/**
+ * An S3-like object store on the local filesystem: object `key` of bucket `b` is the file
+ * `<root>/b/<key>`, so DuckDB and other readers can glob the lake directly. Puts are atomic and
+ * durable (temp file outside the bucket → fsync → rename → fsync directories) and announce
+ * themselves to object-created listeners once durable. Keys are checked by {@link checkObjectKey}
+ * and symbolic links are never followed. Open with {@link BucketStore.open}.
+ *
+ * @example
+ * const store = await BucketStore.open({ root: join(dataDir, 'lake'), buckets: ['raw'] })
+ * await store.putObject('raw', 'year=2026/a.json', Buffer.from('{}'), { contentType: 'application/json' })
+ * const { body, etag } = await store.getObject('raw', 'year=2026/a.json')
+ */
+export class BucketStore implements ObjectWriter {
+  readonly #root: string
+  readonly #buckets: ReadonlySet<string>
+  readonly #clock: Clock
+  readonly #fsync: boolean
+  readonly #logger: Logger
+  readonly #temp: TempFiles
+  readonly #locks = new KeyLocks()
+  readonly #listeners = new Set<ObjectCreatedListener>()
+  #sequence = 0n
+
+  private constructor(root: string, options: BucketStoreOptions) {
+    this.#root = root
+    this.#buckets = new Set(options.buckets)
+    this.#clock = options.clock ?? systemClock
+    this.#fsync = options.fsync ?? true
+    this.#logger = options.logger ?? stderrLogger
+    this.#temp = new TempFiles(join(root, TEMP), this.#fsync)
+  }
+
+  /** Creates the root and bucket directories and removes temp files a crashed run left behind. */
+  static async open(options: BucketStoreOptions): Promise<BucketStore> {
+    for (const name of options.buckets) {
+      if (!BUCKET_NAME.test(name)) {
+        throw new BucketConfigError(
+          `bucket name '${name}' must be 1-128 characters of a-z A-Z 0-9 _ . - not starting with '.'`,
+        )
+      }
+    }
+    await mkdir(options.root, { recursive: true })
+    const store = new BucketStore(await realpath(options.root), options)
+    await store.#temp.open()
+    for (const name of options.buckets) {
+      const dir = join(store.#root, name)
+      const stat = await lstatOrUndefined(dir)
+      if (stat && !stat.isDirectory())
+        throw new BucketConfigError(`bucket directory ${dir} is not a directory`)
+      if (!stat) await mkdir(dir)
+      await mkdir(join(store.#root, SIDECARS, name), { recursive: true })
+    }
+    await syncDirs([store.#root], store.#fsync)
+    return store
+  }
+
+  /** The directory that holds a bucket's objects. */
+  bucketDir(bucket: string): string {
+    if (!this.#buckets.has(bucket)) throw noSuchBucket(bucket)
+    return join(this.#root, bucket)
+  }
+
+  /**
+   * Calls `listener` after every successful put (once the object is durable). Returns the
+   * function that unsubscribes it.
+   */
+  onObjectCreated(listener: ObjectCreatedListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** PutObject: atomically creates or replaces `key`. Resolves once data and sidecar are durable. */
+  async putObject(
+    bucket: string,
+    key: string,
+    body: Uint8Array | string,
+    options: PutObjectOptions = {},
+  ): Promise<{ etag: string; size: number }> {
+    const { data, meta } = this.#paths(bucket, key)
+    const bytes = toBuffer(body)
+    const sidecar: Omit<Sidecar, 'ino' | 'mtimeNs' | 'lastModified'> = {
+      v: 1,
+      size: bytes.length,
+      etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+      contentType: headerValue('contentType', options.contentType) ?? DEFAULT_CONTENT_TYPE,
+      contentEncoding: headerValue('contentEncoding', options.contentEncoding),
+      metadata: normalizeMetadata(options.metadata),
+    }
+    const created = await this.#locks.run(`${bucket}/${key}`, () => this.#put(data, meta, bytes, sidecar))
+    this.#emit({ bucket, key, size: sidecar.size, etag: sidecar.etag, ...created })
+    return { etag: sidecar.etag, size: sidecar.size }
+  }
+
+  async #put(
+    data: KeyPath,
+    meta: KeyPath,
+    bytes: Buffer,
+    sidecar: Omit<Sidecar, 'ino' | 'mtimeNs' | 'lastModified'>,
+  ): Promise<Pick<ObjectCreated, 'eventTime' | 'sequencer' | 'eventName'>> {
+    const createdDirs = await ensureDirs(data, async () => 'conflict')
+    await clearTarget(data)
+    // A file in the sidecar tree where a folder is needed is a stale sidecar (its object is gone,
+    // or the data tree would have refused the key): drop it.
+    const createdMeta = await ensureDirs(meta, async (dir) => {
+      await unlink(dir)
+      return 'removed'
+    })
+    const metaStat = await lstatOrUndefined(meta.file)
+    if (metaStat && !metaStat.isFile()) await rm(meta.file, { recursive: true, force: true })
+    const tempData = await this.#temp.write(bytes)
+    let tempMeta: string | undefined
+    try {
+      const lastModified = this.#clock.now()
+      const record: Sidecar = { ...sidecar, ino: tempData.ino, mtimeNs: tempData.mtimeNs, lastModified }
+      tempMeta = (await this.#temp.write(Buffer.from(JSON.stringify(record)))).path
+      // Sidecar first: if we crash before the data rename, the sidecar names an inode that is not
+      // at the data path and readers ignore it.
+      await rename(tempMeta, meta.file)
+      await rename(tempData.path, data.file)
+      await syncDirs(
+        [...dirsToSync(meta.file, createdMeta), ...dirsToSync(data.file, createdDirs)],
+        this.#fsync,
+      )
+      return {
+        eventName: 'ObjectCreated:Put',
+        eventTime: lastModified,
+        sequencer: this.#nextSequencer(lastModified),
+      }
+    } finally {
+      await rm(tempData.path, { force: true })
+      if (tempMeta) await rm(tempMeta, { force: true })
+    }
+  }
+
+  /** GetObject: the bytes and what HeadObject reports. `NoSuchKey` when absent. */
+  async getObject(bucket: string, key: string): Promise<StoredObject> {
+    return this.#read(bucket, key, true) as Promise<StoredObject>
+  }
+
+  /** HeadObject: size, ETag, content type and encoding, user metadata, last modified. */
+  async headObject(bucket: string, key: string): Promise<ObjectHead> {
+    return this.#read(bucket, key, false)
+  }
+
+  async #read(bucket: string, key: string, withBody: boolean): Promise<ObjectHead | StoredObject> {
+    const { data, meta } = this.#paths(bucket, key)
+    if (!(await checkExistingDirs(data))) throw noSuchKey()
+    let handle: FileHandle
+    try {
+      handle = await open(data.file, constants.O_RDONLY | constants.O_NOFOLLOW)
+    } catch (error) {
+      if (errno(error) === 'ELOOP') {
+        throw invalidArgument(
+          'Object key refused: it is a symbolic link, which the bucket store never follows',
+        )
+      }
+      if (errno(error) === 'ENOENT' || errno(error) === 'ENOTDIR') throw noSuchKey()
+      throw error
+    }
+    try {
+      const stat = await handle.stat({ bigint: true })
+      if (!stat.isFile()) throw noSuchKey()
+      const size = Number(stat.size)
+      const body = withBody ? await handle.readFile() : undefined
+      const sidecar = (await checkExistingDirs(meta)) ? await readSidecar(meta.file) : undefined
+      const valid =
+        sidecar !== undefined &&
+        sidecar.ino === stat.ino.toString() &&
+        sidecar.mtimeNs === stat.mtimeNs.toString() &&
+        sidecar.size === size
+      const head: ObjectHead = valid
+        ? {
+            key,
+            size,
+            etag: sidecar.etag,
+            contentType: sidecar.contentType,
+            contentEncoding: sidecar.contentEncoding,
+            metadata: sidecar.metadata,
+            lastModified: sidecar.lastModified,
+          }
+        : {
+            key,
+            size,
+            etag: body ? `"${createHash('md5').update(body).digest('hex')}"` : await md5Of(handle),
+            contentType: DEFAULT_CONTENT_TYPE,
+            metadata: {},
+            lastModified: Number(stat.mtimeMs),
+          }
+      if (head.contentEncoding === undefined) delete head.contentEncoding
+      return body ? { ...head, body } : head
+    } finally {
+      await handle.close()
+    }
+  }
+
+  /** DeleteObject: removes `key` if present. Deleting a missing key succeeds, as in S3. */
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    const { data, meta } = this.#paths(bucket, key)
+    await this.#locks.run(`${bucket}/${key}`, async () => {
+      if (!(await checkExistingDirs(data))) return
+      const stat = await lstatOrUndefined(data.file)
+      if (!stat || stat.isDirectory()) return
+      if (stat.isSymbolicLink()) {
+        throw invalidArgument(
+          'Object key refused: it is a symbolic link, which the bucket store never follows',
+        )
+      }
+      await unlink(data.file)
+      const dirs = [dirname(data.file)]
+      if (await checkExistingDirs(meta)) {
+        await rm(meta.file, { force: true })
+        dirs.push(dirname(meta.file))
+      }
+      await syncDirs(dirs, this.#fsync)
+    })
+  }
+
+  /**
+   * ListObjectsV2: keys in UTF-8 byte order, `commonPrefixes` when a delimiter is given, at most
+   * `maxKeys` (≤ 1000) entries per page and a `nextContinuationToken` while `isTruncated`.
+   */
+  async listObjects(bucket: string, options: ListObjectsOptions = {}): Promise<ListObjectsResult> {
+    const page = await listKeys(this.bucketDir(bucket), options)
+    const objects = []
+    for (const key of page.keys) {
+      try {
+        const head = await this.headObject(bucket, key)
+        objects.push({ key, size: head.size, etag: head.etag, lastModified: head.lastModified })
+      } catch (error) {
+        // Deleted between the listing and the head: S3 would not have listed it either.
+        if (!(error instanceof Error && error.name === 'NoSuchKey')) throw error
+      }
+    }
+    const result: ListObjectsResult = {
+      objects,
+      commonPrefixes: page.commonPrefixes,
+      isTruncated: page.isTruncated,
+      keyCount: objects.length + page.commonPrefixes.length,
+    }
+    if (page.nextContinuationToken) result.nextContinuationToken = page.nextContinuationToken
+    return result
+  }
+
+  #paths(bucket: string, key: string): { data: KeyPath; meta: KeyPath } {
+    const data = keyPath(this.bucketDir(bucket), key)
+    const meta = keyPath(join(this.#root, SIDECARS, bucket), key)
+    return { data, meta }
+  }
+
+  /** S3's sequencer: a hex string that increases with every event of the store. */
+  #nextSequencer(now: number): string {
+    const fromClock = BigInt(Math.max(0, Math.floor(now))) << 16n
+    this.#sequence = fromClock > this.#sequence ? fromClock : this.#sequence + 1n
+    return this.#sequence.toString(16).toUpperCase().padStart(18, '0')
+  }
+
+  #emit(event: ObjectCreated): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        // The object is already durable: a failing listener must not turn the put into an error.
+        this.#logger.error(
+          `object-created listener failed for ${event.bucket}/${event.key}: ${String(error)}`,
+        )
+      }
+    }
+  }
+}

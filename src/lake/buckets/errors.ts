@@ -1,0 +1,37 @@
+/**
+ * The closed set of S3 error codes a bucket raises. The `name` is S3's error code, so a handler
+ * that checks `err.name === 'NoSuchKey'` behaves the same locally (the binding host re-throws
+ * `name` and `message` in the worker) and against S3.
+ *
+ * `ObjectPathConflict` has no S3 counterpart: a directory tree cannot hold both the object `a` and
+ * the object `a/b` (S3 can). It is Tributary's own, named like S3's codes.
+ */
+export type BucketErrorName =
+  | 'NoSuchBucket'
+  | 'NoSuchKey'
+  | 'KeyTooLongError'
+  | 'InvalidArgument'
+  | 'MetadataTooLarge'
+  | 'ObjectPathConflict'
+  | 'NotImplemented'
+
+export class BucketError extends Error {
+  override readonly name: BucketErrorName
+
+  constructor(name: BucketErrorName, message: string) {
+    super(message)
+    this.name = name
+  }
+}
+
+export const noSuchBucket = (bucket: string) =>
+  new BucketError('NoSuchBucket', `The specified bucket does not exist: ${bucket}`)
+
+export const noSuchKey = () => new BucketError('NoSuchKey', 'The specified key does not exist.')
+
+export const invalidArgument = (message: string) => new BucketError('InvalidArgument', message)
+
+/** A store that cannot be opened as configured (bad bucket name, root not a directory). */
+export class BucketConfigError extends Error {
+  override readonly name = 'BucketConfigError'
+}
