@@ -2,6 +2,7 @@ import { LogSealedError } from '../../storage/log/errors.ts'
 import { releaseReadBuffers } from '../../storage/log/reader.ts'
 import type { ShardLog } from '../../storage/log/shard-log.ts'
 import type { Clock } from '../../util/clock.ts'
+import { crashPoint } from '../../util/crash-point.ts'
 import { BufferCutter, type Buffered, type BufferHints } from './buffer.ts'
 import type { DeliveryCheckpoints } from './checkpoints.ts'
 import type { FlushOutcome, PlannedObject } from './flush.ts'
@@ -225,10 +226,13 @@ export class ShardDelivery {
           lastOrdinal: last.ordinal,
           keys: [...keys, ...stale],
         })
+        crashPoint('delivery.intent')
         await inParallel(outcome.objects, WRITE_CONCURRENCY, (o) => this.#o.write(o))
         for (const key of stale) await this.#o.remove(key)
+        crashPoint('delivery.written')
         const next = last.ordinal + 1
         checkpoints.commit(delivery, feed.tag, { sourceCreated: feed.sourceCreated, nextOrdinal: next })
+        crashPoint('delivery.committed')
         this.#o.committed(outcome, items, next)
         return
       } catch (error) {

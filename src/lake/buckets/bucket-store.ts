@@ -4,6 +4,7 @@ import { type FileHandle, mkdir, open, realpath, rename, rm, unlink } from 'node
 import { dirname, join } from 'node:path'
 import type { ObjectWriter } from '../../delivery/types.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
+import { crashPoint } from '../../util/crash-point.ts'
 import { type Logger, stderrLogger } from '../../util/logger.ts'
 import { syncDirs, TempFiles } from './durable-file.ts'
 import { BucketConfigError, invalidArgument, noSuchBucket, noSuchKey } from './errors.ts'
@@ -177,8 +178,10 @@ export class BucketStore implements ObjectWriter {
       tempMeta = (await this.#temp.write(Buffer.from(JSON.stringify(record)))).path
       // Sidecar first: if we crash before the data rename, the sidecar names an inode that is not
       // at the data path and readers ignore it.
+      crashPoint('lake.temp-written')
       await rename(tempMeta, meta.file)
       await rename(tempData.path, data.file)
+      crashPoint('lake.renamed')
       await syncDirs(
         [...dirsToSync(meta.file, createdMeta), ...dirsToSync(data.file, createdDirs)],
         this.#fsync,
