@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto'
 import type { StreamEngine } from '../../engine/engine.ts'
 import type { ShardRuntime, StreamRuntime } from '../../engine/runtime.ts'
 import type { Invoker } from '../../functions/types.ts'
+import { BucketError } from '../../lake/buckets/errors.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
 import type { DeliveryConfig } from '../../pipeline/schema.ts'
 import type { ShardLog } from '../../storage/log/shard-log.ts'
@@ -8,8 +10,8 @@ import type { Clock } from '../../util/clock.ts'
 import type { Logger } from '../../util/logger.ts'
 import type { Encoder, ObjectWriter } from '../types.ts'
 import type { DeliveryCheckpoints } from './checkpoints.ts'
-import { type FlushOutcome, type FlushPlan, planFlush } from './flush.ts'
-import type { DeliveryRecord } from './records.ts'
+import { errorObjects, type FlushOutcome, type FlushPlan, type PlannedObject, planFlush } from './flush.ts'
+import type { DeliveryRecord, FailedRecord } from './records.ts'
 import { ShardDelivery, type ShardFeed, type SourceItem } from './shard-delivery.ts'
 
 export interface DeliveryStreamDeps {
@@ -172,6 +174,7 @@ export class DeliveryStream {
           contentEncoding: o.contentEncoding,
         })
       },
+      refused: (o, error, first, last) => this.#refused(o, error, feed, first, last),
       remove: async (key) => {
         await writer.deleteObject(bucket, key)
       },
@@ -181,6 +184,36 @@ export class DeliveryStream {
     })
     this.#shards.set(feed.tag, shard)
     shard.start()
+  }
+
+  async #refused(
+    o: PlannedObject,
+    error: Error,
+    feed: ShardFeed,
+    first: SourceItem,
+    last: SourceItem,
+  ): Promise<PlannedObject | undefined> {
+    if (o.kind !== 'data' || !o.delivered || !isRefusedKey(error)) return undefined
+    const base = `${this.name}-${feed.tag}-${first.sequenceNumber}-${last.sequenceNumber}`
+    const tag = createHash('sha256').update(o.key).digest('hex').slice(0, 8)
+    const failed: FailedRecord[] = o.delivered.map((record) => ({
+      record,
+      outputType: 'partitioning-failed',
+      errorCode: 'S3.KeyRefused',
+      errorMessage: `object key '${o.key}' refused: ${error.message}`,
+    }))
+    const [object] = await errorObjects(
+      this.#plan,
+      {
+        writer: this.#deps.writer,
+        encoder: this.#deps.encoder,
+        invoker: this.#deps.invoker,
+        now: () => this.#deps.clock.now(),
+      },
+      failed,
+      `${base}-refused-${tag}`,
+    )
+    return object
   }
 
   #expand(
@@ -240,4 +273,14 @@ export class DeliveryStream {
       void this.#directLog.trimBefore(items[items.length - 1]!.arrivalMs).catch(() => undefined)
     }
   }
+}
+
+/** Errors that mean "this key can never be written here", not "try again". */
+function isRefusedKey(error: Error): boolean {
+  return (
+    error instanceof BucketError &&
+    (error.name === 'InvalidArgument' ||
+      error.name === 'ObjectPathConflict' ||
+      error.name === 'KeyTooLongError')
+  )
 }

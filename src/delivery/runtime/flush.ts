@@ -52,6 +52,8 @@ export interface PlannedObject {
   key: string
   kind: 'data' | 'error'
   records: number
+  /** Data objects: the records in it (they go to the error prefix if the store refuses the key). */
+  delivered?: DeliveryRecord[]
   body: Buffer
   contentType: string
   contentEncoding?: string
@@ -212,6 +214,7 @@ export async function planFlush(
       key,
       kind: 'data',
       records: count,
+      delivered: g.records.filter((_, i) => !failedIdx.has(i)),
       body: result.body,
       contentType: result.contentType,
       contentEncoding: result.contentEncoding,
@@ -243,7 +246,7 @@ function randomString(base: string, partition: string): string {
 }
 
 /** Failed records as Firehose's error-output JSON lines, one object per error output type. */
-async function errorObjects(
+export async function errorObjects(
   plan: FlushPlan,
   deps: FlushDeps,
   failed: readonly FailedRecord[],

@@ -45,6 +45,16 @@ export interface ShardDeliveryOptions {
   /** Plans the objects of a buffer (see planFlush). */
   plan(records: DeliveryRecord[], first: SourceItem, last: SourceItem): Promise<FlushOutcome>
   write(object: PlannedObject): Promise<void>
+  /**
+   * The store refused a data object's key (a planted symbolic link, a key that is also a
+   * folder): plans the error-prefix object its records go to instead, or undefined to retry.
+   */
+  refused(
+    object: PlannedObject,
+    error: Error,
+    first: SourceItem,
+    last: SourceItem,
+  ): Promise<PlannedObject | undefined>
   remove(key: string): Promise<void>
   /** After each committed buffer (metrics, retention of the direct-put log). */
   committed(outcome: FlushOutcome, items: SourceItem[], nextOrdinal: number): void
@@ -227,7 +237,26 @@ export class ShardDelivery {
           keys: [...keys, ...stale],
         })
         crashPoint('delivery.intent')
-        await inParallel(outcome.objects, WRITE_CONCURRENCY, (o) => this.#o.write(o))
+        const fallbacks: PlannedObject[] = []
+        await inParallel(outcome.objects, WRITE_CONCURRENCY, async (o) => {
+          try {
+            await this.#o.write(o)
+          } catch (error) {
+            const fallback = await this.#o.refused(o, error as Error, first, last)
+            if (!fallback) throw error
+            fallbacks.push(fallback)
+          }
+        })
+        if (fallbacks.length > 0) {
+          // Recorded before writing, so a replay that no longer needs them removes them.
+          checkpoints.setIntent(delivery, feed.tag, {
+            firstOrdinal: first.ordinal,
+            lastOrdinal: last.ordinal,
+            keys: [...keys, ...stale, ...fallbacks.map((f) => f.key)],
+          })
+          for (const f of fallbacks) await this.#o.write(f)
+          outcome.objects.push(...fallbacks)
+        }
         for (const key of stale) await this.#o.remove(key)
         crashPoint('delivery.written')
         const next = last.ordinal + 1
