@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { z } from 'zod'
+import { compilePrefixes } from '../delivery/partition/prefix.ts'
 import type { FunctionSpec } from '../functions/types.ts'
 import {
   isKinesisMapping,
@@ -34,8 +35,6 @@ export interface ValidationHooks {
   checkSchedule?: (expression: string) => void
   /** Throws when a Lambda event filter pattern is invalid. */
   checkFilterPattern?: (pattern: string) => void
-  /** Throws (Firehose's wording) when a delivery stream's prefixes or queries do not fit together. */
-  checkDelivery?: (delivery: import('./schema.ts').DeliveryConfig) => void
 }
 
 const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs']
@@ -226,9 +225,17 @@ export function validatePipeline(
         )
     }
     try {
-      hooks.checkDelivery?.(d)
+      compilePrefixes({
+        prefix: d.prefix,
+        errorOutputPrefix: d.errorOutputPrefix,
+        dynamicPartitioning: d.dynamicPartitioning?.enabled ?? false,
+        keysFromQuery: Object.keys(d.dynamicPartitioning?.metadataExtraction?.queries ?? {}),
+      })
     } catch (error) {
-      throw new PipelineError(`${at}: ${(error as Error).message}`)
+      throw new PipelineError(
+        `${at}.prefix: ${(error as Error).message}`,
+        'see docs/delivery.md for prefix expressions',
+      )
     }
   }
   const functions = Object.entries(pipeline.functions).map(([name, f]): FunctionSpec => {

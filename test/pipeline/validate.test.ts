@@ -154,3 +154,70 @@ describe('pipeline validation', () => {
     expect(message).not.toContain('\n')
   })
 })
+
+describe('pipeline validation of buckets, deliveries and the catalog', () => {
+  const lake = () => ({
+    ...base(),
+    buckets: { lake: {} } as Record<string, unknown>,
+    catalog: {
+      readings: { bucket: 'lake', columns: [{ name: 'id', type: 'string' }] },
+    } as Record<string, Record<string, unknown>>,
+    deliveries: { raw: { stream: 'events', bucket: 'lake' } } as Record<string, Record<string, unknown>>,
+  })
+  it.each([
+    [
+      'an unknown bucket',
+      (d: ReturnType<typeof lake>) => Object.assign(d.deliveries.raw!, { bucket: 'x' }),
+      "deliveries.raw.bucket: no bucket named 'x'",
+    ],
+    [
+      'an unknown stream',
+      (d: ReturnType<typeof lake>) => Object.assign(d.deliveries.raw!, { stream: 'x' }),
+      "deliveries.raw.stream: no stream named 'x'",
+    ],
+    [
+      'an unknown transformation function',
+      (d: ReturnType<typeof lake>) => Object.assign(d.deliveries.raw!, { processing: { function: 'x' } }),
+      "deliveries.raw.processing.function: no function named 'x'",
+    ],
+    [
+      'an unknown catalog table',
+      (d: ReturnType<typeof lake>) =>
+        Object.assign(d.deliveries.raw!, { format: { parquet: { table: 'x' } } }),
+      "deliveries.raw.format.parquet.table: no catalog named 'x'",
+    ],
+    [
+      'Parquet with compression',
+      (d: ReturnType<typeof lake>) =>
+        Object.assign(d.deliveries.raw!, { format: { parquet: { table: 'readings' } }, compression: 'GZIP' }),
+      "deliveries.raw.compression: must be 'UNCOMPRESSED' with Parquet output (got 'GZIP')",
+    ],
+    [
+      'buffering out of range',
+      (d: ReturnType<typeof lake>) =>
+        Object.assign(d.deliveries.raw!, { bufferingHints: { sizeInMBs: 129 } }),
+      'deliveries.raw.bufferingHints.sizeInMBs: must be at most 128 (got 129)',
+    ],
+    [
+      'a prefix with expressions and no error prefix',
+      (d: ReturnType<typeof lake>) => Object.assign(d.deliveries.raw!, { prefix: 'x/!{timestamp:yyyy}/' }),
+      "deliveries.raw.prefix: ErrorOutputPrefix can't be null when Prefix contains expressions.",
+    ],
+    [
+      'an unknown catalog bucket',
+      (d: ReturnType<typeof lake>) => Object.assign(d.catalog.readings!, { bucket: 'x' }),
+      "catalog.readings.bucket: no bucket named 'x'",
+    ],
+    [
+      'a notification to an unknown function',
+      (d: ReturnType<typeof lake>) =>
+        Object.assign(d.buckets, { lake: { notifications: [{ function: 'x' }] } }),
+      "buckets.lake.notifications[0].function: no function named 'x'",
+    ],
+  ])('names the field for %s', async (_, change, message) => {
+    const dir = await project()
+    const d = lake()
+    change(d)
+    expect(problem(dir, d)).toBe(message)
+  })
+})
