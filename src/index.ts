@@ -3,3 +3,5 @@
 export { type ServerOptions, TributaryServer } from './api/server.ts'
 export { type EngineOptions, StreamEngine } from './engine/engine.ts'
 export { definePipeline, type PipelineDefinition } from './pipeline/define.ts'
+export { type LakeQuery, openLakeQuery } from './query/index.ts'
+export { PipelineRuntime, type PipelineRuntimeOptions } from './runtime/pipeline-runtime.ts'
