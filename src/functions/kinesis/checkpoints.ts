@@ -1,4 +1,7 @@
+import { resolve } from 'node:path'
+import type { Statement } from 'better-sqlite3'
 import type { StateStore } from '../../storage/state/state-store.ts'
+import { WalSync } from './wal-sync.ts'
 
 /** A shard's position for one mapping: the next record to process, and tumbling-window state. */
 export interface Checkpoint {
@@ -11,9 +14,22 @@ export interface Checkpoint {
  * Mapping checkpoints in the state store. A checkpoint only moves past records whose processing
  * finished (successfully, or discarded by the retry policy), so a crash at any point redelivers
  * the batch in flight: at least once, never skipped.
+ *
+ * Durability is group-committed. `set` writes the row at once (visible to every reader, and in
+ * the OS: it survives the process being killed) but without the per-commit fsync the state store
+ * otherwise does; {@link WalSync} fsyncs once for every checkpoint written in the last few ms, on
+ * the thread pool. Until then a power loss can only roll a checkpoint back to an earlier one,
+ * which redelivers records (at least once) and never skips any. Where an older position would
+ * be wrong rather than merely repeated (a LATEST starting position being pinned), the caller
+ * awaits {@link durable} before relying on it.
  */
 export class CheckpointStore {
   readonly #store: StateStore
+  readonly #sync: WalSync | undefined
+  readonly #upsert: Statement
+  readonly #select: Statement
+  readonly #relaxed: Statement | undefined
+  readonly #restore: Statement | undefined
 
   constructor(store: StateStore) {
     this.#store = store
@@ -28,34 +44,61 @@ export class CheckpointStore {
          PRIMARY KEY (mapping, stream, shard)
        )`,
     ])
+    const db = store.db
+    // Prepared once: compiling the statement cost as much as running it, every batch.
+    this.#upsert = db.prepare(
+      `INSERT INTO esm_checkpoints (mapping, stream, stream_created, shard, next_ordinal, window) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(mapping, stream, shard) DO UPDATE SET stream_created = excluded.stream_created,
+         next_ordinal = excluded.next_ordinal, window = excluded.window`,
+    )
+    this.#select = db.prepare('SELECT * FROM esm_checkpoints WHERE mapping = ? AND stream = ? AND shard = ?')
+    const journal = String(db.pragma('journal_mode', { simple: true })).toLowerCase()
+    if (journal === 'wal' && !db.memory) {
+      // The connection is shared and single-threaded: lowering `synchronous` around our own
+      // commit (and restoring it at once) affects no other write.
+      const level = db.pragma('synchronous', { simple: true }) as number
+      this.#relaxed = db.prepare('PRAGMA synchronous = NORMAL')
+      this.#restore = db.prepare(`PRAGMA synchronous = ${level}`)
+      this.#sync = new WalSync(resolve(db.name))
+    }
   }
 
   /** The checkpoint, if this mapping ever processed the shard of this incarnation of the stream. */
   get(mapping: string, stream: string, streamCreated: number, shard: number): Checkpoint | undefined {
-    const row = this.#store.db
-      .prepare('SELECT * FROM esm_checkpoints WHERE mapping = ? AND stream = ? AND shard = ?')
-      .get(mapping, stream, shard) as
+    const row = this.#select.get(mapping, stream, shard) as
       | { stream_created: number; next_ordinal: number; window: string | null }
       | undefined
     if (!row || row.stream_created !== streamCreated) return undefined
     return { nextOrdinal: row.next_ordinal, window: row.window ? JSON.parse(row.window) : undefined }
   }
 
+  /** Writes a checkpoint: visible at once, durable against power loss once {@link durable} says. */
   set(mapping: string, stream: string, streamCreated: number, shard: number, checkpoint: Checkpoint): void {
-    this.#store.db
-      .prepare(
-        `INSERT INTO esm_checkpoints (mapping, stream, stream_created, shard, next_ordinal, window) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(mapping, stream, shard) DO UPDATE SET stream_created = excluded.stream_created,
-           next_ordinal = excluded.next_ordinal, window = excluded.window`,
-      )
-      .run(
-        mapping,
-        stream,
-        streamCreated,
-        shard,
-        checkpoint.nextOrdinal,
-        checkpoint.window === undefined ? null : JSON.stringify(checkpoint.window),
-      )
+    const args = [
+      mapping,
+      stream,
+      streamCreated,
+      shard,
+      checkpoint.nextOrdinal,
+      checkpoint.window === undefined ? null : JSON.stringify(checkpoint.window),
+    ]
+    const db = this.#store.db
+    if (!this.#sync || db.inTransaction) {
+      this.#upsert.run(...args)
+      return
+    }
+    this.#relaxed!.run()
+    try {
+      this.#upsert.run(...args)
+    } finally {
+      this.#restore!.run()
+    }
+    this.#sync.wrote()
+  }
+
+  /** Resolves once every checkpoint written so far survives a power loss. */
+  durable(): Promise<void> {
+    return this.#sync?.durable() ?? Promise.resolve()
   }
 
   /** Whether this mapping has ever checkpointed this incarnation of the stream. */

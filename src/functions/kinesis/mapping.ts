@@ -83,6 +83,12 @@ export class KinesisMapping {
     this.#unsubscribe?.()
     await Promise.all([...this.#consumers.values()].map((c) => c.stop()))
     this.#consumers.clear()
+    // Stopped means the last checkpoints are on disk (they were written, but group-committed).
+    await this.#deps.checkpoints.durable().catch((error: Error) => {
+      this.#deps.logger.warn(
+        `checkpoints of ${this.#config.function} <- ${this.#config.stream}: ${error.message}`,
+      )
+    })
   }
 
   status(): MappingStatus {
@@ -159,8 +165,17 @@ export class KinesisMapping {
         )
         return
       }
-      // Pinned at once, so LATEST means "from when the mapping was created", restart or not.
-      checkpoints.set(this.uuid, name, created, shard.state.index, checkpoint)
+      // Pinned at once (and on disk before any record is read from it), so LATEST means "from
+      // when the mapping was created", restart or not: a pin lost to a power loss would skip.
+      try {
+        checkpoints.set(this.uuid, name, created, shard.state.index, checkpoint)
+        await checkpoints.durable()
+      } catch (error) {
+        this.#deps.logger.error(
+          `mapping ${this.#config.function} <- ${name}: ${shard.id}: ${(error as Error).message}`,
+        )
+        return
+      }
     }
     if (this.#stopped || this.#consumers.has(shard.state.index)) return
     const consumer = new ShardConsumer(
@@ -197,7 +212,13 @@ export class KinesisMapping {
             )
             return
           }
-          if (consumer.finished) void this.#refresh()
+          // Children start once the parent's end is on disk: a power loss must not make the
+          // parent's last records come again after the children's.
+          if (consumer.finished)
+            void checkpoints.durable().then(
+              () => this.#refresh(),
+              (error: Error) => this.#deps.logger.error(`checkpoint of ${shard.id}: ${error.message}`),
+            )
         },
         observe: (records, outcome) => this.#observe(records, outcome),
         onError: (error) =>

@@ -4,6 +4,7 @@
  * its death into a `crash` outcome.
  */
 import { Worker } from 'node:worker_threads'
+import { EncodedEvent, recycleEventBuffer } from '../encoded-event.ts'
 import type { BindingHost, FunctionLog, InvokeOutcome } from '../types.ts'
 import type { FromWorker, LambdaError, ToWorker, WorkerInit } from './protocol.ts'
 
@@ -97,10 +98,18 @@ export class FunctionWorker {
       return Promise.resolve(this.crashOutcome(requestId, this.deathReason ?? 'Runtime exited', 0))
     }
     return new Promise((resolve) => {
-      const message: ToWorker = { t: 'invoke', requestId, event, deadline: Date.now() + timeoutMs }
-      // Throws (DataCloneError) for an event that is not structured-cloneable: the caller's bug,
-      // so it rejects `invoke` and leaves the worker as it was.
-      this.thread.postMessage(message)
+      const deadline = Date.now() + timeoutMs
+      // Throws (DataCloneError) for an event that is not structured-cloneable, or an EncodedEvent
+      // used twice: the caller's bug, so it rejects `invoke` and leaves the worker as it was.
+      if (event instanceof EncodedEvent) {
+        // JSON bytes: moved to the worker, not cloned (the worker parses them).
+        const message: ToWorker = { t: 'invoke', requestId, event: undefined, json: event.bytes, deadline }
+        const buffer = event.transferable()
+        this.thread.postMessage(message, buffer ? [buffer] : undefined)
+      } else {
+        const message: ToWorker = { t: 'invoke', requestId, event, deadline }
+        this.thread.postMessage(message)
+      }
       this.state = 'busy'
       this.thread.ref()
       const timer = setTimeout(() => this.onTimeout(), timeoutMs)
@@ -126,6 +135,7 @@ export class FunctionWorker {
   }
 
   private onResult(message: Extract<FromWorker, { t: 'result' }>): void {
+    if (message.spent) recycleEventBuffer(message.spent)
     const running = this.running
     if (!running) return
     this.running = undefined

@@ -95,7 +95,7 @@ export class FunctionPool implements Invoker {
 
   /**
    * Runs the function once. Resolves with how it ended; rejects only for a caller error (unknown
-   * function, pool closed, an event that cannot be structured-cloned).
+   * function, pool closed, an event that cannot be structured-cloned, an EncodedEvent used twice).
    */
   invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<InvokeOutcome> {
     if (this.closing) return Promise.reject(new PoolClosedError())

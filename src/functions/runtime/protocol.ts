@@ -34,6 +34,8 @@ export type ToWorker =
       t: 'invoke'
       requestId: string
       event: unknown
+      /** When set, the event is this UTF-8 JSON (a transferred EncodedEvent) and `event` is unused. */
+      json?: Uint8Array
       /** Epoch milliseconds (`Date.now()` clock, shared by all threads). */
       deadline: number
     }
@@ -44,7 +46,8 @@ export type FromWorker =
   /** The handler module loaded (or failed to: `error`), sent once per worker. */
   | { t: 'ready'; error?: LambdaError; logs?: FunctionLog[] }
   /** `json` is the response body as Lambda would send it (`JSON.stringify`, undefined → null). */
-  | { t: 'result'; ok: true; json: string; logs?: FunctionLog[] }
-  | { t: 'result'; ok: false; error: LambdaError; logs?: FunctionLog[] }
+  /** `spent`: the invocation's event buffer (`json` of the invoke), handed back for reuse. */
+  | { t: 'result'; ok: true; json: string; logs?: FunctionLog[]; spent?: ArrayBuffer }
+  | { t: 'result'; ok: false; error: LambdaError; logs?: FunctionLog[]; spent?: ArrayBuffer }
   | { t: 'logs'; logs: FunctionLog[] }
   | { t: 'call'; id: number; call: BindingCall }

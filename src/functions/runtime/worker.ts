@@ -70,9 +70,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   )
 }
 
-function respond(error: unknown, result: unknown): void {
+function respond(error: unknown, result: unknown, spent: ArrayBuffer | undefined): void {
+  const send = (message: FromWorker) => port.postMessage(message, spent ? [spent] : undefined)
   if (error !== undefined && error !== null) {
-    post({ t: 'result', ok: false, error: toLambdaError(error), logs: capture?.take() })
+    send({ t: 'result', ok: false, error: toLambdaError(error), logs: capture?.take(), spent })
     return
   }
   let json: string | undefined
@@ -80,25 +81,36 @@ function respond(error: unknown, result: unknown): void {
     // As Lambda: the response is JSON (Dates become strings, toJSON applies, undefined is null).
     json = JSON.stringify(result === undefined ? null : result) ?? 'null'
   } catch {
-    post({ t: 'result', ok: false, error: toLambdaError(new JSONStringifyError()), logs: capture?.take() })
+    send({
+      t: 'result',
+      ok: false,
+      error: toLambdaError(new JSONStringifyError()),
+      logs: capture?.take(),
+      spent,
+    })
     return
   }
-  post({ t: 'result', ok: true, json, logs: capture?.take() })
+  send({ t: 'result', ok: true, json, logs: capture?.take(), spent })
 }
+
+const decoder = new TextDecoder()
 
 function run(handler: Handler, message: Extract<ToWorker, { t: 'invoke' }>): void {
   capture?.startInvocation(message.requestId)
+  // The event's bytes go back with the result, for the pool to reuse (parsed, they are dead).
+  const spent = message.json?.buffer instanceof ArrayBuffer ? message.json.buffer : undefined
   let finished = false
   const complete: Complete = (error, result) => {
     if (finished) return
     finished = true
-    respond(error, result)
+    respond(error, result, spent)
     capture?.endInvocation()
   }
   const context = createContext(init, message.requestId, message.deadline, complete)
   let returned: unknown
   try {
-    returned = handler(message.event, context, complete)
+    const event = message.json ? JSON.parse(decoder.decode(message.json)) : message.event
+    returned = handler(event, context, complete)
   } catch (error) {
     complete(error)
     return

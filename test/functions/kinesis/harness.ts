@@ -1,6 +1,7 @@
 import { setImmediate as tick } from 'node:timers/promises'
 import { StreamEngine } from '../../../src/engine/engine.ts'
 import { putRecords } from '../../../src/engine/records.ts'
+import { EncodedEvent } from '../../../src/functions/encoded-event.ts'
 import { CheckpointStore } from '../../../src/functions/kinesis/checkpoints.ts'
 import { KinesisMapping } from '../../../src/functions/kinesis/mapping.ts'
 import type { InvokeOutcome, Invoker } from '../../../src/functions/types.ts'
@@ -36,7 +37,8 @@ export async function mappingHarness(
   let handler: TestHandler = () => undefined
   const invoker: Invoker = {
     async invoke(_name, event) {
-      const e = event as Call['event']
+      // Mappings hand over their events as JSON bytes (the pool's fast path).
+      const e = (event instanceof EncodedEvent ? event.parse() : event) as Call['event']
       calls.push({
         event: e,
         records: e.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString()),
