@@ -17,6 +17,12 @@ export const streamSchema = z
   })
   .strict()
 
+/** Where records or messages that could not be processed are sent: a queue or a topic. */
+export const destinationSchema = z.union([
+  z.object({ queue: name }).strict(),
+  z.object({ topic: name }).strict(),
+])
+
 export const functionSchema = z
   .object({
     /** Lambda-style `path/to/file.exportName`, relative to the pipeline file. */
@@ -27,14 +33,22 @@ export const functionSchema = z
     memorySize: z.int().min(128).max(10_240).default(128),
     reservedConcurrency: z.int().min(1).max(1000).optional(),
     environment: z.record(z.string(), z.string()).default({}),
+    /**
+     * Asynchronous invocations (S3 events, schedules, topics): Lambda's EventInvokeConfig.
+     * Events given up on go to `destinationConfig.onFailure` with Lambda's invocation record.
+     */
+    asyncInvokeConfig: z
+      .object({
+        maximumRetryAttempts: z.int().min(0).max(2).default(2),
+        maximumEventAgeInSeconds: z.int().min(60).max(21_600).default(21_600),
+        destinationConfig: z.object({ onFailure: destinationSchema }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Lambda's DeadLetterConfig: the original event of a failed asynchronous invocation. */
+    deadLetterQueue: z.object({ queue: name }).strict().optional(),
   })
   .strict()
-
-/** Where records or messages that could not be processed are sent: a queue or a topic. */
-export const destinationSchema = z.union([
-  z.object({ queue: name }).strict(),
-  z.object({ topic: name }).strict(),
-])
 
 const filterCriteria = z
   .object({

@@ -203,6 +203,15 @@ export function validatePipeline(
       throw new PipelineError(`schedules.${name}.schedule: ${(error as Error).message}`)
     }
   }
+  for (const [name, f] of Object.entries(pipeline.functions)) {
+    const onFailure = f.asyncInvokeConfig?.destinationConfig?.onFailure
+    if (onFailure) {
+      const at = `functions.${name}.asyncInvokeConfig.destinationConfig.onFailure`
+      if ('queue' in onFailure) need('queues', onFailure.queue, `${at}.queue`)
+      else need('topics', onFailure.topic, `${at}.topic`)
+    }
+    if (f.deadLetterQueue) need('queues', f.deadLetterQueue.queue, `functions.${name}.deadLetterQueue.queue`)
+  }
   for (const [name, b] of Object.entries(pipeline.buckets)) {
     b.notifications.forEach((n, i) => {
       need('functions', n.function, `buckets.${name}.notifications[${i}].function`)

@@ -17,6 +17,7 @@ import {
 import { FunctionPool } from '../functions/runtime/index.ts'
 import { Scheduler, scheduledEvent } from '../functions/schedules/index.ts'
 import { createTableBindings, openTables } from '../functions/tables/index.ts'
+import { asyncFailureHandler } from '../functions/topics/async-failures.ts'
 import {
   AsyncInvocations,
   createQueueTopicBindings,
@@ -203,7 +204,23 @@ export class PipelineRuntime {
       account: engine.account,
     })
     const invoker = new MeteredInvoker(pool, metrics, clock)
-    const asyncInvocations = new AsyncInvocations({ store: engine.state, invoker, clock, metrics, logger })
+    let destinations: ReturnType<typeof queueTopicDestinations> | undefined
+    const asyncInvocations = new AsyncInvocations({
+      store: engine.state,
+      invoker,
+      clock,
+      metrics,
+      logger,
+      config: (fn) => pipeline.functions[fn]?.asyncInvokeConfig,
+      onDropped: asyncFailureHandler({
+        functions: pipeline.functions,
+        destinations: () => destinations!,
+        region: engine.region,
+        account: engine.account,
+        now: () => clock.now(),
+        logger,
+      }),
+    })
     const topics = new TopicService({
       store: engine.state,
       queues,
@@ -215,7 +232,7 @@ export class PipelineRuntime {
     })
     topics.declareAll(pipeline.topics)
     queueTopic = createQueueTopicBindings(queues, topics)
-    const destinations = queueTopicDestinations(queues, topics)
+    destinations = queueTopicDestinations(queues, topics)
     const timeouts = new Map(functions.map((f) => [f.name, f.timeoutMs]))
     const kinesis: KinesisMapping[] = []
     const sqs: SqsMapping[] = []
