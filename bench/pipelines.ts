@@ -93,3 +93,39 @@ export default definePipeline({
   )
   return { dir, file, outDir }
 }
+
+/** A pipeline with one stream, one bucket, one delivery stream from that stream, and its catalog. */
+export interface DeliveryPipelineSpec {
+  stream: string
+  shards: number
+  bucket: string
+  delivery: string
+  /** The delivery stream's definition (without `stream` and `bucket`), as plain data. */
+  config: Record<string, unknown>
+  /** Catalog tables (Parquet conversion), as plain data. */
+  catalog?: Record<string, unknown>
+}
+
+export function writeDeliveryPipeline(
+  root: string,
+  spec: DeliveryPipelineSpec,
+): Pick<GeneratedPipeline, 'dir' | 'file'> {
+  const dir = scratchDir(join(root, 'bench', '.generated'), 'delivery-')
+  const file = join(dir, 'tributary.config.ts')
+  const json = (value: unknown) => JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')
+  const delivery = { stream: spec.stream, bucket: spec.bucket, ...spec.config }
+  writeFileSync(
+    file,
+    `import { definePipeline } from 'tributary'
+
+export default definePipeline({
+  name: 'bench-delivery',
+  streams: { '${spec.stream}': { shardCount: ${spec.shards} } },
+  buckets: { '${spec.bucket}': {} },
+  catalog: ${json(spec.catalog ?? {})},
+  deliveries: ${json({ [spec.delivery]: delivery })},
+})
+`,
+  )
+  return { dir, file }
+}

@@ -1,8 +1,10 @@
 // Renders the results as Markdown (stdout), with ratios and the DESIGN.md §6 targets.
+import type { DeliveryResult } from './delivery.ts'
 import type { InvokeLatencyResult, NoopThroughputResult } from './functions.ts'
 import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
 import type { ProfileSummary } from './profile.ts'
 import type { DrainResult, EndToEndResult } from './reads.ts'
+import { deliverySection, deliveryTargets } from './report-delivery.ts'
 import { functionsSection, functionsTargets } from './report-functions.ts'
 import type { LatencyResult, PutResult } from './workloads.ts'
 
@@ -26,6 +28,8 @@ export interface Results {
   /** The functions group: `tributary dev` alone, no kinesalite counterpart. */
   invokeLatency: InvokeLatencyResult[]
   noopThroughput?: NoopThroughputResult
+  /** The delivery group: a filled stream delivered into the lake by `tributary dev`. */
+  delivery: DeliveryResult[]
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -148,6 +152,7 @@ function targetTable(r: Results): string {
     }
   }
   rows.push(...functionsTargets(r.invokeLatency, r.noopThroughput))
+  rows.push(...deliveryTargets(r.delivery))
   const rss = mb(r.peakRssKiB.tributary)
   if (Number.isFinite(rss))
     rows.push([`RSS ≤ ${TARGETS.rssMB} MB`, `${int(rss)} MB peak`, mark(rss <= TARGETS.rssMB)])
@@ -179,6 +184,7 @@ function otherLoad(r: Results): number {
     ...(r.drain ? [r.drain.kinesalite, r.drain.tributary].flatMap((d) => [d.sdk.cpu, d.raw.cpu]) : []),
     ...r.invokeLatency.map((x) => x.cpu),
     ...(r.noopThroughput ? [r.noopThroughput.cpu] : []),
+    ...r.delivery.map((x) => x.cpu),
   ]
   return Math.max(0, ...windows.map((w) => w.otherCores))
 }
@@ -216,6 +222,7 @@ export function renderMarkdown(r: Results): string {
     out.push('### Latency, reads, memory', '', otherTable(r), '')
   if (r.invokeLatency.length || r.noopThroughput)
     out.push(...functionsSection(r.invokeLatency, r.noopThroughput))
+  out.push(...deliverySection(r.delivery))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {

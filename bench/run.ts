@@ -1,11 +1,12 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions] [--cpu-prof] [--json FILE] [--tributary DIR]
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery] [--cpu-prof] [--json FILE] [--tributary DIR]
 //   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
 //                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
 //   --json FILE    also write the raw results as JSON
 //   --tributary DIR  run the Tributary checkout in DIR (e.g. a `git worktree` of another commit)
 // Runs kinesalite and Tributary side by side as child processes and drives the same SDK
-// workload against each from this process; the functions group runs `tributary dev` alone.
+// workload against each from this process; the functions and delivery groups run `tributary dev`
+// alone.
 // Progress goes to stderr, the Markdown table to stdout.
 import './env.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,6 +14,7 @@ import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { makeClient } from './client.ts'
+import { type DeliveryCaseName, deliveryCase, fillDeliverySource, removeDeliverySource } from './delivery.ts'
 import { type FunctionsRun, invokeLatency, noopThroughput } from './functions.ts'
 import { buildBatches } from './payload.ts'
 import { loadProfile, loadThreadProfiles, summarize } from './profile.ts'
@@ -22,8 +24,10 @@ import { ROOT, type RunningServer, type ServerKind, startServer } from './server
 import type { WindowCpu } from './window.ts'
 import { type PutCase, type PutResult, putRecordLatency, putThroughput, type Target } from './workloads.ts'
 
-const GROUPS = ['put', 'latency', 'drain', 'e2e', 'functions'] as const
+const GROUPS = ['put', 'latency', 'drain', 'e2e', 'functions', 'delivery'] as const
 type Group = (typeof GROUPS)[number]
+/** Groups that run kinesalite and Tributary side by side. */
+type ServerGroup = Exclude<Group, 'functions' | 'delivery'>
 
 const { values: args } = parseArgs({
   options: {
@@ -41,7 +45,7 @@ if (args.help) {
     [
       'npm run bench -- [options]',
       '  --quick              shorter windows, fewer cases (about 30 s)',
-      '  --only <group>       put | latency | drain | e2e | functions',
+      '  --only <group>       put | latency | drain | e2e | functions | delivery',
       '  --cpu-prof           profile the Tributary server (and its worker threads); print top functions',
       '  --cpu-prof-dir <dir> same, and keep the .cpuprofile files (one folder per group)',
       '  --json <file>        also write the raw results as JSON',
@@ -76,6 +80,8 @@ const settings = {
     })),
     noopRecords: quick ? 100_000 : 300_000,
   },
+  // 1 KiB JSON sensor records in a 4-shard stream, delivered from TRIM_HORIZON into the lake.
+  deliveryRecords: quick ? 100_000 : 300_000,
 }
 
 const began = performance.now()
@@ -91,6 +97,7 @@ const results: Results = {
   tributaryRoot: args.tributary ? resolve(args.tributary) : undefined,
   put: [],
   invokeLatency: [],
+  delivery: [],
   peakRssKiB: {},
   peakRssByGroup: {},
   profiles: [],
@@ -117,7 +124,7 @@ function doneWithProfileDir(dir: string): void {
 }
 
 async function withServers(
-  group: Exclude<Group, 'functions'>,
+  group: ServerGroup,
   body: (targets: Pair<Target>) => Promise<void>,
 ): Promise<void> {
   const profDir = profileDir(group)
@@ -159,12 +166,21 @@ async function withServers(
 }
 
 /** One functions case on its own `tributary dev` process; profiled per thread kind if asked. */
-async function functionsCase<T extends { cpu: WindowCpu }>(
+function functionsCase<T extends { cpu: WindowCpu }>(
   name: string,
   label: string,
   body: (run: FunctionsRun) => Promise<T>,
 ): Promise<T> {
-  const profDir = profileDir(`functions-${name}`)
+  return devCase(`functions-${name}`, label, body)
+}
+
+/** One case on its own `tributary dev` process; profiled per thread kind if asked. */
+async function devCase<T extends { cpu: WindowCpu }>(
+  profName: string,
+  label: string,
+  body: (run: FunctionsRun) => Promise<T>,
+): Promise<T> {
+  const profDir = profileDir(profName)
   const root = args.tributary ? resolve(args.tributary) : ROOT
   const r = await body({ root, cpuProfDir: profDir, log })
   if (profDir) {
@@ -200,6 +216,28 @@ async function functionsGroup(): Promise<void> {
   results.noopThroughput = r
 }
 
+async function deliveryGroup(): Promise<void> {
+  results.tributarySync ||= 'sync: always'
+  const root = args.tributary ? resolve(args.tributary) : ROOT
+  const source = await fillDeliverySource({ root, log }, settings.deliveryRecords)
+  log(`delivery: filled at ${Math.round(source.fillRecordsPerSec)} rec/s`)
+  try {
+    const cases: DeliveryCaseName[] = ['ndjson-gzip', 'parquet']
+    for (const name of cases) {
+      const r = await devCase(`delivery-${name}`, `delivery ${name}`, (run) =>
+        deliveryCase(run, source, name),
+      )
+      log(
+        `delivery ${name}: ${Math.round(r.recordsPerSec)} rec/s (banner → committed), ` +
+          `${r.delivered} of ${r.records} in ${r.dataFiles} files, ${r.serverCpuPer1k.toFixed(1)} CPU-ms/1k`,
+      )
+      results.delivery.push(r)
+    }
+  } finally {
+    removeDeliverySource(source)
+  }
+}
+
 async function both<T>(
   targets: Pair<Target>,
   run: (t: Target, kind: ServerKind) => Promise<T>,
@@ -209,7 +247,7 @@ async function both<T>(
   return { kinesalite, tributary }
 }
 
-const groups: Record<Exclude<Group, 'functions'>, (targets: Pair<Target>) => Promise<void>> = {
+const groups: Record<ServerGroup, (targets: Pair<Target>) => Promise<void>> = {
   async put(targets) {
     for (const c of settings.putCases as PutCase[]) {
       const pair = await both(targets, async (t, kind) => {
@@ -275,6 +313,7 @@ const groups: Record<Exclude<Group, 'functions'>, (targets: Pair<Target>) => Pro
 for (const group of GROUPS) {
   if (args.only && args.only !== group) continue
   if (group === 'functions') await functionsGroup()
+  else if (group === 'delivery') await deliveryGroup()
   else await withServers(group, groups[group])
 }
 
