@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { TributaryServer } from '../api/server.ts'
 import { EncoderPool } from '../delivery/encoders/index.ts'
@@ -69,8 +70,12 @@ export class PipelineRuntime {
   readonly #options: PipelineRuntimeOptions
   readonly #checkpoints: CheckpointStore
   readonly #logger: Logger
-  /** Encodes lake files off the event loop; shared by every build of the pipeline. */
-  readonly #encoder = new EncoderPool()
+  /**
+   * Encodes lake files off the event loop; shared by every build of the pipeline. At least two
+   * workers even on two cores: delivery keeps two buffers in flight, and compression is what
+   * bounds its throughput while the main thread mostly waits on I/O.
+   */
+  readonly #encoder = new EncoderPool({ size: Math.max(2, Math.min(4, availableParallelism() - 1)) })
   #parts: Parts | undefined
 
   private constructor(
@@ -281,6 +286,7 @@ export class PipelineRuntime {
       metrics,
       logger,
       catalog: () => pipeline.catalog,
+      sync: this.#options.sync,
       bucketExists: (b) => Object.hasOwn(pipeline.buckets, b),
     })
     await deliveries.start(pipeline.deliveries)

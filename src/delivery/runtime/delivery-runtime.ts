@@ -14,6 +14,7 @@ import type { DeliveryDescription, DeliveryService, DeliveryStatus, Encoder, Obj
 import { DeliveryCheckpoints } from './checkpoints.ts'
 import { DeliveryStream } from './delivery-stream.ts'
 import { buildFlushPlan } from './plan.ts'
+import { FlushSlots } from './shard-delivery.ts'
 
 export interface DeliveryRuntimeOptions {
   engine: StreamEngine
@@ -45,6 +46,7 @@ interface Entry {
 
 /** Direct-put records are kept this long if they cannot be delivered (Firehose keeps 24 h). */
 const DIRECT_RETENTION_MS = 24 * 3600 * 1000
+const FRESHNESS_MS = 60_000
 
 /**
  * Every delivery stream of the pipeline, and those created over the Firehose API (persisted in
@@ -55,7 +57,13 @@ export class DeliveryRuntime implements DeliveryService {
   readonly #checkpoints: DeliveryCheckpoints
   readonly #entries = new Map<string, Entry>()
   readonly #timers = new Set<ReturnType<Clock['setTimeout']>>()
+  /**
+   * Two buffers in flight at once: one being encoded in a worker while the next is read and
+   * planned. Memory is then bounded by about twice the largest buffering hint.
+   */
+  readonly #slots = new FlushSlots(2)
   #closed = false
+  #freshnessScheduled = false
 
   constructor(options: DeliveryRuntimeOptions) {
     this.#o = options
@@ -67,8 +75,19 @@ export class DeliveryRuntime implements DeliveryService {
     const now = this.#o.clock.now()
     for (const saved of this.#checkpoints.savedStreams()) {
       if (Object.hasOwn(declared, saved.name)) continue
-      await this.#open(saved.name, saved.config as DeliveryConfig, false, saved.createdAt, saved.version)
+      // One unusable stream created over the API (its bucket was removed from the pipeline, a jq
+      // query that does not compile) must not keep the pipeline from starting.
+      await this.#open(
+        saved.name,
+        saved.config as DeliveryConfig,
+        false,
+        saved.createdAt,
+        saved.version,
+      ).catch((error) =>
+        this.#o.logger.error(`delivery stream ${saved.name} cannot start: ${(error as Error).message}`),
+      )
     }
+    this.#scheduleFreshness()
     for (const [name, config] of Object.entries(declared)) await this.#open(name, config, true, now, 1)
   }
 
@@ -114,12 +133,15 @@ export class DeliveryRuntime implements DeliveryService {
       declared: false,
     }
     this.#entries.set(name, entry)
+    this.#scheduleFreshness()
     this.#after(() => {
       if (this.#entries.get(name) !== entry) return
       this.#entries.delete(name)
-      void this.#open(name, config, false, now, 1).catch((error) =>
-        this.#o.logger.error(`delivery ${name}: ${(error as Error).message}`),
-      )
+      void this.#open(name, config, false, now, 1).catch((error) => {
+        // It never became ACTIVE: forget it, as Firehose drops a stream whose creation failed.
+        this.#checkpoints.forget(name)
+        this.#o.logger.error(`delivery stream ${name} could not be created: ${(error as Error).message}`)
+      })
     })
   }
 
@@ -202,6 +224,7 @@ export class DeliveryRuntime implements DeliveryService {
         metrics: this.#o.metrics,
         logger: this.#o.logger,
         deaggregate: (data) => deaggregate(data),
+        slots: this.#slots,
       },
       directLog,
     )
@@ -217,11 +240,33 @@ export class DeliveryRuntime implements DeliveryService {
     stream.start()
   }
 
-  #after(fn: () => void): void {
+  /** DeliveryToS3.DataFreshness once a minute, also while nothing is being committed. */
+  #scheduleFreshness(): void {
+    if (this.#freshnessScheduled) return
+    this.#freshnessScheduled = true
+    this.#after(() => {
+      this.#freshnessScheduled = false
+      const now = this.#o.clock.now()
+      for (const [name, e] of this.#entries) {
+        if (!e.stream) continue
+        this.#o.metrics.record({
+          namespace: 'AWS/Firehose',
+          name: 'DeliveryToS3.DataFreshness',
+          dimensions: { DeliveryStreamName: name },
+          value: e.stream.freshnessMs(),
+          unit: 'Milliseconds',
+          timestamp: now,
+        })
+      }
+      this.#scheduleFreshness()
+    }, FRESHNESS_MS)
+  }
+
+  #after(fn: () => void, ms = this.#o.transitionMs ?? 500): void {
     const timer = this.#o.clock.setTimeout(() => {
       this.#timers.delete(timer)
       if (!this.#closed) fn()
-    }, this.#o.transitionMs ?? 500)
+    }, ms)
     this.#timers.add(timer)
   }
 

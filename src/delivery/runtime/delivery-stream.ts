@@ -12,7 +12,7 @@ import type { Encoder, ObjectWriter } from '../types.ts'
 import type { DeliveryCheckpoints } from './checkpoints.ts'
 import { errorObjects, type FlushOutcome, type FlushPlan, type PlannedObject, planFlush } from './flush.ts'
 import type { DeliveryRecord, FailedRecord } from './records.ts'
-import { ShardDelivery, type ShardFeed, type SourceItem } from './shard-delivery.ts'
+import { type FlushSlots, ShardDelivery, type ShardFeed, type SourceItem } from './shard-delivery.ts'
 
 export interface DeliveryStreamDeps {
   engine: StreamEngine
@@ -23,6 +23,8 @@ export interface DeliveryStreamDeps {
   invoker: Invoker
   metrics: MetricSink
   logger: Logger
+  /** Shared by every delivery stream: how many buffers may be in memory being delivered. */
+  slots: FlushSlots
   /** Splits a KPL aggregate into user records (identity for anything else). */
   deaggregate(data: Buffer): { partitionKey: string; data: Buffer }[]
 }
@@ -158,6 +160,7 @@ export class DeliveryStream {
       },
       clock,
       checkpoints,
+      slots: this.#deps.slots,
       startingPosition: feed.tag === 'direct' ? 'TRIM_HORIZON' : this.config.startingPosition,
       expand: (ordinal, sequenceNumber, partitionKey, arrivalMs, data) =>
         this.#expand(ordinal, sequenceNumber, partitionKey, arrivalMs, data),

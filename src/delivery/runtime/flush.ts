@@ -192,8 +192,10 @@ export async function planFlush(
       failed.push({
         record: g.records[f.index]!,
         outputType: 'format-conversion-failed',
-        errorCode: 'DataFormatConversion.MalformedData',
-        errorMessage: f.reason,
+        // Reasons start with Firehose's code: `DataFormatConversion.ParseError: ...`.
+        errorCode:
+          /^(DataFormatConversion\.\w+): /.exec(f.reason)?.[1] ?? 'DataFormatConversion.MalformedData',
+        errorMessage: f.reason.replace(/^DataFormatConversion\.\w+: /, ''),
       })
     }
     const count = g.records.length - failedIdx.size

@@ -5,7 +5,7 @@ import {
   partitioningFailedEnvelope,
   processingFailedEnvelope,
 } from '../partition/error-envelope.ts'
-import { createKeyExtractor } from '../partition/extract.ts'
+import { createKeyExtractor, type ExtractResult, type KeyExtractor } from '../partition/extract.ts'
 import { checkPartitionValue } from '../partition/partition-value.ts'
 import { compilePrefixes } from '../partition/prefix.ts'
 import type { FlushPlan } from './flush.ts'
@@ -58,7 +58,7 @@ export async function buildFlushPlan(
     appendNewline: config.appendNewline,
     columns: table?.columns,
     dynamicPartitioning: dynamic,
-    extractKeys: extractor ? async (data) => extractor.extract(data) : undefined,
+    extractKeys: extractor ? (data) => extractInSlices(extractor, data) : undefined,
     transform: config.processing
       ? {
           functionName: config.processing.function,
@@ -114,4 +114,20 @@ function errorLine(
       dataCatalogTable: table,
     })
   return partitioningFailedEnvelope(base)
+}
+
+/** Records per jq call: about 10–40 ms of event-loop time for 1 KiB records. */
+const JQ_SLICE = 256
+
+/**
+ * jq runs on the main thread (jq-web is synchronous), so a large buffer is extracted in slices
+ * with a turn of the event loop between them: the Kinesis API keeps answering meanwhile.
+ */
+async function extractInSlices(extractor: KeyExtractor, data: Buffer[]): Promise<ExtractResult[]> {
+  const out: ExtractResult[] = []
+  for (let i = 0; i < data.length; i += JQ_SLICE) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+    out.push(...extractor.extract(data.slice(i, i + JQ_SLICE)))
+  }
+  return out
 }

@@ -20,10 +20,36 @@ export interface ShardFeed {
   sequenceNumber(ordinal: number, arrivalMs: number): string
 }
 
-/** A source record and the user records it carries (more than one when KPL-aggregated). */
+/**
+ * A source record as a buffer remembers it: where it is and how big, not its bytes. The bytes are
+ * read again from the (durable) log when the buffer is delivered, so memory does not grow with
+ * the buffering hints times the number of shards.
+ */
 export interface SourceItem extends Buffered {
   sequenceNumber: string
-  records: DeliveryRecord[]
+}
+
+/** Limits how many buffers are being delivered at once (each holds its records in memory). */
+export class FlushSlots {
+  #free: number
+  readonly #waiting: (() => void)[] = []
+
+  constructor(slots: number) {
+    this.#free = slots
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.#free > 0) this.#free--
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const next = this.#waiting.shift()
+      if (next) next()
+      else this.#free++
+    }
+  }
 }
 
 export interface ShardDeliveryOptions {
@@ -44,6 +70,7 @@ export interface ShardDeliveryOptions {
   ): DeliveryRecord[]
   /** Plans the objects of a buffer (see planFlush). */
   plan(records: DeliveryRecord[], first: SourceItem, last: SourceItem): Promise<FlushOutcome>
+  slots: FlushSlots
   write(object: PlannedObject): Promise<void>
   /**
    * The store refused a data object's key (a planted symbolic link, a key that is also a
@@ -194,14 +221,11 @@ export class ShardDelivery {
       return
     }
     for (const r of read.records) {
-      const data = Buffer.from(r.data.toString('latin1'), 'base64')
-      const sequenceNumber = feed.sequenceNumber(r.ordinal, r.timestamp)
       const item: SourceItem = {
         ordinal: r.ordinal,
         arrivalMs: r.timestamp,
-        size: Math.max(1, data.length),
-        sequenceNumber,
-        records: this.#o.expand(r.ordinal, sequenceNumber, r.partitionKey, r.timestamp, data),
+        size: Math.max(1, base64Bytes(r.data)),
+        sequenceNumber: feed.sequenceNumber(r.ordinal, r.timestamp),
       }
       const closed = this.#cutter.add(item)
       if (closed) await this.#deliver(closed)
@@ -213,16 +237,42 @@ export class ShardDelivery {
 
   /** Writes one buffer's objects and commits past it; retries (never skips) until it succeeds. */
   async #deliver(items: SourceItem[]): Promise<void> {
-    const { checkpoints, delivery, feed } = this.#o
     const first = items[0]!
     const last = items[items.length - 1]!
+    const release = await this.#o.slots.acquire()
+    try {
+      await this.#deliverOnce(items, first, last)
+    } finally {
+      release()
+    }
+  }
+
+  /** The records of a buffer, read again from the log and expanded into user records. */
+  async #reread(first: SourceItem, last: SourceItem): Promise<DeliveryRecord[]> {
+    const { feed } = this.#o
+    const out: DeliveryRecord[] = []
+    let from = first.ordinal
+    while (from <= last.ordinal) {
+      const read = await feed.log.read(from, Math.min(READ_RECORDS, last.ordinal + 1 - from), READ_BYTES)
+      if (read.records.length === 0) break // trimmed by retention meanwhile: nothing more to read
+      for (const r of read.records) {
+        if (r.ordinal > last.ordinal) break
+        const data = Buffer.from(r.data.toString('latin1'), 'base64')
+        const sequenceNumber = feed.sequenceNumber(r.ordinal, r.timestamp)
+        for (const record of this.#o.expand(r.ordinal, sequenceNumber, r.partitionKey, r.timestamp, data))
+          out.push(record)
+      }
+      releaseReadBuffers(read.buffers)
+      from = read.next
+    }
+    return out
+  }
+
+  async #deliverOnce(items: SourceItem[], first: SourceItem, last: SourceItem): Promise<void> {
+    const { checkpoints, delivery, feed } = this.#o
     for (;;) {
       try {
-        const outcome = await this.#o.plan(
-          items.flatMap((i) => i.records),
-          first,
-          last,
-        )
+        const outcome = await this.#o.plan(await this.#reread(first, last), first, last)
         const keys = outcome.objects.map((o) => o.key)
         // An earlier attempt at this buffer may have written objects this one no longer plans
         // (a transformation that answered differently): they are removed once these are in.
@@ -284,4 +334,12 @@ async function inParallel<T>(
     while (next < items.length) await fn(items[next++]!)
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+/** Decoded size of base64 text (the log stores record data as the base64 clients sent). */
+function base64Bytes(text: Buffer): number {
+  let pad = 0
+  if (text.length > 0 && text[text.length - 1] === 0x3d) pad++
+  if (text.length > 1 && text[text.length - 2] === 0x3d) pad++
+  return Math.floor((text.length * 3) / 4) - pad
 }
