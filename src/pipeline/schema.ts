@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { alarmsConfigSchema } from '../monitor/alarms/config.ts'
+import { notificationSubscriptionSchema, smtpSchema } from '../monitor/notify/config.ts'
 
 /**
  * The pipeline definition: resources by name. Field names follow the AWS settings they stand for
@@ -121,6 +123,8 @@ export const queueSchema = z
 export const subscriptionSchema = z.union([
   z.object({ queue: name, rawMessageDelivery: z.boolean().default(false) }).strict(),
   z.object({ function: name }).strict(),
+  /** `{ email }`, `{ webhook }` or `{ outbox }`: see docs/notifications.md. */
+  notificationSubscriptionSchema,
 ])
 
 export const topicSchema = z.object({ subscriptions: z.array(subscriptionSchema).default([]) }).strict()
@@ -255,6 +259,10 @@ export const pipelineSchema = z
     buckets: z.record(name, bucketSchema).default({}),
     deliveries: z.record(name, deliverySchema).default({}),
     catalog: z.record(name, catalogTableSchema).default({}),
+    /** CloudWatch-style alarms over the pipeline's metrics (docs/monitoring.md). */
+    alarms: alarmsConfigSchema.default({}),
+    /** Defaults for e-mail subscriptions (SMTP server); environment variables fill the rest. */
+    notifications: z.object({ smtp: smtpSchema.optional() }).strict().default({}),
   })
   .strict()
 

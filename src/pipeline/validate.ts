@@ -192,8 +192,14 @@ export function validatePipeline(
     t.subscriptions.forEach((s, i) => {
       const at = `topics.${name}.subscriptions[${i}]`
       if ('queue' in s) need('queues', s.queue, `${at}.queue`)
-      else need('functions', s.function, `${at}.function`)
+      else if ('function' in s) need('functions', s.function, `${at}.function`)
     })
+  }
+  for (const [name, a] of Object.entries(pipeline.alarms)) {
+    for (const [state, topics] of Object.entries(a.actions))
+      topics.forEach((topic, i) => {
+        need('topics', topic, `alarms.${name}.actions.${state}[${i}]`)
+      })
   }
   for (const [name, s] of Object.entries(pipeline.schedules)) {
     need('functions', s.function, `schedules.${name}.function`)

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
+import type { WebRoute } from '../api/server.ts'
 import { TributaryServer } from '../api/server.ts'
 import { EncoderPool } from '../delivery/encoders/index.ts'
 import { DeliveryRuntime } from '../delivery/runtime/delivery-runtime.ts'
@@ -27,7 +28,12 @@ import {
 } from '../functions/topics/index.ts'
 import type { FunctionLog, FunctionSpec } from '../functions/types.ts'
 import { BucketNotifications, BucketStore, createBucketBindings } from '../lake/buckets/index.ts'
+import { parseEmf } from '../monitor/emf.ts'
+import { AlarmEvaluator, alarmDefinitions, alarmMessage } from '../monitor/index.ts'
+import { MetricStore } from '../monitor/metric-store.ts'
 import { MetricTotals } from '../monitor/metrics.ts'
+import { createNotificationProtocols, type NotificationProtocols } from '../monitor/notify/index.ts'
+import { PrometheusExporter } from '../monitor/prometheus.ts'
 import type { LoadedPipeline } from '../pipeline/load.ts'
 import { isKinesisMapping, type Pipeline } from '../pipeline/schema.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
@@ -39,6 +45,8 @@ export interface PipelineRuntimeOptions extends Omit<EngineOptions, 'logger'> {
   onLog?: (log: FunctionLog) => void
   /** Serve the Kinesis API too (what `tributary dev` does). */
   serve?: { host?: string; port?: number; allowedHosts?: string[] }
+  /** Extra HTTP routes on the served port (the dashboard), built once the runtime exists. */
+  routes?: (runtime: PipelineRuntime) => { routes: WebRoute[]; close(): void | Promise<void> }
 }
 
 /** The parts built from one version of the pipeline definition (rebuilt when it changes). */
@@ -56,6 +64,8 @@ interface Parts {
   buckets: BucketStore
   detachNotifications: () => void
   deliveries: DeliveryRuntime
+  alarms: AlarmEvaluator
+  notify: NotificationProtocols
 }
 
 /**
@@ -67,6 +77,10 @@ export class PipelineRuntime {
   readonly engine: StreamEngine
   readonly server: TributaryServer | undefined
   readonly metrics = new MetricTotals()
+  /** Every datapoint at 1-second resolution, 1-minute history in the state store (alarms, charts). */
+  readonly metricStore: MetricStore
+  #exporter: PrometheusExporter | undefined
+  #extraRoutes: { routes: WebRoute[]; close(): void | Promise<void> } | undefined
   readonly #options: PipelineRuntimeOptions
   readonly #checkpoints: CheckpointStore
   readonly #logger: Logger
@@ -88,6 +102,30 @@ export class PipelineRuntime {
     this.server = server
     this.#logger = options.logger ?? silentLogger
     this.#checkpoints = new CheckpointStore(engine.state)
+    this.metricStore = new MetricStore({ state: engine.state, clock: engine.clock, logger: this.#logger })
+    this.metrics.subscribe((d) => this.metricStore.record(d))
+    this.metricStore.start()
+  }
+
+  /** `/metrics` (Prometheus) and whatever `routes` adds, on the served port. */
+  async #route(req: Parameters<WebRoute>[0], res: Parameters<WebRoute>[1]): Promise<boolean> {
+    const path = req.url?.split('?')[0]
+    if (req.method === 'GET' && path === '/metrics') {
+      this.#exporter ??= new PrometheusExporter(this.metricStore)
+      const { contentType, body } = await this.#exporter.render()
+      res.writeHead(200, { 'content-type': contentType })
+      res.end(body)
+      return true
+    }
+    for (const route of this.#extraRoutes?.routes ?? []) if (await route(req, res)) return true
+    return false
+  }
+
+  /** A handler's log line: printed by the caller, and CloudWatch EMF metrics taken from it. */
+  #onLog(log: FunctionLog): void {
+    if (log.message.startsWith('{') && log.message.includes('"_aws"'))
+      for (const datum of parseEmf(log.message)) this.metrics.record(datum)
+    this.#options.onLog?.(log)
   }
 
   static async start(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
@@ -97,10 +135,18 @@ export class PipelineRuntime {
     // The Firehose API reaches whichever build of the pipeline is current.
     const firehose = forwardDeliveries(() => (runtime ? runtime.#parts?.deliveries : undefined))
     try {
+      const routes: WebRoute = (req, res) => (runtime ? runtime.#route(req, res) : false)
       if (options.serve)
-        server = await TributaryServer.start({ engine, ...options.serve, firehose, logger: options.logger })
+        server = await TributaryServer.start({
+          engine,
+          ...options.serve,
+          firehose,
+          routes: [routes],
+          logger: options.logger,
+        })
       runtime = new PipelineRuntime(options, engine, server)
       await runtime.#build(options.pipeline)
+      runtime.#extraRoutes = options.routes?.(runtime)
       return runtime
     } catch (error) {
       await server?.close()
@@ -140,6 +186,10 @@ export class PipelineRuntime {
 
   get buckets(): BucketStore {
     return this.#parts!.buckets
+  }
+
+  get alarms(): AlarmEvaluator {
+    return this.#parts!.alarms
   }
 
   get deliveries(): DeliveryRuntime {
@@ -204,7 +254,7 @@ export class PipelineRuntime {
     const pool = new FunctionPool({
       functions,
       bindings: router,
-      onLog: this.#options.onLog,
+      onLog: (log) => this.#onLog(log),
       region: engine.region,
       account: engine.account,
     })
@@ -226,7 +276,15 @@ export class PipelineRuntime {
         logger,
       }),
     })
+    const notify = createNotificationProtocols({
+      dataDir: engine.dataDir,
+      clock,
+      logger,
+      smtp: pipeline.notifications.smtp,
+      dashboardUrl: this.server ? `${this.server.url}` : undefined,
+    })
     const topics = new TopicService({
+      protocols: notify.protocols,
       store: engine.state,
       queues,
       asyncInvocations,
@@ -290,6 +348,24 @@ export class PipelineRuntime {
       bucketExists: (b) => Object.hasOwn(pipeline.buckets, b),
     })
     await deliveries.start(pipeline.deliveries)
+    const alarms = new AlarmEvaluator({
+      metrics: this.metricStore,
+      state: engine.state,
+      clock,
+      logger,
+      alarms: alarmDefinitions(pipeline.alarms),
+      onTransition: (t) => {
+        const message = JSON.stringify(alarmMessage({ ...t, region: engine.region, account: engine.account }))
+        for (const topic of t.actions) {
+          try {
+            topics.publish(topic, message, { subject: `${t.to}: "${t.alarm.name}" in ${engine.region}` })
+          } catch (error) {
+            logger.error(`alarm ${t.alarm.name}: publishing to ${topic} failed: ${(error as Error).message}`)
+          }
+        }
+      },
+    })
+    alarms.start()
     asyncInvocations.start()
     for (const m of kinesis) m.start()
     for (const m of sqs) m.start()
@@ -309,6 +385,8 @@ export class PipelineRuntime {
       buckets,
       detachNotifications,
       deliveries,
+      alarms,
+      notify,
     }
   }
 
@@ -317,6 +395,7 @@ export class PipelineRuntime {
     const parts = this.#parts
     if (!parts) return
     this.#parts = undefined
+    parts.alarms.stop()
     await parts.scheduler.stop()
     await Promise.all([
       ...parts.kinesis.map((m) => m.stop()),
@@ -324,6 +403,7 @@ export class PipelineRuntime {
       parts.deliveries.close(),
     ])
     parts.detachNotifications()
+    await parts.notify.close()
     await parts.asyncInvocations.stop()
     parts.stopDepthMetrics()
     await parts.pool.close()
@@ -377,8 +457,10 @@ export class PipelineRuntime {
   /** Stops triggers, lets in-flight invocations finish, then closes the server and the engine. */
   async close(): Promise<void> {
     await this.#teardown()
+    await this.#extraRoutes?.close()
     await this.server?.close()
     await this.#encoder.close()
+    this.metricStore.stop()
     await this.engine.close()
   }
 }

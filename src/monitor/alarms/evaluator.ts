@@ -1,0 +1,254 @@
+import type { StateStore } from '../../storage/state/state-store.ts'
+import { type Clock, systemClock, type TimerHandle } from '../../util/clock.ts'
+import { type Logger, silentLogger } from '../../util/logger.ts'
+import type { Datapoint, MetricQuery } from '../metric-store.ts'
+import {
+  ALARM_HISTORY_RETENTION_MS,
+  type AlarmHistoryItem,
+  type AlarmStatus,
+  AlarmStore,
+} from './alarm-store.ts'
+import { type AlarmDefinition, type MetricStat, returnedQuery } from './config.ts'
+import { type AlarmState, evaluateAlarm, evaluationRange, type PeriodValue } from './evaluate.ts'
+import { type Expr, evaluateExpression, parseExpression, referencedIds } from './math.ts'
+
+/** What alarms read: the metric store, or anything answering the same query. */
+export interface MetricSource {
+  query(q: MetricQuery): Datapoint[]
+}
+
+export interface AlarmTransition {
+  alarm: AlarmDefinition
+  from: AlarmState
+  to: AlarmState
+  reason: string
+  /** The newest datapoint that decided the state, if any. */
+  value: number | undefined
+  /** ms since epoch of the evaluation. */
+  timestamp: number
+  /** Topics configured for the new state. */
+  actions: string[]
+  reasonData: AlarmReasonData
+}
+
+/** A subset of CloudWatch's StateReasonData. */
+export interface AlarmReasonData {
+  version: '1.0'
+  queryDate: string
+  startDate: string
+  period: number
+  recentDatapoints: number[]
+  evaluatedDatapoints: { timestamp: string; value: number }[]
+  threshold: number
+}
+
+export interface AlarmEvaluatorOptions {
+  metrics: MetricSource
+  state: StateStore
+  alarms: readonly AlarmDefinition[]
+  clock?: Clock
+  logger?: Logger
+  /** Called after each state change is persisted; the lead publishes to the action topics. */
+  onTransition?: (transition: AlarmTransition) => void
+  /** How long after a period ends it is evaluated, so late datapoints are in (default 1 s). */
+  delayMs?: number
+}
+
+interface Compiled {
+  alarm: AlarmDefinition
+  periodMs: number
+  nextDue: number
+}
+
+/**
+ * Evaluates every alarm just after each of its periods ends, on the injected clock, with
+ * CloudWatch's M-out-of-N and missing-data rules; persists state and history, and reports each
+ * transition.
+ *
+ * @example
+ * const evaluator = new AlarmEvaluator({ metrics: store, state, clock, alarms, onTransition: publish })
+ * evaluator.start()
+ */
+export class AlarmEvaluator {
+  readonly #o: AlarmEvaluatorOptions
+  readonly #clock: Clock
+  readonly #logger: Logger
+  readonly #store: AlarmStore
+  readonly #alarms = new Map<string, Compiled>()
+  readonly #delayMs: number
+  #timer: TimerHandle | undefined
+
+  constructor(options: AlarmEvaluatorOptions) {
+    this.#o = options
+    this.#clock = options.clock ?? systemClock
+    this.#logger = options.logger ?? silentLogger
+    this.#delayMs = options.delayMs ?? 1000
+    this.#store = new AlarmStore(options.state)
+    const now = this.#clock.now()
+    for (const alarm of options.alarms) {
+      this.#store.configure(alarm.name, configOf(alarm), now)
+      const periodMs = alarm.period * 1000
+      this.#alarms.set(alarm.name, { alarm, periodMs, nextDue: this.#due(periodMs, now) })
+    }
+  }
+
+  start(): void {
+    if (!this.#timer) this.#schedule()
+  }
+
+  stop(): void {
+    if (this.#timer) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** Evaluates one alarm (or all) now, whether or not a period just ended. */
+  evaluate(name?: string): void {
+    const now = this.#clock.now()
+    for (const c of this.#alarms.values())
+      if (name === undefined || c.alarm.name === name) this.#evaluate(c, now)
+    this.#store.pruneHistory(now - ALARM_HISTORY_RETENTION_MS)
+  }
+
+  listAlarms(): AlarmStatus[] {
+    return this.#store.list().filter((s) => this.#alarms.has(s.name))
+  }
+
+  history(name: string, limit?: number): AlarmHistoryItem[] {
+    return this.#store.history(name, limit)
+  }
+
+  /** The values the alarm would compare, one per period of its evaluation range (oldest first). */
+  values(name: string, now = this.#clock.now()): PeriodValue[] {
+    const c = this.#alarms.get(name)
+    if (!c) throw new RangeError(`no alarm named '${name}'`)
+    const end = Math.floor((now - this.#delayMs) / c.periodMs) * c.periodMs
+    const start = end - evaluationRange(c.alarm.evaluationPeriods) * c.periodMs
+    return this.#periodValues(c, start, end)
+  }
+
+  #schedule(): void {
+    const now = this.#clock.now()
+    let next = Number.POSITIVE_INFINITY
+    for (const c of this.#alarms.values()) next = Math.min(next, c.nextDue)
+    if (!Number.isFinite(next)) return
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), next - now)
+    this.#timer.unref?.()
+  }
+
+  #tick(): void {
+    const now = this.#clock.now()
+    for (const c of this.#alarms.values()) {
+      if (c.nextDue > now) continue
+      try {
+        this.#evaluate(c, now)
+      } catch (error) {
+        this.#logger.error(`alarm '${c.alarm.name}': evaluation failed: ${(error as Error).message}`)
+      }
+      c.nextDue = this.#due(c.periodMs, now)
+    }
+    this.#store.pruneHistory(now - ALARM_HISTORY_RETENTION_MS)
+    this.#schedule()
+  }
+
+  #due(periodMs: number, now: number): number {
+    return (Math.floor((now - this.#delayMs) / periodMs) + 1) * periodMs + this.#delayMs
+  }
+
+  #evaluate(c: Compiled, now: number): void {
+    const { alarm } = c
+    const range = this.values(alarm.name, now)
+    const current = this.#store.get(alarm.name)?.state ?? 'INSUFFICIENT_DATA'
+    const result = evaluateAlarm(
+      range,
+      {
+        evaluationPeriods: alarm.evaluationPeriods,
+        datapointsToAlarm: alarm.datapointsToAlarm ?? alarm.evaluationPeriods,
+        comparisonOperator: alarm.comparisonOperator,
+        threshold: alarm.threshold,
+        treatMissingData: alarm.treatMissingData,
+      },
+      current,
+    )
+    if (result.state === current) return
+    const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000')
+    const reasonData: AlarmReasonData = {
+      version: '1.0',
+      queryDate: iso(now),
+      startDate: iso(range[0]?.timestamp ?? now),
+      period: alarm.period,
+      recentDatapoints: range.flatMap((p) => (p.value === undefined ? [] : [p.value])),
+      evaluatedDatapoints: result.evaluated.map((p) => ({ timestamp: iso(p.timestamp), value: p.value })),
+      threshold: alarm.threshold,
+    }
+    this.#store.transition(alarm.name, current, result.state, result.reason, reasonData, now)
+    const actions =
+      result.state === 'ALARM'
+        ? alarm.actions.alarm
+        : result.state === 'OK'
+          ? alarm.actions.ok
+          : alarm.actions.insufficientData
+    this.#o.onTransition?.({
+      alarm,
+      from: current,
+      to: result.state,
+      reason: result.reason,
+      value: result.evaluated[0]?.value,
+      timestamp: now,
+      actions: [...actions],
+      reasonData,
+    })
+  }
+
+  #periodValues(c: Compiled, start: number, end: number): PeriodValue[] {
+    const { alarm, periodMs } = c
+    const fetch = (m: MetricStat) => {
+      const points = this.#o.metrics.query({
+        namespace: m.namespace,
+        name: m.name,
+        dimensions: m.dimensions,
+        stat: m.stat,
+        period: alarm.period,
+        start,
+        end,
+      })
+      return new Map(points.map((p) => [p.timestamp, p.value]))
+    }
+    const timestamps: number[] = []
+    for (let t = start; t < end; t += periodMs) timestamps.push(t)
+    let series: Map<number, number>
+    if (alarm.metric) {
+      series = fetch(alarm.metric)
+    } else {
+      const queries = alarm.metrics!
+      const values = new Map<string, Map<number, number>>()
+      const parsed = new Map<string, Expr>()
+      for (const q of queries) if (q.expression) parsed.set(q.id, parseExpression(q.expression))
+      const resolve = (id: string): Map<number, number> => {
+        const known = values.get(id)
+        if (known) return known
+        const q = queries.find((x) => x.id === id)!
+        let out: Map<number, number>
+        if (q.metric) {
+          out = fetch(q.metric)
+        } else {
+          const expr = parsed.get(id)!
+          const inputs = new Map([...referencedIds(expr)].map((ref) => [ref, resolve(ref)]))
+          out = new Map()
+          for (const t of timestamps) {
+            const v = evaluateExpression(expr, (ref) => inputs.get(ref)?.get(t))
+            if (v !== undefined) out.set(t, v)
+          }
+        }
+        values.set(id, out)
+        return out
+      }
+      series = resolve(returnedQuery(queries)!.id)
+    }
+    return timestamps.map((timestamp) => ({ timestamp, value: series.get(timestamp) }))
+  }
+}
+
+function configOf(alarm: AlarmDefinition): unknown {
+  const { name: _name, ...config } = alarm
+  return config
+}
