@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
+import { alarmsCommand } from './alarms.ts'
 import { printError } from './cli-error.ts'
 import { devCommand } from './dev.ts'
 import { queryCommand } from './query.ts'
 import { serveCommand } from './serve.ts'
+import { tailCommand } from './tail.ts'
 
 // The AWS SDK warns about future Node versions on every load; it is noise for a local tool.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   program.addCommand(devCommand())
   program.addCommand(serveCommand())
   program.addCommand(queryCommand())
+  program.addCommand(tailCommand())
+  program.addCommand(alarmsCommand())
   for (const command of program.commands) {
     command
       .exitOverride()
