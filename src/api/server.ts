@@ -155,7 +155,8 @@ export class TributaryServer {
       )
       return
     }
-    if (req.method !== 'POST') {
+    // AWS clients only ever POST to `/`; the dashboard's API also POSTs, under /ui/.
+    if (req.method !== 'POST' || req.url?.startsWith('/ui/')) {
       for (const route of [healthRoute, ...(this.#options.routes ?? [])]) if (await route(req, res)) return
     }
     const body = await this.#readBody(req, res)

@@ -10,6 +10,7 @@ import { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
 import { DataDirInUseError } from '../storage/data-dir.ts'
 import type { SyncPolicy } from '../storage/log/shard-log.ts'
 import { stderrLogger } from '../util/logger.ts'
+import { dashboardFor } from '../web/attach.ts'
 import { CliError } from './cli-error.ts'
 import { parseNonNegative, parsePort, parseSync } from './options.ts'
 import { renderSummary } from './summary.ts'
@@ -98,6 +99,7 @@ async function dev(file: string, options: DevOptions): Promise<void> {
       logger: stderrLogger,
       onLog: printLog,
       serve: { host: options.host, port: options.port },
+      routes: dashboardFor,
     })
   } catch (error) {
     const e = error as NodeJS.ErrnoException
@@ -114,10 +116,12 @@ async function dev(file: string, options: DevOptions): Promise<void> {
   process.stdout.write(
     [
       `Tributary is running pipeline '${p.name}' from ${relative(process.cwd(), loaded.file)}`,
-      `  Kinesis API: ${runtime.server!.url}   data: ${resolve(options.dataDir)}`,
+      `  Dashboard:   ${runtime.server!.url}/ui/`,
+      `  Kinesis API: ${runtime.server!.url}   (also Firehose)   data: ${resolve(options.dataDir)}`,
       `  ${Object.keys(p.streams).length} streams · ${Object.keys(p.functions).length} functions · ${p.mappings.length} mappings · ` +
         `${Object.keys(p.queues).length} queues · ${Object.keys(p.topics).length} topics · ${Object.keys(p.tables).length} tables · ` +
-        `${Object.keys(p.schedules).length} schedules`,
+        `${Object.keys(p.schedules).length} schedules · ${Object.keys(p.deliveries).length} deliveries · ` +
+        `${Object.keys(p.buckets).length} buckets · ${Object.keys(p.alarms).length} alarms`,
       options.watch
         ? '  Watching the pipeline and handler files for changes. Ctrl+C stops.'
         : '  Ctrl+C stops.',

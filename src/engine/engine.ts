@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { MetricSink } from '../monitor/metrics.ts'
 import { lockDataDir } from '../storage/data-dir.ts'
 import { CorruptLogError, LogFailedError } from '../storage/log/errors.ts'
 import { ShardLog, type SyncPolicy } from '../storage/log/shard-log.ts'
@@ -33,6 +34,8 @@ export interface EngineOptions {
   /** How often expired segments are trimmed. */
   retentionCheckMs?: number
   logger?: Logger
+  /** Where the engine publishes AWS/Kinesis metrics (IncomingRecords, GetRecords.*, ...). */
+  metrics?: MetricSink
   /**
    * Called when a shard log fails in a way that needs the process to stop (an fsync or write that
    * cannot be undone): after a failed fsync the kernel may have dropped the data, so the safe
@@ -56,6 +59,7 @@ export class StreamEngine {
   readonly shardLimit: number
   readonly onDemandStreamLimit: number
   readonly logger: Logger
+  readonly metrics: MetricSink
   readonly #options: EngineOptions
   readonly #store: StateStore
   readonly #repo: StreamRepository
@@ -75,6 +79,7 @@ export class StreamEngine {
     this.shardLimit = options.shardLimit ?? 500
     this.onDemandStreamLimit = options.onDemandStreamLimit ?? 50
     this.logger = options.logger ?? silentLogger
+    this.metrics = options.metrics ?? { record: () => {} }
     this.#store = store
     this.#repo = new StreamRepository(store)
     this.#unlock = unlock

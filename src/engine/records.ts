@@ -101,7 +101,37 @@ export async function putRecords(
       }
     }),
   )
+  let ok = 0
+  let bytes = 0
+  for (let i = 0; i < entries.length; i++) {
+    if (!outcomes[i]!.ok) continue
+    ok++
+    bytes += (entries[i]!.data.length * 3) >> 2
+  }
+  if (ok > 0) {
+    streamMetric(engine, streamName, 'IncomingRecords', ok, 'Count', now)
+    streamMetric(engine, streamName, 'IncomingBytes', bytes, 'Bytes', now)
+  }
   return { outcomes, encrypted }
+}
+
+/** One AWS/Kinesis datapoint for a stream (StreamName dimension), as CloudWatch has them. */
+function streamMetric(
+  engine: StreamEngine,
+  stream: string,
+  name: string,
+  value: number,
+  unit: 'Count' | 'Bytes' | 'Milliseconds',
+  timestamp: number,
+): void {
+  engine.metrics.record({
+    namespace: 'AWS/Kinesis',
+    name,
+    dimensions: { StreamName: stream },
+    value,
+    unit,
+    timestamp,
+  })
 }
 
 /**
@@ -259,6 +289,22 @@ export async function getRecords(
   const atEnd = read.next >= log.durableOrdinal
   const finished = !shard.open && log.sealed && read.next >= log.nextOrdinal
   const last = read.records[read.records.length - 1]
+  const name = stream.state.name
+  streamMetric(engine, name, 'GetRecords.Success', 1, 'Count', now)
+  if (records.length > 0) {
+    let bytes = 0
+    for (const r of records) bytes += (r.data.length * 3) >> 2
+    streamMetric(engine, name, 'GetRecords.Records', records.length, 'Count', now)
+    streamMetric(engine, name, 'GetRecords.Bytes', bytes, 'Bytes', now)
+    streamMetric(
+      engine,
+      name,
+      'GetRecords.IteratorAgeMilliseconds',
+      Math.max(0, now - records[0]!.timestamp),
+      'Milliseconds',
+      now,
+    )
+  }
   return {
     records,
     nextShardIterator: finished

@@ -1,6 +1,5 @@
 import type { StreamEngine } from '../engine/engine.ts'
 import { putRecords } from '../engine/records.ts'
-import type { MetricSink } from '../monitor/metrics.ts'
 import { ServiceError } from '../stream/errors.ts'
 import type { BindingCall, BindingHost } from './types.ts'
 
@@ -70,8 +69,8 @@ function entry(input: PutInput, limit: number) {
   return { partitionKey: key, explicitHashKey: ehk as string | undefined, data }
 }
 
-/** `stream(name).put / putMany`: straight into the engine, with PutRecord(s)'s rules. */
-export function streamBindings(engine: StreamEngine, metrics?: MetricSink): ServiceBindings {
+/** `stream(name).put / putMany`: the engine publishes IncomingRecords for them as for API puts. */
+export function streamBindings(engine: StreamEngine): ServiceBindings {
   return async ({ resource, method, args }) => {
     const stream = engine.writableStream(resource)
     const limit = stream.state.maxRecordSizeKiB * 1024
@@ -88,7 +87,6 @@ export function streamBindings(engine: StreamEngine, metrics?: MetricSink): Serv
       const result = await putRecords(engine, resource, [entry(input, limit)])
       const o = result.outcomes[0]!
       if (!o.ok) throw new BindingError(o.errorCode, o.errorMessage)
-      count(metrics, engine, resource, 1)
       return { shardId: o.shardId, sequenceNumber: o.sequenceNumber }
     }
     if (method === 'putMany') {
@@ -107,20 +105,8 @@ export function streamBindings(engine: StreamEngine, metrics?: MetricSink): Serv
         failed++
         return { errorCode: o.errorCode, errorMessage: o.errorMessage }
       })
-      count(metrics, engine, resource, records.length - failed)
       return { failedRecordCount: failed, records: out }
     }
     throw new BindingError('ValidationException', `stream bindings have no method '${method}'`)
   }
-}
-
-function count(metrics: MetricSink | undefined, engine: StreamEngine, stream: string, n: number): void {
-  metrics?.record({
-    namespace: 'AWS/Kinesis',
-    name: 'IncomingRecords',
-    dimensions: { StreamName: stream },
-    value: n,
-    unit: 'Count',
-    timestamp: engine.clock.now(),
-  })
 }

@@ -76,7 +76,7 @@ interface Parts {
 export class PipelineRuntime {
   readonly engine: StreamEngine
   readonly server: TributaryServer | undefined
-  readonly metrics = new MetricTotals()
+  readonly metrics: MetricTotals
   /** Every datapoint at 1-second resolution, 1-minute history in the state store (alarms, charts). */
   readonly metricStore: MetricStore
   #exporter: PrometheusExporter | undefined
@@ -96,8 +96,10 @@ export class PipelineRuntime {
     options: PipelineRuntimeOptions,
     engine: StreamEngine,
     server: TributaryServer | undefined,
+    metrics: MetricTotals,
   ) {
     this.#options = options
+    this.metrics = metrics
     this.engine = engine
     this.server = server
     this.#logger = options.logger ?? silentLogger
@@ -129,7 +131,8 @@ export class PipelineRuntime {
   }
 
   static async start(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
-    const engine = await StreamEngine.open({ ...options, logger: options.logger })
+    const metrics = new MetricTotals()
+    const engine = await StreamEngine.open({ ...options, logger: options.logger, metrics })
     let server: TributaryServer | undefined
     let runtime: PipelineRuntime | undefined
     // The Firehose API reaches whichever build of the pipeline is current.
@@ -144,7 +147,7 @@ export class PipelineRuntime {
           routes: [routes],
           logger: options.logger,
         })
-      runtime = new PipelineRuntime(options, engine, server)
+      runtime = new PipelineRuntime(options, engine, server, metrics)
       await runtime.#build(options.pipeline)
       runtime.#extraRoutes = options.routes?.(runtime)
       return runtime
@@ -245,7 +248,7 @@ export class PipelineRuntime {
     // Topics need the invoker and the invoker's bindings need topics: the router looks them up late.
     let queueTopic: ReturnType<typeof createQueueTopicBindings> | undefined
     const router = new BindingRouter({
-      stream: streamBindings(engine, metrics),
+      stream: streamBindings(engine),
       table: createTableBindings(tables),
       bucket: createBucketBindings(buckets),
       queue: (call) => queueTopic!.call(call),

@@ -1,0 +1,110 @@
+import type { AlarmHistoryItem, AlarmStatus } from '../monitor/alarms/alarm-store.ts'
+import type { Datapoint, MetricQuery } from '../monitor/metric-store.ts'
+import type { Pipeline } from '../pipeline/schema.ts'
+
+/**
+ * Everything the dashboard reads or changes, and nothing more. The runtime adapter
+ * (`dashboardSourceFromRuntime`) implements it over a running pipeline; tests implement it with
+ * plain objects. Shapes are the ones the real services already return, so the adapter stays thin.
+ */
+export interface DashboardSource {
+  /** The current (validated) pipeline definition: the graph is built from it on every request. */
+  pipeline(): Pipeline
+  metrics: DashboardMetrics
+  /** Absent until alarms are configured: the Alarms panel then says so. */
+  alarms?: DashboardAlarms | undefined
+  queues: DashboardQueues
+  /** Stream names that exist now (the tail picker); the pipeline's streams when omitted. */
+  streams?(): string[]
+  /**
+   * Live records of a stream from now on, in batches, until the returned function is called.
+   * Must not buffer without bound: a slow listener is the dashboard's problem, not the source's.
+   */
+  tail(stream: string, listener: (records: TailRecord[]) => void): () => void
+  lake: DashboardLake
+  /** SQL over the lake (DuckDB with the catalog as views). Rejects with a readable message. */
+  query(sql: string, options: { maxRows: number }): Promise<DashboardQueryResult>
+}
+
+/** The metric store's query (GetMetricStatistics-like) and its list of series. */
+export interface DashboardMetrics {
+  query(q: MetricQuery): Datapoint[]
+  series(): Array<{ namespace: string; name: string; dimensions: Readonly<Record<string, string>> }>
+}
+
+export interface DashboardAlarms {
+  list(): DashboardAlarm[]
+  history(name: string, limit?: number): AlarmHistoryItem[]
+}
+
+/** An alarm as the store keeps it; `config` is shown as-is in the detail view. */
+export type DashboardAlarm = Pick<AlarmStatus, 'name' | 'state' | 'reason' | 'updatedAt'> &
+  Partial<Pick<AlarmStatus, 'config' | 'reasonData'>>
+
+export interface QueueDepthView {
+  visible: number
+  inFlight: number
+  delayed: number
+  oldestAgeMs: number
+}
+
+export interface PeekedMessageView {
+  messageId: string
+  body: string
+  state: string
+  sentAt: number
+  receiveCount: number
+  sourceQueue: string | undefined
+  messageAttributes?: unknown
+}
+
+/** The queue service's `list`, `peek` and `redrive` (StartMessageMoveTask semantics). */
+export interface DashboardQueues {
+  list(): Array<{ name: string; depth: QueueDepthView }>
+  peek(
+    queue: string,
+    options: { limit?: number; after?: string },
+  ): { messages: PeekedMessageView[]; next?: string }
+  /** Moves visible messages of a dead-letter queue to `destination`, or back to their source queues. */
+  redrive(deadLetterQueue: string, options: { destination?: string }): { moved: number; skipped: number }
+}
+
+export interface TailRecord {
+  shardId: string
+  sequenceNumber: string
+  partitionKey: string
+  /** Record data, base64. */
+  data: string
+  /** Approximate arrival time, ms since epoch. */
+  arrival: number
+}
+
+export interface DashboardLake {
+  buckets(): string[]
+  listObjects(
+    bucket: string,
+    options: { prefix?: string; delimiter?: string; maxKeys?: number; continuationToken?: string },
+  ): Promise<{
+    objects: Array<{ key: string; size: number; lastModified: number }>
+    commonPrefixes: string[]
+    isTruncated: boolean
+    nextContinuationToken?: string
+  }>
+  getObject(
+    bucket: string,
+    key: string,
+  ): Promise<{
+    body: Buffer
+    size: number
+    contentType: string
+    contentEncoding?: string
+    lastModified: number
+  }>
+}
+
+export interface DashboardQueryResult {
+  columns: Array<{ name: string; type: string }>
+  rows: unknown[][]
+  rowCount: number
+  truncated: boolean
+}
