@@ -23,6 +23,7 @@ interface DevOptions {
   summary: number
   watch: boolean
   fireSchedules: boolean
+  monitor: boolean
 }
 
 export const pipelineHooks: ValidationHooks = {
@@ -58,6 +59,7 @@ export function devCommand(): Command {
         .argParser(parseNonNegative),
     )
     .option('--no-watch', 'do not reload handlers and the pipeline file when they change')
+    .option('--no-monitor', 'no metric store, alarms or dashboard (to measure what they cost)')
     .option(
       '--fire-schedules',
       'run every schedule once at start, without waiting for its first period',
@@ -99,7 +101,8 @@ async function dev(file: string, options: DevOptions): Promise<void> {
       logger: stderrLogger,
       onLog: printLog,
       serve: { host: options.host, port: options.port },
-      routes: dashboardFor,
+      monitor: options.monitor,
+      routes: options.monitor ? dashboardFor : undefined,
     })
   } catch (error) {
     const e = error as NodeJS.ErrnoException
@@ -116,7 +119,7 @@ async function dev(file: string, options: DevOptions): Promise<void> {
   process.stdout.write(
     [
       `Tributary is running pipeline '${p.name}' from ${relative(process.cwd(), loaded.file)}`,
-      `  Dashboard:   ${runtime.server!.url}/ui/`,
+      options.monitor ? `  Dashboard:   ${runtime.server!.url}/ui/` : '  Dashboard:   off (--no-monitor)',
       `  Kinesis API: ${runtime.server!.url}   (also Firehose)   data: ${resolve(options.dataDir)}`,
       `  ${Object.keys(p.streams).length} streams · ${Object.keys(p.functions).length} functions · ${p.mappings.length} mappings · ` +
         `${Object.keys(p.queues).length} queues · ${Object.keys(p.topics).length} topics · ${Object.keys(p.tables).length} tables · ` +

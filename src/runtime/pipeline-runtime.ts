@@ -45,6 +45,11 @@ export interface PipelineRuntimeOptions extends Omit<EngineOptions, 'logger'> {
   onLog?: (log: FunctionLog) => void
   /** Serve the Kinesis API too (what `tributary dev` does). */
   serve?: { host?: string; port?: number; allowedHosts?: string[] }
+  /**
+   * Keep the metric store (1-second and 1-minute series, alarms' input, charts). On by default;
+   * off only to measure what it costs (`tributary dev --no-monitor`): alarms then see no data.
+   */
+  monitor?: boolean
   /** Extra HTTP routes on the served port (the dashboard), built once the runtime exists. */
   routes?: (runtime: PipelineRuntime) => { routes: WebRoute[]; close(): void | Promise<void> }
 }
@@ -105,8 +110,10 @@ export class PipelineRuntime {
     this.#logger = options.logger ?? silentLogger
     this.#checkpoints = new CheckpointStore(engine.state)
     this.metricStore = new MetricStore({ state: engine.state, clock: engine.clock, logger: this.#logger })
-    this.metrics.subscribe((d) => this.metricStore.record(d))
-    this.metricStore.start()
+    if (options.monitor !== false) {
+      this.metrics.subscribe((d) => this.metricStore.record(d))
+      this.metricStore.start()
+    }
   }
 
   /** `/metrics` (Prometheus) and whatever `routes` adds, on the served port. */
