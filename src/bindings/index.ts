@@ -232,3 +232,30 @@ export function bucket(name: string): BucketBinding {
     list: (options) => call('bucket', name, 'list', options),
   }
 }
+
+/** CloudWatch-style units a custom metric may carry. */
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes' | 'Percent' | 'None'
+
+export interface MetricsBinding {
+  /**
+   * Publishes one datapoint (CloudWatch's PutMetricData): alarms and the dashboard see it. The
+   * same can be done with the embedded metric format in a log line.
+   */
+  put(
+    name: string,
+    value: number,
+    options?: { unit?: MetricUnit; dimensions?: Record<string, string>; timestamp?: number },
+  ): Promise<void>
+}
+
+/**
+ * Custom metrics in a namespace.
+ *
+ * @example
+ * await metrics('Telemetry').put('ReadingsRejected', 1, { dimensions: { Device: 'd-1' } })
+ */
+export function metrics(namespace: string): MetricsBinding {
+  return {
+    put: (name, value, options) => call('metrics', namespace, 'put', name, value, options ?? {}),
+  }
+}

@@ -30,6 +30,7 @@ import type { FunctionLog, FunctionSpec } from '../functions/types.ts'
 import { BucketNotifications, BucketStore, createBucketBindings } from '../lake/buckets/index.ts'
 import { parseEmf } from '../monitor/emf.ts'
 import { AlarmEvaluator, alarmDefinitions, alarmMessage } from '../monitor/index.ts'
+import { createMetricBindings } from '../monitor/metric-bindings.ts'
 import { MetricStore } from '../monitor/metric-store.ts'
 import { MetricTotals } from '../monitor/metrics.ts'
 import { createNotificationProtocols, type NotificationProtocols } from '../monitor/notify/index.ts'
@@ -258,6 +259,7 @@ export class PipelineRuntime {
       stream: streamBindings(engine),
       table: createTableBindings(tables),
       bucket: createBucketBindings(buckets),
+      metrics: createMetricBindings(metrics, clock),
       queue: (call) => queueTopic!.call(call),
       topic: (call) => queueTopic!.call(call),
     })
