@@ -6,7 +6,9 @@ import { definePipeline } from 'tributary'
  * day) and records the object in a metadata table; the raw bucket's object-created notification
  * triggers a transformer that enriches the events, writes them to the processed bucket and marks
  * the object PROCESSED. Records the processor gives up on are reported to an SQS dead-letter
- * queue; objects the transformer cannot read go to a second one.
+ * queue; objects the transformer cannot read go to a second one. The seed's CloudWatch alarms
+ * (error rate above 5 %, throttling, iterator age above a minute, DLQ depth) publish to the
+ * `alerts` topic, which e-mails ops (SMTP from TRIBUTARY_SMTP_*, else the outbox file).
  */
 export default definePipeline({
   name: 'event-driven',
@@ -54,6 +56,100 @@ export default definePipeline({
     'processor-dlq': { messageRetentionPeriod: 1_209_600 },
     'transformer-dlq': { messageRetentionPeriod: 1_209_600 },
     'transformer-failures': { messageRetentionPeriod: 1_209_600 },
+  },
+  topics: {
+    alerts: {
+      subscriptions: [
+        // SMTP from TRIBUTARY_SMTP_HOST / _PORT / _USER / _PASS (or `notifications.smtp`); with
+        // no host anywhere the e-mail is written to <dataDir>/outbox.ndjson instead.
+        { email: 'ops@example.com' },
+        { outbox: true },
+      ],
+    },
+  },
+  notifications: {
+    smtp: {
+      from: process.env.TRIBUTARY_SMTP_FROM ?? 'Event-driven pipeline <alerts@event-driven.example.com>',
+    },
+  },
+  // The seed's CloudWatch alarms, on the metrics the runtime publishes (docs/monitoring.md).
+  alarms: {
+    'processor-error-rate': {
+      description: 'High error rate (> 5 %) of the Kinesis processor',
+      metrics: [
+        {
+          id: 'errors',
+          metric: {
+            namespace: 'AWS/Lambda',
+            name: 'Errors',
+            dimensions: { FunctionName: 'processor' },
+            stat: 'Sum',
+          },
+        },
+        {
+          id: 'invocations',
+          metric: {
+            namespace: 'AWS/Lambda',
+            name: 'Invocations',
+            dimensions: { FunctionName: 'processor' },
+            stat: 'Sum',
+          },
+        },
+        { id: 'rate', expression: '100 * errors / invocations', label: 'Error rate (%)' },
+      ],
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 5,
+      treatMissingData: 'notBreaching',
+      actions: { alarm: ['alerts'] },
+    },
+    'processor-throttles': {
+      description: 'The Kinesis processor is being throttled',
+      metric: {
+        namespace: 'AWS/Lambda',
+        name: 'Throttles',
+        dimensions: { FunctionName: 'processor' },
+        stat: 'Sum',
+      },
+      period: 60,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
+      treatMissingData: 'notBreaching',
+      actions: { alarm: ['alerts'] },
+    },
+    'processor-iterator-age': {
+      description: 'The Kinesis processor is more than a minute behind the stream',
+      metric: {
+        namespace: 'AWS/Lambda',
+        name: 'IteratorAge',
+        dimensions: { FunctionName: 'processor' },
+        stat: 'Maximum',
+      },
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 60_000,
+      treatMissingData: 'notBreaching',
+      actions: { alarm: ['alerts'] },
+    },
+    'processor-dlq-depth': {
+      description: 'Records the processor gave up on are waiting in processor-dlq',
+      metric: {
+        namespace: 'AWS/SQS',
+        name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: 'processor-dlq' },
+        stat: 'Maximum',
+      },
+      period: 60,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
+      treatMissingData: 'notBreaching',
+      actions: { alarm: ['alerts'] },
+    },
   },
   tables: {
     metadata: { partitionKey: 'object_key' },

@@ -337,7 +337,15 @@ export class PipelineRuntime {
         input: s.input,
         enabled: s.enabled,
       })),
-      { invoker, clock, metrics, logger, region: engine.region, account: engine.account },
+      {
+        invoker,
+        clock,
+        metrics,
+        logger,
+        region: engine.region,
+        account: engine.account,
+        enqueue: (fn, event) => asyncInvocations.enqueue(fn, event),
+      },
     )
     const notifications = new BucketNotifications({
       buckets: pipeline.buckets,
@@ -370,7 +378,11 @@ export class PipelineRuntime {
         const message = JSON.stringify(alarmMessage({ ...t, region: engine.region, account: engine.account }))
         for (const topic of t.actions) {
           try {
-            topics.publish(topic, message, { subject: `${t.to}: "${t.alarm.name}" in ${engine.region}` })
+            // SNS caps a subject at 100 characters.
+            const subject = `${t.to}: "${t.alarm.name}" in ${engine.region}`
+            topics.publish(topic, message, {
+              subject: subject.length > 100 ? `${subject.slice(0, 99)}…` : subject,
+            })
           } catch (error) {
             logger.error(`alarm ${t.alarm.name}: publishing to ${topic} failed: ${(error as Error).message}`)
           }

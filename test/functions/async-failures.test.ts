@@ -28,3 +28,19 @@ describe('asynchronous invocations that keep failing', () => {
     expect(p.metric('AsyncEventsDropped', { FunctionName: 'broken' }).sum).toBe(1)
   })
 })
+
+const SCHEDULED = new URL('../fixtures/pipelines/async-schedule/tributary.config.ts', import.meta.url)
+  .pathname
+
+describe('a timed schedule whose target fails', () => {
+  it("follows the function's asyncInvokeConfig: no retry, the invocation record to its destination", async () => {
+    const p = await startPipeline(SCHEDULED)
+    await p.until(() => p.runtime.queues.depth('failures').visible === 1)
+    const [failure] = await p.runtime.queues.receive('failures')
+    expect(JSON.parse(failure!.body)).toMatchObject({
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+      requestPayload: { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+    })
+    expect(p.metric('Invocations', { FunctionName: 'broken' }).sum).toBe(1)
+  })
+})

@@ -30,6 +30,11 @@ export interface SchedulerOptions {
   account?: string
   /** Lambda's asynchronous invocation settings for the targets (default: 2 retries, 6 h). */
   asyncInvoke?: AsyncInvokeConfig
+  /**
+   * Hands each event to Lambda's durable event queue (AsyncInvocations) instead of invoking here:
+   * the target function's own retry settings and failure destinations then apply, as on AWS.
+   */
+  enqueue?: (functionName: string, event: unknown) => void
 }
 
 /** The event EventBridge sends for a scheduled rule. */
@@ -255,6 +260,17 @@ export class Scheduler {
       })
     record('TriggeredRules')
     record('Invocations')
+    if (this.#options.enqueue) {
+      try {
+        this.#options.enqueue(spec.functionName, event)
+      } catch (error) {
+        record('FailedInvocations')
+        this.#logger.error(
+          `schedule '${spec.name}': could not queue the event for '${spec.functionName}': ${(error as Error)?.message ?? error}`,
+        )
+      }
+      return
+    }
     const invocation = invokeAsync(spec.functionName, event, {
       invoker,
       clock,
