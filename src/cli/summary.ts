@@ -22,7 +22,8 @@ function table(rows: string[][]): string[] {
 
 /**
  * The live summary `tributary dev` prints: per mapping records in, invocations, errors and
- * iterator age; per function invocations, errors, throttles and mean duration; queue depths.
+ * iterator age; per function invocations, errors, throttles and mean duration; records into each
+ * stream; per delivery stream records and files in the lake; alarm states; queue depths.
  */
 export function renderSummary(runtime: PipelineRuntime, now: Date): string {
   const m = runtime.metrics
@@ -63,6 +64,24 @@ export function renderSummary(runtime: PipelineRuntime, now: Date): string {
     ])
   }
   if (functions.length > 1) lines.push(...table(functions))
+  const streams = Object.keys(runtime.pipeline.streams).map(
+    (st) => `${st}: ${n(m.get('AWS/Kinesis', 'IncomingRecords', { StreamName: st }).sum)} records in`,
+  )
+  if (streams.length) lines.push(`  streams ${streams.join(' · ')}`)
+  const deliveries: string[][] = [['delivery', 'records to lake', 'files', 'errors', 'oldest pending']]
+  for (const name of Object.keys(runtime.pipeline.deliveries)) {
+    const dims = { DeliveryStreamName: name }
+    deliveries.push([
+      `${name} → ${runtime.pipeline.deliveries[name]!.bucket}`,
+      n(m.get('AWS/Firehose', 'DeliveryToS3.Records', dims).sum),
+      n(m.get('AWS/Firehose', 'DeliveryToS3.ObjectCount', dims).sum),
+      n(m.get('AWS/Firehose', 'DeliveryToS3.ErrorOutputRecords', dims).sum),
+      age(runtime.deliveries.stream(name)?.freshnessMs() ?? 0),
+    ])
+  }
+  if (deliveries.length > 1) lines.push(...table(deliveries))
+  const alarms = runtime.alarms.listAlarms().map((a) => `${a.name}: ${a.state}`)
+  if (alarms.length) lines.push(`  alarms  ${alarms.join(' · ')}`)
   const queues = Object.keys(runtime.pipeline.queues).map((q) => {
     const depth = runtime.queues.depth(q)
     return `${q}: ${depth.visible} visible, ${depth.inFlight} in flight`
