@@ -14,6 +14,8 @@ export interface DevOptions {
   dataDir: string
   /** Directory for V8 .cpuprofile files (main thread and every worker thread). */
   cpuProfDir?: string
+  /** More `tributary dev` options (e.g. `--no-monitor`). */
+  extraArgs?: string[]
 }
 
 export interface DevServer {
@@ -34,7 +36,13 @@ export function startDev(options: DevOptions): Promise<DevServer> {
   return withRetries('tributary dev', () => startOnce(options))
 }
 
-async function startOnce({ root, pipelineFile, dataDir, cpuProfDir }: DevOptions): Promise<DevServer> {
+async function startOnce({
+  root,
+  pipelineFile,
+  dataDir,
+  cpuProfDir,
+  extraArgs = [],
+}: DevOptions): Promise<DevServer> {
   const port = await freePort()
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []
   const args = [
@@ -43,6 +51,7 @@ async function startOnce({ root, pipelineFile, dataDir, cpuProfDir }: DevOptions
     'dev',
     pipelineFile,
     ...['--data-dir', dataDir, '--port', String(port), '--summary', '0', '--no-watch'],
+    ...extraArgs,
   ]
   const spawnedAt = performance.now()
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })

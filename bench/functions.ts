@@ -129,7 +129,7 @@ async function withDev<T>(
   }
 }
 
-async function waitActive(endpoint: string, stream: string): Promise<void> {
+export async function waitActive(endpoint: string, stream: string): Promise<void> {
   const client = makeClient(endpoint)
   try {
     for (let i = 0; i < 500; i++) {

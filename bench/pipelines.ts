@@ -129,3 +129,23 @@ export default definePipeline({
   )
   return { dir, file }
 }
+
+/** A pipeline with one stream and nothing else (the monitor group: ingest only). */
+export function writeStreamPipeline(
+  root: string,
+  spec: { stream: string; shards: number },
+): Pick<GeneratedPipeline, 'dir' | 'file'> {
+  const dir = scratchDir(join(root, 'bench', '.generated'), 'monitor-')
+  const file = join(dir, 'tributary.config.ts')
+  writeFileSync(
+    file,
+    `import { definePipeline } from 'tributary'
+
+export default definePipeline({
+  name: 'bench-monitor',
+  streams: { '${spec.stream}': { shardCount: ${spec.shards} } },
+})
+`,
+  )
+  return { dir, file }
+}

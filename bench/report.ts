@@ -2,10 +2,12 @@
 import type { DeliveryResult } from './delivery.ts'
 import type { InvokeLatencyResult, NoopThroughputResult } from './functions.ts'
 import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
+import type { MonitorResult } from './monitor.ts'
 import type { ProfileSummary } from './profile.ts'
 import type { DrainResult, EndToEndResult } from './reads.ts'
 import { deliverySection, deliveryTargets } from './report-delivery.ts'
 import { functionsSection, functionsTargets } from './report-functions.ts'
+import { monitorSection, monitorTargets } from './report-monitor.ts'
 import type { LatencyResult, PutResult } from './workloads.ts'
 
 export interface Pair<T> {
@@ -30,6 +32,8 @@ export interface Results {
   noopThroughput?: NoopThroughputResult
   /** The delivery group: a filled stream delivered into the lake by `tributary dev`. */
   delivery: DeliveryResult[]
+  /** The monitor group: ingest with and without monitoring, alternating (A, B, A, B). */
+  monitor: MonitorResult[]
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -153,6 +157,7 @@ function targetTable(r: Results): string {
   }
   rows.push(...functionsTargets(r.invokeLatency, r.noopThroughput))
   rows.push(...deliveryTargets(r.delivery))
+  rows.push(...monitorTargets(r.monitor))
   const rss = mb(r.peakRssKiB.tributary)
   if (Number.isFinite(rss))
     rows.push([`RSS ≤ ${TARGETS.rssMB} MB`, `${int(rss)} MB peak`, mark(rss <= TARGETS.rssMB)])
@@ -185,6 +190,7 @@ function otherLoad(r: Results): number {
     ...r.invokeLatency.map((x) => x.cpu),
     ...(r.noopThroughput ? [r.noopThroughput.cpu] : []),
     ...r.delivery.map((x) => x.cpu),
+    ...r.monitor.map((x) => x.cpu),
   ]
   return Math.max(0, ...windows.map((w) => w.otherCores))
 }
@@ -223,6 +229,7 @@ export function renderMarkdown(r: Results): string {
   if (r.invokeLatency.length || r.noopThroughput)
     out.push(...functionsSection(r.invokeLatency, r.noopThroughput))
   out.push(...deliverySection(r.delivery))
+  out.push(...monitorSection(r.monitor))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {

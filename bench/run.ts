@@ -1,12 +1,12 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery] [--cpu-prof] [--json FILE] [--tributary DIR]
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor] [--cpu-prof] [--json FILE] [--tributary DIR]
 //   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
 //                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
 //   --json FILE    also write the raw results as JSON
 //   --tributary DIR  run the Tributary checkout in DIR (e.g. a `git worktree` of another commit)
 // Runs kinesalite and Tributary side by side as child processes and drives the same SDK
-// workload against each from this process; the functions and delivery groups run `tributary dev`
-// alone.
+// workload against each from this process; the functions, delivery and monitor groups run
+// `tributary dev` alone.
 // Progress goes to stderr, the Markdown table to stdout.
 import './env.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util'
 import { makeClient } from './client.ts'
 import { type DeliveryCaseName, deliveryCase, fillDeliverySource, removeDeliverySource } from './delivery.ts'
 import { type FunctionsRun, invokeLatency, noopThroughput } from './functions.ts'
+import { type MonitorMode, monitorCase } from './monitor.ts'
 import { buildBatches } from './payload.ts'
 import { loadProfile, loadThreadProfiles, summarize } from './profile.ts'
 import { type DrainResult, drain, type EndToEndResult, endToEnd } from './reads.ts'
@@ -24,10 +25,10 @@ import { ROOT, type RunningServer, type ServerKind, startServer } from './server
 import type { WindowCpu } from './window.ts'
 import { type PutCase, type PutResult, putRecordLatency, putThroughput, type Target } from './workloads.ts'
 
-const GROUPS = ['put', 'latency', 'drain', 'e2e', 'functions', 'delivery'] as const
+const GROUPS = ['put', 'latency', 'drain', 'e2e', 'functions', 'delivery', 'monitor'] as const
 type Group = (typeof GROUPS)[number]
 /** Groups that run kinesalite and Tributary side by side. */
-type ServerGroup = Exclude<Group, 'functions' | 'delivery'>
+type ServerGroup = Exclude<Group, 'functions' | 'delivery' | 'monitor'>
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +46,7 @@ if (args.help) {
     [
       'npm run bench -- [options]',
       '  --quick              shorter windows, fewer cases (about 30 s)',
-      '  --only <group>       put | latency | drain | e2e | functions | delivery',
+      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor',
       '  --cpu-prof           profile the Tributary server (and its worker threads); print top functions',
       '  --cpu-prof-dir <dir> same, and keep the .cpuprofile files (one folder per group)',
       '  --json <file>        also write the raw results as JSON',
@@ -82,6 +83,13 @@ const settings = {
   },
   // 1 KiB JSON sensor records in a 4-shard stream, delivered from TRIM_HORIZON into the lake.
   deliveryRecords: quick ? 100_000 : 300_000,
+  // 50k rec/s of 1 KiB into a 4-shard stream, without and with monitoring (A, B, A, B).
+  monitor: {
+    rate: 50_000,
+    perCall: 500,
+    ...(quick ? { warmupMs: 1000, measureMs: 4000 } : { warmupMs: 2000, measureMs: 10_000 }),
+  },
+  monitorOrder: ['off', 'on', 'off', 'on'] as MonitorMode[],
 }
 
 const began = performance.now()
@@ -98,6 +106,7 @@ const results: Results = {
   put: [],
   invokeLatency: [],
   delivery: [],
+  monitor: [],
   peakRssKiB: {},
   peakRssByGroup: {},
   profiles: [],
@@ -238,6 +247,28 @@ async function deliveryGroup(): Promise<void> {
   }
 }
 
+async function monitorGroup(): Promise<void> {
+  results.tributarySync ||= 'sync: always'
+  const root = args.tributary ? resolve(args.tributary) : ROOT
+  const runs: Record<MonitorMode, number> = { off: 0, on: 0 }
+  for (const mode of settings.monitorOrder) {
+    const index = ++runs[mode]
+    const profDir = profileDir(`monitor-${mode}-${index}`)
+    const r = await monitorCase({ root, cpuProfDir: profDir, log }, mode, index, settings.monitor, batches)
+    log(
+      `monitor ${mode} #${index}: ${Math.round(r.achievedPerSec)} rec/s, ` +
+        `${r.serverCpuPer1k.toFixed(2)} CPU-ms/1k, other cores ${r.cpu.otherCores.toFixed(2)}` +
+        (r.sse ? `, SSE ${r.sse.windowEvents} events / ${r.sse.windowBytes} B in the window` : ''),
+    )
+    results.monitor.push(r)
+    if (profDir) {
+      const label = `monitor ${mode === 'off' ? '--no-monitor' : 'on + SSE'} #${index}: main thread`
+      results.profiles.push(summarize(loadProfile(profDir), label, r.cpu.monoFrom, r.cpu.monoTo, 25))
+      doneWithProfileDir(profDir)
+    }
+  }
+}
+
 async function both<T>(
   targets: Pair<Target>,
   run: (t: Target, kind: ServerKind) => Promise<T>,
@@ -314,6 +345,7 @@ for (const group of GROUPS) {
   if (args.only && args.only !== group) continue
   if (group === 'functions') await functionsGroup()
   else if (group === 'delivery') await deliveryGroup()
+  else if (group === 'monitor') await monitorGroup()
   else await withServers(group, groups[group])
 }
 
