@@ -38,7 +38,8 @@ export const pipelineHooks: ValidationHooks = {
 export function devCommand(): Command {
   return new Command('dev')
     .description(
-      'Run a pipeline locally: streams, functions, mappings, queues, topics, tables and schedules.',
+      'Run a pipeline locally: streams, functions, mappings, queues, topics, tables, schedules, ' +
+        'delivery streams, buckets and alarms, with the dashboard on the same port.',
     )
     .argument('[pipeline]', 'the pipeline file', DEFAULT_PIPELINE_FILE)
     .addOption(new Option('-p, --port <port>', 'port of the Kinesis API').default(4567).argParser(parsePort))
