@@ -157,7 +157,8 @@ export class TributaryServer {
     }
     // AWS clients only ever POST to `/`; the dashboard's API also POSTs, under /ui/.
     if (req.method !== 'POST' || req.url?.startsWith('/ui/')) {
-      for (const route of [healthRoute, ...(this.#options.routes ?? [])]) if (await route(req, res)) return
+      // Routes first: a pipeline answers /ready with its own readiness.
+      for (const route of [...(this.#options.routes ?? []), healthRoute]) if (await route(req, res)) return
     }
     const body = await this.#readBody(req, res)
     if (!body) return

@@ -120,6 +120,16 @@ export class PipelineRuntime {
   /** `/metrics` (Prometheus) and whatever `routes` adds, on the served port. */
   async #route(req: Parameters<WebRoute>[0], res: Parameters<WebRoute>[1]): Promise<boolean> {
     const path = req.url?.split('?')[0]
+    if (req.method === 'GET' && path === '/ready') {
+      // Ready once the pipeline is built and every stream it declares is ACTIVE.
+      const waiting = Object.keys(this.#parts?.pipeline.streams ?? {}).filter(
+        (n) => !this.engine.streams().some((s) => s.state.name === n && s.state.status === 'ACTIVE'),
+      )
+      const ready = this.#parts !== undefined && waiting.length === 0
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      res.end(JSON.stringify(ready ? { status: 'ready' } : { status: 'starting', waiting }))
+      return true
+    }
     if (req.method === 'GET' && path === '/metrics') {
       this.#exporter ??= new PrometheusExporter(this.metricStore)
       const { contentType, body } = await this.#exporter.render()
