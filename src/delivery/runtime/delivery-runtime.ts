@@ -192,6 +192,23 @@ export class DeliveryRuntime implements DeliveryService {
       this.#o.clock.now(),
     )
     await ticket.durable
+    const now = this.#o.clock.now()
+    const metric = (metricName: string, value: number, unit: 'Count' | 'Bytes') =>
+      this.#o.metrics.record({
+        namespace: 'AWS/Firehose',
+        name: metricName,
+        dimensions: { DeliveryStreamName: name },
+        value,
+        unit,
+        timestamp: now,
+      })
+    metric('IncomingRecords', records.length, 'Count')
+    metric(
+      'IncomingBytes',
+      records.reduce((n, r) => n + r.length, 0),
+      'Bytes',
+    )
+    metric('IncomingPutRequests', 1, 'Count')
     return records.map((_, i) => ({ recordId: recordId(name, ticket.firstOrdinal + i) }))
   }
 

@@ -133,6 +133,10 @@ describe('delivery streams from a Kinesis stream into the lake', () => {
     const records = Array.from({ length: 50 }, (_, i) => Buffer.from(JSON.stringify({ i })))
     const ids = await p.runtime.deliveries.put('direct', records)
     expect(new Set(ids.map((r) => r.recordId)).size).toBe(50)
+    const firehose = (name: string) => p.metric(name, { DeliveryStreamName: 'direct' }, 'AWS/Firehose')
+    expect(firehose('IncomingRecords').sum).toBe(50)
+    expect(firehose('IncomingBytes').sum).toBe(records.reduce((n, r) => n + r.length, 0))
+    expect(firehose('IncomingPutRequests').sum).toBe(1)
     const delivered = () =>
       p.metric('DeliveryToS3.Records', { DeliveryStreamName: 'direct' }, 'AWS/Firehose').sum
     const before = p.clock.now()
