@@ -109,6 +109,16 @@ describe('dashboard in Chromium', () => {
     await page.close()
   })
 
+  it("opens an alarm's history from the link in alert messages (#/alarms/<name>)", async (ctx) => {
+    if (!needChromium(ctx)) return
+    source.setAlarm('EnrichErrors', 'ALARM', 'Threshold Crossed: 3 datapoints were greater than 0')
+    const page = await open('#/alarms/EnrichErrors')
+    await page.waitForSelector('[data-testid="alarm-history"] li')
+    expect(await page.textContent('#alarm-history-title')).toBe('History: EnrichErrors')
+    expect(await page.isVisible('[data-panel="alarms"]')).toBe(true)
+    await page.close()
+  })
+
   it('redrives a dead-letter message back to its queue', async (ctx) => {
     if (!needChromium(ctx)) return
     source.addMessage('work-dlq', '{"deviceId":"sensor-9","temp":451}', 'work')

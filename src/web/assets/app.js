@@ -20,6 +20,7 @@ sqlPanel()
 // ---- tabs
 const loaders = { lake: () => lake.load(), tail: () => tail.load(), metrics: () => state.charts?.resize() }
 function show(tab) {
+  if (!document.querySelector(`[data-panel="${CSS.escape(tab)}"]`)) tab = 'overview'
   for (const b of document.querySelectorAll('#tabs button')) {
     if (b.dataset.tab === tab) b.setAttribute('aria-current', 'page')
     else b.removeAttribute('aria-current')
@@ -229,7 +230,10 @@ function connect() {
 }
 
 async function main() {
-  show(location.hash.slice(1) || 'overview')
+  // Links in alert messages point at `#/alarms/<name>`: the tab, then the alarm's history.
+  const [tab, item] = location.hash.replace(/^#\/?/, '').split('/')
+  show(tab || 'overview')
+  if (tab === 'alarms' && item) void loadHistory(decodeURIComponent(item))
   await loadPipeline()
   const { charts } = await api('charts')
   state.charts = new Charts($('charts'), charts)
