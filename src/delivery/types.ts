@@ -16,11 +16,33 @@ export interface ColumnSchema {
   type: string
 }
 
+/**
+ * Records back to back in one buffer, as the encoder worker receives them: one transfer instead
+ * of a copy per record, and no per-record objects on the event loop.
+ */
+export interface PackedRecords {
+  /** Every record's bytes back to back (may be longer than the last end). */
+  data: Uint8Array
+  /** End offset of each record in `data`. */
+  ends: Uint32Array
+  /**
+   * The bytes are base64 text, as the log stores record data: the encoder decodes each record
+   * (Node's decoder, exactly as `Buffer.from(text, 'base64')`) before using it.
+   */
+  base64: boolean
+  /**
+   * `data` and `ends` own their ArrayBuffers (from offset 0, shared with nothing): an encoder
+   * pool transfers them to the worker instead of copying, which detaches them here. Never set it
+   * for a Buffer that may come from Node's allocation pool.
+   */
+  transferable?: boolean
+}
+
 /** One file's worth of records, ready to encode. */
 export interface EncodeRequest {
   format: 'ndjson' | 'parquet'
   /** Record bytes after transformation (UTF-8 JSON for parquet). */
-  records: Buffer[]
+  records: readonly Buffer[] | PackedRecords
   /** NDJSON: add `\n` after each record (Firehose's AppendDelimiterToRecord). */
   appendNewline: boolean
   compression: Compression
@@ -30,6 +52,16 @@ export interface EncodeRequest {
   entryName?: string
   /** A fixed time for timestamps inside the file (ZIP entry mtime), so replays are byte-identical. */
   fileTimeMs: number
+  /**
+   * NDJSON without ZIP only: bodies of earlier requests that this one continues. The result's
+   * body is their concatenation followed by this request's output — a file encoded in chunks
+   * (concatenated gzip members, Snappy framed streams and Hadoop-Snappy blocks each read as one
+   * stream). Chunks keep a large buffer from being held decoded, packed and compressed at once.
+   * An encoder pool transfers them to its worker (they are detached here).
+   */
+  before?: readonly Uint8Array[]
+  /** Also compute the body's MD5 (off the event loop, for the object's ETag). */
+  md5?: boolean
 }
 
 export interface EncodeResult {
@@ -40,11 +72,18 @@ export interface EncodeResult {
   contentEncoding?: string
   /** Records that could not be converted (Parquet): they go to the error prefix instead. */
   failures: { index: number; reason: string }[]
+  /** Lower-case hex MD5 of `body`, when the request asked for it. */
+  md5?: string
 }
 
 /** Encodes batches off the event loop (worker threads). Output depends only on the request. */
 export interface Encoder {
   encode(request: EncodeRequest): Promise<EncodeResult>
+  /**
+   * Starts the encoder's threads now and resolves once they are ready, instead of on the first
+   * request (loading a worker's code costs a few hundred ms of CPU).
+   */
+  warm?(): Promise<void>
   close(): Promise<void>
 }
 
@@ -59,7 +98,16 @@ export interface ObjectWriter {
     bucket: string,
     key: string,
     body: Buffer,
-    options?: { contentType?: string; contentEncoding?: string; metadata?: Record<string, string> },
+    options?: {
+      contentType?: string
+      contentEncoding?: string
+      metadata?: Record<string, string>
+      /**
+       * Lower-case hex MD5 of `body`, when the caller already has it (the encoder computes it
+       * off the event loop): the store uses it for the ETag instead of hashing the body again.
+       */
+      md5?: string
+    },
   ): Promise<{ etag: string; size: number }>
 }
 

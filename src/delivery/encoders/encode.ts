@@ -3,6 +3,7 @@
  * only on the request — no clock, no randomness, no environment — because exactly-once lake files
  * rely on a replay producing the very same bytes.
  */
+import { createHash } from 'node:crypto'
 import type { EncodeRequest, EncodeResult } from '../types.ts'
 import { COMPRESSIONS } from './compression.ts'
 import { EncodeRequestError } from './errors.ts'
@@ -35,10 +36,26 @@ export function encodeSync(request: EncodeRequest): EncodeResult {
       )
     }
     if (!request.columns) throw new EncodeRequestError('Parquet needs the catalog table columns')
+    if (request.before?.length) throw new EncodeRequestError('a Parquet file cannot be encoded in chunks')
     const { body, failures } = encodeParquet(request.records, request.columns)
-    return { body, extension: '.parquet', contentType: CONTENT_TYPE, failures }
+    return finish({ body, extension: '.parquet', contentType: CONTENT_TYPE, failures }, request)
   }
   if (request.format !== 'ndjson') throw new EncodeRequestError(`unknown format ${String(request.format)}`)
-  const body = compression.compress(concatRecords(request.records, request.appendNewline), request)
-  return { body, extension: `.json${compression.extension}`, contentType: CONTENT_TYPE, failures: [] }
+  if (request.before?.length && request.compression === 'ZIP') {
+    throw new EncodeRequestError('a ZIP file cannot be encoded in chunks')
+  }
+  // Compressors are done with their input when they return: it may sit in scratch memory.
+  const scratch = request.compression !== 'UNCOMPRESSED'
+  const body = compression.compress(concatRecords(request.records, request.appendNewline, scratch), request)
+  return finish(
+    { body, extension: `.json${compression.extension}`, contentType: CONTENT_TYPE, failures: [] },
+    request,
+  )
+}
+
+/** Puts the earlier chunks (`before`) in front of the body, and adds its MD5 when asked. */
+function finish(result: EncodeResult, request: EncodeRequest): EncodeResult {
+  if (request.before?.length) result.body = Buffer.concat([...request.before, result.body])
+  if (request.md5) result.md5 = createHash('md5').update(result.body).digest('hex')
+  return result
 }

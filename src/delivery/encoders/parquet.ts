@@ -6,9 +6,10 @@
  */
 import type { SchemaElement } from 'hyparquet'
 import { parquetWriteBuffer } from 'hyparquet-writer'
-import type { ColumnSchema } from '../types.ts'
+import type { ColumnSchema, PackedRecords } from '../types.ts'
 import { EncodeRequestError } from './errors.ts'
 import { type ColumnCodec, columnCodec, ValueConversionError } from './glue-types.ts'
+import { isPacked } from './ndjson.ts'
 
 export const PARSE_ERROR = 'DataFormatConversion.ParseError'
 export const MALFORMED_DATA = 'DataFormatConversion.MalformedData'
@@ -26,16 +27,23 @@ export interface ParquetOutput {
   failures: { index: number; reason: string }[]
 }
 
-/** Encodes JSON `records` as Parquet (SNAPPY column chunks, Firehose's default). */
-export function encodeParquet(records: readonly Buffer[], columns: readonly ColumnSchema[]): ParquetOutput {
+/**
+ * Encodes JSON `records` as Parquet (SNAPPY column chunks, Firehose's default). Packed base64
+ * records are decoded one at a time, never all at once.
+ */
+export function encodeParquet(
+  records: readonly Buffer[] | PackedRecords,
+  columns: readonly ColumnSchema[],
+): ParquetOutput {
   if (columns.length === 0) throw new EncodeRequestError('Parquet needs at least one catalog column')
   const codecs = columns.map(columnCodec)
   const lookup = keyLookup(codecs)
   const data: unknown[][] = codecs.map(() => [])
   const failures: ParquetOutput['failures'] = []
   const row: unknown[] = new Array(codecs.length)
-  for (let index = 0; index < records.length; index++) {
-    const reason = convertRecord(records[index]!, codecs, lookup, row)
+  const { count, text } = recordTexts(records)
+  for (let index = 0; index < count; index++) {
+    const reason = convertRecord(text(index), codecs, lookup, row)
     if (reason !== undefined) {
       failures.push({ index, reason })
       continue
@@ -56,6 +64,29 @@ export function encodeParquet(records: readonly Buffer[], columns: readonly Colu
   return { body: Buffer.from(out), failures }
 }
 
+/** Record `i` as UTF-8 text, decoding packed base64 records one by one through a small buffer. */
+function recordTexts(records: readonly Buffer[] | PackedRecords): {
+  count: number
+  text: (i: number) => string
+} {
+  if (!isPacked(records)) return { count: records.length, text: (i) => records[i]!.toString('utf8') }
+  const { data, ends, base64 } = records
+  const src = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  let decoded = Buffer.allocUnsafe(0)
+  return {
+    count: ends.length,
+    text: (i) => {
+      const start = i === 0 ? 0 : ends[i - 1]!
+      const end = ends[i]!
+      if (!base64) return src.toString('utf8', start, end)
+      const size = ((end - start) * 3) >>> 2
+      if (decoded.length < size) decoded = Buffer.allocUnsafeSlow(Math.max(size, 64 * 1024))
+      const n = decoded.write(src.toString('latin1', start, end), 0, 'base64')
+      return decoded.toString('utf8', 0, n)
+    },
+  }
+}
+
 /** Lower-cased JSON key → column position: OpenX JSON SerDe matches keys case-insensitively. */
 function keyLookup(codecs: readonly ColumnCodec[]): Map<string, number> {
   const lookup = new Map<string, number>()
@@ -70,14 +101,14 @@ function keyLookup(codecs: readonly ColumnCodec[]): Map<string, number> {
 
 /** Fills `row` from one record; returns the failure reason, or undefined on success. */
 function convertRecord(
-  record: Buffer,
+  record: string,
   codecs: readonly ColumnCodec[],
   lookup: Map<string, number>,
   row: unknown[],
 ): string | undefined {
   let value: unknown
   try {
-    value = JSON.parse(record.toString('utf8'))
+    value = JSON.parse(record)
   } catch (error) {
     return `${PARSE_ERROR}: record is not valid JSON (${(error as Error).message})`
   }

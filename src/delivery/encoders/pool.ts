@@ -33,6 +33,9 @@ interface Slot {
   thread: Worker
   job: Job | undefined
   exited: Promise<void>
+  /** Resolves when the worker has loaded its code, or has exited. */
+  ready: Promise<void>
+  onReady: () => void
   /** The uncaught error that ended the thread, if any. */
   error?: Error
 }
@@ -73,6 +76,13 @@ export class EncoderPool implements Encoder {
     })
   }
 
+  /** Starts every worker now and resolves once each has loaded its code (or died trying). */
+  async warm(): Promise<void> {
+    if (this.closing) return
+    while (this.slots.size < this.size) this.spawn()
+    await Promise.all([...this.slots].map((slot) => slot.ready))
+  }
+
   /** Rejects queued and in-flight requests and stops every worker. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -98,22 +108,25 @@ export class EncoderPool implements Encoder {
       if (!slot && this.slots.size < this.size) slot = this.spawn()
       if (!slot) return
       const job = this.queue.shift()!
-      let packed: ReturnType<typeof packRequest>
       try {
-        packed = packRequest(job.request)
+        const packed = packRequest(job.request)
+        slot.thread.postMessage({ id: job.id, request: packed.wire }, packed.transfer)
       } catch (error) {
+        // A request that cannot be packed or cloned (a detached buffer): nothing was sent.
         job.reject(error as Error)
         continue
       }
       slot.job = job
       slot.thread.ref()
-      slot.thread.postMessage({ id: job.id, request: packed.wire }, packed.transfer)
     }
   }
 
   private spawn(): Slot {
     const thread = new Worker(this.entry)
-    const slot: Slot = { thread, job: undefined, exited: new Promise((r) => thread.once('exit', () => r())) }
+    const exited = new Promise<void>((r) => thread.once('exit', () => r()))
+    let onReady = () => {}
+    const ready = Promise.race([new Promise<void>((r) => (onReady = r)), exited])
+    const slot: Slot = { thread, job: undefined, exited, ready, onReady }
     thread.unref()
     thread.on('message', (message: FromWorker) => this.onMessage(slot, message))
     // An uncaught error ends the thread; 'exit' follows and does the bookkeeping.
@@ -126,6 +139,10 @@ export class EncoderPool implements Encoder {
   }
 
   private onMessage(slot: Slot, message: FromWorker): void {
+    if ('ready' in message) {
+      slot.onReady()
+      return
+    }
     const job = slot.job
     if (!job || job.id !== message.id) return
     slot.job = undefined

@@ -19,3 +19,4 @@ port.on('message', ({ id, request }: ToWorker) => {
   }
   port.postMessage(reply, transfer)
 })
+port.postMessage({ id: 0, ready: true } satisfies FromWorker)

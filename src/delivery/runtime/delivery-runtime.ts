@@ -59,7 +59,8 @@ export class DeliveryRuntime implements DeliveryService {
   readonly #timers = new Set<ReturnType<Clock['setTimeout']>>()
   /**
    * Two buffers in flight at once: one being encoded in a worker while the next is read and
-   * planned. Memory is then bounded by about twice the largest buffering hint.
+   * planned. Memory is then bounded by about twice the largest buffering hint, and far less on
+   * the raw path for NDJSON (read and encoded in 2 MiB chunks: only the compressed file is whole).
    */
   readonly #slots = new FlushSlots(2)
   #closed = false
@@ -73,7 +74,11 @@ export class DeliveryRuntime implements DeliveryService {
   /** Starts the declared delivery streams and those saved from the API. */
   async start(declared: Readonly<Record<string, DeliveryConfig>>): Promise<void> {
     const now = this.#o.clock.now()
-    for (const saved of this.#checkpoints.savedStreams()) {
+    const savedStreams = this.#checkpoints.savedStreams()
+    // Encoder workers take a few hundred ms of CPU to load: before the streams start reading,
+    // not in the middle of their first buffers.
+    if (savedStreams.length > 0 || Object.keys(declared).length > 0) await this.#o.encoder.warm?.()
+    for (const saved of savedStreams) {
       if (Object.hasOwn(declared, saved.name)) continue
       // One unusable stream created over the API (its bucket was removed from the pipeline, a jq
       // query that does not compile) must not keep the pipeline from starting.

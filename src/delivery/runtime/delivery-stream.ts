@@ -9,8 +9,17 @@ import type { ShardLog } from '../../storage/log/shard-log.ts'
 import type { Clock } from '../../util/clock.ts'
 import type { Logger } from '../../util/logger.ts'
 import type { Encoder, ObjectWriter } from '../types.ts'
+import type { Buffered } from './buffer.ts'
 import type { DeliveryCheckpoints } from './checkpoints.ts'
-import { errorObjects, type FlushOutcome, type FlushPlan, type PlannedObject, planFlush } from './flush.ts'
+import {
+  errorObjects,
+  type FlushDeps,
+  type FlushOutcome,
+  type FlushPlan,
+  type PlannedObject,
+  planFlush,
+  planRawFlush,
+} from './flush.ts'
 import type { DeliveryRecord, FailedRecord } from './records.ts'
 import { type FlushSlots, ShardDelivery, type ShardFeed, type SourceItem } from './shard-delivery.ts'
 
@@ -151,6 +160,14 @@ export class DeliveryStream {
   #startShard(feed: ShardFeed): void {
     const { clock, checkpoints, writer, logger } = this.#deps
     const bucket = this.config.bucket
+    const deps: FlushDeps = {
+      writer,
+      encoder: this.#deps.encoder,
+      invoker: this.#deps.invoker,
+      now: () => clock.now(),
+    }
+    // Nothing needs the decoded records on this thread: the encoder reads the log's bytes.
+    const raw = !this.#plan.transform && !this.#plan.dynamicPartitioning && !this.config.deaggregation
     const shard = new ShardDelivery({
       delivery: this.name,
       feed,
@@ -165,16 +182,24 @@ export class DeliveryStream {
       expand: (ordinal, sequenceNumber, partitionKey, arrivalMs, data) =>
         this.#expand(ordinal, sequenceNumber, partitionKey, arrivalMs, data),
       plan: (records, first, last) =>
-        planFlush(
-          this.#plan,
-          { writer, encoder: this.#deps.encoder, invoker: this.#deps.invoker, now: () => clock.now() },
-          records,
-          { shardTag: feed.tag, firstSequence: first.sequenceNumber, lastSequence: last.sequenceNumber },
-        ),
+        planFlush(this.#plan, deps, records, {
+          shardTag: feed.tag,
+          firstSequence: first.sequenceNumber,
+          lastSequence: last.sequenceNumber,
+        }),
+      planRaw: raw
+        ? (buffer, first, last) =>
+            planRawFlush(this.#plan, deps, buffer, {
+              shardTag: feed.tag,
+              firstSequence: first.sequenceNumber,
+              lastSequence: last.sequenceNumber,
+            })
+        : undefined,
       write: async (o) => {
         await writer.putObject(bucket, o.key, o.body, {
           contentType: o.contentType,
           contentEncoding: o.contentEncoding,
+          md5: o.md5,
         })
       },
       refused: (o, error, first, last) => this.#refused(o, error, feed, first, last),
@@ -199,7 +224,7 @@ export class DeliveryStream {
     if (o.kind !== 'data' || !o.delivered || !isRefusedKey(error)) return undefined
     const base = `${this.name}-${feed.tag}-${first.sequenceNumber}-${last.sequenceNumber}`
     const tag = createHash('sha256').update(o.key).digest('hex').slice(0, 8)
-    const failed: FailedRecord[] = o.delivered.map((record) => ({
+    const failed: FailedRecord[] = (await o.delivered()).map((record) => ({
       record,
       outputType: 'partitioning-failed',
       errorCode: 'S3.KeyRefused',
@@ -238,7 +263,7 @@ export class DeliveryStream {
     }))
   }
 
-  #committed(outcome: FlushOutcome, items: SourceItem[]): void {
+  #committed(outcome: FlushOutcome, items: readonly Buffered[]): void {
     const now = this.#deps.clock.now()
     const oldest = items[0]!.arrivalMs
     const m = (name: string, value: number, unit: 'Count' | 'Bytes' | 'Milliseconds' = 'Count') =>

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto'
 import type { Invoker } from '../../functions/types.ts'
-import type { ColumnSchema, Compression, Encoder, ObjectWriter } from '../types.ts'
+import type {
+  ColumnSchema,
+  Compression,
+  EncodeRequest,
+  EncodeResult,
+  Encoder,
+  ObjectWriter,
+  PackedRecords,
+} from '../types.ts'
+import type { Buffered } from './buffer.ts'
 import type { DeliveryRecord, FailedRecord } from './records.ts'
 import { type TransformConfig, transform } from './transform.ts'
 
@@ -52,9 +61,14 @@ export interface PlannedObject {
   key: string
   kind: 'data' | 'error'
   records: number
-  /** Data objects: the records in it (they go to the error prefix if the store refuses the key). */
-  delivered?: DeliveryRecord[]
+  /**
+   * Data objects: the records in it (they go to the error prefix if the store refuses the key).
+   * A function: the raw path reads them from the log again only when that happens.
+   */
+  delivered?: () => Promise<DeliveryRecord[]>
   body: Buffer
+  /** Hex MD5 of `body` (computed by the encoder), for the object's ETag. */
+  md5?: string
   contentType: string
   contentEncoding?: string
 }
@@ -186,18 +200,10 @@ export async function planFlush(
       columns: plan.columns,
       entryName: `${base}.json`,
       fileTimeMs: oldestOf(g.records),
+      md5: true,
     })
     const failedIdx = new Set(result.failures.map((f) => f.index))
-    for (const f of result.failures) {
-      failed.push({
-        record: g.records[f.index]!,
-        outputType: 'format-conversion-failed',
-        // Reasons start with Firehose's code: `DataFormatConversion.ParseError: ...`.
-        errorCode:
-          /^(DataFormatConversion\.\w+): /.exec(f.reason)?.[1] ?? 'DataFormatConversion.MalformedData',
-        errorMessage: f.reason.replace(/^DataFormatConversion\.\w+: /, ''),
-      })
-    }
+    for (const f of result.failures) failed.push(conversionFailure(g.records[f.index]!, f.reason))
     const count = g.records.length - failedIdx.size
     if (count === 0 || result.body.length === 0) continue
     const key = `${prefix}${base}${result.extension}`
@@ -212,12 +218,14 @@ export async function planFlush(
     g.records.forEach((r, i) => {
       if (!failedIdx.has(i)) deliveredBytes += r.data.length
     })
+    const kept = g.records.filter((_, i) => !failedIdx.has(i))
     objects.push({
       key,
       kind: 'data',
       records: count,
-      delivered: g.records.filter((_, i) => !failedIdx.has(i)),
+      delivered: async () => kept,
       body: result.body,
+      md5: result.md5,
       contentType: result.contentType,
       contentEncoding: result.contentEncoding,
     })
@@ -234,8 +242,183 @@ export async function planFlush(
   }
 }
 
+/**
+ * A buffer as the raw path sees it: where its records are in the log, not their bytes. The
+ * records are read chunk by chunk as they are encoded, in the base64 the log stores, and decoded
+ * by the encoder: nothing per record is built on the event loop.
+ */
+export interface RawBuffer {
+  /** The buffer's source records, in log order (one delivered record each: no de-aggregation). */
+  readonly items: readonly Buffered[]
+  /**
+   * Items [from, to) of the buffer, read from the log: their data as stored (base64) packed in
+   * one transferable buffer, and its decoded size. Fewer records (possibly none) when retention
+   * trimmed the log meanwhile. `release` hands the memory back for reuse, once the encoder is
+   * done with the records.
+   */
+  read(
+    from: number,
+    to: number,
+  ): Promise<{ records: PackedRecords; count: number; bytes: number; release(): void }>
+  /** The buffer's records decoded, as `planFlush` gets them (for the error output, rarely). */
+  decoded(): Promise<DeliveryRecord[]>
+}
+
+/**
+ * Decoded bytes per chunk of an NDJSON file encoded in chunks. Each chunk is one gzip member (or
+ * Snappy stream, or run of Hadoop-Snappy blocks) of the file: readers see one stream. Cut by the
+ * records' sizes alone, so a buffer always cuts into the same chunks and encodes to the same bytes.
+ */
+export const CHUNK_BYTES = 2 * 1024 * 1024
+/** Chunks of one buffer being encoded at once (the next one is read from the log meanwhile). */
+const CHUNKS_IN_FLIGHT = 2
+
+/** End indices of the chunks of `items`: a chunk closes once its records reach `limit` bytes. */
+export function chunkEnds(items: readonly Buffered[], limit: number): number[] {
+  const ends: number[] = []
+  let bytes = 0
+  for (let i = 0; i < items.length; i++) {
+    bytes += items[i]!.size
+    if (bytes >= limit) {
+      ends.push(i + 1)
+      bytes = 0
+    }
+  }
+  if (ends.length === 0 || ends[ends.length - 1] !== items.length) ends.push(items.length)
+  return ends
+}
+
+/**
+ * planFlush for a delivery stream without transformation, dynamic partitioning or
+ * de-aggregation: one data object per buffer, encoded straight from the log's bytes (the
+ * encoder decodes the base64), NDJSON in chunks so a large buffer is never held whole in memory
+ * more than once (compressed). Same object names as planFlush; the same buffer always gives the
+ * same bytes.
+ */
+export async function planRawFlush(
+  plan: FlushPlan,
+  deps: FlushDeps,
+  raw: RawBuffer,
+  id: BufferIdentity,
+): Promise<FlushOutcome> {
+  if (plan.transform || plan.dynamicPartitioning)
+    throw new Error('the raw path cannot transform or partition')
+  const base = `${plan.delivery}-${id.shardTag}-${id.firstSequence}-${id.lastSequence}`
+  const items = raw.items
+  const chunked = plan.format === 'ndjson' && plan.compression !== 'ZIP'
+  const ends = chunked ? chunkEnds(items, CHUNK_BYTES) : [items.length]
+  let oldest = Number.POSITIVE_INFINITY
+  const request = (records: PackedRecords, start: number, count: number, last: boolean): EncodeRequest => {
+    for (let i = start; i < start + count; i++) oldest = Math.min(oldest, items[i]!.arrivalMs)
+    return {
+      format: plan.format,
+      records,
+      appendNewline: plan.appendNewline,
+      compression: plan.format === 'parquet' ? 'UNCOMPRESSED' : plan.compression,
+      columns: plan.columns,
+      entryName: `${base}.json`,
+      fileTimeMs: oldest,
+      md5: last,
+    }
+  }
+  const parts: Promise<EncodeResult>[] = []
+  let read = 0
+  let bytes = 0
+  let result: EncodeResult | undefined
+  try {
+    for (let c = 0, start = 0; c < ends.length; start = ends[c++]!) {
+      const chunk = await raw.read(start, ends[c]!)
+      const last = c === ends.length - 1 || chunk.count < ends[c]! - start
+      const r = request(chunk.records, start, chunk.count, last)
+      read += chunk.count
+      bytes += chunk.bytes
+      if (last) {
+        try {
+          if (parts.length > 0) r.before = (await Promise.all(parts)).map((p) => p.body)
+          result = await deps.encoder.encode(r)
+        } finally {
+          chunk.release()
+        }
+        break
+      }
+      if (parts.length >= CHUNKS_IN_FLIGHT) await parts[parts.length - CHUNKS_IN_FLIGHT]
+      const part = deps.encoder.encode(r).finally(() => chunk.release())
+      // Awaited in order later; a failure meanwhile must not count as unhandled.
+      part.catch(() => undefined)
+      parts.push(part)
+    }
+  } finally {
+    // On failure, let chunks still encoding finish before the buffer is tried again.
+    if (!result) await Promise.allSettled(parts)
+  }
+  const outcome: FlushOutcome = {
+    objects: [],
+    delivered: 0,
+    deliveredBytes: 0,
+    dropped: 0,
+    failed: [],
+    partitions: read > 0 ? 1 : 0,
+    transformInvocations: 0,
+  }
+  if (!result || read === 0) return outcome
+  let decoded: DeliveryRecord[] | undefined
+  const records = async () => {
+    decoded ??= await raw.decoded()
+    // Trimmed by retention between the two reads: plan the buffer again from what is left.
+    if (decoded.length !== read) throw new Error('the log changed while the buffer was being delivered')
+    return decoded
+  }
+  const failedIdx = new Set(result.failures.map((f) => f.index))
+  if (result.failures.length > 0) {
+    const all = await records()
+    for (const f of result.failures) {
+      outcome.failed.push(conversionFailure(all[f.index]!, f.reason))
+      bytes -= all[f.index]!.data.length
+    }
+  }
+  const count = read - failedIdx.size
+  if (count > 0 && result.body.length > 0) {
+    const prefix = plan.prefix.render({ arrivalMs: oldest, randomString: randomString(base, '') })
+    const key = `${prefix}${base}${result.extension}`
+    const check = plan.checkObjectKey(key)
+    if (check.ok) {
+      outcome.delivered = count
+      outcome.deliveredBytes = bytes
+      outcome.objects.push({
+        key,
+        kind: 'data',
+        records: count,
+        delivered: async () => (await records()).filter((_, i) => !failedIdx.has(i)),
+        body: result.body,
+        md5: result.md5,
+        contentType: result.contentType,
+        contentEncoding: result.contentEncoding,
+      })
+    } else {
+      const all = await records()
+      for (let i = 0; i < all.length; i++)
+        if (!failedIdx.has(i))
+          outcome.failed.push(
+            partitionFailure(all[i]!, 'S3.InvalidKey', `object key refused: ${check.reason}`),
+          )
+    }
+  }
+  outcome.objects.push(...(await errorObjects(plan, deps, outcome.failed, base)))
+  return outcome
+}
+
 function partitionFailure(record: DeliveryRecord, errorCode: string, errorMessage: string): FailedRecord {
   return { record, outputType: 'partitioning-failed', errorCode, errorMessage }
+}
+
+function conversionFailure(record: DeliveryRecord, reason: string): FailedRecord {
+  return {
+    record,
+    outputType: 'format-conversion-failed',
+    // Reasons start with Firehose's code: `DataFormatConversion.ParseError: ...`.
+    errorCode: /^(DataFormatConversion\.\w+): /.exec(reason)?.[1] ?? 'DataFormatConversion.MalformedData',
+    errorMessage: reason.replace(/^DataFormatConversion\.\w+: /, ''),
+  }
 }
 
 function oldestOf(records: readonly DeliveryRecord[]): number {
@@ -275,12 +458,14 @@ export async function errorObjects(
       compression: plan.format === 'parquet' ? 'UNCOMPRESSED' : plan.compression,
       entryName: `${base}-${type}.json`,
       fileTimeMs: oldest,
+      md5: true,
     })
     out.push({
       key: `${prefix}${base}-${type}${result.extension}`,
       kind: 'error',
       records: list.length,
       body: result.body,
+      md5: result.md5,
       contentType: result.contentType,
       contentEncoding: result.contentEncoding,
     })

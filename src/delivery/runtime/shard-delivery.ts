@@ -5,7 +5,7 @@ import type { Clock } from '../../util/clock.ts'
 import { crashPoint } from '../../util/crash-point.ts'
 import { BufferCutter, type Buffered, type BufferHints } from './buffer.ts'
 import type { DeliveryCheckpoints } from './checkpoints.ts'
-import type { FlushOutcome, PlannedObject } from './flush.ts'
+import type { FlushOutcome, PlannedObject, RawBuffer } from './flush.ts'
 import type { DeliveryRecord } from './records.ts'
 
 /** One shard of a delivery stream's source: a Kinesis shard, or the direct-put log. */
@@ -21,9 +21,10 @@ export interface ShardFeed {
 }
 
 /**
- * A source record as a buffer remembers it: where it is and how big, not its bytes. The bytes are
- * read again from the (durable) log when the buffer is delivered, so memory does not grow with
- * the buffering hints times the number of shards.
+ * A source record as a buffer remembers it (a {@link Buffered}): where it is and how big, not its
+ * bytes. The bytes are read again from the (durable) log when the buffer is delivered, so memory
+ * does not grow with the buffering hints times the number of shards. The first and last record
+ * of a buffer also carry their sequence number (they name its files).
  */
 export interface SourceItem extends Buffered {
   sequenceNumber: string
@@ -70,6 +71,12 @@ export interface ShardDeliveryOptions {
   ): DeliveryRecord[]
   /** Plans the objects of a buffer (see planFlush). */
   plan(records: DeliveryRecord[], first: SourceItem, last: SourceItem): Promise<FlushOutcome>
+  /**
+   * Plans a buffer from the log's bytes as stored (see planRawFlush), when nothing on this thread
+   * needs the decoded records (no transformation, dynamic partitioning or de-aggregation). Used
+   * instead of `plan` when given.
+   */
+  planRaw?(buffer: RawBuffer, first: SourceItem, last: SourceItem): Promise<FlushOutcome>
   slots: FlushSlots
   write(object: PlannedObject): Promise<void>
   /**
@@ -84,7 +91,7 @@ export interface ShardDeliveryOptions {
   ): Promise<PlannedObject | undefined>
   remove(key: string): Promise<void>
   /** After each committed buffer (metrics, retention of the direct-put log). */
-  committed(outcome: FlushOutcome, items: SourceItem[], nextOrdinal: number): void
+  committed(outcome: FlushOutcome, items: readonly Buffered[], nextOrdinal: number): void
   onError(error: Error): void
   /** The source shard was delivered to its end (closed shards only). */
   onFinished(): void
@@ -94,6 +101,24 @@ const READ_RECORDS = 1000
 const READ_BYTES = 4 * 1024 * 1024
 const WRITE_CONCURRENCY = 8
 const RETRY_MS = 1000
+/**
+ * Packed base64 of one chunk (planRawFlush's 2 MiB of records, plus the record that crosses the
+ * line, up to 1 MiB) fits this. Such chunks live in shared memory that is reused from chunk to
+ * chunk: the encoder worker reads it in place, and neither thread allocates and drops megabytes
+ * per chunk (V8 reclaims dropped ArrayBuffers only once tens of MB have piled up, per thread).
+ */
+const SHARED_CHUNK_BYTES = 4 * 1024 * 1024 + 1024 * 1024
+/** Enough for the chunks of two buffers in flight (two encoding and one being read, each). */
+const MAX_FREE_SHARED_CHUNKS = 6
+const freeSharedChunks: SharedArrayBuffer[] = []
+
+function sharedChunk(): SharedArrayBuffer {
+  return freeSharedChunks.pop() ?? new SharedArrayBuffer(SHARED_CHUNK_BYTES)
+}
+
+function freeSharedChunk(chunk: SharedArrayBuffer): void {
+  if (freeSharedChunks.length < MAX_FREE_SHARED_CHUNKS) freeSharedChunks.push(chunk)
+}
 
 /**
  * Delivers one source shard: reads its log from the committed position, cuts buffers with the
@@ -104,7 +129,7 @@ export class ShardDelivery {
   readonly #o: ShardDeliveryOptions
   /** Cuts short the current pause (stop). */
   #interrupt: (() => void) | undefined
-  readonly #cutter: BufferCutter<SourceItem>
+  readonly #cutter: BufferCutter<Buffered>
   #stopped = false
   #running: Promise<void> | undefined
   #readPosition = 0
@@ -221,13 +246,11 @@ export class ShardDelivery {
       return
     }
     for (const r of read.records) {
-      const item: SourceItem = {
+      const closed = this.#cutter.add({
         ordinal: r.ordinal,
         arrivalMs: r.timestamp,
         size: Math.max(1, base64Bytes(r.data)),
-        sequenceNumber: feed.sequenceNumber(r.ordinal, r.timestamp),
-      }
-      const closed = this.#cutter.add(item)
+      })
       if (closed) await this.#deliver(closed)
       if (this.#stopped) break
     }
@@ -236,9 +259,14 @@ export class ShardDelivery {
   }
 
   /** Writes one buffer's objects and commits past it; retries (never skips) until it succeeds. */
-  async #deliver(items: SourceItem[]): Promise<void> {
-    const first = items[0]!
-    const last = items[items.length - 1]!
+  async #deliver(items: Buffered[]): Promise<void> {
+    const { feed } = this.#o
+    const end = (item: Buffered): SourceItem => ({
+      ...item,
+      sequenceNumber: feed.sequenceNumber(item.ordinal, item.arrivalMs),
+    })
+    const first = end(items[0]!)
+    const last = end(items[items.length - 1]!)
     const release = await this.#o.slots.acquire()
     try {
       await this.#deliverOnce(items, first, last)
@@ -268,11 +296,68 @@ export class ShardDelivery {
     return out
   }
 
-  async #deliverOnce(items: SourceItem[], first: SourceItem, last: SourceItem): Promise<void> {
+  /**
+   * The records of a buffer for the raw path: read from the log in pieces, as stored (base64),
+   * each piece packed into one buffer the encoder worker takes over.
+   */
+  #raw(items: readonly Buffered[], first: SourceItem, last: SourceItem): RawBuffer {
+    const log = this.#o.feed.log
+    return {
+      items,
+      decoded: () => this.#reread(first, last),
+      read: async (from, to) => {
+        const lastOrdinal = items[to - 1]!.ordinal
+        // Base64 of n bytes is 4⌈n/3⌉ characters: the exact size for the text clients send.
+        let capacity = 0
+        for (let i = from; i < to; i++) capacity += 4 * Math.ceil(items[i]!.size / 3)
+        let shared = capacity <= SHARED_CHUNK_BYTES ? sharedChunk() : undefined
+        let data = shared ? new Uint8Array(shared) : new Uint8Array(capacity)
+        const ends = new Uint32Array(to - from)
+        let count = 0
+        let at = 0
+        let bytes = 0
+        let next = items[from]!.ordinal
+        while (next <= lastOrdinal && count < ends.length) {
+          // The reads of #read's size reuse the log reader's buffers.
+          const read = await log.read(next, Math.min(READ_RECORDS, lastOrdinal + 1 - next), READ_BYTES)
+          for (const r of read.records) {
+            if (r.ordinal > lastOrdinal || count === ends.length) break
+            if (at + r.data.length > data.length) {
+              const grown = new Uint8Array(Math.max(at + r.data.length, data.length * 2))
+              grown.set(data.subarray(0, at))
+              data = grown
+              if (shared) freeSharedChunk(shared)
+              shared = undefined
+            }
+            data.set(r.data, at)
+            at += r.data.length
+            ends[count++] = at
+            bytes += base64Bytes(r.data)
+          }
+          releaseReadBuffers(read.buffers)
+          if (read.records.length === 0 || read.next <= next) break // trimmed by retention meanwhile
+          next = read.next
+        }
+        return {
+          records: { data, ends: ends.subarray(0, count), base64: true, transferable: !shared },
+          count,
+          bytes,
+          release: () => {
+            if (shared) freeSharedChunk(shared)
+            shared = undefined
+          },
+        }
+      },
+    }
+  }
+
+  async #deliverOnce(items: Buffered[], first: SourceItem, last: SourceItem): Promise<void> {
     const { checkpoints, delivery, feed } = this.#o
     for (;;) {
       try {
-        const outcome = await this.#o.plan(await this.#reread(first, last), first, last)
+        const outcome = this.#o.planRaw
+          ? await this.#o.planRaw(this.#raw(items, first, last), first, last)
+          : await this.#o.plan(await this.#reread(first, last), first, last)
         const keys = outcome.objects.map((o) => o.key)
         // An earlier attempt at this buffer may have written objects this one no longer plans
         // (a transformation that answered differently): they are removed once these are in.
@@ -337,7 +422,7 @@ async function inParallel<T>(
 }
 
 /** Decoded size of base64 text (the log stores record data as the base64 clients sent). */
-function base64Bytes(text: Buffer): number {
+function base64Bytes(text: Uint8Array): number {
   let pad = 0
   if (text.length > 0 && text[text.length - 1] === 0x3d) pad++
   if (text.length > 1 && text[text.length - 2] === 0x3d) pad++

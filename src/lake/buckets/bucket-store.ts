@@ -55,6 +55,16 @@ function toBuffer(body: unknown): Buffer {
   throw invalidArgument('object body must be bytes or a string')
 }
 
+const MD5_HEX = /^[0-9a-f]{32}$/
+
+/** The body's MD5 in hex: the caller's, when it computed one, else computed here. */
+function md5Hex(bytes: Buffer, given: string | undefined): string {
+  if (given === undefined) return createHash('md5').update(bytes).digest('hex')
+  if (typeof given !== 'string' || !MD5_HEX.test(given))
+    throw invalidArgument('md5 must be 32 lower-case hex digits')
+  return given
+}
+
 async function md5Of(handle: FileHandle): Promise<string> {
   const hash = createHash('md5')
   for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk)
@@ -144,7 +154,7 @@ export class BucketStore implements ObjectWriter {
     const sidecar: Omit<Sidecar, 'ino' | 'mtimeNs' | 'lastModified'> = {
       v: 1,
       size: bytes.length,
-      etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+      etag: `"${md5Hex(bytes, options.md5)}"`,
       contentType: headerValue('contentType', options.contentType) ?? DEFAULT_CONTENT_TYPE,
       contentEncoding: headerValue('contentEncoding', options.contentEncoding),
       metadata: normalizeMetadata(options.metadata),

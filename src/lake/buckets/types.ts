@@ -5,6 +5,12 @@ export interface PutObjectOptions {
   contentEncoding?: string
   /** User metadata (`x-amz-meta-*`): names are lower-cased; 2 KB in all. */
   metadata?: Record<string, string>
+  /**
+   * Lower-case hex MD5 of the body, already computed by the caller (the delivery encoder, off the
+   * event loop): the ETag is made from it instead of hashing the body again. Trusted as given, so
+   * only for internal writers, never from a request.
+   */
+  md5?: string
 }
 
 /** HeadObject's answer. */
