@@ -141,9 +141,10 @@ export class DeliveryRuntime implements DeliveryService {
     this.#scheduleFreshness()
     this.#after(() => {
       if (this.#entries.get(name) !== entry) return
-      this.#entries.delete(name)
+      // The entry stays (CREATING) until #open replaces it with the ACTIVE stream.
       void this.#open(name, config, false, now, 1).catch((error) => {
         // It never became ACTIVE: forget it, as Firehose drops a stream whose creation failed.
+        if (this.#entries.get(name) === entry) this.#entries.delete(name)
         this.#checkpoints.forget(name)
         this.#o.logger.error(`delivery stream ${name} could not be created: ${(error as Error).message}`)
       })

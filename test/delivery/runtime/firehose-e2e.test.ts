@@ -1,0 +1,96 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import {
+  CreateDeliveryStreamCommand,
+  DescribeDeliveryStreamCommand,
+  FirehoseClient,
+  PutRecordBatchCommand,
+} from '@aws-sdk/client-firehose'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { loadPipeline } from '../../../src/pipeline/load.ts'
+import { PipelineRuntime } from '../../../src/runtime/pipeline-runtime.ts'
+import { ManualClock } from '../../../src/util/clock.ts'
+import { freePort } from '../../helpers/child-server.ts'
+import { tempDir } from '../../helpers/tmp.ts'
+
+const CONFIG = new URL('../../fixtures/pipelines/delivery-crash/tributary.config.ts', import.meta.url)
+  .pathname
+
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = []
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory()) await walk(join(d, e.name))
+      else out.push(relative(dir, join(d, e.name)))
+    }
+  }
+  await walk(dir)
+  return out.sort()
+}
+
+describe('the Firehose API against the real delivery runtime', () => {
+  it('creates a direct-put delivery stream, takes PutRecordBatch and lands the records in the lake', async () => {
+    const clock = new ManualClock(Date.now())
+    const dataDir = await tempDir()
+    const runtime = await PipelineRuntime.start({
+      pipeline: await loadPipeline(CONFIG),
+      dataDir,
+      clock,
+      serve: { port: await freePort() },
+    })
+    onTestFinished(() => runtime.close())
+    const client = new FirehoseClient({
+      endpoint: runtime.server!.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      requestHandler: new NodeHttpHandler(),
+    })
+    onTestFinished(() => client.destroy())
+    await client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'api-direct',
+        DeliveryStreamType: 'DirectPut',
+        ExtendedS3DestinationConfiguration: {
+          BucketARN: 'arn:aws:s3:::lake',
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          Prefix: 'api/',
+          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+          CompressionFormat: 'UNCOMPRESSED',
+          ProcessingConfiguration: {
+            Enabled: true,
+            Processors: [
+              {
+                Type: 'AppendDelimiterToRecord',
+                Parameters: [{ ParameterName: 'Delimiter', ParameterValue: '\\n' }],
+              },
+            ],
+          },
+        },
+      }),
+    )
+    const status = async () =>
+      (await client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'api-direct' })))
+        .DeliveryStreamDescription?.DeliveryStreamStatus
+    expect(await status()).toBe('CREATING')
+    clock.advance(1000)
+    for (let i = 0; i < 100 && (await status()) !== 'ACTIVE'; i++) await new Promise((r) => setImmediate(r))
+    expect(await status()).toBe('ACTIVE')
+
+    const records = Array.from({ length: 20 }, (_, i) => ({ Data: Buffer.from(JSON.stringify({ i })) }))
+    const out = await client.send(
+      new PutRecordBatchCommand({ DeliveryStreamName: 'api-direct', Records: records }),
+    )
+    expect(out.FailedPutCount).toBe(0)
+    expect(out.RequestResponses).toHaveLength(20)
+
+    const bucket = join(dataDir, 'lake', 'lake')
+    const landed = async () => (await files(bucket)).filter((f) => f.startsWith('api/'))
+    clock.advance(61_000)
+    for (let i = 0; i < 500 && (await landed()).length === 0; i++) await new Promise((r) => setImmediate(r))
+    const [file] = await landed()
+    expect(file).toMatch(/^api\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/api-direct-direct-\d{20}-\d{20}\.json$/)
+    const lines = (await readFile(join(bucket, file!), 'utf8')).trim().split('\n')
+    expect(lines.map((l) => JSON.parse(l).i)).toEqual(records.map((_, i) => i))
+  })
+})
