@@ -1,5 +1,5 @@
 import { type DecodedRecord, FLAG_ENCRYPTED, type FrameRecordInput } from '../storage/log/frame.ts'
-import { releaseReadBuffers } from '../storage/log/reader.ts'
+import { decodedLength, releaseReadBuffers } from '../storage/log/reader.ts'
 import { type HashKeyHex, hashKeyFromBigInt, MAX_HASH_KEY, partitionKeyHash } from '../stream/hash-key.ts'
 import { decodeSequenceNumber, END_SEQUENCE_INDEX } from '../stream/sequence-number.ts'
 import { parseShardId, shardIdName } from '../stream/shard-id.ts'
@@ -106,7 +106,7 @@ export async function putRecords(
   for (let i = 0; i < entries.length; i++) {
     if (!outcomes[i]!.ok) continue
     ok++
-    bytes += (entries[i]!.data.length * 3) >> 2
+    bytes += decodedLength(entries[i]!.data)
   }
   if (ok > 0) {
     streamMetric(engine, streamName, 'IncomingRecords', ok, 'Count', now)
@@ -293,7 +293,7 @@ export async function getRecords(
   streamMetric(engine, name, 'GetRecords.Success', 1, 'Count', now)
   if (records.length > 0) {
     let bytes = 0
-    for (const r of records) bytes += (r.data.length * 3) >> 2
+    for (const r of records) bytes += decodedLength(r.data)
     streamMetric(engine, name, 'GetRecords.Records', records.length, 'Count', now)
     streamMetric(engine, name, 'GetRecords.Bytes', bytes, 'Bytes', now)
     streamMetric(

@@ -13,7 +13,7 @@ describe('AWS/Kinesis metrics', () => {
       new PutRecordsCommand({
         StreamName: 'events',
         Records: [
-          { PartitionKey: 'a', Data: Buffer.alloc(30, 1) },
+          { PartitionKey: 'a', Data: Buffer.alloc(31, 1) }, // base64 with padding
           { PartitionKey: 'b', Data: Buffer.alloc(60, 2) },
         ],
       }),
@@ -29,10 +29,10 @@ describe('AWS/Kinesis metrics', () => {
     expect(out.Records).toHaveLength(2)
     const get = (name: string) => metrics.get('AWS/Kinesis', name, { StreamName: 'events' })
     expect(get('IncomingRecords')).toMatchObject({ sum: 2, count: 1 })
-    expect(get('IncomingBytes').sum).toBe(90)
+    expect(get('IncomingBytes').sum).toBe(91)
     expect(get('GetRecords.Success').sum).toBe(1)
     expect(get('GetRecords.Records').sum).toBe(2)
-    expect(get('GetRecords.Bytes').sum).toBe(90)
+    expect(get('GetRecords.Bytes').sum).toBe(91)
     expect(get('GetRecords.IteratorAgeMilliseconds').count).toBe(1)
     client.destroy()
   })

@@ -1,5 +1,5 @@
 import { LogSealedError } from '../../storage/log/errors.ts'
-import { releaseReadBuffers } from '../../storage/log/reader.ts'
+import { decodedLength, releaseReadBuffers } from '../../storage/log/reader.ts'
 import type { ShardLog } from '../../storage/log/shard-log.ts'
 import type { Clock } from '../../util/clock.ts'
 import { crashPoint } from '../../util/crash-point.ts'
@@ -249,7 +249,7 @@ export class ShardDelivery {
       const closed = this.#cutter.add({
         ordinal: r.ordinal,
         arrivalMs: r.timestamp,
-        size: Math.max(1, base64Bytes(r.data)),
+        size: Math.max(1, decodedLength(r.data)),
       })
       if (closed) await this.#deliver(closed)
       if (this.#stopped) break
@@ -332,7 +332,7 @@ export class ShardDelivery {
             data.set(r.data, at)
             at += r.data.length
             ends[count++] = at
-            bytes += base64Bytes(r.data)
+            bytes += decodedLength(r.data)
           }
           releaseReadBuffers(read.buffers)
           if (read.records.length === 0 || read.next <= next) break // trimmed by retention meanwhile
@@ -419,12 +419,4 @@ async function inParallel<T>(
     while (next < items.length) await fn(items[next++]!)
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-}
-
-/** Decoded size of base64 text (the log stores record data as the base64 clients sent). */
-function base64Bytes(text: Uint8Array): number {
-  let pad = 0
-  if (text.length > 0 && text[text.length - 1] === 0x3d) pad++
-  if (text.length > 1 && text[text.length - 2] === 0x3d) pad++
-  return Math.floor((text.length * 3) / 4) - pad
 }

@@ -12,11 +12,12 @@ export interface ReadBudget {
 const MIN_READ = 256 * 1024
 const MAX_READ = 16 * 1024 * 1024
 
-/** Decoded size of base64 text stored as bytes. */
-export function decodedLength(base64: Buffer): number {
+/** Decoded size of base64 text, as stored bytes or as a string (record data as clients sent it). */
+export function decodedLength(base64: Uint8Array | string): number {
   const n = base64.length
   if (n === 0) return 0
-  const pad = base64[n - 1] === 0x3d ? (base64[n - 2] === 0x3d ? 2 : 1) : 0
+  const code = (i: number) => (typeof base64 === 'string' ? base64.charCodeAt(i) : base64[i])
+  const pad = code(n - 1) === 0x3d ? (code(n - 2) === 0x3d ? 2 : 1) : 0
   return (n / 4) * 3 - pad
 }
 
