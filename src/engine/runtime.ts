@@ -108,6 +108,18 @@ export class StreamRuntime {
     return [...this.shards.values()].sort((a, b) => a.state.index - b.state.index)
   }
 
+  /**
+   * Whether every parent of `shard` (split or merge) that still exists is `finished`: consumers of
+   * a resharded stream start a child only once its parents are consumed to their end.
+   */
+  parentsFinished(shard: ShardRuntime, finished: (parent: ShardRuntime) => boolean): boolean {
+    for (const index of [shard.state.parent, shard.state.adjacentParent]) {
+      const parent = index === undefined ? undefined : this.shards.get(index)
+      if (parent && !finished(parent)) return false
+    }
+    return true
+  }
+
   childrenOf(index: number): ShardRuntime[] {
     return this.orderedShards().filter((s) => s.state.parent === index || s.state.adjacentParent === index)
   }

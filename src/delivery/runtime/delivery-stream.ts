@@ -131,18 +131,9 @@ export class DeliveryStream {
     }
     for (const shard of stream.orderedShards()) {
       if (this.#stopped || this.#shards.has(shard.id) || !shard.log) continue
-      if (!this.#parentsDone(stream, shard)) continue
+      if (!stream.parentsFinished(shard, (p) => this.#shards.get(p.id)?.finished === true)) continue
       this.#startShard(this.#feed(stream, shard))
     }
-  }
-
-  #parentsDone(stream: StreamRuntime, shard: ShardRuntime): boolean {
-    for (const parent of [shard.state.parent, shard.state.adjacentParent]) {
-      if (parent === undefined) continue
-      const p = stream.shards.get(parent)
-      if (p && !this.#shards.get(p.id)?.finished) return false
-    }
-    return true
   }
 
   #feed(stream: StreamRuntime, shard: ShardRuntime): ShardFeed {

@@ -129,17 +129,10 @@ export class KinesisMapping {
     const initial = !this.#deps.checkpoints.any(this.uuid, this.#config.stream, stream.state.createdAt)
     for (const shard of stream.orderedShards()) {
       if (this.#stopped || this.#consumers.has(shard.state.index)) continue
-      if (!this.#parentsDone(stream, shard)) continue
+      if (!stream.parentsFinished(shard, (p) => this.#consumers.get(p.state.index)?.finished === true))
+        continue
       await this.#startShard(stream, shard, initial)
     }
-  }
-
-  #parentsDone(stream: StreamRuntime, shard: ShardRuntime): boolean {
-    for (const parent of [shard.state.parent, shard.state.adjacentParent]) {
-      if (parent === undefined || !stream.shards.has(parent)) continue
-      if (!this.#consumers.get(parent)?.finished) return false
-    }
-    return true
   }
 
   async #startingOrdinal(shard: ShardRuntime, initial: boolean): Promise<number> {
