@@ -191,30 +191,21 @@ export class DeliveryRuntime implements DeliveryService {
   }
 
   async put(name: string, records: Buffer[]): Promise<{ recordId: string }[]> {
-    const log = this.#entries.get(name)?.stream?.directLog
-    if (!log) throw new Error(`delivery stream ${name} does not take direct puts`)
+    const stream = this.#entries.get(name)?.stream
+    const log = stream?.directLog
+    if (!stream || !log) throw new Error(`delivery stream ${name} does not take direct puts`)
     const ticket = log.append(
       records.map((r) => ({ partitionKey: '', data: r.toString('base64') })),
       this.#o.clock.now(),
     )
     await ticket.durable
-    const now = this.#o.clock.now()
-    const metric = (metricName: string, value: number, unit: 'Count' | 'Bytes') =>
-      this.#o.metrics.record({
-        namespace: 'AWS/Firehose',
-        name: metricName,
-        dimensions: { DeliveryStreamName: name },
-        value,
-        unit,
-        timestamp: now,
-      })
-    metric('IncomingRecords', records.length, 'Count')
-    metric(
+    stream.metric('IncomingRecords', records.length)
+    stream.metric(
       'IncomingBytes',
       records.reduce((n, r) => n + r.length, 0),
       'Bytes',
     )
-    metric('IncomingPutRequests', 1, 'Count')
+    stream.metric('IncomingPutRequests', 1)
     return records.map((_, i) => ({ recordId: recordId(name, ticket.firstOrdinal + i) }))
   }
 
@@ -269,18 +260,8 @@ export class DeliveryRuntime implements DeliveryService {
     this.#freshnessScheduled = true
     this.#after(() => {
       this.#freshnessScheduled = false
-      const now = this.#o.clock.now()
-      for (const [name, e] of this.#entries) {
-        if (!e.stream) continue
-        this.#o.metrics.record({
-          namespace: 'AWS/Firehose',
-          name: 'DeliveryToS3.DataFreshness',
-          dimensions: { DeliveryStreamName: name },
-          value: e.stream.freshnessMs(),
-          unit: 'Milliseconds',
-          timestamp: now,
-        })
-      }
+      for (const e of this.#entries.values())
+        e.stream?.metric('DeliveryToS3.DataFreshness', e.stream.freshnessMs(), 'Milliseconds')
       this.#scheduleFreshness()
     }, FRESHNESS_MS)
   }

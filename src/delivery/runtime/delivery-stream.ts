@@ -47,6 +47,7 @@ export class DeliveryStream {
   readonly config: DeliveryConfig
   readonly #plan: FlushPlan
   readonly #deps: DeliveryStreamDeps
+  readonly #flushDeps: FlushDeps
   readonly #shards = new Map<string, ShardDelivery>()
   /** The direct-put log, when the source is direct put. */
   readonly #directLog: ShardLog | undefined
@@ -66,6 +67,24 @@ export class DeliveryStream {
     this.#plan = plan
     this.#deps = deps
     this.#directLog = directLog
+    this.#flushDeps = {
+      writer: deps.writer,
+      encoder: deps.encoder,
+      invoker: deps.invoker,
+      now: () => deps.clock.now(),
+    }
+  }
+
+  /** One AWS/Firehose datapoint for this delivery stream (DeliveryStreamName dimension). */
+  metric(name: string, value: number, unit: 'Count' | 'Bytes' | 'Milliseconds' = 'Count'): void {
+    this.#deps.metrics.record({
+      namespace: 'AWS/Firehose',
+      name,
+      dimensions: { DeliveryStreamName: this.name },
+      value,
+      unit,
+      timestamp: this.#deps.clock.now(),
+    })
   }
 
   get directLog(): ShardLog | undefined {
@@ -151,12 +170,7 @@ export class DeliveryStream {
   #startShard(feed: ShardFeed): void {
     const { clock, checkpoints, writer, logger } = this.#deps
     const bucket = this.config.bucket
-    const deps: FlushDeps = {
-      writer,
-      encoder: this.#deps.encoder,
-      invoker: this.#deps.invoker,
-      now: () => clock.now(),
-    }
+    const deps = this.#flushDeps
     // Nothing needs the decoded records on this thread: the encoder reads the log's bytes.
     const raw = !this.#plan.transform && !this.#plan.dynamicPartitioning && !this.config.deaggregation
     const shard = new ShardDelivery({
@@ -221,17 +235,7 @@ export class DeliveryStream {
       errorCode: 'S3.KeyRefused',
       errorMessage: `object key '${o.key}' refused: ${error.message}`,
     }))
-    const [object] = await errorObjects(
-      this.#plan,
-      {
-        writer: this.#deps.writer,
-        encoder: this.#deps.encoder,
-        invoker: this.#deps.invoker,
-        now: () => this.#deps.clock.now(),
-      },
-      failed,
-      `${base}-refused-${tag}`,
-    )
+    const [object] = await errorObjects(this.#plan, this.#flushDeps, failed, `${base}-refused-${tag}`)
     return object
   }
 
@@ -257,15 +261,7 @@ export class DeliveryStream {
   #committed(outcome: FlushOutcome, items: readonly Buffered[]): void {
     const now = this.#deps.clock.now()
     const oldest = items[0]!.arrivalMs
-    const m = (name: string, value: number, unit: 'Count' | 'Bytes' | 'Milliseconds' = 'Count') =>
-      this.#deps.metrics.record({
-        namespace: 'AWS/Firehose',
-        name,
-        dimensions: { DeliveryStreamName: this.name },
-        value,
-        unit,
-        timestamp: now,
-      })
+    const m = (name: string, value: number, unit?: 'Bytes' | 'Milliseconds') => this.metric(name, value, unit)
     const dataObjects = outcome.objects.filter((o) => o.kind === 'data')
     m('DeliveryToS3.Records', outcome.delivered)
     m('DeliveryToS3.Bytes', outcome.deliveredBytes, 'Bytes')
