@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { z } from 'zod'
-import { compilePrefixes } from '../delivery/partition/prefix.ts'
+import { compileDeliveryPrefixes } from '../delivery/partition/prefix.ts'
 import type { FunctionSpec } from '../functions/types.ts'
 import {
   isKinesisMapping,
@@ -240,12 +240,7 @@ export function validatePipeline(
         )
     }
     try {
-      compilePrefixes({
-        prefix: d.prefix,
-        errorOutputPrefix: d.errorOutputPrefix,
-        dynamicPartitioning: d.dynamicPartitioning?.enabled ?? false,
-        keysFromQuery: Object.keys(d.dynamicPartitioning?.metadataExtraction?.queries ?? {}),
-      })
+      compileDeliveryPrefixes(d)
     } catch (error) {
       throw new PipelineError(
         `${at}.prefix: ${(error as Error).message}`,

@@ -1,3 +1,4 @@
+import type { DeliveryConfig } from '../../pipeline/schema.ts'
 import { compileTimestampPattern, formatTimestamp, type TimestampToken } from './timestamp-format.ts'
 
 /**
@@ -172,6 +173,19 @@ export function compilePrefixes(config: {
     errorText = `${prefixText}!{firehose:error-output-type}/${DEFAULT_TIME_PREFIX}`
   }
   return { prefix, errorPrefix: parsePrefix(errorText, { ...base, kind: 'errorPrefix' }) }
+}
+
+/** {@link compilePrefixes} for a delivery stream's configuration (pipeline file or API). */
+export function compileDeliveryPrefixes(config: DeliveryConfig): {
+  prefix: CompiledPrefix
+  errorPrefix: CompiledPrefix
+} {
+  return compilePrefixes({
+    prefix: config.prefix,
+    errorOutputPrefix: config.errorOutputPrefix,
+    dynamicPartitioning: config.dynamicPartitioning?.enabled ?? false,
+    keysFromQuery: Object.keys(config.dynamicPartitioning?.metadataExtraction?.queries ?? {}),
+  })
 }
 
 function parseParts(text: string, field: string): Part[] {

@@ -9,7 +9,7 @@ import type { Clock } from '../../util/clock.ts'
 import type { Logger } from '../../util/logger.ts'
 import { DeliveryConfigError } from '../errors.ts'
 import { deaggregate } from '../kpl/aggregation.ts'
-import { compilePrefixes } from '../partition/prefix.ts'
+import { compileDeliveryPrefixes } from '../partition/prefix.ts'
 import type { DeliveryDescription, DeliveryService, DeliveryStatus, Encoder, ObjectWriter } from '../types.ts'
 import { DeliveryCheckpoints } from './checkpoints.ts'
 import { DeliveryStream } from './delivery-stream.ts'
@@ -160,12 +160,7 @@ export class DeliveryRuntime implements DeliveryService {
     if (config.format && !this.#o.catalog()[config.format.parquet.table])
       throw new DeliveryConfigError(`Table ${config.format.parquet.table} does not exist in the catalog.`)
     try {
-      compilePrefixes({
-        prefix: config.prefix,
-        errorOutputPrefix: config.errorOutputPrefix,
-        dynamicPartitioning: config.dynamicPartitioning?.enabled ?? false,
-        keysFromQuery: Object.keys(config.dynamicPartitioning?.metadataExtraction?.queries ?? {}),
-      })
+      compileDeliveryPrefixes(config)
     } catch (error) {
       throw new DeliveryConfigError((error as Error).message)
     }

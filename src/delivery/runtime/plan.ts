@@ -7,7 +7,7 @@ import {
 } from '../partition/error-envelope.ts'
 import { createKeyExtractor, type ExtractResult, type KeyExtractor } from '../partition/extract.ts'
 import { checkPartitionValue } from '../partition/partition-value.ts'
-import { compilePrefixes } from '../partition/prefix.ts'
+import { compileDeliveryPrefixes } from '../partition/prefix.ts'
 import type { FlushPlan } from './flush.ts'
 import type { FailedRecord } from './records.ts'
 
@@ -34,12 +34,7 @@ export async function buildFlushPlan(
 ): Promise<FlushPlan> {
   const dynamic = config.dynamicPartitioning?.enabled ?? false
   const queries = config.dynamicPartitioning?.metadataExtraction?.queries
-  const { prefix, errorPrefix } = compilePrefixes({
-    prefix: config.prefix,
-    errorOutputPrefix: config.errorOutputPrefix,
-    dynamicPartitioning: dynamic,
-    keysFromQuery: queries ? Object.keys(queries) : [],
-  })
+  const { prefix, errorPrefix } = compileDeliveryPrefixes(config)
   const extractor =
     dynamic && queries && Object.keys(queries).length > 0 ? await createKeyExtractor(queries) : undefined
   const table = config.format ? ctx.catalog[config.format.parquet.table] : undefined
