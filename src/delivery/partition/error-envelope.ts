@@ -43,15 +43,19 @@ interface FailureBase {
  *   errorMessage: 'boom', attemptEndingTimestamp: 2, rawData: Buffer.from('x'), lambdaArn: 'arn:...' })
  */
 export function processingFailedEnvelope(failure: FailureBase & { lambdaArn: string }): string {
-  return JSON.stringify({
+  return JSON.stringify({ ...commonFields(failure), lambdaArn: failure.lambdaArn })
+}
+
+/** The fields both envelopes share, in Firehose's order. */
+function commonFields(failure: FailureBase) {
+  return {
     attemptsMade: failure.attemptsMade,
     arrivalTimestamp: failure.arrivalTimestamp,
     errorCode: failure.errorCode,
     errorMessage: failure.errorMessage,
     attemptEndingTimestamp: failure.attemptEndingTimestamp,
     rawData: failure.rawData.toString('base64'),
-    lambdaArn: failure.lambdaArn,
-  })
+  }
 }
 
 /**
@@ -64,14 +68,7 @@ export function processingFailedEnvelope(failure: FailureBase & { lambdaArn: str
  *   rawData: Buffer.from('not json') })
  */
 export function partitioningFailedEnvelope(failure: FailureBase): string {
-  return JSON.stringify({
-    attemptsMade: failure.attemptsMade,
-    arrivalTimestamp: failure.arrivalTimestamp,
-    errorCode: failure.errorCode,
-    errorMessage: failure.errorMessage,
-    attemptEndingTimestamp: failure.attemptEndingTimestamp,
-    rawData: failure.rawData.toString('base64'),
-  })
+  return JSON.stringify(commonFields(failure))
 }
 
 export interface DataCatalogTable {
