@@ -5,14 +5,25 @@ import { kinesisClient } from '../../test/helpers/server.ts'
 
 const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
 
-describe('examples/telemetry (seed 002)', () => {
-  it('the scheduled producer puts telemetry events and the consumer decodes and counts them', async () => {
-    // Hourly, so the test's clock jumps (to retries and the like) never trigger a second run.
-    process.env.TELEMETRY_SCHEDULE = 'rate(1 hour)'
-    process.env.TELEMETRY_BATCH = '50'
-    const p = await startPipeline(CONFIG)
+/**
+ * The pipeline with an hourly schedule, so the test's clock jumps (to retries and the like) never
+ * start a run it did not ask for, and a run that puts 50 events at once instead of streaming for
+ * a minute of real time.
+ */
+async function startTelemetry() {
+  process.env.TELEMETRY_SCHEDULE = 'rate(1 hour)'
+  process.env.TELEMETRY_BATCH = '50'
+  try {
+    return await startPipeline(CONFIG)
+  } finally {
     delete process.env.TELEMETRY_SCHEDULE
     delete process.env.TELEMETRY_BATCH
+  }
+}
+
+describe('examples/telemetry (seed 002)', () => {
+  it('the scheduled producer puts telemetry events and the consumer decodes and counts them', async () => {
+    const p = await startTelemetry()
     const consumer = { FunctionName: 'consumeKinesisEvents' }
     // The first run of a rate schedule is one period after start.
     p.clock.advance(3_600_000)
@@ -41,7 +52,7 @@ describe('examples/telemetry (seed 002)', () => {
   })
 
   it('reports a record it cannot decode to the failure queue, metadata only, and keeps going', async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startTelemetry()
     await p.until(() => p.runtime.engine.streams().some((s) => s.state.status === 'ACTIVE'))
     const server = await (await import('../../src/api/server.ts')).TributaryServer.start({
       engine: p.runtime.engine,

@@ -207,11 +207,22 @@ export class MetricStore implements MetricSink {
     if (q.period % 60 === 0) {
       const memoryFrom = Math.max(this.#memoryFrom, from)
       if (this.#history && from < memoryFrom) {
-        for (const [minute, agg] of this.#history.read(key, from, Math.min(q.end, memoryFrom))) {
-          const unflushed = series?.minutes.get(minute)?.pending ?? this.#late.get(`${key}@${minute}`)?.agg
-          if (unflushed) agg.merge(unflushed)
-          into(minute, agg)
+        const to = Math.min(q.end, memoryFrom)
+        const minutes = this.#history.read(key, from, to)
+        // What was recorded for these minutes and not yet flushed: merged into the stored row, or
+        // the whole minute when none is stored yet (the minute in progress when the store opened).
+        const unflushed = (minute: number, agg: Aggregate | undefined) => {
+          if (!agg || minute < from || minute >= to) return
+          let target = minutes.get(minute)
+          if (!target) {
+            target = new Aggregate()
+            minutes.set(minute, target)
+          }
+          target.merge(agg)
         }
+        for (const [minute, entry] of series?.minutes ?? []) unflushed(minute, entry.pending)
+        for (const late of this.#late.values()) if (late.series.key === key) unflushed(late.minute, late.agg)
+        for (const [minute, agg] of minutes) into(minute, agg)
       }
       for (const [minute, entry] of series?.minutes ?? []) if (minute >= memoryFrom) into(minute, entry.total)
     } else {

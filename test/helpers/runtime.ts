@@ -55,9 +55,9 @@ export async function startPipeline(file: string, options: { dataDir?: string; c
       return runtime.metrics.get(namespace, name, dims)
     },
     /**
-     * Waits until `done()`. While the pipeline is busy (publishing metrics) it is left alone; when
-     * it goes quiet the clock jumps to the next pending timer (a retry, a window, a schedule), or
-     * by `stepMs` if none is pending.
+     * Waits until `done()`. While the pipeline is busy (publishing metrics, running a handler) it
+     * is left alone; when it goes quiet the clock jumps to the next pending timer (a retry, a
+     * window, a schedule), or by `stepMs` if none is pending.
      */
     async until(done: () => boolean | Promise<boolean>, stepMs = 1000) {
       while (!(await done())) {
@@ -68,6 +68,10 @@ export async function startPipeline(file: string, options: { dataDir?: string; c
         for (let turn = 0; turn < 200 && !happened; turn++) await new Promise((r) => setImmediate(r))
         void event
         if (happened) continue
+        // A handler is still running (a cold worker loading its module, say): its work is on
+        // real time, so the clock waits for it rather than racing ahead to the next timer (a
+        // schedule firing again, a retry) while it starts.
+        if (runtime.pool.invocationsInFlight > 0) continue
         const next = clock.nextTimerAt()
         clock.set(next !== undefined && next - clock.now() <= stepMs * 60 ? next : clock.now() + stepMs)
         await runtime.engine.whenSettled()

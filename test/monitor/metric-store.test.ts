@@ -128,6 +128,24 @@ describe('MetricStore', () => {
     state.close()
   })
 
+  it('answers for the minute in progress when it opened before that minute is flushed', async () => {
+    const state = StateStore.open(join(await tempDir(), 'state.db'))
+    // Opened mid-minute: this minute's data is in memory only until the flush just after it ends.
+    const clock = new ManualClock(T0 + 20_000)
+    const store = new MetricStore({ clock, state })
+    store.start()
+    store.record(datum(42, T0 + 21_000))
+    clock.advance(5_000)
+    expect(store.query(q('Sum', 60, T0 - 600_000, T0 + 60_000))).toEqual([{ timestamp: T0, value: 42 }])
+    store.record(datum(8, T0 + 30_000))
+    clock.advance(60_000) // past the minute's end and the flush delay: now it comes from history
+    expect(store.query(q('Sum', 60, T0 - 600_000, T0 + 60_000))).toEqual([{ timestamp: T0, value: 50 }])
+    store.record(datum(1, T0 + 59_000)) // a straggler for the flushed minute
+    expect(store.query(q('Sum', 60, T0, T0 + 120_000))).toEqual([{ timestamp: T0, value: 51 }])
+    store.stop()
+    state.close()
+  })
+
   it('prunes history older than the retention', async () => {
     const state = StateStore.open(join(await tempDir(), 'state.db'))
     const clock = new ManualClock(T0)

@@ -112,6 +112,11 @@ export class FunctionPool implements Invoker {
     return this.run(entry, generation, worker, requestId, event)
   }
 
+  /** Invocations running now, across every function (a test's clock waits while any run). */
+  get invocationsInFlight(): number {
+    return this.inFlight
+  }
+
   /**
    * New code or configuration for a function: invocations in flight finish on the workers they
    * started on, which then stop; idle workers stop now; later invocations start fresh workers
