@@ -12,6 +12,7 @@ import type { Encoder, ObjectWriter } from '../types.ts'
 import type { Buffered } from './buffer.ts'
 import type { DeliveryCheckpoints } from './checkpoints.ts'
 import {
+  ACTIVE_PARTITIONS_EXCEEDED,
   errorObjects,
   type FlushDeps,
   type FlushOutcome,
@@ -270,7 +271,7 @@ export class DeliveryStream {
     m('DeliveryToS3.DataFreshness', Math.max(0, now - oldest), 'Milliseconds')
     if (this.config.dynamicPartitioning?.enabled) m('PartitionCount', outcome.partitions)
     if (outcome.failed.length > 0) m('DeliveryToS3.ErrorOutputRecords', outcome.failed.length)
-    if (outcome.failed.some((f) => f.errorCode === 'DynamicPartitioning.PartitionCountExceeded'))
+    if (outcome.failed.some((f) => f.errorCode === ACTIVE_PARTITIONS_EXCEEDED.code))
       m('PartitionCountExceeded', 1)
     if (this.config.processing) {
       m('ExecuteProcessing.Success', outcome.failed.some((f) => f.outputType === 'processing-failed') ? 0 : 1)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Invoker } from '../../functions/types.ts'
+import { MAX_EVALUATED_PREFIX_LENGTH } from '../partition/prefix.ts'
 import type {
   ColumnSchema,
   Compression,
@@ -82,6 +83,16 @@ export interface FlushOutcome {
   partitions: number
   transformInvocations: number
 }
+
+/**
+ * Records of partitions beyond the quota go to the error output (`partitioning-failed`). The
+ * message is the one Firehose writes there (reported from error objects on AWS); AWS documents no
+ * code for it, so the code follows Firehose's `DynamicPartitioning.*` naming.
+ */
+export const ACTIVE_PARTITIONS_EXCEEDED = {
+  code: 'DynamicPartitioning.ActivePartitionsLimitExceeded',
+  message: 'The number of active partitions has exceeded the configured limit',
+} as const
 
 /** The identity of a buffer: what makes its object names deterministic. */
 export interface BufferIdentity {
@@ -172,15 +183,15 @@ export async function planFlush(
         failed.push(partitionFailure(r, 'DynamicPartitioning.MissingPartitionKey', (error as Error).message))
       continue
     }
+    if (prefix.length > MAX_EVALUATED_PREFIX_LENGTH) {
+      const message = `The evaluated prefix is ${prefix.length} characters; the limit is ${MAX_EVALUATED_PREFIX_LENGTH}.`
+      for (const r of g.records)
+        failed.push(partitionFailure(r, 'DynamicPartitioning.PrefixEvaluationFailed', message))
+      continue
+    }
     if (!groups.has(prefix) && groups.size >= plan.maxPartitions) {
       for (const r of g.records)
-        failed.push(
-          partitionFailure(
-            r,
-            'DynamicPartitioning.PartitionCountExceeded',
-            `more than ${plan.maxPartitions} active partitions`,
-          ),
-        )
+        failed.push(partitionFailure(r, ACTIVE_PARTITIONS_EXCEEDED.code, ACTIVE_PARTITIONS_EXCEEDED.message))
       continue
     }
     const existing = groups.get(prefix)
