@@ -27,7 +27,8 @@ function plan(overrides: Partial<FlushPlan> = {}): FlushPlan {
     extractKeys: async (data) =>
       data.map((d) => {
         const { device } = JSON.parse(d.toString()) as { device?: string }
-        return { ok: true, keys: device === undefined ? {} : { device } }
+        const keys: Record<string, string> = device === undefined ? {} : { device }
+        return { ok: true, keys }
       }),
     maxPartitions: 500,
     checkPartitionValue: () => ({ ok: true }),
