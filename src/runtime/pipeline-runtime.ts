@@ -363,8 +363,12 @@ export class PipelineRuntime {
       region: engine.region,
       accountId: engine.account,
       logger,
+      state: engine.state,
     })
     const detachNotifications = notifications.attach(buckets)
+    // Events of puts a crash interrupted after their objects appeared (at least once, as S3).
+    const recovered = await notifications.recover(buckets)
+    if (recovered > 0) logger.info(`sent ${recovered} S3 event(s) a crash had held back`)
     const deliveries = new DeliveryRuntime({
       engine,
       clock,

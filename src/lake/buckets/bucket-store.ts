@@ -92,6 +92,7 @@ export class BucketStore implements ObjectWriter {
   readonly #temp: TempFiles
   readonly #locks = new KeyLocks()
   readonly #listeners = new Set<ObjectCreatedListener>()
+  readonly #intents = new Set<ObjectCreatedListener>()
   #sequence = 0n
 
   private constructor(root: string, options: BucketStoreOptions) {
@@ -142,6 +143,18 @@ export class BucketStore implements ObjectWriter {
     return () => this.#listeners.delete(listener)
   }
 
+  /**
+   * Calls `listener` for every put just before its object becomes visible (its bytes are durable
+   * in temp files), with the event the put will announce. Whoever must not miss an announcement
+   * records it here: a crash between the object appearing and the object-created listeners
+   * running leaves that record behind. A throwing intent listener fails the put, and nothing is
+   * visible. Returns the function that unsubscribes it.
+   */
+  onPutIntent(listener: ObjectCreatedListener): () => void {
+    this.#intents.add(listener)
+    return () => this.#intents.delete(listener)
+  }
+
   /** PutObject: atomically creates or replaces `key`. Resolves once data and sidecar are durable. */
   async putObject(
     bucket: string,
@@ -159,8 +172,10 @@ export class BucketStore implements ObjectWriter {
       contentEncoding: headerValue('contentEncoding', options.contentEncoding),
       metadata: normalizeMetadata(options.metadata),
     }
-    const created = await this.#locks.run(`${bucket}/${key}`, () => this.#put(data, meta, bytes, sidecar))
-    this.#emit({ bucket, key, size: sidecar.size, etag: sidecar.etag, ...created })
+    const created = await this.#locks.run(`${bucket}/${key}`, () =>
+      this.#put(data, meta, bytes, sidecar, { bucket, key }),
+    )
+    this.#emit(created)
     return { etag: sidecar.etag, size: sidecar.size }
   }
 
@@ -169,7 +184,8 @@ export class BucketStore implements ObjectWriter {
     meta: KeyPath,
     bytes: Buffer,
     sidecar: Omit<Sidecar, 'ino' | 'mtimeNs' | 'lastModified'>,
-  ): Promise<Pick<ObjectCreated, 'eventTime' | 'sequencer' | 'eventName'>> {
+    object: { bucket: string; key: string },
+  ): Promise<ObjectCreated> {
     const createdDirs = await ensureDirs(data, async () => 'conflict')
     await clearTarget(data)
     // A file in the sidecar tree where a folder is needed is a stale sidecar (its object is gone,
@@ -186,9 +202,18 @@ export class BucketStore implements ObjectWriter {
       const lastModified = this.#clock.now()
       const record: Sidecar = { ...sidecar, ino: tempData.ino, mtimeNs: tempData.mtimeNs, lastModified }
       tempMeta = (await this.#temp.write(Buffer.from(JSON.stringify(record)))).path
+      const created: ObjectCreated = {
+        ...object,
+        size: sidecar.size,
+        etag: sidecar.etag,
+        eventName: 'ObjectCreated:Put',
+        eventTime: lastModified,
+        sequencer: this.#nextSequencer(lastModified),
+      }
+      crashPoint('lake.temp-written')
+      for (const intent of this.#intents) intent(created)
       // Sidecar first: if we crash before the data rename, the sidecar names an inode that is not
       // at the data path and readers ignore it.
-      crashPoint('lake.temp-written')
       await rename(tempMeta, meta.file)
       await rename(tempData.path, data.file)
       crashPoint('lake.renamed')
@@ -196,11 +221,7 @@ export class BucketStore implements ObjectWriter {
         [...dirsToSync(meta.file, createdMeta), ...dirsToSync(data.file, createdDirs)],
         this.#fsync,
       )
-      return {
-        eventName: 'ObjectCreated:Put',
-        eventTime: lastModified,
-        sequencer: this.#nextSequencer(lastModified),
-      }
+      return created
     } finally {
       await rm(tempData.path, { force: true })
       if (tempMeta) await rm(tempMeta, { force: true })

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import type { Statement } from 'better-sqlite3'
 import type { BucketConfig } from '../../pipeline/schema.ts'
+import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Logger, stderrLogger } from '../../util/logger.ts'
 import type { BucketStore } from './bucket-store.ts'
 import { type S3Event, s3Event } from './s3-event.ts'
@@ -18,7 +20,22 @@ export interface BucketNotificationsOptions {
   logger?: Logger
   /** `x-amz-request-id` and `x-amz-id-2` of each put; random by default (tests fix them). */
   requestIds?: () => { requestId: string; hostId: string }
+  /**
+   * Where puts that owe an event are recorded until their event is handed over (in the same
+   * transaction as `invokeAsync`, when that writes to this store too). Without it an event is
+   * lost if the process dies between the object appearing and `invokeAsync`.
+   */
+  state?: StateStore
 }
+
+export const S3_EVENT_INTENT_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE s3_event_intents (
+     bucket TEXT NOT NULL,
+     sequencer TEXT NOT NULL,
+     created TEXT NOT NULL,
+     PRIMARY KEY (bucket, sequencer)
+   )`,
+]
 
 const randomRequestIds = () => ({
   requestId: randomBytes(8).toString('hex').toUpperCase(),
@@ -53,18 +70,82 @@ export class BucketNotifications {
   readonly #options: BucketNotificationsOptions
   readonly #requestIds: () => { requestId: string; hostId: string }
   readonly #logger: Logger
+  readonly #sql: Record<'insert' | 'delete' | 'all', Statement> | undefined
 
   constructor(options: BucketNotificationsOptions) {
     this.#options = options
     this.#requestIds = options.requestIds ?? randomRequestIds
     this.#logger = options.logger ?? stderrLogger
+    const state = options.state
+    if (state) {
+      state.ensureSchema('s3-event-intents', S3_EVENT_INTENT_MIGRATIONS)
+      this.#sql = {
+        insert: state.db.prepare('INSERT OR REPLACE INTO s3_event_intents VALUES (?, ?, ?)'),
+        delete: state.db.prepare('DELETE FROM s3_event_intents WHERE bucket = ? AND sequencer = ?'),
+        all: state.db.prepare('SELECT created FROM s3_event_intents ORDER BY bucket, sequencer'),
+      }
+    }
   }
 
-  /** Listens to a store's puts. Returns the function that stops listening. */
-  attach(store: Pick<BucketStore, 'onObjectCreated'>): () => void {
-    return store.onObjectCreated((created) => {
-      this.notify(created)
+  /**
+   * Listens to a store's puts: a put that owes an event is recorded before its object appears
+   * (with a state store), and its event handed to `invokeAsync` once it is durable. Returns the
+   * function that stops listening.
+   */
+  attach(store: Pick<BucketStore, 'onObjectCreated' | 'onPutIntent'>): () => void {
+    const sql = this.#sql
+    const detachIntents = sql
+      ? store.onPutIntent((created) => {
+          if (this.#matching(created).length > 0)
+            sql.insert.run(created.bucket, created.sequencer, JSON.stringify(created))
+        })
+      : () => undefined
+    const detachCreated = store.onObjectCreated((created) => {
+      this.#settle(created)
     })
+    return () => {
+      detachIntents()
+      detachCreated()
+    }
+  }
+
+  /**
+   * After a crash: the events of puts whose objects appeared but whose events were never handed
+   * over (the object is there, as that put wrote it) are handed over now; puts that never became
+   * visible are forgotten, as they were never acknowledged. Returns how many events were sent.
+   */
+  async recover(store: Pick<BucketStore, 'headObject'>): Promise<number> {
+    const sql = this.#sql
+    if (!sql) return 0
+    let sent = 0
+    for (const row of sql.all.all() as { created: string }[]) {
+      const created = JSON.parse(row.created) as ObjectCreated
+      const head = await store.headObject(created.bucket, created.key).catch(() => undefined)
+      if (head && head.etag === created.etag && head.lastModified === created.eventTime) {
+        sent += this.#settle(created)
+      } else sql.delete.run(created.bucket, created.sequencer)
+    }
+    return sent
+  }
+
+  /** Hands the events over and forgets the put's record, in one transaction. */
+  #settle(created: ObjectCreated): number {
+    const sql = this.#sql
+    if (!sql || !this.#options.state) return this.notify(created)
+    return this.#options.state.db.transaction(() => {
+      const n = this.notify(created)
+      sql.delete.run(created.bucket, created.sequencer)
+      return n
+    })()
+  }
+
+  #matching(created: ObjectCreated): number[] {
+    const notifications = this.#options.buckets[created.bucket]?.notifications ?? []
+    const out: number[] = []
+    notifications.forEach((n, i) => {
+      if (notificationMatches(n, created)) out.push(i)
+    })
+    return out
   }
 
   /** Invokes every matching function for one created object; returns how many were invoked. */
@@ -72,8 +153,8 @@ export class BucketNotifications {
     const notifications = this.#options.buckets[created.bucket]?.notifications ?? []
     const { requestId, hostId } = this.#requestIds()
     let invoked = 0
-    notifications.forEach((notification, index) => {
-      if (!notificationMatches(notification, created)) return
+    for (const index of this.#matching(created)) {
+      const notification = notifications[index]!
       const event = s3Event(created, {
         region: this.#options.region,
         configurationId: `${created.bucket}-${notification.function}-${index + 1}`,
@@ -85,7 +166,7 @@ export class BucketNotifications {
       })
       invoked++
       this.#invoke(notification.function, event, created)
-    })
+    }
     return invoked
   }
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import {
   BucketNotifications,
   encodeEventKey,
@@ -7,6 +8,7 @@ import {
   type S3Event,
 } from '../../../src/lake/buckets/index.ts'
 import type { BucketConfig } from '../../../src/pipeline/schema.ts'
+import { StateStore } from '../../../src/storage/state/state-store.ts'
 import { openStore } from './helpers.ts'
 
 type Notification = BucketConfig['notifications'][number]
@@ -194,5 +196,42 @@ describe('notification filters', () => {
     const [first, second] = events.map((e) => e.Records[0]!.s3.object.sequencer)
     expect(second! > first!).toBe(true)
     expect(errors).toEqual(["S3 notification of raw/in/bad to function 'f' failed: Error: queue full"])
+  })
+
+  it('records a put that owes an event until the event is handed over, and forgets puts that never appeared', async () => {
+    const { dir, store } = await openStore(['raw'])
+    const state = StateStore.open(join(dir, 'state.db'))
+    onTestFinished(() => state.close())
+    const keys: string[] = []
+    const notifications = new BucketNotifications({
+      buckets: { raw: { notifications: [{ function: 'f', events: ['s3:ObjectCreated:*'], prefix: 'in/' }] } },
+      region: 'us-east-1',
+      accountId: '123456789012',
+      state,
+      invokeAsync: (_fn, event) => {
+        keys.push(event.Records[0]!.s3.object.key)
+      },
+    })
+    const intents = () =>
+      (state.db.prepare('SELECT count(*) AS n FROM s3_event_intents').get() as { n: number }).n
+    let pending = -1
+    notifications.attach(store)
+    // Runs after the notifications' own intent listener: the put is recorded before it appears.
+    store.onPutIntent(() => {
+      pending = intents()
+    })
+    await store.putObject('raw', 'in/a.json', '{}')
+    expect([pending, intents(), keys]).toEqual([1, 0, ['in/a.json']])
+    await store.putObject('raw', 'out/b.json', '{}') // no notification wants it: nothing recorded
+    expect(pending).toBe(0)
+
+    // A put that fails before its object appears leaves its record: recovery forgets it.
+    store.onPutIntent((created) => {
+      if (created.key === 'in/lost.json') throw new Error('disk full')
+    })
+    await expect(store.putObject('raw', 'in/lost.json', '{}')).rejects.toThrow('disk full')
+    expect(intents()).toBe(1)
+    expect(await notifications.recover(store)).toBe(0)
+    expect([intents(), keys]).toEqual([0, ['in/a.json']])
   })
 })
