@@ -66,9 +66,11 @@ export function deliverySection(rs: DeliveryResult[]): string[] {
     '',
     'The stream is filled by `tributary serve` at least 61 s before each `tributary dev` starts, so every ' +
       'buffer of the backlog is already past its interval: the numbers are how fast the backlog reaches ' +
-      'the lake, not how long buffers wait. "All committed" is when the records of the files in the ' +
-      'bucket (gunzipped lines, Parquet footer row counts; the bench polls every 25 ms) add up to the ' +
-      'stream. The banner is when the bench saw it (≤ 50 ms late); the delivery runtime starts just before it.',
+      'the lake, not how long buffers wait. "All committed" is when, for every shard, a data file ' +
+      "whose name ends with the shard's last sequence number is in the bucket (the bench lists the " +
+      "directory every 25 ms; a shard's files are committed in order). The records of the files are " +
+      'counted (gunzipped lines, Parquet footer row counts) after the window, so the check takes no ' +
+      'CPU from the server while it is measured. The banner is when the bench saw it (≤ 50 ms late); the delivery runtime starts just before it.',
     '',
     deliveryTable(rs),
     '',

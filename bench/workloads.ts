@@ -3,6 +3,7 @@ import {
   type KinesisClient,
   PutRecordCommand,
   PutRecordsCommand,
+  type PutRecordsCommandOutput,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis'
 import { createStream, deleteStream } from './client.ts'
@@ -154,13 +155,17 @@ export async function putRecordLatency(
   }
 }
 
-/** Fills one stream with PutRecords at the given concurrency; returns records/s. */
+/**
+ * Fills one stream with PutRecords at the given concurrency; returns records/s. `onPut` sees each
+ * call's answer (the delivery group keeps each shard's last sequence number).
+ */
 export async function fill(
   client: KinesisClient,
   name: string,
   total: number,
   batches: PutRecordsRequestEntry[][],
   concurrency: number,
+  onPut?: (out: PutRecordsCommandOutput) => void,
 ): Promise<number> {
   const calls = Math.ceil(total / RECORDS_PER_CALL)
   let next = 0
@@ -172,6 +177,7 @@ export async function fill(
         new PutRecordsCommand({ StreamName: name, Records: batches[i % batches.length] }),
       )
       if (out.FailedRecordCount) throw new Error(`fill: ${out.FailedRecordCount} records failed`)
+      onPut?.(out)
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
