@@ -267,11 +267,19 @@ export class ShardDelivery {
     })
     const first = end(items[0]!)
     const last = end(items[items.length - 1]!)
-    const release = await this.#o.slots.acquire()
-    try {
-      await this.#deliverOnce(items, first, last)
-    } finally {
-      release()
+    for (;;) {
+      // A slot is held for one attempt, not across the pause before a retry: a buffer that keeps
+      // failing must not keep other shards and delivery streams from flushing.
+      const release = await this.#o.slots.acquire()
+      let failure: Error | undefined
+      try {
+        failure = await this.#attempt(items, first, last)
+      } finally {
+        release()
+      }
+      if (!failure) return
+      await this.#pause(RETRY_MS)
+      if (this.#stopped) throw failure
     }
   }
 
@@ -351,60 +359,56 @@ export class ShardDelivery {
     }
   }
 
-  async #deliverOnce(items: Buffered[], first: SourceItem, last: SourceItem): Promise<void> {
+  /** One attempt at writing a buffer's objects and committing past it; why it failed, if it did. */
+  async #attempt(items: Buffered[], first: SourceItem, last: SourceItem): Promise<Error | undefined> {
     const { checkpoints, delivery, feed } = this.#o
-    for (;;) {
-      try {
-        const outcome = this.#o.planRaw
-          ? await this.#o.planRaw(this.#raw(items, first, last), first, last)
-          : await this.#o.plan(await this.#reread(first, last), first, last)
-        const keys = outcome.objects.map((o) => o.key)
-        // An earlier attempt at this buffer may have written objects this one no longer plans
-        // (a transformation that answered differently): they are removed once these are in.
-        const earlier = checkpoints.intent(delivery, feed.tag)
-        const stale =
-          earlier && earlier.firstOrdinal === first.ordinal
-            ? earlier.keys.filter((k) => !keys.includes(k))
-            : []
+    try {
+      const outcome = this.#o.planRaw
+        ? await this.#o.planRaw(this.#raw(items, first, last), first, last)
+        : await this.#o.plan(await this.#reread(first, last), first, last)
+      const keys = outcome.objects.map((o) => o.key)
+      // An earlier attempt at this buffer may have written objects this one no longer plans
+      // (a transformation that answered differently): they are removed once these are in.
+      const earlier = checkpoints.intent(delivery, feed.tag)
+      const stale =
+        earlier && earlier.firstOrdinal === first.ordinal ? earlier.keys.filter((k) => !keys.includes(k)) : []
+      checkpoints.setIntent(delivery, feed.tag, {
+        firstOrdinal: first.ordinal,
+        lastOrdinal: last.ordinal,
+        keys: [...keys, ...stale],
+      })
+      crashPoint('delivery.intent')
+      const fallbacks: PlannedObject[] = []
+      await inParallel(outcome.objects, WRITE_CONCURRENCY, async (o) => {
+        try {
+          await this.#o.write(o)
+        } catch (error) {
+          const fallback = await this.#o.refused(o, error as Error, first, last)
+          if (!fallback) throw error
+          fallbacks.push(fallback)
+        }
+      })
+      if (fallbacks.length > 0) {
+        // Recorded before writing, so a replay that no longer needs them removes them.
         checkpoints.setIntent(delivery, feed.tag, {
           firstOrdinal: first.ordinal,
           lastOrdinal: last.ordinal,
-          keys: [...keys, ...stale],
+          keys: [...keys, ...stale, ...fallbacks.map((f) => f.key)],
         })
-        crashPoint('delivery.intent')
-        const fallbacks: PlannedObject[] = []
-        await inParallel(outcome.objects, WRITE_CONCURRENCY, async (o) => {
-          try {
-            await this.#o.write(o)
-          } catch (error) {
-            const fallback = await this.#o.refused(o, error as Error, first, last)
-            if (!fallback) throw error
-            fallbacks.push(fallback)
-          }
-        })
-        if (fallbacks.length > 0) {
-          // Recorded before writing, so a replay that no longer needs them removes them.
-          checkpoints.setIntent(delivery, feed.tag, {
-            firstOrdinal: first.ordinal,
-            lastOrdinal: last.ordinal,
-            keys: [...keys, ...stale, ...fallbacks.map((f) => f.key)],
-          })
-          for (const f of fallbacks) await this.#o.write(f)
-          outcome.objects.push(...fallbacks)
-        }
-        for (const key of stale) await this.#o.remove(key)
-        crashPoint('delivery.written')
-        const next = last.ordinal + 1
-        checkpoints.commit(delivery, feed.tag, { sourceCreated: feed.sourceCreated, nextOrdinal: next })
-        crashPoint('delivery.committed')
-        this.#o.committed(outcome, items, next)
-        return
-      } catch (error) {
-        this.#o.onError(error as Error)
-        if (this.#stopped) throw error
-        await this.#pause(RETRY_MS)
-        if (this.#stopped) throw error
+        for (const f of fallbacks) await this.#o.write(f)
+        outcome.objects.push(...fallbacks)
       }
+      for (const key of stale) await this.#o.remove(key)
+      crashPoint('delivery.written')
+      const next = last.ordinal + 1
+      checkpoints.commit(delivery, feed.tag, { sourceCreated: feed.sourceCreated, nextOrdinal: next })
+      crashPoint('delivery.committed')
+      this.#o.committed(outcome, items, next)
+      return undefined
+    } catch (error) {
+      this.#o.onError(error as Error)
+      if (this.#stopped) throw error
+      return error as Error
     }
   }
 }
