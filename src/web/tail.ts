@@ -9,8 +9,9 @@ const READ_BYTES = 1024 * 1024
 
 /**
  * Follows every open shard of `stream` from its current end (like a LATEST iterator), waking on
- * appends instead of polling, until the returned function is called. Shards created later by a
- * reshard are not followed: reopening the tail picks them up.
+ * appends instead of polling, until the returned function is called. Shards a reshard opens
+ * later are followed from their first record, so a tail left open across a reshard misses
+ * nothing; a recreated stream's shards are followed too.
  */
 export function tailStream(
   engine: StreamEngine,
@@ -18,16 +19,40 @@ export function tailStream(
   listener: (records: TailRecord[]) => void,
 ): () => void {
   let stopped = false
-  const shards = [...engine.stream(stream).shards.values()].filter((s) => s.open && s.log)
-  for (const shard of shards) void follow(shard, () => stopped, listener)
+  const followed = new Set<string>()
+  const pick = (fromEnd: boolean) => {
+    let runtime: ReturnType<StreamEngine['stream']>
+    try {
+      runtime = engine.stream(stream)
+    } catch {
+      return // deleted meanwhile: a stream created again under the name is picked up then
+    }
+    for (const shard of runtime.shards.values()) {
+      const id = `${runtime.state.createdAt}/${shard.id}`
+      if (!shard.open || !shard.log || followed.has(id)) continue
+      followed.add(id)
+      const from = fromEnd ? shard.log.nextOrdinal : shard.log.firstOrdinal
+      void follow(shard, from, () => stopped, listener)
+    }
+  }
+  pick(true)
+  const unsubscribe = engine.onStreamChange((name) => {
+    if (name === stream && !stopped) pick(false)
+  })
   return () => {
     stopped = true
+    unsubscribe()
   }
 }
 
-async function follow(shard: ShardRuntime, stopped: () => boolean, listener: (r: TailRecord[]) => void) {
+async function follow(
+  shard: ShardRuntime,
+  from: number,
+  stopped: () => boolean,
+  listener: (r: TailRecord[]) => void,
+) {
   const log = shard.log!
-  let ordinal = log.nextOrdinal
+  let ordinal = from
   while (!stopped()) {
     await log.waitFor(ordinal)
     if (stopped()) return
