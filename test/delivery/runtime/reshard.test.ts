@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { putRecords } from '../../../src/engine/records.ts'
 import { startPipeline } from '../../helpers/runtime.ts'
 
-const CONFIG = new URL('../../fixtures/pipelines/delivery-reshard/tributary.config.ts', import.meta.url).pathname
+const CONFIG = new URL('../../fixtures/pipelines/delivery-reshard/tributary.config.ts', import.meta.url)
+  .pathname
 const KEYS = 12
 
 describe('a delivery stream while its source stream is resharded', () => {
@@ -20,7 +21,10 @@ describe('a delivery stream while its source stream is resharded', () => {
     const put = async (count: number) => {
       const entries = Array.from({ length: count }, () => {
         const n = next++
-        return { partitionKey: `key-${n % KEYS}`, data: Buffer.from(JSON.stringify({ n })).toString('base64') }
+        return {
+          partitionKey: `key-${n % KEYS}`,
+          data: Buffer.from(JSON.stringify({ n })).toString('base64'),
+        }
       })
       const result = await putRecords(engine, 'events', entries)
       expect(result.outcomes.every((o) => o.ok)).toBe(true)
@@ -30,7 +34,8 @@ describe('a delivery stream while its source stream is resharded', () => {
       await p.until(() => engine.stream('events').state.status === 'ACTIVE')
       expect(engine.stream('events').openShardCount()).toBe(target)
     }
-    const delivered = () => p.metric('DeliveryToS3.Records', { DeliveryStreamName: 'raw' }, 'AWS/Firehose').sum
+    const delivered = () =>
+      p.metric('DeliveryToS3.Records', { DeliveryStreamName: 'raw' }, 'AWS/Firehose').sum
 
     // The two first shards' files are refused for a while (each attempt is retried a second
     // later): their children, with buffers due meanwhile, must wait for them.
