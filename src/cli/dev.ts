@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs'
-import { relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { Command, Option } from 'commander'
 import { parsePattern } from '../functions/filter.ts'
 import { parseSchedule } from '../functions/schedules/index.ts'
@@ -143,14 +143,14 @@ async function dev(file: string, options: DevOptions): Promise<void> {
           options.summary * 1000,
         )
       : undefined
-  const watchers = options.watch ? watchFiles(runtime, loaded) : []
+  const watcher = options.watch ? watchFiles(runtime, loaded) : undefined
 
   let stopping = false
   const stop = async () => {
     if (stopping) process.exit(130)
     stopping = true
     if (summary) clearInterval(summary)
-    for (const w of watchers) w.close()
+    watcher?.close()
     await runtime.close()
     process.stdout.write('tributary: stopped cleanly\n')
     process.exit(0)
@@ -162,10 +162,11 @@ async function dev(file: string, options: DevOptions): Promise<void> {
 /**
  * Reloads a function when its handler file changes, and the whole pipeline (functions, mappings,
  * schedules; never streams) when the pipeline file changes. A broken change is reported in one
- * line and the running version stays.
+ * line and the running version stays. Directories are watched, not files, so a save that
+ * replaces the file (write to a temp file, rename over) is seen too; after the pipeline file
+ * changes, the handler files of the new definition are the ones watched.
  */
-function watchFiles(runtime: PipelineRuntime, initial: LoadedPipeline): FSWatcher[] {
-  let current = initial
+function watchFiles(runtime: PipelineRuntime, initial: LoadedPipeline): { close(): void } {
   const timers = new Map<string, NodeJS.Timeout>()
   const debounce = (key: string, fn: () => Promise<void>) => {
     clearTimeout(timers.get(key))
@@ -176,29 +177,61 @@ function watchFiles(runtime: PipelineRuntime, initial: LoadedPipeline): FSWatche
       }, 100),
     )
   }
-  const watchers: FSWatcher[] = []
-  const add = (path: string, onChange: () => Promise<void>) => {
+  const reloadPipeline = async () => {
+    let next: LoadedPipeline
     try {
-      watchers.push(watch(path, () => debounce(path, onChange)))
-    } catch {
-      // A file that vanished is reported when the pipeline is next loaded.
-    }
-  }
-  add(initial.file, async () => {
-    try {
-      current = await loadPipeline(initial.file, pipelineHooks)
+      next = await loadPipeline(initial.file, pipelineHooks)
     } catch (error) {
       process.stderr.write(`tributary: error: ${(error as Error).message} (keeping the running pipeline)\n`)
       return
     }
-    await runtime.reconfigure(current)
+    await runtime.reconfigure(next)
+    follow(next)
     process.stdout.write(`tributary: reloaded ${relative(process.cwd(), initial.file)}\n`)
-  })
-  for (const fn of initial.functions) {
-    add(fn.file, async () => {
-      await runtime.reloadFunction(fn.name)
-      process.stdout.write(`tributary: reloaded function ${fn.name}\n`)
-    })
   }
-  return watchers
+  /** Watched file → what its change does. */
+  let actions = new Map<string, () => Promise<void>>()
+  const dirs = new Map<string, FSWatcher>()
+  const follow = (pipeline: LoadedPipeline) => {
+    const byFile = new Map<string, string[]>()
+    for (const fn of pipeline.functions) byFile.set(fn.file, [...(byFile.get(fn.file) ?? []), fn.name])
+    actions = new Map([[resolve(initial.file), reloadPipeline]])
+    for (const [file, names] of byFile) {
+      if (actions.has(resolve(file))) continue
+      actions.set(resolve(file), async () => {
+        for (const name of names) {
+          await runtime.reloadFunction(name)
+          process.stdout.write(`tributary: reloaded function ${name}\n`)
+        }
+      })
+    }
+    const wanted = new Set([...actions.keys()].map((f) => dirname(f)))
+    for (const [dir, watcher] of dirs) {
+      if (wanted.has(dir)) continue
+      watcher.close()
+      dirs.delete(dir)
+    }
+    for (const dir of wanted) {
+      if (dirs.has(dir)) continue
+      try {
+        dirs.set(
+          dir,
+          watch(dir, (_event, name) => {
+            const file = name ? join(dir, name.toString()) : undefined
+            const action = file ? actions.get(file) : undefined
+            if (file && action) debounce(file, action)
+          }),
+        )
+      } catch {
+        // A directory that vanished: its files are reported when the pipeline is next loaded.
+      }
+    }
+  }
+  follow(initial)
+  return {
+    close() {
+      for (const watcher of dirs.values()) watcher.close()
+      for (const timer of timers.values()) clearTimeout(timer)
+    },
+  }
 }

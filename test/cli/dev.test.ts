@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PutRecordCommand } from '@aws-sdk/client-kinesis'
 import { describe, expect, it } from 'vitest'
@@ -78,6 +78,34 @@ describe('tributary dev reloads', () => {
     await dev.waitFor(/reloaded function f/)
     await put('two')
     await dev.waitFor(/\[f\] v2 two/)
+
+    // An editor's save that writes a temp file and renames it over the handler.
+    await writeFile(join(dir, 'handler.ts.tmp'), handler('v3'))
+    await rename(join(dir, 'handler.ts.tmp'), join(dir, 'handler.ts'))
+    await dev.waitFor(/reloaded function f[\s\S]*reloaded function f/)
+    await put('three')
+    await dev.waitFor(/\[f\] v3 three/)
+
+    // A function added by editing the pipeline file: its handler file is watched from then on.
+    await mkdir(join(dir, 'more'))
+    await writeFile(join(dir, 'more', 'g.ts'), handler('g1'))
+    await writeFile(
+      join(dir, 'tributary.config.ts'),
+      `export default {
+  streams: { s: { shardCount: 1 } },
+  functions: { f: { handler: 'handler.handler' }, g: { handler: 'more/g.handler' } },
+  mappings: [
+    { function: 'f', stream: 's', startingPosition: 'TRIM_HORIZON' },
+    { function: 'g', stream: 's', startingPosition: 'LATEST' },
+  ],
+}
+`,
+    )
+    await dev.waitFor(/reloaded \S*tributary\.config\.ts/)
+    await writeFile(join(dir, 'more', 'g.ts'), handler('g2'))
+    await dev.waitFor(/reloaded function g/)
+    await put('four')
+    await dev.waitFor(/\[g\] g2 four/)
     client.destroy()
     expect((await dev.kill('SIGTERM')).code).toBe(0)
   })
