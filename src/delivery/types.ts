@@ -62,6 +62,16 @@ export interface EncodeRequest {
   before?: readonly Uint8Array[]
   /** Also compute the body's MD5 (off the event loop, for the object's ETag). */
   md5?: boolean
+  /**
+   * Parquet only, `columns`: convert the records and return their column values (the result's
+   * `columnData`, with an empty body) instead of a file: the first steps of a file in chunks.
+   */
+  stage?: 'columns'
+  /**
+   * Parquet only: column values of earlier chunks of this file (their results' `columnData`),
+   * whose rows come before this request's records.
+   */
+  columnData?: readonly (readonly unknown[][])[]
 }
 
 export interface EncodeResult {
@@ -74,6 +84,8 @@ export interface EncodeResult {
   failures: { index: number; reason: string }[]
   /** Lower-case hex MD5 of `body`, when the request asked for it. */
   md5?: string
+  /** A `stage: 'columns'` request's column values, one array per catalog column. */
+  columnData?: unknown[][]
 }
 
 /** Encodes batches off the event loop (worker threads). Output depends only on the request. */

@@ -8,7 +8,7 @@ import type { EncodeRequest, EncodeResult } from '../types.ts'
 import { COMPRESSIONS } from './compression.ts'
 import { EncodeRequestError } from './errors.ts'
 import { concatRecords } from './ndjson.ts'
-import { encodeParquet } from './parquet.ts'
+import { encodeParquet, parquetColumns } from './parquet.ts'
 
 /**
  * Every format is opaque bytes to the bucket, and no Content-Encoding is set: a `.gz` object is a
@@ -36,11 +36,20 @@ export function encodeSync(request: EncodeRequest): EncodeResult {
       )
     }
     if (!request.columns) throw new EncodeRequestError('Parquet needs the catalog table columns')
-    if (request.before?.length) throw new EncodeRequestError('a Parquet file cannot be encoded in chunks')
-    const { body, failures } = encodeParquet(request.records, request.columns)
+    if (request.before?.length)
+      throw new EncodeRequestError(
+        'a Parquet file is encoded in chunks with stage and columnData, not before',
+      )
+    if (request.stage === 'columns') {
+      const { data, failures } = parquetColumns(request.records, request.columns)
+      return { body: Buffer.alloc(0), extension: '', contentType: CONTENT_TYPE, failures, columnData: data }
+    }
+    const { body, failures } = encodeParquet(request.records, request.columns, request.columnData)
     return finish({ body, extension: '.parquet', contentType: CONTENT_TYPE, failures }, request)
   }
   if (request.format !== 'ndjson') throw new EncodeRequestError(`unknown format ${String(request.format)}`)
+  if (request.stage !== undefined || request.columnData !== undefined)
+    throw new EncodeRequestError('stage and columnData are for Parquet files')
   if (request.before?.length && request.compression === 'ZIP') {
     throw new EncodeRequestError('a ZIP file cannot be encoded in chunks')
   }

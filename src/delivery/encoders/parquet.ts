@@ -29,14 +29,54 @@ export interface ParquetOutput {
 
 /**
  * Encodes JSON `records` as Parquet (SNAPPY column chunks, Firehose's default). Packed base64
- * records are decoded one at a time, never all at once.
+ * records are decoded one at a time, never all at once. `before` holds the column values of
+ * earlier records of the same file (from {@link parquetColumns}), whose rows come first: a large
+ * buffer is converted chunk by chunk and only its column values are kept, never its bytes. The
+ * file is the same whether its rows came in chunks or at once. `failures` index `records`.
  */
 export function encodeParquet(
   records: readonly Buffer[] | PackedRecords,
   columns: readonly ColumnSchema[],
+  before: readonly (readonly unknown[][])[] = [],
 ): ParquetOutput {
+  const codecs = codecsOf(columns)
+  const own = convertRecords(records, codecs)
+  const data = codecs.map((_, c) => [...before.flatMap((chunk) => chunk[c] ?? []), ...own.data[c]!])
+  if (data[0]!.length === 0) return { body: Buffer.alloc(0), failures: own.failures }
+  const schema: SchemaElement[] = [
+    { name: 'schema', num_children: codecs.length },
+    ...codecs.map((codec) => codec.element),
+  ]
+  const out = parquetWriteBuffer({
+    schema,
+    columnData: codecs.map((codec, c) => ({ name: codec.name, data: data[c]! })),
+    codec: 'SNAPPY',
+    rowGroupSize: ROW_GROUP_ROWS,
+  })
+  return { body: Buffer.from(out), failures: own.failures }
+}
+
+/**
+ * The first step of a file encoded in chunks: converts `records` to the column values (one array
+ * per catalog column) that {@link encodeParquet} takes as `before`, and reports the records that
+ * cannot be converted.
+ */
+export function parquetColumns(
+  records: readonly Buffer[] | PackedRecords,
+  columns: readonly ColumnSchema[],
+): { data: unknown[][]; failures: ParquetOutput['failures'] } {
+  return convertRecords(records, codecsOf(columns))
+}
+
+function codecsOf(columns: readonly ColumnSchema[]): ColumnCodec[] {
   if (columns.length === 0) throw new EncodeRequestError('Parquet needs at least one catalog column')
-  const codecs = columns.map(columnCodec)
+  return columns.map(columnCodec)
+}
+
+function convertRecords(
+  records: readonly Buffer[] | PackedRecords,
+  codecs: readonly ColumnCodec[],
+): { data: unknown[][]; failures: ParquetOutput['failures'] } {
   const lookup = keyLookup(codecs)
   const data: unknown[][] = codecs.map(() => [])
   const failures: ParquetOutput['failures'] = []
@@ -50,18 +90,7 @@ export function encodeParquet(
     }
     for (let c = 0; c < codecs.length; c++) data[c]!.push(row[c])
   }
-  if (data[0]!.length === 0) return { body: Buffer.alloc(0), failures }
-  const schema: SchemaElement[] = [
-    { name: 'schema', num_children: codecs.length },
-    ...codecs.map((codec) => codec.element),
-  ]
-  const out = parquetWriteBuffer({
-    schema,
-    columnData: codecs.map((codec, c) => ({ name: codec.name, data: data[c]! })),
-    codec: 'SNAPPY',
-    rowGroupSize: ROW_GROUP_ROWS,
-  })
-  return { body: Buffer.from(out), failures }
+  return { data, failures }
 }
 
 /** Record `i` as UTF-8 text, decoding packed base64 records one by one through a small buffer. */

@@ -316,7 +316,9 @@ export async function planRawFlush(
     throw new Error('the raw path cannot transform or partition')
   const base = `${plan.delivery}-${id.shardTag}-${id.firstSequence}-${id.lastSequence}`
   const items = raw.items
-  const chunked = plan.format === 'ndjson' && plan.compression !== 'ZIP'
+  // NDJSON chunks are compressed apart and concatenated; Parquet chunks are converted to column
+  // values, and the last one writes the file from all of them. A ZIP file is one deflate stream.
+  const chunked = plan.format === 'parquet' || plan.compression !== 'ZIP'
   const ends = chunked ? chunkEnds(items, CHUNK_BYTES) : [items.length]
   let oldest = Number.POSITIVE_INFINITY
   const request = (records: PackedRecords, start: number, count: number, last: boolean): EncodeRequest => {
@@ -333,6 +335,8 @@ export async function planRawFlush(
     }
   }
   const parts: Promise<EncodeResult>[] = []
+  /** Where each chunk starts in the buffer: a chunk's failures index its own records. */
+  const starts: number[] = []
   let read = 0
   let bytes = 0
   let result: EncodeResult | undefined
@@ -341,17 +345,25 @@ export async function planRawFlush(
       const chunk = await raw.read(start, ends[c]!)
       const last = c === ends.length - 1 || chunk.count < ends[c]! - start
       const r = request(chunk.records, start, chunk.count, last)
+      starts.push(start)
       read += chunk.count
       bytes += chunk.bytes
       if (last) {
         try {
-          if (parts.length > 0) r.before = (await Promise.all(parts)).map((p) => p.body)
+          const earlier = await Promise.all(parts)
+          if (plan.format === 'parquet') {
+            if (earlier.length > 0) r.columnData = earlier.map((p) => p.columnData ?? [])
+          } else if (earlier.length > 0) r.before = earlier.map((p) => p.body)
           result = await deps.encoder.encode(r)
+          result.failures = [...earlier, result].flatMap((p, i) =>
+            p.failures.map((f) => ({ ...f, index: f.index + starts[i]! })),
+          )
         } finally {
           chunk.release()
         }
         break
       }
+      if (plan.format === 'parquet') r.stage = 'columns'
       if (parts.length >= CHUNKS_IN_FLIGHT) await parts[parts.length - CHUNKS_IN_FLIGHT]
       const part = deps.encoder.encode(r).finally(() => chunk.release())
       // Awaited in order later; a failure meanwhile must not count as unhandled.

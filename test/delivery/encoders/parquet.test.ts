@@ -111,6 +111,20 @@ describe('encodeSync: Parquet', () => {
     expect(rows).toEqual([{ battery: 1_000_000n }, { battery: 1_000_006n }])
   })
 
+  it('writes the same file from column values converted in chunks (stage, columnData)', () => {
+    const records = Array.from({ length: 300 }, (_, i) => (i === 150 ? Buffer.from('nope') : reading(i)))
+    const whole = encodeSync(parquetRequest(records))
+    const first = encodeSync({ ...parquetRequest(records.slice(0, 100)), stage: 'columns' })
+    const second = encodeSync({ ...parquetRequest(records.slice(100, 200)), stage: 'columns' })
+    expect([first.body.length, first.failures, second.failures.map((f) => f.index)]).toEqual([0, [], [50]])
+    const last = encodeSync({
+      ...parquetRequest(records.slice(200)),
+      columnData: [first.columnData!, structuredClone(second.columnData!)],
+    })
+    expect(last.body.equals(whole.body)).toBe(true)
+    expect(() => encodeSync(ndjsonRequest({ stage: 'columns' }))).toThrow(EncodeRequestError)
+  })
+
   it('returns an empty body when no record converts', () => {
     const result = encodeSync(parquetRequest([Buffer.from('nope'), Buffer.from('42')]))
     expect(result.body.length).toBe(0)

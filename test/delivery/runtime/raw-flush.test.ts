@@ -134,6 +134,34 @@ describe('planRawFlush (no transformation, partitioning or de-aggregation)', () 
     expect((await raw.objects[0]!.delivered!()).map((r) => r.ordinal)).not.toContain(50)
   })
 
+  it('converts a large Parquet buffer chunk by chunk into the very file planFlush writes at once', async () => {
+    const plan = flushPlan({ format: 'parquet', compression: 'UNCOMPRESSED', columns: SENSOR_COLUMNS })
+    // Bad records in the first, a middle and the last chunk: their indexes must come out right.
+    const data = large.map((r, i) =>
+      i === 3 || i === Math.floor(large.length / 2) || i === large.length - 2
+        ? Buffer.from(i % 2 ? 'not json' : '{"temperature":"warm"}')
+        : r,
+    )
+    const buffer = rawBuffer(data)
+    const raw = await planRawFlush(plan, deps(pool), buffer, id)
+    expect(buffer.reads.length).toBe(3)
+    const decoded = await planFlush(plan, deps(new InlineEncoder()), deliveryRecords(data), id)
+    expect(raw.objects.map((o) => [o.key, o.kind, o.records, md5(o.body)])).toEqual(
+      decoded.objects.map((o) => [o.key, o.kind, o.records, md5(o.body)]),
+    )
+    expect(raw.failed.map((f) => [f.record.ordinal, f.errorCode])).toEqual(
+      decoded.failed.map((f) => [f.record.ordinal, f.errorCode]),
+    )
+    expect(raw.failed.map((f) => f.record.ordinal)).toEqual([
+      3,
+      Math.floor(large.length / 2),
+      large.length - 2,
+    ])
+    expect(raw.delivered).toBe(large.length - 3)
+    expect(raw.objects[0]!.md5).toBe(md5(raw.objects[0]!.body))
+    expect(buffer.released).toBe(3)
+  })
+
   it('encodes a large buffer in chunks: one gzip stream to readers, the same bytes every time', async () => {
     const ends = chunkEnds(rawBuffer(large).items, CHUNK_BYTES)
     expect(ends.length).toBe(3)
