@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path'
-import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBResultReader, DuckDBValue } from '@duckdb/node-api'
 import { quoteString } from './glue-types.ts'
-import { type QueryValue, toQueryValue } from './values.ts'
+import type { QueryValue } from './values.ts'
 import { type CatalogTable, tablePatterns, viewSql } from './views.ts'
 
 export interface LakeQueryOptions {
@@ -80,6 +80,10 @@ export async function openLakeQuery(options: LakeQueryOptions): Promise<LakeQuer
   const catalog = Object.entries(options.catalog ?? {})
   // Validates every declared type before anything opens.
   for (const [name, table] of catalog) viewSql(name, table, [])
+  // Loaded on first use: the native library costs every process that imports it about 36 MB,
+  // and `serve` or a `dev` nobody queries never needs it.
+  const { DuckDBInstance } = await import('@duckdb/node-api')
+  const { toQueryValue } = await import('./values.ts')
   const instance = await DuckDBInstance.create(':memory:', {
     // json and parquet are linked into the binary; nothing is fetched from the network.
     autoinstall_known_extensions: 'false',
@@ -107,7 +111,7 @@ export async function openLakeQuery(options: LakeQueryOptions): Promise<LakeQuer
       serial(async () => {
         if (closed) throw new LakeQueryError('the lake query engine is closed', 'closed')
         await views.refresh()
-        return run(connection, sql, params, queryOptions?.maxRows)
+        return run(connection, toQueryValue, sql, params, queryOptions?.maxRows)
       }),
     close: () =>
       serial(async () => {
@@ -121,6 +125,7 @@ export async function openLakeQuery(options: LakeQueryOptions): Promise<LakeQuer
 
 async function run(
   connection: DuckDBConnection,
+  toQueryValue: (value: DuckDBValue) => QueryValue,
   sql: string,
   params: QueryParams | undefined,
   maxRows: number | undefined,
