@@ -1,11 +1,4 @@
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-  type Shard,
-} from '@aws-sdk/client-kinesis'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
+import type { Shard } from '@aws-sdk/client-kinesis'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { CliError } from './cli-error.ts'
 
@@ -51,6 +44,11 @@ function show(data: Uint8Array): string {
 }
 
 async function tail(stream: string, options: TailOptions): Promise<void> {
+  // The SDK is loaded by this command only, not by every `tributary` process.
+  const { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } = await import(
+    '@aws-sdk/client-kinesis'
+  )
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler')
   const client = new KinesisClient({
     endpoint: options.endpoint,
     region: process.env.AWS_REGION ?? 'us-east-1',

@@ -1,5 +1,4 @@
 import { createGunzip } from 'node:zlib'
-import { parquetReadObjects } from 'hyparquet'
 
 /** Rows or lines a preview shows. */
 export const PREVIEW_ROWS = 50
@@ -32,6 +31,8 @@ function jsonSafe(value: unknown): unknown {
 
 async function parquetPreview(body: Buffer): Promise<Preview> {
   const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer
+  // Loaded when a Parquet file is first previewed, not by every dashboard.
+  const { parquetReadObjects } = await import('hyparquet')
   const objects = await parquetReadObjects({ file, rowEnd: PREVIEW_ROWS + 1 })
   const columns = Object.keys(objects[0] ?? {})
   const rows = objects.slice(0, PREVIEW_ROWS).map((o) => columns.map((c) => jsonSafe(o[c])))

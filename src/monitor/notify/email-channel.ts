@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import type { SmtpSettings } from './config.ts'
 import { type RenderOptions, renderNotification } from './render.ts'
@@ -37,25 +37,35 @@ export class EmailChannel implements NotificationChannel {
   readonly #options: EmailChannelOptions
   readonly #clock: Clock
   readonly #policy: RetryPolicy
-  readonly #transport: Transporter
+  /** Created on the first e-mail: nodemailer is loaded only by pipelines that send one. */
+  #transport: Promise<Transporter> | undefined
+  #closed = false
 
   constructor(options: EmailChannelOptions) {
     this.#options = options
     this.#clock = options.clock ?? systemClock
     this.#policy = { ...DEFAULT_RETRY, ...options.backoff, maxAttempts: options.maxAttempts ?? 3 }
-    const { smtp, timeoutMs = 30_000 } = options
-    this.#transport = nodemailer.createTransport({
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.secure,
-      requireTLS: smtp.requireTLS,
-      ignoreTLS: smtp.ignoreTLS,
-      ...(smtp.tls ? { tls: smtp.tls } : {}),
-      ...(smtp.auth ? { auth: smtp.auth } : {}),
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
+  }
+
+  #transporter(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then(({ default: nodemailer }) => {
+      const { smtp, timeoutMs = 30_000 } = this.#options
+      const transport = nodemailer.createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        requireTLS: smtp.requireTLS,
+        ignoreTLS: smtp.ignoreTLS,
+        ...(smtp.tls ? { tls: smtp.tls } : {}),
+        ...(smtp.auth ? { auth: smtp.auth } : {}),
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+      })
+      if (this.#closed) transport.close()
+      return transport
     })
+    return this.#transport
   }
 
   async deliver(notification: Notification): Promise<void> {
@@ -76,7 +86,7 @@ export class EmailChannel implements NotificationChannel {
     const context = { clock: this.#clock, policy: this.#policy, random, onRetry, signal }
     await withRetries('email', to.join(', '), context, async (): Promise<AttemptFailure | undefined> => {
       try {
-        await this.#transport.sendMail(mail)
+        await (await this.#transporter()).sendMail(mail)
         return undefined
       } catch (error) {
         return classify(error)
@@ -86,7 +96,8 @@ export class EmailChannel implements NotificationChannel {
 
   /** Closes pooled SMTP connections. */
   close(): void {
-    this.#transport.close()
+    this.#closed = true
+    void this.#transport?.then((transport) => transport.close())
   }
 }
 
