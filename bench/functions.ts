@@ -7,12 +7,14 @@ import { join } from 'node:path'
 import {
   DescribeStreamSummaryCommand,
   PutRecordsCommand,
+  type PutRecordsOutput,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis'
 import { createStream, makeClient } from './client.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 import { RECORD_BYTES } from './payload.ts'
 import { LATENCY_HANDLER, NOOP_HANDLER, type PipelineSpec, writePipeline } from './pipelines.ts'
+import { rawCall } from './raw-client.ts'
 import { removeDir, scratchDir, startServer } from './servers.ts'
 import { percentile, sleep } from './stats.ts'
 import { type Snapshot, snapshot, type WindowCpu, windowCpu } from './window.ts'
@@ -39,7 +41,11 @@ export interface DevReport {
   serverCpuPer1k: number
 }
 
+/** Who sends the PutRecords calls: the AWS SDK v3 client, or one `http.request` per call. */
+export type ProducerClient = 'sdk' | 'minimal'
+
 export interface InvokeLatencyResult extends DevReport {
+  producer: ProducerClient
   offeredPerSec: number
   /** Records acknowledged per second of the measured window. */
   achievedPerSec: number
@@ -151,7 +157,7 @@ export async function waitActive(endpoint: string, stream: string): Promise<void
  */
 export async function invokeLatency(
   run: FunctionsRun,
-  o: { rate: number; perCall: number; warmupMs: number; measureMs: number },
+  o: { rate: number; perCall: number; warmupMs: number; measureMs: number; producer: ProducerClient },
 ): Promise<InvokeLatencyResult> {
   const stream = 'bench-invoke-latency'
   const spec: PipelineSpec = {
@@ -186,8 +192,17 @@ export async function invokeLatency(
           PartitionKey: `pk-${first + j}`,
         }))
         const start = performance.now()
-        const call = client
-          .send(new PutRecordsCommand({ StreamName: stream, Records: records }))
+        const put: Promise<PutRecordsOutput> =
+          o.producer === 'sdk'
+            ? client.send(new PutRecordsCommand({ StreamName: stream, Records: records }))
+            : rawCall<PutRecordsOutput>(dev.endpoint, 'PutRecords', {
+                StreamName: stream,
+                Records: records.map((r) => ({
+                  Data: Buffer.from(r.Data!).toString('base64'),
+                  PartitionKey: r.PartitionKey,
+                })),
+              })
+        const call = put
           .then(
             (out) => {
               callMs.push(performance.now() - start)
@@ -255,6 +270,7 @@ export async function invokeLatency(
       client.destroy()
       const cpu = windowCpu(a!, b)
       return {
+        producer: o.producer,
         offeredPerSec: o.rate,
         achievedPerSec: sent / cpu.seconds,
         recordsPerCall: o.perCall,

@@ -21,10 +21,12 @@ export const noopMet = (r: NoopThroughputResult) =>
 const cores = (r: DevReport) =>
   `${fix2(r.cpu.serverCores)} / ${fix2(r.cpu.driverCores)} / ${fix2(r.cpu.otherCores)}`
 
+const clientLabel = (r: InvokeLatencyResult) => (r.producer === 'sdk' ? 'SDK client' : 'minimal client')
+
 function latencyTable(rs: InvokeLatencyResult[]): string {
   const row = (label: string, cell: (r: InvokeLatencyResult) => string) => [label, ...rs.map(cell)]
   return table(
-    ['', ...rs.map((r) => `${r.recordsPerCall} records per PutRecords call`)],
+    ['', ...rs.map((r) => `${r.recordsPerCall} records per PutRecords call, ${clientLabel(r)}`)],
     [
       row('offered / achieved, rec/s', (r) => `${int(r.offeredPerSec)} / ${int(r.achievedPerSec)}`),
       row('measured window, s', (r) => fix(r.cpu.seconds)),
@@ -105,8 +107,9 @@ export function functionsSection(
   }
   if (noop) out.push('#### No-op handler throughput (TRIM_HORIZON)', '', noopTable(noop), '')
   for (const r of rs) {
-    if (r.firstError) out.push(`First PutRecords error (${r.recordsPerCall} per call): ${r.firstError}`, '')
-    out.push(...devOutput(`${r.recordsPerCall} per call`, r))
+    const label = `${r.recordsPerCall} per call, ${clientLabel(r)}`
+    if (r.firstError) out.push(`First PutRecords error (${label}): ${r.firstError}`, '')
+    out.push(...devOutput(label, r))
   }
   if (noop) out.push(...devOutput('no-op', noop))
   return out
@@ -117,7 +120,7 @@ export function functionsTargets(
   noop: NoopThroughputResult | undefined,
 ): string[][] {
   const rows = rs.map((r) => [
-    `put → handler invoked p99 ≤ ${FUNCTION_TARGETS.invokeP99Ms} ms at ${int(FUNCTION_TARGETS.invokeRate)} rec/s, window 0 (${r.recordsPerCall} per call)`,
+    `put → handler invoked p99 ≤ ${FUNCTION_TARGETS.invokeP99Ms} ms at ${int(FUNCTION_TARGETS.invokeRate)} rec/s, window 0 (${r.recordsPerCall} per call, ${clientLabel(r)})`,
     `p99 ${r.p99} ms (p50 ${r.p50}), ${int(r.achievedPerSec)} rec/s achieved, ${int(r.delivered)} of ${int(r.sent)} delivered`,
     mark(latencyMet(r)),
   ])
