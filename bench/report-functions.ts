@@ -40,7 +40,7 @@ function latencyTable(rs: InvokeLatencyResult[]): string {
         (r) => `**${r.p99}** ${mark(latencyMet(r))}`,
       ),
       row('put → invoked max, ms', (r) => String(r.max)),
-      row('PutRecords call p99, ms', (r) => fix(r.putCallP99)),
+      row('PutRecords call p99, ms (calls sent in the window)', (r) => fix(r.putCallP99)),
       row('failed records / failed calls', (r) => `${r.failedRecords} / ${r.callErrors}`),
       row(
         'invocations, records per invocation',
