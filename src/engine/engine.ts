@@ -205,11 +205,17 @@ export class StreamEngine {
 
   /** The stream, which must take reads and writes (ACTIVE or UPDATING). */
   writableStream(name: string): StreamRuntime {
-    const stream = this.#streams.get(name)
-    if (!stream || (stream.state.status !== 'ACTIVE' && stream.state.status !== 'UPDATING')) {
-      throw errors.streamNotFound(name, this.account)
-    }
+    const stream = this.findWritableStream(name)
+    if (!stream) throw errors.streamNotFound(name, this.account)
     return stream
+  }
+
+  /** The stream if it takes reads and writes (ACTIVE or UPDATING), else undefined. */
+  findWritableStream(name: string): StreamRuntime | undefined {
+    const stream = this.#streams.get(name)
+    return stream && (stream.state.status === 'ACTIVE' || stream.state.status === 'UPDATING')
+      ? stream
+      : undefined
   }
 
   streams(): StreamRuntime[] {

@@ -140,13 +140,11 @@ function streamMetric(
  * under account … does not exist", or "Could not find shard …" for an id that names no shard.
  */
 function streamOfShard(engine: StreamEngine, streamName: string, shardId: string): StreamRuntime {
-  try {
-    return engine.writableStream(streamName)
-  } catch {
-    const index = parseShardId(shardId)
-    if (index === undefined) throw errors.couldNotFindShard(shardId, streamName, engine.account)
-    throw errors.shardNotFound(shardIdName(index), streamName, engine.account)
-  }
+  const stream = engine.findWritableStream(streamName)
+  if (stream) return stream
+  const index = parseShardId(shardId)
+  if (index === undefined) throw errors.couldNotFindShard(shardId, streamName, engine.account)
+  throw errors.shardNotFound(shardIdName(index), streamName, engine.account)
 }
 
 /** Locates a shard by the id a client sent, with Kinesis's two "not found" wordings. */

@@ -132,17 +132,9 @@ export class DeliveryStream {
     return Number.isFinite(oldest) ? Math.max(0, this.#deps.clock.now() - oldest) : 0
   }
 
-  #stream(): StreamRuntime | undefined {
-    try {
-      return this.#deps.engine.writableStream(this.config.stream!)
-    } catch {
-      return undefined
-    }
-  }
-
   async #refresh(): Promise<void> {
     if (this.#stopped) return
-    const stream = this.#stream()
+    const stream = this.#deps.engine.findWritableStream(this.config.stream!)
     if (!stream) return
     if (this.#streamCreated !== stream.state.createdAt) {
       await Promise.all([...this.#shards.values()].map((s) => s.stop()))

@@ -106,19 +106,10 @@ export class KinesisMapping {
     }
   }
 
-  #stream(): StreamRuntime | undefined {
-    try {
-      const stream = this.#deps.engine.writableStream(this.#config.stream)
-      return stream
-    } catch {
-      return undefined
-    }
-  }
-
   /** Starts consumers for every shard whose parents are done; called on start and stream changes. */
   async #refresh(): Promise<void> {
     if (this.#stopped) return
-    const stream = this.#stream()
+    const stream = this.#deps.engine.findWritableStream(this.#config.stream)
     if (!stream) return
     if (this.#streamCreated !== stream.state.createdAt) {
       // A new incarnation of the stream (deleted and re-created): start over.
