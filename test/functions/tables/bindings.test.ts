@@ -1,28 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { setBindingTransport, table } from '../../../src/bindings/index.ts'
+import { describe, expect, it } from 'vitest'
+import { table } from '../../../src/bindings/index.ts'
 import { createTableBindings, openTables } from '../../../src/functions/tables/index.ts'
-import type { BindingCall } from '../../../src/functions/types.ts'
+import { installHost } from '../../helpers/binding-host.ts'
 import { errorOf, openStore } from './helpers.ts'
-
-/**
- * Installs a transport like the worker's: arguments and results cross a structured clone, and an
- * error comes back as a fresh Error carrying only `name` and `message`.
- */
-function installHost(serve: (call: BindingCall) => Promise<unknown>) {
-  setBindingTransport({
-    async call(service, resource, method, args) {
-      try {
-        return structuredClone(await serve({ service, resource, method, args: structuredClone(args) }))
-      } catch (e) {
-        const copy = new Error((e as Error).message)
-        copy.name = (e as Error).name
-        throw copy
-      }
-    },
-  })
-}
-
-afterEach(() => setBindingTransport(undefined))
 
 describe('table bindings', () => {
   it('serves the handler-facing table() API end to end', async () => {

@@ -1,33 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-import { bucket, setBindingTransport } from '../../../src/bindings/index.ts'
+import { describe, expect, it } from 'vitest'
+import { bucket } from '../../../src/bindings/index.ts'
 import { BindingRouter } from '../../../src/functions/bindings-host.ts'
-import type { BindingCall } from '../../../src/functions/types.ts'
 import { createBucketBindings } from '../../../src/lake/buckets/index.ts'
 import { pool, spec } from '../../functions/runtime/helpers.ts'
+import { installHost } from '../../helpers/binding-host.ts'
 import { errorOf, openStore } from './helpers.ts'
-
-/**
- * Installs a transport like the worker's: arguments and results cross a structured clone, and an
- * error comes back as a fresh Error carrying only `name` and `message`.
- */
-function installHost(serve: (call: BindingCall) => Promise<unknown>) {
-  setBindingTransport({
-    async call(service, resource, method, args) {
-      try {
-        return structuredClone(await serve({ service, resource, method, args: structuredClone(args) }))
-      } catch (e) {
-        const copy = new Error((e as Error).message)
-        copy.name = (e as Error).name
-        throw copy
-      }
-    },
-  })
-}
-
-afterEach(() => setBindingTransport(undefined))
 
 describe('bucket bindings', () => {
   it('serves the handler-facing bucket() API end to end', async () => {
