@@ -1,6 +1,7 @@
 import { type DecodedRecord, FLAG_ENCRYPTED, type FrameRecordInput } from '../storage/log/frame.ts'
 import { decodedLength, releaseReadBuffers } from '../storage/log/reader.ts'
 import { type HashKeyHex, hashKeyFromBigInt, MAX_HASH_KEY, partitionKeyHash } from '../stream/hash-key.ts'
+import { parseClientSequenceNumber, printedShardId } from '../stream/sequence-layout.ts'
 import { decodeSequenceNumber, END_SEQUENCE_INDEX } from '../stream/sequence-number.ts'
 import { parseShardId, shardIdName } from '../stream/shard-id.ts'
 import type { StreamEngine } from './engine.ts'
@@ -194,19 +195,20 @@ export async function shardIterator(engine: StreamEngine, req: IteratorRequest):
   const log = shard.requireLog()
   let ordinal: number
   if (needsSeq) {
-    const invalid = (why = '') =>
+    const invalid = (printed: string, why = '') =>
       errors.invalidArgument(
-        `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.id} in stream ${req.streamName} under account ${account} is invalid${why}.`,
+        `StartingSequenceNumber ${printed} used in GetShardIterator on shard ${shard.id} in stream ${req.streamName} under account ${account} is invalid${why}.`,
       )
-    const parts = decodeSequenceNumber(seq!)
-    if (!parts) throw invalid()
-    if (parts.shardIndex !== shard.state.index) {
+    const client = parseClientSequenceNumber(seq!)
+    if (!client || client.version === 3) throw invalid(client?.printed ?? seq!)
+    if (client.shardIndex !== shard.state.index) {
       throw errors.invalidArgument(
-        `Invalid StartingSequenceNumber. It encodes shardId-${String(parts.shardIndex).padStart(12, '0')}, while it was used in a call to a shard with ${shard.id}`,
+        `Invalid StartingSequenceNumber. It encodes ${printedShardId(client.shardIndex)}, while it was used in a call to a shard with ${shard.id}`,
       )
     }
-    if (parts.shardCreatedSeconds !== shard.createdSeconds)
-      throw invalid(' because it did not come from this stream')
+    const parts = client.version === 2 ? decodeSequenceNumber(client.printed) : undefined
+    if (!parts || parts.shardCreatedSeconds !== shard.createdSeconds)
+      throw invalid(client.printed, ' because it did not come from this stream')
     const index =
       parts.sequenceIndex >= END_SEQUENCE_INDEX ? Number.MAX_SAFE_INTEGER : Number(parts.sequenceIndex)
     // Sequence index n is the record with ordinal n - 1 (index 0 is the shard's starting number).

@@ -217,8 +217,8 @@ describe('MergeShards', () => {
     await t.client.send(
       new MergeShardsCommand({
         StreamARN: arnOf('s'),
-        ShardToMerge: shardId(1),
-        AdjacentShardToMerge: shardId(0),
+        ShardToMerge: shardId(0),
+        AdjacentShardToMerge: shardId(1),
       }),
     )
 
@@ -228,8 +228,8 @@ describe('MergeShards', () => {
     const shards = await describeShards(t, 's')
     expect(shards[3]).toMatchObject({
       ShardId: shardId(3),
-      ParentShardId: shardId(1),
-      AdjacentParentShardId: shardId(0),
+      ParentShardId: shardId(0),
+      AdjacentParentShardId: shardId(1),
       HashKeyRange: { StartingHashKey: '0', EndingHashKey: String(2n * third - 1n) },
     })
     expectValidLineage(shards, 2)

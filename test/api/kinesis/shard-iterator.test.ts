@@ -222,10 +222,10 @@ describe('GetShardIterator', () => {
         must('AFTER_SEQUENCE_NUMBER', 'no'),
       ],
       [
-        'a sequence number no shard could have issued',
-        { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: '12345' },
+        'a sequence number of no known layout',
+        { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: '9'.repeat(60) },
         invalidArgument(
-          `StartingSequenceNumber 12345 used in GetShardIterator on shard shardId-000000000000 in stream s under account ${ACCOUNT} is invalid.`,
+          `StartingSequenceNumber ${'9'.repeat(60)} used in GetShardIterator on shard shardId-000000000000 in stream s under account ${ACCOUNT} is invalid.`,
         ),
       ],
       [

@@ -1,7 +1,7 @@
 import { type PutEntry, type PutResult, putRecords as put } from '../../../engine/records.ts'
 import type { StreamRuntime } from '../../../engine/runtime.ts'
 import { ServiceError } from '../../../stream/errors.ts'
-import { decodeSequenceNumber } from '../../../stream/sequence-number.ts'
+import { parseClientSequenceNumber } from '../../../stream/sequence-layout.ts'
 import { validationError } from '../../errors.ts'
 import { blobLength } from '../../validation.ts'
 import { isWellFormedPutRecord, isWellFormedPutRecords } from '../fast-path.ts'
@@ -147,12 +147,15 @@ export const putRecord: Operation = {
 }
 
 /**
- * SequenceNumberForOrdering must be a sequence number this stream could have issued. Sequence
- * numbers already increase strictly per shard here, so a valid one needs no further action.
+ * SequenceNumberForOrdering must be a well-formed sequence number of version 1 or 2 (see
+ * sequence-layout.ts) whose arrival time is not in the future; like AWS, any shard's or stream's
+ * number is accepted. Sequence numbers already increase strictly per shard here, so a valid one
+ * needs no further action.
  */
 function checkOrderingNumber(now: number, value: string, stream: string, account: string): void {
-  const parts = decodeSequenceNumber(value)
-  if (!parts || parts.arrivalSeconds * 1000 > now) {
+  const parsed = parseClientSequenceNumber(value)
+  if (parsed?.version === 3) throw new ServiceError('InternalFailure', 'Internal service failure.')
+  if (!parsed || parsed.version === 0 || (parsed.arrivalSeconds ?? 0) * 1000 > now) {
     throw new ServiceError(
       'InvalidArgumentException',
       `ExclusiveMinimumSequenceNumber ${value} used in PutRecord on stream ${stream} under account ${account} is invalid.`,

@@ -32,11 +32,20 @@ function provisionedStream(engine: StreamEngine, name: string): StreamRuntime {
   return engine.activeStream(name)
 }
 
-/** The shard a reshard request names; it must exist and still be open. */
-function openShard(engine: StreamEngine, stream: StreamRuntime, shardId: string): ShardRuntime {
+/**
+ * Kinesis parses a reshard request's shard ids before it looks the stream up: an id that cannot
+ * name a shard (the part after the first `-` not all digits, or above 2^31-1) is not found, even
+ * in a stream that does not exist, and is echoed as sent.
+ */
+function shardIndexOf(engine: StreamEngine, shardId: string, stream: string): number {
   const index = parseShardId(shardId)
+  if (index === undefined) throw couldNotFind(engine, shardId, stream)
+  return index
+}
+
+/** The shard a reshard request names; it must exist and still be open. */
+function openShard(engine: StreamEngine, stream: StreamRuntime, index: number): ShardRuntime {
   const name = stream.state.name
-  if (index === undefined) throw couldNotFind(engine, shardId, name)
   const shard = stream.shards.get(index)
   if (!shard) throw couldNotFind(engine, shardIdName(index), name)
   if (!shard.open) {
@@ -59,8 +68,9 @@ export const splitShard: Operation = {
   handle(input, ctx) {
     const { engine } = ctx
     const name = streamNameOf(ctx, input)
+    const index = shardIndexOf(engine, input.ShardToSplit as string, name)
     const stream = provisionedStream(engine, name)
-    const shard = openShard(engine, stream, input.ShardToSplit as string)
+    const shard = openShard(engine, stream, index)
     engine.checkShardLimit(1)
     const key = BigInt(input.NewStartingHashKey as string)
     const start = hashKeyToBigInt(shard.state.start)
@@ -92,11 +102,13 @@ export const mergeShards: Operation = {
   handle(input, ctx) {
     const { engine } = ctx
     const name = streamNameOf(ctx, input)
+    const first = shardIndexOf(engine, input.ShardToMerge as string, name)
+    const second = shardIndexOf(engine, input.AdjacentShardToMerge as string, name)
     const stream = provisionedStream(engine, name)
-    const a = openShard(engine, stream, input.ShardToMerge as string)
-    const b = openShard(engine, stream, input.AdjacentShardToMerge as string)
-    const [lo, hi] = a.state.start < b.state.start ? [a, b] : [b, a]
-    if (a === b || hashKeyToBigInt(lo.state.end) + 1n !== hashKeyToBigInt(hi.state.start)) {
+    const a = openShard(engine, stream, first)
+    const b = openShard(engine, stream, second)
+    // AWS merges only when ShardToMerge's range ends exactly where AdjacentShardToMerge's begins.
+    if (hashKeyToBigInt(a.state.end) + 1n !== hashKeyToBigInt(b.state.start)) {
       throw new ServiceError(
         'InvalidArgumentException',
         `Shards ${a.id} and ${b.id} in stream ${name} under account ${engine.account} are not an adjacent pair of shards eligible for merging`,
