@@ -25,6 +25,21 @@ export const destinationSchema = z.union([
   z.object({ topic: name }).strict(),
 ])
 
+/**
+ * A resource a function's bindings use, named by kind: `{ bucket: 'raw' }`, `{ table: 'metadata' }`.
+ * Functions declare them in `reads` and `writes` (least-privilege permissions derive from them).
+ */
+export const refSchema = z.union(
+  [
+    z.object({ bucket: name }).strict(),
+    z.object({ table: name }).strict(),
+    z.object({ queue: name }).strict(),
+    z.object({ topic: name }).strict(),
+    z.object({ stream: name }).strict(),
+  ],
+  { error: 'must name one resource: { bucket }, { table }, { queue }, { topic } or { stream }' },
+)
+
 export const functionSchema = z
   .object({
     /** Lambda-style `path/to/file.exportName`, relative to the pipeline file. */
@@ -49,6 +64,10 @@ export const functionSchema = z
       .optional(),
     /** Lambda's DeadLetterConfig: the original event of a failed asynchronous invocation. */
     deadLetterQueue: z.object({ queue: name }).strict().optional(),
+    /** Resources the handler's bindings read (`bucket(...).get`, `table(...).query`, ...). */
+    reads: z.array(refSchema).optional(),
+    /** Resources the handler's bindings write (`stream(...).put`, `queue(...).send`, ...). */
+    writes: z.array(refSchema).optional(),
   })
   .strict()
 
@@ -286,6 +305,7 @@ export type TableConfig = z.output<typeof tableSchema>
 export type ScheduleConfig = z.output<typeof scheduleSchema>
 export type StreamConfig = z.output<typeof streamSchema>
 export type Destination = z.output<typeof destinationSchema>
+export type Ref = z.output<typeof refSchema>
 export type BucketConfig = z.output<typeof bucketSchema>
 export type DeliveryConfig = z.output<typeof deliverySchema>
 export type CatalogTableConfig = z.output<typeof catalogTableSchema>

@@ -81,7 +81,10 @@ function describe(issue: z.core.$ZodIssue, input: unknown, prefix: readonly Prop
     case 'custom':
       return `${at}: ${issue.message} (got ${shown(got)})`
     case 'invalid_union':
-      return `${at}: ${shown(got)} is not a valid value here`
+      // A union that says what it expects (zod's own message is only "Invalid input").
+      return issue.message !== 'Invalid input'
+        ? `${at}: ${issue.message} (got ${shown(got)})`
+        : `${at}: ${shown(got)} is not a valid value here`
     default:
       return `${at}: ${issue.message}`
   }
@@ -217,6 +220,11 @@ export function validatePipeline(
       else need('topics', onFailure.topic, `${at}.topic`)
     }
     if (f.deadLetterQueue) need('queues', f.deadLetterQueue.queue, `functions.${name}.deadLetterQueue.queue`)
+    for (const field of ['reads', 'writes'] as const)
+      f[field]?.forEach((ref, i) => {
+        const [kind, resource] = Object.entries(ref)[0]!
+        need(`${kind}s` as keyof Pipeline, resource, `functions.${name}.${field}[${i}].${kind}`)
+      })
   }
   for (const [name, b] of Object.entries(pipeline.buckets)) {
     b.notifications.forEach((n, i) => {
