@@ -14,18 +14,24 @@ export class BindingError extends Error {
   }
 }
 
-/** Routes each binding call to the service that owns the resource kind. */
+/**
+ * Routes each binding call to the service that owns the resource kind. `observe` sees every call
+ * first, with the calling function (the pipeline runtime records which bindings each one uses).
+ */
 export class BindingRouter implements BindingHost {
   readonly #services: Map<string, ServiceBindings>
+  readonly #observe: ((call: BindingCall) => void) | undefined
 
-  constructor(services: Record<string, ServiceBindings>) {
+  constructor(services: Record<string, ServiceBindings>, observe?: (call: BindingCall) => void) {
     this.#services = new Map(Object.entries(services))
+    this.#observe = observe
   }
 
   async call(call: BindingCall): Promise<unknown> {
     const service = this.#services.get(call.service)
     if (!service)
       throw new BindingError('ValidationException', `no '${call.service}' resources in this pipeline`)
+    this.#observe?.(call)
     try {
       return await service(call)
     } catch (error) {

@@ -51,6 +51,12 @@ export interface InvokeOptions {
 /** Runs functions. Implemented by the worker pool; faked nowhere (tests use the real pool). */
 export interface Invoker {
   invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<InvokeOutcome>
+  /**
+   * Resolves when the function may run; undefined when it may now. Only `tributary dev` ever
+   * makes a function wait (its handler failing to load after an edit); an event source that
+   * takes work before invoking (a queue poller) waits on it before taking more.
+   */
+  runnable?(functionName: string): Promise<void> | undefined
 }
 
 /** A line a handler logged (console.* inside the handler), tagged with its invocation. */
@@ -70,6 +76,8 @@ export interface BindingCall {
   resource: string
   method: string
   args: unknown[]
+  /** The function whose handler made the call: set by the host that serves the worker, never by it. */
+  caller?: string
 }
 
 /**

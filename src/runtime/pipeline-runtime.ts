@@ -6,6 +6,7 @@ import { EncoderPool } from '../delivery/encoders/index.ts'
 import { DeliveryRuntime } from '../delivery/runtime/delivery-runtime.ts'
 import type { DeliveryService } from '../delivery/types.ts'
 import { type EngineOptions, StreamEngine } from '../engine/engine.ts'
+import { BindingUsage } from '../functions/binding-usage.ts'
 import { BindingRouter, streamBindings } from '../functions/bindings-host.ts'
 import { CheckpointStore } from '../functions/kinesis/checkpoints.ts'
 import { KinesisMapping } from '../functions/kinesis/mapping.ts'
@@ -85,6 +86,8 @@ export class PipelineRuntime {
   readonly metrics: MetricTotals
   /** Every datapoint at 1-second resolution, 1-minute history in the state store (alarms, charts). */
   readonly metricStore: MetricStore
+  /** Which bindings each function has used (the dashboard's observed edges); kept across reloads. */
+  readonly bindingUse: BindingUsage
   #exporter: PrometheusExporter | undefined
   #extraRoutes: { routes: WebRoute[]; close(): void | Promise<void> } | undefined
   readonly #options: PipelineRuntimeOptions
@@ -111,6 +114,10 @@ export class PipelineRuntime {
     this.#logger = options.logger ?? silentLogger
     this.#checkpoints = new CheckpointStore(engine.state)
     this.metricStore = new MetricStore({ state: engine.state, clock: engine.clock, logger: this.#logger })
+    this.bindingUse = new BindingUsage({
+      now: () => engine.clock.now(),
+      onUndeclared: (message) => this.#logger.warn(message),
+    })
     if (options.monitor !== false) {
       this.metrics.subscribe((d) => this.metricStore.record(d))
       this.metricStore.start()
@@ -265,14 +272,17 @@ export class PipelineRuntime {
     })
     // Topics need the invoker and the invoker's bindings need topics: the router looks them up late.
     let queueTopic: ReturnType<typeof createQueueTopicBindings> | undefined
-    const router = new BindingRouter({
-      stream: streamBindings(engine),
-      table: createTableBindings(tables),
-      bucket: createBucketBindings(buckets),
-      metrics: createMetricBindings(metrics, clock),
-      queue: (call) => queueTopic!.call(call),
-      topic: (call) => queueTopic!.call(call),
-    })
+    const router = new BindingRouter(
+      {
+        stream: streamBindings(engine),
+        table: createTableBindings(tables),
+        bucket: createBucketBindings(buckets),
+        metrics: createMetricBindings(metrics, clock),
+        queue: (call) => queueTopic!.call(call),
+        topic: (call) => queueTopic!.call(call),
+      },
+      (call) => this.bindingUse.record(call, pipeline),
+    )
     const pool = new FunctionPool({
       functions,
       bindings: router,

@@ -19,10 +19,15 @@ export interface FunctionWorkerOptions {
   initTimeoutMs: number
   /** Called once, when the thread has exited for whatever reason. */
   onExit: (worker: FunctionWorker) => void
+  /**
+   * Log a failed init as Lambda does (`Init Error`). Off for a load the caller reports itself
+   * (a reload under `tributary dev`).
+   */
+  logInitFailure?: boolean
 }
 
 /** Why a worker could not run an invocation before the handler even started. */
-type InitFailure =
+export type InitFailure =
   | { kind: 'error'; error: LambdaError }
   | { kind: 'crash'; errorMessage: string }
   | { kind: 'timeout' }
@@ -66,6 +71,11 @@ export class FunctionWorker {
 
   get functionName(): string {
     return this.options.init.functionName
+  }
+
+  /** Resolves once the handler module has loaded (undefined) or failed to (why). */
+  loaded(): Promise<InitFailure | undefined> {
+    return this.ready
   }
 
   /** Runs one invocation. The caller guarantees this worker is not busy. */
@@ -154,7 +164,8 @@ export class FunctionWorker {
     clearTimeout(this.initTimer)
     if (this.state !== 'starting') return
     if (error) {
-      this.log(undefined, 'error', `Init Error \t${JSON.stringify(error)}`)
+      if (this.options.logInitFailure !== false)
+        this.log(undefined, 'error', `Init Error \t${JSON.stringify(error)}`)
       // Lambda retries the init phase on the next invocation: a fresh worker will.
       void this.stop()
       this.resolveReady({ kind: 'error', error })
@@ -167,7 +178,8 @@ export class FunctionWorker {
   private onInitTimeout(): void {
     if (this.state !== 'starting') return
     const seconds = (this.options.initTimeoutMs / 1000).toFixed(2)
-    this.log(undefined, 'error', `Init timed out after ${seconds} seconds`)
+    if (this.options.logInitFailure !== false)
+      this.log(undefined, 'error', `Init timed out after ${seconds} seconds`)
     void this.stop()
     this.resolveReady({ kind: 'timeout' })
   }
@@ -219,7 +231,7 @@ export class FunctionWorker {
   private serveCall({ id, call }: Extract<FromWorker, { t: 'call' }>): void {
     let result: Promise<unknown>
     try {
-      result = this.options.bindings.call(call)
+      result = this.options.bindings.call({ ...call, caller: this.options.init.functionName })
     } catch (error) {
       result = Promise.reject(error)
     }

@@ -44,12 +44,15 @@ describe('bindings', () => {
       resource: 'events',
       method: 'put',
       args: [{ i: 0 }, { partitionKey: 'k0' }],
+      // Named by the host, from the worker it serves: what observed binding use is keyed by.
+      caller: 'bindings',
     })
     expect(calls.at(-1)).toEqual({
       service: 'table',
       resource: 'devices',
       method: 'put',
       args: [{ id: 'd1' }, { condition: { exists: true } }],
+      caller: 'bindings',
     })
   })
 

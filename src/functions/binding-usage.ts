@@ -1,0 +1,123 @@
+import type { Pipeline } from '../pipeline/schema.ts'
+import type { BindingCall } from './types.ts'
+
+export type BindingAccess = 'read' | 'write'
+
+/**
+ * Which binding methods read and which write, per service (the name a `reads`/`writes` declaration
+ * gives the kind). Services not listed here (`metrics`) name no resource of the pipeline.
+ */
+export const BINDING_ACCESS: Readonly<Record<string, Readonly<Record<string, BindingAccess>>>> = {
+  stream: { put: 'write', putMany: 'write' },
+  table: { get: 'read', query: 'read', put: 'write', update: 'write', delete: 'write' },
+  bucket: { get: 'read', head: 'read', list: 'read', put: 'write', delete: 'write' },
+  queue: { send: 'write' },
+  topic: { publish: 'write' },
+}
+
+/** One (function, resource, access) a handler has used through its bindings. */
+export interface BindingUse {
+  function: string
+  /** The resource's kind, as a declaration names it: `bucket`, `table`, `queue`, `topic`, `stream`. */
+  kind: string
+  resource: string
+  access: BindingAccess
+  /** When the function first used it (ms since epoch, the pipeline's clock). */
+  firstAt: number
+  /** Calls so far; records for `stream().putMany`. The dashboard turns differences into rates. */
+  count: number
+}
+
+export interface BindingUsageOptions {
+  now: () => number
+  /** Told once per function and resource used without a `reads`/`writes` declaration. */
+  onUndeclared?: (message: string, use: BindingUse) => void
+}
+
+/** Distinct uses kept at most: handlers choose resource names at run time, memory must not. */
+export const MAX_BINDING_USES = 10_000
+
+/**
+ * What each function's bindings have actually read and written since the process started: the
+ * observed half of the dashboard's data path. A use of a resource the function did not declare is
+ * reported once, because on AWS (where permissions derive from the declarations) it would fail.
+ *
+ * @example
+ * const usage = new BindingUsage({ now: Date.now, onUndeclared: (m) => logger.warn(m) })
+ * usage.record({ caller: 'processor', service: 'bucket', resource: 'raw', method: 'put', args: [] }, pipeline)
+ * usage.list() // [{ function: 'processor', kind: 'bucket', resource: 'raw', access: 'write', ... }]
+ */
+export class BindingUsage {
+  readonly #uses = new Map<string, BindingUse>()
+  readonly #warned = new Set<string>()
+  readonly #options: BindingUsageOptions
+
+  constructor(options: BindingUsageOptions) {
+    this.#options = options
+  }
+
+  /**
+   * Counts one binding call of a function. With `pipeline`, only its resources are kept (a call to
+   * anything else fails anyway) and undeclared uses are reported.
+   */
+  record(call: BindingCall, pipeline?: Pipeline): void {
+    const fn = call.caller
+    const access = fn === undefined ? undefined : BINDING_ACCESS[call.service]?.[call.method]
+    if (fn === undefined || access === undefined || typeof call.resource !== 'string') return
+    const key = `${fn}\0${call.service}\0${call.resource}\0${access}`
+    let use = this.#uses.get(key)
+    if (!use) {
+      if (this.#uses.size >= MAX_BINDING_USES) return
+      if (pipeline && !Object.hasOwn(resources(pipeline, call.service), call.resource)) return
+      use = {
+        function: fn,
+        kind: call.service,
+        resource: call.resource,
+        access,
+        firstAt: this.#options.now(),
+        count: 0,
+      }
+      this.#uses.set(key, use)
+      if (pipeline) this.#check(use, pipeline)
+    }
+    use.count +=
+      call.service === 'stream' && call.method === 'putMany' && Array.isArray(call.args[0])
+        ? call.args[0].length
+        : 1
+  }
+
+  /** Every use so far, in the order they first happened. */
+  list(): BindingUse[] {
+    return [...this.#uses.values()].map((u) => ({ ...u }))
+  }
+
+  #check(use: BindingUse, pipeline: Pipeline): void {
+    const config = pipeline.functions[use.function]
+    if (!config || isDeclared(config[use.access === 'read' ? 'reads' : 'writes'], use.kind, use.resource))
+      return
+    const warned = `${use.function}\0${use.kind}\0${use.resource}`
+    if (this.#warned.has(warned)) return
+    this.#warned.add(warned)
+    const field = use.access === 'read' ? 'reads' : 'writes'
+    const ref = `{ ${use.kind}: '${use.resource}' }`
+    this.#options.onUndeclared?.(
+      `function ${use.function} ${field} ${use.kind} '${use.resource}' but does not declare it ` +
+        `(add ${field}: [${ref}]; on AWS it would lack the permission)`,
+      { ...use },
+    )
+  }
+}
+
+function resources(pipeline: Pipeline, kind: string): object {
+  const section = (pipeline as unknown as Record<string, unknown>)[`${kind}s`]
+  return section !== null && typeof section === 'object' ? section : {}
+}
+
+/** Whether `refs` (a `reads` or `writes` list) names `kind` `resource`. */
+export function isDeclared(
+  refs: ReadonlyArray<Readonly<Record<string, string>>> | undefined,
+  kind: string,
+  resource: string,
+): boolean {
+  return refs?.some((ref) => ref[kind] === resource) ?? false
+}
