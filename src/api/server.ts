@@ -1,12 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { constants, Http2ServerRequest } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import type { DeliveryService } from '../delivery/types.ts'
 import type { StreamEngine } from '../engine/engine.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
+import { CorsPolicy } from './cors.ts'
 import { type AuthConfig, Dispatcher } from './dispatch.ts'
 import { FIREHOSE_OPERATIONS, FIREHOSE_TARGET_PREFIX } from './firehose/operations/index.ts'
 import { hostAllowed } from './host-check.ts'
 import { KINESIS_OPERATIONS, KINESIS_TARGET_PREFIX } from './kinesis/operations/index.ts'
+import { DualProtocolServer, type HttpRequest, type HttpResponse } from './transport.ts'
 
 /**
  * The largest request body accepted: a 10 MiB PutRecords (streams may raise their record size to
@@ -14,7 +17,12 @@ import { KINESIS_OPERATIONS, KINESIS_TARGET_PREFIX } from './kinesis/operations/
  */
 export const DEFAULT_MAX_BODY_BYTES = Math.ceil((10 * 1024 * 1024 * 4) / 3) + 64 * 1024
 
-/** A non-AWS HTTP route (health checks now; the dashboard later). Return false to pass. */
+/**
+ * A non-AWS HTTP route (health checks, the dashboard). Return false to pass. Over HTTP/2 it gets
+ * Node's compatibility objects (`Http2ServerRequest`/`Http2ServerResponse`), which have the
+ * members routes use (`url`, `method`, `headers` with `host` filled from `:authority`, async
+ * iteration, `writeHead`/`write`/`end`, `drain`/`close` events).
+ */
 export type WebRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>
 
 export interface ServerOptions {
@@ -24,11 +32,22 @@ export interface ServerOptions {
   auth?: AuthConfig | undefined
   /** Host header values accepted besides IP literals and localhost. */
   allowedHosts?: string[]
+  /**
+   * Browser origins allowed to call the AWS endpoints besides loopback ones (`localhost`,
+   * `*.localhost`, 127.0.0.0/8, `[::1]`); `*` allows any, as AWS does. See src/api/cors.ts.
+   */
+  corsOrigins?: string[]
   maxBodyBytes?: number
   logger?: Logger
   routes?: WebRoute[]
   /** When given, the Firehose API (`Firehose_20150804.*`) is served on the same port, backed by it. */
   firehose?: DeliveryService
+}
+
+/** Connections and requests served per protocol since start. */
+export interface TransportStats {
+  http1: { connections: number; requests: number }
+  h2: { connections: number; requests: number }
 }
 
 const healthRoute: WebRoute = (req, res) => {
@@ -61,14 +80,21 @@ class BodyPool {
 
 const bodyPool = new BodyPool()
 
-/** The HTTP front door: Kinesis's JSON/CBOR protocol on one port, plus small web routes. */
+const isHttp2 = (req: HttpRequest): req is Http2ServerRequest => req instanceof Http2ServerRequest
+
+/**
+ * The HTTP front door: the AWS JSON/CBOR protocols on one port, over HTTP/1.1 and HTTP/2
+ * cleartext (see transport.ts), plus small web routes.
+ */
 export class TributaryServer {
-  readonly #server: Server
+  readonly #transport: DualProtocolServer
   readonly #dispatcher: Dispatcher
   readonly #options: ServerOptions
   readonly #allowed: Set<string>
+  readonly #cors: CorsPolicy
   readonly #maxBody: number
   readonly #logger: Logger
+  readonly #requests = { http1: 0, h2: 0 }
   #inFlight = 0
   #idle: (() => void) | undefined
   #closing = false
@@ -77,6 +103,7 @@ export class TributaryServer {
     this.#options = options
     this.#logger = options.logger ?? silentLogger
     this.#allowed = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()))
+    this.#cors = new CorsPolicy(options.corsOrigins)
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
     this.#dispatcher = new Dispatcher({
       services: [
@@ -96,33 +123,28 @@ export class TributaryServer {
       now: () => options.engine.clock.now(),
       logger: this.#logger,
     })
-    this.#server = createServer(
-      { maxHeaderSize: 16 * 1024, requestTimeout: 120_000, headersTimeout: 60_000 },
-      (req, res) => this.#handle(req, res),
-    )
-    this.#server.keepAliveTimeout = 65_000
+    this.#transport = new DualProtocolServer((req, res) => this.#handle(req, res), {
+      maxHeaderBytes: 16 * 1024,
+      requestTimeoutMs: 120_000,
+      headersTimeoutMs: 60_000,
+      idleTimeoutMs: 65_000,
+    })
   }
 
   /** Starts listening; rejects with the listen error (e.g. EADDRINUSE). */
   static async start(options: ServerOptions): Promise<TributaryServer> {
     const server = new TributaryServer(options)
-    await new Promise<void>((resolve, reject) => {
-      server.#server.once('error', reject)
-      server.#server.listen(options.port ?? 4567, options.host ?? '127.0.0.1', () => {
-        server.#server.off('error', reject)
-        resolve()
-      })
-    })
+    await server.#transport.listen(options.port ?? 4567, options.host ?? '127.0.0.1')
     return server
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port
+    return this.#transport.address().port
   }
 
   /** The bound address and port (127.0.0.1 unless `host` says otherwise). */
   get address(): AddressInfo {
-    return this.#server.address() as AddressInfo
+    return this.#transport.address()
   }
 
   get url(): string {
@@ -131,12 +153,29 @@ export class TributaryServer {
     return `http://${shown}:${this.port}`
   }
 
-  #handle(req: IncomingMessage, res: ServerResponse): void {
+  /** How many connections and requests each protocol carried (tests and benchmarks check it). */
+  get transportStats(): TransportStats {
+    const { connections } = this.#transport
+    return {
+      http1: { connections: connections.http1, requests: this.#requests.http1 },
+      h2: { connections: connections.h2, requests: this.#requests.h2 },
+    }
+  }
+
+  #handle(req: HttpRequest, res: HttpResponse): void {
     this.#inFlight++
     res.on('close', () => {
       if (--this.#inFlight === 0) this.#idle?.()
     })
-    if (this.#closing) res.setHeader('connection', 'close')
+    if (isHttp2(req)) {
+      this.#requests.h2++
+      // One view of the request whichever the protocol: HTTP/2 carries the host in `:authority`.
+      req.headers.host ??= req.authority
+    } else {
+      this.#requests.http1++
+      // HTTP/2 sessions get GOAWAY instead; a `connection` header is invalid there.
+      if (this.#closing) res.setHeader('connection', 'close')
+    }
     void this.#serve(req, res).catch((error) => {
       this.#logger.error(`request failed: ${(error as Error).stack ?? error}`)
       if (!res.headersSent) res.writeHead(500).end()
@@ -144,13 +183,15 @@ export class TributaryServer {
     })
   }
 
-  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req.headers.host, this.#allowed)) {
+  async #serve(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const authority = isHttp2(req) ? req.headers[':authority'] : undefined
+    for (const host of [req.headers.host, authority]) {
+      if (hostAllowed(host, this.#allowed)) continue
       res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' })
       res.end(
         JSON.stringify({
           __type: 'AccessDeniedException',
-          message: `Host '${req.headers.host}' is not allowed. Use 127.0.0.1 or localhost, or start tributary with --allowed-host.`,
+          message: `Host '${host}' is not allowed. Use 127.0.0.1 or localhost, or start tributary with --allowed-host.`,
         }),
       )
       return
@@ -158,9 +199,25 @@ export class TributaryServer {
     // AWS clients only ever POST to `/`; the dashboard's API also POSTs, under /ui/.
     if (req.method !== 'POST' || req.url?.startsWith('/ui/')) {
       // Routes first: a pipeline answers /ready with its own readiness.
-      for (const route of [...(this.#options.routes ?? []), healthRoute]) if (await route(req, res)) return
+      const [webReq, webRes] = [req as IncomingMessage, res as ServerResponse]
+      for (const route of [...(this.#options.routes ?? []), healthRoute])
+        if (await route(webReq, webRes)) return
     }
-    const body = await this.#readBody(req, res)
+    // Past the web routes, only the AWS endpoints remain: CORS applies to them alone.
+    const origin = req.headers.origin
+    if (req.method === 'OPTIONS' && origin !== undefined) {
+      const preflight = this.#cors.preflight({
+        origin,
+        'access-control-request-method': req.headers['access-control-request-method'],
+        'access-control-request-headers': req.headers['access-control-request-headers'],
+      })
+      preflight.headers['content-length'] = String(preflight.body.length)
+      res.writeHead(preflight.status, preflight.headers)
+      res.end(preflight.body)
+      return
+    }
+    const cors = this.#cors.replyHeaders(origin)
+    const body = await this.#readBody(req, res, cors)
     if (!body) return
     const response = await this.#dispatcher.dispatch({
       method: req.method ?? 'GET',
@@ -171,27 +228,27 @@ export class TributaryServer {
     // Operations are done with the request body once dispatch resolves (record data was copied
     // into frames while the handler ran), so its buffer can serve the next request.
     bodyPool.release(body)
+    Object.assign(response.headers, cors)
     response.headers['content-length'] = String(response.body.length)
     res.writeHead(response.status, response.headers)
     res.end(response.body)
   }
 
-  /** Reads the body, answering 413 (and closing) as soon as it is known to be too large. */
-  async #readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+  /** Reads the body, answering 413 (and stopping the upload) as soon as it is known to be too large. */
+  async #readBody(
+    req: HttpRequest,
+    res: HttpResponse,
+    cors: Record<string, string>,
+  ): Promise<Buffer | undefined> {
     const declared = Number(req.headers['content-length'] ?? 0)
     const tooLarge = () => {
-      res.writeHead(413, { connection: 'close', 'content-length': '0' })
-      res.end()
-      req.resume()
-      // req.socket is detached (null) once the response is done: keep our own reference.
-      const socket = req.socket
-      socket.once('finish', () => socket.destroy())
-      setImmediate(() => req.destroy())
+      this.#refuseBody(req, res, cors)
       return undefined
     }
     if (declared > this.#maxBody) return tooLarge()
     if (declared > 0 && declared <= BodyPool.MAX_POOLED) {
-      // Node's parser delivers exactly Content-Length bytes: copy them into a reused buffer.
+      // Exactly Content-Length bytes arrive: Node's HTTP/1 parser stops there, and nghttp2 resets
+      // an HTTP/2 stream whose DATA frames disagree with its content-length.
       const body = bodyPool.acquire(declared)
       let at = 0
       for await (const chunk of req) {
@@ -210,14 +267,35 @@ export class TributaryServer {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
   }
 
-  /** Stops accepting connections, lets in-flight requests finish, then closes the rest. */
+  /** 413 without reading the rest: the connection closes (HTTP/1.1) or the stream is reset (HTTP/2). */
+  #refuseBody(req: HttpRequest, res: HttpResponse, cors: Record<string, string>): void {
+    if (isHttp2(req)) {
+      res.writeHead(413, { ...cors, 'content-length': '0' })
+      // RFC 9113 §8.1: after a complete response a server may stop the upload with RST_STREAM
+      // NO_ERROR; Node sends it once the response is written. The session stays usable.
+      res.end(() => req.stream.close(constants.NGHTTP2_NO_ERROR))
+      req.resume()
+      return
+    }
+    res.writeHead(413, { ...cors, connection: 'close', 'content-length': '0' })
+    res.end()
+    req.resume()
+    // req.socket is detached (null) once the response is done: keep our own reference.
+    const socket = req.socket
+    socket.once('finish', () => socket.destroy())
+    setImmediate(() => req.destroy())
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight requests finish (HTTP/1.1 connections close after
+   * their response, HTTP/2 sessions get GOAWAY), then closes the rest.
+   */
   async close(): Promise<void> {
     if (this.#closing) return
     this.#closing = true
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
-    this.#server.closeIdleConnections()
+    const closed = this.#transport.close()
     if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
-    this.#server.closeAllConnections()
+    this.#transport.destroyAll()
     await closed
   }
 }

@@ -12,6 +12,7 @@ import type { SyncPolicy } from '../storage/log/shard-log.ts'
 import { stderrLogger } from '../util/logger.ts'
 import { dashboardFor } from '../web/attach.ts'
 import { CliError } from './cli-error.ts'
+import { corsOriginOption } from './cors-option.ts'
 import { parseNonNegative, parsePort, parseSync } from './options.ts'
 import { renderSummary } from './summary.ts'
 
@@ -24,6 +25,7 @@ interface DevOptions {
   watch: boolean
   fireSchedules: boolean
   monitor: boolean
+  corsOrigin: string[]
 }
 
 export const pipelineHooks: ValidationHooks = {
@@ -61,6 +63,7 @@ export function devCommand(): Command {
     )
     .option('--no-watch', 'do not reload handlers and the pipeline file when they change')
     .option('--no-monitor', 'no metric store, alarms or dashboard (to measure what they cost)')
+    .addOption(corsOriginOption())
     .option(
       '--fire-schedules',
       'run every schedule once at start, without waiting for its first period',
@@ -101,7 +104,11 @@ async function dev(file: string, options: DevOptions): Promise<void> {
       sync: options.sync,
       logger: stderrLogger,
       onLog: printLog,
-      serve: { host: options.host, port: options.port },
+      serve: {
+        host: options.host,
+        port: options.port,
+        corsOrigins: [...(loaded.pipeline.server?.corsOrigins ?? []), ...options.corsOrigin],
+      },
       monitor: options.monitor,
       routes: options.monitor ? dashboardFor : undefined,
     })

@@ -7,6 +7,7 @@ import { DataDirInUseError } from '../storage/data-dir.ts'
 import type { SyncPolicy } from '../storage/log/shard-log.ts'
 import { stderrLogger } from '../util/logger.ts'
 import { CliError } from './cli-error.ts'
+import { corsOriginOption } from './cors-option.ts'
 import { collect, parseAuthKeys, parseNonNegative, parsePort, parsePositive, parseSync } from './options.ts'
 
 interface ServeOptions {
@@ -20,6 +21,7 @@ interface ServeOptions {
   authKey: string[]
   allowUnauthenticated: boolean
   allowedHost: string[]
+  corsOrigin: string[]
   createStreamMs: number
   deleteStreamMs: number
   updateStreamMs: number
@@ -66,6 +68,7 @@ export function serveCommand(): Command {
         .default([])
         .argParser(collect),
     )
+    .addOption(corsOriginOption())
     .addOption(
       new Option('--create-stream-ms <ms>', 'how long a stream stays CREATING')
         .default(500)
@@ -137,6 +140,7 @@ async function serve(options: ServeOptions): Promise<void> {
       port: options.port,
       auth: options.auth ? { keys } : undefined,
       allowedHosts: options.allowedHost,
+      corsOrigins: options.corsOrigin,
       logger: stderrLogger,
     })
   } catch (error) {

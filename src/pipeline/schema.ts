@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseCorsOrigin } from '../api/cors.ts'
 import { alarmsConfigSchema } from '../monitor/alarms/config.ts'
 import { notificationSubscriptionSchema, smtpSchema } from '../monitor/notify/config.ts'
 
@@ -261,6 +262,27 @@ export const deliverySchema = z
   })
   .strict()
 
+/** Settings of the served port under `tributary dev` (the CLI flags of the same names add to them). */
+export const serverSchema = z
+  .object({
+    /**
+     * Browser origins allowed to call the AWS endpoints besides loopback ones, as `--cors-origin`;
+     * `'*'` allows any, as AWS does (docs/kinesis-api.md). Read when `dev` starts.
+     */
+    corsOrigins: z
+      .array(
+        z.string().check((ctx) => {
+          try {
+            parseCorsOrigin(ctx.value)
+          } catch (error) {
+            ctx.issues.push({ code: 'custom', message: (error as Error).message, input: ctx.value })
+          }
+        }),
+      )
+      .optional(),
+  })
+  .strict()
+
 export const pipelineSchema = z
   .object({
     name: name.default('pipeline'),
@@ -282,6 +304,7 @@ export const pipelineSchema = z
     alarms: alarmsConfigSchema.default({}),
     /** Defaults for e-mail subscriptions (SMTP server); environment variables fill the rest. */
     notifications: z.object({ smtp: smtpSchema.optional() }).strict().default({}),
+    server: serverSchema.optional(),
   })
   .strict()
 

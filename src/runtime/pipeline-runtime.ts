@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import type { WebRoute } from '../api/server.ts'
+import type { ServerOptions, WebRoute } from '../api/server.ts'
 import { TributaryServer } from '../api/server.ts'
 import { EncoderPool } from '../delivery/encoders/index.ts'
 import { DeliveryRuntime } from '../delivery/runtime/delivery-runtime.ts'
@@ -46,7 +46,7 @@ export interface PipelineRuntimeOptions extends Omit<EngineOptions, 'logger'> {
   /** Every line a handler logs. */
   onLog?: (log: FunctionLog) => void
   /** Serve the Kinesis API too (what `tributary dev` does). */
-  serve?: { host?: string; port?: number; allowedHosts?: string[] }
+  serve?: Pick<ServerOptions, 'host' | 'port' | 'allowedHosts' | 'corsOrigins'>
   /**
    * Keep the metric store (1-second and 1-minute series, alarms' input, charts). On by default;
    * off only to measure what it costs (`tributary dev --no-monitor`): alarms then see no data.

@@ -39,7 +39,8 @@ export class SseStream {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
+      // HTTP/2 has no connection header (Node drops it with a warning): only HTTP/1.1 gets it.
+      ...(req.httpVersionMajor === 1 ? { connection: 'keep-alive' } : {}),
       'x-accel-buffering': 'no',
     })
     // Tell EventSource how long to wait before reconnecting after the server goes away.

@@ -289,7 +289,9 @@ export function verifySigV4(req: SigV4Request, options: VerifyOptions): AuthResu
   if (!parsed.ok) return parsed
   const timeFailure = checkTime(parsed, options)
   if (timeFailure) return timeFailure
-  if (!signedHeaderList(parsed).includes('host')) {
+  const signed = signedHeaderList(parsed)
+  // Over HTTP/2 the SDKs sign `:authority` (the pseudo-header that replaces Host) instead of `host`.
+  if (!signed.includes('host') && !signed.includes(':authority')) {
     // Current AWS wording; older front ends said "'Host' must be a 'SignedHeader' in the AWS Authorization."
     return fail(
       'InvalidSignatureException',
