@@ -1,10 +1,18 @@
 // Pipelines generated for the functions group: a tributary.config.ts with one stream, one function
 // and one Kinesis mapping, and the handler. They are written under <checkout>/bench/.generated/
-// (inside the package, so the config's `import 'tributary'` resolves by self-reference) and
+// (inside the package, so the config's import of the package resolves by self-reference) and
 // deleted after the run. Handlers report to files in BENCH_OUT, one file per worker thread.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { scratchDir } from './servers.ts'
+
+/**
+ * The package name of the checkout, as its configs import it: a baseline checkout from before the
+ * package was renamed (it was `tributary`) is still benchmarked with its own name.
+ */
+function packageName(root: string): string {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string }).name
+}
 
 export interface PipelineSpec {
   stream: string
@@ -71,7 +79,7 @@ export function writePipeline(root: string, spec: PipelineSpec): GeneratedPipeli
   const file = join(dir, 'tributary.config.ts')
   writeFileSync(
     file,
-    `import { definePipeline } from 'tributary'
+    `import { definePipeline } from '${packageName(root)}'
 
 export default definePipeline({
   name: 'bench-functions',
@@ -116,7 +124,7 @@ export function writeDeliveryPipeline(
   const delivery = { stream: spec.stream, bucket: spec.bucket, ...spec.config }
   writeFileSync(
     file,
-    `import { definePipeline } from 'tributary'
+    `import { definePipeline } from '${packageName(root)}'
 
 export default definePipeline({
   name: 'bench-delivery',
@@ -139,7 +147,7 @@ export function writeStreamPipeline(
   const file = join(dir, 'tributary.config.ts')
   writeFileSync(
     file,
-    `import { definePipeline } from 'tributary'
+    `import { definePipeline } from '${packageName(root)}'
 
 export default definePipeline({
   name: 'bench-monitor',

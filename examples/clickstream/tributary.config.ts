@@ -1,4 +1,4 @@
-import { definePipeline } from 'tributary'
+import { definePipeline } from 'tributary-pipeline'
 
 /**
  * Seed 003, "Data Streaming Using AWS Kinesis, Lambda, S3": an online retailer's clickstream

@@ -1,4 +1,4 @@
-import { definePipeline } from 'tributary'
+import { definePipeline } from 'tributary-pipeline'
 
 /**
  * Seed 001, "Event-Driven Data Pipeline with S3, Lambda & Kinesis": a producer puts JSON events

@@ -1,4 +1,4 @@
-import { definePipeline } from 'tributary'
+import { definePipeline } from 'tributary-pipeline'
 
 /**
  * Seed 000, "Streaming Data Pipeline Project" (IoT sensors): a scheduled Lambda generates sensor

@@ -1,4 +1,4 @@
-import { definePipeline } from 'tributary'
+import { definePipeline } from 'tributary-pipeline'
 
 /**
  * Seed 002, "Amazon Kinesis Real-Time Streaming": a producer function puts telemetry events

@@ -2,7 +2,7 @@
  * Bindings: how handler code reaches the pipeline's resources.
  *
  * ```ts
- * import { stream, table, queue, topic } from 'tributary/bindings'
+ * import { stream, table, queue, topic } from 'tributary-pipeline/bindings'
  *
  * export const handler = async (event) => {
  *   await stream('telemetry').put({ id: 1 }, { partitionKey: 'device-1' })

@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda'
-import { stream } from 'tributary/bindings'
+import { stream } from 'tributary-pipeline/bindings'
 
 /** One clickstream event as the retailer's website sends it (seed 003's input format). */
 export interface ClickEvent {

@@ -3,7 +3,7 @@ import type {
   FirehoseTransformationHandler,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda'
-import { bucket } from 'tributary/bindings'
+import { bucket } from 'tributary-pipeline/bindings'
 
 const EVENT_TYPES = new Set(['view', 'add_to_cart', 'purchase'])
 /** Partition values become directory names: keep them to a safe alphabet. */

@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda'
-import { stream } from 'tributary/bindings'
+import { stream } from 'tributary-pipeline/bindings'
 
 export type EventType = 'user_signup' | 'order_placed' | 'payment_processed' | 'item_shipped'
 

@@ -1,5 +1,5 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
-import { bucket, table } from 'tributary/bindings'
+import { bucket, table } from 'tributary-pipeline/bindings'
 import type { PipelineEvent } from './generator.ts'
 
 const EVENT_TYPES = new Set(['user_signup', 'order_placed', 'payment_processed', 'item_shipped'])

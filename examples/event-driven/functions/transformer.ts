@@ -1,5 +1,5 @@
 import type { S3Event } from 'aws-lambda'
-import { bucket, table } from 'tributary/bindings'
+import { bucket, table } from 'tributary-pipeline/bindings'
 import type { PipelineEvent } from './generator.ts'
 import type { ObjectMetadata } from './processor.ts'
 

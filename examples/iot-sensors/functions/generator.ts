@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda'
-import { bucket, stream, table } from 'tributary/bindings'
+import { bucket, stream, table } from 'tributary-pipeline/bindings'
 
 /** One reading, as the seed's sensor table defines the item. */
 export interface SensorReading extends Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda'
-import { topic } from 'tributary/bindings'
+import { topic } from 'tributary-pipeline/bindings'
 
 /** Lambda's invocation record, as the generator's on-failure destination receives it. */
 export interface InvocationRecord {

@@ -1,5 +1,5 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
-import { table } from 'tributary/bindings'
+import { table } from 'tributary-pipeline/bindings'
 
 interface Telemetry {
   id: string

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Context } from 'aws-lambda'
-import { stream } from 'tributary/bindings'
+import { stream } from 'tributary-pipeline/bindings'
 
 interface ProduceEvent {
   /** Put this many events at once and return (tests, and the schedule's constant input). */

@@ -7,7 +7,7 @@ import { TableService, type WriteOptions } from './table-service.ts'
 
 type Method = (table: TableService, args: unknown[]) => unknown
 
-/** The handler-facing `table(name)` methods (tributary/bindings), by name. */
+/** The handler-facing `table(name)` methods (tributary-pipeline/bindings), by name. */
 const METHODS: Readonly<Record<string, Method>> = {
   get: (t, [key]) => t.get(key as TableKey),
   put: (t, [item, options]) => t.put(item as Record<string, unknown>, options as WriteOptions),

@@ -41,7 +41,7 @@ const headOut = ({ key, size, etag, contentType, contentEncoding, metadata, last
 
 const keyArg = (key: unknown) => key as string
 
-/** The handler-facing `bucket(name)` methods (tributary/bindings), by name. */
+/** The handler-facing `bucket(name)` methods (tributary-pipeline/bindings), by name. */
 const METHODS: Readonly<Record<string, Method>> = {
   put: async (store, bucket, [key, body, options]) => {
     const { bytes, contentType } = encodeBody(body)

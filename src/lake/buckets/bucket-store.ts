@@ -20,6 +20,7 @@ import {
   lstatOrUndefined,
 } from './safe-path.ts'
 import { DEFAULT_CONTENT_TYPE, headerValue, normalizeMetadata, readSidecar, type Sidecar } from './sidecar.ts'
+import { migrateLegacySidecars, SIDECAR_DIR, sidecarKey } from './sidecar-layout.ts'
 import type {
   ListObjectsResult,
   ObjectCreated,
@@ -41,9 +42,8 @@ export interface BucketStoreOptions {
   logger?: Logger
 }
 
-/** Bucket names as the pipeline schema allows them; never `.`-prefixed, so `.tmp`/`.meta` stay ours. */
+/** Bucket names as the pipeline schema allows them; never `.`-prefixed, so `.tmp`/`.sidecars` stay ours. */
 const BUCKET_NAME = /^[a-zA-Z0-9_-][a-zA-Z0-9_.-]{0,127}$/
-const SIDECARS = '.meta'
 const TEMP = '.tmp'
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code
@@ -104,7 +104,10 @@ export class BucketStore implements ObjectWriter {
     this.#temp = new TempFiles(join(root, TEMP), this.#fsync)
   }
 
-  /** Creates the root and bucket directories and removes temp files a crashed run left behind. */
+  /**
+   * Creates the root and bucket directories, removes temp files a crashed run left behind and
+   * moves sidecars of the old layout to the current one (see sidecar-layout.ts).
+   */
   static async open(options: BucketStoreOptions): Promise<BucketStore> {
     for (const name of options.buckets) {
       if (!BUCKET_NAME.test(name)) {
@@ -116,13 +119,14 @@ export class BucketStore implements ObjectWriter {
     await mkdir(options.root, { recursive: true })
     const store = new BucketStore(await realpath(options.root), options)
     await store.#temp.open()
+    await migrateLegacySidecars(store.#root, (name) => BUCKET_NAME.test(name), store.#fsync)
     for (const name of options.buckets) {
       const dir = join(store.#root, name)
       const stat = await lstatOrUndefined(dir)
       if (stat && !stat.isDirectory())
         throw new BucketConfigError(`bucket directory ${dir} is not a directory`)
       if (!stat) await mkdir(dir)
-      await mkdir(join(store.#root, SIDECARS, name), { recursive: true })
+      await mkdir(join(store.#root, SIDECAR_DIR, name), { recursive: true })
     }
     await syncDirs([store.#root], store.#fsync)
     return store
@@ -188,8 +192,8 @@ export class BucketStore implements ObjectWriter {
   ): Promise<ObjectCreated> {
     const createdDirs = await ensureDirs(data, async () => 'conflict')
     await clearTarget(data)
-    // A file in the sidecar tree where a folder is needed is a stale sidecar (its object is gone,
-    // or the data tree would have refused the key): drop it.
+    // The sidecar tree's folders are hash prefixes: a file standing where one is needed is not a
+    // sidecar of any key, so it goes.
     const createdMeta = await ensureDirs(meta, async (dir) => {
       await unlink(dir)
       return 'removed'
@@ -339,7 +343,7 @@ export class BucketStore implements ObjectWriter {
 
   #paths(bucket: string, key: string): { data: KeyPath; meta: KeyPath } {
     const data = keyPath(this.bucketDir(bucket), key)
-    const meta = keyPath(join(this.#root, SIDECARS, bucket), key)
+    const meta = keyPath(join(this.#root, SIDECAR_DIR, bucket), sidecarKey(key))
     return { data, meta }
   }
 

@@ -5,7 +5,7 @@ import { checkObjectKey } from './object-key.ts'
 
 /** Where a key lives in one tree (the bucket's data tree or its sidecar tree). */
 export interface KeyPath {
-  /** The tree's root directory (`<root>/<bucket>` or `<root>/.meta/<bucket>`). */
+  /** The tree's root directory (`<root>/<bucket>` or `<root>/.sidecars/<bucket>`). */
   base: string
   /** Absolute path of the object's file. */
   file: string

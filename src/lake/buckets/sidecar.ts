@@ -4,8 +4,8 @@ import { BucketError, invalidArgument } from './errors.ts'
 
 /**
  * What S3 keeps beside an object's bytes. Stored as one small JSON file per object in a sidecar
- * tree `<root>/.meta/<bucket>/<key>` that mirrors the data tree: lake readers glob
- * `<root>/<bucket>/**` and never meet it, and it survives restarts like the data does.
+ * tree outside the buckets, under a name no data reader picks up (see sidecar-layout.ts), and it
+ * survives restarts like the data does.
  *
  * A sidecar is valid only for the data file it was written with: it records that file's inode
  * number, mtime and size. The data file is renamed into place after its sidecar, so a crash in between

@@ -122,6 +122,18 @@ describe('delivery streams from a Kinesis stream into the lake', () => {
         '2026-11-23T12:00:00.000Z',
         1,
       ])
+
+      // One glob over the whole lake, hidden folders included (DuckDB's `**` enters them): only
+      // data files match, whatever the lake keeps beside them.
+      const everyParquet = await q.query("SELECT count(*) FROM read_parquet('lake/**/*.parquet')")
+      expect(everyParquet.rows[0]).toEqual([301])
+      const ndjson = (glob: string) =>
+        q.query(
+          `SELECT count(*) FROM read_json('${glob}', format = 'newline_delimited', union_by_name = true)`,
+        )
+      // raw (304) + by-device (303) + its partitioning-failed record; the processing-failed one.
+      expect((await ndjson('lake/**/*.json.gz')).rows[0]).toEqual([304 + 303 + 1])
+      expect((await ndjson('lake/**/*.json')).rows[0]).toEqual([1])
     } finally {
       await q.close()
     }

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BucketStore, type ObjectCreated } from '../../../src/lake/buckets/index.ts'
+import { sidecarKey } from '../../../src/lake/buckets/sidecar-layout.ts'
 import { errorOf, openStore, tree } from './helpers.ts'
 
 const md5 = (s: string) => `"${createHash('md5').update(s).digest('hex')}"`
@@ -203,7 +204,7 @@ describe('BucketStore durability and readers', () => {
     await store.putObject('raw', 'k', 'old', { contentType: 'text/old', metadata: { a: 'b' } })
     // What a crash after the sidecar rename and before the data rename leaves: a sidecar naming
     // the temp file's inode, beside the previous data file.
-    const sidecarPath = join(root, '.meta', 'raw', 'k')
+    const sidecarPath = join(root, '.sidecars', 'raw', sidecarKey('k'))
     const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8'))
     await writeFile(
       sidecarPath,
@@ -242,11 +243,24 @@ describe('BucketStore durability and readers', () => {
     ])
   })
 
-  it('keeps sidecars out of the bucket tree', async () => {
+  it('keeps sidecars out of the bucket tree, under names no data glob matches', async () => {
     const { root, store } = await openStore()
     await store.putObject('raw', 'x/y.json', '{}', { metadata: { a: '1' } })
     expect(await tree(join(root, 'raw'))).toEqual(['x/', 'x/y.json'])
-    expect(await tree(root)).toContain('.meta/raw/x/y.json')
+    const sidecars = (await tree(root)).filter((f) => f.startsWith('.sidecars/') && !f.endsWith('/'))
+    expect(sidecars).toEqual([`.sidecars/raw/${sidecarKey('x/y.json')}`])
+    expect(sidecars[0]).toMatch(/^\.sidecars\/raw\/[0-9a-f]{2}\/[0-9a-f]{64}\.s3meta$/)
+  })
+
+  it('keeps the metadata of a key whose last segment is 255 bytes, and of a key named like a folder of another', async () => {
+    const { store } = await openStore()
+    const long = `${'x'.repeat(250)}.json`
+    await store.putObject('raw', long, '1', { contentType: 'text/long' })
+    await store.putObject('raw', 'a', '2', { contentType: 'text/a' })
+    await store.putObject('raw', 'a.s3meta/b', '3', { contentType: 'text/b' })
+    expect((await store.headObject('raw', long)).contentType).toBe('text/long')
+    expect((await store.headObject('raw', 'a')).contentType).toBe('text/a')
+    expect((await store.headObject('raw', 'a.s3meta/b')).contentType).toBe('text/b')
   })
 
   it('works without fsync (tests and benchmarks)', async () => {

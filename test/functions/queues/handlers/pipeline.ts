@@ -1,6 +1,6 @@
 /** Handlers for the queue/topic integration test, written as plain AWS Lambda handlers. */
 import type { SNSEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda'
-import { queue, topic } from 'tributary/bindings'
+import { queue, topic } from 'tributary-pipeline/bindings'
 
 /** Reports 'poison' messages as failures; publishes every other message to the 'done' topic. */
 export const worker = async (event: SQSEvent): Promise<SQSBatchResponse> => {

@@ -1,6 +1,6 @@
 /** A scheduled function as a user writes it: counts its attempts in a table, fails the first two. */
 import type { Context, ScheduledEvent } from 'aws-lambda'
-import { table } from 'tributary/bindings'
+import { table } from 'tributary-pipeline/bindings'
 
 export const handler = async (event: ScheduledEvent, context: Context) => {
   const ticks = table<{ id: string; attempts?: number; requestIds?: string[]; detailType?: string }>('ticks')
