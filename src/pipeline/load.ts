@@ -1,10 +1,43 @@
-import { existsSync } from 'node:fs'
-import { dirname, relative, resolve } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
+import { describeLoadError, formatLoadFailure, locateSyntaxError } from '../util/source-location.ts'
 import { PipelineError, type ValidatedPipeline, type ValidationHooks, validatePipeline } from './validate.ts'
 
 export const DEFAULT_PIPELINE_FILE = 'tributary.config.ts'
+
+/** The names a pipeline file is looked up by in a directory, in this order. */
+export const PIPELINE_FILE_NAMES = [
+  'tributary.config.ts',
+  'tributary.config.mts',
+  'tributary.config.js',
+  'tributary.config.mjs',
+] as const
+
+/**
+ * The pipeline file a command was given: the path itself, or for a directory the
+ * {@link PIPELINE_FILE_NAMES} in it. A {@link PipelineError} says where it looked otherwise.
+ */
+export function findPipelineFile(path = DEFAULT_PIPELINE_FILE): string {
+  const file = resolve(path)
+  const shown = relative(process.cwd(), file) || '.'
+  let isDirectory = false
+  try {
+    isDirectory = statSync(file).isDirectory()
+  } catch {
+    throw new PipelineError(
+      `no pipeline file at ${shown}`,
+      'pass the path (tributary dev path/to/tributary.config.ts) or create tributary.config.ts',
+    )
+  }
+  if (!isDirectory) return file
+  for (const name of PIPELINE_FILE_NAMES) if (existsSync(join(file, name))) return join(file, name)
+  throw new PipelineError(
+    `no pipeline file in ${shown}/ (looked for ${PIPELINE_FILE_NAMES.join(', ')})`,
+    'pass the pipeline file itself, or create tributary.config.ts there',
+  )
+}
 
 export interface LoadedPipeline extends ValidatedPipeline {
   /** Absolute path of the pipeline file. */
@@ -21,13 +54,7 @@ export async function loadPipeline(
   path = DEFAULT_PIPELINE_FILE,
   hooks?: ValidationHooks,
 ): Promise<LoadedPipeline> {
-  const file = resolve(path)
-  if (!existsSync(file)) {
-    throw new PipelineError(
-      `no pipeline file at ${relative(process.cwd(), file) || file}`,
-      'pass the path (tributary dev path/to/tributary.config.ts) or create tributary.config.ts',
-    )
-  }
+  const file = findPipelineFile(path)
   let module: Record<string, unknown>
   try {
     // A query string makes every load a fresh module, so a changed file is read again.
@@ -36,8 +63,14 @@ export async function loadPipeline(
       unknown
     >
   } catch (error) {
+    let failure = describeLoadError(error, file)
+    if (!failure.location && error instanceof SyntaxError)
+      failure = (await locateSyntaxError(file)) ?? failure
+    // Without a place in the file (a missing import, say), the file is named instead.
+    const where = failure.location ? '' : `${relative(process.cwd(), file)}: `
     throw new PipelineError(
-      `${relative(process.cwd(), file)} failed to load: ${(error as Error).message.split('\n')[0]}`,
+      `${where}${formatLoadFailure(failure)}`,
+      'the pipeline file does not load: fix it and run again',
     )
   }
   let definition = module.default ?? module.pipeline

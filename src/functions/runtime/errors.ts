@@ -16,8 +16,8 @@ export class ImportModuleError extends Error {
 
 /** The handler module does not parse. */
 export class UserCodeSyntaxError extends Error {
-  constructor(cause: Error) {
-    super(String(cause))
+  constructor(cause: Error, message = String(cause)) {
+    super(message)
     this.name = 'Runtime.UserCodeSyntaxError'
     if (cause.stack) this.stack = cause.stack
   }

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
 // The same module (same URL) that handler code reaches as `tributary/bindings`.
 import { setBindingTransport } from '../../bindings/index.ts'
+import { describeLoadError, locateSyntaxError } from '../../util/source-location.ts'
 import { type Complete, createContext } from './context.ts'
 import {
   HandlerNotFound,
@@ -148,7 +149,7 @@ async function loadHandler(): Promise<Handler> {
   try {
     module = await import(pathToFileURL(init.file).href)
   } catch (error) {
-    throw classifyLoadError(error)
+    throw await classifyLoadError(error)
   }
   // Lambda resolves dotted handler paths (`module.nested.handler`) the same way.
   const handler = init.exportName
@@ -159,14 +160,21 @@ async function loadHandler(): Promise<Handler> {
   return handler as Handler
 }
 
-function classifyLoadError(error: unknown): unknown {
-  if (error instanceof SyntaxError) return new UserCodeSyntaxError(error)
+async function classifyLoadError(error: unknown): Promise<unknown> {
+  // esbuild (through tsx) reports TypeScript that does not parse as "Transform failed ...", with
+  // the place on a line of its own; Node's SyntaxError puts it in the stack. The message leads
+  // with `file:line:column`, which is what a developer (and an editor's terminal) needs first.
+  const transform = error instanceof Error && /^Transform failed with \d+ error/.test(error.message)
+  if (error instanceof SyntaxError || transform) {
+    let failure = describeLoadError(error, init.file)
+    if (!failure.location) failure = (await locateSyntaxError(init.file)) ?? failure
+    const message = failure.location
+      ? `${failure.location.file}:${failure.location.line}:${failure.location.column}: ${failure.message}`
+      : String(error)
+    return new UserCodeSyntaxError(error as Error, message)
+  }
   const code = (error as { code?: unknown } | null)?.code
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return new ImportModuleError(error)
-  // esbuild (through tsx) reports TypeScript that does not parse as "Transform failed ...".
-  if (error instanceof Error && /^Transform failed with \d+ error/.test(error.message)) {
-    return new UserCodeSyntaxError(error)
-  }
   return error
 }
 

@@ -202,18 +202,20 @@ describe('handlers that cannot be loaded', () => {
   })
 
   it.each([
-    ['broken.ts', 'export const handler = async ( => {\n'],
-    ['broken.mjs', 'export const handler = async ( => {\n'],
-  ])('reports %s that does not parse as Runtime.UserCodeSyntaxError', async (name, source) => {
-    const dir = await tempDir()
-    const file = join(dir, name)
-    await writeFile(file, source)
-    const p = pool({ functions: [spec('broken', file)] })
-    expect(await p.invoke('broken', {})).toMatchObject({
-      kind: 'error',
-      errorType: 'Runtime.UserCodeSyntaxError',
-    })
-  })
+    ['broken.ts', 'export const handler = async ( => {\n', ':1:32: Unexpected "=>"'],
+    ['broken.mjs', 'export const handler = async ( => {\n', ':1:32: Unexpected "=>"'],
+  ])(
+    'reports %s that does not parse as Runtime.UserCodeSyntaxError, with file:line:column',
+    async (name, source, where) => {
+      const dir = await tempDir()
+      const file = join(dir, name)
+      await writeFile(file, source)
+      const p = pool({ functions: [spec('broken', file)] })
+      const outcome = await p.invoke('broken', {})
+      expect(outcome).toMatchObject({ kind: 'error', errorType: 'Runtime.UserCodeSyntaxError' })
+      expect((outcome as { errorMessage: string }).errorMessage).toBe(`${file}${where}`)
+    },
+  )
 
   it('reports an error thrown by module code with its own name', async () => {
     const dir = await tempDir()
