@@ -19,6 +19,10 @@ export class MeteredInvoker implements Invoker {
     this.#clock = clock
   }
 
+  runnable(functionName: string): Promise<void> | undefined {
+    return this.#inner.runnable?.(functionName)
+  }
+
   concurrent(functionName: string): number {
     return this.#concurrent.get(functionName) ?? 0
   }

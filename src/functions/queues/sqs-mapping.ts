@@ -121,6 +121,14 @@ export class SqsMapping {
     let carry: SqsEventRecord[] = []
     while (!signal.aborted) {
       try {
+        // While the function's code does not load (an edit under `tributary dev`), receive
+        // nothing: each receive would count towards the redrive policy's maxReceiveCount.
+        const paused = this.#invoker.runnable?.(this.config.function)
+        if (paused) await Promise.race([paused, aborted(signal)])
+        if (signal.aborted) {
+          this.#release(carry)
+          return
+        }
         const { batch, rest, receivedAt } = await this.#gather(carry, signal)
         carry = rest
         if (signal.aborted) {
@@ -272,6 +280,10 @@ export class SqsMapping {
       signal.addEventListener('abort', done, { once: true })
     })
   }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
 }
 
 /** A stable id for a mapping (Lambda's EventSourceMappingUUID), from what it connects. */

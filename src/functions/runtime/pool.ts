@@ -16,6 +16,8 @@ import type {
 import { type Placement, workerEnv, workerInit } from './environment.ts'
 import { FunctionNotFoundError, PoolClosedError } from './errors.ts'
 import { FunctionWorker } from './function-worker.ts'
+import { initFailureError, LoadHold } from './load-hold.ts'
+import type { LambdaError } from './protocol.ts'
 
 export interface FunctionPoolOptions {
   functions: FunctionSpec[]
@@ -58,7 +60,18 @@ interface FunctionEntry {
   concurrent: number
   invocations: number
   removed: boolean
+  /** Set while invocations wait for new code to load (see `tryReload`). */
+  hold: LoadHold | undefined
 }
+
+/** How `tryReload` ended. */
+export type ReloadResult =
+  /** The new code loaded; `held` invocations waited for it, `recovered` after a failed load. */
+  | { kind: 'loaded'; held: number; recovered: boolean }
+  /** It did not load: invocations wait until a later `tryReload` loads it. */
+  | { kind: 'failed'; error: LambdaError }
+  /** Another reload of the same function started meanwhile; its result is the one that counts. */
+  | { kind: 'superseded' }
 
 const DEFAULT_IDLE_WORKER_MS = 5 * 60_000
 /** Lambda's init phase limit for on-demand functions. */
@@ -84,6 +97,7 @@ export class FunctionPool implements Invoker {
   private inFlight = 0
   private drained: (() => void) | undefined
   private closing: Promise<void> | undefined
+  private holdsAbandoned = false
 
   constructor(private readonly options: FunctionPoolOptions) {
     this.maxConcurrency = options.maxConcurrencyPerFunction ?? 10
@@ -102,6 +116,7 @@ export class FunctionPool implements Invoker {
     const entry = this.functions.get(functionName)
     if (!entry) return Promise.reject(new FunctionNotFoundError(functionName))
     const requestId = options?.requestId ?? randomUUID()
+    if (entry.hold) return this.afterLoad(entry.hold, functionName, event, requestId)
     const generation = entry.current
     const limit = generation.spec.reservedConcurrency ?? this.maxConcurrency
     if (entry.concurrent >= limit) return Promise.resolve({ kind: 'throttled', requestId })
@@ -130,6 +145,78 @@ export class FunctionPool implements Invoker {
     entry.current = { spec: spec ?? old.spec, idle: [] }
     for (const worker of old.idle.splice(0)) void worker.stop()
     return Promise.all(oldWorkers.map((w) => w.exited)).then(() => {})
+  }
+
+  /**
+   * New code for a function under `tributary dev`: loads it in a fresh worker before any
+   * invocation uses it. Invocations made meanwhile, and for as long as it fails to load, wait
+   * instead of failing: they are not started, so nothing times out, no attempt is counted and no
+   * event goes to a dead-letter queue over a half-saved file. A later `tryReload` that loads ends
+   * the wait. (Lambda has no such state: a deployed handler that fails to load fails its
+   * invocations, which is what `reload` keeps doing.) Old workers finish what they run.
+   */
+  async tryReload(functionName: string, spec?: FunctionSpec): Promise<ReloadResult> {
+    const entry = this.functions.get(functionName)
+    if (!entry) throw new FunctionNotFoundError(functionName)
+    entry.hold ??= new LoadHold()
+    const hold = entry.hold
+    const old = entry.current
+    const generation: Generation = { spec: spec ?? old.spec, idle: [] }
+    entry.current = generation
+    for (const worker of old.idle.splice(0)) void worker.stop()
+    const probe = this.spawn(entry, generation, false)
+    const failure = await probe.loaded()
+    if (entry.current !== generation || entry.hold !== hold) {
+      void probe.stop()
+      return { kind: 'superseded' }
+    }
+    if (failure) {
+      hold.failure = initFailureError(failure, this.initTimeoutMs)
+      return { kind: 'failed', error: hold.failure }
+    }
+    entry.hold = undefined
+    // The probe is a warm worker of the new code, like one an invocation left behind.
+    this.release(entry, generation, probe)
+    const recovered = hold.failure !== undefined
+    const held = hold.held
+    hold.release()
+    return { kind: 'loaded', held, recovered }
+  }
+
+  /** Why the function's new code failed to load, while its invocations wait (see `tryReload`). */
+  loadFailure(functionName: string): LambdaError | undefined {
+    return this.functions.get(functionName)?.hold?.failure
+  }
+
+  /** Invocations of the function waiting for its code to load. */
+  waitingForLoad(functionName: string): number {
+    return this.functions.get(functionName)?.hold?.waiting ?? 0
+  }
+
+  /**
+   * Resolves when the function may run; undefined when it may now. Event sources that take work
+   * before invoking (a queue poller receiving messages) wait on it, so nothing is taken while the
+   * function's code does not load.
+   */
+  runnable(functionName: string): Promise<void> | undefined {
+    return this.holdsAbandoned ? undefined : this.functions.get(functionName)?.hold?.released
+  }
+
+  /**
+   * Ends every wait for code to load: waiting invocations, and any made from now on for such a
+   * function, end `throttled` (not run; the event source keeps the work for later). For a
+   * shutdown or a rebuild of the pipeline, where event sources must stop. Returns how many
+   * invocations were waiting, by function.
+   */
+  abandonWaits(): Map<string, number> {
+    this.holdsAbandoned = true
+    const abandoned = new Map<string, number>()
+    for (const [name, entry] of this.functions) {
+      if (!entry.hold) continue
+      if (entry.hold.waiting > 0) abandoned.set(name, entry.hold.waiting)
+      entry.hold.abandon()
+    }
+    return abandoned
   }
 
   /**
@@ -167,6 +254,7 @@ export class FunctionPool implements Invoker {
   /** Refuses new invocations, waits for those in flight, then stops every worker. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.abandonWaits()
       if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve))
       await Promise.all([...this.threads].map((worker) => worker.stop()))
     })()
@@ -180,10 +268,21 @@ export class FunctionPool implements Invoker {
       concurrent: 0,
       invocations: 0,
       removed: false,
+      hold: undefined,
     })
   }
 
-  private spawn(entry: FunctionEntry, generation: Generation): FunctionWorker {
+  private async afterLoad(
+    hold: LoadHold,
+    functionName: string,
+    event: unknown,
+    requestId: string,
+  ): Promise<InvokeOutcome> {
+    if (this.holdsAbandoned || !(await hold.wait())) return { kind: 'throttled', requestId }
+    return this.invoke(functionName, event, { requestId })
+  }
+
+  private spawn(entry: FunctionEntry, generation: Generation, logInitFailure = true): FunctionWorker {
     const init = workerInit(generation.spec, this.placement, this.options.onLog !== undefined)
     const worker = new FunctionWorker({
       init,
@@ -191,6 +290,7 @@ export class FunctionPool implements Invoker {
       bindings: this.options.bindings,
       onLog: this.options.onLog,
       initTimeoutMs: this.initTimeoutMs,
+      logInitFailure,
       onExit: (w) => {
         entry.workers.delete(w)
         this.threads.delete(w)
