@@ -4,9 +4,11 @@ import { Command, Option } from 'commander'
 import { alarmHistory, listAlarms } from '../monitor/alarms/alarm-store.ts'
 import { StateStore } from '../storage/state/state-store.ts'
 import { CliError } from './cli-error.ts'
+import { pipelineAndState } from './pipeline-arg.ts'
+import { dataDirOption, knownDataDirs, shown } from './state-dir.ts'
 
 interface AlarmsOptions {
-  dataDir: string
+  dataDir?: string
   history?: string
   json?: boolean
 }
@@ -16,10 +18,14 @@ const COLORS: Record<string, string> = { ALARM: '\x1b[31m', OK: '\x1b[32m', INSU
 export function alarmsCommand(): Command {
   return new Command('alarms')
     .description('Show alarm states (or one alarm’s history) from a data directory; works while `dev` runs.')
-    .addOption(new Option('-d, --data-dir <dir>', 'the data directory').default('./.tributary'))
+    .argument(
+      '[pipeline]',
+      'the pipeline file (or its directory) whose alarms to show (default: the one here)',
+    )
+    .addOption(dataDirOption('the data directory to read'))
     .addOption(new Option('--history <alarm>', 'print the state changes of one alarm, newest first'))
     .option('--json', 'print JSON')
-    .action((options: AlarmsOptions) => alarms(options))
+    .action((file: string | undefined, options: AlarmsOptions) => alarms(file, options))
 }
 
 function when(ms: number): string {
@@ -29,13 +35,22 @@ function when(ms: number): string {
     .replace(/\.\d+Z$/, 'Z')
 }
 
-function alarms(options: AlarmsOptions): void {
-  const file = join(resolve(options.dataDir), 'state.db')
-  if (!existsSync(file))
+async function alarms(pipelineFile: string | undefined, options: AlarmsOptions): Promise<void> {
+  // Given a data directory and no pipeline, the pipeline here is not needed (nor loaded).
+  const { state } =
+    options.dataDir !== undefined && pipelineFile === undefined
+      ? { state: { dir: resolve(options.dataDir), derived: false } }
+      : await pipelineAndState(pipelineFile, options.dataDir, 'alarms')
+  const file = join(state.dir, 'state.db')
+  if (!existsSync(file)) {
+    const known = knownDataDirs()
     throw new CliError(
-      `no data directory at ${options.dataDir}`,
-      'pass --data-dir, or start `tributary dev` first',
+      `no data directory at ${shown(state.dir)}`,
+      state.derived || known.length === 0
+        ? 'start `tributary dev` first, or pass --data-dir'
+        : `data directories here: ${known.join(', ')}`,
     )
+  }
   const store = StateStore.open(file)
   try {
     const color = process.stdout.isTTY

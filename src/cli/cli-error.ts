@@ -18,7 +18,8 @@ export function printError(error: unknown): number {
   }
   const e = error as Error
   process.stderr.write(`tributary: error: ${e?.message ?? String(error)}\n`)
-  if (process.env.TRIBUTARY_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`)
-  else process.stderr.write('  hint: set TRIBUTARY_DEBUG=1 for the stack trace\n')
+  if (process.env.TRIBUTARY_DEBUG || process.argv.includes('--verbose'))
+    process.stderr.write(`${e?.stack ?? ''}\n`)
+  else process.stderr.write('  hint: run it again with --verbose for the stack trace\n')
   return 1
 }

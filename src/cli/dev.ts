@@ -1,40 +1,32 @@
-import { type FSWatcher, watch } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
-import { Command, Option } from 'commander'
-import { parsePattern } from '../functions/filter.ts'
-import { parseSchedule } from '../functions/schedules/index.ts'
-import type { FunctionLog } from '../functions/types.ts'
-import { DEFAULT_PIPELINE_FILE, type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
-import { PipelineError, type ValidationHooks } from '../pipeline/validate.ts'
+import { relative } from 'node:path'
+import { Command, type Command as CommandType, Option } from 'commander'
+import type { LoadedPipeline } from '../pipeline/load.ts'
 import { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
 import { DataDirInUseError } from '../storage/data-dir.ts'
 import type { SyncPolicy } from '../storage/log/shard-log.ts'
-import { stderrLogger } from '../util/logger.ts'
+import { type Logger, stderrLogger } from '../util/logger.ts'
 import { dashboardFor } from '../web/attach.ts'
 import { CliError } from './cli-error.ts'
 import { corsOriginOption } from './cors-option.ts'
-import { parseNonNegative, parsePort, parseSync } from './options.ts'
-import { renderSummary } from './summary.ts'
+import { handleStopSignals } from './dev-stop.ts'
+import { watchFiles } from './dev-watch.ts'
+import { FunctionLogPrinter } from './function-log.ts'
+import { parsePort, parseSeconds, parseSync } from './options.ts'
+import { loadForCommand } from './pipeline-arg.ts'
+import { dataDirOption, legacyStateNotice, type StateDir, shown, stateDirOf } from './state-dir.ts'
+import { SummaryPrinter } from './summary.ts'
 
 interface DevOptions {
   port: number
   host: string
-  dataDir: string
+  dataDir?: string
   sync: SyncPolicy
   summary: number
   watch: boolean
   fireSchedules: boolean
   monitor: boolean
   corsOrigin: string[]
-}
-
-export const pipelineHooks: ValidationHooks = {
-  checkSchedule: (expression) => {
-    parseSchedule(expression)
-  },
-  checkFilterPattern: (pattern) => {
-    parsePattern(pattern)
-  },
+  verbose?: boolean
 }
 
 export function devCommand(): Command {
@@ -43,23 +35,23 @@ export function devCommand(): Command {
       'Run a pipeline locally: streams, functions, mappings, queues, topics, tables, schedules, ' +
         'delivery streams, buckets and alarms, with the dashboard on the same port.',
     )
-    .argument('[pipeline]', 'the pipeline file', DEFAULT_PIPELINE_FILE)
+    .argument('[pipeline]', 'the pipeline file, or a directory holding tributary.config.ts', '.')
     .addOption(new Option('-p, --port <port>', 'port of the Kinesis API').default(4567).argParser(parsePort))
     .addOption(
       new Option('--host <host>', 'interface to bind (loopback only: use serve for more)').default(
         '127.0.0.1',
       ),
     )
-    .addOption(new Option('-d, --data-dir <dir>', 'where streams and state live').default('./.tributary'))
+    .addOption(dataDirOption())
     .addOption(
       new Option('--sync <policy>', 'always (fsync before ack), interval:<ms>, or os')
         .default({ mode: 'always' }, 'always')
         .argParser(parseSync),
     )
     .addOption(
-      new Option('--summary <seconds>', 'print the live summary every N seconds (0: never)')
+      new Option('--summary <seconds>', 'print the live summary every N seconds when it changed (0: never)')
         .default(10)
-        .argParser(parseNonNegative),
+        .argParser(parseSeconds),
     )
     .option('--no-watch', 'do not reload handlers and the pipeline file when they change')
     .option('--no-monitor', 'no metric store, alarms or dashboard (to measure what they cost)')
@@ -69,41 +61,41 @@ export function devCommand(): Command {
       'run every schedule once at start, without waiting for its first period',
       false,
     )
-    .action(async (file: string, options: DevOptions) => {
-      await dev(file, options)
+    .action(async (file: string, options: DevOptions, command: CommandType) => {
+      await dev(file, { ...options, verbose: command.optsWithGlobals().verbose === true })
     })
 }
 
-function printLog(log: FunctionLog): void {
-  const stream = log.level === 'error' || log.level === 'warn' ? process.stderr : process.stdout
-  for (const line of log.message.split('\n')) stream.write(`[${log.functionName}] ${line}\n`)
-}
-
-async function load(file: string): Promise<LoadedPipeline> {
-  try {
-    return await loadPipeline(file, pipelineHooks)
-  } catch (error) {
-    if (error instanceof PipelineError) throw new CliError(error.message, error.hint)
-    throw error
+/**
+ * The runtime's notes while it starts (where e-mail goes without SMTP, say) are information, not
+ * trouble: they are held and printed under the banner. Warnings and errors go out at once.
+ */
+function startupLogger(): Logger & { release(): string[] } {
+  let held: string[] | undefined = []
+  const cwd = `${process.cwd()}/`
+  return {
+    info: (m) => (held ? held.push(m.replaceAll(cwd, './')) : stderrLogger.info(m)),
+    warn: (m) => stderrLogger.warn(m),
+    error: (m) => stderrLogger.error(m),
+    release() {
+      const notes = held ?? []
+      held = undefined
+      return notes
+    },
   }
 }
 
-async function dev(file: string, options: DevOptions): Promise<void> {
-  if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
-    throw new CliError(
-      `dev listens on loopback only (got --host ${options.host})`,
-      'use tributary serve with --auth to expose the API',
-    )
-  }
-  const loaded = await load(file)
-  let runtime: PipelineRuntime
+async function start(loaded: LoadedPipeline, state: StateDir, options: DevOptions, logger: Logger) {
+  const printer = new FunctionLogPrinter(options.verbose === true, (stream, text) =>
+    (stream === 'err' ? process.stderr : process.stdout).write(text),
+  )
   try {
-    runtime = await PipelineRuntime.start({
+    return await PipelineRuntime.start({
       pipeline: loaded,
-      dataDir: resolve(options.dataDir),
+      dataDir: state.dir,
       sync: options.sync,
-      logger: stderrLogger,
-      onLog: printLog,
+      logger,
+      onLog: (log) => printer.print(log),
       serve: {
         host: options.host,
         port: options.port,
@@ -123,122 +115,79 @@ async function dev(file: string, options: DevOptions): Promise<void> {
       throw new CliError(error.message, 'stop the other tributary, or pass --data-dir')
     throw error
   }
-  const p = loaded.pipeline
-  process.stdout.write(
-    [
-      `Tributary is running pipeline '${p.name}' from ${relative(process.cwd(), loaded.file)}`,
-      options.monitor ? `  Dashboard:   ${runtime.server!.url}/ui/` : '  Dashboard:   off (--no-monitor)',
-      `  Kinesis API: ${runtime.server!.url}   (also Firehose)   data: ${resolve(options.dataDir)}`,
-      `  ${Object.keys(p.streams).length} streams · ${Object.keys(p.functions).length} functions · ${p.mappings.length} mappings · ` +
-        `${Object.keys(p.queues).length} queues · ${Object.keys(p.topics).length} topics · ${Object.keys(p.tables).length} tables · ` +
-        `${Object.keys(p.schedules).length} schedules · ${Object.keys(p.deliveries).length} deliveries · ` +
-        `${Object.keys(p.buckets).length} buckets · ${Object.keys(p.alarms).length} alarms`,
-      options.watch
-        ? '  Watching the pipeline and handler files for changes. Ctrl+C stops.'
-        : '  Ctrl+C stops.',
-      '',
-    ].join('\n'),
-  )
-  if (options.fireSchedules) {
-    await runtime.ready()
-    for (const name of Object.keys(p.schedules)) await runtime.fireSchedule(name)
-  }
-  const summary =
-    options.summary > 0
-      ? setInterval(
-          () => process.stdout.write(`${renderSummary(runtime, new Date())}\n`),
-          options.summary * 1000,
-        )
-      : undefined
-  const watcher = options.watch ? watchFiles(runtime, loaded) : undefined
-
-  let stopping = false
-  const stop = async () => {
-    if (stopping) process.exit(130)
-    stopping = true
-    if (summary) clearInterval(summary)
-    watcher?.close()
-    await runtime.close()
-    process.stdout.write('tributary: stopped cleanly\n')
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void stop())
-  process.on('SIGTERM', () => void stop())
 }
 
-/**
- * Reloads a function when its handler file changes, and the whole pipeline (functions, mappings,
- * schedules; never streams) when the pipeline file changes. A broken change is reported in one
- * line and the running version stays. Directories are watched, not files, so a save that
- * replaces the file (write to a temp file, rename over) is seen too; after the pipeline file
- * changes, the handler files of the new definition are the ones watched.
- */
-function watchFiles(runtime: PipelineRuntime, initial: LoadedPipeline): { close(): void } {
-  const timers = new Map<string, NodeJS.Timeout>()
-  const debounce = (key: string, fn: () => Promise<void>) => {
-    clearTimeout(timers.get(key))
-    timers.set(
-      key,
-      setTimeout(() => {
-        fn().catch((error) => process.stderr.write(`tributary: error: ${(error as Error).message}\n`))
-      }, 100),
+function banner(runtime: PipelineRuntime, loaded: LoadedPipeline, state: StateDir, options: DevOptions) {
+  const p = loaded.pipeline
+  const counts =
+    `${Object.keys(p.streams).length} streams · ${Object.keys(p.functions).length} functions · ` +
+    `${p.mappings.length} mappings · ${Object.keys(p.queues).length} queues · ` +
+    `${Object.keys(p.topics).length} topics · ${Object.keys(p.tables).length} tables · ` +
+    `${Object.keys(p.schedules).length} schedules · ${Object.keys(p.deliveries).length} deliveries · ` +
+    `${Object.keys(p.buckets).length} buckets · ${Object.keys(p.alarms).length} alarms`
+  const file = relative(process.cwd(), loaded.file)
+  return [
+    `Tributary is running pipeline '${p.name}' from ${file}`,
+    options.monitor ? `  Dashboard:   ${runtime.server!.url}/ui/` : '  Dashboard:   off (--no-monitor)',
+    `  Kinesis API: ${runtime.server!.url}   (also Firehose)`,
+    `  State:       ${shown(state.dir)}   (tributary reset ${file} deletes it)`,
+    `  ${counts}`,
+  ]
+}
+
+async function dev(file: string, options: DevOptions): Promise<void> {
+  if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
+    throw new CliError(
+      `dev listens on loopback only (got --host ${options.host})`,
+      'use tributary serve with --auth to expose the API',
     )
   }
-  const reloadPipeline = async () => {
-    let next: LoadedPipeline
-    try {
-      next = await loadPipeline(initial.file, pipelineHooks)
-    } catch (error) {
-      process.stderr.write(`tributary: error: ${(error as Error).message} (keeping the running pipeline)\n`)
-      return
-    }
-    await runtime.reconfigure(next)
-    follow(next)
-    process.stdout.write(`tributary: reloaded ${relative(process.cwd(), initial.file)}\n`)
-  }
-  /** Watched file → what its change does. */
-  let actions = new Map<string, () => Promise<void>>()
-  const dirs = new Map<string, FSWatcher>()
-  const follow = (pipeline: LoadedPipeline) => {
-    const byFile = new Map<string, string[]>()
-    for (const fn of pipeline.functions) byFile.set(fn.file, [...(byFile.get(fn.file) ?? []), fn.name])
-    actions = new Map([[resolve(initial.file), reloadPipeline]])
-    for (const [file, names] of byFile) {
-      if (actions.has(resolve(file))) continue
-      actions.set(resolve(file), async () => {
-        for (const name of names) {
-          await runtime.reloadFunction(name)
-          process.stdout.write(`tributary: reloaded function ${name}\n`)
-        }
-      })
-    }
-    const wanted = new Set([...actions.keys()].map((f) => dirname(f)))
-    for (const [dir, watcher] of dirs) {
-      if (wanted.has(dir)) continue
-      watcher.close()
-      dirs.delete(dir)
-    }
-    for (const dir of wanted) {
-      if (dirs.has(dir)) continue
-      try {
-        dirs.set(
-          dir,
-          watch(dir, (_event, name) => {
-            const file = name ? join(dir, name.toString()) : undefined
-            const action = file ? actions.get(file) : undefined
-            if (file && action) debounce(file, action)
-          }),
-        )
-      } catch {
-        // A directory that vanished: its files are reported when the pipeline is next loaded.
-      }
-    }
-  }
-  follow(initial)
-  return {
-    close() {
-      for (const watcher of dirs.values()) watcher.close()
-      for (const timer of timers.values()) clearTimeout(timer)
+  const loaded = await loadForCommand(file)
+  const state = stateDirOf(loaded.pipeline.name, options.dataDir)
+  const logger = startupLogger()
+  const runtime = await start(loaded, state, options, logger)
+  const cleanups: (() => void)[] = []
+  handleStopSignals(
+    runtime,
+    () => {
+      for (const cleanup of cleanups) cleanup()
     },
+    (text) => process.stdout.write(text),
+  )
+  // A producer started when the banner appears must find its streams: not CREATING any more.
+  await runtime.ready()
+  const lines = banner(runtime, loaded, state, options)
+  for (const note of logger.release()) lines.push(`  ${note}`)
+  const notice = legacyStateNotice(state)
+  if (notice) lines.push(`  ${notice}`)
+  lines.push(
+    options.watch
+      ? '  Watching the pipeline and handler files for changes. Ctrl+C stops.'
+      : '  Ctrl+C stops.',
+    '',
+  )
+  process.stdout.write(lines.join('\n'))
+  if (options.fireSchedules)
+    for (const name of Object.keys(loaded.pipeline.schedules)) await runtime.fireSchedule(name)
+  if (options.summary > 0) {
+    const summary = new SummaryPrinter(Date.now())
+    const timer = setInterval(() => {
+      let text: string | undefined
+      try {
+        text = summary.render(runtime, new Date())
+      } catch {
+        // The pipeline is being rebuilt after an edit: the next tick has it.
+        return
+      }
+      if (text) process.stdout.write(`${text}\n`)
+    }, options.summary * 1000)
+    cleanups.push(() => clearInterval(timer))
+  }
+  if (options.watch) {
+    const watcher = watchFiles(runtime, loaded, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    })
+    cleanups.push(() => watcher.close())
   }
 }

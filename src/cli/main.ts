@@ -4,6 +4,7 @@ import { alarmsCommand } from './alarms.ts'
 import { printError } from './cli-error.ts'
 import { devCommand } from './dev.ts'
 import { queryCommand } from './query.ts'
+import { resetCommand } from './reset.ts'
 import { serveCommand } from './serve.ts'
 import { tailCommand } from './tail.ts'
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   const program = new Command('tributary')
     .description('A durable, real-time streaming data pipeline on one machine, with AWS Kinesis semantics.')
     .version(pkg.version)
+    .option('--verbose', 'stack traces with errors (also after the command: tributary dev --verbose)')
     .configureOutput(output)
     .showHelpAfterError('  hint: run `tributary --help` for usage')
     .exitOverride()
@@ -29,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(queryCommand())
   program.addCommand(tailCommand())
   program.addCommand(alarmsCommand())
+  program.addCommand(resetCommand())
   for (const command of program.commands) {
     command
       .exitOverride()

@@ -17,6 +17,14 @@ export function parsePort(value: string): number {
   return n
 }
 
+/** `--summary <seconds>`: 0 turns it off. */
+export function parseSeconds(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError('expected a whole number of seconds (0: never).')
+  return n
+}
+
 export function parseNonNegative(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0)

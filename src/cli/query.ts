@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs'
-import { relative, resolve } from 'node:path'
+import { join, relative } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { DEFAULT_PIPELINE_FILE, loadPipeline } from '../pipeline/load.ts'
-import { PipelineError } from '../pipeline/validate.ts'
+import { DEFAULT_PIPELINE_FILE } from '../pipeline/load.ts'
 import { formatResult, type OutputFormat } from '../query/format.ts'
 import { type LakeQuery, LakeQueryError, openLakeQuery } from '../query/lake-query.ts'
 import { type CatalogTable, CatalogTableError } from '../query/views.ts'
 import { CliError } from './cli-error.ts'
+import { pipelineAndState } from './pipeline-arg.ts'
+import { dataDirOption, knownDataDirs, type StateDir, shown } from './state-dir.ts'
 
 interface QueryOptions {
-  dataDir: string
+  dataDir?: string
   json?: boolean
   csv?: boolean
   maxRows: number
@@ -28,7 +29,8 @@ Examples:
   $ tributary query "SELECT * FROM read_json_auto('lake/raw/**/*.json.gz') LIMIT 5"
   $ tributary query "SELECT * FROM 'lake/curated/**/*.parquet'" --csv > out.csv
 
-Relative paths resolve against the working directory, then the data directory.
+Relative paths resolve against the working directory, then the data directory
+(./.tributary/<pipeline name> unless --data-dir says otherwise).
 `
 
 export function queryCommand(): Command {
@@ -37,9 +39,9 @@ export function queryCommand(): Command {
     .argument('<sql>', 'the SQL to run, quoted')
     .argument(
       '[pipeline]',
-      `the pipeline file whose catalog to use (default: ./${DEFAULT_PIPELINE_FILE} if present)`,
+      `the pipeline file (or its directory) whose catalog and state to use (default: ./${DEFAULT_PIPELINE_FILE} if present)`,
     )
-    .addOption(new Option('-d, --data-dir <dir>', 'where the lake lives').default('./.tributary'))
+    .addOption(dataDirOption('the data directory whose lake to query'))
     .addOption(new Option('--json', 'print a JSON array of row objects, one row per line').conflicts('csv'))
     .addOption(new Option('--csv', 'print CSV (RFC 4180) with a header line'))
     .addOption(
@@ -53,23 +55,32 @@ export function queryCommand(): Command {
 
 async function loadCatalog(
   file: string | undefined,
-): Promise<{ catalog: Record<string, CatalogTable>; from?: string }> {
-  if (file === undefined && !existsSync(DEFAULT_PIPELINE_FILE)) return { catalog: {} }
-  try {
-    const loaded = await loadPipeline(file ?? DEFAULT_PIPELINE_FILE)
-    return { catalog: loaded.pipeline.catalog, from: relative(process.cwd(), loaded.file) }
-  } catch (error) {
-    if (error instanceof PipelineError) throw new CliError(error.message, error.hint)
-    throw error
-  }
+  dataDir: string | undefined,
+): Promise<{ catalog: Record<string, CatalogTable>; from?: string; state: StateDir }> {
+  const { loaded, state } = await pipelineAndState(file, dataDir, 'query "<sql>"')
+  if (!loaded) return { catalog: {}, state }
+  return { catalog: loaded.pipeline.catalog, from: relative(process.cwd(), loaded.file), state }
+}
+
+/** A mistyped --data-dir would otherwise answer every query with 0 rows. */
+function requireLake(state: StateDir, from: string | undefined): void {
+  if (existsSync(join(state.dir, 'lake'))) return
+  const known = knownDataDirs()
+  const hint = state.derived
+    ? `run the pipeline first (tributary dev ${from}) or pass --data-dir <dir>`
+    : known.length > 0
+      ? `data directories here: ${known.join(', ')}`
+      : "a pipeline's data directory is ./.tributary/<pipeline name>, created by tributary dev"
+  throw new CliError(`no lake in ${shown(state.dir)}: nothing to query there`, hint)
 }
 
 async function query(sql: string, file: string | undefined, options: QueryOptions): Promise<void> {
-  const { catalog, from } = await loadCatalog(file)
+  const { catalog, from, state } = await loadCatalog(file, options.dataDir)
+  requireLake(state, from)
   const format: OutputFormat = options.json ? 'json' : options.csv ? 'csv' : 'table'
   let lake: LakeQuery
   try {
-    lake = await openLakeQuery({ dataDir: options.dataDir, catalog })
+    lake = await openLakeQuery({ dataDir: state.dir, catalog })
   } catch (error) {
     if (error instanceof CatalogTableError)
       throw new CliError(`${from ?? 'pipeline'}: ${error.message}`, 'fix the column type in the catalog')
@@ -83,8 +94,7 @@ async function query(sql: string, file: string | undefined, options: QueryOption
         `tributary: output stopped at ${result.rowCount} rows; pass --max-rows 0 for all (or add LIMIT)\n`,
       )
   } catch (error) {
-    if (error instanceof LakeQueryError)
-      throw new CliError(error.message, hint(error, lake, from, options.dataDir))
+    if (error instanceof LakeQueryError) throw new CliError(error.message, hint(error, lake, from, state.dir))
     throw error
   } finally {
     await lake.close()
@@ -96,7 +106,7 @@ function hint(error: LakeQueryError, lake: LakeQuery, from: string | undefined, 
     /No files found|no access to the file|does not exist/i.test(error.message) &&
     /file|path|pattern/i.test(error.message)
   )
-    return `relative paths resolve against the working directory, then ${resolve(dataDir)}; lake files are under lake/<bucket>/`
+    return `relative paths resolve against the working directory, then ${shown(dataDir)}; lake files are under lake/<bucket>/`
   const raw = "or read files directly: SELECT * FROM read_json_auto('lake/<bucket>/**/*.json.gz')"
   if (lake.tables.length === 0) return `no catalog tables loaded (pass the pipeline file); ${raw}`
   return `catalog tables${from ? ` in ${from}` : ''}: ${lake.tables.join(', ')}; ${raw}`

@@ -3,12 +3,13 @@ import { resolve } from 'node:path'
 import { Command, Option } from 'commander'
 import { TributaryServer } from '../api/server.ts'
 import { StreamEngine } from '../engine/engine.ts'
-import { DataDirInUseError } from '../storage/data-dir.ts'
+import { DataDirInUseError, pipelineDataDir } from '../storage/data-dir.ts'
 import type { SyncPolicy } from '../storage/log/shard-log.ts'
 import { stderrLogger } from '../util/logger.ts'
 import { CliError } from './cli-error.ts'
 import { corsOriginOption } from './cors-option.ts'
 import { collect, parseAuthKeys, parseNonNegative, parsePort, parsePositive, parseSync } from './options.ts'
+import { legacyStateNotice } from './state-dir.ts'
 
 interface ServeOptions {
   port: number
@@ -29,6 +30,9 @@ interface ServeOptions {
   demo: boolean
 }
 
+/** `serve` runs no pipeline; its streams get a directory of their own beside the pipelines'. */
+const SERVE_DATA_DIR = pipelineDataDir('serve')
+
 function loopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
 }
@@ -43,7 +47,9 @@ export function serveCommand(): Command {
         'interface to bind; anything but loopback needs --auth or --allow-unauthenticated',
       ).default('127.0.0.1'),
     )
-    .addOption(new Option('-d, --data-dir <dir>', 'where streams and state live').default('./.tributary'))
+    .addOption(
+      new Option('-d, --data-dir <dir>', 'where streams and state live').default(`./${SERVE_DATA_DIR}`),
+    )
     .addOption(
       new Option(
         '--sync <policy>',
@@ -160,6 +166,8 @@ async function serve(options: ServeOptions): Promise<void> {
   }
   if (options.demo) await ensureDemoStream(engine)
   printBanner(server.url, dataDir, options)
+  const notice = legacyStateNotice({ dir: dataDir, derived: dataDir === resolve(SERVE_DATA_DIR) })
+  if (notice) process.stdout.write(`  ${notice}\n`)
 
   fatalHandler = async (error) => {
     // Fail-stop: never keep acknowledging writes after the disk lost some. Restart recovers from

@@ -97,6 +97,13 @@ async function tail(stream: string, options: TailOptions): Promise<void> {
       iterators.set(s.ShardId!, out.ShardIterator!)
     }
     const started = new Set(iterators.keys())
+    // On stderr, so stdout stays the records alone (for pipes and --json).
+    const names = start.map((s) => s.ShardId!)
+    process.stderr.write(
+      `tributary: tailing stream '${stream}' on ${options.endpoint}: ${names.length} ${names.length === 1 ? 'shard' : 'shards'} ` +
+        `(${names.join(', ')}), ${options.from === 'latest' ? 'records put from now on (LATEST)' : 'from the oldest record kept (TRIM_HORIZON)'}; ` +
+        `waiting for records${options.limit > 0 ? ` (stops after ${options.limit})` : ''}, Ctrl+C stops\n`,
+    )
     while (!stopped && iterators.size > 0) {
       let got = 0
       for (const [shardId, iterator] of [...iterators]) {

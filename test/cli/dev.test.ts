@@ -110,3 +110,61 @@ describe('tributary dev reloads', () => {
     expect((await dev.kill('SIGTERM')).code).toBe(0)
   })
 })
+
+describe('tributary dev pauses a function whose handler fails to load after an edit', () => {
+  it('keeps its records waiting (no DLQ, no lost record), says so once, and resumes on the fix', async () => {
+    const dir = await tempDir()
+    await writeFile(
+      join(dir, 'tributary.config.ts'),
+      `export default {
+  streams: { s: { shardCount: 1 } },
+  functions: { processor: { handler: 'processor.handler' } },
+  mappings: [{
+    function: 'processor', stream: 's', startingPosition: 'TRIM_HORIZON',
+    maximumRetryAttempts: 0, destinationConfig: { onFailure: { queue: 'dlq' } },
+  }],
+  queues: { dlq: {} },
+}
+`,
+    )
+    const handler = (tag: string) =>
+      `export const handler = async (e) => { for (const r of e.Records) console.log('${tag} ' + Buffer.from(r.kinesis.data, 'base64')) }\n`
+    await writeFile(join(dir, 'processor.ts'), handler('v1'))
+    const dev = spawnDev(['.', '--port', String(await freePort()), '--summary', '0'], {}, { cwd: dir })
+    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const client = kinesisClient(url)
+    const put = (data: string) =>
+      client.send(new PutRecordCommand({ StreamName: 's', PartitionKey: 'k', Data: Buffer.from(data) }))
+    await put('one')
+    await dev.waitFor(/\[processor\] v1 one/)
+
+    // A half-saved file: the function pauses; records put meanwhile wait in the stream.
+    await writeFile(
+      join(dir, 'processor.ts'),
+      'export const handler = async (e) => {\n  for (const r of e.Records\n',
+    )
+    await dev.waitFor(
+      /tributary: processor: handler failed to load \(processor\.ts:3:1: Runtime\.UserCodeSyntaxError: Expected "\)" but found end of file\); its mappings and other triggers are paused until it loads\n/,
+    )
+    await put('two')
+    await put('three')
+
+    await writeFile(join(dir, 'processor.ts'), handler('v2'))
+    await dev.waitFor(
+      /tributary: reloaded function processor: its handler loads again; its mappings and other triggers resume/,
+    )
+    await dev.waitFor(/\[processor\] v2 two\n[\s\S]*\[processor\] v2 three\n/)
+
+    const response = await fetch(`${url}/ui/api/queues`)
+    const { queues } = (await response.json()) as {
+      queues: { name: string; depth: { visible: number; inFlight: number } }[]
+    }
+    expect(queues.find((q) => q.name === 'dlq')?.depth).toMatchObject({ visible: 0, inFlight: 0 })
+    const out = dev.output()
+    expect(out.match(/handler failed to load/g)).toHaveLength(1)
+    expect(out).not.toContain('Init Error')
+    expect(out).not.toContain('v1 two')
+    client.destroy()
+    expect((await dev.kill('SIGTERM')).code).toBe(0)
+  })
+})

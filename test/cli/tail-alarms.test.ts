@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis'
 import { describe, expect, it } from 'vitest'
+import { spawnTributary } from '../helpers/child-dev.ts'
 import { freePort, spawnServer } from '../helpers/child-server.ts'
 import { startPipeline } from '../helpers/runtime.ts'
 import { kinesisClient } from '../helpers/server.ts'
@@ -61,6 +62,32 @@ describe('tributary tail', () => {
       .map((l) => JSON.parse(l))
     expect(lines.map((l) => l.data).sort()).toEqual(['a', 'b', 'c', 'd'].map((k) => `{"key":"${k}"}`))
     expect(new Set(lines.map((l) => l.shardId)).size).toBeGreaterThan(0)
+    await server.kill('SIGTERM')
+  })
+
+  it('says at once what it waits on, before any record arrives', async () => {
+    const dir = await tempDir()
+    const server = spawnServer([
+      '--port',
+      String(await freePort()),
+      '--data-dir',
+      dir,
+      '--create-stream-ms',
+      '0',
+    ])
+    const url = await server.ready
+    const client = kinesisClient(url)
+    await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 2 }))
+    await waitUntilStreamExists(
+      { client, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.2 },
+      { StreamName: 'events' },
+    )
+    client.destroy()
+    const tail = spawnTributary(['tail', 'events', '--endpoint', url])
+    await tail.waitFor(
+      /^tributary: tailing stream 'events' on http:\/\/\S+: 2 shards \(shardId-000000000000, shardId-000000000001\), records put from now on \(LATEST\); waiting for records, Ctrl\+C stops\n$/,
+    )
+    await tail.kill('SIGINT')
     await server.kill('SIGTERM')
   })
 

@@ -5,10 +5,20 @@ import { onTestFinished } from 'vitest'
 const BIN = fileURLToPath(new URL('../../bin/tributary.js', import.meta.url))
 
 /** `tributary dev <args>` as a child process, with its output searchable as it arrives. */
-export function spawnDev(args: string[], env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'dev', ...args], {
+export function spawnDev(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}) {
+  return spawnTributary(['dev', ...args], env, options)
+}
+
+/** `tributary <args>` (any command) as a child process, with its output searchable as it arrives. */
+export function spawnTributary(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { cwd?: string } = {},
+) {
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '', ...env },
+    cwd: options.cwd,
   })
   let out = ''
   const listeners = new Set<() => void>()

@@ -21,17 +21,17 @@ function tributary(cwd: string, args: string[]): Promise<Run> {
   })
 }
 
-/** A project directory: tributary.config.ts with the test catalog, and a lake in .tributary. */
+/** A project directory: tributary.config.ts with the test catalog, and its lake in .tributary/readings. */
 async function project(): Promise<string> {
   const dir = await tempDir()
-  const pipeline = { buckets: { raw: {}, curated: {} }, catalog }
+  const pipeline = { name: 'readings', buckets: { raw: {}, curated: {} }, catalog }
   await writeFile(join(dir, 'tributary.config.ts'), `export default ${JSON.stringify(pipeline, null, 2)}\n`)
-  await writeLake(join(dir, '.tributary'))
+  await writeLake(join(dir, '.tributary', 'readings'))
   return dir
 }
 
 describe('tributary query', () => {
-  it('prints an aligned table using the catalog of ./tributary.config.ts and the default data dir', async () => {
+  it("prints an aligned table using the catalog of ./tributary.config.ts and the pipeline's data dir", async () => {
     const dir = await project()
     const run = await tributary(dir, [
       'SELECT day, count(*) AS n, sum(price) AS paid FROM readings GROUP BY day ORDER BY day',
@@ -57,7 +57,7 @@ describe('tributary query', () => {
       'SELECT trip, km, dt FROM trips ORDER BY trip',
       join(dir, 'tributary.config.ts'),
       '--data-dir',
-      join(dir, '.tributary'),
+      join(dir, '.tributary', 'readings'),
       '--json',
     ])
     expect(run.code).toBe(0)

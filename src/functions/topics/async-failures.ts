@@ -1,4 +1,4 @@
-import type { FunctionConfig } from '../../pipeline/schema.ts'
+import type { Destination, FunctionConfig } from '../../pipeline/schema.ts'
 import type { Logger } from '../../util/logger.ts'
 import type { DestinationSender } from '../kinesis/mapping.ts'
 import type { DroppedEvent } from './async-invocations.ts'
@@ -20,18 +20,47 @@ export interface AsyncFailureOptions {
 export function asyncFailureHandler(o: AsyncFailureOptions): (dropped: DroppedEvent) => void {
   return (dropped) => {
     const config = o.functions[dropped.functionName]
-    if (!config) return
-    const send = (destination: Parameters<DestinationSender['send']>[0], message: string) =>
-      void o
-        .destinations()
-        .send(destination, message)
-        .catch((error) =>
-          o.logger.error(`failure destination of ${dropped.functionName}: ${(error as Error).message}`),
-        )
-    const onFailure = config.asyncInvokeConfig?.destinationConfig?.onFailure
-    if (onFailure) send(onFailure, JSON.stringify(invocationRecord(dropped, config, o)))
-    if (config.deadLetterQueue) send({ queue: config.deadLetterQueue.queue }, JSON.stringify(dropped.event))
+    const event = `async event ${dropped.requestId} for ${dropped.functionName}`
+    const why = `${dropped.reason} after ${dropped.attempts} ${dropped.attempts === 1 ? 'attempt' : 'attempts'}`
+    const sends: { destination: Destination; message: string }[] = []
+    const onFailure = config?.asyncInvokeConfig?.destinationConfig?.onFailure
+    if (onFailure && config)
+      sends.push({ destination: onFailure, message: JSON.stringify(invocationRecord(dropped, config, o)) })
+    if (config?.deadLetterQueue)
+      sends.push({
+        destination: { queue: config.deadLetterQueue.queue },
+        message: JSON.stringify(dropped.event),
+      })
+    if (sends.length === 0) {
+      o.logger.warn(`${event} dropped (${why}): no on-failure destination or dead-letter queue is configured`)
+      return
+    }
+    // Said once the event is where the configuration sends it: "dropped" only when it is lost.
+    void Promise.all(
+      sends.map(({ destination, message }) =>
+        o
+          .destinations()
+          .send(destination, message)
+          .then(
+            () => describe(destination),
+            (error: Error) => {
+              o.logger.error(`${event} could not be sent to ${describe(destination)}: ${error.message}`)
+              return undefined
+            },
+          ),
+      ),
+    ).then((sent) => {
+      const to = sent.filter((d) => d !== undefined)
+      if (to.length > 0) o.logger.warn(`${event} failed (${why}); sent to ${to.join(' and ')}`)
+      else o.logger.warn(`${event} dropped (${why}): no failure destination took it`)
+    })
   }
+}
+
+/** `queue alerts-dlq`, `topic failures`. */
+function describe(destination: Destination): string {
+  const [kind, name] = Object.entries(destination)[0] ?? ['destination', '?']
+  return `${kind} ${name}`
 }
 
 /** Lambda's on-failure record for an asynchronous invocation. */

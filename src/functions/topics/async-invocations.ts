@@ -75,6 +75,8 @@ export interface DroppedEvent {
   event: unknown
   reason: 'RetriesExhausted' | 'EventAgeExceeded'
   lastOutcome: InvokeOutcome | undefined
+  /** Invocations that ran (and failed) before the event was given up on. */
+  attempts: number
 }
 
 export interface AsyncInvocationsOptions {
@@ -85,7 +87,10 @@ export interface AsyncInvocationsOptions {
   logger?: Logger
   /** Per-function settings; defaults to Lambda's. */
   config?: (functionName: string) => AsyncInvokeConfig | undefined
-  /** Called for each event given up on (where on-failure destinations will hook in). */
+  /**
+   * Called for each event given up on: sends it to the function's failure destinations and says
+   * where it went. Without it, the event is dropped with a warning.
+   */
   onDropped?: (dropped: DroppedEvent) => void
 }
 
@@ -191,7 +196,7 @@ export class AsyncInvocations {
     const event = JSON.parse(row.event)
     const maxAgeMs = config.maximumEventAgeInSeconds * 1000
     if (this.#clock.now() - row.enqueued_at > maxAgeMs)
-      return this.#drop(row, event, 'EventAgeExceeded', undefined)
+      return this.#drop(row, event, 'EventAgeExceeded', undefined, row.attempts)
     this.#metric(row.function, 'AsyncEventAge', this.#clock.now() - row.enqueued_at, 'Milliseconds')
     let outcome: InvokeOutcome
     try {
@@ -210,14 +215,16 @@ export class AsyncInvocations {
     if (outcome.kind === 'throttled') {
       const backoff = Math.min(THROTTLE_BACKOFF_MS.first * 2 ** row.throttles, THROTTLE_BACKOFF_MS.max)
       if (now + backoff - row.enqueued_at > maxAgeMs)
-        return this.#drop(row, event, 'EventAgeExceeded', outcome)
+        return this.#drop(row, event, 'EventAgeExceeded', outcome, row.attempts)
       this.#sql.throttled.run(now + backoff, row.request_id)
       return
     }
     const attempts = row.attempts + 1
-    if (attempts > config.maximumRetryAttempts) return this.#drop(row, event, 'RetriesExhausted', outcome)
+    if (attempts > config.maximumRetryAttempts)
+      return this.#drop(row, event, 'RetriesExhausted', outcome, attempts)
     const delay = RETRY_DELAYS_MS[Math.min(attempts, RETRY_DELAYS_MS.length) - 1]!
-    if (now + delay - row.enqueued_at > maxAgeMs) return this.#drop(row, event, 'EventAgeExceeded', outcome)
+    if (now + delay - row.enqueued_at > maxAgeMs)
+      return this.#drop(row, event, 'EventAgeExceeded', outcome, attempts)
     this.#sql.failed.run(attempts, now + delay, row.request_id)
   }
 
@@ -226,11 +233,23 @@ export class AsyncInvocations {
     event: unknown,
     reason: DroppedEvent['reason'],
     lastOutcome: InvokeOutcome | undefined,
+    attempts: number,
   ): void {
     this.#sql.delete.run(row.request_id)
     this.#metric(row.function, 'AsyncEventsDropped', 1, 'Count')
-    this.#logger.warn(`async event ${row.request_id} for ${row.function} dropped: ${reason}`)
-    this.#o.onDropped?.({ requestId: row.request_id, functionName: row.function, event, reason, lastOutcome })
+    const dropped = {
+      requestId: row.request_id,
+      functionName: row.function,
+      event,
+      reason,
+      lastOutcome,
+      attempts,
+    }
+    if (this.#o.onDropped) this.#o.onDropped(dropped)
+    else
+      this.#logger.warn(
+        `async event ${row.request_id} for ${row.function} dropped (${reason} after ${attempts} attempts)`,
+      )
   }
 
   #metric(functionName: string, name: string, value: number, unit: MetricUnit): void {

@@ -135,7 +135,10 @@ export function createNotificationProtocols(options: NotificationProtocolsOption
         background.set(resolved, channel)
       } else {
         const file = defaultOutboxPath(options.dataDir)
-        logger.info(`${path}: no SMTP host (smtp.host or TRIBUTARY_SMTP_HOST): e-mail goes to ${file}`)
+        // Information, not a problem: the outbox is the zero-setup way alerts are meant to arrive.
+        logger.info(
+          `e-mail: no SMTP server configured (smtp.host or TRIBUTARY_SMTP_HOST), so e-mail to ${config.email.join(', ')} (${path}) is written to ${file}`,
+        )
         sync.set(resolved, new OutboxChannel({ file, clock, to: config.email, ...render }))
       }
       return resolved

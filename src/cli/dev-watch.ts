@@ -1,0 +1,140 @@
+import { type FSWatcher, watch } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
+import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import { describeLambdaError } from './function-log.ts'
+import { pipelineHooks } from './pipeline-arg.ts'
+
+export interface WatchOutput {
+  out(text: string): void
+  err(text: string): void
+}
+
+/**
+ * Reloads a function when its handler file changes, and the whole pipeline (functions, mappings,
+ * schedules; never streams) when the pipeline file changes. A broken pipeline file is reported in
+ * one line and the running version stays. A handler that fails to load after an edit pauses its
+ * function: its mappings and other triggers wait (records stay in the stream, nothing is retried
+ * into a dead-letter queue) until a save makes it load; both are said once. Directories are
+ * watched, not files, so a save that replaces the file (write to a temp file, rename over) is
+ * seen too; after the pipeline file changes, the handler files of the new definition are watched.
+ */
+export function watchFiles(
+  runtime: PipelineRuntime,
+  initial: LoadedPipeline,
+  output: WatchOutput,
+): { close(): void } {
+  const file = relative(process.cwd(), initial.file)
+  const timers = new Map<string, NodeJS.Timeout>()
+  /** Functions whose handler does not load, with what was last said about why. */
+  const failing = new Map<string, string>()
+  /** A pipeline change that waits for every handler to load (a rebuild would start them unpaused). */
+  let pipelineWaits = false
+  // One change at a time: a reload never interleaves with a rebuild of the pipeline.
+  let chain: Promise<void> = Promise.resolve()
+  const debounce = (key: string, fn: () => Promise<void>) => {
+    clearTimeout(timers.get(key))
+    timers.set(
+      key,
+      setTimeout(() => {
+        chain = chain.then(fn).catch((error) => output.err(`tributary: error: ${(error as Error).message}\n`))
+      }, 100),
+    )
+  }
+
+  const reloadFunction = async (name: string, spec?: LoadedPipeline['functions'][number]) => {
+    const result = await runtime.pool.tryReload(name, spec)
+    if (result.kind === 'superseded') return true
+    if (result.kind === 'failed') {
+      const why = describeLambdaError(result.error)
+      if (failing.get(name) !== why)
+        output.err(
+          failing.has(name)
+            ? `tributary: ${name}: handler still fails to load (${why})\n`
+            : `tributary: ${name}: handler failed to load (${why}); its mappings and other triggers are paused until it loads\n`,
+        )
+      failing.set(name, why)
+      return false
+    }
+    if (failing.delete(name)) {
+      const waited = result.held > 0 ? ` (${result.held} invocations waited)` : ''
+      output.out(
+        `tributary: reloaded function ${name}: its handler loads again; its mappings and other triggers resume${waited}\n`,
+      )
+    } else output.out(`tributary: reloaded function ${name}\n`)
+    return true
+  }
+
+  const reloadPipeline = async () => {
+    let next: LoadedPipeline
+    try {
+      next = await loadPipeline(initial.file, pipelineHooks)
+    } catch (error) {
+      output.err(`tributary: error: ${(error as Error).message} (keeping the running pipeline)\n`)
+      return
+    }
+    for (const name of [...failing.keys()]) {
+      const spec = next.functions.find((f) => f.name === name)
+      if (!spec) {
+        failing.delete(name)
+        continue
+      }
+      if (!(await reloadFunction(name, spec))) {
+        output.err(`tributary: the change to ${file} applies once ${name}'s handler loads\n`)
+        pipelineWaits = true
+        return
+      }
+    }
+    pipelineWaits = false
+    // Only functions the new definition drops can still have invocations waiting for their code:
+    // their event sources must stop for the rebuild, so the waits end (nothing runs or fails).
+    runtime.pool.abandonWaits()
+    await runtime.reconfigure(next)
+    follow(next)
+    output.out(`tributary: reloaded ${file}\n`)
+  }
+
+  /** Watched file → what its change does. */
+  let actions = new Map<string, () => Promise<void>>()
+  const dirs = new Map<string, FSWatcher>()
+  const follow = (pipeline: LoadedPipeline) => {
+    const byFile = new Map<string, string[]>()
+    for (const fn of pipeline.functions) byFile.set(fn.file, [...(byFile.get(fn.file) ?? []), fn.name])
+    actions = new Map([[resolve(initial.file), reloadPipeline]])
+    for (const [handlerFile, names] of byFile) {
+      if (actions.has(resolve(handlerFile))) continue
+      actions.set(resolve(handlerFile), async () => {
+        for (const name of names) await reloadFunction(name)
+        if (pipelineWaits && failing.size === 0) await reloadPipeline()
+      })
+    }
+    const wanted = new Set([...actions.keys()].map((f) => dirname(f)))
+    for (const [dir, watcher] of dirs) {
+      if (wanted.has(dir)) continue
+      watcher.close()
+      dirs.delete(dir)
+    }
+    for (const dir of wanted) {
+      if (dirs.has(dir)) continue
+      try {
+        dirs.set(
+          dir,
+          watch(dir, (_event, name) => {
+            const changed = name ? join(dir, name.toString()) : undefined
+            const action = changed ? actions.get(changed) : undefined
+            if (changed && action) debounce(changed, action)
+          }),
+        )
+      } catch {
+        // A directory that vanished: its files are reported when the pipeline is next loaded.
+      }
+    }
+  }
+  follow(initial)
+  return {
+    close() {
+      for (const watcher of dirs.values()) watcher.close()
+      for (const timer of timers.values()) clearTimeout(timer)
+    },
+  }
+}
