@@ -13,6 +13,7 @@ import { compileDeliveryPrefixes } from '../partition/prefix.ts'
 import type { DeliveryDescription, DeliveryService, DeliveryStatus, Encoder, ObjectWriter } from '../types.ts'
 import { DeliveryCheckpoints } from './checkpoints.ts'
 import { DeliveryStream } from './delivery-stream.ts'
+import { PartitionStore } from './partition-store.ts'
 import { buildFlushPlan } from './plan.ts'
 import { FlushSlots } from './shard-delivery.ts'
 
@@ -55,6 +56,7 @@ const FRESHNESS_MS = 60_000
 export class DeliveryRuntime implements DeliveryService {
   readonly #o: DeliveryRuntimeOptions
   readonly #checkpoints: DeliveryCheckpoints
+  readonly #partitions: PartitionStore
   readonly #entries = new Map<string, Entry>()
   readonly #timers = new Set<ReturnType<Clock['setTimeout']>>()
   /**
@@ -69,6 +71,7 @@ export class DeliveryRuntime implements DeliveryService {
   constructor(options: DeliveryRuntimeOptions) {
     this.#o = options
     this.#checkpoints = new DeliveryCheckpoints(options.engine.state)
+    this.#partitions = new PartitionStore(options.engine.state)
   }
 
   /** Starts the declared delivery streams and those saved from the API. */
@@ -180,6 +183,7 @@ export class DeliveryRuntime implements DeliveryService {
           if (stream.directLog) await rm(stream.directLog.dir, { recursive: true, force: true })
         }
         this.#checkpoints.forget(name)
+        this.#partitions.forget(name)
         if (this.#entries.get(name) === entry) this.#entries.delete(name)
       })().catch((error) => this.#o.logger.error(`deleting delivery ${name}: ${(error as Error).message}`))
     })
@@ -211,6 +215,7 @@ export class DeliveryRuntime implements DeliveryService {
       region: engine.region,
       account: engine.account,
       streamArn: config.stream ? engine.arn(config.stream) : undefined,
+      partitions: this.#partitions,
     })
     const directLog = config.stream
       ? undefined

@@ -10,6 +10,7 @@ import type {
   ObjectWriter,
   PackedRecords,
 } from '../types.ts'
+import type { PartitionAdmission } from './active-partitions.ts'
 import type { Buffered } from './buffer.ts'
 import type { DeliveryRecord, FailedRecord } from './records.ts'
 import { type TransformConfig, transform } from './transform.ts'
@@ -42,8 +43,11 @@ export interface FlushPlan {
   /** jq metadata extraction (`partitionKeyFromQuery`), one call per batch. */
   extractKeys?: (data: Buffer[]) => Promise<KeyExtraction[]>
   transform?: TransformConfig
-  /** Firehose's limit on partitions a delivery stream writes at once. */
-  maxPartitions: number
+  /**
+   * Firehose's quota of active partitions across the delivery stream (dynamic partitioning
+   * only): which partitions of a buffer may open.
+   */
+  partitions: PartitionAdmission
   checkPartitionValue(value: string): { ok: true } | { ok: false; reason: string }
   checkObjectKey(key: string): { ok: true } | { ok: false; reason: string }
   /** One line of Firehose's error-output JSON for a failed record. */
@@ -173,8 +177,12 @@ export async function planFlush(
     g.records.push(p.record)
     byKeys.set(k, g)
   }
+  const candidates = new Map<
+    string,
+    { keys: Record<string, string> | undefined; records: DeliveryRecord[] }
+  >()
   for (const [k, g] of byKeys) {
-    const oldest = g.records.reduce((m, r) => Math.min(m, r.arrivalMs), Number.POSITIVE_INFINITY)
+    const oldest = oldestOf(g.records)
     let prefix: string
     try {
       prefix = plan.prefix.render({ arrivalMs: oldest, keys: g.keys, randomString: randomString(base, k) })
@@ -189,14 +197,25 @@ export async function planFlush(
         failed.push(partitionFailure(r, 'DynamicPartitioning.PrefixEvaluationFailed', message))
       continue
     }
-    if (!groups.has(prefix) && groups.size >= plan.maxPartitions) {
+    const existing = candidates.get(prefix)
+    if (existing) existing.records.push(...g.records)
+    else candidates.set(prefix, g)
+  }
+  // The quota counts partitions across the delivery stream's shards: the ledger decides (and
+  // records the decision before anything is written, so a replay decides the same).
+  const admitted = plan.dynamicPartitioning
+    ? plan.partitions.admit(
+        base,
+        [...candidates].map(([prefix, g]) => ({ prefix, firstArrivalMs: oldestOf(g.records) })),
+      )
+    : undefined
+  for (const [prefix, g] of candidates) {
+    if (admitted && !admitted.has(prefix)) {
       for (const r of g.records)
         failed.push(partitionFailure(r, ACTIVE_PARTITIONS_EXCEEDED.code, ACTIVE_PARTITIONS_EXCEEDED.message))
       continue
     }
-    const existing = groups.get(prefix)
-    if (existing) existing.records.push(...g.records)
-    else groups.set(prefix, g)
+    groups.set(prefix, g)
   }
 
   const objects: PlannedObject[] = []

@@ -9,6 +9,7 @@ import { createKeyExtractor, type ExtractResult, type KeyExtractor } from '../pa
 import { checkPartitionValue } from '../partition/partition-value.ts'
 import { compileDeliveryPrefixes } from '../partition/prefix.ts'
 import type { FlushPlan } from './flush.ts'
+import type { PartitionStore } from './partition-store.ts'
 import type { FailedRecord } from './records.ts'
 
 /** Firehose's quota of active partitions per delivery stream. */
@@ -20,6 +21,8 @@ export interface PlanContext {
   account: string
   /** The source stream's ARN (stream sources only). */
   streamArn: string | undefined
+  /** Where the delivery stream's active partitions are counted and its decisions kept. */
+  partitions: PartitionStore
 }
 
 /**
@@ -65,7 +68,10 @@ export async function buildFlushPlan(
           lambdaArn: lambdaArn!,
         }
       : undefined,
-    maxPartitions: MAX_ACTIVE_PARTITIONS,
+    partitions: ctx.partitions.ledger(name, {
+      limit: MAX_ACTIVE_PARTITIONS,
+      windowMs: config.bufferingHints.intervalInSeconds * 1000,
+    }),
     checkPartitionValue: (v) => {
       const c = checkPartitionValue(v)
       return c.ok ? { ok: true } : { ok: false, reason: c.message }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InlineEncoder } from '../../../src/delivery/encoders/index.ts'
+import { PartitionLedger } from '../../../src/delivery/runtime/active-partitions.ts'
 import {
   ACTIVE_PARTITIONS_EXCEEDED,
   type FlushDeps,
@@ -30,7 +31,7 @@ function plan(overrides: Partial<FlushPlan> = {}): FlushPlan {
         const keys: Record<string, string> = device === undefined ? {} : { device }
         return { ok: true, keys }
       }),
-    maxPartitions: 500,
+    partitions: new PartitionLedger({ limit: 500, windowMs: 60_000 }),
     checkPartitionValue: () => ({ ok: true }),
     checkObjectKey: () => ({ ok: true }),
     errorLine: (f) => JSON.stringify({ errorCode: f.errorCode, errorMessage: f.errorMessage }),
@@ -61,7 +62,12 @@ const id = { shardTag: 'shardId-000000000000', firstSequence: '1', lastSequence:
 
 describe('planFlush with dynamic partitioning', () => {
   it('sends the records of partitions beyond the quota to partitioning-failed with Firehose’s message', async () => {
-    const out = await planFlush(plan({ maxPartitions: 2 }), deps, records(['a', 'b', 'a', 'c', 'c', 'b']), id)
+    const out = await planFlush(
+      plan({ partitions: new PartitionLedger({ limit: 2, windowMs: 60_000 }) }),
+      deps,
+      records(['a', 'b', 'a', 'c', 'c', 'b']),
+      id,
+    )
     expect(out.objects.filter((o) => o.kind === 'data').map((o) => [o.key.split('/')[1], o.records])).toEqual(
       [
         ['device=a', 2],

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EncoderPool, InlineEncoder, snappyUnframe } from '../../../src/delivery/encoders/index.ts'
+import { PartitionLedger } from '../../../src/delivery/runtime/active-partitions.ts'
 import type { Buffered } from '../../../src/delivery/runtime/buffer.ts'
 import {
   CHUNK_BYTES,
@@ -29,7 +30,7 @@ function flushPlan(overrides: Partial<FlushPlan> = {}): FlushPlan {
     compression: 'GZIP',
     appendNewline: true,
     dynamicPartitioning: false,
-    maxPartitions: 500,
+    partitions: new PartitionLedger({ limit: 500, windowMs: 60_000 }),
     checkPartitionValue: () => ({ ok: true }),
     checkObjectKey: () => ({ ok: true }),
     errorLine: (f) => JSON.stringify({ errorCode: f.errorCode, rawData: f.record.data.toString('base64') }),
