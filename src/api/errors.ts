@@ -26,7 +26,12 @@ export class AwsError extends Error {
 
   static from(error: unknown): AwsError | undefined {
     if (error instanceof AwsError) return error
-    if (error instanceof ServiceError) return new AwsError(error.code, error.message, error.status)
+    if (error instanceof ServiceError) {
+      // Kinesis's 500 carries no message at all: the body is exactly {"__type":"InternalFailure"}
+      // (recorded from AWS). The engine's message stays for logs and per-record PutRecords results.
+      const message = error.code === 'InternalFailure' ? undefined : error.message
+      return new AwsError(error.code, message, error.status)
+    }
     return undefined
   }
 }
@@ -34,4 +39,5 @@ export class AwsError extends Error {
 export const serializationError = (message?: string) =>
   new AwsError('SerializationException', message, 400, 'Message')
 export const validationError = (message: string) => new AwsError('ValidationException', message)
-export const internalFailure = () => new AwsError('InternalFailure', 'Internal service failure.', 500)
+/** Kinesis's generic 500: `{"__type":"InternalFailure"}`, with no message (as AWS sends it). */
+export const internalFailure = () => new AwsError('InternalFailure', undefined, 500)

@@ -207,8 +207,11 @@ export async function shardIterator(engine: StreamEngine, req: IteratorRequest):
       )
     }
     const parts = client.version === 2 ? decodeSequenceNumber(client.printed) : undefined
-    if (!parts || parts.shardCreatedSeconds !== shard.createdSeconds)
+    if (!parts || parts.shardCreatedSeconds !== shard.createdSeconds) {
+      // An old (version 0) number naming this shard is a 500 on AWS, not a client error.
+      if (client.version === 0) throw errors.internalFailure()
       throw invalid(client.printed, ' because it did not come from this stream')
+    }
     const index =
       parts.sequenceIndex >= END_SEQUENCE_INDEX ? Number.MAX_SAFE_INTEGER : Number(parts.sequenceIndex)
     // Sequence index n is the record with ordinal n - 1 (index 0 is the shard's starting number).
@@ -272,12 +275,18 @@ export async function getRecords(
   const now = engine.clock.now()
   if (now - position.issuedAt > ITERATOR_TTL_MS) throw errors.iteratorExpired(position.issuedAt, now)
   const stream = streamOfShard(engine, position.streamName, shardIdName(position.shardIndex))
-  if (stream.state.createdAt !== position.streamCreatedAt) throw errors.invalidIterator()
   const shard = stream.shards.get(position.shardIndex)
   if (!shard) throw errors.shardNotFound(shardIdName(position.shardIndex), stream.state.name, engine.account)
   const log = shard.requireLog()
+  // An iterator of a deleted stream still reads after the name is created again, as on AWS: from
+  // the start of the new stream's shard of the same index, since the position it holds lies
+  // before every record that shard will ever have.
+  const from =
+    stream.state.createdAt === position.streamCreatedAt
+      ? position
+      : { ...position, streamCreatedAt: stream.state.createdAt, ordinal: log.firstOrdinal }
   const cutoff = engine.retentionCutoff(stream)
-  const read = await log.read(position.ordinal, limit, MAX_GET_RECORDS_BYTES)
+  const read = await log.read(from.ordinal, limit, MAX_GET_RECORDS_BYTES)
   const records: ReadRecord[] = []
   for (const r of read.records) {
     if (r.timestamp < cutoff) continue
@@ -287,7 +296,10 @@ export async function getRecords(
     records.push(rec)
   }
   const atEnd = read.next >= log.durableOrdinal
-  const finished = !shard.open && log.sealed && read.next >= log.nextOrdinal
+  // AWS ends a closed shard with a response of its own: the one that returns its last records
+  // still carries a NextShardIterator, and only a read that starts at the end has none (and
+  // names the ChildShards).
+  const finished = !shard.open && log.sealed && from.ordinal >= log.nextOrdinal
   const last = read.records[read.records.length - 1]
   const name = stream.state.name
   streamMetric(engine, name, 'GetRecords.Success', 1, 'Count', now)
@@ -309,7 +321,7 @@ export async function getRecords(
     records,
     nextShardIterator: finished
       ? undefined
-      : engine.iterators.encode({ ...position, ordinal: read.next, issuedAt: now }),
+      : engine.iterators.encode({ ...from, ordinal: read.next, issuedAt: now }),
     millisBehindLatest: atEnd || !last ? 0 : Math.max(0, now - last.timestamp),
     childShards: finished ? stream.childrenOf(shard.state.index) : undefined,
     release: () => releaseReadBuffers(read.buffers),

@@ -7,13 +7,15 @@
  * - below 2^124, 2^124 is added, and any number below 2^129 is the old **version 0** layout, 32 hex
  *   digits `1 | shard creation (s, 9) | … | shard index (16 bits)`. AWS echoes it in messages as
  *   its low 124 bits plus 2^124 (`0` is printed as 21267647932558653966460912964485513216), and
- *   rejects a creation time at or after 16025175000 s. GetShardIterator reads the shard from it;
- *   PutRecord refuses it as an ordering number.
+ *   rejects a creation time at or after 16025175000 s. GetShardIterator reads the shard from it
+ *   (and fails with InternalFailure when that shard is the one asked for); PutRecord refuses it as
+ *   an ordering number.
  * - 47 hex digits starting with `2` carry their **version** in the last digit: 1 and 2 are valid
  *   (version 2 is what Kinesis issues today and what Tributary issues), 3 makes PutRecord fail
  *   with InternalFailure, anything else is malformed. Both read the shard index from hex digits
- *   38-45 as a signed 32-bit int; version 2 rejects a sequence index or shard index with the top
- *   bit set.
+ *   38-45 as a signed 32-bit int, so a top bit there names a negative shard (GetShardIterator
+ *   prints `shardId--02147483648`; PutRecord accepts the number); version 2 rejects a sequence
+ *   index with the top bit set.
  * - anything else is malformed.
  */
 export type ClientSequenceNumber =
@@ -67,7 +69,7 @@ export function parseClientSequenceNumber(value: string): ClientSequenceNumber |
     const arrivalSeconds = Number.parseInt(hex.slice(13, 22), 16)
     return { version: 1, printed: value, shardIndex, shardCreatedSeconds, arrivalSeconds }
   }
-  if (Number.parseInt(hex[11]!, 16) > 7 || shardIndex < 0) return undefined
+  if (Number.parseInt(hex[11]!, 16) > 7) return undefined
   const arrivalSeconds = Number.parseInt(hex.slice(29, 38), 16)
   return { version: 2, printed: value, shardIndex, shardCreatedSeconds, arrivalSeconds }
 }
