@@ -1,9 +1,21 @@
+import { readdir } from 'node:fs/promises'
+import { join, relative } from 'node:path'
 import { PutRecordCommand } from '@aws-sdk/client-kinesis'
 import { describe, expect, it } from 'vitest'
+import { openLakeQuery } from '../../src/query/index.ts'
 import { startPipeline } from '../../test/helpers/runtime.ts'
 import { kinesisClient } from '../../test/helpers/server.ts'
 
 const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
+
+/** Every file under `dir`, relative, sorted. */
+async function lakeFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort()
+}
 
 /**
  * The pipeline with an hourly schedule, so the test's clock jumps (to retries and the like) never
@@ -22,7 +34,7 @@ async function startTelemetry() {
 }
 
 describe('examples/telemetry (seed 002)', () => {
-  it('the scheduled producer puts telemetry events and the consumer decodes and counts them', async () => {
+  it('the scheduled producer puts telemetry events; the consumer counts them and Firehose lands them in S3, queryable', async () => {
     const p = await startTelemetry()
     const consumer = { FunctionName: 'consumeKinesisEvents' }
     // The first run of a rate schedule is one period after start.
@@ -49,6 +61,30 @@ describe('examples/telemetry (seed 002)', () => {
       ),
     ).toBe(true)
     expect(p.metric('Errors', consumer).sum).toBe(0)
+
+    // The Firehose leg: the same events land in the archive bucket once the 60 s buffer is cut,
+    // as gzipped JSON lines under hour partitions, and the catalog table reads them.
+    const delivered = () =>
+      p.metric('DeliveryToS3.Records', { DeliveryStreamName: 'telemetry-to-s3' }, 'AWS/Firehose').sum
+    await p.until(() => delivered() === 50, 100)
+    const archive = await lakeFiles(join(p.dataDir, 'lake', 'telemetry-archive'))
+    expect(archive.length).toBeGreaterThan(0)
+    for (const f of archive)
+      expect(f).toMatch(
+        /^events\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/telemetry-to-s3-shardId-\d{12}-\d+-\d+\.json\.gz$/,
+      )
+    const q = await openLakeQuery({ dataDir: p.dataDir, catalog: p.runtime.pipeline.catalog })
+    try {
+      const lake = await q.query(
+        `SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE latitude >= 0),
+                bool_and(latitude BETWEEN -90 AND 90 AND longitude BETWEEN 0 AND 180)
+           FROM telemetry_events`,
+      )
+      const north = Number(stats.get({ hemisphere: 'north' })?.events ?? 0)
+      expect(lake.rows).toEqual([[50, 50, north, true]])
+    } finally {
+      await q.close()
+    }
   })
 
   it('reports a record it cannot decode to the failure queue, metadata only, and keeps going', async () => {

@@ -41,6 +41,42 @@ export default definePipeline({
   tables: {
     'telemetry-stats': { partitionKey: 'hemisphere' },
   },
+  // The seed's S3 bucket and the Firehose delivery stream that reads TelemetricsStream into it.
+  buckets: {
+    'telemetry-archive': {},
+  },
+  deliveries: {
+    'telemetry-to-s3': {
+      stream: 'TelemetricsStream',
+      bucket: 'telemetry-archive',
+      prefix: 'events/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+      errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
+      compression: 'GZIP',
+      appendNewline: true,
+      // 60 s so files appear a minute after events do (Firehose's default is 300 s).
+      bufferingHints: { sizeInMBs: 5, intervalInSeconds: 60 },
+      startingPosition: 'TRIM_HORIZON',
+    },
+  },
+  catalog: {
+    // `tributary query "SELECT ... FROM telemetry_events" examples/telemetry`
+    telemetry_events: {
+      bucket: 'telemetry-archive',
+      prefix: 'events/',
+      format: 'json',
+      columns: [
+        { name: 'id', type: 'string' },
+        { name: 'latitude', type: 'double' },
+        { name: 'longitude', type: 'double' },
+      ],
+      partitionKeys: [
+        { name: 'year', type: 'int' },
+        { name: 'month', type: 'int' },
+        { name: 'day', type: 'int' },
+        { name: 'hour', type: 'int' },
+      ],
+    },
+  },
   schedules: {
     produce: {
       schedule: process.env.TELEMETRY_SCHEDULE ?? 'rate(1 minute)',
