@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { buildGraph } from './graph.ts'
-import { HttpError, readJson, sendJson, stringParam } from './http.ts'
+import type { GraphLayout } from './graph-layout.ts'
+import { HttpError, intParam, readJson, sendJson, stringParam } from './http.ts'
 import { MAX_PREVIEW_OBJECT_BYTES, previewObject } from './preview.ts'
 import type { DashboardSource } from './source.ts'
+import { tableRoutes } from './tables-api.ts'
 
 export interface ApiContext {
   req: IncomingMessage
@@ -22,30 +23,43 @@ export interface ApiRoute {
 /** Rows the SQL box returns at most (the result says when there were more). */
 export const MAX_QUERY_ROWS = 1000
 
-function intParam(params: URLSearchParams, name: string, fallback: number, max: number): number {
-  const raw = params.get(name)
-  if (raw === null) return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1) throw new HttpError(400, `'${name}' must be a positive integer.`)
-  return Math.min(n, max)
-}
-
 function streamNames(source: DashboardSource): string[] {
   return source.streams?.() ?? Object.keys(source.pipeline().streams)
 }
 
+/**
+ * The queues that send their dead letters to `queue` (SQS's ListDeadLetterSourceQueues): a
+ * redrive (StartMessageMoveTask) applies to a queue only when there is one. A queue that is only
+ * a failure destination (of a Kinesis mapping, say) holds records, not messages of a source queue.
+ */
+function deadLetterSources(source: DashboardSource, queue: string): string[] {
+  return Object.entries(source.pipeline().queues)
+    .filter(([, q]) => q.deadLetterQueue?.queue === queue)
+    .map(([name]) => name)
+}
+
+/** Every queue with its depth and the queues it is the dead-letter queue of. */
+export function queueViews(source: DashboardSource) {
+  return source.queues
+    .list()
+    .map((q) => ({ ...q, deadLetterSourceQueues: deadLetterSources(source, q.name) }))
+}
+
 /** The JSON API under `/ui/api/`, as data: method, path pattern, handler. */
-export function apiRoutes(source: DashboardSource, charts: () => unknown): ApiRoute[] {
+export function apiRoutes(
+  source: DashboardSource,
+  views: { charts: () => unknown; graph: () => GraphLayout },
+): ApiRoute[] {
   return [
     {
       method: 'GET',
       pattern: /^\/ui\/api\/pipeline$/,
       handle: () => {
         const pipeline = source.pipeline()
-        return { name: pipeline.name, graph: buildGraph(pipeline), pipeline }
+        return { name: pipeline.name, graph: views.graph(), pipeline }
       },
     },
-    { method: 'GET', pattern: /^\/ui\/api\/charts$/, handle: () => ({ charts: charts() }) },
+    { method: 'GET', pattern: /^\/ui\/api\/charts$/, handle: () => ({ charts: views.charts() }) },
     {
       method: 'GET',
       pattern: /^\/ui\/api\/alarms$/,
@@ -58,7 +72,7 @@ export function apiRoutes(source: DashboardSource, charts: () => unknown): ApiRo
         history: source.alarms?.history(match[0]!, intParam(params, 'limit', 50, 500)) ?? [],
       }),
     },
-    { method: 'GET', pattern: /^\/ui\/api\/queues$/, handle: () => ({ queues: source.queues.list() }) },
+    { method: 'GET', pattern: /^\/ui\/api\/queues$/, handle: () => ({ queues: queueViews(source) }) },
     {
       method: 'GET',
       pattern: /^\/ui\/api\/queues\/([^/]+)\/messages$/,
@@ -76,6 +90,11 @@ export function apiRoutes(source: DashboardSource, charts: () => unknown): ApiRo
         const destination = body.destination
         if (destination !== undefined && (typeof destination !== 'string' || destination === ''))
           throw new HttpError(400, "'destination' must be a queue name.")
+        if (deadLetterSources(source, match[0]!).length === 0)
+          throw new HttpError(
+            400,
+            `Queue '${match[0]}' is not the dead-letter queue of any queue: there is nothing to redrive its messages to.`,
+          )
         return source.queues.redrive(match[0]!, destination === undefined ? {} : { destination })
       },
     },
@@ -138,6 +157,7 @@ export function apiRoutes(source: DashboardSource, charts: () => unknown): ApiRo
         }
       },
     },
+    ...tableRoutes(source),
   ]
 }
 

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { WebRoute } from '../api/server.ts'
-import { apiRoutes, serveApi } from './api.ts'
+import { apiRoutes, queueViews, serveApi } from './api.ts'
 import { CHARTS, type ChartSpec, chartHistory, FrameRing, sampleFrame } from './charts.ts'
+import { GraphFeed } from './graph-feed.ts'
 import { looksLikeBrowser, sendJson } from './http.ts'
 import type { DashboardSource, TailRecord } from './source.ts'
 import { type SseOptions, SseStream } from './sse.ts'
@@ -62,8 +63,12 @@ export function createDashboardRoutes(
   /** Tail streams get only their records, not the broadcast feed. */
   const tails = new Set<SseStream>()
   const maxStreams = options.maxStreams ?? 32
-  const last = { second: 0, alarms: '', queues: '' }
-  const api = apiRoutes(source, () => chartHistory(ring.toArray(), charts))
+  const last = { second: 0, alarms: '', queues: '', graph: '', rates: '' }
+  const graph = new GraphFeed(source)
+  const api = apiRoutes(source, {
+    charts: () => chartHistory(ring.toArray(), charts),
+    graph: () => graph.current().layout,
+  })
 
   const broadcast = (event: string, data: string) => {
     for (const s of streams) if (!s.closed && !tails.has(s)) s.send(event, data)
@@ -77,7 +82,7 @@ export function createDashboardRoutes(
   }
   const alarmsJson = () =>
     snapshot(() => ({ configured: source.alarms !== undefined, alarms: source.alarms?.list() ?? [] }))
-  const queuesJson = () => snapshot(() => ({ queues: source.queues.list() }))
+  const queuesJson = () => snapshot(() => ({ queues: queueViews(source) }))
 
   const tick = () => {
     const second = Math.floor(now() / 1000) * 1000 - 1000
@@ -86,6 +91,7 @@ export function createDashboardRoutes(
       const frame = sampleFrame(source, second, charts)
       ring.push(frame)
       broadcast('metrics', JSON.stringify(frame))
+      graphTick(second)
     }
     // Alarm and queue states go out as soon as they change, not once per second.
     const alarms = alarmsJson()
@@ -97,6 +103,19 @@ export function createDashboardRoutes(
     if (queues !== last.queues) {
       last.queues = queues
       broadcast('queues', queues)
+    }
+  }
+  // The graph is redrawn when observed binding use or the pipeline changes; its rates every second.
+  const graphTick = (second: number) => {
+    try {
+      const { json } = graph.current()
+      if (last.graph !== '' && json !== last.graph) broadcast('graph', json)
+      last.graph = json
+      const rates = JSON.stringify({ edges: graph.rates(second) })
+      if (rates !== last.rates) broadcast('rates', rates)
+      last.rates = rates
+    } catch {
+      // A pipeline being reloaded: the next second draws it.
     }
   }
   const timer = setInterval(tick, options.tickMs ?? 1000)
@@ -123,6 +142,7 @@ export function createDashboardRoutes(
     last.queues ||= queuesJson()
     stream.send('alarms', last.alarms)
     stream.send('queues', last.queues)
+    if (last.rates) stream.send('rates', last.rates)
   }
 
   const tail = (req: IncomingMessage, res: ServerResponse, url: URL) => {

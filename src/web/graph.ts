@@ -1,20 +1,34 @@
+import type { BindingUse } from '../functions/binding-usage.ts'
 import type { Pipeline } from '../pipeline/schema.ts'
 
 export interface GraphNode {
   /** `<kind>:<name>`, unique across kinds. */
   id: string
-  /** The pipeline section the resource is declared in, singular: `stream`, `function`, ... */
+  /** The pipeline section the resource is declared in, singular: `stream`, `function`, `alarm`, ... */
   kind: string
   name: string
-  /** Column in the layered layout: 0 for sources, growing along the data flow. */
-  layer: number
 }
 
 export interface GraphEdge {
+  /** `<from>><to>><label>`: live rates are keyed by it. */
+  id: string
   from: string
   to: string
-  /** What the edge stands for: `mapping`, `on failure`, `dead letters`, `notification`, ... */
+  /** What the edge stands for: `mapping`, `on failure`, `writes`, `ALARM`, ... (empty: drawn bare). */
   label: string
+  /**
+   * `config`: a reference in the definition (mappings, deliveries, ...); `binding`: handler code
+   * reads or writes the resource through its bindings; `metric`: an alarm watches the resource.
+   */
+  type: 'config' | 'binding' | 'metric'
+  /** Binding edges: declared in `reads`/`writes`; observed at run time; used but not declared. */
+  declared?: boolean
+  observed?: boolean
+  undeclared?: boolean
+  /** Binding edges: the function both reads and writes the resource (one edge, arrows both ways). */
+  twoWay?: boolean
+  /** A sentence for the edge's tooltip. */
+  title: string
 }
 
 export interface PipelineGraph {
@@ -24,7 +38,7 @@ export interface PipelineGraph {
 
 /**
  * Pipeline sections whose records are resources, singular kind first. Any other record-valued
- * section (e.g. `alarms`) is not drawn: it describes resources rather than moving data.
+ * section is not drawn.
  */
 const SECTIONS: Record<string, string> = {
   streams: 'stream',
@@ -36,6 +50,7 @@ const SECTIONS: Record<string, string> = {
   schedules: 'schedule',
   buckets: 'bucket',
   catalog: 'catalog',
+  alarms: 'alarm',
 }
 
 /** Field names that reference another resource, by the kind they name. */
@@ -62,6 +77,23 @@ const SPECIAL_REFERENCES: Record<string, { kind?: string; inbound?: boolean; lab
   'function:deadLetterQueue.queue': { label: 'dead letters' },
 }
 
+/** CloudWatch dimensions that name a resource of the pipeline: an alarm on them watches it. */
+const DIMENSION_KINDS: Record<string, string> = {
+  StreamName: 'stream',
+  FunctionName: 'function',
+  QueueName: 'queue',
+  DeliveryStreamName: 'delivery',
+  TopicName: 'topic',
+  RuleName: 'schedule',
+}
+
+/** An alarm's action lists, by the CloudWatch state that triggers them. */
+const ALARM_STATES: Record<string, string> = {
+  alarm: 'ALARM',
+  ok: 'OK',
+  insufficientData: 'INSUFFICIENT_DATA',
+}
+
 function labelFor(path: string): string {
   if (path.includes('onFailure')) return 'on failure'
   if (path.startsWith('notifications')) return 'notification'
@@ -69,8 +101,11 @@ function labelFor(path: string): string {
   return path.split('.').at(-1) ?? path
 }
 
-/** Free-form fields: a schedule's constant input may contain anything, e.g. `{ queue: 'x' }`. */
-const OPAQUE_FIELDS = new Set(['input', 'environment', 'filterCriteria'])
+/**
+ * Fields that are not references: a schedule's constant input may contain anything (`{ queue: 'x' }`),
+ * and `reads`/`writes` are drawn as binding edges.
+ */
+const OPAQUE_FIELDS = new Set(['input', 'environment', 'filterCriteria', 'reads', 'writes'])
 
 /** Every `{ path, field, value }` string under `value` whose field name is a reference field. */
 function references(value: unknown, path = ''): Array<{ path: string; field: string; name: string }> {
@@ -86,37 +121,42 @@ function references(value: unknown, path = ''): Array<{ path: string; field: str
   return found
 }
 
+type EdgeInput = Omit<GraphEdge, 'id'>
+
 /**
- * The pipeline as a graph: a node per resource, an edge per reference (mappings, destinations,
- * deliveries, notifications, subscriptions, schedules, dead-letter queues), laid out in layers by
- * the longest path from a source.
+ * The pipeline as a graph: a node per resource and alarm; an edge per reference (mappings,
+ * destinations, deliveries, notifications, subscriptions, schedules, dead-letter queues), per
+ * alarm action (alarm → topic) and watched resource (resource → alarm), and per resource a
+ * function's bindings read or write, declared (`reads`/`writes`) or observed (`uses`).
  */
-export function buildGraph(pipeline: Pipeline): PipelineGraph {
+export function buildGraph(pipeline: Pipeline, uses: readonly BindingUse[] = []): PipelineGraph {
   const nodes = new Map<string, GraphNode>()
   for (const [section, kind] of Object.entries(SECTIONS)) {
     const resources = (pipeline as unknown as Record<string, unknown>)[section]
     if (resources === null || typeof resources !== 'object') continue
     for (const name of Object.keys(resources))
-      nodes.set(`${kind}:${name}`, { id: `${kind}:${name}`, kind, name, layer: 0 })
+      nodes.set(`${kind}:${name}`, { id: `${kind}:${name}`, kind, name })
   }
   const edges: GraphEdge[] = []
-  const seen = new Set<string>()
-  const add = (from: string, to: string, label: string) => {
-    const key = `${from}>${to}>${label}`
-    if (from === to || seen.has(key) || !nodes.has(from) || !nodes.has(to)) return
-    seen.add(key)
-    edges.push({ from, to, label })
+  const add = (edge: EdgeInput) => {
+    const id = `${edge.from}>${edge.to}>${edge.label}`
+    if (edge.from === edge.to || !nodes.has(edge.from) || !nodes.has(edge.to)) return
+    if (edges.some((e) => e.id === id)) return
+    edges.push({ id, ...edge })
   }
+  const config = (from: string, to: string, label: string) =>
+    add({ from, to, label, type: 'config', title: `${from} → ${to} (${label})` })
   for (const [section, kind] of Object.entries(SECTIONS)) {
+    if (kind === 'alarm') continue
     const resources = (pipeline as unknown as Record<string, Record<string, unknown>>)[section] ?? {}
-    for (const [name, config] of Object.entries(resources)) {
-      for (const ref of references(config)) {
+    for (const [name, value] of Object.entries(resources)) {
+      for (const ref of references(value)) {
         const special = SPECIAL_REFERENCES[`${kind}:${ref.path}`]
         const other = `${special?.kind ?? REFERENCE_FIELDS[ref.field]}:${ref.name}`
         const self = `${kind}:${name}`
         const label = special?.label ?? labelFor(ref.path)
-        if (special?.inbound) add(other, self, label)
-        else add(self, other, label)
+        if (special?.inbound) config(other, self, label)
+        else config(self, other, label)
       }
     }
   }
@@ -124,47 +164,107 @@ export function buildGraph(pipeline: Pipeline): PipelineGraph {
     const m = mapping as unknown as Record<string, unknown>
     const source = typeof m.stream === 'string' ? `stream:${m.stream}` : `queue:${String(m.queue)}`
     const target = `function:${String(m.function)}`
-    add(source, target, 'mapping')
+    config(source, target, 'mapping')
     const { function: _f, stream: _s, queue: _q, ...rest } = m
     for (const ref of references(rest))
-      add(target, `${REFERENCE_FIELDS[ref.field]}:${ref.name}`, labelFor(ref.path))
+      config(target, `${REFERENCE_FIELDS[ref.field]}:${ref.name}`, labelFor(ref.path))
   }
-  layout([...nodes.values()], edges)
+  alarmEdges(pipeline, add)
+  bindingEdges(pipeline, uses, add)
   return { nodes: [...nodes.values()], edges }
 }
 
-/** Longest-path layering; back edges of cycles are ignored. Unconnected resources go last. */
-function layout(nodes: GraphNode[], edges: GraphEdge[]): void {
-  const out = new Map<string, string[]>()
-  const connected = new Set<string>()
-  for (const e of edges) {
-    out.set(e.from, [...(out.get(e.from) ?? []), e.to])
-    connected.add(e.from)
-    connected.add(e.to)
-  }
-  const byId = new Map(nodes.map((n) => [n.id, n]))
-  const state = new Map<string, 'visiting' | 'done'>()
-  const order: string[] = []
-  const visit = (id: string) => {
-    if (state.has(id)) return
-    state.set(id, 'visiting')
-    for (const next of out.get(id) ?? []) if (state.get(next) !== 'visiting') visit(next)
-    state.set(id, 'done')
-    order.push(id)
-  }
-  for (const n of nodes) visit(n.id)
-  order.reverse()
-  const position = new Map(order.map((id, i) => [id, i]))
-  for (const id of order) {
-    const node = byId.get(id)!
-    for (const next of out.get(id) ?? []) {
-      // Only forward edges in topological order (cycle back edges would push layers forever).
-      if (position.get(next)! > position.get(id)!) {
-        const target = byId.get(next)!
-        target.layer = Math.max(target.layer, node.layer + 1)
+function alarmEdges(pipeline: Pipeline, add: (edge: EdgeInput) => void): void {
+  for (const [name, alarm] of Object.entries(pipeline.alarms ?? {})) {
+    const self = `alarm:${name}`
+    const metrics = alarm.metric
+      ? [alarm.metric]
+      : (alarm.metrics ?? []).flatMap((q) => (q.metric ? [q.metric] : []))
+    for (const metric of metrics)
+      for (const [dimension, value] of Object.entries(metric.dimensions)) {
+        const kind = DIMENSION_KINDS[dimension]
+        if (kind)
+          add({
+            from: `${kind}:${value}`,
+            to: self,
+            label: '',
+            type: 'metric',
+            title: `alarm ${name} watches ${metric.namespace} ${metric.name} of ${kind} ${value}`,
+          })
       }
+    // One edge per topic, naming every state that notifies it.
+    const states = new Map<string, string[]>()
+    for (const [field, topics] of Object.entries(alarm.actions ?? {}))
+      for (const topic of topics as string[])
+        states.set(topic, [...(states.get(topic) ?? []), ALARM_STATES[field] ?? field])
+    for (const [topic, on] of states)
+      add({
+        from: self,
+        to: `topic:${topic}`,
+        label: on.join(', '),
+        type: 'config',
+        title: `alarm ${name} publishes to topic ${topic} on ${on.join(', ')}`,
+      })
+  }
+}
+
+interface Access {
+  declared: boolean
+  observed: boolean
+}
+
+/** Edges for what each function's bindings read and write: declared, observed, or both. */
+function bindingEdges(pipeline: Pipeline, uses: readonly BindingUse[], add: (edge: EdgeInput) => void): void {
+  // function → `kind:name` → read/write
+  const found = new Map<string, Map<string, { read?: Access; write?: Access }>>()
+  const mark = (fn: string, resource: string, access: 'read' | 'write', how: keyof Access) => {
+    const byResource = found.get(fn) ?? new Map()
+    found.set(fn, byResource)
+    const entry = byResource.get(resource) ?? {}
+    byResource.set(resource, entry)
+    entry[access] ??= { declared: false, observed: false }
+    entry[access][how] = true
+  }
+  for (const [fn, f] of Object.entries(pipeline.functions)) {
+    for (const ref of f.reads ?? [])
+      for (const [k, v] of Object.entries(ref)) mark(fn, `${k}:${v}`, 'read', 'declared')
+    for (const ref of f.writes ?? [])
+      for (const [k, v] of Object.entries(ref)) mark(fn, `${k}:${v}`, 'write', 'declared')
+  }
+  for (const use of uses) mark(use.function, `${use.kind}:${use.resource}`, use.access, 'observed')
+  for (const [fn, byResource] of found) {
+    const self = `function:${fn}`
+    for (const [resource, { read, write }] of byResource) {
+      const accesses = [read, write].filter((a): a is Access => a !== undefined)
+      const flags = {
+        declared: accesses.some((a) => a.declared),
+        observed: accesses.some((a) => a.observed),
+        undeclared: accesses.some((a) => a.observed && !a.declared),
+      }
+      const [kind, name] = [
+        resource.slice(0, resource.indexOf(':')),
+        resource.slice(resource.indexOf(':') + 1),
+      ]
+      const how = (a: Access | undefined, verb: 'reads' | 'writes') => {
+        if (!a) return []
+        if (!a.observed) return [`${verb} ${kind} ${name} (declared; not used since start)`]
+        return [
+          `${verb} ${kind} ${name}${a.declared ? ' (declared)' : ` without declaring it in ${verb}: on AWS it would lack the permission`}`,
+        ]
+      }
+      const title = `function ${fn} ${[...how(read, 'reads'), ...how(write, 'writes')].join('; ')}`
+      if (read && write)
+        add({
+          from: self,
+          to: resource,
+          label: 'reads/writes',
+          type: 'binding',
+          twoWay: true,
+          ...flags,
+          title,
+        })
+      else if (write) add({ from: self, to: resource, label: 'writes', type: 'binding', ...flags, title })
+      else add({ from: resource, to: self, label: 'reads', type: 'binding', ...flags, title })
     }
   }
-  const last = Math.max(0, ...nodes.filter((n) => connected.has(n.id)).map((n) => n.layer))
-  for (const n of nodes) if (!connected.has(n.id)) n.layer = last
 }

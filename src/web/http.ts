@@ -78,3 +78,12 @@ export function stringParam(params: URLSearchParams, name: string, required = tr
     throw new HttpError(400, `Missing parameter '${name}'.`)
   return value
 }
+
+/** A positive integer parameter, `fallback` when absent, at most `max`. */
+export function intParam(params: URLSearchParams, name: string, fallback: number, max: number): number {
+  const raw = params.get(name)
+  if (raw === null) return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new HttpError(400, `'${name}' must be a positive integer.`)
+  return Math.min(n, max)
+}

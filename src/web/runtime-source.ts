@@ -1,5 +1,6 @@
 import { type LakeQuery, openLakeQuery } from '../query/lake-query.ts'
 import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import { runtimeTables } from './runtime-tables.ts'
 import type { DashboardAlarms, DashboardMetrics, DashboardSource } from './source.ts'
 import { tailStream } from './tail.ts'
 
@@ -73,6 +74,8 @@ export function dashboardSourceFromRuntime(
       getObject: (bucket, key) => runtime.buckets.getObject(bucket, key),
     },
     query: async (sql, o) => (await lakeQuery()).query(sql, undefined, o),
+    tables: runtimeTables(runtime),
+    bindingUse: () => runtime.bindingUse.list(),
     close: async () => {
       const open = lake
       lake = undefined

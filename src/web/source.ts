@@ -1,3 +1,5 @@
+import type { QueryOptions, TableKey } from '../bindings/index.ts'
+import type { BindingUse } from '../functions/binding-usage.ts'
 import type { AlarmHistoryItem, AlarmStatus } from '../monitor/alarms/alarm-store.ts'
 import type { Datapoint, MetricQuery } from '../monitor/metric-store.ts'
 import type { Pipeline } from '../pipeline/schema.ts'
@@ -24,6 +26,27 @@ export interface DashboardSource {
   lake: DashboardLake
   /** SQL over the lake (DuckDB with the catalog as views). Rejects with a readable message. */
   query(sql: string, options: { maxRows: number }): Promise<DashboardQueryResult>
+  /** The pipeline's tables (the Tables panel); the panel says there are none when omitted. */
+  tables?: DashboardTables | undefined
+  /** What each function's bindings have read and written so far (observed graph edges). */
+  bindingUse?(): BindingUse[]
+}
+
+/** A page of items and, when there may be more, the key to continue after (LastEvaluatedKey). */
+export interface TablePage {
+  items: Array<Record<string, unknown>>
+  lastKey?: TableKey
+}
+
+/**
+ * The table service's reads, by table name. Unknown tables throw `ResourceNotFoundException`,
+ * bad keys and conditions `ValidationException`, with DynamoDB's messages.
+ */
+export interface DashboardTables {
+  list(): Array<{ name: string; partitionKey: string; sortKey?: string; itemCount: number }>
+  scan(table: string, options: { limit: number; startAfter?: TableKey }): TablePage
+  query(table: string, options: QueryOptions): TablePage
+  get(table: string, key: TableKey): Record<string, unknown> | undefined
 }
 
 /** The metric store's query (GetMetricStatistics-like) and its list of series. */

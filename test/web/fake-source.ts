@@ -1,26 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { onTestFinished } from 'vitest'
+import type { BindingUse } from '../../src/functions/binding-usage.ts'
+import { TableService } from '../../src/functions/tables/table-service.ts'
 import {
   kinesisMappingSchema,
   type Pipeline,
   pipelineSchema,
   sqsMappingSchema,
 } from '../../src/pipeline/schema.ts'
+import { StateStore } from '../../src/storage/state/state-store.ts'
 import { createDashboardRoutes, type DashboardOptions, type DashboardRoutes } from '../../src/web/index.ts'
+import { tableReader } from '../../src/web/runtime-tables.ts'
 import type { DashboardAlarm, DashboardSource, PeekedMessageView, TailRecord } from '../../src/web/source.ts'
 
-/** The pipeline the dashboard tests draw: generator → ingest → enrich → lake, with a DLQ. */
+/**
+ * The pipeline the dashboard tests draw: tick → generate → ingest → enrich → metadata, ingest →
+ * archive → lake, a queue with its DLQ, the mapping's failure queue, and an alarm on enrich that
+ * notifies a topic.
+ */
 export function testPipeline(): Pipeline {
   const base = pipelineSchema.parse({
     name: 'telemetry',
     streams: { ingest: { shardCount: 2 } },
-    functions: { enrich: { handler: 'h.enrich' }, generate: { handler: 'h.generate' } },
-    queues: { work: { deadLetterQueue: { queue: 'work-dlq', maxReceiveCount: 3 } }, 'work-dlq': {} },
+    functions: {
+      enrich: { handler: 'h.enrich', writes: [{ table: 'metadata' }] },
+      generate: { handler: 'h.generate', writes: [{ stream: 'ingest' }] },
+    },
+    queues: {
+      work: { deadLetterQueue: { queue: 'work-dlq', maxReceiveCount: 3 } },
+      'work-dlq': {},
+      'enrich-failures': {},
+    },
+    topics: { alerts: {} },
     schedules: { tick: { schedule: 'rate(1 minute)', function: 'generate', input: { queue: 'not-a-ref' } } },
     buckets: { lake: {} },
-    tables: { metadata: { partitionKey: 'id' } },
+    tables: { metadata: { partitionKey: 'id' }, readings: { partitionKey: 'device', sortKey: 'ts' } },
     deliveries: { archive: { stream: 'ingest', bucket: 'lake', prefix: 'raw/' } },
+    alarms: {
+      EnrichErrors: {
+        metric: {
+          namespace: 'AWS/Lambda',
+          name: 'Errors',
+          dimensions: { FunctionName: 'enrich' },
+          stat: 'Sum',
+        },
+        period: 60,
+        evaluationPeriods: 1,
+        comparisonOperator: 'GreaterThanThreshold',
+        threshold: 0,
+        actions: { alarm: ['alerts'] },
+      },
+    },
   })
   return {
     ...base,
@@ -29,7 +63,7 @@ export function testPipeline(): Pipeline {
         function: 'enrich',
         stream: 'ingest',
         startingPosition: 'LATEST',
-        destinationConfig: { onFailure: { queue: 'work-dlq' } },
+        destinationConfig: { onFailure: { queue: 'enrich-failures' } },
       }),
       sqsMappingSchema.parse({ function: 'enrich', queue: 'work' }),
     ],
@@ -45,6 +79,12 @@ export interface FakeSource extends DashboardSource {
   objects: Map<string, Buffer>
   /** Value every metric series reports for any second. */
   metricValue: number
+  /** Observed binding use, as the runtime would report it. */
+  uses: BindingUse[]
+  /** The pipeline's tables, real ones over a state store in a temporary directory. */
+  table(name: string): TableService
+  /** Closes the state store and removes its directory. */
+  dispose(): void
 }
 
 let messageCounter = 0
@@ -56,12 +96,23 @@ export function fakeSource(): FakeSource {
   const queues = new Map<string, PeekedMessageView[]>([
     ['work', []],
     ['work-dlq', []],
+    ['enrich-failures', []],
   ])
   const listeners = new Map<string, Set<(r: TailRecord[]) => void>>()
   const objects = new Map<string, Buffer>()
+  const stateDir = mkdtempSync(join(tmpdir(), 'tributary-dashboard-'))
+  const store = StateStore.open(join(stateDir, 'state.db'))
   const source: FakeSource = {
     objects,
     metricValue: 5,
+    uses: [],
+    bindingUse: () => source.uses,
+    tables: tableReader(store, () => testPipeline().tables),
+    table: (name) => new TableService(store, name, testPipeline().tables[name]!),
+    dispose() {
+      store.close()
+      rmSync(stateDir, { recursive: true, force: true })
+    },
     pipeline: testPipeline,
     metrics: {
       series: (): ReturnType<DashboardSource['metrics']['series']> => [
@@ -204,7 +255,7 @@ export interface Served {
  * test (or, with `manual`, by the caller: for a server shared by a file).
  */
 export async function serveDashboard(
-  source: DashboardSource,
+  source: DashboardSource & { dispose?(): void },
   options: DashboardOptions = {},
   manual = false,
 ): Promise<Served> {
@@ -219,6 +270,7 @@ export async function serveDashboard(
     dashboard.close()
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
+    source.dispose?.()
   }
   if (!manual) onTestFinished(close)
   return { url, dashboard, server, close }

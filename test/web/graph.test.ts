@@ -1,41 +1,105 @@
 import { describe, expect, it } from 'vitest'
-import { buildGraph } from '../../src/web/graph.ts'
+import type { BindingUse } from '../../src/functions/binding-usage.ts'
+import { buildGraph, type GraphEdge } from '../../src/web/graph.ts'
 import { testPipeline } from './fake-source.ts'
+
+const summary = (edges: GraphEdge[]) => edges.map((e) => `${e.from} → ${e.to} (${e.label})`)
+
+const use = (fn: string, kind: string, resource: string, access: 'read' | 'write'): BindingUse => ({
+  function: fn,
+  kind,
+  resource,
+  access,
+  firstAt: 0,
+  count: 1,
+})
 
 describe('buildGraph', () => {
   it('draws an edge per reference, in the direction data flows', () => {
     const { edges } = buildGraph(testPipeline())
-    expect(edges).toEqual(
+    expect(summary(edges.filter((e) => e.type === 'config'))).toEqual(
       expect.arrayContaining([
-        { from: 'stream:ingest', to: 'function:enrich', label: 'mapping' },
-        { from: 'queue:work', to: 'function:enrich', label: 'mapping' },
-        { from: 'function:enrich', to: 'queue:work-dlq', label: 'on failure' },
-        { from: 'queue:work', to: 'queue:work-dlq', label: 'dead letters' },
-        { from: 'stream:ingest', to: 'delivery:archive', label: 'source' },
-        { from: 'delivery:archive', to: 'bucket:lake', label: 'writes' },
-        { from: 'schedule:tick', to: 'function:generate', label: 'trigger' },
+        'stream:ingest → function:enrich (mapping)',
+        'queue:work → function:enrich (mapping)',
+        'function:enrich → queue:enrich-failures (on failure)',
+        'queue:work → queue:work-dlq (dead letters)',
+        'stream:ingest → delivery:archive (source)',
+        'delivery:archive → bucket:lake (writes)',
+        'schedule:tick → function:generate (trigger)',
       ]),
     )
-    // A schedule's constant input is data, not a reference.
+    // A schedule's constant input is data, not a reference; reads/writes are binding edges.
     expect(edges.some((e) => e.to.includes('not-a-ref'))).toBe(false)
-    expect(edges).toHaveLength(7)
+    expect(edges.filter((e) => e.type === 'config' && !e.from.startsWith('alarm:'))).toHaveLength(7)
+    expect(edges.every((e) => e.id === `${e.from}>${e.to}>${e.label}`)).toBe(true)
   })
 
-  it('lays sources out first and sinks after what feeds them', () => {
-    const layer = Object.fromEntries(buildGraph(testPipeline()).nodes.map((n) => [n.id, n.layer]))
-    expect(layer).toMatchObject({
-      'stream:ingest': 0,
-      'schedule:tick': 0,
-      'function:enrich': 1,
-      'delivery:archive': 1,
-      'bucket:lake': 2,
-      'queue:work-dlq': 2,
-      // Unconnected resources (written by handlers through bindings) go with the sinks.
-      'table:metadata': 2,
-    })
+  it('draws what each function declares it writes (reads point into the function)', () => {
+    const pipeline = testPipeline()
+    pipeline.functions.enrich!.reads = [{ bucket: 'lake' }]
+    const binding = buildGraph(pipeline).edges.filter((e) => e.type === 'binding')
+    expect(binding).toEqual([
+      expect.objectContaining({ from: 'bucket:lake', to: 'function:enrich', label: 'reads', declared: true }),
+      expect.objectContaining({
+        from: 'function:enrich',
+        to: 'table:metadata',
+        label: 'writes',
+        declared: true,
+        observed: false,
+        undeclared: false,
+        title: 'function enrich writes table metadata (declared; not used since start)',
+      }),
+      expect.objectContaining({
+        from: 'function:generate',
+        to: 'stream:ingest',
+        label: 'writes',
+        declared: true,
+      }),
+    ])
   })
 
-  it('terminates on cycles and covers topics, notifications, catalog tables and transforms', () => {
+  it('adds observed uses: declared and used, used without a declaration, and read-and-written as one edge', () => {
+    const uses = [
+      use('generate', 'stream', 'ingest', 'write'),
+      use('enrich', 'table', 'metadata', 'write'),
+      use('enrich', 'table', 'metadata', 'read'),
+      use('generate', 'bucket', 'lake', 'write'),
+      // Not a resource of the pipeline (any more): nothing to draw.
+      use('generate', 'bucket', 'gone', 'write'),
+    ]
+    const binding = buildGraph(testPipeline(), uses).edges.filter((e) => e.type === 'binding')
+    expect(binding.map((e) => [e.id, e.declared, e.observed, e.undeclared, e.twoWay ?? false])).toEqual([
+      ['function:enrich>table:metadata>reads/writes', true, true, true, true],
+      ['function:generate>stream:ingest>writes', true, true, false, false],
+      ['function:generate>bucket:lake>writes', false, true, true, false],
+    ])
+    expect(binding[0]!.title).toBe(
+      'function enrich reads table metadata without declaring it in reads: on AWS it would lack the permission; writes table metadata (declared)',
+    )
+  })
+
+  it('draws alarms: from the resources they watch, to the topics their actions notify', () => {
+    const pipeline = testPipeline()
+    pipeline.alarms.EnrichErrors!.actions = { alarm: ['alerts'], ok: ['alerts'], insufficientData: [] }
+    const { nodes, edges } = buildGraph(pipeline)
+    expect(nodes).toContainEqual({ id: 'alarm:EnrichErrors', kind: 'alarm', name: 'EnrichErrors' })
+    expect(edges.filter((e) => e.from.startsWith('alarm:') || e.to.startsWith('alarm:'))).toEqual([
+      expect.objectContaining({
+        from: 'function:enrich',
+        to: 'alarm:EnrichErrors',
+        label: '',
+        type: 'metric',
+      }),
+      expect.objectContaining({
+        from: 'alarm:EnrichErrors',
+        to: 'topic:alerts',
+        label: 'ALARM, OK',
+        type: 'config',
+      }),
+    ])
+  })
+
+  it('covers topics, notifications, catalog tables and transforms', () => {
     const pipeline = testPipeline()
     pipeline.topics = { alerts: { subscriptions: [{ queue: 'work', rawMessageDelivery: false }] } }
     pipeline.buckets.lake = {
@@ -56,16 +120,13 @@ describe('buildGraph', () => {
       bufferIntervalInSeconds: 60,
       numberOfRetries: 3,
     }
-    const { edges, nodes } = buildGraph(pipeline)
-    expect(edges).toEqual(
+    expect(summary(buildGraph(pipeline).edges)).toEqual(
       expect.arrayContaining([
-        { from: 'topic:alerts', to: 'queue:work', label: 'subscription' },
-        { from: 'bucket:lake', to: 'function:enrich', label: 'notification' },
-        { from: 'bucket:lake', to: 'catalog:sensors', label: 'files' },
-        { from: 'delivery:archive', to: 'function:generate', label: 'transform' },
+        'topic:alerts → queue:work (subscription)',
+        'bucket:lake → function:enrich (notification)',
+        'bucket:lake → catalog:sensors (files)',
+        'delivery:archive → function:generate (transform)',
       ]),
     )
-    // enrich → work-dlq … and lake → enrich → … form no infinite layering.
-    expect(Math.max(...nodes.map((n) => n.layer))).toBeLessThan(nodes.length)
   })
 })

@@ -17,12 +17,14 @@ const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/
 
 async function startTributary(withDashboard: boolean) {
   const engine = await StreamEngine.open({ dataDir: await tempDir(), clock: new ManualClock(Date.now()) })
-  const dashboard = withDashboard ? createDashboardRoutes(fakeSource()) : undefined
+  const source = withDashboard ? fakeSource() : undefined
+  const dashboard = source ? createDashboardRoutes(source) : undefined
   const server = await TributaryServer.start({ engine, port: 0, routes: dashboard?.routes ?? [] })
   return {
     url: server.url,
     async close() {
       dashboard?.close()
+      source?.dispose()
       await server.close()
       await engine.close()
     },
@@ -127,16 +129,29 @@ describe('static assets', () => {
 })
 
 describe('JSON API', () => {
-  it('describes the pipeline as a graph', async () => {
+  it('describes the pipeline as a laid-out graph, with the unit of each edge rate it can measure', async () => {
     const { url } = await serveDashboard(fakeSource())
     const body = await json(fetch(`${url}/ui/api/pipeline`))
     expect(body.name).toBe('telemetry')
-    expect(body.graph.nodes.map((n: { id: string }) => n.id)).toContain('stream:ingest')
-    expect(body.graph.edges).toContainEqual({
-      from: 'stream:ingest',
-      to: 'function:enrich',
-      label: 'mapping',
-    })
+    expect(body.graph.nodes).toContainEqual(
+      expect.objectContaining({ id: 'stream:ingest', kind: 'stream', layer: 2, width: 168, height: 52 }),
+    )
+    expect(body.graph.edges).toContainEqual(
+      expect.objectContaining({
+        id: 'stream:ingest>function:enrich>mapping',
+        type: 'config',
+        rate: 'rec',
+        path: expect.stringMatching(/^M/),
+        labelBox: expect.objectContaining({ width: expect.any(Number) }),
+      }),
+    )
+    // Declared but never used: nothing to count yet.
+    const declared = body.graph.edges.find(
+      (e: { id: string }) => e.id === 'function:generate>stream:ingest>writes',
+    )
+    expect(declared).toMatchObject({ type: 'binding', declared: true, observed: false })
+    expect(declared.rate).toBeUndefined()
+    expect(body.graph.width).toBeGreaterThan(0)
   })
 
   it('lists alarms and their history, queues and their messages', async () => {
@@ -149,10 +164,15 @@ describe('JSON API', () => {
     const history = await json(fetch(`${url}/ui/api/alarms/HighErrors/history`))
     expect(history.history[0]).toMatchObject({ newState: 'ALARM', type: 'StateUpdate' })
     const queues = await json(fetch(`${url}/ui/api/queues`))
-    expect(queues.queues).toContainEqual({
-      name: 'work-dlq',
-      depth: { visible: 1, inFlight: 0, delayed: 0, oldestAgeMs: 0 },
-    })
+    expect(queues.queues).toEqual([
+      { name: 'work', depth: expect.any(Object), deadLetterSourceQueues: [] },
+      {
+        name: 'work-dlq',
+        depth: { visible: 1, inFlight: 0, delayed: 0, oldestAgeMs: 0 },
+        deadLetterSourceQueues: ['work'],
+      },
+      { name: 'enrich-failures', depth: expect.any(Object), deadLetterSourceQueues: [] },
+    ])
     const messages = await json(fetch(`${url}/ui/api/queues/work-dlq/messages?limit=10`))
     expect(messages.messages).toMatchObject([{ body: '{"id":1}', sourceQueue: 'work' }])
     const missing = await fetch(`${url}/ui/api/queues/nope/messages`)
@@ -233,6 +253,100 @@ describe('JSON API', () => {
     expect((await fetch(`${url}/ui/api/lake/objects?bucket=other`)).status).toBe(404)
   })
 
+  it('refuses to redrive a queue no queue sends its dead letters to', async () => {
+    const source = fakeSource()
+    source.addMessage('enrich-failures', '{"requestContext":{}}')
+    const { url } = await serveDashboard(source)
+    const res = await post(`${url}/ui/api/queues/enrich-failures/redrive`, {})
+    expect(res.status).toBe(400)
+    expect(await json(res)).toEqual({
+      error:
+        "Queue 'enrich-failures' is not the dead-letter queue of any queue: there is nothing to redrive its messages to.",
+    })
+    expect(source.messages('enrich-failures')).toHaveLength(1)
+  })
+
+  it('lists tables, scans and queries them a page at a time, and reads one item', async () => {
+    const source = fakeSource()
+    for (let ts = 1; ts <= 5; ts++) source.table('readings').put({ device: 'd-1', ts, temp: ts })
+    source.table('readings').put({ device: 'd-2', ts: 1, temp: 9 })
+    const { url } = await serveDashboard(source)
+    expect(await json(fetch(`${url}/ui/api/tables`))).toEqual({
+      tables: [
+        { name: 'metadata', partitionKey: 'id', itemCount: 0 },
+        { name: 'readings', partitionKey: 'device', sortKey: 'ts', itemCount: 6 },
+      ],
+    })
+    const items = (q: string) => json(fetch(`${url}/ui/api/tables/readings/items?${q}`))
+    const first = await items('limit=4')
+    expect(first).toEqual({
+      operation: 'scan',
+      items: [1, 2, 3, 4].map((ts) => ({ device: 'd-1', ts, temp: ts })),
+      lastKey: { device: 'd-1', ts: 4 },
+    })
+    const second = await items(`limit=4&startAfter=${encodeURIComponent(JSON.stringify(first.lastKey))}`)
+    expect(second).toEqual({
+      operation: 'scan',
+      items: [
+        { device: 'd-1', ts: 5, temp: 5 },
+        { device: 'd-2', ts: 1, temp: 9 },
+      ],
+    })
+    const query = await items(
+      `partitionKey=${encodeURIComponent('"d-1"')}&sortKey=${encodeURIComponent('{"greaterThan":3}')}&forward=false`,
+    )
+    expect(query).toEqual({
+      operation: 'query',
+      items: [
+        { device: 'd-1', ts: 5, temp: 5 },
+        { device: 'd-1', ts: 4, temp: 4 },
+      ],
+    })
+    const paged = await items(`partitionKey=${encodeURIComponent('"d-1"')}&limit=2`)
+    expect(paged.lastKey).toEqual({ device: 'd-1', ts: 2 })
+    expect(
+      await json(
+        fetch(`${url}/ui/api/tables/readings/item?key=${encodeURIComponent('{"device":"d-2","ts":1}')}`),
+      ),
+    ).toEqual({ item: { device: 'd-2', ts: 1, temp: 9 } })
+  })
+
+  it.each([
+    ['items?partitionKey=d-1', 400, `'partitionKey' must be JSON: a string in double quotes or a number.`],
+    ['items?partitionKey=%7B%7D', 400, "'partitionKey' must be a string or a number."],
+    [
+      'items?sortKey=%7B%22equals%22%3A1%7D',
+      400,
+      'A sort key condition needs a partition key value: a query reads one partition.',
+    ],
+    ['items?startAfter=%5B1%5D', 400, `'startAfter' must be an object of key attributes, e.g. {"id":"d-1"}.`],
+    ['items?limit=0', 400, "'limit' must be a positive integer."],
+    [
+      'items?partitionKey=%22d-1%22&sortKey=%7B%22between%22%3A%5B9%2C2%5D%7D',
+      400,
+      'Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:9}, upper bound operand: AttributeValue: {N:2}',
+    ],
+    [
+      'items?partitionKey=%22d-1%22&sortKey=%7B%22near%22%3A1%7D',
+      400,
+      expect.stringContaining('Invalid KeyConditionExpression'),
+    ],
+    ['item?key=%7B%22device%22%3A%22d-1%22%7D', 400, 'The provided key element does not match the schema'],
+    ['item?key=%7B%22device%22%3A%22nope%22%2C%22ts%22%3A1%7D', 404, 'No item with this key.'],
+    ['item', 400, "Missing parameter 'key'."],
+  ])('answers a bad table request %s with %i and a clear error', async (path, status, error) => {
+    const { url } = await serveDashboard(fakeSource())
+    const res = await fetch(`${url}/ui/api/tables/readings/${path}`)
+    expect({ status: res.status, body: await json(res) }).toEqual({ status, body: { error } })
+  })
+
+  it('404s a table the pipeline does not have', async () => {
+    const { url } = await serveDashboard(fakeSource())
+    const res = await fetch(`${url}/ui/api/tables/nope/items`)
+    expect(res.status).toBe(404)
+    expect(await json(res)).toEqual({ error: 'Requested resource not found' })
+  })
+
   it('lists streams for the tail and 404s unknown API paths', async () => {
     const { url } = await serveDashboard(fakeSource())
     expect(await json(fetch(`${url}/ui/api/streams`))).toEqual({ streams: ['ingest'] })
@@ -249,7 +363,11 @@ describe('event streams', () => {
     expect(sse.res.headers['content-type']).toBe('text/event-stream; charset=utf-8')
     expect((await sse.next((e) => e.event === 'alarms')).data).toEqual({ configured: true, alarms: [] })
     expect((await sse.next((e) => e.event === 'queues')).data).toMatchObject({
-      queues: [{ name: 'work' }, { name: 'work-dlq' }],
+      queues: [
+        { name: 'work' },
+        { name: 'work-dlq', deadLetterSourceQueues: ['work'] },
+        { name: 'enrich-failures' },
+      ],
     })
 
     dashboard.tick()
@@ -261,7 +379,7 @@ describe('event streams', () => {
         'iterator-age': {},
         errors: { enrich: 5 },
         latency: { enrich: 5 },
-        'queue-depth': { work: 0, 'work-dlq': 0 },
+        'queue-depth': { work: 0, 'work-dlq': 0, 'enrich-failures': 0 },
         'lake-files': {},
       },
     })
@@ -279,6 +397,42 @@ describe('event streams', () => {
       t: [now / 1000 - 2, now / 1000 - 1],
       values: [[5, 5]],
     })
+  })
+
+  it('sends edge rates each second, and the graph again when a function uses a binding for the first time', async () => {
+    const source = fakeSource()
+    let now = 1_700_000_000_000
+    const { url, dashboard } = await serveDashboard(source, { tickMs: 60_000, now: () => now })
+    const sse = await openSse(`${url}/ui/api/events`)
+    type Rates = { edges: Record<string, number | null> }
+    const rated = (e: { event: string; data: unknown }) =>
+      e.event === 'rates' ? (e.data as Rates).edges : undefined
+    dashboard.tick()
+    const rates = rated(await sse.next((e) => e.event === 'rates'))
+    // The fake metric store answers 5 for any second: 5 in the last minute.
+    expect(rates).toMatchObject({
+      'schedule:tick>function:generate>trigger': 5 / 60,
+      'stream:ingest>function:enrich>mapping': 5 / 60,
+    })
+    expect(rates).not.toHaveProperty(['function:generate>stream:ingest>writes'])
+
+    source.uses = [
+      { function: 'generate', kind: 'stream', resource: 'ingest', access: 'write', firstAt: now, count: 100 },
+    ]
+    now += 1000
+    dashboard.tick()
+    const graph = await sse.next((e) => e.event === 'graph')
+    expect((graph.data as { edges: unknown[] }).edges).toContainEqual(
+      expect.objectContaining({ id: 'function:generate>stream:ingest>writes', observed: true, rate: 'rec' }),
+    )
+    // Calls counted since the dashboard first sampled: 100 in the last second.
+    const edge = 'function:generate>stream:ingest>writes'
+    expect(rated(await sse.next((e) => rated(e)?.[edge] !== undefined))?.[edge]).toBe(100)
+    source.uses[0]!.count = 160
+    now += 1000
+    dashboard.tick()
+    // 160 over the 2 seconds sampled so far.
+    expect(rated(await sse.next((e) => (rated(e)?.[edge] ?? 100) !== 100))?.[edge]).toBe(80)
   })
 
   it('tails a stream and unsubscribes when the page goes away', async () => {

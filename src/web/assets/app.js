@@ -1,24 +1,33 @@
-// The dashboard page: tabs, the live event stream, and the Overview, Alarms and Queues panels.
+// The dashboard page: tabs, the live event stream, and the Overview and Alarms panels.
 import { Charts } from './charts.js'
-import { api, duration, h, table, time } from './dom.js'
+import { api, h, stamp, timeEl } from './dom.js'
 import { renderGraph } from './graph.js'
 import { lakePanel, sqlPanel, tailPanel } from './panels.js'
+import { queuesPanel } from './queues.js'
+import { tablesPanel } from './tables.js'
 
 const $ = (id) => document.getElementById(id)
 const state = {
   graph: undefined,
+  graphIds: [],
+  rates: {},
   charts: undefined,
   alarms: [],
-  queues: [],
-  queue: undefined,
   alarm: undefined,
 }
 const lake = lakePanel()
 const tail = tailPanel()
+const tables = tablesPanel()
+const queues = queuesPanel({ show: (tab) => show(tab), graph: () => state.graph })
 sqlPanel()
 
 // ---- tabs
-const loaders = { lake: () => lake.load(), tail: () => tail.load(), metrics: () => state.charts?.resize() }
+const loaders = {
+  lake: () => lake.load(),
+  tail: () => tail.load(),
+  tables: () => tables.load(),
+  metrics: () => state.charts?.resize(),
+}
 function show(tab) {
   if (!document.querySelector(`[data-panel="${CSS.escape(tab)}"]`)) tab = 'overview'
   for (const b of document.querySelectorAll('#tabs button')) {
@@ -26,20 +35,29 @@ function show(tab) {
     else b.removeAttribute('aria-current')
   }
   for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.dataset.panel !== tab
-  loaders[tab]?.()
+  Promise.resolve(loaders[tab]?.()).catch((error) => {
+    document
+      .querySelector(`[data-panel="${CSS.escape(tab)}"]`)
+      .prepend(h('p', { class: 'error card' }, error.message))
+  })
   if (location.hash !== `#${tab}`) history.replaceState(null, '', `#${tab}`)
 }
 for (const b of document.querySelectorAll('#tabs button'))
   b.addEventListener('click', () => show(b.dataset.tab))
 
 // ---- overview graph
+function drawGraph(layout) {
+  state.graph = renderGraph($('graph'), layout)
+  state.graphIds = layout.nodes.map((n) => n.id)
+  state.graph.setRates(state.rates)
+  queues.render()
+  renderAlarms()
+}
+
 async function loadPipeline() {
   const { name, graph } = await api('pipeline')
   $('pipeline-name').textContent = name
-  state.graph = renderGraph($('graph'), graph)
-  state.graphIds = graph.nodes.map((n) => n.id)
-  renderQueues()
-  renderAlarms()
+  drawGraph(graph)
 }
 
 // ---- alarms
@@ -67,7 +85,7 @@ function renderAlarms() {
       },
       badge(a.state, testid === `alarm-${a.name}` ? a.name : undefined),
       h('strong', {}, a.name),
-      h('span', { class: 'reason' }, `${a.reason} (since ${time(a.updatedAt)})`),
+      h('span', { class: 'reason' }, `${a.reason} (since ${stamp(a.updatedAt)})`),
     )
   const empty = (text) => h('li', { class: 'muted' }, text)
   $('alarms').replaceChildren(
@@ -79,33 +97,20 @@ function renderAlarms() {
   $('overview-alarms').replaceChildren(
     ...(sorted.length ? sorted.map((a) => item(a, `overview-alarm-${a.name}`)) : [empty('No alarms.')]),
   )
-  // An alarm on a resource's metric outlines that resource in the graph.
+  // A firing alarm is outlined in red in the graph, and so is every resource it watches.
   if (state.graph) {
     const firingIds = new Set()
-    for (const a of alarms) if (a.state === 'ALARM') for (const id of alarmResources(a)) firingIds.add(id)
-    for (const id of state.graphIds ?? []) state.graph.setAlarm(id, firingIds.has(id))
+    for (const a of alarms)
+      if (a.state === 'ALARM') {
+        firingIds.add(`alarm:${a.name}`)
+        for (const path of document.querySelectorAll(`[data-testid="graph"] .edge.type-metric`)) {
+          const [from, to] = path.dataset.edge.split('>')
+          if (to === `alarm:${a.name}`) firingIds.add(from)
+        }
+      }
+    for (const id of state.graphIds) state.graph.setAlarm(id, firingIds.has(id))
   }
   if (state.alarm) loadHistory(state.alarm)
-}
-
-const DIMENSION_KINDS = {
-  StreamName: 'stream',
-  FunctionName: 'function',
-  QueueName: 'queue',
-  DeliveryStreamName: 'delivery',
-  TopicName: 'topic',
-}
-function alarmResources(alarm) {
-  const ids = []
-  const walk = (v) => {
-    if (!v || typeof v !== 'object') return
-    for (const [k, child] of Object.entries(v)) {
-      if (typeof child === 'string' && DIMENSION_KINDS[k]) ids.push(`${DIMENSION_KINDS[k]}:${child}`)
-      else walk(child)
-    }
-  }
-  walk(alarm.config)
-  return ids
 }
 
 async function loadHistory(name) {
@@ -115,91 +120,13 @@ async function loadHistory(name) {
     const { history } = await api(`alarms/${encodeURIComponent(name)}/history?limit=50`)
     $('alarm-history').replaceChildren(
       ...history.map((e) =>
-        h(
-          'li',
-          {},
-          h('time', {}, new Date(e.timestamp).toLocaleString()),
-          e.newState ? badge(e.newState) : '',
-          ' ',
-          e.summary,
-        ),
+        h('li', {}, timeEl(e.timestamp), e.newState ? badge(e.newState) : '', ' ', e.summary),
       ),
     )
   } catch (error) {
     $('alarm-history').replaceChildren(h('li', { class: 'error' }, error.message))
   }
 }
-
-// ---- queues
-function renderQueues() {
-  const columns = [
-    { label: 'queue', cell: (q) => h('td', {}, q.name) },
-    {
-      label: 'visible',
-      cell: (q) => h('td', { class: 'num', 'data-testid': `queue-visible-${q.name}` }, q.depth.visible),
-    },
-    { label: 'in flight', cell: (q) => h('td', { class: 'num' }, q.depth.inFlight) },
-    { label: 'delayed', cell: (q) => h('td', { class: 'num' }, q.depth.delayed) },
-    {
-      label: 'oldest',
-      cell: (q) => h('td', { class: 'num' }, q.depth.oldestAgeMs ? duration(q.depth.oldestAgeMs) : '–'),
-    },
-  ]
-  const open = (q) => {
-    show('queues')
-    inspect(q.name)
-  }
-  table($('queues'), columns, state.queues, open)
-  table($('overview-queues'), columns.slice(0, 2), state.queues, open)
-  for (const tr of $('queues').querySelectorAll('tbody tr')) {
-    const name = tr.firstChild.textContent
-    tr.dataset.testid = `queue-${name}`
-    tr.classList.toggle('selected', name === state.queue)
-  }
-  for (const q of state.queues)
-    state.graph?.setStat(`queue:${q.name}`, `${q.depth.visible} visible · ${q.depth.inFlight} in flight`)
-}
-
-async function inspect(name) {
-  state.queue = name
-  $('queue-detail').hidden = false
-  $('queue-title').textContent = name
-  $('redrive-result').textContent = ''
-  try {
-    const { messages } = await api(`queues/${encodeURIComponent(name)}/messages?limit=100`)
-    const columns = [
-      { label: 'message id', cell: (m) => h('td', { class: 'mono' }, m.messageId) },
-      { label: 'state', cell: (m) => h('td', {}, m.state) },
-      { label: 'sent', cell: (m) => h('td', {}, time(m.sentAt)) },
-      { label: 'receives', cell: (m) => h('td', { class: 'num' }, m.receiveCount) },
-      { label: 'from', cell: (m) => h('td', {}, m.sourceQueue ?? '–') },
-      { label: 'body', cell: (m) => h('td', { class: 'mono data-cell', title: m.body }, m.body) },
-    ]
-    table($('messages'), columns, messages)
-    for (const tr of $('messages').querySelectorAll('tbody tr')) tr.dataset.testid = 'message'
-    if (messages.length === 0) $('messages').append(h('caption', { class: 'muted' }, 'No messages.'))
-  } catch (error) {
-    $('messages').replaceChildren(h('caption', { class: 'error' }, error.message))
-  }
-}
-
-$('redrive').addEventListener('click', async () => {
-  const name = state.queue
-  if (!name) return
-  $('redrive').disabled = true
-  try {
-    const r = await api(`queues/${encodeURIComponent(name)}/redrive`, {})
-    $('redrive-result').textContent =
-      `${r.moved} moved${r.skipped ? `, ${r.skipped} skipped (no source queue)` : ''}`
-    await inspect(name)
-    $('redrive-result').textContent =
-      `${r.moved} moved${r.skipped ? `, ${r.skipped} skipped (no source queue)` : ''}`
-  } catch (error) {
-    $('redrive-result').textContent = error.message
-  } finally {
-    $('redrive').disabled = false
-  }
-})
 
 // ---- live events
 function connect() {
@@ -223,9 +150,12 @@ function connect() {
     state.alarmsConfigured = data.configured
     renderAlarms()
   })
-  events.addEventListener('queues', (e) => {
-    state.queues = JSON.parse(e.data).queues ?? []
-    renderQueues()
+  events.addEventListener('queues', (e) => queues.update(JSON.parse(e.data).queues ?? []))
+  // A function used a binding for the first time, or the pipeline was reloaded: redraw.
+  events.addEventListener('graph', (e) => drawGraph(JSON.parse(e.data)))
+  events.addEventListener('rates', (e) => {
+    state.rates = JSON.parse(e.data).edges ?? {}
+    state.graph?.setRates(state.rates)
   })
 }
 

@@ -1,11 +1,44 @@
 // Live charts: uPlot over fixed-size arrays, so a page left open for hours holds the same memory.
-import { h } from './dom.js'
+import { h, stamp } from './dom.js'
 
 const PALETTE = ['#2f6fed', '#d1242f', '#1a7f37', '#bf8700', '#8250df', '#cf5c00', '#bf3989', '#0969da']
 const HEIGHT = 190
+/** Time-axis steps in seconds; uPlot picks the smallest that leaves `space` pixels per label. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400]
+/** Pixels per time label: `HH:MM:SS` is about 55 px in the axis font, so labels never touch. */
+const TIME_SPACE = 90
 
 function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+}
+
+const two = (n) => String(n).padStart(2, '0')
+
+/** Axis labels in the dashboard's date format: `HH:MM` on whole minutes, else `HH:MM:SS`. */
+function timeTicks(_u, splits, _axis, _space, step) {
+  return splits.map((t) => {
+    const d = new Date(t * 1000)
+    const minutes = `${two(d.getHours())}:${two(d.getMinutes())}`
+    return step % 60 === 0 ? minutes : `${minutes}:${two(d.getSeconds())}`
+  })
+}
+
+/**
+ * The points a line cannot show: values with no neighbour on either side (a once-a-minute metric
+ * between gaps), or a count that stands alone among zeros. They get a marker.
+ */
+function isolated(u, seriesIdx) {
+  const values = u.data[seriesIdx]
+  const out = []
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v === null || v === undefined) continue
+    const before = values[i - 1]
+    const after = values[i + 1]
+    const alone = (n) => n === null || n === undefined || (v !== 0 && n === 0)
+    if (alone(before) && alone(after)) out.push(i)
+  }
+  return out.length ? out : null
 }
 
 class Chart {
@@ -15,12 +48,14 @@ class Chart {
     this.t = []
     this.lines = new Map()
     this.plot = undefined
-    this.body = h('div', {})
+    this.body = h('div', { class: 'chart-body' })
+    this.empty = h('p', { class: 'no-data', 'data-testid': 'no-data' }, 'No data yet')
     this.el = h(
       'div',
-      { class: 'card chart', 'data-testid': `chart-${spec.id}`, 'data-points': '0' },
+      { class: 'card chart', 'data-testid': `chart-${spec.id}`, 'data-points': '0', 'data-state': 'empty' },
       h('h3', {}, spec.title, ' ', h('small', {}, spec.unit)),
       this.body,
+      this.empty,
     )
     container.append(this.el)
     spec.t.forEach((t, i) => {
@@ -46,7 +81,16 @@ class Chart {
       for (const arr of this.lines.values()) arr.shift()
     }
     this.el.dataset.points = String(this.t.length)
+    this.#showState()
     if (draw) this.draw(rebuild)
+  }
+
+  /** "No data yet" until some line has a value: an empty plot reads as a broken one. */
+  #showState() {
+    const has = [...this.lines.values()].some((arr) => arr.some((v) => v !== null && v !== undefined))
+    this.el.dataset.state = has ? 'data' : 'empty'
+    this.empty.hidden = has
+    this.body.classList.toggle('faded', !has)
   }
 
   data() {
@@ -73,21 +117,26 @@ class Chart {
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true } },
-        axes: [axis, { ...axis, size: 60 }],
+        axes: [
+          { ...axis, space: TIME_SPACE, incrs: TIME_STEPS, values: timeTicks },
+          { ...axis, size: 60 },
+        ],
         series: [
-          {},
+          { label: 'time', value: (_u, t) => (t === null || t === undefined ? '–' : stamp(t * 1000)) },
           ...[...this.lines.keys()].map((label, i) => ({
             label,
             stroke: PALETTE[i % PALETTE.length],
             width: 1.5,
             spanGaps: false,
-            points: { show: false },
+            points: { show: false, filter: isolated, size: 6, fill: PALETTE[i % PALETTE.length] },
           })),
         ],
       },
       this.data(),
       this.body,
     )
+    // For tests and the curious: the plot behind this chart.
+    this.el.uplot = this.plot
   }
 
   resize() {

@@ -58,7 +58,7 @@ export function table(el, columns, rows, onRow) {
         const tr = h(
           'tr',
           onRow ? { class: 'clickable' } : {},
-          columns.map((c) => (c.cell ? c.cell(row, i) : h('td', {}, format(row[i])))),
+          columns.map((c, column) => (c.cell ? c.cell(row, i) : h('td', {}, format(row[column])))),
         )
         if (onRow) tr.addEventListener('click', () => onRow(row, tr))
         return tr
@@ -85,8 +85,26 @@ export function bytes(n) {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`
 }
 
-export function time(ms) {
-  return new Date(ms).toLocaleTimeString(undefined, { hour12: false })
+const two = (n) => String(n).padStart(2, '0')
+
+/**
+ * The dashboard's one date format, 24-hour local time: `HH:MM:SS` for today, `YYYY-MM-DD HH:MM:SS`
+ * for any other day.
+ */
+export function stamp(ms) {
+  const d = new Date(ms)
+  const clock = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+  if (d.toDateString() === new Date().toDateString()) return clock
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${clock}`
+}
+
+/** A `<time>` element showing {@link stamp}, with the full ISO time on hover. */
+export function timeEl(ms, attrs = {}) {
+  return h(
+    'time',
+    { datetime: new Date(ms).toISOString(), title: new Date(ms).toISOString(), ...attrs },
+    stamp(ms),
+  )
 }
 
 export function duration(ms) {

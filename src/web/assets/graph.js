@@ -1,33 +1,50 @@
-// The pipeline graph: layered columns (sources on the left, sinks on the right), drawn as SVG.
+// The pipeline graph as SVG, drawn where the server's layout (src/web/graph-layout.ts) put things:
+// columns by data flow, labels in the gaps between them, nothing overlapping.
 import { s } from './dom.js'
 
-const NODE_W = 168
-const NODE_H = 52
-const COL_GAP = 90
-const ROW_GAP = 18
-const PAD = 16
+const NAME_CHARS = 20
 
-/** Draws `graph` ({ nodes, edges }) into `container`; returns a handle to update node stats. */
-export function renderGraph(container, graph) {
-  const columns = new Map()
-  for (const node of graph.nodes) {
-    if (!columns.has(node.layer)) columns.set(node.layer, [])
-    columns.get(node.layer).push(node)
+/** `12 rec/s`, `3.5 inv/min` (slow flows read better per minute), `1.2k calls/s`. */
+export function rateText(value, unit) {
+  if (value === null || value === undefined) return ''
+  const num = (v) => {
+    if (v >= 1e6) return `${(v / 1e6).toFixed(1)}M`
+    if (v >= 1000) return `${(v / 1000).toFixed(1)}k`
+    if (v >= 10) return String(Math.round(v))
+    return String(Math.round(v * 10) / 10)
   }
-  const layers = [...columns.keys()].sort((a, b) => a - b)
-  const place = new Map()
-  let height = 0
-  layers.forEach((layer, col) => {
-    const nodes = columns
-      .get(layer)
-      .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name))
-    nodes.forEach((node, row) => {
-      place.set(node.id, { x: PAD + col * (NODE_W + COL_GAP), y: PAD + row * (NODE_H + ROW_GAP) })
-    })
-    height = Math.max(height, PAD * 2 + nodes.length * (NODE_H + ROW_GAP))
-  })
-  const width = PAD * 2 + Math.max(1, layers.length) * (NODE_W + COL_GAP) - COL_GAP
+  if (value === 0 || value >= 1) return `${num(value)} ${unit}/s`
+  return `${num(value * 60)} ${unit}/min`
+}
 
+function edgeClass(edge) {
+  const classes = ['edge', `type-${edge.type}`]
+  if (edge.undeclared) classes.push('undeclared')
+  else if (edge.type === 'binding' && !edge.observed) classes.push('unused')
+  if (edge.back) classes.push('back')
+  return classes.join(' ')
+}
+
+function marker(id, cls) {
+  return s(
+    'marker',
+    {
+      id,
+      class: cls,
+      viewBox: '0 0 10 10',
+      refX: 9,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto-start-reverse',
+    },
+    s('path', { d: 'M0,0 L10,5 L0,10 z' }),
+  )
+}
+
+/** Draws `layout` ({ nodes, edges, width, height }) into `container`; returns a handle for live updates. */
+export function renderGraph(container, layout) {
+  const { width, height } = layout
   const svg = s('svg', {
     width,
     height,
@@ -35,72 +52,63 @@ export function renderGraph(container, graph) {
     role: 'img',
     'aria-label': 'Pipeline graph',
   })
-  svg.append(
-    s(
-      'defs',
-      {},
-      s(
-        'marker',
-        {
-          id: 'arrow',
-          viewBox: '0 0 10 10',
-          refX: 9,
-          refY: 5,
-          markerWidth: 7,
-          markerHeight: 7,
-          orient: 'auto-start-reverse',
-        },
-        s('path', { d: 'M0,0 L10,5 L0,10 z' }),
-      ),
-    ),
-  )
-  for (const edge of graph.edges) {
-    const a = place.get(edge.from)
-    const b = place.get(edge.to)
-    if (!a || !b) continue
-    const x1 = a.x + NODE_W
-    const y1 = a.y + NODE_H / 2
-    const x2 = b.x
-    const y2 = b.y + NODE_H / 2
-    // Backward or same-column edges loop around below the nodes.
-    const d =
-      x2 > x1
-        ? `M${x1},${y1} C${x1 + COL_GAP / 2},${y1} ${x2 - COL_GAP / 2},${y2} ${x2},${y2}`
-        : `M${x1},${y1} C${x1 + 60},${y1 + 70} ${x2 - 60},${y2 + 70} ${x2},${y2}`
+  svg.append(s('defs', {}, marker('arrow', 'arrow'), marker('arrow-warn', 'arrow warn')))
+  const rates = new Map()
+  const labels = s('g', { class: 'edge-labels' })
+  for (const edge of layout.edges) {
+    const arrow = edge.undeclared ? 'url(#arrow-warn)' : 'url(#arrow)'
     svg.append(
       s(
         'path',
-        { class: 'edge', d, 'marker-end': 'url(#arrow)', 'data-testid': `edge-${edge.from}-${edge.to}` },
-        s('title', {}, `${edge.from} → ${edge.to} (${edge.label})`),
+        {
+          class: edgeClass(edge),
+          d: edge.path,
+          'marker-end': arrow,
+          'marker-start': edge.twoWay ? arrow : undefined,
+          'data-testid': `edge-${edge.from}-${edge.to}`,
+          'data-edge': edge.id,
+          'data-declared': edge.type === 'binding' ? String(Boolean(edge.declared)) : undefined,
+          'data-observed': edge.type === 'binding' ? String(Boolean(edge.observed)) : undefined,
+        },
+        s('title', {}, edge.title),
       ),
     )
-    if (x2 > x1)
-      svg.append(
-        s(
-          'text',
-          { class: 'edge-label', x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, 'text-anchor': 'middle' },
-          edge.label,
-        ),
-      )
+    const box = edge.labelBox
+    if (!box) continue
+    const cx = box.x + box.width / 2
+    const rate = s('text', { class: 'rate', x: cx, y: box.y + 4 + 10 + 13, 'text-anchor': 'middle' }, '')
+    labels.append(
+      s(
+        'g',
+        {
+          class: `edge-label${edge.undeclared ? ' undeclared' : ''}`,
+          'data-testid': 'edge-label',
+          'data-edge': edge.id,
+        },
+        s('rect', { x: box.x, y: box.y, width: box.width, height: box.height, rx: 3 }),
+        edge.label ? s('text', { x: cx, y: box.y + 4 + 10, 'text-anchor': 'middle' }, edge.label) : '',
+        edge.rate ? rate : '',
+        s('title', {}, edge.title),
+      ),
+    )
+    if (edge.rate) rates.set(edge.id, { el: rate, unit: edge.rate })
   }
+  svg.append(labels)
   const stats = new Map()
-  for (const node of graph.nodes) {
-    const p = place.get(node.id)
+  for (const node of layout.nodes) {
     const stat = s('text', { class: 'stat', x: 10, y: 44 }, '')
+    const name = node.name.length > NAME_CHARS ? `${node.name.slice(0, NAME_CHARS - 1)}…` : node.name
     const g = s(
       'g',
       {
         class: `node kind-${node.kind}`,
-        transform: `translate(${p.x},${p.y})`,
+        transform: `translate(${node.x},${node.y})`,
         'data-testid': `node-${node.kind}-${node.name}`,
+        'data-layer': node.layer,
       },
-      s('rect', { width: NODE_W, height: NODE_H, rx: 6 }),
+      s('rect', { width: node.width, height: node.height, rx: 6 }),
       s('text', { class: 'kind', x: 10, y: 14 }, node.kind),
-      s(
-        'text',
-        { class: 'name', x: 10, y: 30 },
-        node.name.length > 20 ? `${node.name.slice(0, 19)}…` : node.name,
-      ),
+      s('text', { class: 'name', x: 10, y: 30 }, name),
       stat,
       s('title', {}, `${node.kind} ${node.name}`),
     )
@@ -116,6 +124,13 @@ export function renderGraph(container, graph) {
     },
     setAlarm(id, on) {
       stats.get(id)?.g.classList.toggle('alarm', on)
+    },
+    /** Live rates by edge id (per second; null while unknown). */
+    setRates(values) {
+      for (const [id, { el, unit }] of rates) {
+        const text = rateText(values[id], unit)
+        if (el.textContent !== text) el.textContent = text
+      }
     },
   }
 }

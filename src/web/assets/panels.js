@@ -1,5 +1,5 @@
 // The Lake, SQL and Tail panels.
-import { api, bytes, h, table, time } from './dom.js'
+import { api, bytes, h, stamp, table, timeEl } from './dom.js'
 
 const $ = (id) => document.getElementById(id)
 const TAIL_ROWS = 200
@@ -14,8 +14,8 @@ export function lakePanel() {
       const p = r.preview
       const meta = h(
         'p',
-        { class: 'muted' },
-        `${bytes(r.size)} · ${r.contentType} · ${new Date(r.lastModified).toLocaleString()}`,
+        { class: 'muted', 'data-testid': 'preview-meta' },
+        `${bytes(r.size)} · ${r.contentType} · ${stamp(r.lastModified)}`,
       )
       if (p.format === 'parquet') {
         const t = h('table', { class: 'data mono', 'data-testid': 'preview-table' })
@@ -166,7 +166,7 @@ export function tailPanel() {
           h(
             'tr',
             { 'data-testid': 'tail-record' },
-            h('td', {}, time(r.arrival)),
+            h('td', {}, timeEl(r.arrival)),
             h('td', {}, r.shardId.replace('shardId-', '')),
             h('td', {}, r.partitionKey),
             h(

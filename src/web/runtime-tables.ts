@@ -1,0 +1,53 @@
+import { tableNotFound } from '../functions/tables/errors.ts'
+import type { TableDefinition } from '../functions/tables/keys.ts'
+import { TableService } from '../functions/tables/table-service.ts'
+import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import type { StateStore } from '../storage/state/state-store.ts'
+import type { DashboardTables } from './source.ts'
+
+/**
+ * The Tables panel's view of a running pipeline's tables: table services over the same state
+ * store the handlers' bindings write, so the panel reads exactly what the handlers see.
+ */
+export function runtimeTables(runtime: PipelineRuntime): DashboardTables {
+  return tableReader(runtime.engine.state, () => runtime.pipeline.tables)
+}
+
+/**
+ * Reads the tables `definitions()` names from `store`, opening them again whenever the
+ * definitions change (a reload).
+ */
+export function tableReader(
+  store: StateStore,
+  definitions: () => Readonly<Record<string, TableDefinition>>,
+): DashboardTables {
+  let open: { key: string; tables: Map<string, TableService> } | undefined
+  const tables = () => {
+    const current = definitions()
+    const key = JSON.stringify(current)
+    if (open?.key !== key) {
+      const services = Object.entries(current).map(
+        ([name, t]) => [name, new TableService(store, name, t)] as const,
+      )
+      open = { key, tables: new Map(services) }
+    }
+    return open.tables
+  }
+  const table = (name: string) => {
+    const found = tables().get(name)
+    if (!found) throw tableNotFound()
+    return found
+  }
+  return {
+    list: () =>
+      [...tables().values()].map((t) => ({
+        name: t.name,
+        partitionKey: t.definition.partitionKey,
+        ...(t.definition.sortKey === undefined ? {} : { sortKey: t.definition.sortKey }),
+        itemCount: t.count(),
+      })),
+    scan: (name, options) => table(name).scan(options),
+    query: (name, options) => table(name).query(options),
+    get: (name, key) => table(name).get(key),
+  }
+}
