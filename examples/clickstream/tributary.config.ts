@@ -19,12 +19,14 @@ export default definePipeline({
       handler: 'functions/generator.handler',
       timeout: 30,
       environment: { STREAM_NAME: 'clickstream' },
+      writes: [{ stream: 'clickstream' }],
     },
     // The seed's Lambda consumer: validation and the partition keys.
     validate: {
       handler: 'functions/validate.handler',
       timeout: 60,
       environment: { FAILED_BUCKET: 'failed' },
+      writes: [{ bucket: 'failed' }],
     },
   },
   buckets: {

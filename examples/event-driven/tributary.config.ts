@@ -20,18 +20,22 @@ export default definePipeline({
       handler: 'functions/generator.handler',
       timeout: 30,
       environment: { STREAM_NAME: 'events' },
+      writes: [{ stream: 'events' }],
     },
     processor: {
       handler: 'functions/processor.handler',
       timeout: 60,
       memorySize: 512,
       environment: { RAW_BUCKET: 'raw', METADATA_TABLE: 'metadata' },
+      writes: [{ bucket: 'raw' }, { table: 'metadata' }],
     },
     transformer: {
       handler: 'functions/transformer.handler',
       timeout: 60,
       memorySize: 512,
       environment: { PROCESSED_BUCKET: 'processed', METADATA_TABLE: 'metadata' },
+      reads: [{ bucket: 'raw' }],
+      writes: [{ bucket: 'processed' }, { table: 'metadata' }],
       // S3 invokes the transformer asynchronously: after Lambda's retries, the S3 event goes to
       // the dead-letter queue and Lambda's invocation record (with the error) to the failures queue.
       asyncInvokeConfig: {

@@ -23,6 +23,9 @@ export default definePipeline({
         // GENERATOR_FAIL=1 at start breaks every run (see the README for breaking it while running).
         GENERATOR_FAIL: process.env.GENERATOR_FAIL ?? '0',
       },
+      // The control bucket holds the break flag; readings go to the stream and the table.
+      reads: [{ bucket: 'control' }],
+      writes: [{ stream: 'sensors' }, { table: 'sensors' }],
       // Scheduled runs are asynchronous invocations: one that fails is not retried (the next run
       // is a minute away) and Lambda's invocation record goes to the failure queue.
       asyncInvokeConfig: {
@@ -39,6 +42,7 @@ export default definePipeline({
         ALERTS_TOPIC: 'alerts',
         DASHBOARD_URL: process.env.DASHBOARD_URL ?? 'http://127.0.0.1:4567',
       },
+      writes: [{ topic: 'alerts' }],
     },
   },
   mappings: [{ function: 'notifier', queue: 'generator-failures', batchSize: 10 }],

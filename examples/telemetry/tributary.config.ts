@@ -17,10 +17,12 @@ export default definePipeline({
       // Streams for almost a minute per run; the schedule starts it every minute.
       timeout: 60,
       environment: { STREAM_NAME: 'TelemetricsStream' },
+      writes: [{ stream: 'TelemetricsStream' }],
     },
     consumeKinesisEvents: {
       handler: 'functions/consumer.handler',
       timeout: 10,
+      writes: [{ table: 'telemetry-stats' }],
     },
   },
   mappings: [
