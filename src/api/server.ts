@@ -83,6 +83,26 @@ const bodyPool = new BodyPool()
 const isHttp2 = (req: HttpRequest): req is Http2ServerRequest => req instanceof Http2ServerRequest
 
 /**
+ * A body of unknown length, or undefined once it passes `max`. Then the request keeps flowing with
+ * nobody listening, so the rest is dropped as it comes: a `for await` that stopped early would
+ * destroy the request instead, and an HTTP/2 stream whose request stopped reading never closes.
+ */
+function readUpTo(req: HttpRequest, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= max) return void chunks.push(chunk)
+      req.off('data', onData).off('end', onEnd)
+      resolve(undefined)
+    }
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    req.on('data', onData).once('end', onEnd).once('error', reject)
+  })
+}
+
+/**
  * The HTTP front door: the AWS JSON/CBOR protocols on one port, over HTTP/1.1 and HTTP/2
  * cleartext (see transport.ts), plus small web routes.
  */
@@ -257,14 +277,8 @@ export class TributaryServer {
       }
       return body.subarray(0, at)
     }
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length
-      if (size > this.#maxBody) return tooLarge()
-      chunks.push(chunk as Buffer)
-    }
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+    const body = await readUpTo(req, this.#maxBody)
+    return body ?? tooLarge()
   }
 
   /** 413 without reading the rest: the connection closes (HTTP/1.1) or the stream is reset (HTTP/2). */
@@ -272,7 +286,7 @@ export class TributaryServer {
     if (isHttp2(req)) {
       res.writeHead(413, { ...cors, 'content-length': '0' })
       // RFC 9113 §8.1: after a complete response a server may stop the upload with RST_STREAM
-      // NO_ERROR; Node sends it once the response is written. The session stays usable.
+      // NO_ERROR (clients must keep the response). The session stays usable.
       res.end(() => req.stream.close(constants.NGHTTP2_NO_ERROR))
       req.resume()
       return

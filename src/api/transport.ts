@@ -145,6 +145,9 @@ export class DualProtocolServer {
     session.once('close', () => this.#sessions.delete(session))
     // Errors of one session (a peer's protocol error, a reset socket) concern that session only.
     session.on('error', () => session.destroy())
+    // node:http sockets allow half-open connections, which nghttp2 does not notice: a client that
+    // ends its side gets its open streams answered, then the session closes.
+    session.socket.once('end', () => session.close())
     session.once('connect', () => {
       if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW)
     })
