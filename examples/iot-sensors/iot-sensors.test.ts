@@ -78,11 +78,11 @@ describe('examples/iot-sensors (seed 000)', () => {
     expect(p.metric('Invocations', { FunctionName: 'generator' }).sum).toBe(1)
     expect(p.metric('Errors', { FunctionName: 'generator' }).sum).toBe(0)
 
-    // The table: each sensor's latest reading (the 6th of its run, at 11:00:50).
+    // The table: each sensor's latest reading (the 6th of its run, at the run's time, 11:00).
     const latest = new Map<string, SensorReading>()
     for (const r of readings) latest.set(r.sensor_id, r)
     expect(rows().sort((a, b) => a.sensor_id.localeCompare(b.sensor_id))).toEqual([...latest.values()])
-    expect(rows().every((r) => r.ts === '2026-11-23T11:00:50.000Z')).toBe(true)
+    expect(rows().every((r) => r.ts === '2026-11-23T11:00:00.000Z')).toBe(true)
 
     // The lake: GZIP NDJSON files under hour partitions (arrival time), each reading once, byte
     // for byte; nothing in the error prefix.
@@ -113,7 +113,7 @@ describe('examples/iot-sensors (seed 000)', () => {
            FROM sensor_readings WHERE year = 2026 AND month = 11 AND day = 23 AND hour >= 11`,
       )
       const sum = Math.round(readings.reduce((s, r) => s + r.temperature, 0) * 100) / 100
-      expect(summary.rows).toEqual([[72, 12, '2026-11-23 11:00:00', '2026-11-23 11:00:50', sum]])
+      expect(summary.rows).toEqual([[72, 12, '2026-11-23 10:59:10', '2026-11-23 11:00:00', sum]])
       const perSensor = await q.query(
         'SELECT sensor_id, count(*), max(battery) FROM sensor_readings GROUP BY sensor_id ORDER BY sensor_id LIMIT 2',
       )

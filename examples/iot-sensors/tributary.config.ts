@@ -131,8 +131,8 @@ export default definePipeline({
     generate: {
       schedule: process.env.SENSORS_SCHEDULE ?? 'rate(1 minute)',
       function: 'generator',
-      // SENSORS_INPUT='{"sensors":10,"readings":6,"seed":7,"time":"2026-11-23T12:00:00Z"}' makes
-      // every run produce the same readings (the tests use it); without it each run is random.
+      // SENSORS_INPUT='{"sensors":10,"readings":6,"seed":7,"time":"2026-11-23T12:00:00Z"}' makes a
+      // run on a fresh state reproducible (the tests use it); without it the steps are random.
       ...(process.env.SENSORS_INPUT && { input: JSON.parse(process.env.SENSORS_INPUT) }),
     },
   },
