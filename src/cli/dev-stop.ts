@@ -19,6 +19,15 @@ function describe(busy: Busy[], timeouts: boolean): string {
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]!
 }
 
+/** The pool and functions of the running build; undefined in the moment an edit rebuilds them. */
+function currentParts(runtime: PipelineRuntime) {
+  try {
+    return { pool: runtime.pool, functions: runtime.pipeline.functions }
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Ctrl+C (or SIGTERM) under `tributary dev`: stops triggers, lets invocations in flight finish
  * (saying which, and for how long at most), then closes everything. A second Ctrl+C abandons
@@ -41,16 +50,15 @@ export function handleStopSignals(
       )
       process.exit(130)
     }
-    // Read now: the runtime lets go of its parts while it closes.
-    const pool = runtime.pool
-    const functions = runtime.pipeline.functions
+    // Read now: the runtime lets go of its parts while it closes (and while an edit rebuilds them).
+    const parts = currentParts(runtime)
     stopping = () =>
-      Object.entries(functions)
-        .map(([name, f]) => ({ name, count: pool.stats(name).concurrent, timeoutSeconds: f.timeout }))
+      Object.entries(parts?.functions ?? {})
+        .map(([name, f]) => ({ name, count: parts!.pool.stats(name).concurrent, timeoutSeconds: f.timeout }))
         .filter((b) => b.count > 0)
     cleanup()
     // Invocations waiting for a handler that does not load never started: nothing to wait for.
-    for (const [name, count] of pool.abandonWaits())
+    for (const [name, count] of parts?.pool.abandonWaits() ?? [])
       write(
         `tributary: stopping: ${plural(count, 'invocation')} of ${name} did not start (its handler does ` +
           'not load); their events come again at the next start\n',
