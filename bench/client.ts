@@ -7,16 +7,29 @@ import {
   KinesisClient,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler'
 
-export function makeClient(endpoint: string): KinesisClient {
+/**
+ * How the client talks to the server: `http1` keep-alive connections (64 at most, what every
+ * workload uses, and all kinesalite speaks); `h2`, the Kinesis client's default handler as users
+ * get it (HTTP/2 cleartext, and with Kinesis's `disableConcurrentStreams` a session per request);
+ * `h2-shared`, HTTP/2 with every request multiplexed on one session.
+ */
+export type ClientProtocol = 'http1' | 'h2' | 'h2-shared'
+
+export function makeClient(endpoint: string, protocol: ClientProtocol = 'http1'): KinesisClient {
+  const requestHandler = {
+    http1: () => new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }) }),
+    h2: () => undefined,
+    'h2-shared': () => new NodeHttp2Handler({ disableConcurrentStreams: false }),
+  }[protocol]()
   return new KinesisClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
     // Errors must show up in the numbers, not be retried away.
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }) }),
+    ...(requestHandler ? { requestHandler } : {}),
   })
 }
 

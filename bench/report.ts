@@ -4,6 +4,7 @@ import type { InvokeLatencyResult, NoopThroughputResult } from './functions.ts'
 import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
 import type { MonitorResult } from './monitor.ts'
 import type { ProfileSummary } from './profile.ts'
+import { type PutHttp2Row, putHttp2Section } from './put-http2.ts'
 import type { DrainResult, EndToEndResult } from './reads.ts'
 import { deliverySection, deliveryTargets } from './report-delivery.ts'
 import { functionsSection, functionsTargets } from './report-functions.ts'
@@ -24,6 +25,8 @@ export interface Results {
   /** Set when --tributary ran another checkout. */
   tributaryRoot?: string
   put: Pair<PutResult>[]
+  /** The put cases again against Tributary over HTTP/2, with its HTTP/1.1 figures. */
+  putHttp2: PutHttp2Row[]
   latency?: Pair<LatencyResult>
   drain?: Pair<DrainResult>
   e2e?: Pair<EndToEndResult>
@@ -186,6 +189,7 @@ function profileSection(p: ProfileSummary): string {
 function otherLoad(r: Results): number {
   const windows = [
     ...r.put.flatMap((p) => [p.kinesalite.cpu, p.tributary.cpu]),
+    ...(r.putHttp2 ?? []).flatMap((p) => [p.h2.cpu, p.h2Shared.cpu]),
     ...(r.drain ? [r.drain.kinesalite, r.drain.tributary].flatMap((d) => [d.sdk.cpu, d.raw.cpu]) : []),
     ...r.invokeLatency.map((x) => x.cpu),
     ...(r.noopThroughput ? [r.noopThroughput.cpu] : []),
@@ -224,6 +228,7 @@ export function renderMarkdown(r: Results): string {
     )
     if (errors.length) out.push(`Errors: ${errors.join('; ')}`, '')
   }
+  out.push(...putHttp2Section(r.putHttp2 ?? []))
   if (r.latency || r.drain || r.e2e || r.peakRssKiB.tributary)
     out.push('### Latency, reads, memory', '', otherTable(r), '')
   if (r.invokeLatency.length || r.noopThroughput)

@@ -1,9 +1,10 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor] [--cpu-prof] [--json FILE] [--tributary DIR]
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
 //   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
 //                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
 //   --json FILE    also write the raw results as JSON
 //   --tributary DIR  run the Tributary checkout in DIR (e.g. a `git worktree` of another commit)
+//   --skip-h2      leave out the put cases over HTTP/2 (run against Tributary only)
 // Runs kinesalite and Tributary side by side as child processes and drives the same SDK
 // workload against each from this process; the functions, delivery and monitor groups run
 // `tributary dev` alone.
@@ -19,6 +20,7 @@ import { type FunctionsRun, invokeLatency, noopThroughput } from './functions.ts
 import { type MonitorMode, monitorCase } from './monitor.ts'
 import { buildBatches } from './payload.ts'
 import { loadProfile, loadThreadProfiles, summarize } from './profile.ts'
+import { putOverHttp2 } from './put-http2.ts'
 import { type DrainResult, drain, type EndToEndResult, endToEnd } from './reads.ts'
 import { type Pair, type Results, renderMarkdown } from './report.ts'
 import { ROOT, type RunningServer, type ServerKind, startServer } from './servers.ts'
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     'cpu-prof-dir': { type: 'string' },
     json: { type: 'string' },
     tributary: { type: 'string' },
+    'skip-h2': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
@@ -51,6 +54,7 @@ if (args.help) {
       '  --cpu-prof-dir <dir> same, and keep the .cpuprofile files (one folder per group)',
       '  --json <file>        also write the raw results as JSON',
       '  --tributary <dir>    run the Tributary checkout in <dir> (e.g. a git worktree of another commit)',
+      '  --skip-h2            leave out the put cases over HTTP/2 (Tributary only)',
     ].join('\n'),
   )
   process.exit(0)
@@ -108,6 +112,7 @@ const results: Results = {
   tributarySync: '',
   tributaryRoot: args.tributary ? resolve(args.tributary) : undefined,
   put: [],
+  putHttp2: [],
   invokeLatency: [],
   delivery: [],
   monitor: [],
@@ -300,6 +305,27 @@ const groups: Record<ServerGroup, (targets: Pair<Target>) => Promise<void>> = {
         return r
       })
       results.put.push(pair)
+      if (args['skip-h2']) continue
+      const row = await putOverHttp2(
+        targets.tributary,
+        c,
+        pair.tributary,
+        batches,
+        settings.timing,
+        (how, r) => {
+          log(
+            `put ${c.shards} shard c=${c.concurrency} tributary, ${how}: ${Math.round(r.recordsPerSec)} rec/s, ` +
+              `${r.serverCpuPer1k.toFixed(1)} CPU-ms/1k, p50 ${r.callP50.toFixed(1)} ms` +
+              (r.errors ? `, ${r.errors} errors (${r.firstError})` : ''),
+          )
+          windows.push({
+            label: `PutRecords ${c.shards} shard c=${c.concurrency}, ${how}`,
+            from: r.cpu.monoFrom,
+            to: r.cpu.monoTo,
+          })
+        },
+      )
+      results.putHttp2.push(row)
     }
   },
   async latency(targets) {
