@@ -24,8 +24,20 @@ export interface BindingUse {
   access: BindingAccess
   /** When the function first used it (ms since epoch, the pipeline's clock). */
   firstAt: number
-  /** Calls so far; records for `stream().putMany`. The dashboard turns differences into rates. */
+  /** Calls so far; records for `stream().putMany`. */
   count: number
+  /** Calls (records) in the last {@link RECENT_SECONDS} seconds: the dashboard's edge rates. */
+  recent: number
+}
+
+/** The window `recent` counts over, as the dashboard's metric-based rates do. */
+export const RECENT_SECONDS = 60
+
+/** A use, with its calls per second over the last minute in a ring indexed by second. */
+interface Entry {
+  use: Omit<BindingUse, 'recent'>
+  seconds: Float64Array
+  counts: Float64Array
 }
 
 export interface BindingUsageOptions {
@@ -48,7 +60,7 @@ export const MAX_BINDING_USES = 10_000
  * usage.list() // [{ function: 'processor', kind: 'bucket', resource: 'raw', access: 'write', ... }]
  */
 export class BindingUsage {
-  readonly #uses = new Map<string, BindingUse>()
+  readonly #uses = new Map<string, Entry>()
   readonly #warned = new Set<string>()
   readonly #options: BindingUsageOptions
 
@@ -65,30 +77,45 @@ export class BindingUsage {
     const access = fn === undefined ? undefined : BINDING_ACCESS[call.service]?.[call.method]
     if (fn === undefined || access === undefined || typeof call.resource !== 'string') return
     const key = `${fn}\0${call.service}\0${call.resource}\0${access}`
-    let use = this.#uses.get(key)
-    if (!use) {
+    const now = this.#options.now()
+    let entry = this.#uses.get(key)
+    if (!entry) {
       if (this.#uses.size >= MAX_BINDING_USES) return
       if (pipeline && !Object.hasOwn(resources(pipeline, call.service), call.resource)) return
-      use = {
+      const use = {
         function: fn,
         kind: call.service,
         resource: call.resource,
         access,
-        firstAt: this.#options.now(),
+        firstAt: now,
         count: 0,
       }
-      this.#uses.set(key, use)
-      if (pipeline) this.#check(use, pipeline)
+      entry = { use, seconds: new Float64Array(RECENT_SECONDS), counts: new Float64Array(RECENT_SECONDS) }
+      this.#uses.set(key, entry)
+      if (pipeline) this.#check({ ...use, recent: 0 }, pipeline)
     }
-    use.count +=
+    const n =
       call.service === 'stream' && call.method === 'putMany' && Array.isArray(call.args[0])
         ? call.args[0].length
         : 1
+    entry.use.count += n
+    const second = Math.floor(now / 1000)
+    const slot = second % RECENT_SECONDS
+    if (entry.seconds[slot] !== second) {
+      entry.seconds[slot] = second
+      entry.counts[slot] = 0
+    }
+    entry.counts[slot]! += n
   }
 
   /** Every use so far, in the order they first happened. */
   list(): BindingUse[] {
-    return [...this.#uses.values()].map((u) => ({ ...u }))
+    const since = Math.floor(this.#options.now() / 1000) - RECENT_SECONDS
+    return [...this.#uses.values()].map(({ use, seconds, counts }) => {
+      let recent = 0
+      for (let i = 0; i < RECENT_SECONDS; i++) if (seconds[i]! > since) recent += counts[i]!
+      return { ...use, recent }
+    })
   }
 
   #check(use: BindingUse, pipeline: Pipeline): void {

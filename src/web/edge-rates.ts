@@ -1,3 +1,4 @@
+import { RECENT_SECONDS } from '../functions/binding-usage.ts'
 import { mappingUuid } from '../functions/kinesis/mapping.ts'
 import type { GraphEdge, PipelineGraph } from './graph.ts'
 import type { DashboardSource } from './source.ts'
@@ -88,7 +89,7 @@ const INBOUND_METRICS: Record<string, RateRule> = {
 }
 
 /** Seconds a rate is averaged over: once-a-minute work shows as a steady rate, not a blip. */
-export const RATE_WINDOW_SECONDS = 60
+export const RATE_WINDOW_SECONDS = RECENT_SECONDS
 
 const split = (id: string) => [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)] as const
 
@@ -138,13 +139,11 @@ export function withRateUnits(
 
 /**
  * Live rates of a graph's edges, per second over the last {@link RATE_WINDOW_SECONDS}: metric
- * edges from the metric store, binding edges from the counts of observed binding use (sampled
- * each second here, since no metric counts calls per function and resource).
+ * edges from the metric store, binding edges from the calls of the last minute the bindings host
+ * counted (no metric counts calls per function and resource).
  */
 export class EdgeRates {
   readonly #source: DashboardSource
-  /** Binding call counts per second, oldest first; at most a window's worth. */
-  readonly #counts: Array<{ second: number; counts: Map<string, number> }> = []
 
   constructor(source: DashboardSource) {
     this.#source = source
@@ -152,18 +151,13 @@ export class EdgeRates {
 
   /** Each rated edge's rate for the window ending with `second` (ms), or null while unknown. */
   sample(graph: PipelineGraph, second: number): Record<string, number | null> {
-    const counts = new Map<string, number>()
+    const recent = new Map<string, number>()
     for (const u of this.#source.bindingUse?.() ?? [])
-      counts.set(bindingKey(u.function, u.kind, u.resource, u.access), u.count)
-    this.#counts.push({ second, counts })
-    while (this.#counts.length > RATE_WINDOW_SECONDS + 1) this.#counts.shift()
-    const oldest = this.#counts[0]!
+      recent.set(bindingKey(u.function, u.kind, u.resource, u.access), u.recent)
     const rates: Record<string, number | null> = {}
     for (const [id, { source }] of rateSources(graph)) {
       if (source.type === 'binding') {
-        const seconds = (second - oldest.second) / 1000
-        const delta = (map: Map<string, number>) => source.keys.reduce((n, k) => n + (map.get(k) ?? 0), 0)
-        rates[id] = seconds > 0 ? (delta(counts) - delta(oldest.counts)) / seconds : null
+        rates[id] = source.keys.reduce((n, k) => n + (recent.get(k) ?? 0), 0) / RATE_WINDOW_SECONDS
         continue
       }
       try {

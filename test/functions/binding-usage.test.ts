@@ -48,10 +48,50 @@ describe('BindingUsage', () => {
     usage.record(call('gen', 'table', 'metadata', 'truncate'))
     usage.record(call(undefined, 'bucket', 'raw', 'put'))
     expect(usage.list()).toEqual([
-      { function: 'gen', kind: 'stream', resource: 'events', access: 'write', firstAt: 1000, count: 4 },
-      { function: 'gen', kind: 'table', resource: 'metadata', access: 'read', firstAt: 2000, count: 1 },
-      { function: 'gen', kind: 'table', resource: 'metadata', access: 'write', firstAt: 2000, count: 1 },
+      {
+        function: 'gen',
+        kind: 'stream',
+        resource: 'events',
+        access: 'write',
+        firstAt: 1000,
+        count: 4,
+        recent: 4,
+      },
+      {
+        function: 'gen',
+        kind: 'table',
+        resource: 'metadata',
+        access: 'read',
+        firstAt: 2000,
+        count: 1,
+        recent: 1,
+      },
+      {
+        function: 'gen',
+        kind: 'table',
+        resource: 'metadata',
+        access: 'write',
+        firstAt: 2000,
+        count: 1,
+        recent: 1,
+      },
     ])
+  })
+
+  it('counts the calls of the last minute apart from the total, for live rates', () => {
+    let now = 1_700_000_000_000
+    const usage = new BindingUsage({ now: () => now })
+    const put = () => usage.record(call('gen', 'bucket', 'raw', 'put'))
+    for (let i = 0; i < 3; i++) put()
+    now += 30_000
+    put()
+    expect(usage.list()[0]).toMatchObject({ count: 4, recent: 4 })
+    now += 31_000
+    // The first three are over a minute old.
+    expect(usage.list()[0]).toMatchObject({ count: 4, recent: 1 })
+    now += 60_000
+    put()
+    expect(usage.list()[0]).toMatchObject({ count: 5, recent: 1 })
   })
 
   it('warns once per function and resource used without a declaration, and keeps only pipeline resources', () => {
@@ -129,6 +169,7 @@ export const handler = async () => {
         access: 'write',
         firstAt: 1_700_000_000_000,
         count: 2,
+        recent: 2,
       },
       {
         function: 'writer',
@@ -137,6 +178,7 @@ export const handler = async () => {
         access: 'read',
         firstAt: 1_700_000_000_000,
         count: 2,
+        recent: 2,
       },
       {
         function: 'writer',
@@ -145,6 +187,7 @@ export const handler = async () => {
         access: 'write',
         firstAt: 1_700_000_000_000,
         count: 2,
+        recent: 2,
       },
     ])
     expect(warnings).toEqual([

@@ -119,15 +119,15 @@ describe('the Overview graph in Chromium', () => {
         access: 'write',
         firstAt: Date.now(),
         count: 0,
+        recent: 0,
       },
     ]
     await page.waitForSelector('[data-testid="edge-function:generate-stream:ingest"][data-observed="true"]', {
       state: 'attached',
     })
-    source.uses[0]!.count = 600
-    await expect
-      .poll(() => rate('function:generate>stream:ingest>writes').textContent())
-      .toMatch(/^\d+(\.\d)?k? rec\/s$/)
+    // 600 records in the last minute: 10 a second.
+    source.uses[0]!.recent = 600
+    await expect.poll(() => rate('function:generate>stream:ingest>writes').textContent()).toBe('10 rec/s')
     await shot(page, 'graph-rates')
     await page.close()
   })
@@ -145,6 +145,7 @@ describe('the Overview graph in Chromium', () => {
         access: 'write',
         firstAt: Date.now(),
         count: 1,
+        recent: 1,
       },
     ]
     const edge = await page.waitForSelector('[data-testid="edge-function:generate-bucket:lake"].undeclared', {
@@ -227,18 +228,21 @@ describe('the Metrics charts in Chromium', () => {
     if (!needChromium(ctx)) return
     const { page } = await open(browser!, served.url, '#metrics')
     await page.waitForSelector('[data-testid="chart-throughput"] canvas')
-    for (const width of [1400, 900, 600]) {
+    // A chart with lines, and an empty one (no y axis: its plot reaches the canvas's left edge).
+    for (const [chart, width] of ['throughput', 'lake-files'].flatMap((c) =>
+      [1400, 900, 600].map((w) => [c, w] as const),
+    )) {
       await page.setViewportSize({ width, height: 900 })
       await expect
         .poll(() =>
-          page.evaluate<number>(`document.querySelector('[data-testid="chart-throughput"] canvas').width`),
+          page.evaluate<number>(`document.querySelector('[data-testid="chart-${chart}"] canvas').width`),
         )
         .toBeLessThanOrEqual(width)
       // Each time label uPlot drew: its text, centre and width on the canvas.
       const axis = await page.evaluate<
         Array<{ text: string; at: number; width: number; canvas: number }>
       >(`(() => {
-        const u = document.querySelector('[data-testid="chart-throughput"]').uplot
+        const u = document.querySelector('[data-testid="chart-${chart}"]').uplot
         const measure = document.createElement('canvas').getContext('2d')
         measure.font = u.axes[0].font[0]
         return u.axes[0]._values.flatMap((v, i) => v === null ? [] : [{

@@ -23,6 +23,7 @@ const use = (fn: string, kind: string, resource: string, access: 'read' | 'write
   access,
   firstAt: 0,
   count: 1,
+  recent: 1,
 })
 
 const intersect = (a: Box, b: Box) =>

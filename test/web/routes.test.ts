@@ -417,7 +417,15 @@ describe('event streams', () => {
     expect(rates).not.toHaveProperty(['function:generate>stream:ingest>writes'])
 
     source.uses = [
-      { function: 'generate', kind: 'stream', resource: 'ingest', access: 'write', firstAt: now, count: 100 },
+      {
+        function: 'generate',
+        kind: 'stream',
+        resource: 'ingest',
+        access: 'write',
+        firstAt: now,
+        count: 100,
+        recent: 30,
+      },
     ]
     now += 1000
     dashboard.tick()
@@ -425,14 +433,13 @@ describe('event streams', () => {
     expect((graph.data as { edges: unknown[] }).edges).toContainEqual(
       expect.objectContaining({ id: 'function:generate>stream:ingest>writes', observed: true, rate: 'rec' }),
     )
-    // Calls counted since the dashboard first sampled: 100 in the last second.
+    // The calls of the last minute, per second.
     const edge = 'function:generate>stream:ingest>writes'
-    expect(rated(await sse.next((e) => rated(e)?.[edge] !== undefined))?.[edge]).toBe(100)
-    source.uses[0]!.count = 160
+    expect(rated(await sse.next((e) => rated(e)?.[edge] !== undefined))?.[edge]).toBe(0.5)
+    source.uses[0]!.recent = 120
     now += 1000
     dashboard.tick()
-    // 160 over the 2 seconds sampled so far.
-    expect(rated(await sse.next((e) => (rated(e)?.[edge] ?? 100) !== 100))?.[edge]).toBe(80)
+    expect(rated(await sse.next((e) => (rated(e)?.[edge] ?? 0.5) !== 0.5))?.[edge]).toBe(2)
   })
 
   it('tails a stream and unsubscribes when the page goes away', async () => {

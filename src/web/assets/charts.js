@@ -17,10 +17,29 @@ const two = (n) => String(n).padStart(2, '0')
 /** Axis labels in the dashboard's date format: `HH:MM` on whole minutes, else `HH:MM:SS`. */
 function timeTicks(_u, splits, _axis, _space, step) {
   return splits.map((t) => {
+    if (t === null) return null
     const d = new Date(t * 1000)
     const minutes = `${two(d.getHours())}:${two(d.getMinutes())}`
     return step % 60 === 0 ? minutes : `${minutes}:${two(d.getSeconds())}`
   })
+}
+
+/**
+ * Drops the time labels that would stick out of the chart (uPlot centres a label on its tick, so
+ * one near either edge is cut in half): what remains is always readable whole.
+ */
+function wholeTicks(u, splits, axis, space, step) {
+  const ctx = u.ctx
+  ctx.save()
+  ctx.font = u.axes[axis].font[0]
+  const labels = timeTicks(u, splits, axis, space, step)
+  const kept = splits.map((t, i) => {
+    const half = ctx.measureText(labels[i]).width / 2
+    const at = u.valToPos(t, 'x', true)
+    return at - half >= 0 && at + half <= ctx.canvas.width ? t : null
+  })
+  ctx.restore()
+  return kept
 }
 
 /**
@@ -118,7 +137,7 @@ class Chart {
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true } },
         axes: [
-          { ...axis, space: TIME_SPACE, incrs: TIME_STEPS, values: timeTicks },
+          { ...axis, space: TIME_SPACE, incrs: TIME_STEPS, values: timeTicks, filter: wholeTicks },
           { ...axis, size: 60 },
         ],
         series: [

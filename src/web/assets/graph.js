@@ -51,6 +51,8 @@ export function renderGraph(container, layout) {
     viewBox: `0 0 ${width} ${height}`,
     role: 'img',
     'aria-label': 'Pipeline graph',
+    // Shrunk further, labels get too small to read: the card scrolls instead.
+    style: `min-width: ${Math.round(width * 0.8)}px`,
   })
   svg.append(s('defs', {}, marker('arrow', 'arrow'), marker('arrow-warn', 'arrow warn')))
   const rates = new Map()
