@@ -1,6 +1,10 @@
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { PartitionLedger, type PartitionRequest } from '../../../src/delivery/runtime/active-partitions.ts'
+import {
+  KEEP_WINDOWS_MS,
+  PartitionLedger,
+  type PartitionRequest,
+} from '../../../src/delivery/runtime/active-partitions.ts'
 import { PartitionStore } from '../../../src/delivery/runtime/partition-store.ts'
 import { StateStore } from '../../../src/storage/state/state-store.ts'
 import { tempDir } from '../../helpers/tmp.ts'
@@ -64,6 +68,19 @@ describe('PartitionLedger: active partitions across a delivery stream', () => {
     expect(ledger.admit('shard-1-buffer', partitions(300, 300, 1_500))).toEqual(first)
     const restarted = new PartitionLedger({ limit: 500, windowMs: WINDOW, recorded: recorded.flat() })
     expect(restarted.admit('shard-1-buffer', partitions(300, 300, 1_500))).toEqual(first)
+  })
+})
+
+describe('PartitionLedger pruning', () => {
+  it('forgets windows an hour of data time after they closed, in memory and in the store', () => {
+    const pruned: number[] = []
+    const ledger = new PartitionLedger({ limit: 1, windowMs: WINDOW, prune: (before) => pruned.push(before) })
+    ledger.admit('old', [{ prefix: 'a/', firstArrivalMs: 0 }])
+    ledger.admit('recent', [{ prefix: 'b/', firstArrivalMs: KEEP_WINDOWS_MS / 2 }])
+    expect(pruned).toEqual([])
+    // Two hours on, the first window closed more than an hour before the newest opened.
+    ledger.admit('new', [{ prefix: 'c/', firstArrivalMs: 2 * KEEP_WINDOWS_MS }])
+    expect(pruned).toEqual([KEEP_WINDOWS_MS])
   })
 })
 
