@@ -3,5 +3,6 @@
 export { type ServerOptions, TributaryServer } from './api/server.ts'
 export { type EngineOptions, StreamEngine } from './engine/engine.ts'
 export { definePipeline, type PipelineDefinition } from './pipeline/define.ts'
+export { type LoadedPipeline, loadPipeline } from './pipeline/load.ts'
 export { type LakeQuery, openLakeQuery } from './query/index.ts'
 export { PipelineRuntime, type PipelineRuntimeOptions } from './runtime/pipeline-runtime.ts'

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { alarmsCommand } from './alarms.ts'
 import { printError } from './cli-error.ts'
 import { devCommand } from './dev.ts'
+import { initCommand } from './init.ts'
 import { queryCommand } from './query.ts'
 import { resetCommand } from './reset.ts'
 import { serveCommand } from './serve.ts'
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .configureOutput(output)
     .showHelpAfterError('  hint: run `tributary --help` for usage')
     .exitOverride()
+  program.addCommand(initCommand())
   program.addCommand(devCommand())
   program.addCommand(serveCommand())
   program.addCommand(queryCommand())
