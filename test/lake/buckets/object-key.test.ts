@@ -153,7 +153,7 @@ describe('hostile keys against the store', () => {
 
   it('refuses undeclared buckets, including path-like names', async () => {
     const { store } = await openStore()
-    for (const bucket of ['nope', '..', '.tmp', '.meta', 'raw/..', '']) {
+    for (const bucket of ['nope', '..', '.tmp', '.sidecars', '.meta', 'raw/..', '']) {
       expect((await errorOf(() => store.putObject(bucket, 'x', Buffer.from('x')))).name).toBe('NoSuchBucket')
     }
   })
