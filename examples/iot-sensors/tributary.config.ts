@@ -23,8 +23,9 @@ export default definePipeline({
         // GENERATOR_FAIL=1 at start breaks every run (see the README for breaking it while running).
         GENERATOR_FAIL: process.env.GENERATOR_FAIL ?? '0',
       },
-      // The control bucket holds the break flag; readings go to the stream and the table.
-      reads: [{ bucket: 'control' }],
+      // The control bucket holds the break flag; each sensor's last reading is read back from the
+      // table (the generator's state between runs); readings go to the stream and the table.
+      reads: [{ bucket: 'control' }, { table: 'sensors' }],
       writes: [{ stream: 'sensors' }, { table: 'sensors' }],
       // Scheduled runs are asynchronous invocations: one that fails is not retried (the next run
       // is a minute away) and Lambda's invocation record goes to the failure queue.
