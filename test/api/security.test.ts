@@ -17,7 +17,6 @@ import {
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis'
 import { Hash } from '@smithy/hash-node'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { parseAmzDate, toAmzDate } from '../../src/api/auth/canonical.ts'
@@ -62,7 +61,6 @@ function client(
     endpoint: t.url,
     region: 'us-east-1',
     credentials,
-    requestHandler: new NodeHttpHandler(),
     maxAttempts: 1,
     ...extra,
   })

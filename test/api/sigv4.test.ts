@@ -611,7 +611,7 @@ describe('verifySigV4 against the real @aws-sdk/client-kinesis', () => {
       region: REGION,
       endpoint: `http://127.0.0.1:${port}`,
       credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET },
-      // The client defaults to HTTP/2; the server side here (like Tributary's) speaks HTTP/1.1.
+      // The client defaults to HTTP/2; the bare node:http server here speaks HTTP/1.1 only.
       requestHandler: new NodeHttpHandler(),
       maxAttempts: 1,
     })

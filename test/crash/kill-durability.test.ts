@@ -53,7 +53,7 @@ function client(url: string): KinesisClient {
     endpoint: url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDCRASH', secretAccessKey: 'secret' },
-    // The SDK's default HTTP/2 handler cannot talk to an HTTP/1.1 server.
+    // Bounded waits: a call to a server being killed fails within the test instead of hanging.
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 20_000 }),
     // No retries: a retried request could land on the next incarnation and blur what was acked when.
     maxAttempts: 1,

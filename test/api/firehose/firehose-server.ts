@@ -1,5 +1,4 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { expect, onTestFinished } from 'vitest'
 import { TributaryServer } from '../../../src/api/server.ts'
 import type { DeliveryDescription, DeliveryService } from '../../../src/delivery/types.ts'
@@ -74,12 +73,10 @@ export async function startFirehoseServer(): Promise<FirehoseTestServer> {
   const engine = await StreamEngine.open({ dataDir, clock })
   const delivery = new InMemoryDelivery(() => START)
   const server = await TributaryServer.start({ engine, port: 0, firehose: delivery })
-  // The SDK's default HTTP/2 handler cannot talk to an HTTP/1.1 server.
   const client = new FirehoseClient({
     endpoint: server.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    requestHandler: new NodeHttpHandler(),
     maxAttempts: 1,
   })
   onTestFinished(async () => {

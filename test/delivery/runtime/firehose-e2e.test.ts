@@ -6,7 +6,6 @@ import {
   FirehoseClient,
   PutRecordBatchCommand,
 } from '@aws-sdk/client-firehose'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { loadPipeline } from '../../../src/pipeline/load.ts'
 import { PipelineRuntime } from '../../../src/runtime/pipeline-runtime.ts'
@@ -44,7 +43,6 @@ describe('the Firehose API against the real delivery runtime', () => {
       endpoint: runtime.server!.url,
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      requestHandler: new NodeHttpHandler(),
     })
     onTestFinished(() => client.destroy())
     await client.send(
