@@ -19,8 +19,11 @@ const UNCAUGHT = /^Uncaught Exception \t([\s\S]*)$/
  */
 export function describeLambdaError(error: LambdaError, cwd = process.cwd()): string {
   const failure = describeText(error.errorMessage, error.stackTrace.join('\n'), undefined)
-  // A load error's message already starts with its place (see the worker's classifyLoadError).
-  const placed = /^(.+?):(\d+):(\d+): ([\s\S]*)$/.exec(error.errorMessage)
+  // A syntax error's message already starts with its place (see the worker's classifyLoadError).
+  const placed =
+    error.errorType === 'Runtime.UserCodeSyntaxError'
+      ? /^(.+?):(\d+):(\d+): ([\s\S]*)$/.exec(error.errorMessage)
+      : null
   const location = placed
     ? { file: placed[1]!, line: Number(placed[2]), column: Number(placed[3]) }
     : failure.location
