@@ -145,9 +145,6 @@ export class DualProtocolServer {
     session.once('close', () => this.#sessions.delete(session))
     // Errors of one session (a peer's protocol error, a reset socket) concern that session only.
     session.on('error', () => session.destroy())
-    // node:http sockets allow half-open connections, which nghttp2 does not notice: a client that
-    // ends its side gets its open streams answered, then the session closes.
-    session.socket.once('end', () => session.close())
     session.once('connect', () => {
       if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW)
     })
@@ -176,6 +173,9 @@ export class DualProtocolServer {
       socket.unshift(head)
       if (protocol === 'h2') {
         this.connections.h2++
+        // node:http's sockets allow half-open connections; node:http2's do not, and its sessions
+        // rely on that: a peer that ends its side (or vanishes) must close the session's streams.
+        socket.allowHalfOpen = false
         this.#http2.emit('connection', socket)
       } else {
         this.connections.http1++

@@ -10,11 +10,13 @@ import { Readable } from 'node:stream'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { TributaryServer, type WebRoute } from '../../src/api/server.ts'
 import { DualProtocolServer, sniffProtocol } from '../../src/api/transport.ts'
+import { createDashboardRoutes } from '../../src/web/dashboard.ts'
 import { checkSameOrigin } from '../../src/web/http.ts'
 import { SseStream } from '../../src/web/sse.ts'
 import { h2Request, h2Session } from '../helpers/http2.ts'
 import { AMZ_JSON, awsRequest, rawRequest } from '../helpers/raw-http.ts'
 import { startServer } from '../helpers/server.ts'
+import { fakeSource } from '../web/fake-source.ts'
 
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
 
@@ -149,6 +151,24 @@ describe('HTTP/2: graceful close', () => {
     expect(closed).toBe(true)
   })
 
+  it('ends the open replies of a client that vanished, so close() does not wait for them', async () => {
+    let closed!: () => void
+    const replyClosed = new Promise<void>((resolve) => (closed = resolve))
+    const forever: WebRoute = (req, res) => {
+      if (req.url !== '/forever') return false
+      res.on('close', closed)
+      res.writeHead(200, { 'content-type': 'text/plain' }).write('started')
+      return true
+    }
+    const server = await serveRoutes([forever])
+    const session = h2Session(server.url)
+    const reply = session.request({ ':path': '/forever' })
+    await once(reply, 'data')
+    session.destroy()
+    await replyClosed
+    await server.close()
+  })
+
   it('closes an idle session with GOAWAY after the idle timeout', async () => {
     const server = new DualProtocolServer((_req, res) => res.end(), {
       maxHeaderBytes: 16 * 1024,
@@ -279,6 +299,35 @@ describe('HTTP/2: web routes', () => {
       type: 'application/json',
     })
     expect(res.data).toEqual({ ok: true })
+  })
+})
+
+describe('HTTP/2: the dashboard', () => {
+  it('serves its page, its JSON API and its event stream', async () => {
+    const dashboard = createDashboardRoutes(fakeSource(), { tickMs: 60_000 })
+    onTestFinished(() => dashboard.close())
+    const server = await serveRoutes(dashboard.routes)
+    const session = h2Session(server.url)
+    const page = await h2Request(session, { method: 'GET', path: '/ui/', headers: { accept: 'text/html' } })
+    expect({ status: page.status, type: page.headers['content-type'] }).toEqual({
+      status: 200,
+      type: 'text/html; charset=utf-8',
+    })
+    const queues = await h2Request(session, { method: 'GET', path: '/ui/api/queues' })
+    expect(queues.data).toMatchObject({
+      queues: [{ name: 'work' }, { name: 'work-dlq' }, { name: 'enrich-failures' }],
+    })
+
+    const events = session.request({ ':path': '/ui/api/events', accept: 'text/event-stream' })
+    const [headers] = (await once(events, 'response')) as [Record<string, string>]
+    expect(headers['content-type']).toBe('text/event-stream; charset=utf-8')
+    let text = ''
+    events.setEncoding('utf8')
+    for await (const chunk of events) {
+      text += chunk
+      if (text.includes('event: alarms')) break
+    }
+    expect(text).toMatch(/^retry: 2000\n\n/)
   })
 })
 
