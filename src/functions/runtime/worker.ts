@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
-// The same module (same URL) that handler code reaches as `tributary/bindings`.
+// The same module (same URL) that handler code reaches as `tributary-pipeline/bindings`.
 import { setBindingTransport } from '../../bindings/index.ts'
 import { describeLoadError, locateSyntaxError } from '../../util/source-location.ts'
 import { type Complete, createContext } from './context.ts'
