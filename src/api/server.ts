@@ -82,6 +82,12 @@ const bodyPool = new BodyPool()
 
 const isHttp2 = (req: HttpRequest): req is Http2ServerRequest => req instanceof Http2ServerRequest
 
+/** Paths of Tributary's own routes (dashboard, health, metrics), which never take part in CORS. */
+function ownPath(url: string | undefined): boolean {
+  const path = (url ?? '/').split('?')[0]!
+  return path === '/ui' || path.startsWith('/ui/') || ['/health', '/ready', '/metrics'].includes(path)
+}
+
 /**
  * A body of unknown length, or undefined once it passes `max`. Then the request keeps flowing with
  * nobody listening, so the rest is dropped as it comes: a `for await` that stopped early would
@@ -223,8 +229,9 @@ export class TributaryServer {
       for (const route of [...(this.#options.routes ?? []), healthRoute])
         if (await route(webReq, webRes)) return
     }
-    // Past the web routes, only the AWS endpoints remain: CORS applies to them alone.
-    const origin = req.headers.origin
+    // Past the web routes, only the AWS endpoints remain: CORS applies to them alone, never to
+    // Tributary's own paths (the dashboard may not be mounted; its paths stay closed anyway).
+    const origin = ownPath(req.url) ? undefined : req.headers.origin
     if (req.method === 'OPTIONS' && origin !== undefined) {
       const preflight = this.#cors.preflight({
         origin,

@@ -210,6 +210,20 @@ describe('only on the AWS endpoints', () => {
   })
 })
 
+describe("Tributary's own paths, with no dashboard mounted", () => {
+  it.each(['/ui/api/query', '/ui', '/health', '/metrics'])('no CORS on %s', async (path) => {
+    const s = await server(['*'])
+    const pre = await rawRequest(s.url, preflight('http://localhost:3000', path))
+    expect(pre.status).toBe(403)
+    expect(corsHeaders(pre.headers)).toEqual({})
+    const post = await rawRequest(s.url, {
+      ...awsRequest('ListStreams', '{}', { path }),
+      headers: { ...awsRequest('ListStreams', '{}').headers, origin: 'http://localhost:3000' },
+    })
+    expect(corsHeaders(post.headers)).toEqual({})
+  })
+})
+
 describe('Host header of a browser calling from a loopback page', () => {
   it.each(['127.0.0.1', 'localhost', '[::1]', 'app.localhost', '127.0.0.2'])(
     'accepts the preflight and the call for Host %s',
