@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { DeliveryService } from '../delivery/types.ts'
 import type { StreamEngine } from '../engine/engine.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
+import { readBody, releaseBody } from './body.ts'
 import { CorsPolicy } from './cors.ts'
 import { type AuthConfig, Dispatcher } from './dispatch.ts'
 import { FIREHOSE_OPERATIONS, FIREHOSE_TARGET_PREFIX } from './firehose/operations/index.ts'
@@ -58,54 +59,12 @@ const healthRoute: WebRoute = (req, res) => {
   return true
 }
 
-/**
- * Reused buffers for request bodies up to 2 MiB (a 500-record PutRecords of 1 KiB records is
- * ~700 KB): a fresh allocation per request was a steady source of GC work on the ingest path.
- * At most 8 are kept, so the pool holds at most 16 MiB.
- */
-class BodyPool {
-  static readonly MAX_POOLED = 2 * 1024 * 1024
-  readonly #free: Buffer[] = []
-
-  acquire(size: number): Buffer {
-    return (this.#free.pop() ?? Buffer.allocUnsafeSlow(BodyPool.MAX_POOLED)).subarray(0, size)
-  }
-
-  release(body: Buffer): void {
-    const whole = body.buffer
-    if (whole.byteLength !== BodyPool.MAX_POOLED || this.#free.length >= 8) return
-    this.#free.push(Buffer.from(whole as ArrayBuffer))
-  }
-}
-
-const bodyPool = new BodyPool()
-
 const isHttp2 = (req: HttpRequest): req is Http2ServerRequest => req instanceof Http2ServerRequest
 
 /** Paths of Tributary's own routes (dashboard, health, metrics), which never take part in CORS. */
 function ownPath(url: string | undefined): boolean {
   const path = (url ?? '/').split('?')[0]!
   return path === '/ui' || path.startsWith('/ui/') || ['/health', '/ready', '/metrics'].includes(path)
-}
-
-/**
- * A body of unknown length, or undefined once it passes `max`. Then the request keeps flowing with
- * nobody listening, so the rest is dropped as it comes: a `for await` that stopped early would
- * destroy the request instead, and an HTTP/2 stream whose request stopped reading never closes.
- */
-function readUpTo(req: HttpRequest, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= max) return void chunks.push(chunk)
-      req.off('data', onData).off('end', onEnd)
-      resolve(undefined)
-    }
-    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
-    req.on('data', onData).once('end', onEnd).once('error', reject)
-  })
 }
 
 /**
@@ -244,8 +203,8 @@ export class TributaryServer {
       return
     }
     const cors = this.#cors.replyHeaders(origin)
-    const body = await this.#readBody(req, res, cors)
-    if (!body) return
+    const body = await readBody(req, this.#maxBody)
+    if (!body) return this.#refuseBody(req, res, cors)
     const response = await this.#dispatcher.dispatch({
       method: req.method ?? 'GET',
       url: req.url ?? '/',
@@ -254,38 +213,11 @@ export class TributaryServer {
     })
     // Operations are done with the request body once dispatch resolves (record data was copied
     // into frames while the handler ran), so its buffer can serve the next request.
-    bodyPool.release(body)
+    releaseBody(body)
     Object.assign(response.headers, cors)
     response.headers['content-length'] = String(response.body.length)
     res.writeHead(response.status, response.headers)
     res.end(response.body)
-  }
-
-  /** Reads the body, answering 413 (and stopping the upload) as soon as it is known to be too large. */
-  async #readBody(
-    req: HttpRequest,
-    res: HttpResponse,
-    cors: Record<string, string>,
-  ): Promise<Buffer | undefined> {
-    const declared = Number(req.headers['content-length'] ?? 0)
-    const tooLarge = () => {
-      this.#refuseBody(req, res, cors)
-      return undefined
-    }
-    if (declared > this.#maxBody) return tooLarge()
-    if (declared > 0 && declared <= BodyPool.MAX_POOLED) {
-      // Exactly Content-Length bytes arrive: Node's HTTP/1 parser stops there, and nghttp2 resets
-      // an HTTP/2 stream whose DATA frames disagree with its content-length.
-      const body = bodyPool.acquire(declared)
-      let at = 0
-      for await (const chunk of req) {
-        body.set(chunk as Buffer, at)
-        at += (chunk as Buffer).length
-      }
-      return body.subarray(0, at)
-    }
-    const body = await readUpTo(req, this.#maxBody)
-    return body ?? tooLarge()
   }
 
   /** 413 without reading the rest: the connection closes (HTTP/1.1) or the stream is reset (HTTP/2). */
