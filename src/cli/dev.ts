@@ -119,12 +119,23 @@ async function start(loaded: LoadedPipeline, state: StateDir, options: DevOption
 
 function banner(runtime: PipelineRuntime, loaded: LoadedPipeline, state: StateDir, options: DevOptions) {
   const p = loaded.pipeline
+  const kinds: Array<[number, string, string]> = [
+    [Object.keys(p.streams).length, 'stream', 'streams'],
+    [Object.keys(p.functions).length, 'function', 'functions'],
+    [p.mappings.length, 'mapping', 'mappings'],
+    [Object.keys(p.queues).length, 'queue', 'queues'],
+    [Object.keys(p.topics).length, 'topic', 'topics'],
+    [Object.keys(p.tables).length, 'table', 'tables'],
+    [Object.keys(p.schedules).length, 'schedule', 'schedules'],
+    [Object.keys(p.deliveries).length, 'delivery', 'deliveries'],
+    [Object.keys(p.buckets).length, 'bucket', 'buckets'],
+    [Object.keys(p.alarms).length, 'alarm', 'alarms'],
+  ]
   const counts =
-    `${Object.keys(p.streams).length} streams · ${Object.keys(p.functions).length} functions · ` +
-    `${p.mappings.length} mappings · ${Object.keys(p.queues).length} queues · ` +
-    `${Object.keys(p.topics).length} topics · ${Object.keys(p.tables).length} tables · ` +
-    `${Object.keys(p.schedules).length} schedules · ${Object.keys(p.deliveries).length} deliveries · ` +
-    `${Object.keys(p.buckets).length} buckets · ${Object.keys(p.alarms).length} alarms`
+    kinds
+      .filter(([n]) => n > 0)
+      .map(([n, one, many]) => `${n} ${n === 1 ? one : many}`)
+      .join(' · ') || 'no resources yet'
   const file = relative(process.cwd(), loaded.file)
   return [
     `Tributary is running pipeline '${p.name}' from ${file}`,

@@ -51,6 +51,7 @@ describe('one pipeline, one state', () => {
     expect(first.streams).toEqual(['stream-of-alpha'])
     expect(first.output).toContain("running pipeline 'alpha' from alpha/tributary.config.ts")
     expect(first.output).toContain('State:       ./.tributary/alpha')
+    expect(first.output).toContain('  1 stream · 1 bucket\n')
     const second = await runOnce(cwd, b)
     // Nothing of alpha leaks into beta.
     expect(second.streams).toEqual(['stream-of-beta'])
