@@ -22,6 +22,21 @@ export function arnOf(name: string, account = ACCOUNT, region = REGION): string 
   return `arn:aws:kinesis:${region}:${account}:stream/${name}`
 }
 
+/** A number written in hex (sequence numbers in AWS's recordings are given that way), in decimal. */
+export const fromHex = (hex: string): string => BigInt(`0x${hex}`).toString(10)
+
+/** GetShardIterator AT_SEQUENCE_NUMBER on a shard of stream `s` (the sequence-number error cases). */
+export function iteratorAtSequence(t: TestServer, shard: number, sequence: string | undefined, stream = 's') {
+  return t.client.send(
+    new GetShardIteratorCommand({
+      StreamName: stream,
+      ShardId: shardId(shard),
+      ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+      StartingSequenceNumber: sequence,
+    }),
+  )
+}
+
 /** `shardId-` and the index, 12 digits, as AWS names shards. */
 export function shardId(index: number): string {
   return `shardId-${String(index).padStart(12, '0')}`

@@ -1,15 +1,12 @@
-import {
-  GetShardIteratorCommand,
-  MergeShardsCommand,
-  PutRecordCommand,
-  SplitShardCommand,
-} from '@aws-sdk/client-kinesis'
+import { MergeShardsCommand, PutRecordCommand, SplitShardCommand } from '@aws-sdk/client-kinesis'
 import { describe, expect, it } from 'vitest'
 import { parseClientSequenceNumber, printedShardId } from '../../../src/stream/sequence-layout.ts'
 import {
   ACCOUNT,
   expectAwsError,
+  fromHex,
   invalidArgument,
+  iteratorAtSequence,
   notFound,
   readShard,
   shardId,
@@ -23,7 +20,6 @@ import { createActiveStream, startServer } from '../../helpers/server.ts'
  */
 
 const START = Date.UTC(2026, 2, 1, 12, 0, 0, 0)
-const fromHex = (hex: string) => BigInt(`0x${hex}`).toString(10)
 const hexOf = (value: number, width: number) => value.toString(16).padStart(width, '0')
 /** A version 2 sequence number in hex: created, sequence index, arrival (seconds) and shard. */
 const v2 = (created: number, index: number, arrival: number, shard: number) =>
@@ -167,17 +163,7 @@ describe('GetShardIterator with a StartingSequenceNumber of another layout or sh
     const t = await startServer({ startTime: START })
     await createActiveStream(t, 's', 3)
 
-    await expectAwsError(
-      t.client.send(
-        new GetShardIteratorCommand({
-          StreamName: 's',
-          ShardId: shardId(shard),
-          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-          StartingSequenceNumber: sequence,
-        }),
-      ),
-      expected,
-    )
+    await expectAwsError(iteratorAtSequence(t, shard, sequence), expected)
   })
 
   it('names the other shard when given a number this stream issued on it', async () => {
@@ -192,17 +178,7 @@ describe('GetShardIterator with a StartingSequenceNumber of another layout or sh
       }),
     )
 
-    await expectAwsError(
-      t.client.send(
-        new GetShardIteratorCommand({
-          StreamName: 's',
-          ShardId: shardId(2),
-          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-          StartingSequenceNumber: put.SequenceNumber,
-        }),
-      ),
-      encodes(shardId(0), 2),
-    )
+    await expectAwsError(iteratorAtSequence(t, 2, put.SequenceNumber), encodes(shardId(0), 2))
   })
 })
 
