@@ -180,8 +180,8 @@ export function layoutGraph(
 
 const center = (item: Item) => item.y + item.height / 2
 
-/** Orders each column by the mean position of its neighbours (barycenters), a few sweeps each way. */
-function orderColumns(columns: Item[][], chains: Item[][]): void {
+/** Each item's neighbours along the edge chains: the items just before it and just after it. */
+function neighbours(chains: Item[][]): { before: Map<Item, Item[]>; after: Map<Item, Item[]> } {
   const before = new Map<Item, Item[]>()
   const after = new Map<Item, Item[]>()
   for (const chain of chains)
@@ -189,6 +189,12 @@ function orderColumns(columns: Item[][], chains: Item[][]): void {
       before.set(chain[i]!, [...(before.get(chain[i]!) ?? []), chain[i - 1]!])
       after.set(chain[i - 1]!, [...(after.get(chain[i - 1]!) ?? []), chain[i]!])
     }
+  return { before, after }
+}
+
+/** Orders each column by the mean position of its neighbours (barycenters), a few sweeps each way. */
+function orderColumns(columns: Item[][], chains: Item[][]): void {
+  const { before, after } = neighbours(chains)
   const index = new Map<Item, number>()
   const reindex = () => {
     for (const column of columns)
@@ -197,10 +203,10 @@ function orderColumns(columns: Item[][], chains: Item[][]): void {
       })
   }
   reindex()
-  const sweep = (column: Item[], neighbours: Map<Item, Item[]>) => {
+  const sweep = (column: Item[], adjacent: Map<Item, Item[]>) => {
     const key = new Map<Item, number>()
     for (const item of column) {
-      const n = neighbours.get(item) ?? []
+      const n = adjacent.get(item) ?? []
       key.set(item, n.length ? n.reduce((s, x) => s + index.get(x)!, 0) / n.length : index.get(item)!)
     }
     column.sort((a, b) => key.get(a)! - key.get(b)! || index.get(a)! - index.get(b)!)
@@ -217,13 +223,7 @@ function orderColumns(columns: Item[][], chains: Item[][]): void {
 
 /** Row positions: each item near its neighbours' centres, never closer to the next than the gap. */
 function placeRows(columns: Item[][], chains: Item[][]): void {
-  const before = new Map<Item, Item[]>()
-  const after = new Map<Item, Item[]>()
-  for (const chain of chains)
-    for (let i = 1; i < chain.length; i++) {
-      before.set(chain[i]!, [...(before.get(chain[i]!) ?? []), chain[i - 1]!])
-      after.set(chain[i - 1]!, [...(after.get(chain[i - 1]!) ?? []), chain[i]!])
-    }
+  const { before, after } = neighbours(chains)
   const gap = (a: Item, b: Item) => (a.node && b.node ? ROW_GAP : PASS_GAP)
   const stack = (column: Item[], wanted: (item: Item) => number | undefined) => {
     let floor = PAD

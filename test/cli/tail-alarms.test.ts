@@ -19,24 +19,29 @@ function tributary(args: string[]): Promise<{ code: number; stdout: string; stde
   })
 }
 
+/** A `tributary serve` child with a 2-shard stream `events`, ACTIVE. */
+async function serverWithStream() {
+  const server = spawnServer([
+    '--port',
+    String(await freePort()),
+    '--data-dir',
+    await tempDir(),
+    '--create-stream-ms',
+    '0',
+  ])
+  const url = await server.ready
+  const client = kinesisClient(url)
+  await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 2 }))
+  await waitUntilStreamExists(
+    { client, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.2 },
+    { StreamName: 'events' },
+  )
+  return { server, url, client }
+}
+
 describe('tributary tail', () => {
   it("prints a stream's records from every shard", async () => {
-    const dir = await tempDir()
-    const server = spawnServer([
-      '--port',
-      String(await freePort()),
-      '--data-dir',
-      dir,
-      '--create-stream-ms',
-      '0',
-    ])
-    const url = await server.ready
-    const client = kinesisClient(url)
-    await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 2 }))
-    await waitUntilStreamExists(
-      { client, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.2 },
-      { StreamName: 'events' },
-    )
+    const { server, url, client } = await serverWithStream()
     await client.send(
       new PutRecordsCommand({
         StreamName: 'events',
@@ -66,22 +71,7 @@ describe('tributary tail', () => {
   })
 
   it('says at once what it waits on, before any record arrives', async () => {
-    const dir = await tempDir()
-    const server = spawnServer([
-      '--port',
-      String(await freePort()),
-      '--data-dir',
-      dir,
-      '--create-stream-ms',
-      '0',
-    ])
-    const url = await server.ready
-    const client = kinesisClient(url)
-    await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 2 }))
-    await waitUntilStreamExists(
-      { client, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.2 },
-      { StreamName: 'events' },
-    )
+    const { server, url, client } = await serverWithStream()
     client.destroy()
     const tail = spawnTributary(['tail', 'events', '--endpoint', url])
     await tail.waitFor(
