@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { putRecords } from '../../src/engine/records.ts'
 import { openLakeQuery } from '../../src/query/index.ts'
 import { ManualClock } from '../../src/util/clock.ts'
+import { filesUnder } from '../../test/helpers/files.ts'
 import { startPipeline } from '../../test/helpers/runtime.ts'
 import { type ClickEvent, generateBatch } from './functions/generator.ts'
 import { invalidReason } from './functions/validate.ts'
@@ -13,19 +14,6 @@ import { invalidReason } from './functions/validate.ts'
 const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
 const START = Date.UTC(2026, 10, 23, 10, 0, 0)
 const INPUT = { count: 300, seed: 2026, time: '2026-11-23T10:59:00.000Z' }
-
-/** Every file under `dir`, relative, sorted. */
-async function files(dir: string): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(d, e.name))
-      else out.push(relative(dir, join(d, e.name)))
-    }
-  }
-  await walk(dir)
-  return out.sort()
-}
 
 /** Order-independent digest of a set of records. */
 const digest = (lines: string[]) =>
@@ -75,7 +63,7 @@ describe('examples/clickstream (seed 003)', () => {
 
     // The lake: one file per (site, event type, day) and shard buffer, nothing in the error prefix.
     const lake = join(p.dataDir, 'lake', 'lake')
-    const all = await files(lake)
+    const all = await filesUnder(lake)
     expect(all.filter((f) => f.startsWith('errors/'))).toEqual([])
     const landed: string[] = []
     const perPartition = new Map<string, number>()

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { openTables } from '../../src/functions/tables/index.ts'
 import { readOutbox } from '../../src/monitor/notify/index.ts'
 import { openLakeQuery } from '../../src/query/index.ts'
 import { ManualClock } from '../../src/util/clock.ts'
+import { filesUnder } from '../../test/helpers/files.ts'
 import { startPipeline } from '../../test/helpers/runtime.ts'
 import { parseMail, startSmtpServer } from '../../test/monitor/notify/fixtures.ts'
 import { BREAK_FLAG, generateReadings, type SensorReading } from './functions/generator.ts'
@@ -14,19 +15,6 @@ import { BREAK_FLAG, generateReadings, type SensorReading } from './functions/ge
 const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
 const START = Date.UTC(2026, 10, 23, 10, 59, 0)
 const INPUT = { sensors: 12, readings: 6, seed: 2026, time: '2026-11-23T11:00:00.000Z' }
-
-/** Every file under `dir`, relative, sorted. */
-async function files(dir: string): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(d, e.name))
-      else out.push(relative(dir, join(d, e.name)))
-    }
-  }
-  await walk(dir)
-  return out.sort()
-}
 
 /** Order-independent digest of a set of records. */
 const digest = (lines: string[]) =>
@@ -87,7 +75,7 @@ describe('examples/iot-sensors (seed 000)', () => {
     // The lake: GZIP NDJSON files under hour partitions (arrival time), each reading once, byte
     // for byte; nothing in the error prefix.
     const lake = join(p.dataDir, 'lake', 'lake')
-    const all = await files(lake)
+    const all = await filesUnder(lake)
     expect(all.length).toBeGreaterThan(0)
     const landed: string[] = []
     for (const f of all) {

@@ -1,21 +1,12 @@
-import { readdir } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { PutRecordCommand } from '@aws-sdk/client-kinesis'
 import { describe, expect, it } from 'vitest'
 import { openLakeQuery } from '../../src/query/index.ts'
+import { filesUnder } from '../../test/helpers/files.ts'
 import { startPipeline } from '../../test/helpers/runtime.ts'
 import { kinesisClient } from '../../test/helpers/server.ts'
 
 const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
-
-/** Every file under `dir`, relative, sorted. */
-async function lakeFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort()
-}
 
 /**
  * The pipeline with an hourly schedule, so the test's clock jumps (to retries and the like) never
@@ -67,7 +58,7 @@ describe('examples/telemetry (seed 002)', () => {
     const delivered = () =>
       p.metric('DeliveryToS3.Records', { DeliveryStreamName: 'telemetry-to-s3' }, 'AWS/Firehose').sum
     await p.until(() => delivered() === 50, 100)
-    const archive = await lakeFiles(join(p.dataDir, 'lake', 'telemetry-archive'))
+    const archive = await filesUnder(join(p.dataDir, 'lake', 'telemetry-archive'))
     expect(archive.length).toBeGreaterThan(0)
     for (const f of archive)
       expect(f).toMatch(

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process'
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { pipelineNameFor, scaffold } from '../../src/cli/init.ts'
 import { loadPipeline } from '../../src/pipeline/load.ts'
+import { filesUnder } from '../helpers/files.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -32,15 +33,6 @@ function run(cwd: string, args: string[]): Promise<Run> {
 
 const tributary = (cwd: string, args: string[]) => run(cwd, [BIN, ...args])
 
-/** Every file under `dir`, relative to it, sorted. */
-async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-    .sort()
-}
-
 /**
  * The scaffold as `npm install` would leave it, without the network: the package itself from
  * this checkout (one level up, where Node's resolution also looks), every other dependency from
@@ -61,7 +53,7 @@ describe('tributary init', () => {
     expect(result.stderr).toBe('')
     expect(result.stdout).toContain('cd my-pipeline\n  npm install\n  npm start')
     const dir = join(cwd, 'my-pipeline')
-    expect(await files(dir)).toEqual([
+    expect(await filesUnder(dir)).toEqual([
       '.gitignore',
       'README.md',
       'functions/process-events.ts',
@@ -82,7 +74,7 @@ describe('tributary init', () => {
       expect.arrayContaining(['@aws-sdk/client-kinesis', 'tsx', '@types/aws-lambda', '@types/node']),
     )
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toMatch(/^\.tributary\/$/m)
-    for (const file of await files(dir))
+    for (const file of await filesUnder(dir))
       expect(await readFile(join(dir, file), 'utf8'), file).not.toContain('__PIPELINE_NAME__')
   })
 
@@ -108,7 +100,7 @@ describe('tributary init', () => {
         'tributary: error: this directory is not empty (notes.txt); nothing was written\n' +
         '  hint: pass a new directory (tributary init my-pipeline), or --force to write into it anyway\n',
     })
-    expect(await files(dir)).toEqual(['notes.txt'])
+    expect(await filesUnder(dir)).toEqual(['notes.txt'])
   })
 
   it('writes into a directory that is not empty with --force, keeping files of other names', async () => {
@@ -132,7 +124,7 @@ describe('tributary init', () => {
   ])('refuses --name %j before writing anything', async (name, message) => {
     const dir = await tempDir()
     expect(() => scaffold(dir, { force: false, name })).toThrow(message)
-    expect(await files(dir)).toEqual([])
+    expect(await filesUnder(dir)).toEqual([])
   })
 
   it.each([

@@ -1,11 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
 import { describe, expect, it } from 'vitest'
 import { DeliveryCheckpoints } from '../../src/delivery/runtime/checkpoints.ts'
 import { spawnDev } from '../helpers/child-dev.ts'
 import { freePort } from '../helpers/child-server.ts'
+import { filesUnder } from '../helpers/files.ts'
 import { startPipeline } from '../helpers/runtime.ts'
 import { kinesisClient } from '../helpers/server.ts'
 import { tempDir } from '../helpers/tmp.ts'
@@ -30,22 +31,10 @@ const CRASHES: [string, number][] = [
 const BATCH = 50
 const MAX_BATCHES_PER_RUN = 200
 
-async function lakeFiles(root: string): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(d, e.name))
-      else out.push(relative(root, join(d, e.name)))
-    }
-  }
-  await walk(root)
-  return out.sort()
-}
-
 /** Every record id in the bucket's data files, with repeats. */
 async function idsInLake(bucketDir: string): Promise<string[]> {
   const ids: string[] = []
-  for (const f of await lakeFiles(bucketDir)) {
+  for (const f of await filesUnder(bucketDir)) {
     for (const line of gunzipSync(await readFile(join(bucketDir, f)))
       .toString()
       .split('\n'))
@@ -118,7 +107,7 @@ describe('SIGKILL along the delivery path', () => {
     for (const id of unique) expect(attempted.has(id)).toBe(true)
     expect(acked.size).toBeGreaterThan(CRASHES.length * BATCH)
     // Readers only ever see complete, named objects: no temp files, no error output.
-    for (const f of await lakeFiles(bucketDir))
+    for (const f of await filesUnder(bucketDir))
       expect(f).toMatch(/^raw\/hour=\d{4}-\d{2}-\d{2}-\d{2}\/raw-shardId-\d{12}-\d+-\d+\.json\.gz$/)
     console.log(
       `delivery crash: ${CRASHES.length} kills, ${acked.size} records acknowledged, ${unique.size} in the lake exactly once`,

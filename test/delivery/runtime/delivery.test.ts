@@ -1,27 +1,15 @@
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { putRecords } from '../../../src/engine/records.ts'
 import { openLakeQuery } from '../../../src/query/index.ts'
+import { filesUnder } from '../../helpers/files.ts'
 import { startPipeline } from '../../helpers/runtime.ts'
 
 const CONFIG = new URL('../../fixtures/pipelines/delivery/tributary.config.ts', import.meta.url).pathname
 const DEVICES = ['alpha', 'beta', 'gamma']
-
-/** Every file under `dir`, relative, sorted. */
-async function files(dir: string): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(d, e.name))
-      else out.push(relative(dir, join(d, e.name)))
-    }
-  }
-  await walk(dir)
-  return out.sort()
-}
 
 function reading(i: number) {
   return {
@@ -61,7 +49,7 @@ describe('delivery streams from a Kinesis stream into the lake', () => {
       () => delivered('raw') === 304 && delivered('byDevice') === 303 && delivered('parquet') === 301,
     )
 
-    const all = await files(lake)
+    const all = await filesUnder(lake)
     expect(all.filter((f) => f.startsWith('.tmp'))).toEqual([])
     const raw = all.filter((f) => f.startsWith('lake/raw/'))
     expect(raw.length).toBe(2) // one file per shard buffer
@@ -154,7 +142,7 @@ describe('delivery streams from a Kinesis stream into the lake', () => {
     const before = p.clock.now()
     await p.until(() => delivered() === 50)
     expect(p.clock.now() - before).toBeGreaterThan(30_000)
-    const direct = (await files(join(p.dataDir, 'lake', 'lake'))).filter((f) => f.startsWith('direct/'))
+    const direct = (await filesUnder(join(p.dataDir, 'lake', 'lake'))).filter((f) => f.startsWith('direct/'))
     // A prefix without expressions gets Firehose's default time prefix appended.
     expect(direct).toEqual([
       expect.stringMatching(
@@ -176,7 +164,7 @@ describe('delivery streams from a Kinesis stream into the lake', () => {
     await first.until(() => delivered() === 120)
     const digest = async (dir: string) => {
       const out: Record<string, string> = {}
-      for (const f of await files(dir))
+      for (const f of await filesUnder(dir))
         out[f] = createHash('sha256')
           .update(await readFile(join(dir, f)))
           .digest('hex')

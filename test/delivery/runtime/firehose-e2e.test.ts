@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import {
   CreateDeliveryStreamCommand,
   DescribeDeliveryStreamCommand,
@@ -11,22 +11,11 @@ import { loadPipeline } from '../../../src/pipeline/load.ts'
 import { PipelineRuntime } from '../../../src/runtime/pipeline-runtime.ts'
 import { ManualClock } from '../../../src/util/clock.ts'
 import { freePort } from '../../helpers/child-server.ts'
+import { filesUnder } from '../../helpers/files.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 
 const CONFIG = new URL('../../fixtures/pipelines/delivery-crash/tributary.config.ts', import.meta.url)
   .pathname
-
-async function files(dir: string): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(d, e.name))
-      else out.push(relative(dir, join(d, e.name)))
-    }
-  }
-  await walk(dir)
-  return out.sort()
-}
 
 describe('the Firehose API against the real delivery runtime', () => {
   it('creates a direct-put delivery stream, takes PutRecordBatch and lands the records in the lake', async () => {
@@ -83,7 +72,7 @@ describe('the Firehose API against the real delivery runtime', () => {
     expect(out.RequestResponses).toHaveLength(20)
 
     const bucket = join(dataDir, 'lake', 'lake')
-    const landed = async () => (await files(bucket)).filter((f) => f.startsWith('api/'))
+    const landed = async () => (await filesUnder(bucket)).filter((f) => f.startsWith('api/'))
     clock.advance(61_000)
     for (let i = 0; i < 500 && (await landed()).length === 0; i++) await new Promise((r) => setImmediate(r))
     const [file] = await landed()

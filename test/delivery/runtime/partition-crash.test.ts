@@ -8,17 +8,18 @@ import { DeliveryCheckpoints } from '../../../src/delivery/runtime/checkpoints.t
 import { StateStore } from '../../../src/storage/state/state-store.ts'
 import { spawnDev } from '../../helpers/child-dev.ts'
 import { freePort } from '../../helpers/child-server.ts'
+import { filesUnder } from '../../helpers/files.ts'
 import { startPipeline } from '../../helpers/runtime.ts'
 import { kinesisClient } from '../../helpers/server.ts'
 import { tempDir } from '../../helpers/tmp.ts'
-import { files, readPartitionLake, valueEntries } from './partition-lake.ts'
+import { readPartitionLake, valueEntries } from './partition-lake.ts'
 
 const CONFIG = new URL('./fixtures/partitions/tributary.config.ts', import.meta.url).pathname
 const SHARDS = ['shardId-000000000000', 'shardId-000000000001']
 
 async function digests(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>()
-  for (const f of await files(dir))
+  for (const f of await filesUnder(dir))
     out.set(
       f,
       createHash('sha256')

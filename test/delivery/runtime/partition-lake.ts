@@ -1,5 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { filesUnder } from '../../helpers/files.ts'
 
 /** Shard 0 and shard 1 of a two-shard stream, by explicit hash key. */
 export const SHARD_HASH_KEYS = ['0', String(2n ** 128n - 1n)] as const
@@ -13,22 +14,9 @@ export function valueEntries(from: number, count: number, shard: 0 | 1) {
   }))
 }
 
-/** Every file under `dir`, relative, sorted. */
-export async function files(dir: string): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(d, e.name))
-      else out.push(relative(dir, join(d, e.name)))
-    }
-  }
-  await walk(dir)
-  return out.sort()
-}
-
 /** What the `byValue` delivery left in the bucket: values written, error lines, file names. */
 export async function readPartitionLake(bucketDir: string) {
-  const all = await files(bucketDir)
+  const all = await filesUnder(bucketDir)
   const data = all.filter((f) => f.startsWith('by-value/'))
   const errorFiles = all.filter((f) => f.startsWith('errors/partitioning-failed/'))
   const written: string[] = []
