@@ -275,3 +275,14 @@ export async function serveDashboard(
   if (!manual) onTestFinished(close)
   return { url, dashboard, server, close }
 }
+
+/** One binding use, as the runtime records the first call of a function on a resource. */
+export const use = (fn: string, kind: string, resource: string, access: 'read' | 'write'): BindingUse => ({
+  function: fn,
+  kind,
+  resource,
+  access,
+  firstAt: 0,
+  count: 1,
+  recent: 1,
+})

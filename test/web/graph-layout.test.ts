@@ -11,20 +11,10 @@ import { type Pipeline, pipelineSchema } from '../../src/pipeline/schema.ts'
 import { withRateUnits } from '../../src/web/edge-rates.ts'
 import { buildGraph } from '../../src/web/graph.ts'
 import { type Box, type GraphLayout, LABEL_CHAR_W, layoutGraph } from '../../src/web/graph-layout.ts'
-import { testPipeline } from './fake-source.ts'
+import { testPipeline, use } from './fake-source.ts'
 
 const layout = (pipeline: Pipeline, uses: BindingUse[] = []) =>
   layoutGraph(withRateUnits(buildGraph(pipeline, uses)))
-
-const use = (fn: string, kind: string, resource: string, access: 'read' | 'write'): BindingUse => ({
-  function: fn,
-  kind,
-  resource,
-  access,
-  firstAt: 0,
-  count: 1,
-  recent: 1,
-})
 
 const intersect = (a: Box, b: Box) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { BindingUse } from '../../src/functions/binding-usage.ts'
 import { buildGraph, type GraphEdge } from '../../src/web/graph.ts'
-import { testPipeline } from './fake-source.ts'
+import { testPipeline, use } from './fake-source.ts'
 
 const summary = (edges: GraphEdge[]) => edges.map((e) => `${e.from} → ${e.to} (${e.label})`)
-
-const use = (fn: string, kind: string, resource: string, access: 'read' | 'write'): BindingUse => ({
-  function: fn,
-  kind,
-  resource,
-  access,
-  firstAt: 0,
-  count: 1,
-  recent: 1,
-})
 
 describe('buildGraph', () => {
   it('draws an edge per reference, in the direction data flows', () => {
