@@ -1,7 +1,7 @@
 import type { Clock } from '../../util/clock.ts'
+import { judgeBatchItemFailures } from '../batch-item-failures.ts'
 import type { InvokeOutcome } from '../types.ts'
 import type { MappedRecord } from './event.ts'
-import { judgeBatchResponse } from './response.ts'
 
 /** The error-handling knobs of a stream event source mapping (AWS's names and meanings). */
 export interface RetryPolicy {
@@ -93,7 +93,8 @@ export async function runBatch(records: MappedRecord[], deps: BatchRunnerDeps): 
     let failedFrom: number | undefined
     if (outcome.kind === 'ok') {
       const verdict = policy.reportBatchItemFailures
-        ? judgeBatchResponse(
+        ? judgeBatchItemFailures(
+            'kinesis',
             outcome.result,
             work.records.map((r) => r.sequenceNumber),
           )

@@ -1,4 +1,3 @@
-export { judgeSqsBatchResponse, type SqsBatchVerdict } from './batch-response.ts'
 export {
   QUEUE_LIMITS,
   type QueueConfig,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
+import { judgeBatchItemFailures } from '../batch-item-failures.ts'
 import { RecordFilter } from '../filter.ts'
 import type { InvokeOutcome, Invoker } from '../types.ts'
-import { judgeSqsBatchResponse } from './batch-response.ts'
 import { InvalidConfigError } from './errors.ts'
 import type { QueueService } from './queue-service.ts'
 import { recordBytes, type SqsEventRecord, sqsEventRecord, sqsFilterView } from './sqs-event.ts'
@@ -245,7 +245,7 @@ export class SqsMapping {
     if (outcome.kind !== 'ok') return
     let succeeded = records
     if (this.config.reportBatchItemFailures) {
-      const verdict = judgeSqsBatchResponse(outcome.result, new Set(records.map((r) => r.messageId)))
+      const verdict = judgeBatchItemFailures('sqs', outcome.result, new Set(records.map((r) => r.messageId)))
       if (verdict.kind === 'failure') return
       if (verdict.kind === 'partial') succeeded = records.filter((r) => !verdict.failed.has(r.messageId))
     }
