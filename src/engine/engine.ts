@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { MetricScopes } from '../monitor/catalog/scope.ts'
 import type { MetricSink } from '../monitor/metrics.ts'
 import { lockDataDir } from '../storage/data-dir.ts'
 import { CorruptLogError, LogFailedError } from '../storage/log/errors.ts'
@@ -60,6 +61,8 @@ export class StreamEngine {
   readonly onDemandStreamLimit: number
   readonly logger: Logger
   readonly metrics: MetricSink
+  /** Where each stream's AWS/Kinesis metrics go (StreamName dimension), one scope per stream. */
+  readonly streamMetrics: MetricScopes<'StreamName'>
   readonly #options: EngineOptions
   readonly #store: StateStore
   readonly #repo: StreamRepository
@@ -80,6 +83,7 @@ export class StreamEngine {
     this.onDemandStreamLimit = options.onDemandStreamLimit ?? 50
     this.logger = options.logger ?? silentLogger
     this.metrics = options.metrics ?? { record: () => {} }
+    this.streamMetrics = new MetricScopes(this.metrics, 'StreamName', this.clock)
     this.#store = store
     this.#repo = new StreamRepository(store)
     this.#unlock = unlock

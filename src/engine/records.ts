@@ -1,3 +1,4 @@
+import { Kinesis } from '../monitor/catalog/kinesis.ts'
 import { type DecodedRecord, FLAG_ENCRYPTED, type FrameRecordInput } from '../storage/log/frame.ts'
 import { decodedLength, releaseReadBuffers } from '../storage/log/reader.ts'
 import { type HashKeyHex, hashKeyFromBigInt, MAX_HASH_KEY, partitionKeyHash } from '../stream/hash-key.ts'
@@ -110,29 +111,11 @@ export async function putRecords(
     bytes += decodedLength(entries[i]!.data)
   }
   if (ok > 0) {
-    streamMetric(engine, streamName, 'IncomingRecords', ok, 'Count', now)
-    streamMetric(engine, streamName, 'IncomingBytes', bytes, 'Bytes', now)
+    const metrics = engine.streamMetrics.of(streamName)
+    metrics.record(Kinesis.IncomingRecords, ok, now)
+    metrics.record(Kinesis.IncomingBytes, bytes, now)
   }
   return { outcomes, encrypted }
-}
-
-/** One AWS/Kinesis datapoint for a stream (StreamName dimension), as CloudWatch has them. */
-function streamMetric(
-  engine: StreamEngine,
-  stream: string,
-  name: string,
-  value: number,
-  unit: 'Count' | 'Bytes' | 'Milliseconds',
-  timestamp: number,
-): void {
-  engine.metrics.record({
-    namespace: 'AWS/Kinesis',
-    name,
-    dimensions: { StreamName: stream },
-    value,
-    unit,
-    timestamp,
-  })
 }
 
 /**
@@ -301,21 +284,14 @@ export async function getRecords(
   // names the ChildShards).
   const finished = !shard.open && log.sealed && from.ordinal >= log.nextOrdinal
   const last = read.records[read.records.length - 1]
-  const name = stream.state.name
-  streamMetric(engine, name, 'GetRecords.Success', 1, 'Count', now)
+  const metrics = engine.streamMetrics.of(stream.state.name)
+  metrics.record(Kinesis.GetRecords_Success, 1, now)
   if (records.length > 0) {
     let bytes = 0
     for (const r of records) bytes += decodedLength(r.data)
-    streamMetric(engine, name, 'GetRecords.Records', records.length, 'Count', now)
-    streamMetric(engine, name, 'GetRecords.Bytes', bytes, 'Bytes', now)
-    streamMetric(
-      engine,
-      name,
-      'GetRecords.IteratorAgeMilliseconds',
-      Math.max(0, now - records[0]!.timestamp),
-      'Milliseconds',
-      now,
-    )
+    metrics.record(Kinesis.GetRecords_Records, records.length, now)
+    metrics.record(Kinesis.GetRecords_Bytes, bytes, now)
+    metrics.record(Kinesis.GetRecords_IteratorAgeMilliseconds, Math.max(0, now - records[0]!.timestamp), now)
   }
   return {
     records,

@@ -1,3 +1,5 @@
+import { Lambda } from '../monitor/catalog/lambda.ts'
+import { MetricScopes } from '../monitor/catalog/scope.ts'
 import type { MetricSink } from '../monitor/metrics.ts'
 import type { Clock } from '../util/clock.ts'
 import type { InvokeOptions, InvokeOutcome, Invoker } from './types.ts'
@@ -9,14 +11,12 @@ import type { InvokeOptions, InvokeOutcome, Invoker } from './types.ts'
  */
 export class MeteredInvoker implements Invoker {
   readonly #inner: Invoker
-  readonly #metrics: MetricSink
-  readonly #clock: Clock
+  readonly #metrics: MetricScopes<'FunctionName'>
   readonly #concurrent = new Map<string, number>()
 
   constructor(inner: Invoker, metrics: MetricSink, clock: Clock) {
     this.#inner = inner
-    this.#metrics = metrics
-    this.#clock = clock
+    this.#metrics = new MetricScopes(metrics, 'FunctionName', clock)
   }
 
   runnable(functionName: string): Promise<void> | undefined {
@@ -30,30 +30,20 @@ export class MeteredInvoker implements Invoker {
   async invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<InvokeOutcome> {
     const running = (this.#concurrent.get(functionName) ?? 0) + 1
     this.#concurrent.set(functionName, running)
-    this.#record(functionName, 'ConcurrentExecutions', running, 'Count')
+    const metrics = this.#metrics.of(functionName)
+    metrics.record(Lambda.ConcurrentExecutions, running)
     try {
       const outcome = await this.#inner.invoke(functionName, event, options)
       if (outcome.kind === 'throttled') {
-        this.#record(functionName, 'Throttles', 1, 'Count')
+        metrics.record(Lambda.Throttles, 1)
         return outcome
       }
-      this.#record(functionName, 'Invocations', 1, 'Count')
-      this.#record(functionName, 'Duration', outcome.durationMs, 'Milliseconds')
-      this.#record(functionName, 'Errors', outcome.kind === 'ok' ? 0 : 1, 'Count')
+      metrics.record(Lambda.Invocations, 1)
+      metrics.record(Lambda.Duration, outcome.durationMs)
+      metrics.record(Lambda.Errors, outcome.kind === 'ok' ? 0 : 1)
       return outcome
     } finally {
       this.#concurrent.set(functionName, (this.#concurrent.get(functionName) ?? 1) - 1)
     }
-  }
-
-  #record(functionName: string, name: string, value: number, unit: 'Count' | 'Milliseconds'): void {
-    this.#metrics.record({
-      namespace: 'AWS/Lambda',
-      name,
-      dimensions: { FunctionName: functionName },
-      value,
-      unit,
-      timestamp: this.#clock.now(),
-    })
   }
 }

@@ -1,7 +1,10 @@
+import type { Dimensions, MetricSpec } from './catalog/define.ts'
+
 /**
  * Where every stage publishes its metrics, with CloudWatch's names and dimensions (AWS/Lambda
  * Invocations by FunctionName, and so on). This is the publishing side only; the monitoring stage
- * stores, aggregates and alarms on what arrives here.
+ * stores, aggregates and alarms on what arrives here. Stages publish through the catalog
+ * (`catalog/`), which fixes each AWS metric's name, unit and dimensions.
  */
 export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes' | 'None' | 'Percent'
 
@@ -59,6 +62,11 @@ export class MetricTotals implements MetricSink {
     return (
       this.#totals.get(MetricTotals.key(namespace, name, dimensions)) ?? { sum: 0, count: 0, max: 0, last: 0 }
     )
+  }
+
+  /** Totals for one series of a catalog metric. */
+  of<D extends string>(spec: MetricSpec<string, string, D>, dimensions: Dimensions<D>): Totals {
+    return this.get(spec.namespace, spec.name, dimensions)
   }
 
   /** Every datum as it arrives (the monitoring stage's store subscribes here). */

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StreamEngine } from '../../engine/engine.ts'
 import type { Invoker } from '../../functions/types.ts'
+import { Firehose } from '../../monitor/catalog/firehose.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
 import type { CatalogTableConfig, DeliveryConfig } from '../../pipeline/schema.ts'
 import { ShardLog, type SyncPolicy } from '../../storage/log/shard-log.ts'
@@ -198,13 +199,12 @@ export class DeliveryRuntime implements DeliveryService {
       this.#o.clock.now(),
     )
     await ticket.durable
-    stream.metric('IncomingRecords', records.length)
-    stream.metric(
-      'IncomingBytes',
+    stream.metrics.record(Firehose.IncomingRecords, records.length)
+    stream.metrics.record(
+      Firehose.IncomingBytes,
       records.reduce((n, r) => n + r.length, 0),
-      'Bytes',
     )
-    stream.metric('IncomingPutRequests', 1)
+    stream.metrics.record(Firehose.IncomingPutRequests, 1)
     return records.map((_, i) => ({ recordId: recordId(name, ticket.firstOrdinal + i) }))
   }
 
@@ -261,7 +261,7 @@ export class DeliveryRuntime implements DeliveryService {
     this.#after(() => {
       this.#freshnessScheduled = false
       for (const e of this.#entries.values())
-        e.stream?.metric('DeliveryToS3.DataFreshness', e.stream.freshnessMs(), 'Milliseconds')
+        e.stream?.metrics.record(Firehose.DeliveryToS3_DataFreshness, e.stream.freshnessMs())
       this.#scheduleFreshness()
     }, FRESHNESS_MS)
   }

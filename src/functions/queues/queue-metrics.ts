@@ -1,3 +1,5 @@
+import { MetricScope } from '../../monitor/catalog/scope.ts'
+import { SQS } from '../../monitor/catalog/sqs.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
 import { type Clock, systemClock, type TimerHandle } from '../../util/clock.ts'
 import type { QueueService } from './queue-service.ts'
@@ -6,20 +8,11 @@ import type { QueueService } from './queue-service.ts'
 export function publishQueueDepthMetrics(queues: QueueService, metrics: MetricSink, now: number): void {
   for (const name of queues.names()) {
     const depth = queues.depth(name)
-    const gauge = (metric: string, value: number) =>
-      metrics.record({
-        namespace: 'AWS/SQS',
-        name: metric,
-        dimensions: { QueueName: name },
-        value,
-        // CloudWatch's unit for the age is Seconds, which the sink has no name for.
-        unit: metric === 'ApproximateAgeOfOldestMessage' ? 'None' : 'Count',
-        timestamp: now,
-      })
-    gauge('ApproximateNumberOfMessagesVisible', depth.visible)
-    gauge('ApproximateNumberOfMessagesNotVisible', depth.inFlight)
-    gauge('ApproximateNumberOfMessagesDelayed', depth.delayed)
-    gauge('ApproximateAgeOfOldestMessage', Math.floor(depth.oldestAgeMs / 1000))
+    const queue = new MetricScope(metrics, { QueueName: name })
+    queue.record(SQS.ApproximateNumberOfMessagesVisible, depth.visible, now)
+    queue.record(SQS.ApproximateNumberOfMessagesNotVisible, depth.inFlight, now)
+    queue.record(SQS.ApproximateNumberOfMessagesDelayed, depth.delayed, now)
+    queue.record(SQS.ApproximateAgeOfOldestMessage, Math.floor(depth.oldestAgeMs / 1000), now)
   }
 }
 

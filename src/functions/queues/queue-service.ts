@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { MetricSink, MetricUnit } from '../../monitor/metrics.ts'
+import { MetricScopes } from '../../monitor/catalog/scope.ts'
+import { SQS } from '../../monitor/catalog/sqs.ts'
+import type { MetricSink } from '../../monitor/metrics.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import { QUEUE_LIMITS, type QueueConfig, type ResolvedQueueConfig, resolveQueueConfig } from './config.ts'
@@ -46,14 +48,14 @@ export class QueueService {
   readonly accountId: string
   readonly #repo: QueueStore
   readonly #clock: Clock
-  readonly #metrics: MetricSink | undefined
+  readonly #metrics: MetricScopes<'QueueName'>
   readonly #configs = new Map<string, ResolvedQueueConfig>()
   readonly #longPoll: LongPoll<ReceivedMessage>
 
   constructor(options: QueueServiceOptions) {
     this.#repo = new QueueStore(options.store)
     this.#clock = options.clock ?? systemClock
-    this.#metrics = options.metrics
+    this.#metrics = new MetricScopes(options.metrics, 'QueueName', this.#clock)
     this.region = options.region ?? 'us-east-1'
     this.accountId = options.accountId ?? '000000000000'
     for (const row of this.#repo.queues()) this.#configs.set(row.name, JSON.parse(row.config))
@@ -132,8 +134,9 @@ export class QueueService {
       sent_at: now,
       visible_at: now + delay * 1000,
     })
-    this.#metric(queue, 'NumberOfMessagesSent', 1, 'Count')
-    this.#metric(queue, 'SentMessageSize', messageSize(body, attributes), 'Bytes')
+    const metrics = this.#metrics.of(queue)
+    metrics.record(SQS.NumberOfMessagesSent, 1)
+    metrics.record(SQS.SentMessageSize, messageSize(body, attributes))
     this.#notifySoon(queue)
     return result
   }
@@ -158,7 +161,7 @@ export class QueueService {
     if (messages.length === 0 && wait > 0) {
       messages = await this.#longPoll.wait(queue, wait * 1000, attempt, options.signal)
     }
-    if (messages.length === 0) this.#metric(queue, 'NumberOfEmptyReceives', 1, 'Count')
+    if (messages.length === 0) this.#metrics.of(queue).record(SQS.NumberOfEmptyReceives, 1)
     return messages
   }
 
@@ -171,7 +174,7 @@ export class QueueService {
     this.#config(queue)
     checkReceiptHandle(queue, receiptHandle)
     const deleted = this.#repo.deleteByHandle(queue, receiptHandle)
-    if (deleted) this.#metric(queue, 'NumberOfMessagesDeleted', 1, 'Count')
+    if (deleted) this.#metrics.of(queue).record(SQS.NumberOfMessagesDeleted, 1)
     return deleted
   }
 
@@ -182,7 +185,7 @@ export class QueueService {
     const deleted = this.#repo.transaction(() =>
       receiptHandles.reduce((n, handle) => n + (this.#repo.deleteByHandle(queue, handle) ? 1 : 0), 0),
     )
-    if (deleted > 0) this.#metric(queue, 'NumberOfMessagesDeleted', deleted, 'Count')
+    if (deleted > 0) this.#metrics.of(queue).record(SQS.NumberOfMessagesDeleted, deleted)
     return deleted
   }
 
@@ -284,7 +287,7 @@ export class QueueService {
       return takeVisible(this.#repo, queue, config, this, now, max, visibilitySeconds)
     })
     for (const dlq of deadLetters) this.#notifySoon(dlq)
-    if (messages.length > 0) this.#metric(queue, 'NumberOfMessagesReceived', messages.length, 'Count')
+    if (messages.length > 0) this.#metrics.of(queue).record(SQS.NumberOfMessagesReceived, messages.length)
     return messages
   }
 
@@ -301,16 +304,5 @@ export class QueueService {
   /** After the current synchronous work (and any transaction around it) has committed. */
   #notifySoon(queue: string): void {
     queueMicrotask(() => this.#longPoll.notify(queue))
-  }
-
-  #metric(queue: string, name: string, value: number, unit: MetricUnit): void {
-    this.#metrics?.record({
-      namespace: 'AWS/SQS',
-      name,
-      dimensions: { QueueName: queue },
-      value,
-      unit,
-      timestamp: this.#clock.now(),
-    })
   }
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { Lambda } from '../../monitor/catalog/lambda.ts'
+import { MetricScope } from '../../monitor/catalog/scope.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
 import type { Clock } from '../../util/clock.ts'
 import type { InvokeOutcome, Invoker } from '../types.ts'
@@ -83,18 +85,10 @@ export async function invokeAsync(
 ): Promise<AsyncInvokeResult> {
   const { invoker, clock, signal, metrics } = options
   const config = options.config ?? DEFAULT_ASYNC_INVOKE_CONFIG
-  const record = (name: string) =>
-    metrics?.record({
-      namespace: 'AWS/Lambda',
-      name,
-      dimensions: { FunctionName: functionName },
-      value: 1,
-      unit: 'Count',
-      timestamp: clock.now(),
-    })
+  const fn = new MetricScope(metrics, { FunctionName: functionName }, clock)
   const requestId = randomUUID()
   const queuedAt = clock.now()
-  record('AsyncEventsReceived')
+  fn.record(Lambda.AsyncEventsReceived, 1)
   let attempts = 0
   let throttleDelay = THROTTLE_FIRST_DELAY_MS
   for (;;) {
@@ -107,13 +101,13 @@ export async function invokeAsync(
     } else {
       attempts++
       if (attempts > config.maximumRetryAttempts) {
-        record('AsyncEventsDropped')
+        fn.record(Lambda.AsyncEventsDropped, 1)
         return { kind: 'dropped', reason: 'RetriesExhausted', attempts, lastOutcome: outcome }
       }
       delay = FUNCTION_ERROR_DELAYS_MS[Math.min(attempts, FUNCTION_ERROR_DELAYS_MS.length) - 1]!
     }
     if (clock.now() + delay - queuedAt > config.maximumEventAgeMs) {
-      record('AsyncEventsDropped')
+      fn.record(Lambda.AsyncEventsDropped, 1)
       return { kind: 'dropped', reason: 'EventAgeExceeded', attempts, lastOutcome: outcome }
     }
     if (!(await wait(clock, delay, signal))) return { kind: 'cancelled', attempts }

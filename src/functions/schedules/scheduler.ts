@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { Events } from '../../monitor/catalog/events.ts'
+import { MetricScope } from '../../monitor/catalog/scope.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
 import type { Clock, TimerHandle } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
@@ -249,22 +251,14 @@ export class Scheduler {
     const account = this.#options.account ?? '000000000000'
     const event =
       spec.input !== undefined ? structuredClone(spec.input) : scheduledEvent(spec.name, at, region, account)
-    const record = (name: string) =>
-      metrics?.record({
-        namespace: 'AWS/Events',
-        name,
-        dimensions: { RuleName: spec.name },
-        value: 1,
-        unit: 'Count',
-        timestamp: at,
-      })
-    record('TriggeredRules')
-    record('Invocations')
+    const rule = new MetricScope(metrics, { RuleName: spec.name })
+    rule.record(Events.TriggeredRules, 1, at)
+    rule.record(Events.Invocations, 1, at)
     if (this.#options.enqueue) {
       try {
         this.#options.enqueue(spec.functionName, event)
       } catch (error) {
-        record('FailedInvocations')
+        rule.record(Events.FailedInvocations, 1, at)
         this.#logger.error(
           `schedule '${spec.name}': could not queue the event for '${spec.functionName}': ${(error as Error)?.message ?? error}`,
         )
@@ -280,7 +274,7 @@ export class Scheduler {
     }).then(
       (result) => this.#report(spec, result),
       (error: unknown) => {
-        record('FailedInvocations')
+        rule.record(Events.FailedInvocations, 1, at)
         this.#logger.error(
           `schedule '${spec.name}': could not invoke function '${spec.functionName}': ${(error as Error)?.message ?? error}`,
         )

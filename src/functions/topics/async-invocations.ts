@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Statement } from 'better-sqlite3'
-import type { MetricSink, MetricUnit } from '../../monitor/metrics.ts'
+import { Lambda } from '../../monitor/catalog/lambda.ts'
+import { MetricScopes } from '../../monitor/catalog/scope.ts'
+import type { MetricSink } from '../../monitor/metrics.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock, type TimerHandle } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
@@ -110,6 +112,7 @@ export class AsyncInvocations {
   readonly #o: AsyncInvocationsOptions
   readonly #clock: Clock
   readonly #logger: Logger
+  readonly #metrics: MetricScopes<'FunctionName'>
   readonly #running = new Map<string, Promise<void>>()
   readonly #perFunction = new Map<string, number>()
   readonly #sql: Record<'insert' | 'count' | 'due' | 'next' | 'delete' | 'throttled' | 'failed', Statement>
@@ -120,6 +123,7 @@ export class AsyncInvocations {
     this.#o = options
     this.#clock = options.clock ?? systemClock
     this.#logger = options.logger ?? silentLogger
+    this.#metrics = new MetricScopes(options.metrics, 'FunctionName', this.#clock)
     options.store.ensureSchema('async-invocations', ASYNC_MIGRATIONS)
     const p = (sql: string) => options.store.db.prepare(sql)
     this.#sql = {
@@ -139,7 +143,7 @@ export class AsyncInvocations {
     const requestId = randomUUID()
     const now = this.#clock.now()
     this.#sql.insert.run(requestId, functionName, JSON.stringify(event), now, now)
-    this.#metric(functionName, 'AsyncEventsReceived', 1, 'Count')
+    this.#metrics.of(functionName).record(Lambda.AsyncEventsReceived, 1)
     queueMicrotask(() => this.#pump())
     return requestId
   }
@@ -197,7 +201,7 @@ export class AsyncInvocations {
     const maxAgeMs = config.maximumEventAgeInSeconds * 1000
     if (this.#clock.now() - row.enqueued_at > maxAgeMs)
       return this.#drop(row, event, 'EventAgeExceeded', undefined, row.attempts)
-    this.#metric(row.function, 'AsyncEventAge', this.#clock.now() - row.enqueued_at, 'Milliseconds')
+    this.#metrics.of(row.function).record(Lambda.AsyncEventAge, this.#clock.now() - row.enqueued_at)
     let outcome: InvokeOutcome
     try {
       outcome = await this.#o.invoker.invoke(row.function, event, { requestId: row.request_id })
@@ -236,7 +240,7 @@ export class AsyncInvocations {
     attempts: number,
   ): void {
     this.#sql.delete.run(row.request_id)
-    this.#metric(row.function, 'AsyncEventsDropped', 1, 'Count')
+    this.#metrics.of(row.function).record(Lambda.AsyncEventsDropped, 1)
     const dropped = {
       requestId: row.request_id,
       functionName: row.function,
@@ -250,16 +254,5 @@ export class AsyncInvocations {
       this.#logger.warn(
         `async event ${row.request_id} for ${row.function} dropped (${reason} after ${attempts} attempts)`,
       )
-  }
-
-  #metric(functionName: string, name: string, value: number, unit: MetricUnit): void {
-    this.#o.metrics?.record({
-      namespace: 'AWS/Lambda',
-      name,
-      dimensions: { FunctionName: functionName },
-      value,
-      unit,
-      timestamp: this.#clock.now(),
-    })
   }
 }

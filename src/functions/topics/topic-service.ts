@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { MetricSink, MetricUnit } from '../../monitor/metrics.ts'
+import { MetricScopes } from '../../monitor/catalog/scope.ts'
+import { SNS } from '../../monitor/catalog/sns.ts'
+import type { MetricSink } from '../../monitor/metrics.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
@@ -59,7 +61,7 @@ export class TopicService {
   readonly accountId: string
   readonly #store: StateStore
   readonly #clock: Clock
-  readonly #metrics: MetricSink | undefined
+  readonly #metrics: MetricScopes<'TopicName'>
   readonly #logger: Logger
   readonly #protocols = new Map<string, SubscriptionProtocol<{ protocol: string }>>()
   readonly #topics = new Map<string, TopicSubscription[]>()
@@ -68,7 +70,7 @@ export class TopicService {
   constructor(options: TopicServiceOptions) {
     this.#store = options.store
     this.#clock = options.clock ?? systemClock
-    this.#metrics = options.metrics
+    this.#metrics = new MetricScopes(options.metrics, 'TopicName', this.#clock)
     this.#logger = options.logger ?? silentLogger
     this.region = options.queues.region
     this.accountId = options.queues.accountId
@@ -155,22 +157,12 @@ export class TopicService {
         }
       }
     })
-    this.#metric(topic, 'NumberOfMessagesPublished', 1, 'Count')
-    this.#metric(topic, 'PublishSize', publishSize(message, attributes), 'Bytes')
-    if (delivered > 0) this.#metric(topic, 'NumberOfNotificationsDelivered', delivered, 'Count')
-    if (failed > 0) this.#metric(topic, 'NumberOfNotificationsFailed', failed, 'Count')
+    const metrics = this.#metrics.of(topic)
+    metrics.record(SNS.NumberOfMessagesPublished, 1)
+    metrics.record(SNS.PublishSize, publishSize(message, attributes))
+    if (delivered > 0) metrics.record(SNS.NumberOfNotificationsDelivered, delivered)
+    if (failed > 0) metrics.record(SNS.NumberOfNotificationsFailed, failed)
     return { messageId: notification.messageId }
-  }
-
-  #metric(topic: string, name: string, value: number, unit: MetricUnit): void {
-    this.#metrics?.record({
-      namespace: 'AWS/SNS',
-      name,
-      dimensions: { TopicName: topic },
-      value,
-      unit,
-      timestamp: this.#clock.now(),
-    })
   }
 }
 
