@@ -14,7 +14,7 @@ import {
   type WireFormat,
 } from './codec.ts'
 import { AwsError, internalFailure } from './errors.ts'
-import { isPreRendered, type Operation, type OperationContext } from './kinesis/operation.ts'
+import { isPreRendered, type Operation, type OperationContext } from './operation.ts'
 import { checkTypes, checkValidations } from './validation.ts'
 
 /** An AWS JSON-protocol service: its X-Amz-Target prefix and operations. */

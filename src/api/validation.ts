@@ -1,46 +1,9 @@
-import { serializationError, validationError } from './errors.ts'
-
 /**
- * Declarative request shapes in AWS's own constraint vocabulary. The key order of an operation's
- * spec (and of each field's constraints) is the order AWS reports violations in.
+ * Checks a request against its operation's spec (`spec.ts`): types first (SerializationException),
+ * then constraints (ValidationException), worded as AWS words them.
  */
-interface Common {
-  notNull?: boolean
-}
-export type FieldSpec =
-  | (Common & {
-      type: 'String'
-      regex?: string
-      lengthGreaterThanOrEqual?: number
-      lengthLessThanOrEqual?: number
-      enum?: readonly string[]
-      /** Not null unless this sibling field is present (StreamName vs StreamARN). */
-      notNullUnless?: string
-    })
-  | (Common & { type: 'Integer' | 'Long'; greaterThanOrEqual?: number; lessThanOrEqual?: number })
-  | (Common & { type: 'Boolean' })
-  | (Common & { type: 'Blob'; lengthLessThanOrEqual?: number })
-  | (Common & { type: 'Timestamp' })
-  | (Common & {
-      type: 'List'
-      children: FieldSpec
-      lengthGreaterThanOrEqual?: number
-      lengthLessThanOrEqual?: number
-      /** How AWS prints a member in a `Value '[...]'` message (Java's toString of the element). */
-      memberStr?: string
-      childLengths?: readonly [number, number]
-    })
-  | (Common & {
-      type: 'Map'
-      children: FieldSpec
-      lengthGreaterThanOrEqual?: number
-      lengthLessThanOrEqual?: number
-      childKeyLengths?: readonly [number, number]
-      childValueLengths?: readonly [number, number]
-    })
-  | (Common & { type: 'Structure'; children: OperationSpec })
-
-export type OperationSpec = Readonly<Record<string, FieldSpec>>
+import { serializationError, validationError } from './errors.ts'
+import type { FieldSpec, OperationSpec } from './spec.ts'
 
 type Json = unknown
 

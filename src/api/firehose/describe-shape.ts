@@ -1,6 +1,6 @@
 import type { DeliveryDescription } from '../../delivery/types.ts'
 import type { DeliveryConfig } from '../../pipeline/schema.ts'
-import type { OperationContext } from '../kinesis/operation.ts'
+import type { OperationContext } from '../operation.ts'
 import { formatJqObject } from './jq-object.ts'
 import { deliveryStreamArn } from './shapes.ts'
 

@@ -1,14 +1,14 @@
-import type { FieldSpec, OperationSpec } from '../validation.ts'
+import type { FieldSpec, InputOf, OperationSpec, ValueOf } from '../spec.ts'
 
 /**
  * CreateDeliveryStream's source and destination shapes, in the model's member order (the order AWS
  * reports violations in). Members Tributary accepts but does not act on (encryption, CloudWatch
  * logging) are still validated, so a request AWS would refuse is refused here too.
  */
-const arn = (regex: string, max: number, notNull = true) =>
+const arn = (regex: string, max: number) =>
   ({
     type: 'String',
-    notNull,
+    notNull: true,
     regex,
     lengthGreaterThanOrEqual: 1,
     lengthLessThanOrEqual: max,
@@ -27,32 +27,32 @@ const NON_EMPTY = {
 /** A member Tributary does not support: only its presence matters (checked by the operation). */
 const UNSUPPORTED = { type: 'Structure', children: {} } as const satisfies FieldSpec
 
-export const COMPRESSION_FORMATS = ['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY']
+export const COMPRESSION_FORMATS = ['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'] as const
 
-const BUFFERING_HINTS: FieldSpec = {
+const BUFFERING_HINTS = {
   type: 'Structure',
   children: {
     SizeInMBs: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 128 },
     IntervalInSeconds: { type: 'Integer', greaterThanOrEqual: 0, lessThanOrEqual: 900 },
   },
-}
+} as const satisfies FieldSpec
 
-const ENCRYPTION: FieldSpec = {
+const ENCRYPTION = {
   type: 'Structure',
   children: {
     NoEncryptionConfig: { type: 'String', enum: ['NoEncryption'] },
     KMSEncryptionConfig: { type: 'Structure', children: { AWSKMSKeyARN: KMS_KEY_ARN } },
   },
-}
+} as const satisfies FieldSpec
 
-const CLOUDWATCH_LOGGING: FieldSpec = {
+const CLOUDWATCH_LOGGING = {
   type: 'Structure',
   children: {
     Enabled: { type: 'Boolean' },
     LogGroupName: { type: 'String', regex: '[\\.\\-_/#A-Za-z0-9]*', lengthLessThanOrEqual: 512 },
     LogStreamName: { type: 'String', regex: '[^:*]*', lengthLessThanOrEqual: 512 },
   },
-}
+} as const satisfies FieldSpec
 
 export const PROCESSOR_TYPES = [
   'RecordDeAggregation',
@@ -61,7 +61,7 @@ export const PROCESSOR_TYPES = [
   'Lambda',
   'MetadataExtraction',
   'AppendDelimiterToRecord',
-]
+] as const
 
 const PROCESSOR_PARAMETER_NAMES = [
   'LambdaArn',
@@ -75,41 +75,43 @@ const PROCESSOR_PARAMETER_NAMES = [
   'Delimiter',
   'CompressionFormat',
   'DataMessageExtraction',
-]
+] as const
 
-const PROCESSING: FieldSpec = {
+const PROCESSOR = {
   type: 'Structure',
   children: {
-    Enabled: { type: 'Boolean' },
-    Processors: {
+    Type: { type: 'String', notNull: true, enum: PROCESSOR_TYPES },
+    Parameters: {
       type: 'List',
       children: {
         type: 'Structure',
         children: {
-          Type: { type: 'String', notNull: true, enum: PROCESSOR_TYPES },
-          Parameters: {
-            type: 'List',
-            children: {
-              type: 'Structure',
-              children: {
-                ParameterName: { type: 'String', notNull: true, enum: PROCESSOR_PARAMETER_NAMES },
-                ParameterValue: {
-                  type: 'String',
-                  notNull: true,
-                  regex: '^(?!\\s*$).+',
-                  lengthGreaterThanOrEqual: 1,
-                  lengthLessThanOrEqual: 5120,
-                },
-              },
-            },
+          ParameterName: { type: 'String', notNull: true, enum: PROCESSOR_PARAMETER_NAMES },
+          ParameterValue: {
+            type: 'String',
+            notNull: true,
+            regex: '^(?!\\s*$).+',
+            lengthGreaterThanOrEqual: 1,
+            lengthLessThanOrEqual: 5120,
           },
         },
       },
     },
   },
-}
+} as const satisfies FieldSpec
 
-const S3_DESTINATION: OperationSpec = {
+/** One processor of a ProcessingConfiguration, as validated. */
+export type Processor = ValueOf<typeof PROCESSOR>
+
+const PROCESSING = {
+  type: 'Structure',
+  children: {
+    Enabled: { type: 'Boolean' },
+    Processors: { type: 'List', children: PROCESSOR },
+  },
+} as const satisfies FieldSpec
+
+const S3_DESTINATION = {
   RoleARN: ROLE_ARN,
   BucketARN: BUCKET_ARN,
   Prefix: PREFIX,
@@ -118,9 +120,9 @@ const S3_DESTINATION: OperationSpec = {
   CompressionFormat: { type: 'String', enum: COMPRESSION_FORMATS },
   EncryptionConfiguration: ENCRYPTION,
   CloudWatchLoggingOptions: CLOUDWATCH_LOGGING,
-}
+} as const satisfies OperationSpec
 
-const DATA_FORMAT_CONVERSION: FieldSpec = {
+const DATA_FORMAT_CONVERSION = {
   type: 'Structure',
   children: {
     SchemaConfiguration: {
@@ -151,9 +153,9 @@ const DATA_FORMAT_CONVERSION: FieldSpec = {
     },
     Enabled: { type: 'Boolean' },
   },
-}
+} as const satisfies FieldSpec
 
-const EXTENDED_S3_DESTINATION: OperationSpec = {
+const EXTENDED_S3_DESTINATION = {
   ...S3_DESTINATION,
   ProcessingConfiguration: PROCESSING,
   S3BackupMode: { type: 'String', enum: ['Disabled', 'Enabled'] },
@@ -171,15 +173,18 @@ const EXTENDED_S3_DESTINATION: OperationSpec = {
   },
   FileExtension: { type: 'String', regex: "^$|\\.[0-9a-z!\\-_.*'()]+", lengthLessThanOrEqual: 128 },
   CustomTimeZone: { type: 'String', regex: '^$|[a-zA-Z/_]+', lengthLessThanOrEqual: 50 },
-}
+} as const satisfies OperationSpec
 
-export const KINESIS_SOURCE: FieldSpec = {
+/** An S3 destination as validated; the plain S3DestinationConfiguration's members are a subset. */
+export type S3Destination = InputOf<typeof EXTENDED_S3_DESTINATION>
+
+export const KINESIS_SOURCE = {
   type: 'Structure',
   children: {
     KinesisStreamARN: arn('arn:.*:kinesis:[a-zA-Z0-9\\-]+:\\d{12}:stream/[a-zA-Z0-9_.-]+', 512),
     RoleARN: ROLE_ARN,
   },
-}
+} as const satisfies FieldSpec
 
 /** Destinations by request member; only the two S3 ones are served. */
 export const DESTINATIONS = {
@@ -195,20 +200,15 @@ export const DESTINATIONS = {
   IcebergDestinationConfiguration: UNSUPPORTED,
 } as const satisfies OperationSpec
 
-export const SUPPORTED_DESTINATIONS: ReadonlySet<string> = new Set([
-  'S3DestinationConfiguration',
-  'ExtendedS3DestinationConfiguration',
-])
-
-export const ENCRYPTION_INPUT: FieldSpec = {
+export const ENCRYPTION_INPUT = {
   type: 'Structure',
   children: {
     KeyARN: { ...KMS_KEY_ARN, notNull: false },
     KeyType: { type: 'String', notNull: true, enum: ['AWS_OWNED_CMK', 'CUSTOMER_MANAGED_CMK'] },
   },
-}
+} as const satisfies FieldSpec
 
-export const TAGS: FieldSpec = {
+export const TAGS = {
   type: 'List',
   lengthGreaterThanOrEqual: 1,
   lengthLessThanOrEqual: 50,
@@ -219,6 +219,6 @@ export const TAGS: FieldSpec = {
       Value: { type: 'String', lengthLessThanOrEqual: 256 },
     },
   },
-}
+} as const satisfies FieldSpec
 
 export { UNSUPPORTED }

@@ -1,7 +1,7 @@
 import type { DeliveryService } from '../../delivery/types.ts'
 import { AwsError } from '../errors.ts'
-import type { OperationContext } from '../kinesis/operation.ts'
-import type { FieldSpec } from '../validation.ts'
+import type { OperationContext } from '../operation.ts'
+import type { FieldSpec } from '../spec.ts'
 
 /**
  * Field specs and errors shared by the Firehose operations. Constraints are Firehose's own model
@@ -14,7 +14,12 @@ export const DELIVERY_STREAM_NAME = {
   lengthLessThanOrEqual: 64,
 } as const satisfies FieldSpec
 
-export const DELIVERY_STREAM_TYPES = ['DirectPut', 'KinesisStreamAsSource', 'MSKAsSource', 'DatabaseAsSource']
+export const DELIVERY_STREAM_TYPES = [
+  'DirectPut',
+  'KinesisStreamAsSource',
+  'MSKAsSource',
+  'DatabaseAsSource',
+] as const
 
 export const DELIVERY_STREAM_TYPE = {
   type: 'String',

@@ -1,34 +1,17 @@
 import { type DeliveryConfig, deliverySchema } from '../../pipeline/schema.ts'
-import type { OperationContext } from '../kinesis/operation.ts'
-import { DESTINATIONS, SUPPORTED_DESTINATIONS } from './destination-spec.ts'
+import type { OperationContext } from '../operation.ts'
+import type { InputOf } from '../spec.ts'
+import { DESTINATIONS, type KINESIS_SOURCE, type Processor, type S3Destination } from './destination-spec.ts'
 import { parseJqObject } from './jq-object.ts'
-import { firehoseErrors } from './shapes.ts'
+import { type DELIVERY_STREAM_TYPE, firehoseErrors } from './shapes.ts'
 
-/** The wire shapes after validation (PascalCase stays in api/, per STYLE.md). */
-interface Parameter {
-  ParameterName: string
-  ParameterValue: string
-}
-interface Processor {
-  Type: string
-  Parameters?: Parameter[]
-}
-interface S3Destination {
-  RoleARN: string
-  BucketARN: string
-  Prefix?: string
-  ErrorOutputPrefix?: string
-  BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number }
-  CompressionFormat?: string
-  ProcessingConfiguration?: { Enabled?: boolean; Processors?: Processor[] }
-  S3BackupMode?: string
-  DataFormatConversionConfiguration?: {
-    Enabled?: boolean
-    SchemaConfiguration?: { TableName?: string }
-    OutputFormatConfiguration?: { Serializer?: { ParquetSerDe?: object; OrcSerDe?: object } }
+/** The members of a validated CreateDeliveryStream request the mapping reads (PascalCase stays in api/). */
+export type DeliveryRequest = InputOf<
+  typeof DESTINATIONS & {
+    DeliveryStreamType: typeof DELIVERY_STREAM_TYPE
+    KinesisStreamSourceConfiguration: typeof KINESIS_SOURCE
   }
-  DynamicPartitioningConfiguration?: { Enabled?: boolean }
-}
+>
 
 const invalid = firehoseErrors.invalidArgument
 const LAMBDA_ARN = /^arn:aws[^:]*:lambda:[^:]*:\d{12}:function:([^:]+)(?::[^:]+)?$/
@@ -38,17 +21,9 @@ const KINESIS_ARN = /^arn:aws[^:]*:kinesis:([^:]+):(\d{12}):stream\/(.+)$/
  * Maps a validated CreateDeliveryStream request to a delivery config, or throws the
  * InvalidArgumentException AWS (or, for what Tributary does not run, Tributary) answers with.
  */
-export function toDeliveryConfig(input: Record<string, unknown>, ctx: OperationContext): DeliveryConfig {
+export function toDeliveryConfig(input: DeliveryRequest, ctx: OperationContext): DeliveryConfig {
   const stream = sourceStream(input, ctx)
-  const present = Object.keys(DESTINATIONS).filter((k) => input[k] !== undefined)
-  if (present.length !== 1) throw invalid('Exactly one destination configuration is supported for a Firehose')
-  const member = present[0]!
-  if (!SUPPORTED_DESTINATIONS.has(member)) {
-    throw invalid(
-      `${member} is not supported by Tributary: use ExtendedS3DestinationConfiguration or S3DestinationConfiguration.`,
-    )
-  }
-  const d = input[member] as S3Destination
+  const d = s3Destination(input)
   if (d.S3BackupMode === 'Enabled') throw invalid('S3BackupMode Enabled is not supported by Tributary.')
   const bucket = /^arn:[^:]*:s3:::(.+)$/.exec(d.BucketARN)![1]!
   const config: Record<string, unknown> = {
@@ -73,9 +48,24 @@ export function toDeliveryConfig(input: Record<string, unknown>, ctx: OperationC
   return parsed.data
 }
 
-function sourceStream(input: Record<string, unknown>, ctx: OperationContext): string | undefined {
-  const type = (input.DeliveryStreamType as string | undefined) ?? 'DirectPut'
-  const source = input.KinesisStreamSourceConfiguration as { KinesisStreamARN: string } | undefined
+/** The one destination a request names, which must be one of the two S3 ones. */
+function s3Destination(input: DeliveryRequest): S3Destination {
+  const members: Readonly<Record<string, unknown>> = input
+  const present = Object.keys(DESTINATIONS).filter((k) => members[k] !== undefined)
+  if (present.length !== 1) throw invalid('Exactly one destination configuration is supported for a Firehose')
+  // Exactly one member is present: it is one of these two, or one Tributary does not serve.
+  const d = input.ExtendedS3DestinationConfiguration ?? input.S3DestinationConfiguration
+  if (!d) {
+    throw invalid(
+      `${present[0]} is not supported by Tributary: use ExtendedS3DestinationConfiguration or S3DestinationConfiguration.`,
+    )
+  }
+  return d
+}
+
+function sourceStream(input: DeliveryRequest, ctx: OperationContext): string | undefined {
+  const type = input.DeliveryStreamType ?? 'DirectPut'
+  const source = input.KinesisStreamSourceConfiguration
   if (type === 'MSKAsSource' || type === 'DatabaseAsSource') {
     throw invalid(
       `DeliveryStreamType ${type} is not supported by Tributary: use DirectPut or KinesisStreamAsSource.`,

@@ -1,7 +1,10 @@
+import type { PutRecordInput, PutRecordsInput } from './put-shapes.ts'
+
 /**
  * Hot-path validation for PutRecord/PutRecords: one tight pass that only answers "is this body
  * well formed?". When it is not, the dispatcher runs the generic validator, which produces AWS's
  * exact error; so the fast path never needs to word an error, only to be no more lenient.
+ * Each check is a type guard: a body it passes goes to the handler as parsed, as its spec's input.
  */
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/
@@ -64,7 +67,7 @@ function recordOk(r: unknown): boolean {
   )
 }
 
-export function isWellFormedPutRecords(data: Record<string, unknown>): boolean {
+export function isWellFormedPutRecords(data: Record<string, unknown>): data is PutRecordsInput {
   const records = data.Records
   if (!Array.isArray(records) || records.length < 1 || records.length > 500 || !streamNamed(data))
     return false
@@ -72,6 +75,6 @@ export function isWellFormedPutRecords(data: Record<string, unknown>): boolean {
   return true
 }
 
-export function isWellFormedPutRecord(data: Record<string, unknown>): boolean {
+export function isWellFormedPutRecord(data: Record<string, unknown>): data is PutRecordInput {
   return streamNamed(data) && recordOk(data) && optional(data.SequenceNumberForOrdering, SEQUENCE_NUMBER)
 }

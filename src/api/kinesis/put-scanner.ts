@@ -1,4 +1,6 @@
 import { isUtf8 } from 'node:buffer'
+import type { InputOf } from '../spec.ts'
+import type { PUT_RECORD_SPEC, PUT_RECORDS_SPEC } from './put-shapes.ts'
 
 /**
  * A single-pass reader for the PutRecords/PutRecord JSON bodies real clients send. It validates
@@ -12,24 +14,11 @@ import { isUtf8 } from 'node:buffer'
  * generic path would reject; it may decline any body it likes.
  */
 
-export interface ScannedRecord {
-  PartitionKey: string
-  /** Base64 text of the data, as a view into the request body. */
-  Data: Buffer
-  ExplicitHashKey?: string
-}
-
-export interface ScannedPutRecords {
-  Records: ScannedRecord[]
-  StreamName?: string
-  StreamARN?: string
-}
-
-export type ScannedPutRecord = ScannedRecord & {
-  StreamName?: string
-  StreamARN?: string
-  SequenceNumberForOrdering?: string
-}
+/** A PutRecords body as its spec types it, with each record's Data (base64 text) a view into the body. */
+export type ScannedPutRecords = InputOf<typeof PUT_RECORDS_SPEC, Buffer>
+export type ScannedRecord = ScannedPutRecords['Records'][number]
+/** A PutRecord body as its spec types it, with Data (base64 text) a view into the body. */
+export type ScannedPutRecord = InputOf<typeof PUT_RECORD_SPEC, Buffer>
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 let scratch = Buffer.allocUnsafe(64 * 1024)

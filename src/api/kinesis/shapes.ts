@@ -1,7 +1,7 @@
 import type { StreamEngine } from '../../engine/engine.ts'
 import type { ShardRuntime, StreamRuntime } from '../../engine/runtime.ts'
 import { hashKeyToDecimal } from '../../stream/hash-key.ts'
-import type { FieldSpec } from '../validation.ts'
+import type { FieldSpec } from '../spec.ts'
 
 /** Field specs shared by many operations (AWS's model constraints). */
 export const STREAM_NAME = {
@@ -39,9 +39,15 @@ export const SHARD_ID = {
 export const HASH_KEY = { type: 'String', regex: '0|([1-9]\\d{0,38})' } as const satisfies FieldSpec
 export const SEQUENCE_NUMBER = { type: 'String', regex: '0|([1-9]\\d{0,128})' } as const satisfies FieldSpec
 
+/** The members by which a request designates its stream (either, or both). */
+export interface StreamDesignation {
+  StreamName?: string | undefined
+  StreamARN?: string | undefined
+}
+
 /** The stream name a request designates by StreamName and/or StreamARN. */
-export function streamNameOf(ctx: { engine: StreamEngine }, input: Record<string, unknown>): string {
-  return ctx.engine.resolveName(input.StreamName as string | undefined, input.StreamARN as string | undefined)
+export function streamNameOf(ctx: { engine: StreamEngine }, input: StreamDesignation): string {
+  return ctx.engine.resolveName(input.StreamName, input.StreamARN)
 }
 
 export function shardShape(shard: ShardRuntime): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { DeliveryConfigError } from '../../../delivery/errors.ts'
-import type { Operation } from '../../kinesis/operation.ts'
+import { defineOperation } from '../../operation.ts'
 import { DESTINATIONS, ENCRYPTION_INPUT, KINESIS_SOURCE, TAGS, UNSUPPORTED } from '../destination-spec.ts'
 import {
   DELIVERY_STREAM_NAME,
@@ -16,7 +16,7 @@ import { toDeliveryConfig } from '../to-delivery-config.ts'
  */
 export const MAX_DELIVERY_STREAMS = 5000
 
-export const createDeliveryStream: Operation = {
+export const createDeliveryStream = defineOperation({
   name: 'CreateDeliveryStream',
   spec: {
     DeliveryStreamName: { ...DELIVERY_STREAM_NAME, notNull: true },
@@ -42,7 +42,7 @@ export const createDeliveryStream: Operation = {
   },
   handle(input, ctx) {
     const delivery = deliveryOf(ctx)
-    const name = input.DeliveryStreamName as string
+    const name = input.DeliveryStreamName
     if (delivery.has(name)) throw firehoseErrors.exists(name, ctx.engine.account)
     const count = delivery.names().length
     if (count >= MAX_DELIVERY_STREAMS) {
@@ -58,4 +58,4 @@ export const createDeliveryStream: Operation = {
     }
     return { DeliveryStreamARN: deliveryStreamArn(ctx, name) }
   },
-}
+})

@@ -1,7 +1,7 @@
-import type { Operation } from '../../kinesis/operation.ts'
+import { defineOperation } from '../../operation.ts'
 import { DELIVERY_STREAM_NAME, deliveryOf, firehoseErrors } from '../shapes.ts'
 
-export const deleteDeliveryStream: Operation = {
+export const deleteDeliveryStream = defineOperation({
   name: 'DeleteDeliveryStream',
   spec: {
     DeliveryStreamName: { ...DELIVERY_STREAM_NAME, notNull: true },
@@ -9,7 +9,7 @@ export const deleteDeliveryStream: Operation = {
   },
   handle(input, ctx) {
     const delivery = deliveryOf(ctx)
-    const name = input.DeliveryStreamName as string
+    const name = input.DeliveryStreamName
     const found = delivery.describe(name)
     if (!found) throw firehoseErrors.notFound(name, ctx.engine.account)
     // AWS refuses to delete a stream that is still being created.
@@ -21,4 +21,4 @@ export const deleteDeliveryStream: Operation = {
     if (found.status !== 'DELETING') delivery.delete(name)
     return {}
   },
-}
+})

@@ -1,8 +1,8 @@
-import type { Operation } from '../../kinesis/operation.ts'
+import { defineOperation } from '../../operation.ts'
 import { describeDeliveryStream as describe } from '../describe-shape.ts'
 import { DELIVERY_STREAM_NAME, deliveryOf, firehoseErrors } from '../shapes.ts'
 
-export const describeDeliveryStream: Operation = {
+export const describeDeliveryStream = defineOperation({
   name: 'DescribeDeliveryStream',
   spec: {
     DeliveryStreamName: { ...DELIVERY_STREAM_NAME, notNull: true },
@@ -15,7 +15,7 @@ export const describeDeliveryStream: Operation = {
     },
   },
   handle(input, ctx) {
-    const name = input.DeliveryStreamName as string
+    const name = input.DeliveryStreamName
     const found = deliveryOf(ctx).describe(name)
     if (!found) throw firehoseErrors.notFound(name, ctx.engine.account)
     const description = describe(found, ctx)
@@ -23,4 +23,4 @@ export const describeDeliveryStream: Operation = {
     if (input.ExclusiveStartDestinationId !== undefined) description.Destinations = []
     return { DeliveryStreamDescription: description }
   },
-}
+})

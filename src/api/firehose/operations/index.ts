@@ -1,4 +1,4 @@
-import type { Operation } from '../../kinesis/operation.ts'
+import type { Operation } from '../../operation.ts'
 import { createDeliveryStream } from './create-delivery-stream.ts'
 import { deleteDeliveryStream } from './delete-delivery-stream.ts'
 import { describeDeliveryStream } from './describe-delivery-stream.ts'

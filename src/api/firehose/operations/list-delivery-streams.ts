@@ -1,8 +1,8 @@
-import type { Operation } from '../../kinesis/operation.ts'
+import { defineOperation } from '../../operation.ts'
 import { deliveryStreamType } from '../describe-shape.ts'
 import { DELIVERY_STREAM_NAME, DELIVERY_STREAM_TYPE, deliveryOf } from '../shapes.ts'
 
-export const listDeliveryStreams: Operation = {
+export const listDeliveryStreams = defineOperation({
   name: 'ListDeliveryStreams',
   spec: {
     Limit: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 10000 },
@@ -11,9 +11,9 @@ export const listDeliveryStreams: Operation = {
   },
   handle(input, ctx) {
     const delivery = deliveryOf(ctx)
-    const limit = (input.Limit as number | undefined) ?? 10
-    const type = input.DeliveryStreamType as string | undefined
-    const after = input.ExclusiveStartDeliveryStreamName as string | undefined
+    const limit = input.Limit ?? 10
+    const type = input.DeliveryStreamType
+    const after = input.ExclusiveStartDeliveryStreamName
     const names = delivery
       .names()
       .filter((name) => after === undefined || name > after)
@@ -25,4 +25,4 @@ export const listDeliveryStreams: Operation = {
       .sort()
     return { DeliveryStreamNames: names.slice(0, limit), HasMoreDeliveryStreams: names.length > limit }
   },
-}
+})

@@ -1,6 +1,7 @@
 import type { DeliveryService } from '../../../delivery/types.ts'
-import type { Operation, OperationContext } from '../../kinesis/operation.ts'
-import { blobLength, type FieldSpec } from '../../validation.ts'
+import { defineOperation, type OperationContext } from '../../operation.ts'
+import type { FieldSpec } from '../../spec.ts'
+import { blobLength } from '../../validation.ts'
 import {
   DELIVERY_STREAM_NAME,
   deliveryOf,
@@ -11,10 +12,8 @@ import {
 } from '../shapes.ts'
 
 const RECORD_DATA = { type: 'Blob', notNull: true, lengthLessThanOrEqual: MAX_RECORD_BYTES } as const
-const RECORD: FieldSpec = { type: 'Structure', children: { Data: RECORD_DATA } }
-
-/** Base64 text (JSON) or, from CBOR, already converted to base64 by the type checker. */
-type WireRecord = { Data: string }
+/** Data is base64 text: as sent in JSON, or converted from CBOR's bytes by the type checker. */
+const RECORD = { type: 'Structure', children: { Data: RECORD_DATA } } as const satisfies FieldSpec
 
 /**
  * The stream a put may go to: it must exist and be past CREATING, and take direct puts (a stream
@@ -30,7 +29,7 @@ function directPutStream(delivery: DeliveryService, name: string, ctx: Operation
   }
 }
 
-export const putRecord: Operation = {
+export const putRecord = defineOperation({
   name: 'PutRecord',
   spec: {
     DeliveryStreamName: { ...DELIVERY_STREAM_NAME, notNull: true },
@@ -38,15 +37,15 @@ export const putRecord: Operation = {
   },
   async handle(input, ctx) {
     const delivery = deliveryOf(ctx)
-    const name = input.DeliveryStreamName as string
+    const name = input.DeliveryStreamName
     directPutStream(delivery, name, ctx)
-    const record = input.Record as WireRecord
+    const record = input.Record
     const [result] = await delivery.put(name, [Buffer.from(record.Data, 'base64')])
     return { RecordId: result!.recordId, Encrypted: false }
   },
-}
+})
 
-export const putRecordBatch: Operation = {
+export const putRecordBatch = defineOperation({
   name: 'PutRecordBatch',
   spec: {
     DeliveryStreamName: { ...DELIVERY_STREAM_NAME, notNull: true },
@@ -61,9 +60,9 @@ export const putRecordBatch: Operation = {
   },
   async handle(input, ctx) {
     const delivery = deliveryOf(ctx)
-    const name = input.DeliveryStreamName as string
+    const name = input.DeliveryStreamName
     directPutStream(delivery, name, ctx)
-    const records = input.Records as WireRecord[]
+    const records = input.Records
     const total = records.reduce((sum, r) => sum + blobLength(r.Data), 0)
     if (total > MAX_BATCH_BYTES) throw firehoseErrors.invalidArgument('Records size exceeds 4 MB limit')
     const results = await delivery.put(
@@ -76,4 +75,4 @@ export const putRecordBatch: Operation = {
       RequestResponses: results.map((r) => ({ RecordId: r.recordId })),
     }
   },
-}
+})

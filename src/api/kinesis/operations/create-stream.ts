@@ -1,8 +1,7 @@
-import type { StreamMode } from '../../../stream/types.ts'
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
 import { STREAM_NAME } from '../shapes.ts'
 
-export const createStream: Operation = {
+export const createStream = defineOperation({
   name: 'CreateStream',
   spec: {
     ShardCount: { type: 'Integer', greaterThanOrEqual: 1 },
@@ -23,13 +22,12 @@ export const createStream: Operation = {
     MaxRecordSizeInKiB: { type: 'Integer', greaterThanOrEqual: 1024, lessThanOrEqual: 10240 },
   },
   handle(input, { engine }) {
-    const mode = (input.StreamModeDetails as { StreamMode?: StreamMode } | undefined)?.StreamMode
-    engine.createStream(input.StreamName as string, {
-      shardCount: input.ShardCount as number | undefined,
-      mode,
-      tags: input.Tags as Record<string, string> | undefined,
-      maxRecordSizeKiB: input.MaxRecordSizeInKiB as number | undefined,
+    engine.createStream(input.StreamName, {
+      shardCount: input.ShardCount,
+      mode: input.StreamModeDetails?.StreamMode,
+      tags: input.Tags,
+      maxRecordSizeKiB: input.MaxRecordSizeInKiB,
     })
     return undefined
   },
-}
+})

@@ -1,7 +1,7 @@
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
 import { STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
 
-export const deleteStream: Operation = {
+export const deleteStream = defineOperation({
   name: 'DeleteStream',
   spec: {
     StreamName: STREAM_NAME_OR_ARN,
@@ -12,4 +12,4 @@ export const deleteStream: Operation = {
     ctx.engine.deleteStream(streamNameOf(ctx, input))
     return undefined
   },
-}
+})

@@ -1,4 +1,4 @@
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
 import {
   creationTimestamp,
   encryptionShape,
@@ -9,7 +9,7 @@ import {
 } from '../shapes.ts'
 import { enhancedMonitoring } from './enhanced-monitoring.ts'
 
-export const describeStreamSummary: Operation = {
+export const describeStreamSummary = defineOperation({
   name: 'DescribeStreamSummary',
   spec: { StreamName: STREAM_NAME_OR_ARN, StreamARN: STREAM_ARN },
   handle(input, ctx) {
@@ -31,4 +31,4 @@ export const describeStreamSummary: Operation = {
       },
     }
   },
-}
+})

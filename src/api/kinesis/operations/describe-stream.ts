@@ -1,4 +1,4 @@
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
 import {
   creationTimestamp,
   encryptionShape,
@@ -11,7 +11,7 @@ import {
 } from '../shapes.ts'
 import { enhancedMonitoring } from './enhanced-monitoring.ts'
 
-export const describeStream: Operation = {
+export const describeStream = defineOperation({
   name: 'DescribeStream',
   spec: {
     Limit: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 10000 },
@@ -22,8 +22,8 @@ export const describeStream: Operation = {
   handle(input, ctx) {
     const name = streamNameOf(ctx, input)
     const stream = ctx.engine.stream(name)
-    const limit = (input.Limit as number | undefined) ?? 100
-    const after = input.ExclusiveStartShardId as string | undefined
+    const limit = input.Limit ?? 100
+    const after = input.ExclusiveStartShardId
     const shards = stream.orderedShards().filter((s) => after === undefined || s.id > after)
     return {
       StreamDescription: {
@@ -40,4 +40,4 @@ export const describeStream: Operation = {
       },
     }
   },
-}
+})

@@ -1,6 +1,7 @@
 import type { StreamRuntime } from '../../../engine/runtime.ts'
 import { SHARD_LEVEL_METRICS, type ShardLevelMetric } from '../../../stream/types.ts'
-import type { Operation } from '../operation.ts'
+import { defineOperation, type Handler } from '../../operation.ts'
+import type { InputOf, OperationSpec } from '../../spec.ts'
 import { STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
 
 export function enhancedMonitoring(stream: StreamRuntime) {
@@ -17,17 +18,18 @@ const spec = {
     children: { type: 'String', enum: [...SHARD_LEVEL_METRICS, 'ALL'] },
   },
   StreamARN: STREAM_ARN,
-} as const
+} as const satisfies OperationSpec
 
-function expand(requested: string[]): ShardLevelMetric[] {
-  return requested.includes('ALL') ? [...SHARD_LEVEL_METRICS] : (requested as ShardLevelMetric[])
+function expand(requested: (ShardLevelMetric | 'ALL')[]): ShardLevelMetric[] {
+  if (requested.includes('ALL')) return [...SHARD_LEVEL_METRICS]
+  return requested.filter((m): m is ShardLevelMetric => m !== 'ALL')
 }
 
-function change(enable: boolean): Operation['handle'] {
+function change(enable: boolean): Handler<InputOf<typeof spec>> {
   return (input, ctx) => {
     const name = streamNameOf(ctx, input)
     const current = ctx.engine.stream(name).state.shardLevelMetrics
-    const requested = expand(input.ShardLevelMetrics as string[])
+    const requested = expand(input.ShardLevelMetrics)
     const desired = enable
       ? SHARD_LEVEL_METRICS.filter((m) => current.includes(m) || requested.includes(m))
       : current.filter((m) => !requested.includes(m))
@@ -41,13 +43,13 @@ function change(enable: boolean): Operation['handle'] {
   }
 }
 
-export const enableEnhancedMonitoring: Operation = {
+export const enableEnhancedMonitoring = defineOperation({
   name: 'EnableEnhancedMonitoring',
   spec,
   handle: change(true),
-}
-export const disableEnhancedMonitoring: Operation = {
+})
+export const disableEnhancedMonitoring = defineOperation({
   name: 'DisableEnhancedMonitoring',
   spec,
   handle: change(false),
-}
+})

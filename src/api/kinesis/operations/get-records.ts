@@ -1,7 +1,7 @@
 import { type GetRecordsResult, getRecords as read } from '../../../engine/records.ts'
 import type { ShardRuntime } from '../../../engine/runtime.ts'
 import { hashKeyToDecimal } from '../../../stream/hash-key.ts'
-import type { Operation, PreRendered } from '../operation.ts'
+import { defineOperation, type PreRendered } from '../../operation.ts'
 import { STREAM_ARN } from '../shapes.ts'
 
 function childShard(shard: ShardRuntime) {
@@ -66,7 +66,7 @@ function renderJson(result: GetRecordsResult): Buffer {
   return out
 }
 
-export const getRecords: Operation = {
+export const getRecords = defineOperation({
   name: 'GetRecords',
   spec: {
     Limit: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 10000 },
@@ -74,11 +74,7 @@ export const getRecords: Operation = {
     StreamARN: STREAM_ARN,
   },
   async handle(input, { engine }): Promise<PreRendered> {
-    const result = await read(
-      engine,
-      input.ShardIterator as string,
-      (input.Limit as number | undefined) ?? 10000,
-    )
+    const result = await read(engine, input.ShardIterator, input.Limit ?? 10000)
     // Both renderings copy the record data out, so the read buffers can be reused right after.
     return {
       json: () => {
@@ -102,4 +98,4 @@ export const getRecords: Operation = {
       },
     }
   },
-}
+})

@@ -1,8 +1,8 @@
-import { type IteratorType, shardIterator } from '../../../engine/records.ts'
-import type { Operation } from '../operation.ts'
+import { shardIterator } from '../../../engine/records.ts'
+import { defineOperation } from '../../operation.ts'
 import { SEQUENCE_NUMBER, SHARD_ID, STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
 
-export const getShardIterator: Operation = {
+export const getShardIterator = defineOperation({
   name: 'GetShardIterator',
   spec: {
     ShardId: { ...SHARD_ID, notNull: true },
@@ -17,14 +17,14 @@ export const getShardIterator: Operation = {
     StreamARN: STREAM_ARN,
   },
   async handle(input, ctx) {
-    const seconds = input.Timestamp as number | undefined
+    const seconds = input.Timestamp
     const iterator = await shardIterator(ctx.engine, {
       streamName: streamNameOf(ctx, input),
-      shardId: input.ShardId as string,
-      type: input.ShardIteratorType as IteratorType,
-      startingSequenceNumber: input.StartingSequenceNumber as string | undefined,
+      shardId: input.ShardId,
+      type: input.ShardIteratorType,
+      startingSequenceNumber: input.StartingSequenceNumber,
       timestamp: seconds === undefined ? undefined : Math.round(seconds * 1000),
     })
     return { ShardIterator: iterator }
   },
-}
+})

@@ -1,4 +1,4 @@
-import type { Operation } from '../operation.ts'
+import type { Operation } from '../../operation.ts'
 import { createStream } from './create-stream.ts'
 import { deleteStream } from './delete-stream.ts'
 import { describeStream } from './describe-stream.ts'

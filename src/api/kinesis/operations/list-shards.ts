@@ -2,9 +2,10 @@ import type { StreamEngine } from '../../../engine/engine.ts'
 import { errors } from '../../../engine/messages.ts'
 import type { ShardRuntime, StreamRuntime } from '../../../engine/runtime.ts'
 import { ServiceError } from '../../../stream/errors.ts'
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
+import type { FieldSpec, InputOf } from '../../spec.ts'
+import { decodeToken, encodeToken, type TokenState } from '../next-token.ts'
 import { SHARD_ID, STREAM_ARN, STREAM_NAME, shardShape } from '../shapes.ts'
-import { decodeToken, encodeToken } from './next-token.ts'
 
 const FILTER_TYPES = [
   'AFTER_SHARD_ID',
@@ -13,12 +14,22 @@ const FILTER_TYPES = [
   'AT_LATEST',
   'AT_TIMESTAMP',
   'FROM_TIMESTAMP',
-]
+] as const
 
-interface ShardFilter {
-  Type: string
-  ShardId?: string
-  Timestamp?: number
+const SHARD_FILTER = {
+  type: 'Structure',
+  children: {
+    Type: { type: 'String', notNull: true, enum: FILTER_TYPES },
+    ShardId: SHARD_ID,
+    Timestamp: { type: 'Timestamp' },
+  },
+} as const satisfies FieldSpec
+
+type ShardFilter = InputOf<typeof SHARD_FILTER.children>
+
+/** A ListShards token also carries the filter of the listing it continues. */
+interface ListShardsToken extends TokenState {
+  filter?: ShardFilter
 }
 
 const invalid = (message: string) => new ServiceError('InvalidArgumentException', message)
@@ -66,7 +77,7 @@ function applyFilter(
   }
 }
 
-export const listShards: Operation = {
+export const listShards = defineOperation({
   name: 'ListShards',
   spec: {
     ExclusiveStartShardId: SHARD_ID,
@@ -74,14 +85,7 @@ export const listShards: Operation = {
     NextToken: { type: 'String', lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 1048576 },
     StreamCreationTimestamp: { type: 'Timestamp' },
     StreamName: STREAM_NAME,
-    ShardFilter: {
-      type: 'Structure',
-      children: {
-        Type: { type: 'String', notNull: true, enum: FILTER_TYPES },
-        ShardId: SHARD_ID,
-        Timestamp: { type: 'Timestamp' },
-      },
-    },
+    ShardFilter: SHARD_FILTER,
     StreamARN: STREAM_ARN,
   },
   handle(input, { engine }) {
@@ -96,21 +100,21 @@ export const listShards: Operation = {
     if (input.NextToken !== undefined && input.ShardFilter !== undefined)
       throw invalid('NextToken and ShardFilter cannot be provided together.')
     let name: string
-    let after = input.ExclusiveStartShardId as string | undefined
-    let filter = input.ShardFilter as ShardFilter | undefined
+    let after = input.ExclusiveStartShardId
+    let filter = input.ShardFilter
     if (input.NextToken !== undefined) {
-      const token = decodeToken(engine, 'ListShards', input.NextToken as string)
+      const token = decodeToken<ListShardsToken>(engine, 'ListShards', input.NextToken)
       name = token.stream!
       after = token.after
-      filter = (token as { filter?: ShardFilter }).filter
+      filter = token.filter
       // A token from a stream since deleted and re-created names a stream that no longer exists.
       if (engine.stream(name).state.createdAt !== token.createdAt)
         throw errors.streamNotFound(name, engine.account)
     } else {
-      name = engine.resolveName(input.StreamName as string | undefined, input.StreamARN as string | undefined)
+      name = engine.resolveName(input.StreamName, input.StreamARN)
     }
     const stream = engine.stream(name)
-    const limit = (input.MaxResults as number | undefined) ?? 1000
+    const limit = input.MaxResults ?? 1000
     const all = applyFilter(engine, stream, stream.orderedShards(), filter).filter(
       (s) => after === undefined || s.id > after,
     )
@@ -119,13 +123,13 @@ export const listShards: Operation = {
     return {
       Shards: page.map(shardShape),
       ...(more && {
-        NextToken: encodeToken(engine, 'ListShards', {
+        NextToken: encodeToken<ListShardsToken>(engine, 'ListShards', {
           stream: name,
           createdAt: stream.state.createdAt,
           after: page[page.length - 1]!.id,
           ...(filter && { filter }),
-        } as Parameters<typeof encodeToken>[2]),
+        }),
       }),
     }
   },
-}
+})

@@ -1,8 +1,8 @@
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
+import { decodeToken, encodeToken } from '../next-token.ts'
 import { creationTimestamp, STREAM_NAME, streamModeDetails } from '../shapes.ts'
-import { decodeToken, encodeToken } from './next-token.ts'
 
-export const listStreams: Operation = {
+export const listStreams = defineOperation({
   name: 'ListStreams',
   spec: {
     Limit: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 10000 },
@@ -11,10 +11,9 @@ export const listStreams: Operation = {
   },
   handle(input, { engine }) {
     // AWS returns at most 100 streams per call whatever Limit says.
-    const limit = Math.min((input.Limit as number | undefined) ?? 100, 100)
-    let after = input.ExclusiveStartStreamName as string | undefined
-    if (input.NextToken !== undefined)
-      after = decodeToken(engine, 'ListStreams', input.NextToken as string).after
+    const limit = Math.min(input.Limit ?? 100, 100)
+    let after = input.ExclusiveStartStreamName
+    if (input.NextToken !== undefined) after = decodeToken(engine, 'ListStreams', input.NextToken).after
     const streams = engine.streams().filter((s) => after === undefined || s.state.name > after)
     const page = streams.slice(0, limit)
     const more = streams.length > limit
@@ -33,4 +32,4 @@ export const listStreams: Operation = {
       })),
     }
   },
-}
+})

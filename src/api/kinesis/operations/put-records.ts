@@ -3,21 +3,14 @@ import type { StreamRuntime } from '../../../engine/runtime.ts'
 import { ServiceError } from '../../../stream/errors.ts'
 import { parseClientSequenceNumber } from '../../../stream/sequence-layout.ts'
 import { validationError } from '../../errors.ts'
+import { defineOperation, type PreRendered } from '../../operation.ts'
 import { blobLength } from '../../validation.ts'
 import { isWellFormedPutRecord, isWellFormedPutRecords } from '../fast-path.ts'
-import type { Operation, PreRendered } from '../operation.ts'
 import { scanPutRecord, scanPutRecords } from '../put-scanner.ts'
-import { HASH_KEY, STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
+import { PUT_RECORD_SPEC, PUT_RECORDS_SPEC } from '../put-shapes.ts'
+import { streamNameOf } from '../shapes.ts'
 
-/** Largest Data the model allows (streams opt into records above the 1 MiB default). */
-const MODEL_MAX_DATA = 10 * 1024 * 1024
 const CLASSIC_REQUEST_LIMIT = 5 * 1024 * 1024
-
-export const PUT_RECORDS_ENTRY = {
-  PartitionKey: { type: 'String', notNull: true, lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 256 },
-  ExplicitHashKey: HASH_KEY,
-  Data: { type: 'Blob', notNull: true, lengthLessThanOrEqual: MODEL_MAX_DATA },
-} as const
 
 interface WireEntry {
   /** Base64 text: a string from JSON.parse, or a view into the body from the fast scanner. */
@@ -32,7 +25,7 @@ interface WireEntry {
  */
 export function checkRecordSizes(
   stream: StreamRuntime,
-  entries: WireEntry[],
+  entries: readonly WireEntry[],
   path: (i: number) => string,
 ): number {
   const limit = stream.state.maxRecordSizeKiB * 1024
@@ -88,26 +81,15 @@ function encryption(result: PutResult) {
   return result.encrypted ? { EncryptionType: 'KMS' } : {}
 }
 
-export const putRecords: Operation = {
+export const putRecords = defineOperation({
   name: 'PutRecords',
   fastCheck: isWellFormedPutRecords,
-  fastParse: scanPutRecords as Operation['fastParse'],
-  spec: {
-    Records: {
-      type: 'List',
-      notNull: true,
-      lengthGreaterThanOrEqual: 1,
-      lengthLessThanOrEqual: 500,
-      memberStr: 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310',
-      children: { type: 'Structure', children: PUT_RECORDS_ENTRY },
-    },
-    StreamName: STREAM_NAME_OR_ARN,
-    StreamARN: STREAM_ARN,
-  },
+  fastParse: scanPutRecords,
+  spec: PUT_RECORDS_SPEC,
   async handle(input, ctx) {
     const name = streamNameOf(ctx, input)
     const stream = ctx.engine.writableStream(name)
-    const records = input.Records as WireEntry[]
+    const records: readonly WireEntry[] = input.Records
     const total = checkRecordSizes(stream, records, (i) => `records.${i + 1}.member.data`)
     const requestLimit = Math.max(CLASSIC_REQUEST_LIMIT, stream.state.maxRecordSizeKiB * 1024)
     if (total > requestLimit) {
@@ -118,33 +100,25 @@ export const putRecords: Operation = {
     }
     return renderPutRecords(await put(ctx.engine, name, records.map(toEntry)))
   },
-}
+})
 
-export const putRecord: Operation = {
+export const putRecord = defineOperation({
   name: 'PutRecord',
   fastCheck: isWellFormedPutRecord,
-  fastParse: scanPutRecord as Operation['fastParse'],
-  spec: {
-    SequenceNumberForOrdering: { type: 'String', regex: '0|([1-9]\\d{0,128})' },
-    PartitionKey: PUT_RECORDS_ENTRY.PartitionKey,
-    ExplicitHashKey: HASH_KEY,
-    Data: PUT_RECORDS_ENTRY.Data,
-    StreamName: STREAM_NAME_OR_ARN,
-    StreamARN: STREAM_ARN,
-  },
+  fastParse: scanPutRecord,
+  spec: PUT_RECORD_SPEC,
   async handle(input, ctx) {
     const name = streamNameOf(ctx, input)
     const stream = ctx.engine.writableStream(name)
-    const entry = input as unknown as WireEntry
-    checkRecordSizes(stream, [entry], () => 'data')
-    const ordering = input.SequenceNumberForOrdering as string | null | undefined
+    checkRecordSizes(stream, [input], () => 'data')
+    const ordering = input.SequenceNumberForOrdering
     if (ordering != null) checkOrderingNumber(ctx.engine.clock.now(), ordering, name, ctx.engine.account)
-    const result = await put(ctx.engine, name, [toEntry(entry)])
+    const result = await put(ctx.engine, name, [toEntry(input)])
     const o = result.outcomes[0]!
     if (!o.ok) throw new ServiceError('InternalFailure', o.errorMessage)
     return { ShardId: o.shardId, SequenceNumber: o.sequenceNumber, ...encryption(result) }
   },
-}
+})
 
 /**
  * SequenceNumberForOrdering must be a well-formed sequence number of version 1 or 2 (see

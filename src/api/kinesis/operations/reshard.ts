@@ -8,7 +8,7 @@ import {
   MAX_HASH_KEY,
 } from '../../../stream/hash-key.ts'
 import { parseShardId, shardIdName } from '../../../stream/shard-id.ts'
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
 import { HASH_KEY, SHARD_ID, STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
 
 function couldNotFind(engine: StreamEngine, shardId: string, stream: string) {
@@ -57,7 +57,7 @@ function openShard(engine: StreamEngine, stream: StreamRuntime, index: number): 
   return shard
 }
 
-export const splitShard: Operation = {
+export const splitShard = defineOperation({
   name: 'SplitShard',
   spec: {
     NewStartingHashKey: { ...HASH_KEY, notNull: true },
@@ -68,11 +68,11 @@ export const splitShard: Operation = {
   handle(input, ctx) {
     const { engine } = ctx
     const name = streamNameOf(ctx, input)
-    const index = shardIndexOf(engine, input.ShardToSplit as string, name)
+    const index = shardIndexOf(engine, input.ShardToSplit, name)
     const stream = provisionedStream(engine, name)
     const shard = openShard(engine, stream, index)
     engine.checkShardLimit(1)
-    const key = BigInt(input.NewStartingHashKey as string)
+    const key = BigInt(input.NewStartingHashKey)
     const start = hashKeyToBigInt(shard.state.start)
     const end = hashKeyToBigInt(shard.state.end)
     if (key <= start + 1n || key >= end || key > MAX_HASH_KEY) {
@@ -89,9 +89,9 @@ export const splitShard: Operation = {
     })
     return undefined
   },
-}
+})
 
-export const mergeShards: Operation = {
+export const mergeShards = defineOperation({
   name: 'MergeShards',
   spec: {
     ShardToMerge: { ...SHARD_ID, notNull: true },
@@ -102,8 +102,8 @@ export const mergeShards: Operation = {
   handle(input, ctx) {
     const { engine } = ctx
     const name = streamNameOf(ctx, input)
-    const first = shardIndexOf(engine, input.ShardToMerge as string, name)
-    const second = shardIndexOf(engine, input.AdjacentShardToMerge as string, name)
+    const first = shardIndexOf(engine, input.ShardToMerge, name)
+    const second = shardIndexOf(engine, input.AdjacentShardToMerge, name)
     const stream = provisionedStream(engine, name)
     const a = openShard(engine, stream, first)
     const b = openShard(engine, stream, second)
@@ -117,11 +117,11 @@ export const mergeShards: Operation = {
     engine.beginUpdate(name, { kind: 'merge', shard: a.state.index, adjacent: b.state.index })
     return undefined
   },
-}
+})
 
 export const MAX_SHARDS_PER_STREAM = 10_000
 
-export const updateShardCount: Operation = {
+export const updateShardCount = defineOperation({
   name: 'UpdateShardCount',
   spec: {
     StreamName: STREAM_NAME_OR_ARN,
@@ -134,7 +134,7 @@ export const updateShardCount: Operation = {
     const name = streamNameOf(ctx, input)
     const stream = provisionedStream(engine, name)
     const current = stream.openShardCount()
-    const target = input.TargetShardCount as number
+    const target = input.TargetShardCount
     const limit = (m: string) => new ServiceError('LimitExceededException', m)
     if (target > current * 2) {
       throw limit(
@@ -160,4 +160,4 @@ export const updateShardCount: Operation = {
       StreamARN: engine.arn(name),
     }
   },
-}
+})

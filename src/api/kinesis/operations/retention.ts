@@ -1,5 +1,6 @@
 import { ServiceError } from '../../../stream/errors.ts'
-import type { Operation } from '../operation.ts'
+import { defineOperation, type Handler } from '../../operation.ts'
+import type { InputOf, OperationSpec } from '../../spec.ts'
 import { STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
 
 export const MIN_RETENTION_HOURS = 24
@@ -9,13 +10,13 @@ const spec = {
   StreamName: STREAM_NAME_OR_ARN,
   RetentionPeriodHours: { type: 'Integer', notNull: true },
   StreamARN: STREAM_ARN,
-} as const
+} as const satisfies OperationSpec
 
-function change(direction: 'increase' | 'decrease'): Operation['handle'] {
+function change(direction: 'increase' | 'decrease'): Handler<InputOf<typeof spec>> {
   return (input, ctx) => {
     const name = streamNameOf(ctx, input)
     const stream = ctx.engine.stream(name)
-    const hours = input.RetentionPeriodHours as number
+    const hours = input.RetentionPeriodHours
     const invalid = (m: string) => new ServiceError('InvalidArgumentException', m)
     if (hours < MIN_RETENTION_HOURS) {
       throw invalid(
@@ -50,14 +51,14 @@ function change(direction: 'increase' | 'decrease'): Operation['handle'] {
   }
 }
 
-export const increaseStreamRetentionPeriod: Operation = {
+export const increaseStreamRetentionPeriod = defineOperation({
   name: 'IncreaseStreamRetentionPeriod',
   spec,
   handle: change('increase'),
-}
+})
 
-export const decreaseStreamRetentionPeriod: Operation = {
+export const decreaseStreamRetentionPeriod = defineOperation({
   name: 'DecreaseStreamRetentionPeriod',
   spec,
   handle: change('decrease'),
-}
+})

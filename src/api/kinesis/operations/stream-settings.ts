@@ -1,9 +1,9 @@
 import { ServiceError } from '../../../stream/errors.ts'
-import type { StreamMode } from '../../../stream/types.ts'
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
+import type { OperationSpec } from '../../spec.ts'
 import { STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
 
-export const updateStreamMode: Operation = {
+export const updateStreamMode = defineOperation({
   name: 'UpdateStreamMode',
   spec: {
     StreamARN: { ...STREAM_ARN, notNull: true },
@@ -16,7 +16,7 @@ export const updateStreamMode: Operation = {
   },
   handle(input, ctx) {
     const name = streamNameOf(ctx, input)
-    const mode = (input.StreamModeDetails as { StreamMode: StreamMode }).StreamMode
+    const mode = input.StreamModeDetails.StreamMode
     const stream = ctx.engine.activeStream(name)
     if (stream.state.mode === mode) {
       throw new ServiceError(
@@ -33,20 +33,20 @@ export const updateStreamMode: Operation = {
     ctx.engine.beginUpdate(name, { kind: 'mode', mode })
     return undefined
   },
-}
+})
 
 const ENCRYPTION_SPEC = {
   StreamName: STREAM_NAME_OR_ARN,
   EncryptionType: { type: 'String', notNull: true, enum: ['NONE', 'KMS'] },
   KeyId: { type: 'String', notNull: true, lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 2048 },
   StreamARN: STREAM_ARN,
-} as const
+} as const satisfies OperationSpec
 
 /**
  * Server-side encryption is modelled, not performed: records carry EncryptionType KMS on the
  * wire once it is on, but bytes on local disk are not KMS-encrypted (docs/kinesis-api.md).
  */
-export const startStreamEncryption: Operation = {
+export const startStreamEncryption = defineOperation({
   name: 'StartStreamEncryption',
   spec: ENCRYPTION_SPEC,
   handle(input, ctx) {
@@ -57,12 +57,12 @@ export const startStreamEncryption: Operation = {
         'Encryption type must be KMS to start stream encryption.',
       )
     }
-    ctx.engine.beginUpdate(name, { kind: 'encryption', type: 'KMS', keyId: input.KeyId as string })
+    ctx.engine.beginUpdate(name, { kind: 'encryption', type: 'KMS', keyId: input.KeyId })
     return undefined
   },
-}
+})
 
-export const stopStreamEncryption: Operation = {
+export const stopStreamEncryption = defineOperation({
   name: 'StopStreamEncryption',
   spec: ENCRYPTION_SPEC,
   handle(input, ctx) {
@@ -76,9 +76,9 @@ export const stopStreamEncryption: Operation = {
     ctx.engine.beginUpdate(name, { kind: 'encryption', type: 'NONE', keyId: undefined })
     return undefined
   },
-}
+})
 
-export const updateMaxRecordSize: Operation = {
+export const updateMaxRecordSize = defineOperation({
   name: 'UpdateMaxRecordSize',
   spec: {
     StreamARN: STREAM_ARN,
@@ -87,12 +87,12 @@ export const updateMaxRecordSize: Operation = {
   handle(input, ctx) {
     const name = streamNameOf(ctx, input)
     ctx.engine.activeStream(name)
-    ctx.engine.updateSettings(name, { maxRecordSizeKiB: input.MaxRecordSizeInKiB as number })
+    ctx.engine.updateSettings(name, { maxRecordSizeKiB: input.MaxRecordSizeInKiB })
     return undefined
   },
-}
+})
 
-export const describeLimits: Operation = {
+export const describeLimits = defineOperation({
   name: 'DescribeLimits',
   spec: {},
   handle(_input, { engine }) {
@@ -103,4 +103,4 @@ export const describeLimits: Operation = {
       OnDemandStreamCountLimit: engine.onDemandStreamLimit,
     }
   },
-}
+})

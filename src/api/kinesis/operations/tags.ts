@@ -1,6 +1,7 @@
 import type { StreamEngine } from '../../../engine/engine.ts'
 import { ServiceError } from '../../../stream/errors.ts'
-import type { Operation } from '../operation.ts'
+import { defineOperation } from '../../operation.ts'
+import type { FieldSpec } from '../../spec.ts'
 import { RESOURCE_ARN, STREAM_ARN, STREAM_NAME_OR_ARN, streamNameOf } from '../shapes.ts'
 
 const MAX_TAGS = 50
@@ -12,7 +13,7 @@ const TAG_MAP = {
   childKeyLengths: [1, 128],
   childValueLengths: [0, 256],
   children: { type: 'String' },
-} as const
+} as const satisfies FieldSpec
 const TAG_KEYS = {
   type: 'List',
   notNull: true,
@@ -20,7 +21,7 @@ const TAG_KEYS = {
   lengthLessThanOrEqual: 50,
   childLengths: [1, 128],
   children: { type: 'String' },
-} as const
+} as const satisfies FieldSpec
 
 const INVALID_CHARS = /[^\u00C0-\u1FFF\u2C00-\uD7FF\w./\-=+_ @%]/
 
@@ -69,25 +70,25 @@ function listTags(engine: StreamEngine, name: string, after: string | undefined,
   return { tags: keys.slice(0, limit).map(([Key, Value]) => ({ Key, Value })), more: keys.length > limit }
 }
 
-export const addTagsToStream: Operation = {
+export const addTagsToStream = defineOperation({
   name: 'AddTagsToStream',
   spec: { Tags: TAG_MAP, StreamName: STREAM_NAME_OR_ARN, StreamARN: STREAM_ARN },
   handle(input, ctx) {
-    addTags(ctx.engine, streamNameOf(ctx, input), input.Tags as Record<string, string>)
+    addTags(ctx.engine, streamNameOf(ctx, input), input.Tags)
     return undefined
   },
-}
+})
 
-export const removeTagsFromStream: Operation = {
+export const removeTagsFromStream = defineOperation({
   name: 'RemoveTagsFromStream',
   spec: { TagKeys: TAG_KEYS, StreamName: STREAM_NAME_OR_ARN, StreamARN: STREAM_ARN },
   handle(input, ctx) {
-    removeTags(ctx.engine, streamNameOf(ctx, input), input.TagKeys as string[])
+    removeTags(ctx.engine, streamNameOf(ctx, input), input.TagKeys)
     return undefined
   },
-}
+})
 
-export const listTagsForStream: Operation = {
+export const listTagsForStream = defineOperation({
   name: 'ListTagsForStream',
   spec: {
     Limit: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 50 },
@@ -99,12 +100,12 @@ export const listTagsForStream: Operation = {
     const { tags, more } = listTags(
       ctx.engine,
       streamNameOf(ctx, input),
-      input.ExclusiveStartTagKey as string | undefined,
-      (input.Limit as number | undefined) ?? 50,
+      input.ExclusiveStartTagKey,
+      input.Limit ?? 50,
     )
     return { Tags: tags, HasMoreTags: more }
   },
-}
+})
 
 /** ResourceARN of a stream (consumer ARNs name their stream first). */
 function streamOfResource(engine: StreamEngine, arn: string): string {
@@ -112,38 +113,29 @@ function streamOfResource(engine: StreamEngine, arn: string): string {
   return engine.resolveName(undefined, stream)
 }
 
-export const tagResource: Operation = {
+export const tagResource = defineOperation({
   name: 'TagResource',
   spec: { Tags: TAG_MAP, ResourceARN: RESOURCE_ARN },
   handle(input, { engine }) {
-    addTags(
-      engine,
-      streamOfResource(engine, input.ResourceARN as string),
-      input.Tags as Record<string, string>,
-    )
+    addTags(engine, streamOfResource(engine, input.ResourceARN), input.Tags)
     return undefined
   },
-}
+})
 
-export const untagResource: Operation = {
+export const untagResource = defineOperation({
   name: 'UntagResource',
   spec: { TagKeys: TAG_KEYS, ResourceARN: RESOURCE_ARN },
   handle(input, { engine }) {
-    removeTags(engine, streamOfResource(engine, input.ResourceARN as string), input.TagKeys as string[])
+    removeTags(engine, streamOfResource(engine, input.ResourceARN), input.TagKeys)
     return undefined
   },
-}
+})
 
-export const listTagsForResource: Operation = {
+export const listTagsForResource = defineOperation({
   name: 'ListTagsForResource',
   spec: { ResourceARN: RESOURCE_ARN },
   handle(input, { engine }) {
-    const { tags } = listTags(
-      engine,
-      streamOfResource(engine, input.ResourceARN as string),
-      undefined,
-      MAX_TAGS,
-    )
+    const { tags } = listTags(engine, streamOfResource(engine, input.ResourceARN), undefined, MAX_TAGS)
     return { Tags: tags }
   },
-}
+})
