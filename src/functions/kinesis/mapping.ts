@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { StreamEngine } from '../../engine/engine.ts'
 import type { ShardRuntime, StreamRuntime } from '../../engine/runtime.ts'
+import { Lambda } from '../../monitor/catalog/lambda.ts'
+import { MetricScope } from '../../monitor/catalog/scope.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
 import type { Destination, KinesisMappingConfig } from '../../pipeline/schema.ts'
 import type { Logger } from '../../util/logger.ts'
@@ -52,6 +54,9 @@ export class KinesisMapping {
   readonly #deps: MappingDeps
   readonly #consumers = new Map<number, ShardConsumer>()
   readonly #filter: RecordFilter
+  /** Lambda publishes the mapping's counts by EventSourceMappingUUID, IteratorAge by FunctionName. */
+  readonly #metrics: MetricScope<'EventSourceMappingUUID'>
+  readonly #functionMetrics: MetricScope<'FunctionName'>
   #streamCreated: number | undefined
   #unsubscribe: (() => void) | undefined
   #stopped = true
@@ -61,6 +66,12 @@ export class KinesisMapping {
     this.#config = config
     this.#deps = deps
     this.uuid = mappingUuid(config.function, `stream:${config.stream}`)
+    this.#metrics = new MetricScope(deps.metrics, { EventSourceMappingUUID: this.uuid }, deps.engine.clock)
+    this.#functionMetrics = new MetricScope(
+      deps.metrics,
+      { FunctionName: config.function },
+      deps.engine.clock,
+    )
     this.#filter = new RecordFilter(config.filterCriteria?.filters.map((f) => f.pattern) ?? [])
   }
 
@@ -210,8 +221,8 @@ export class KinesisMapping {
             `mapping ${this.#config.function} <- ${name}: ${shard.id}: ${error.message}`,
           ),
         polled: (count, filtered) => {
-          this.#metric('PolledEventCount', count)
-          if (filtered > 0) this.#metric('FilteredOutEventCount', filtered)
+          this.#metrics.record(Lambda.PolledEventCount, count)
+          if (filtered > 0) this.#metrics.record(Lambda.FilteredOutEventCount, filtered)
         },
       },
       checkpoint,
@@ -220,29 +231,13 @@ export class KinesisMapping {
     consumer.start()
   }
 
-  #metric(
-    name: string,
-    value: number,
-    unit: 'Count' | 'Milliseconds' = 'Count',
-    dims?: Record<string, string>,
-  ): void {
-    this.#deps.metrics.record({
-      namespace: 'AWS/Lambda',
-      name,
-      dimensions: dims ?? { EventSourceMappingUUID: this.uuid },
-      value,
-      unit,
-      timestamp: this.#deps.engine.clock.now(),
-    })
-  }
-
   #observe(records: MappedRecord[], outcome: InvokeOutcome): void {
     const last = records[records.length - 1]
     if (last) this.#iteratorAge = Math.max(0, this.#deps.engine.clock.now() - last.timestamp)
-    this.#metric('IteratorAge', this.#iteratorAge, 'Milliseconds', { FunctionName: this.#config.function })
+    this.#functionMetrics.record(Lambda.IteratorAge, this.#iteratorAge)
     if (outcome.kind === 'throttled') return
-    this.#metric('InvokedEventCount', records.length)
-    if (outcome.kind !== 'ok') this.#metric('FailedInvokeEventCount', records.length)
+    this.#metrics.record(Lambda.InvokedEventCount, records.length)
+    if (outcome.kind !== 'ok') this.#metrics.record(Lambda.FailedInvokeEventCount, records.length)
   }
 
   /** Records given up on: Lambda's metadata-only failure record to the on-failure destination. */
@@ -255,7 +250,7 @@ export class KinesisMapping {
   ): Promise<void> {
     const destination = this.#config.destinationConfig?.onFailure
     if (!destination || records.length === 0) {
-      this.#metric('DroppedEventCount', records.length)
+      this.#metrics.record(Lambda.DroppedEventCount, records.length)
       return
     }
     const { engine } = this.#deps
@@ -290,14 +285,14 @@ export class KinesisMapping {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.#deps.destinations.send(destination, JSON.stringify(document))
-        this.#metric('OnFailureDestinationDeliveredEventCount', records.length)
+        this.#metrics.record(Lambda.OnFailureDestinationDeliveredEventCount, records.length)
         return
       } catch (error) {
         this.#deps.logger.error(
           `on-failure destination of ${this.#config.function}: ${(error as Error).message}`,
         )
         if (this.#stopped || attempt >= 5) {
-          this.#metric('DroppedEventCount', records.length)
+          this.#metrics.record(Lambda.DroppedEventCount, records.length)
           return
         }
       }
