@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { StreamEngine } from '../../engine/engine.ts'
 import type { ShardRuntime, StreamRuntime } from '../../engine/runtime.ts'
+import { ShardTail } from '../../engine/shard-tail.ts'
+import { StreamFollower } from '../../engine/stream-follower.ts'
 import type { Invoker } from '../../functions/types.ts'
 import { BucketError } from '../../lake/buckets/errors.ts'
 import { Firehose } from '../../monitor/catalog/firehose.ts'
@@ -53,11 +55,12 @@ export class DeliveryStream {
   readonly #plan: FlushPlan
   readonly #deps: DeliveryStreamDeps
   readonly #flushDeps: FlushDeps
-  readonly #shards = new Map<string, ShardDelivery>()
+  /** A Kinesis source: one ShardDelivery per shard, parents first. */
+  readonly #follower: StreamFollower<ShardDelivery> | undefined
+  /** A direct-put source: its one ShardDelivery, while started. */
+  #direct: ShardDelivery | undefined
   /** The direct-put log, when the source is direct put. */
   readonly #directLog: ShardLog | undefined
-  #unsubscribe: (() => void) | undefined
-  #streamCreated: number | undefined
   #stopped = true
 
   constructor(
@@ -73,6 +76,16 @@ export class DeliveryStream {
     this.#plan = plan
     this.#deps = deps
     this.#directLog = directLog
+    this.#follower = directLog
+      ? undefined
+      : new StreamFollower({
+          engine: deps.engine,
+          stream: config.stream!,
+          runner: (stream, shard) => {
+            const tail = new ShardTail(shard)
+            return tail.unreadable ? undefined : this.#shard(this.#feed(stream, shard, tail))
+          },
+        })
     this.#flushDeps = {
       writer: deps.writer,
       encoder: deps.encoder,
@@ -89,77 +102,62 @@ export class DeliveryStream {
     if (!this.#stopped) return
     this.#stopped = false
     if (this.#directLog) {
-      const log = this.#directLog
-      this.#startShard({
+      this.#direct = this.#shard({
         tag: 'direct',
-        log,
+        tail: ShardTail.ofLog(this.#directLog),
         sourceCreated: 0,
-        open: true,
         sequenceNumber: (ordinal) => String(ordinal).padStart(20, '0'),
       })
+      this.#direct.start()
       return
     }
-    this.#unsubscribe = this.#deps.engine.onStreamChange((stream) => {
-      if (stream === this.config.stream) void this.#refresh()
-    })
-    void this.#refresh()
+    this.#follower?.start()
   }
 
   /** Stops between buffers; what was not committed is delivered again after a restart. */
   async stop(): Promise<void> {
     this.#stopped = true
-    this.#unsubscribe?.()
-    await Promise.all([...this.#shards.values()].map((s) => s.stop()))
-    this.#shards.clear()
+    const direct = this.#direct
+    this.#direct = undefined
+    await Promise.all([this.#follower?.stop(), direct?.stop()])
+  }
+
+  /** Every shard being delivered. */
+  #shards(): ShardDelivery[] {
+    const all = this.#follower ? [...this.#follower.values()] : []
+    if (this.#direct) all.push(this.#direct)
+    return all
   }
 
   /** Delivers every open buffer now (DeleteDeliveryStream, clean shutdown of direct put). */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.#shards.values()].map((s) => s.flushNow()))
+    await Promise.all(this.#shards().map((s) => s.flushNow()))
   }
 
   /** Age of the oldest record read but not yet in the lake (DeliveryToS3.DataFreshness), ms. */
   freshnessMs(): number {
     let oldest = Number.POSITIVE_INFINITY
-    for (const s of this.#shards.values()) oldest = Math.min(oldest, s.oldestPending ?? oldest)
+    for (const s of this.#shards()) oldest = Math.min(oldest, s.oldestPending ?? oldest)
     return Number.isFinite(oldest) ? Math.max(0, this.#deps.clock.now() - oldest) : 0
   }
 
-  async #refresh(): Promise<void> {
-    if (this.#stopped) return
-    const stream = this.#deps.engine.findWritableStream(this.config.stream!)
-    if (!stream) return
-    if (this.#streamCreated !== stream.state.createdAt) {
-      await Promise.all([...this.#shards.values()].map((s) => s.stop()))
-      this.#shards.clear()
-      this.#streamCreated = stream.state.createdAt
-    }
-    for (const shard of stream.orderedShards()) {
-      if (this.#stopped || this.#shards.has(shard.id) || !shard.log) continue
-      if (!stream.parentsFinished(shard, (p) => this.#shards.get(p.id)?.finished === true)) continue
-      this.#startShard(this.#feed(stream, shard))
-    }
-  }
-
-  #feed(stream: StreamRuntime, shard: ShardRuntime): ShardFeed {
+  #feed(stream: StreamRuntime, shard: ShardRuntime, tail: ShardTail): ShardFeed {
     return {
       tag: shard.id,
-      log: shard.log!,
+      tail,
       sourceCreated: stream.state.createdAt,
-      get open() {
-        return shard.open
-      },
       sequenceNumber: (ordinal, arrivalMs) => shard.sequenceNumber(ordinal, arrivalMs),
     }
   }
 
-  #startShard(feed: ShardFeed): void {
+  /** The delivery of one source shard, not started yet. */
+  #shard(feed: ShardFeed): ShardDelivery {
     const { clock, checkpoints, writer, logger } = this.#deps
     const bucket = this.config.bucket
     const deps = this.#flushDeps
     // Nothing needs the decoded records on this thread: the encoder reads the log's bytes.
     const raw = !this.#plan.transform && !this.#plan.dynamicPartitioning && !this.config.deaggregation
-    const shard = new ShardDelivery({
+    return new ShardDelivery({
       delivery: this.name,
       feed,
       hints: {
@@ -199,10 +197,8 @@ export class DeliveryStream {
       },
       committed: (outcome, items) => this.#committed(outcome, items),
       onError: (error) => logger.error(`delivery ${this.name}: ${feed.tag}: ${error.message}`),
-      onFinished: () => void this.#refresh(),
+      onFinished: () => void this.#follower?.refresh(),
     })
-    this.#shards.set(feed.tag, shard)
-    shard.start()
   }
 
   async #refused(

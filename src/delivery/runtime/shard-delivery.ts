@@ -1,6 +1,4 @@
-import { LogSealedError } from '../../storage/log/errors.ts'
-import { decodedLength, releaseReadBuffers } from '../../storage/log/reader.ts'
-import type { ShardLog } from '../../storage/log/shard-log.ts'
+import { decodedLength, type ShardTail, type TailBatch } from '../../engine/shard-tail.ts'
 import type { Clock } from '../../util/clock.ts'
 import { crashPoint } from '../../util/crash-point.ts'
 import { BufferCutter, type Buffered, type BufferHints } from './buffer.ts'
@@ -12,11 +10,10 @@ import type { DeliveryRecord } from './records.ts'
 export interface ShardFeed {
   /** `shardId-000000000001`, or `direct` for direct put. */
   tag: string
-  log: ShardLog
+  /** Reads the shard: a closed shard (resharding) ends once read to its end, and so does this. */
+  tail: ShardTail
   /** The source incarnation (stream creation time; 0 for direct put). */
   sourceCreated: number
-  /** False once the shard is closed (resharding): deliver to its end, then finish. */
-  readonly open: boolean
   sequenceNumber(ordinal: number, arrivalMs: number): string
 }
 
@@ -132,7 +129,6 @@ export class ShardDelivery {
   readonly #cutter: BufferCutter<Buffered>
   #stopped = false
   #running: Promise<void> | undefined
-  #readPosition = 0
   #finished = false
 
   constructor(options: ShardDeliveryOptions) {
@@ -156,7 +152,7 @@ export class ShardDelivery {
   async stop(): Promise<void> {
     this.#stopped = true
     this.#interrupt?.()
-    this.#o.feed.log.wakeAll()
+    this.#o.feed.tail.wake()
     await this.#running
   }
 
@@ -183,15 +179,15 @@ export class ShardDelivery {
     const { checkpoints, delivery, feed } = this.#o
     const position = checkpoints.position(delivery, feed.tag)
     if (position && position.sourceCreated === feed.sourceCreated) return position.nextOrdinal
-    const start = this.#o.startingPosition === 'LATEST' ? feed.log.nextOrdinal : feed.log.firstOrdinal
+    const start = this.#o.startingPosition === 'LATEST' ? feed.tail.end : feed.tail.oldest
     checkpoints.setPosition(delivery, feed.tag, { sourceCreated: feed.sourceCreated, nextOrdinal: start })
     return start
   }
 
   async #run(): Promise<void> {
     const { feed, clock } = this.#o
-    const log = feed.log
-    this.#readPosition = Math.max(this.#startOrdinal(), log.firstOrdinal)
+    const tail = feed.tail
+    tail.seek(Math.max(this.#startOrdinal(), tail.oldest))
     /** Set when the open buffer is due: read up to here (every record that could join it), then cut. */
     let cutAt: number | undefined
     while (!this.#stopped) {
@@ -199,16 +195,16 @@ export class ShardDelivery {
         await this.#deliver(this.#cutter.take())
         continue
       }
-      if (this.#readPosition < log.durableOrdinal) {
+      if (tail.readable) {
         await this.#read()
         continue
       }
-      if (cutAt !== undefined && this.#readPosition >= cutAt) {
+      if (cutAt !== undefined && tail.position >= cutAt) {
         cutAt = undefined
         if (this.#cutter.due(clock.now())) await this.#deliver(this.#cutter.take())
         continue
       }
-      if (!feed.open && log.sealed && this.#readPosition >= log.nextOrdinal) {
+      if (tail.ended) {
         if (!this.#cutter.empty) await this.#deliver(this.#cutter.take())
         this.#finished = true
         this.#o.onFinished()
@@ -216,15 +212,15 @@ export class ShardDelivery {
       }
       if (this.#cutter.due(clock.now())) {
         // Appends from now on carry later arrival times; the ones before may still be syncing.
-        cutAt = log.nextOrdinal
-        if (this.#readPosition < cutAt) await log.waitFor(cutAt - 1).catch(() => undefined)
+        cutAt = tail.end
+        if (tail.position < cutAt) await tail.wait(cutAt - 1)
         continue
       }
       const deadline = this.#cutter.deadline
-      if (deadline === undefined) await log.waitFor(this.#readPosition)
+      if (deadline === undefined) await tail.wait()
       else {
         const pause = this.#pause(deadline - clock.now() + 1)
-        await Promise.race([log.waitFor(this.#readPosition), pause])
+        await Promise.race([tail.wait(), pause])
         // The timer must not outlive the wait: under load the log wins this race constantly.
         this.#interrupt?.()
       }
@@ -232,17 +228,18 @@ export class ShardDelivery {
   }
 
   async #read(): Promise<void> {
-    const { feed } = this.#o
-    let read: Awaited<ReturnType<ShardLog['read']>>
+    let read: TailBatch | undefined
     try {
-      read = await feed.log.read(this.#readPosition, READ_RECORDS, READ_BYTES)
+      read = await this.#o.feed.tail.next(READ_RECORDS, READ_BYTES)
     } catch (error) {
-      if (this.#stopped || error instanceof LogSealedError) {
-        this.#stopped = true
-        return
-      }
+      if (this.#stopped) return
       this.#o.onError(error as Error)
       await this.#pause(RETRY_MS * 5)
+      return
+    }
+    if (!read) {
+      // The log was closed (shutdown).
+      this.#stopped = true
       return
     }
     for (const r of read.records) {
@@ -254,8 +251,7 @@ export class ShardDelivery {
       if (closed) await this.#deliver(closed)
       if (this.#stopped) break
     }
-    releaseReadBuffers(read.buffers)
-    this.#readPosition = read.next
+    read.release()
   }
 
   /** Writes one buffer's objects and commits past it; retries (never skips) until it succeeds. */
@@ -289,7 +285,7 @@ export class ShardDelivery {
     const out: DeliveryRecord[] = []
     let from = first.ordinal
     while (from <= last.ordinal) {
-      const read = await feed.log.read(from, Math.min(READ_RECORDS, last.ordinal + 1 - from), READ_BYTES)
+      const read = await feed.tail.readAt(from, Math.min(READ_RECORDS, last.ordinal + 1 - from), READ_BYTES)
       if (read.records.length === 0) break // trimmed by retention meanwhile: nothing more to read
       for (const r of read.records) {
         if (r.ordinal > last.ordinal) break
@@ -298,7 +294,7 @@ export class ShardDelivery {
         for (const record of this.#o.expand(r.ordinal, sequenceNumber, r.partitionKey, r.timestamp, data))
           out.push(record)
       }
-      releaseReadBuffers(read.buffers)
+      read.release()
       from = read.next
     }
     return out
@@ -309,7 +305,7 @@ export class ShardDelivery {
    * each piece packed into one buffer the encoder worker takes over.
    */
   #raw(items: readonly Buffered[], first: SourceItem, last: SourceItem): RawBuffer {
-    const log = this.#o.feed.log
+    const tail = this.#o.feed.tail
     return {
       items,
       decoded: () => this.#reread(first, last),
@@ -327,7 +323,7 @@ export class ShardDelivery {
         let next = items[from]!.ordinal
         while (next <= lastOrdinal && count < ends.length) {
           // The reads of #read's size reuse the log reader's buffers.
-          const read = await log.read(next, Math.min(READ_RECORDS, lastOrdinal + 1 - next), READ_BYTES)
+          const read = await tail.readAt(next, Math.min(READ_RECORDS, lastOrdinal + 1 - next), READ_BYTES)
           for (const r of read.records) {
             if (r.ordinal > lastOrdinal || count === ends.length) break
             if (at + r.data.length > data.length) {
@@ -342,7 +338,7 @@ export class ShardDelivery {
             ends[count++] = at
             bytes += decodedLength(r.data)
           }
-          releaseReadBuffers(read.buffers)
+          read.release()
           if (read.records.length === 0 || read.next <= next) break // trimmed by retention meanwhile
           next = read.next
         }

@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { StreamEngine } from '../../engine/engine.ts'
 import type { ShardRuntime, StreamRuntime } from '../../engine/runtime.ts'
+import { ShardTail, type StartingPosition } from '../../engine/shard-tail.ts'
+import { StreamFollower } from '../../engine/stream-follower.ts'
 import { Lambda } from '../../monitor/catalog/lambda.ts'
 import { MetricScope } from '../../monitor/catalog/scope.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
@@ -52,13 +54,12 @@ export class KinesisMapping {
   readonly uuid: string
   readonly #config: KinesisMappingConfig
   readonly #deps: MappingDeps
-  readonly #consumers = new Map<number, ShardConsumer>()
+  /** One consumer per shard, parents first; `initial` per pass: no checkpoint yet for the stream. */
+  readonly #follower: StreamFollower<ShardConsumer, boolean>
   readonly #filter: RecordFilter
   /** Lambda publishes the mapping's counts by EventSourceMappingUUID, IteratorAge by FunctionName. */
   readonly #metrics: MetricScope<'EventSourceMappingUUID'>
   readonly #functionMetrics: MetricScope<'FunctionName'>
-  #streamCreated: number | undefined
-  #unsubscribe: (() => void) | undefined
   #stopped = true
   #iteratorAge = 0
 
@@ -73,6 +74,12 @@ export class KinesisMapping {
       deps.engine.clock,
     )
     this.#filter = new RecordFilter(config.filterCriteria?.filters.map((f) => f.pattern) ?? [])
+    this.#follower = new StreamFollower({
+      engine: deps.engine,
+      stream: config.stream,
+      pass: (stream) => !deps.checkpoints.any(this.uuid, config.stream, stream.state.createdAt),
+      runner: (stream, shard, initial) => this.#consumer(stream, shard, initial),
+    })
   }
 
   get config(): KinesisMappingConfig {
@@ -82,18 +89,13 @@ export class KinesisMapping {
   start(): void {
     if (!this.#config.enabled || !this.#stopped) return
     this.#stopped = false
-    this.#unsubscribe = this.#deps.engine.onStreamChange((name) => {
-      if (name === this.#config.stream) void this.#refresh()
-    })
-    void this.#refresh()
+    this.#follower.start()
   }
 
   /** Stops every shard consumer between invocations (checkpoints stay where they are). */
   async stop(): Promise<void> {
     this.#stopped = true
-    this.#unsubscribe?.()
-    await Promise.all([...this.#consumers.values()].map((c) => c.stop()))
-    this.#consumers.clear()
+    await this.#follower.stop()
     // Stopped means the last checkpoints are on disk (they were written, but group-committed).
     await this.#deps.checkpoints.durable().catch((error: Error) => {
       this.#deps.logger.warn(
@@ -107,9 +109,9 @@ export class KinesisMapping {
       uuid: this.uuid,
       functionName: this.#config.function,
       streamName: this.#config.stream,
-      state: !this.#config.enabled ? 'Disabled' : this.#consumers.size > 0 ? 'Enabled' : 'Waiting',
+      state: !this.#config.enabled ? 'Disabled' : this.#follower.size > 0 ? 'Enabled' : 'Waiting',
       iteratorAgeMs: this.#iteratorAge,
-      shards: [...this.#consumers.entries()].map(([index, c]) => ({
+      shards: [...this.#follower.entries()].map(([index, c]) => ({
         shardId: `shardId-${String(index).padStart(12, '0')}`,
         position: c.position,
         finished: c.finished,
@@ -117,48 +119,36 @@ export class KinesisMapping {
     }
   }
 
-  /** Starts consumers for every shard whose parents are done; called on start and stream changes. */
-  async #refresh(): Promise<void> {
-    if (this.#stopped) return
-    const stream = this.#deps.engine.findWritableStream(this.#config.stream)
-    if (!stream) return
-    if (this.#streamCreated !== stream.state.createdAt) {
-      // A new incarnation of the stream (deleted and re-created): start over.
-      await Promise.all([...this.#consumers.values()].map((c) => c.stop()))
-      this.#consumers.clear()
-      this.#streamCreated = stream.state.createdAt
-    }
-    const initial = !this.#deps.checkpoints.any(this.uuid, this.#config.stream, stream.state.createdAt)
-    for (const shard of stream.orderedShards()) {
-      if (this.#stopped || this.#consumers.has(shard.state.index)) continue
-      if (!stream.parentsFinished(shard, (p) => this.#consumers.get(p.state.index)?.finished === true))
-        continue
-      await this.#startShard(stream, shard, initial)
-    }
-  }
-
-  async #startingOrdinal(shard: ShardRuntime, initial: boolean): Promise<number> {
-    const log = shard.requireLog()
+  #startingPosition(initial: boolean): StartingPosition {
     // Shards discovered after the mapping started (children of a reshard) are read from their start.
-    if (!initial || this.#config.startingPosition === 'TRIM_HORIZON') return log.firstOrdinal
-    if (this.#config.startingPosition === 'LATEST') return log.nextOrdinal
+    if (!initial || this.#config.startingPosition === 'TRIM_HORIZON') return 'TRIM_HORIZON'
+    if (this.#config.startingPosition === 'LATEST') return 'LATEST'
     const ts = this.#config.startingPositionTimestamp!
-    return log.ordinalAtTimestamp(typeof ts === 'number' ? ts * 1000 : Date.parse(ts))
+    return { atTimestamp: typeof ts === 'number' ? ts * 1000 : Date.parse(ts) }
   }
 
-  async #startShard(stream: StreamRuntime, shard: ShardRuntime, initial: boolean): Promise<void> {
+  /** The shard's consumer, from its checkpoint or (pinned first) its starting position. */
+  async #consumer(
+    stream: StreamRuntime,
+    shard: ShardRuntime,
+    initial: boolean,
+  ): Promise<ShardConsumer | undefined> {
     const { checkpoints, engine } = this.#deps
     const name = this.#config.stream
     const created = stream.state.createdAt
+    const tail = new ShardTail(shard)
     let checkpoint = checkpoints.get(this.uuid, name, created, shard.state.index)
     if (!checkpoint) {
       try {
-        checkpoint = { nextOrdinal: await this.#startingOrdinal(shard, initial), window: undefined }
+        checkpoint = {
+          nextOrdinal: await tail.startingOrdinal(this.#startingPosition(initial)),
+          window: undefined,
+        }
       } catch (error) {
         this.#deps.logger.error(
           `mapping ${this.#config.function} <- ${name}: ${shard.id}: ${(error as Error).message}`,
         )
-        return
+        return undefined
       }
       // Pinned at once (and on disk before any record is read from it), so LATEST means "from
       // when the mapping was created", restart or not: a pin lost to a power loss would skip.
@@ -169,13 +159,14 @@ export class KinesisMapping {
         this.#deps.logger.error(
           `mapping ${this.#config.function} <- ${name}: ${shard.id}: ${(error as Error).message}`,
         )
-        return
+        return undefined
       }
     }
-    if (this.#stopped || this.#consumers.has(shard.state.index)) return
+    tail.seek(checkpoint.nextOrdinal)
     const consumer = new ShardConsumer(
       {
         shard,
+        tail,
         source: {
           shardId: shard.id,
           streamArn: engine.arn(name),
@@ -211,7 +202,7 @@ export class KinesisMapping {
           // parent's last records come again after the children's.
           if (consumer.finished)
             void checkpoints.durable().then(
-              () => this.#refresh(),
+              () => this.#follower.refresh(),
               (error: Error) => this.#deps.logger.error(`checkpoint of ${shard.id}: ${error.message}`),
             )
         },
@@ -227,8 +218,7 @@ export class KinesisMapping {
       },
       checkpoint,
     )
-    this.#consumers.set(shard.state.index, consumer)
-    consumer.start()
+    return consumer
   }
 
   #observe(records: MappedRecord[], outcome: InvokeOutcome): void {

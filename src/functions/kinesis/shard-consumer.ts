@@ -1,7 +1,5 @@
 import type { ShardRuntime } from '../../engine/runtime.ts'
-import { LogSealedError } from '../../storage/log/errors.ts'
-import { FLAG_ENCRYPTED } from '../../storage/log/frame.ts'
-import { releaseReadBuffers } from '../../storage/log/reader.ts'
+import { FLAG_ENCRYPTED, type ShardTail, type TailBatch } from '../../engine/shard-tail.ts'
 import type { Clock } from '../../util/clock.ts'
 import type { EncodedEvent } from '../encoded-event.ts'
 import type { RecordFilter } from '../filter.ts'
@@ -19,7 +17,10 @@ import {
 import { Signal, sleepOrSignal } from './signal.ts'
 
 export interface ShardConsumerOptions {
+  /** Names the records (sequence numbers). */
   shard: ShardRuntime
+  /** Reads the shard, from the checkpoint's position. */
+  tail: ShardTail
   source: ShardEventSource
   clock: Clock
   batchSize: number
@@ -72,7 +73,7 @@ export class ShardConsumer {
   readonly #lanes: Lane[]
   readonly #wake = new Signal()
   readonly #encoder: KinesisEventEncoder
-  #readPosition: number
+  readonly #tail: ShardTail
   /** Running average of a record's decoded data size, for read budgets. */
   #recordBytes = INITIAL_RECORD_BYTES
   #window: { start: number; state: unknown } | undefined
@@ -86,7 +87,7 @@ export class ShardConsumer {
     this.#o = options
     this.#lanes = Array.from({ length: options.parallelizationFactor }, () => new Lane())
     this.#encoder = new KinesisEventEncoder(options.source)
-    this.#readPosition = from.nextOrdinal
+    this.#tail = options.tail
     this.#window = from.window
     this.#committed = {
       nextOrdinal: from.nextOrdinal,
@@ -102,7 +103,7 @@ export class ShardConsumer {
   }
 
   get position(): number {
-    return Math.min(this.#readPosition, ...this.#lanes.map((l) => l.lowestUnfinished()))
+    return Math.min(this.#tail.position, ...this.#lanes.map((l) => l.lowestUnfinished()))
   }
 
   start(): void {
@@ -115,7 +116,7 @@ export class ShardConsumer {
   async stop(): Promise<void> {
     this.#stopped = true
     this.#wake.notify()
-    this.#o.shard.log?.wakeAll()
+    this.#tail.wake()
     await this.#running
   }
 
@@ -132,30 +133,30 @@ export class ShardConsumer {
 
   async #read(): Promise<void> {
     const { shard, batchSize } = this.#o
-    const log = shard.log
-    if (!log) return
+    const tail = this.#tail
     while (!this.#stopped) {
       if (this.#queued() >= batchSize * READ_AHEAD_BATCHES * this.#lanes.length) {
         await this.#wake.wait()
         continue
       }
-      if (this.#readPosition >= log.durableOrdinal) {
-        if (!shard.open && log.sealed && this.#readPosition >= log.nextOrdinal) {
+      if (!tail.readable) {
+        if (tail.ended) {
           await this.#drained()
           return
         }
-        await log.waitFor(this.#readPosition)
+        await tail.wait()
         continue
       }
-      let read: Awaited<ReturnType<typeof log.read>>
+      let read: TailBatch | undefined
       try {
-        read = await log.read(this.#readPosition, batchSize, this.#readBudget())
+        read = await tail.next(batchSize, this.#readBudget())
       } catch (error) {
-        if (this.#stopped || error instanceof LogSealedError) return
+        if (this.#stopped) return
         this.#o.onError(error as Error)
         await sleepOrSignal(this.#o.clock, 5000, this.#wake)
         continue
       }
+      if (!read) return // the log was closed (shutdown)
       const now = this.#o.clock.now()
       const kept: MappedRecord[] = []
       let keptBytes = 0
@@ -189,10 +190,9 @@ export class ShardConsumer {
         // Base64 is 4/3 of the data; the log counts decoded bytes.
         this.#recordBytes = (this.#recordBytes + (keptBytes * 0.75) / kept.length) / 2
       }
-      // The queued records hold copies now: the read buffers can be reused.
-      releaseReadBuffers(read.buffers)
+      // The queued records hold copies now: the read buffers can be reused, the tail move on.
+      read.release()
       this.#o.polled(read.records.length, dropped)
-      this.#readPosition = read.next
       if (dropped > 0) this.#commit()
       this.#wake.notify()
     }
