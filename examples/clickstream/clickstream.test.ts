@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { describe, expect, it } from 'vitest'
+import { ManualClock, startPipeline } from 'tributary-pipeline/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../src/engine/records.ts'
 import { openLakeQuery } from '../../src/query/index.ts'
-import { ManualClock } from '../../src/util/clock.ts'
 import { filesUnder } from '../../test/helpers/files.ts'
-import { startPipeline } from '../../test/helpers/runtime.ts'
 import { type ClickEvent, generateBatch } from './functions/generator.ts'
 import { invalidReason } from './functions/validate.ts'
 
@@ -27,11 +26,11 @@ describe('examples/clickstream (seed 003)', () => {
   it('validates the scheduled clickstream, partitions it by its metadata into the lake, and keeps invalid events with their reason', async () => {
     // Once, at 11:00 (the test's clock jumps from timer to timer while functions work, so a rate
     // schedule would fire again and again); one reproducible batch.
-    process.env.CLICKSTREAM_SCHEDULE = 'cron(0 11 23 11 ? 2026)'
-    process.env.CLICKSTREAM_INPUT = JSON.stringify(INPUT)
-    const p = await startPipeline(CONFIG, { clock: new ManualClock(START) })
-    delete process.env.CLICKSTREAM_SCHEDULE
-    delete process.env.CLICKSTREAM_INPUT
+    const p = await startPipeline(CONFIG, {
+      clock: new ManualClock(START),
+      env: { CLICKSTREAM_SCHEDULE: 'cron(0 11 23 11 ? 2026)', CLICKSTREAM_INPUT: JSON.stringify(INPUT) },
+      teardown: onTestFinished,
+    })
     await p.active()
 
     // What the producer will put, and which of it is valid.

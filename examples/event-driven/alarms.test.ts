@@ -1,9 +1,8 @@
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { ManualClock, startPipeline } from 'tributary-pipeline/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../src/engine/records.ts'
 import { readOutbox } from '../../src/monitor/notify/index.ts'
-import { ManualClock } from '../../src/util/clock.ts'
-import { startPipeline } from '../../test/helpers/runtime.ts'
 import { parseMail, startSmtpServer } from '../../test/monitor/notify/fixtures.ts'
 import { generateBatch } from './functions/generator.ts'
 
@@ -16,13 +15,14 @@ describe('examples/event-driven alarms (seed 001)', () => {
   it('a poison record: the error-rate and DLQ-depth alarms go to ALARM and e-mail ops', async () => {
     const smtp = await startSmtpServer()
     // No scheduled batches (a cron far away); SMTP from the environment, as a user would set it.
-    process.env.EVENTS_SCHEDULE = 'cron(0 0 1 1 ? 2030)'
-    process.env.TRIBUTARY_SMTP_HOST = '127.0.0.1'
-    process.env.TRIBUTARY_SMTP_PORT = String(smtp.port)
-    const p = await startPipeline(CONFIG, { clock: new ManualClock(START) }).finally(() => {
-      delete process.env.EVENTS_SCHEDULE
-      delete process.env.TRIBUTARY_SMTP_HOST
-      delete process.env.TRIBUTARY_SMTP_PORT
+    const p = await startPipeline(CONFIG, {
+      clock: new ManualClock(START),
+      env: {
+        EVENTS_SCHEDULE: 'cron(0 0 1 1 ? 2030)',
+        TRIBUTARY_SMTP_HOST: '127.0.0.1',
+        TRIBUTARY_SMTP_PORT: String(smtp.port),
+      },
+      teardown: onTestFinished,
     })
     await p.active()
     expect(

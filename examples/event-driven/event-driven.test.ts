@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { ManualClock, startPipeline } from 'tributary-pipeline/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../src/engine/records.ts'
 import { openTables } from '../../src/functions/tables/index.ts'
 import { openLakeQuery } from '../../src/query/index.ts'
-import { ManualClock } from '../../src/util/clock.ts'
-import { startPipeline } from '../../test/helpers/runtime.ts'
 import { generateBatch, type PipelineEvent } from './functions/generator.ts'
 import type { ObjectMetadata } from './functions/processor.ts'
 import { enrich, type ProcessedEvent } from './functions/transformer.ts'
@@ -25,11 +24,11 @@ describe('examples/event-driven (seed 001)', () => {
   it('stream → processor → raw bucket + metadata → transformer → processed bucket, with both dead-letter queues', async () => {
     // Once, at 11:00 (a rate schedule would fire again as the test's clock jumps from timer to
     // timer while functions work); one reproducible batch.
-    process.env.EVENTS_SCHEDULE = 'cron(0 11 23 11 ? 2026)'
-    process.env.EVENTS_INPUT = JSON.stringify(INPUT)
-    const p = await startPipeline(CONFIG, { clock: new ManualClock(START) })
-    delete process.env.EVENTS_SCHEDULE
-    delete process.env.EVENTS_INPUT
+    const p = await startPipeline(CONFIG, {
+      clock: new ManualClock(START),
+      env: { EVENTS_SCHEDULE: 'cron(0 11 23 11 ? 2026)', EVENTS_INPUT: JSON.stringify(INPUT) },
+      teardown: onTestFinished,
+    })
     await p.active()
 
     // A batch of our own, straddling midnight (two day partitions), with a poison record in the

@@ -1,8 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { ManualClock, startPipeline } from 'tributary-pipeline/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { openTables } from '../../src/functions/tables/index.ts'
 import { releaseReadBuffers } from '../../src/storage/log/reader.ts'
-import { ManualClock } from '../../src/util/clock.ts'
-import { startPipeline } from '../../test/helpers/runtime.ts'
 import type { SensorReading } from './functions/generator.ts'
 
 const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
@@ -28,9 +27,10 @@ function scheduledEvent(ms: number) {
 describe('examples/iot-sensors generator over many runs', () => {
   it('each sensor drifts from its last reading, batteries only drain, and no reading is after its run', async () => {
     // No timed run: the test invokes the generator itself, each time at the clock's time.
-    process.env.SENSORS_SCHEDULE = 'cron(0 0 1 1 ? 2030)'
-    const p = await startPipeline(CONFIG, { clock: new ManualClock(START) }).finally(() => {
-      delete process.env.SENSORS_SCHEDULE
+    const p = await startPipeline(CONFIG, {
+      clock: new ManualClock(START),
+      env: { SENSORS_SCHEDULE: 'cron(0 0 1 1 ? 2030)' },
+      teardown: onTestFinished,
     })
     await p.active()
     const shards = p.runtime.engine.stream('sensors').orderedShards()

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { describe, expect, it } from 'vitest'
+import { ManualClock, startPipeline } from 'tributary-pipeline/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { openTables } from '../../src/functions/tables/index.ts'
 import { readOutbox } from '../../src/monitor/notify/index.ts'
 import { openLakeQuery } from '../../src/query/index.ts'
-import { ManualClock } from '../../src/util/clock.ts'
 import { filesUnder } from '../../test/helpers/files.ts'
-import { startPipeline } from '../../test/helpers/runtime.ts'
 import { parseMail, startSmtpServer } from '../../test/monitor/notify/fixtures.ts'
 import { BREAK_FLAG, generateReadings, type SensorReading } from './functions/generator.ts'
 
@@ -37,15 +36,15 @@ describe('examples/iot-sensors (seed 000)', () => {
     // Once, at 11:00 (the test's clock jumps from timer to timer while functions work, so a rate
     // schedule would fire again and again); one reproducible run. SMTP from the environment, as
     // a user would configure it.
-    process.env.SENSORS_SCHEDULE = 'cron(0 11 23 11 ? 2026)'
-    process.env.SENSORS_INPUT = JSON.stringify(INPUT)
-    process.env.TRIBUTARY_SMTP_HOST = '127.0.0.1'
-    process.env.TRIBUTARY_SMTP_PORT = String(smtp.port)
-    const p = await startPipeline(CONFIG, { clock: new ManualClock(START) }).finally(() => {
-      delete process.env.SENSORS_SCHEDULE
-      delete process.env.SENSORS_INPUT
-      delete process.env.TRIBUTARY_SMTP_HOST
-      delete process.env.TRIBUTARY_SMTP_PORT
+    const p = await startPipeline(CONFIG, {
+      clock: new ManualClock(START),
+      env: {
+        SENSORS_SCHEDULE: 'cron(0 11 23 11 ? 2026)',
+        SENSORS_INPUT: JSON.stringify(INPUT),
+        TRIBUTARY_SMTP_HOST: '127.0.0.1',
+        TRIBUTARY_SMTP_PORT: String(smtp.port),
+      },
+      teardown: onTestFinished,
     })
     await p.active()
     const readings = generateReadings(INPUT.sensors, INPUT.readings, INPUT.seed, Date.parse(INPUT.time))

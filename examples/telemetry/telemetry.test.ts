@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import { PutRecordCommand } from '@aws-sdk/client-kinesis'
-import { describe, expect, it } from 'vitest'
+import { startPipeline } from 'tributary-pipeline/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { openLakeQuery } from '../../src/query/index.ts'
 import { filesUnder } from '../../test/helpers/files.ts'
-import { startPipeline } from '../../test/helpers/runtime.ts'
 import { kinesisClient } from '../../test/helpers/server.ts'
 
 const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
@@ -13,15 +13,11 @@ const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
  * start a run it did not ask for, and a run that puts 50 events at once instead of streaming for
  * a minute of real time.
  */
-async function startTelemetry() {
-  process.env.TELEMETRY_SCHEDULE = 'rate(1 hour)'
-  process.env.TELEMETRY_BATCH = '50'
-  try {
-    return await startPipeline(CONFIG)
-  } finally {
-    delete process.env.TELEMETRY_SCHEDULE
-    delete process.env.TELEMETRY_BATCH
-  }
+function startTelemetry() {
+  return startPipeline(CONFIG, {
+    env: { TELEMETRY_SCHEDULE: 'rate(1 hour)', TELEMETRY_BATCH: '50' },
+    teardown: onTestFinished,
+  })
 }
 
 describe('examples/telemetry (seed 002)', () => {

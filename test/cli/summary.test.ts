@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { SummaryPrinter } from '../../src/cli/summary.ts'
 import { putRecords } from '../../src/engine/records.ts'
-import { startPipeline } from '../helpers/runtime.ts'
+import { startPipeline } from '../../src/testing/index.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 describe('the live summary', () => {
@@ -20,7 +20,7 @@ describe('the live summary', () => {
 `,
     )
     await writeFile(join(dir, 'f.ts'), 'export const handler = async () => {}\n')
-    const p = await startPipeline(join(dir, 'tributary.config.ts'))
+    const p = await startPipeline(join(dir, 'tributary.config.ts'), { teardown: onTestFinished })
     await p.active()
     const t0 = p.clock.now()
     const printer = new SummaryPrinter(t0)

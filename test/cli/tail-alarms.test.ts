@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { startPipeline } from '../../src/testing/index.ts'
 import { spawnTributary } from '../helpers/child-dev.ts'
 import { freePort, spawnServer } from '../helpers/child-server.ts'
-import { startPipeline } from '../helpers/runtime.ts'
 import { kinesisClient } from '../helpers/server.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -94,7 +94,7 @@ describe('tributary tail', () => {
 
 describe('tributary alarms', () => {
   it('lists alarm states and one alarm’s history from the data directory', async () => {
-    const p = await startPipeline(ALARMS)
+    const p = await startPipeline(ALARMS, { teardown: onTestFinished })
     await p.until(() => p.runtime.alarms.listAlarms()[0]?.state === 'ALARM')
     await p.close()
     const list = await tributary(['alarms', '--data-dir', p.dataDir])

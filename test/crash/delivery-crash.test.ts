@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { DeliveryCheckpoints } from '../../src/delivery/runtime/checkpoints.ts'
+import { startPipeline } from '../../src/testing/index.ts'
 import { spawnDev } from '../helpers/child-dev.ts'
 import { freePort } from '../helpers/child-server.ts'
 import { filesUnder } from '../helpers/files.ts'
-import { startPipeline } from '../helpers/runtime.ts'
 import { kinesisClient } from '../helpers/server.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -48,7 +48,7 @@ describe('SIGKILL along the delivery path', () => {
     const dir = await tempDir()
     const dataDir = join(dir, 'data')
     // Create the stream once (in-process, manual clock) so each child finds it ACTIVE.
-    const setup = await startPipeline(CONFIG, { dataDir })
+    const setup = await startPipeline(CONFIG, { dataDir, teardown: onTestFinished })
     await setup.active()
     await setup.close()
 
@@ -91,7 +91,7 @@ describe('SIGKILL along the delivery path', () => {
     }
 
     // A last, clean run delivers what is left; then the lake must hold each record once.
-    const final = await startPipeline(CONFIG, { dataDir })
+    const final = await startPipeline(CONFIG, { dataDir, teardown: onTestFinished })
     const checkpoints = new DeliveryCheckpoints(final.runtime.engine.state)
     const caughtUp = () =>
       final.runtime.engine

@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { startPipeline } from '../../src/testing/index.ts'
 import { spawnDev } from '../helpers/child-dev.ts'
 import { freePort } from '../helpers/child-server.ts'
-import { startPipeline } from '../helpers/runtime.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const CONFIG = new URL('../fixtures/pipelines/s3-event-crash/tributary.config.ts', import.meta.url).pathname
@@ -25,7 +25,7 @@ describe('SIGKILL between an object appearing and its S3 event', () => {
 
     // Restart: the writer's invocation is retried (a new object) and the crashed put's event is
     // sent from what the put recorded before its object appeared.
-    const p = await startPipeline(CONFIG, { dataDir })
+    const p = await startPipeline(CONFIG, { dataDir, teardown: onTestFinished })
     const seen = () =>
       new Set(p.logs.filter((l) => l.message.startsWith('seen ')).map((l) => l.message.slice(5)))
     const start = p.clock.now()

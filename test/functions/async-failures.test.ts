@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest'
-import { startPipeline } from '../helpers/runtime.ts'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { startPipeline } from '../../src/testing/index.ts'
 
 const CONFIG = new URL('../fixtures/pipelines/async-failures/tributary.config.ts', import.meta.url).pathname
 
 describe('asynchronous invocations that keep failing', () => {
   it("send Lambda's invocation record to the on-failure destination and the event to the DLQ", async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.runtime.buckets.putObject('inbox', 'orders/1.json', '{}')
     await p.until(
       () => p.runtime.queues.depth('failures').visible === 1 && p.runtime.queues.depth('dlq').visible === 1,
@@ -34,7 +34,7 @@ const SCHEDULED = new URL('../fixtures/pipelines/async-schedule/tributary.config
 
 describe('a timed schedule whose target fails', () => {
   it("follows the function's asyncInvokeConfig: no retry, the invocation record to its destination", async () => {
-    const p = await startPipeline(SCHEDULED)
+    const p = await startPipeline(SCHEDULED, { teardown: onTestFinished })
     await p.until(() => p.runtime.queues.depth('failures').visible === 1)
     const [failure] = await p.runtime.queues.receive('failures')
     expect(JSON.parse(failure!.body)).toMatchObject({

@@ -1,13 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../src/engine/records.ts'
 import { openTables } from '../../src/functions/tables/index.ts'
-import { startPipeline } from '../helpers/runtime.ts'
+import { startPipeline } from '../../src/testing/index.ts'
 
 const CONFIG = new URL('../fixtures/pipelines/powertools/tributary.config.ts', import.meta.url).pathname
 
 describe('@aws-lambda-powertools/batch (the real library) in a Kinesis mapping', () => {
   it('reports failed records; the rest are processed once, the bad one ends at the destination', async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.until(() => p.runtime.engine.streams().some((s) => s.state.status === 'ACTIVE'))
     const orders = Array.from({ length: 20 }, (_, i) => ({ id: `o${i}`, ...(i === 7 && { bad: true }) }))
     await putRecords(

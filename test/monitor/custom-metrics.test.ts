@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest'
-import { startPipeline } from '../helpers/runtime.ts'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { startPipeline } from '../../src/testing/index.ts'
 
 const CONFIG = new URL('../fixtures/pipelines/custom-metrics/tributary.config.ts', import.meta.url).pathname
 
 describe('custom metrics from handlers', () => {
   it('arrive through the metrics binding and the embedded metric format, and AWS/ namespaces are refused', async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.runtime.fireSchedule('every')
     await p.until(() => p.logs.some((l) => l.message.startsWith('refused:')))
     expect(p.metric('Readings', { Site: 'north' }, 'Sensors')).toMatchObject({ sum: 42, count: 1 })

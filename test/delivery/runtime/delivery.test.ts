@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../../src/engine/records.ts'
 import { openLakeQuery } from '../../../src/query/index.ts'
+import { startPipeline } from '../../../src/testing/index.ts'
 import { filesUnder } from '../../helpers/files.ts'
-import { startPipeline } from '../../helpers/runtime.ts'
 
 const CONFIG = new URL('../../fixtures/pipelines/delivery/tributary.config.ts', import.meta.url).pathname
 const DEVICES = ['alpha', 'beta', 'gamma']
@@ -36,7 +36,7 @@ async function putReadings(
 
 describe('delivery streams from a Kinesis stream into the lake', () => {
   it('buffers, partitions, encodes and writes each record exactly once; DuckDB reads it all', async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.active()
     const lake = join(p.dataDir, 'lake')
     await putReadings(p.runtime.engine, 0, 300)
@@ -128,7 +128,7 @@ describe('delivery streams from a Kinesis stream into the lake', () => {
   })
 
   it('takes direct puts durably and delivers them after the buffering interval', async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.active()
     const records = Array.from({ length: 50 }, (_, i) => Buffer.from(JSON.stringify({ i })))
     const ids = await p.runtime.deliveries.put('direct', records)
@@ -156,7 +156,7 @@ describe('delivery streams from a Kinesis stream into the lake', () => {
   })
 
   it('writes byte-identical files when the same log is replayed into an empty lake', async () => {
-    const first = await startPipeline(CONFIG)
+    const first = await startPipeline(CONFIG, { teardown: onTestFinished })
     await first.active()
     await putReadings(first.runtime.engine, 0, 120)
     const delivered = () =>
@@ -180,7 +180,11 @@ describe('delivery streams from a Kinesis stream into the lake', () => {
     const db = new Database(join(first.dataDir, 'state.db'))
     db.exec('DELETE FROM delivery_positions; DELETE FROM delivery_intents')
     db.close()
-    const second = await startPipeline(CONFIG, { dataDir: first.dataDir, clock: first.clock })
+    const second = await startPipeline(CONFIG, {
+      dataDir: first.dataDir,
+      clock: first.clock,
+      teardown: onTestFinished,
+    })
     await second.until(
       () => second.metric('DeliveryToS3.Records', { DeliveryStreamName: 'raw' }, 'AWS/Firehose').sum === 120,
     )

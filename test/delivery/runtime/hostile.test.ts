@@ -1,9 +1,9 @@
 import { mkdir, readdir, readFile, symlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../../src/engine/records.ts'
-import { startPipeline } from '../../helpers/runtime.ts'
+import { startPipeline } from '../../../src/testing/index.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 
 const CONFIG = new URL('../../fixtures/pipelines/delivery/tributary.config.ts', import.meta.url).pathname
@@ -56,7 +56,7 @@ async function walk(root: string): Promise<string[]> {
 describe('hostile partition values and keys in a delivery stream', () => {
   it(`never write outside the bucket; ${HOSTILE.length} values and a planted symlink land in the error prefix with a reason`, async () => {
     const outside = await tempDir()
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.active()
     const bucketDir = join(p.dataDir, 'lake', 'lake')
     // A symbolic link planted where a partition folder will go, pointing outside the lake.

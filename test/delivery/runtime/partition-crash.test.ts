@@ -3,13 +3,13 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
 import Database from 'better-sqlite3'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { DeliveryCheckpoints } from '../../../src/delivery/runtime/checkpoints.ts'
 import { StateStore } from '../../../src/storage/state/state-store.ts'
+import { startPipeline } from '../../../src/testing/index.ts'
 import { spawnDev } from '../../helpers/child-dev.ts'
 import { freePort } from '../../helpers/child-server.ts'
 import { filesUnder } from '../../helpers/files.ts'
-import { startPipeline } from '../../helpers/runtime.ts'
 import { kinesisClient } from '../../helpers/server.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 import { readPartitionLake, valueEntries } from './partition-lake.ts'
@@ -56,7 +56,7 @@ function decisions(dataDir: string): { admitted: string[]; refused: string[] } {
 describe('the active-partition quota across a crash', () => {
   it('a buffer replayed after SIGKILL writes the same files and the same error records', async () => {
     const dataDir = join(await tempDir(), 'data')
-    const setup = await startPipeline(CONFIG, { dataDir })
+    const setup = await startPipeline(CONFIG, { dataDir, teardown: onTestFinished })
     await setup.active()
     await setup.close()
 
@@ -98,7 +98,7 @@ describe('the active-partition quota across a crash', () => {
     expect(beforeFiles.size).toBeGreaterThan(0)
     expect(beforeDecisions.admitted.length).toBeGreaterThan(0)
 
-    const final = await startPipeline(CONFIG, { dataDir })
+    const final = await startPipeline(CONFIG, { dataDir, teardown: onTestFinished })
     const finalCheckpoints = new DeliveryCheckpoints(final.runtime.engine.state)
     await final.until(() =>
       final.runtime.engine

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { ACTIVE_PARTITIONS_EXCEEDED } from '../../../src/delivery/runtime/flush.ts'
 import { putRecords } from '../../../src/engine/records.ts'
-import { startPipeline } from '../../helpers/runtime.ts'
+import { startPipeline } from '../../../src/testing/index.ts'
 import { readPartitionLake, valueEntries } from './partition-lake.ts'
 
 const CONFIG = new URL('./fixtures/partitions/tributary.config.ts', import.meta.url).pathname
@@ -12,7 +12,7 @@ const toWire = (entries: ReturnType<typeof valueEntries>) =>
 
 describe('the active-partition quota of a delivery stream', () => {
   it('counts across shards as Firehose does: 600 values over 2 shards → 500 written, 100 to the error prefix', async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.active()
     const engine = p.runtime.engine
     for (const [from, shard] of [

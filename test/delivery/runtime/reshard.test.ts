@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../../src/engine/records.ts'
-import { startPipeline } from '../../helpers/runtime.ts'
+import { startPipeline } from '../../../src/testing/index.ts'
 
 const CONFIG = new URL('../../fixtures/pipelines/delivery-reshard/tributary.config.ts', import.meta.url)
   .pathname
@@ -10,7 +10,7 @@ const KEYS = 12
 
 describe('a delivery stream while its source stream is resharded', () => {
   it('follows splits and merges: every record once, each key in order, children after parents', async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.active()
     const engine = p.runtime.engine
     const created: string[] = []
@@ -75,7 +75,7 @@ describe('a delivery stream while its source stream is resharded', () => {
   })
 
   it("keeps flushing other delivery streams while one's writes keep failing", async () => {
-    const p = await startPipeline(CONFIG)
+    const p = await startPipeline(CONFIG, { teardown: onTestFinished })
     await p.active()
     let refused = 0
     p.runtime.buckets.onPutIntent((c) => {
