@@ -1,11 +1,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { StreamEngine } from '../../src/engine/engine.ts'
 import { putRecords } from '../../src/engine/records.ts'
 import { ShardTail } from '../../src/engine/shard-tail.ts'
 import { LogFailedError } from '../../src/storage/log/errors.ts'
 import { type LogIo, nodeLogIo } from '../../src/storage/log/io.ts'
 import { ShardLog } from '../../src/storage/log/shard-log.ts'
-import { ManualClock } from '../../src/util/clock.ts'
+import { engineWithStream } from '../helpers/engine.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const record = (n: number) => ({ partitionKey: `k${n}`, data: Buffer.from(`r${n}`).toString('base64') })
@@ -95,17 +94,7 @@ describe('ShardTail', () => {
   })
 
   it('ends a closed shard once read to its end, and names starting positions', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 0, 1))
-    const engine = await StreamEngine.open({
-      dataDir: await tempDir(),
-      clock,
-      createStreamMs: 0,
-      updateStreamMs: 0,
-    })
-    onTestFinished(() => engine.close())
-    engine.createStream('s', { shardCount: 1 })
-    clock.advance(1)
-    await engine.whenSettled()
+    const { engine, clock, settle } = await engineWithStream('s')
     await putRecords(engine, 's', [record(0), record(1)])
     const shard = engine.stream('s').shards.get(0)!
     const tail = new ShardTail(shard)
@@ -117,8 +106,7 @@ describe('ShardTail', () => {
       shard: 0,
       newStartingHashKey: '80000000000000000000000000000000',
     })
-    clock.advance(1)
-    await engine.whenSettled()
+    await settle()
     expect(tail.ended).toBe(false) // two records still to read
     const batch = (await tail.next(10, 1 << 20))!
     batch.release()

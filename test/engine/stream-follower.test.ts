@@ -1,9 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { StreamEngine } from '../../src/engine/engine.ts'
 import type { ShardRuntime } from '../../src/engine/runtime.ts'
 import { type ShardRunner, StreamFollower } from '../../src/engine/stream-follower.ts'
-import { ManualClock } from '../../src/util/clock.ts'
-import { tempDir } from '../helpers/tmp.ts'
+import { engineWithStream } from '../helpers/engine.ts'
 
 const MIDDLE = '80000000000000000000000000000000'
 
@@ -22,21 +20,7 @@ class FakeRunner implements ShardRunner {
 }
 
 async function setup() {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1))
-  const engine = await StreamEngine.open({
-    dataDir: await tempDir(),
-    clock,
-    createStreamMs: 0,
-    updateStreamMs: 0,
-    deleteStreamMs: 0,
-  })
-  onTestFinished(() => engine.close())
-  const settle = async () => {
-    clock.advance(1)
-    await engine.whenSettled()
-  }
-  engine.createStream('s', { shardCount: 1 })
-  await settle()
+  const { engine, settle } = await engineWithStream('s')
   const runners: FakeRunner[] = []
   const passes: number[] = []
   const follower = new StreamFollower<FakeRunner, number>({

@@ -1,24 +1,12 @@
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { StreamEngine } from '../../src/engine/engine.ts'
+import { describe, expect, it } from 'vitest'
 import { putRecords } from '../../src/engine/records.ts'
-import { ManualClock } from '../../src/util/clock.ts'
 import type { TailRecord } from '../../src/web/source.ts'
 import { tailStream } from '../../src/web/tail.ts'
-import { tempDir } from '../helpers/tmp.ts'
+import { engineWithStream } from '../helpers/engine.ts'
 
 describe('tailStream (the dashboard tail)', () => {
   it('follows from the end, then into the shards a reshard opens, from their first record', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12))
-    const engine = await StreamEngine.open({
-      dataDir: await tempDir(),
-      clock,
-      createStreamMs: 0,
-      updateStreamMs: 0,
-    })
-    onTestFinished(() => engine.close())
-    engine.createStream('s', { shardCount: 1 })
-    clock.advance(1)
-    await engine.whenSettled()
+    const { engine, clock } = await engineWithStream('s')
     const put = async (from: number, count: number) => {
       const entries = Array.from({ length: count }, (_, i) => ({
         partitionKey: `k${from + i}`,

@@ -4,7 +4,7 @@ import type { Clock } from '../../util/clock.ts'
 import type { EncodedEvent } from '../encoded-event.ts'
 import type { RecordFilter } from '../filter.ts'
 import type { InvokeOutcome } from '../types.ts'
-import { type BatchRunnerDeps, type DiscardCondition, type RetryPolicy, runBatch } from './batch-runner.ts'
+import { type BatchRunnerDeps, type RetryPolicy, runBatch } from './batch-runner.ts'
 import type { Checkpoint } from './checkpoints.ts'
 import {
   filterView,
@@ -30,12 +30,7 @@ export interface ShardConsumerOptions {
   policy: RetryPolicy
   filter: RecordFilter
   invoke(event: EncodedEvent): Promise<InvokeOutcome>
-  discard(
-    records: MappedRecord[],
-    condition: DiscardCondition,
-    invokeCount: number,
-    last: InvokeOutcome | undefined,
-  ): Promise<void>
+  discard: BatchRunnerDeps['discard']
   commit(checkpoint: Checkpoint): void
   /** Called per invocation with the outcome and the batch (metrics). */
   observe(records: MappedRecord[], outcome: InvokeOutcome): void
