@@ -3,7 +3,7 @@
  * whole in the test's process (handlers in worker threads) on a manual clock with its own data
  * directory; the test puts records, moves the clock, waits until the pipeline has settled, and
  * reads what it did: lake objects and their rows, tables, queues, the outbox, alarms and metrics.
- * Works with any test runner (vitest, node:test, jest). Guide: docs/testing.md.
+ * Works with any test runner (vitest, node:test, ...). Guide: docs/testing.md.
  *
  * @example
  * import { startPipeline } from 'tributary-pipeline/testing'

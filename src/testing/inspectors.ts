@@ -2,9 +2,13 @@ import { resolve } from 'node:path'
 import type { PeekedMessage, QueueDepth } from '../functions/queues/types.ts'
 import { openTables, type TableService } from '../functions/tables/index.ts'
 import type { AlarmHistoryItem, AlarmStatus } from '../monitor/alarms/alarm-store.ts'
+import { Lambda } from '../monitor/catalog/lambda.ts'
 import type { Datapoint, MetricQuery } from '../monitor/metric-store.ts'
 import { defaultOutboxPath, type OutboxEntry, readOutbox } from '../monitor/notify/outbox-channel.ts'
 import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+
+/** The default namespace of `metric()`: most metrics a pipeline's tests read are Lambda's. */
+const LAMBDA = Lambda.Invocations.namespace
 
 /** A queue as a test reads it: without receiving (nothing becomes invisible, nothing is counted). */
 export interface QueueView {
@@ -119,7 +123,7 @@ export class Inspectors {
    * expect(p.metric('Invocations', { FunctionName: 'process-events' }).sum).toBe(1)
    * p.metric('DeliveryToS3.Records', { DeliveryStreamName: 'raw' }, 'AWS/Firehose').sum
    */
-  metric(name: string, dimensions: Record<string, string>, namespace = 'AWS/Lambda'): MetricTotalsOf {
+  metric(name: string, dimensions: Record<string, string>, namespace: string = LAMBDA): MetricTotalsOf {
     return this.#runtime.metrics.get(namespace, name, dimensions)
   }
 

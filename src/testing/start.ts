@@ -37,8 +37,8 @@ export interface StartPipelineOptions {
   serve?: boolean
   /**
    * Registers the pipeline's cleanup with the test framework, run after the test whatever its
-   * outcome: `onTestFinished` (vitest), `(dispose) => t.after(dispose)` (node:test),
-   * `(dispose) => afterEach(dispose)`... Without it, call {@link TestPipeline.dispose} yourself.
+   * outcome: `onTestFinished` (vitest), `(dispose) => t.after(dispose)` (node:test). Without it,
+   * call {@link TestPipeline.dispose} yourself (in an `afterEach`, say).
    */
   teardown?: (dispose: () => Promise<void>) => void
   /** Every line a handler logs, as it is logged (they are also collected in {@link TestPipeline.logs}). */
