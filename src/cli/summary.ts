@@ -1,3 +1,4 @@
+import { Firehose, Kinesis, Lambda, type MetricSpec, SQS } from '../monitor/catalog/index.ts'
 import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
 
 function n(value: number): string {
@@ -66,52 +67,53 @@ export class SummaryPrinter {
 
   #body(runtime: PipelineRuntime): string[] {
     const m = runtime.metrics
-    const lambda = (name: string, fn: string) => m.get('AWS/Lambda', name, { FunctionName: fn })
+    const lambda = (metric: MetricSpec<string, string, 'FunctionName'>, fn: string) =>
+      m.of(metric, { FunctionName: fn })
     const paused = (fn: string) => (runtime.pool.loadFailure(fn) ? ' (paused: handler does not load)' : '')
     const lines: string[] = []
     const mappings: string[][] = [['mapping', 'records in', '/s', 'invocations', 'errors', 'iterator age']]
     for (const mapping of runtime.kinesisMappings) {
       const s = mapping.status()
       const dims = { EventSourceMappingUUID: s.uuid }
-      const records = m.get('AWS/Lambda', 'PolledEventCount', dims).sum
+      const records = m.of(Lambda.PolledEventCount, dims).sum
       mappings.push([
         `${s.streamName} → ${s.functionName}${s.state === 'Waiting' ? ' (waiting for the stream)' : paused(s.functionName)}`,
         n(records),
         this.#rate(`mapping ${s.uuid}`, records),
-        n(m.get('AWS/Lambda', 'InvokedEventCount', dims).count),
-        n(m.get('AWS/Lambda', 'FailedInvokeEventCount', dims).count),
+        n(m.of(Lambda.InvokedEventCount, dims).count),
+        n(m.of(Lambda.FailedInvokeEventCount, dims).count),
         age(s.iteratorAgeMs),
       ])
     }
     for (const mapping of runtime.sqsMappings) {
       const c = mapping.config
-      const received = m.get('AWS/SQS', 'NumberOfMessagesReceived', { QueueName: c.queue }).sum
+      const received = m.of(SQS.NumberOfMessagesReceived, { QueueName: c.queue }).sum
       mappings.push([
         `queue ${c.queue} → ${c.function}${paused(c.function)}`,
         n(received),
         this.#rate(`queue ${c.queue} ${c.function}`, received),
-        n(lambda('Invocations', c.function).sum),
-        n(lambda('Errors', c.function).sum),
+        n(lambda(Lambda.Invocations, c.function).sum),
+        n(lambda(Lambda.Errors, c.function).sum),
         '',
       ])
     }
     if (mappings.length > 1) lines.push(...table(mappings))
     const functions: string[][] = [['function', 'invocations', '/s', 'errors', 'throttles', 'mean duration']]
     for (const name of Object.keys(runtime.pipeline.functions)) {
-      const d = lambda('Duration', name)
-      const invocations = lambda('Invocations', name).sum
+      const d = lambda(Lambda.Duration, name)
+      const invocations = lambda(Lambda.Invocations, name).sum
       functions.push([
         name,
         n(invocations),
         this.#rate(`function ${name}`, invocations),
-        n(lambda('Errors', name).sum),
-        n(lambda('Throttles', name).sum),
+        n(lambda(Lambda.Errors, name).sum),
+        n(lambda(Lambda.Throttles, name).sum),
         d.count ? `${(d.sum / d.count).toFixed(1)} ms` : '',
       ])
     }
     if (functions.length > 1) lines.push(...table(functions))
     const streams = Object.keys(runtime.pipeline.streams).map((st) => {
-      const records = m.get('AWS/Kinesis', 'IncomingRecords', { StreamName: st }).sum
+      const records = m.of(Kinesis.IncomingRecords, { StreamName: st }).sum
       return `${st}: ${n(records)} records in (${this.#rate(`stream ${st}`, records)}/s)`
     })
     if (streams.length) lines.push(`  streams ${streams.join(' · ')}`)
@@ -120,13 +122,13 @@ export class SummaryPrinter {
     ]
     for (const name of Object.keys(runtime.pipeline.deliveries)) {
       const dims = { DeliveryStreamName: name }
-      const records = m.get('AWS/Firehose', 'DeliveryToS3.Records', dims).sum
+      const records = m.of(Firehose.DeliveryToS3_Records, dims).sum
       deliveries.push([
         `${name} → ${runtime.pipeline.deliveries[name]!.bucket}`,
         n(records),
         this.#rate(`delivery ${name}`, records),
-        n(m.get('AWS/Firehose', 'DeliveryToS3.ObjectCount', dims).sum),
-        n(m.get('AWS/Firehose', 'DeliveryToS3.ErrorOutputRecords', dims).sum),
+        n(m.of(Firehose.DeliveryToS3_ObjectCount, dims).sum),
+        n(m.of(Firehose.DeliveryToS3_ErrorOutputRecords, dims).sum),
         age(runtime.deliveries.stream(name)?.freshnessMs() ?? 0),
       ])
     }

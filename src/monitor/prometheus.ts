@@ -1,22 +1,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { AWS_METRICS } from './catalog/index.ts'
 import type { SeriesTotals } from './metric-store.ts'
 
 /**
- * Metrics that are a level, not a flow: exported as gauges of the latest value. Everything else
- * with unit Count is a counter of the summed values; other units export `_sum` and `_count`.
+ * Metrics that are a level, not a flow (the catalog's `level` kind): exported as gauges of the
+ * latest value. Everything else with unit Count is a counter of the summed values; other units
+ * export `_sum` and `_count`. Matched by name, so a custom metric named like one is a gauge too.
  */
-const GAUGES = new Set([
-  'ConcurrentExecutions',
-  'IteratorAge',
-  'GetRecords.IteratorAgeMilliseconds',
-  'ApproximateNumberOfMessagesVisible',
-  'ApproximateNumberOfMessagesNotVisible',
-  'ApproximateNumberOfMessagesDelayed',
-  'ApproximateAgeOfOldestMessage',
-  'DeliveryToS3.DataFreshness',
-  'AsyncEventAge',
-  'PartitionCount',
-])
+const GAUGES = new Set(AWS_METRICS.filter((m) => m.kind === 'level').map((m) => m.name))
 
 const UNIT_SUFFIX: Record<string, string> = {
   Milliseconds: '_milliseconds',

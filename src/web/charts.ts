@@ -1,3 +1,4 @@
+import { Firehose, Kinesis, Lambda, type MetricDefinition } from '../monitor/catalog/index.ts'
 import type { Statistic } from '../monitor/statistics.ts'
 import type { DashboardSource } from './source.ts'
 
@@ -23,8 +24,8 @@ export function metricChart(spec: {
   id: string
   title: string
   unit: string
-  namespace: string
-  name: string
+  /** The catalog metric charted. */
+  metric: MetricDefinition
   stat: Statistic
   /** What a second without datapoints shows: 0 for counts, a gap for gauges and latencies. */
   missing: 0 | null
@@ -37,14 +38,14 @@ export function metricChart(spec: {
       const lines = new Map<string, number | null>()
       const series = source.metrics
         .series()
-        .filter((s) => s.namespace === spec.namespace && s.name === spec.name)
+        .filter((s) => s.namespace === spec.metric.namespace && s.name === spec.metric.name)
         .map((s) => ({ dimensions: s.dimensions, label: seriesLabel(s.dimensions) }))
         .sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0))
         .slice(0, MAX_LINES)
       for (const s of series) {
         const points = source.metrics.query({
-          namespace: spec.namespace,
-          name: spec.name,
+          namespace: spec.metric.namespace,
+          name: spec.metric.name,
           dimensions: s.dimensions,
           stat: spec.stat,
           period: 1,
@@ -67,8 +68,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'throughput',
     title: 'Incoming records',
     unit: 'records/s',
-    namespace: 'AWS/Kinesis',
-    name: 'IncomingRecords',
+    metric: Kinesis.IncomingRecords,
     stat: 'Sum',
     missing: 0,
   }),
@@ -76,8 +76,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'iterator-age',
     title: 'Iterator age (max)',
     unit: 'ms',
-    namespace: 'AWS/Lambda',
-    name: 'IteratorAge',
+    metric: Lambda.IteratorAge,
     stat: 'Maximum',
     missing: null,
   }),
@@ -85,8 +84,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'errors',
     title: 'Function errors',
     unit: 'errors/s',
-    namespace: 'AWS/Lambda',
-    name: 'Errors',
+    metric: Lambda.Errors,
     stat: 'Sum',
     missing: 0,
   }),
@@ -94,8 +92,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'latency',
     title: 'Function duration (p99)',
     unit: 'ms',
-    namespace: 'AWS/Lambda',
-    name: 'Duration',
+    metric: Lambda.Duration,
     stat: 'p99',
     missing: null,
   }),
@@ -113,8 +110,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'lake-files',
     title: 'Lake files written',
     unit: 'files/s',
-    namespace: 'AWS/Firehose',
-    name: 'DeliveryToS3.ObjectCount',
+    metric: Firehose.DeliveryToS3_ObjectCount,
     stat: 'Sum',
     missing: 0,
   }),

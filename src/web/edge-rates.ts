@@ -1,58 +1,50 @@
 import { RECENT_SECONDS } from '../functions/binding-usage.ts'
 import { mappingUuid } from '../functions/kinesis/mapping.ts'
+import {
+  Events,
+  Firehose,
+  Kinesis,
+  Lambda,
+  type MetricSeriesRef,
+  metricSeries,
+  SNS,
+  SQS,
+} from '../monitor/catalog/index.ts'
 import type { GraphEdge, PipelineGraph } from './graph.ts'
 import type { DashboardSource } from './source.ts'
-
-/** The metric that counts what flows along an edge. */
-interface RateMetric {
-  namespace: string
-  name: string
-  dimensions: Record<string, string>
-}
 
 interface RateRule {
   /** What is counted: `rec`, `msg`, `inv`, `calls` (the page adds `/s` or `/min`). */
   unit: string
-  metric(from: string, to: string): RateMetric
+  /** The series that counts what flows along the edge. */
+  metric(from: string, to: string): MetricSeriesRef
 }
 
 /** Edges with a metric of their own, keyed `<from kind>><to kind>:<label>`. */
 const EDGE_METRICS: Record<string, RateRule> = {
   'stream>function:mapping': {
     unit: 'rec',
-    metric: (stream, fn) => ({
-      namespace: 'AWS/Lambda',
-      name: 'InvokedEventCount',
-      dimensions: { EventSourceMappingUUID: mappingUuid(fn, `stream:${stream}`) },
-    }),
+    metric: (stream, fn) =>
+      metricSeries(Lambda.InvokedEventCount, {
+        EventSourceMappingUUID: mappingUuid(fn, `stream:${stream}`),
+      }),
   },
   'queue>function:mapping': {
     unit: 'msg',
-    metric: (queue) => ({
-      namespace: 'AWS/SQS',
-      name: 'NumberOfMessagesReceived',
-      dimensions: { QueueName: queue },
-    }),
+    metric: (queue) => metricSeries(SQS.NumberOfMessagesReceived, { QueueName: queue }),
   },
   'stream>delivery:source': {
     unit: 'rec',
-    metric: (_, delivery) => ({
-      namespace: 'AWS/Firehose',
-      name: 'DataReadFromKinesisStream.Records',
-      dimensions: { DeliveryStreamName: delivery },
-    }),
+    metric: (_, delivery) =>
+      metricSeries(Firehose.DataReadFromKinesisStream_Records, { DeliveryStreamName: delivery }),
   },
   'delivery>bucket:writes': {
     unit: 'rec',
-    metric: (delivery) => ({
-      namespace: 'AWS/Firehose',
-      name: 'DeliveryToS3.Records',
-      dimensions: { DeliveryStreamName: delivery },
-    }),
+    metric: (delivery) => metricSeries(Firehose.DeliveryToS3_Records, { DeliveryStreamName: delivery }),
   },
   'schedule>function:trigger': {
     unit: 'inv',
-    metric: (rule) => ({ namespace: 'AWS/Events', name: 'Invocations', dimensions: { RuleName: rule } }),
+    metric: (rule) => metricSeries(Events.Invocations, { RuleName: rule }),
   },
 }
 
@@ -60,31 +52,19 @@ const EDGE_METRICS: Record<string, RateRule> = {
 const INBOUND_METRICS: Record<string, RateRule> = {
   queue: {
     unit: 'msg',
-    metric: (_, queue) => ({
-      namespace: 'AWS/SQS',
-      name: 'NumberOfMessagesSent',
-      dimensions: { QueueName: queue },
-    }),
+    metric: (_, queue) => metricSeries(SQS.NumberOfMessagesSent, { QueueName: queue }),
   },
   topic: {
     unit: 'msg',
-    metric: (_, topic) => ({
-      namespace: 'AWS/SNS',
-      name: 'NumberOfMessagesPublished',
-      dimensions: { TopicName: topic },
-    }),
+    metric: (_, topic) => metricSeries(SNS.NumberOfMessagesPublished, { TopicName: topic }),
   },
   function: {
     unit: 'inv',
-    metric: (_, fn) => ({ namespace: 'AWS/Lambda', name: 'Invocations', dimensions: { FunctionName: fn } }),
+    metric: (_, fn) => metricSeries(Lambda.Invocations, { FunctionName: fn }),
   },
   stream: {
     unit: 'rec',
-    metric: (_, stream) => ({
-      namespace: 'AWS/Kinesis',
-      name: 'IncomingRecords',
-      dimensions: { StreamName: stream },
-    }),
+    metric: (_, stream) => metricSeries(Kinesis.IncomingRecords, { StreamName: stream }),
   },
 }
 
@@ -93,7 +73,7 @@ export const RATE_WINDOW_SECONDS = RECENT_SECONDS
 
 const split = (id: string) => [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)] as const
 
-type Source = { type: 'metric'; metric: RateMetric } | { type: 'binding'; keys: string[] }
+type Source = { type: 'metric'; metric: MetricSeriesRef } | { type: 'binding'; keys: string[] }
 
 /** Where each edge's rate comes from, if anywhere; `unit` is what the page shows. */
 function rateSources(graph: PipelineGraph): Map<string, { unit: string; source: Source }> {
