@@ -4,9 +4,12 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import {
   AWS_METRICS,
+  defineNamespace,
   Firehose,
+  flows,
   Kinesis,
   Lambda,
+  levels,
   MetricScope,
   MetricScopes,
   metricSeries,
@@ -48,6 +51,15 @@ describe('the metric catalog', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(Firehose.DeliveryToS3_Records.name).toBe('DeliveryToS3.Records')
     expect(Kinesis.GetRecords_IteratorAgeMilliseconds.name).toBe('GetRecords.IteratorAgeMilliseconds')
+  })
+
+  it('refuses a metric named twice in one namespace', () => {
+    expect(() =>
+      defineNamespace('AWS/Test', 'https://docs.aws.amazon.com/', [
+        flows('Count', ['Name'], ['Records']),
+        levels('Count', ['Name'], ['Records']),
+      ]),
+    ).toThrow('AWS/Test Records is in the catalog twice')
   })
 
   it('docs/monitoring.md lists every metric of the catalog', async () => {

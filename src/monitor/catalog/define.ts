@@ -7,10 +7,8 @@ import type { MetricUnit } from '../metrics.ts'
  */
 export type MetricKind = 'flow' | 'level'
 
-/** A metric's CloudWatch name from its catalog key: `DeliveryToS3_Records` → `DeliveryToS3.Records`. */
-export type AwsMetricName<K extends string> = K extends `${infer A}_${infer B}`
-  ? `${A}.${AwsMetricName<B>}`
-  : K
+/** A metric's catalog key from its CloudWatch name: `DeliveryToS3.Records` → `DeliveryToS3_Records`. */
+export type CatalogKey<N extends string> = N extends `${infer A}.${infer B}` ? `${A}_${CatalogKey<B>}` : N
 
 /** What every catalog entry says, whatever its dimensions: for lists, docs and `/metrics`. */
 export interface MetricDefinition {
@@ -44,51 +42,65 @@ export interface MetricSpec<
 /** A datapoint's dimensions for dimension keys `D`. */
 export type Dimensions<D extends string> = { readonly [K in D]: string }
 
-/** What a catalog entry is written as: its unit, kind and dimension keys (the name is its key). */
-export interface MetricEntry<D extends string> {
+/**
+ * Metrics of one namespace that share dimension keys, unit and kind: a row of AWS's tables (and of
+ * docs/monitoring.md).
+ */
+export interface MetricGroup<D extends string = string, N extends string = string> {
+  readonly dimensions: readonly D[]
   readonly unit: MetricUnit
   readonly kind: MetricKind
-  readonly dimensions: readonly D[]
+  readonly names: readonly N[]
 }
 
-/** A metric that counts what happened (summed over a period). */
-export function flow<D extends string>(unit: MetricUnit, dimensions: readonly D[]): MetricEntry<D> {
-  return { unit, kind: 'flow', dimensions }
+/** A group writer for one kind: `(unit, dimension keys, names)`, names and keys kept literal. */
+function groupWriter(kind: MetricKind) {
+  return <const D extends string, const N extends string>(
+    unit: MetricUnit,
+    dimensions: readonly D[],
+    names: readonly N[],
+  ): MetricGroup<D, N> => ({ dimensions, unit, kind, names })
 }
 
-/** A metric that samples a state (a gauge). */
-export function level<D extends string>(unit: MetricUnit, dimensions: readonly D[]): MetricEntry<D> {
-  return { unit, kind: 'level', dimensions }
-}
+/** Metrics that count what happened (summed over a period). */
+export const flows = groupWriter('flow')
 
-type EntryDimensions<E> = E extends MetricEntry<infer D> ? D : never
+/** Metrics that sample a state (gauges). */
+export const levels = groupWriter('level')
 
-/** The specs of one namespace, by key. */
-export type NamespaceMetrics<Ns extends string, E extends Record<string, MetricEntry<string>>> = {
-  readonly [K in keyof E & string]: MetricSpec<Ns, AwsMetricName<K>, EntryDimensions<E[K]>>
+type DimensionsOfName<G extends MetricGroup, N extends string> =
+  G extends MetricGroup<infer D, infer Names> ? (N extends Names ? D : never) : never
+
+/** The specs of one namespace, by catalog key. */
+export type NamespaceMetrics<Ns extends string, G extends MetricGroup> = {
+  readonly [N in G['names'][number] as CatalogKey<N>]: MetricSpec<Ns, N, DimensionsOfName<G, N>>
 }
 
 /**
- * The metrics of one CloudWatch namespace, keyed by name with `.` written `_` (so readers name
- * them as properties, never as strings).
+ * The metrics of one CloudWatch namespace, keyed by name with `.` written `_` (so producers and
+ * readers name them as properties, never as strings).
  *
  * @example
- * export const Kinesis = defineNamespace('AWS/Kinesis', 'https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html', {
- *   IncomingRecords: flow('Count', ['StreamName'] as const),
- * })
- * Kinesis.IncomingRecords.name // 'IncomingRecords'
+ * export const Kinesis = defineNamespace('AWS/Kinesis', 'https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html', [
+ *   flows('Count', ['StreamName'], ['IncomingRecords', 'GetRecords.Records']),
+ * ])
+ * Kinesis.GetRecords_Records.name // 'GetRecords.Records'
  */
-export function defineNamespace<Ns extends string, E extends Record<string, MetricEntry<string>>>(
+export function defineNamespace<Ns extends string, G extends MetricGroup>(
   namespace: Ns,
   doc: string,
-  entries: E,
-): NamespaceMetrics<Ns, E> {
+  groups: readonly G[],
+): NamespaceMetrics<Ns, G> {
   const specs: Record<string, MetricDefinition> = {}
-  for (const [key, entry] of Object.entries(entries)) {
-    specs[key] = Object.freeze({ namespace, name: key.replaceAll('_', '.'), doc, ...entry })
+  for (const { names, ...group } of groups) {
+    for (const name of names) {
+      const key = name.replaceAll('.', '_')
+      if (key in specs) throw new Error(`${namespace} ${name} is in the catalog twice`)
+      specs[key] = Object.freeze({ namespace, name, doc, ...group })
+    }
   }
-  // The mapped type is what the loop builds: one spec per key, the name derived as AwsMetricName.
-  return Object.freeze(specs) as NamespaceMetrics<Ns, E>
+  // The mapped type is what the loops build: one spec per name, keyed by its CatalogKey.
+  return Object.freeze(specs) as NamespaceMetrics<Ns, G>
 }
 
 /** One series of a catalog metric, as the metric store's queries name it. */

@@ -1,14 +1,8 @@
-import { defineNamespace, flow } from './define.ts'
+import { defineNamespace, flows } from './define.ts'
 
-const RULE = ['RuleName'] as const
-
-/** AWS/Events: what each schedule (EventBridge rule) firing did. */
+/** AWS/Events: what each schedule (an EventBridge rule) firing did. */
 export const Events = defineNamespace(
   'AWS/Events',
   'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html',
-  {
-    TriggeredRules: flow('Count', RULE),
-    Invocations: flow('Count', RULE),
-    FailedInvocations: flow('Count', RULE),
-  },
+  [flows('Count', ['RuleName'], ['TriggeredRules', 'Invocations', 'FailedInvocations'])],
 )

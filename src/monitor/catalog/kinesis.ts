@@ -1,20 +1,18 @@
-import { defineNamespace, flow, level } from './define.ts'
+import { defineNamespace, flows, levels } from './define.ts'
 
 const STREAM = ['StreamName'] as const
 
-/** AWS/Kinesis, the stream-level metrics (dimension StreamName) the engine publishes. */
+/**
+ * AWS/Kinesis: the stream-level metrics the engine publishes. IncomingRecords/Bytes count records
+ * accepted by PutRecord(s) and the stream binding (bytes of the decoded data);
+ * GetRecords.IteratorAgeMilliseconds is the age of the oldest record a GetRecords call returned.
+ */
 export const Kinesis = defineNamespace(
   'AWS/Kinesis',
   'https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html',
-  {
-    /** Records accepted by PutRecord/PutRecords and the stream binding. */
-    IncomingRecords: flow('Count', STREAM),
-    /** Bytes of those records' data (decoded). */
-    IncomingBytes: flow('Bytes', STREAM),
-    GetRecords_Success: flow('Count', STREAM),
-    GetRecords_Records: flow('Count', STREAM),
-    GetRecords_Bytes: flow('Bytes', STREAM),
-    /** Age of the oldest record a GetRecords call returned. */
-    GetRecords_IteratorAgeMilliseconds: level('Milliseconds', STREAM),
-  },
+  [
+    flows('Count', STREAM, ['IncomingRecords', 'GetRecords.Success', 'GetRecords.Records']),
+    flows('Bytes', STREAM, ['IncomingBytes', 'GetRecords.Bytes']),
+    levels('Milliseconds', STREAM, ['GetRecords.IteratorAgeMilliseconds']),
+  ],
 )

@@ -1,4 +1,4 @@
-import { defineNamespace, flow } from './define.ts'
+import { defineNamespace, flows } from './define.ts'
 
 const TOPIC = ['TopicName'] as const
 
@@ -6,10 +6,12 @@ const TOPIC = ['TopicName'] as const
 export const SNS = defineNamespace(
   'AWS/SNS',
   'https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html',
-  {
-    NumberOfMessagesPublished: flow('Count', TOPIC),
-    PublishSize: flow('Bytes', TOPIC),
-    NumberOfNotificationsDelivered: flow('Count', TOPIC),
-    NumberOfNotificationsFailed: flow('Count', TOPIC),
-  },
+  [
+    flows('Count', TOPIC, [
+      'NumberOfMessagesPublished',
+      'NumberOfNotificationsDelivered',
+      'NumberOfNotificationsFailed',
+    ]),
+    flows('Bytes', TOPIC, ['PublishSize']),
+  ],
 )
