@@ -358,7 +358,6 @@ export class PipelineRuntime {
         enabled: s.enabled,
       })),
       {
-        invoker,
         clock,
         metrics,
         logger,

@@ -4,8 +4,6 @@ import { MetricScope } from '../../monitor/catalog/scope.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
 import type { Clock, TimerHandle } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
-import type { Invoker } from '../types.ts'
-import { type AsyncInvokeConfig, type AsyncInvokeResult, invokeAsync } from './async-invoke.ts'
 import { nextCronFire } from './cron.ts'
 import { ScheduleConfigError } from './errors.ts'
 import { parseSchedule, type Schedule } from './expression.ts'
@@ -23,20 +21,19 @@ export interface ScheduleSpec {
 }
 
 export interface SchedulerOptions {
-  invoker: Invoker
   clock: Clock
   metrics?: MetricSink
-  /** Told about events dropped after Lambda's retries and invocations that could not be made. */
+  /** Told about events that could not be handed to Lambda. */
   logger?: Logger
   region?: string
   account?: string
-  /** Lambda's asynchronous invocation settings for the targets (default: 2 retries, 6 h). */
-  asyncInvoke?: AsyncInvokeConfig
   /**
-   * Hands each event to Lambda's durable event queue (AsyncInvocations) instead of invoking here:
-   * the target function's own retry settings and failure destinations then apply, as on AWS.
+   * Hands each event to Lambda's asynchronous invocation (`AsyncInvocations.enqueue`, the durable
+   * event queue): the target function's own retry settings and failure destinations then apply,
+   * as on AWS, where EventBridge's part ends once Lambda has accepted the event. A throw counts as
+   * a FailedInvocation.
    */
-  enqueue?: (functionName: string, event: unknown) => void
+  enqueue: (functionName: string, event: unknown) => void
 }
 
 /** The event EventBridge sends for a scheduled rule. */
@@ -119,17 +116,18 @@ function checked(specs: readonly ScheduleSpec[]): Array<{ spec: ScheduleSpec; sc
 
 /**
  * Runs EventBridge scheduled rules: each enabled rule fires at its times (a rate first one period
- * after start, a cron at each selected minute, UTC) and invokes its function asynchronously with
- * the scheduled event, or the rule's constant input, with Lambda's async retries. Firings are not
- * serialized: a slow function may overlap itself, as on AWS. All timing goes through the clock.
+ * after start, a cron at each selected minute, UTC) and hands the scheduled event, or the rule's
+ * constant input, to Lambda's asynchronous invocation (`enqueue`), which runs and retries it.
+ * Firings are not serialized: a slow function may overlap itself, as on AWS. All timing goes
+ * through the clock.
  *
- * Metrics: AWS/Events TriggeredRules, Invocations and FailedInvocations (the invocation could not
- * be handed to the function at all), dimension RuleName.
+ * Metrics: AWS/Events TriggeredRules, Invocations and FailedInvocations (the event could not be
+ * handed to Lambda at all), dimension RuleName.
  *
  * @example
  * const scheduler = new Scheduler(
  *   [{ name: 'generator', expression: 'rate(1 minute)', functionName: 'produce', enabled: true }],
- *   { invoker: pool, clock: systemClock, metrics },
+ *   { clock: systemClock, metrics, enqueue: (fn, event) => asyncInvocations.enqueue(fn, event) },
  * )
  * scheduler.start()
  */
@@ -138,8 +136,6 @@ export class Scheduler {
   readonly #logger: Logger
   #entries = new Map<string, Entry>()
   #running = false
-  #abort = new AbortController()
-  readonly #inflight = new Set<Promise<void>>()
 
   /** @throws ScheduleExpressionError or ScheduleConfigError before anything is scheduled. */
   constructor(schedules: readonly ScheduleSpec[], options: SchedulerOptions) {
@@ -153,16 +149,16 @@ export class Scheduler {
   start(): void {
     if (this.#running) return
     this.#running = true
-    this.#abort = new AbortController()
     for (const entry of this.#entries.values()) this.#arm(entry)
   }
 
-  /** Stops firing and cancels pending retries; resolves when running invocations have ended. */
+  /**
+   * Stops firing. Events already handed over are Lambda's (AsyncInvocations.stop ends their
+   * invocations and keeps their retries stored).
+   */
   async stop(): Promise<void> {
     this.#running = false
-    this.#abort.abort()
     for (const entry of this.#entries.values()) this.#disarm(entry)
-    await Promise.allSettled([...this.#inflight])
   }
 
   /**
@@ -246,7 +242,7 @@ export class Scheduler {
   }
 
   #fire(spec: ScheduleSpec, at: number): void {
-    const { invoker, clock, metrics, asyncInvoke } = this.#options
+    const { metrics } = this.#options
     const region = this.#options.region ?? 'us-east-1'
     const account = this.#options.account ?? '000000000000'
     const event =
@@ -254,51 +250,13 @@ export class Scheduler {
     const rule = new MetricScope(metrics, { RuleName: spec.name })
     rule.record(Events.TriggeredRules, 1, at)
     rule.record(Events.Invocations, 1, at)
-    if (this.#options.enqueue) {
-      try {
-        this.#options.enqueue(spec.functionName, event)
-      } catch (error) {
-        rule.record(Events.FailedInvocations, 1, at)
-        this.#logger.error(
-          `schedule '${spec.name}': could not queue the event for '${spec.functionName}': ${(error as Error)?.message ?? error}`,
-        )
-      }
-      return
+    try {
+      this.#options.enqueue(spec.functionName, event)
+    } catch (error) {
+      rule.record(Events.FailedInvocations, 1, at)
+      this.#logger.error(
+        `schedule '${spec.name}': could not queue the event for '${spec.functionName}': ${(error as Error)?.message ?? error}`,
+      )
     }
-    const invocation = invokeAsync(spec.functionName, event, {
-      invoker,
-      clock,
-      metrics,
-      signal: this.#abort.signal,
-      ...(asyncInvoke ? { config: asyncInvoke } : {}),
-    }).then(
-      (result) => this.#report(spec, result),
-      (error: unknown) => {
-        rule.record(Events.FailedInvocations, 1, at)
-        this.#logger.error(
-          `schedule '${spec.name}': could not invoke function '${spec.functionName}': ${(error as Error)?.message ?? error}`,
-        )
-      },
-    )
-    this.#inflight.add(invocation)
-    void invocation.finally(() => this.#inflight.delete(invocation))
-  }
-
-  #report(spec: ScheduleSpec, result: AsyncInvokeResult): void {
-    if (result.kind !== 'dropped') return
-    const last = result.lastOutcome
-    const cause =
-      last.kind === 'error'
-        ? `${last.errorType}: ${last.errorMessage}`
-        : last.kind === 'crash'
-          ? `worker crashed: ${last.errorMessage}`
-          : last.kind
-    const why =
-      result.reason === 'RetriesExhausted'
-        ? `failed ${result.attempts} attempts`
-        : 'was still failing at the maximum event age'
-    this.#logger.warn(
-      `schedule '${spec.name}': function '${spec.functionName}' ${why} (last: ${cause}); the event was dropped`,
-    )
   }
 }

@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { FunctionPool } from '../../../src/functions/runtime/pool.ts'
 import { Scheduler } from '../../../src/functions/schedules/index.ts'
 import { createTableBindings, openTables } from '../../../src/functions/tables/index.ts'
+import { AsyncInvocations } from '../../../src/functions/topics/async-invocations.ts'
 import type { InvokeOptions, InvokeOutcome, Invoker } from '../../../src/functions/types.ts'
 import { ManualClock } from '../../../src/util/clock.ts'
 import { openStore } from '../tables/helpers.ts'
@@ -55,10 +56,14 @@ describe('schedules with the worker pool', () => {
     onTestFinished(() => pool.close())
     const invoker = new Observed(pool)
     const clock = new ManualClock(Date.UTC(2026, 0, 1))
+    // As the runtime wires it: the scheduler hands each firing to Lambda's durable async queue.
+    const asyncInvocations = new AsyncInvocations({ store, invoker, clock })
+    onTestFinished(() => asyncInvocations.stop())
     const scheduler = new Scheduler(
       [{ name: 'ticker', expression: 'cron(0/5 * * * ? *)', functionName: 'tick', enabled: true }],
-      { invoker, clock },
+      { clock, enqueue: (fn, event) => asyncInvocations.enqueue(fn, event) },
     )
+    asyncInvocations.start()
     scheduler.start()
 
     clock.advance(5 * 60_000)
@@ -70,6 +75,7 @@ describe('schedules with the worker pool', () => {
     clock.advance(120_000)
     expect(await invoker.next()).toMatchObject({ kind: 'ok', result: { ok: true } })
     await scheduler.stop()
+    await asyncInvocations.stop()
 
     const [item] = tables.get('ticks')!.scan().items
     expect(item).toMatchObject({ attempts: 3, detailType: 'Scheduled Event' })

@@ -1,13 +1,21 @@
-import { describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import {
   Scheduler,
   type SchedulerOptions,
   type ScheduleSpec,
 } from '../../../src/functions/schedules/index.ts'
+import {
+  AsyncInvocations,
+  type AsyncInvokeConfig,
+  type DroppedEvent,
+} from '../../../src/functions/topics/async-invocations.ts'
 import type { InvokeOptions, InvokeOutcome, Invoker } from '../../../src/functions/types.ts'
 import { MetricTotals } from '../../../src/monitor/metrics.ts'
+import { StateStore } from '../../../src/storage/state/state-store.ts'
 import { ManualClock } from '../../../src/util/clock.ts'
 import type { Logger } from '../../../src/util/logger.ts'
+import { tempDir } from '../../helpers/tmp.ts'
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0)
 const MIN = 60_000
@@ -27,7 +35,7 @@ interface Call {
 
 /**
  * Runs "functions" in-process: `respond` decides each invocation's outcome. The worker pool is
- * the production Invoker; this one records what the scheduler asked for, and when.
+ * the production Invoker; this one records what Lambda's async queue asked for, and when.
  */
 class InProcessInvoker implements Invoker {
   readonly calls: Call[] = []
@@ -38,7 +46,6 @@ class InProcessInvoker implements Invoker {
   ) {}
 
   async invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<InvokeOutcome> {
-    if (functionName === 'missing') throw new Error('Function not found: missing')
     const requestId = options?.requestId ?? 'none'
     this.calls.push({ functionName, event, requestId, at: this.clock.now() })
     const attempt = this.calls.filter((c) => c.requestId === requestId).length
@@ -85,18 +92,52 @@ async function run(clock: ManualClock, ms: number, step = 1000) {
   }
 }
 
-function setup(
+/**
+ * The scheduler as the runtime wires it: each firing goes to Lambda's durable async queue
+ * (AsyncInvocations over a real state store), which runs it on the invoker with Lambda's retries.
+ * `asyncInvoke` is the target function's asyncInvokeConfig; `dropped` collects what the queue
+ * gives up on (the runtime sends it to the function's failure destinations).
+ */
+async function setup(
   schedules: ScheduleSpec[],
   respond?: Respond,
-  options: Partial<SchedulerOptions> = {},
+  options: Partial<SchedulerOptions> & { asyncInvoke?: AsyncInvokeConfig } = {},
   start = T0,
 ) {
+  const { asyncInvoke, ...schedulerOptions } = options
   const clock = new ManualClock(start)
   const invoker = new InProcessInvoker(clock, respond)
   const metrics = new MetricTotals()
   const logger = new RecordingLogger()
-  const scheduler = new Scheduler(schedules, { invoker, clock, metrics, logger, ...options })
-  return { clock, invoker, metrics, logger, scheduler }
+  const store = StateStore.open(join(await tempDir(), 'state.db'))
+  const dropped: DroppedEvent[] = []
+  const asyncInvocations = new AsyncInvocations({
+    store,
+    invoker,
+    clock,
+    metrics,
+    logger,
+    config: () => asyncInvoke,
+    onDropped: (event) => dropped.push(event),
+  })
+  // Lambda's Invoke refuses an unknown function before queueing anything (the runtime's
+  // functions are checked when the pipeline is loaded).
+  const enqueue = (functionName: string, event: unknown) => {
+    if (functionName === 'missing') throw new Error('Function not found: missing')
+    asyncInvocations.enqueue(functionName, event)
+  }
+  const scheduler = new Scheduler(schedules, { clock, metrics, logger, enqueue, ...schedulerOptions })
+  /** Stops both, as the runtime does: no more firings, retries cancelled, running ones awaited. */
+  const stop = async () => {
+    await scheduler.stop()
+    await asyncInvocations.stop()
+  }
+  onTestFinished(async () => {
+    await stop()
+    store.close()
+  })
+  asyncInvocations.start()
+  return { clock, invoker, metrics, logger, scheduler, dropped, enqueue, stop }
 }
 
 const rule = (name: string, expression: string, extra: Partial<ScheduleSpec> = {}): ScheduleSpec => ({
@@ -108,10 +149,9 @@ const rule = (name: string, expression: string, extra: Partial<ScheduleSpec> = {
 })
 
 const times = (calls: Call[]) => calls.map((c) => (c.at - T0) / 1000)
-
 describe('firing', () => {
   it('fires a rate schedule one period after start, then every period, with the scheduled event', async () => {
-    const { clock, invoker, scheduler } = setup([rule('generator', 'rate(5 minutes)')], undefined, {
+    const { clock, invoker, scheduler } = await setup([rule('generator', 'rate(5 minutes)')], undefined, {
       region: 'eu-west-1',
       account: '123456789012',
     })
@@ -140,7 +180,7 @@ describe('firing', () => {
   })
 
   it('stamps events to the second even when started mid-second', async () => {
-    const { clock, invoker, scheduler } = setup([rule('r', 'rate(1 minute)')], undefined, {}, T0 + 1234)
+    const { clock, invoker, scheduler } = await setup([rule('r', 'rate(1 minute)')], undefined, {}, T0 + 1234)
     scheduler.start()
     await run(clock, MIN, 1234)
     expect(invoker.calls.map((c) => (c.event as { time: string }).time)).toEqual(['2026-01-01T00:01:01Z'])
@@ -149,7 +189,7 @@ describe('firing', () => {
 
   it('fires a cron schedule at each selected minute, in UTC', async () => {
     const start = Date.UTC(2026, 0, 1, 0, 7)
-    const { clock, invoker, scheduler } = setup(
+    const { clock, invoker, scheduler } = await setup(
       [rule('quarter', 'cron(0/15 * * * ? *)')],
       undefined,
       {},
@@ -166,7 +206,7 @@ describe('firing', () => {
   })
 
   it('waits a year for a yearly cron, in steps no timer can overflow', async () => {
-    const { clock, invoker, scheduler } = setup([rule('yearly', 'cron(0 0 1 1 ? *)')])
+    const { clock, invoker, scheduler } = await setup([rule('yearly', 'cron(0 0 1 1 ? *)')])
     scheduler.start()
     expect(scheduler.status()[0]!.nextFireAt).toBe(Date.UTC(2027, 0, 1))
     await run(clock, 366 * 24 * 60 * MIN, 6 * 60 * MIN)
@@ -177,7 +217,7 @@ describe('firing', () => {
 
   it('sends the configured constant input instead of the event, a fresh copy each time', async () => {
     const input = { job: 'compact', options: { depth: 2 } }
-    const { clock, invoker, scheduler } = setup([rule('compact', 'rate(1 minute)', { input })])
+    const { clock, invoker, scheduler } = await setup([rule('compact', 'rate(1 minute)', { input })])
     scheduler.start()
     await run(clock, 2 * MIN)
     expect(invoker.calls.map((c) => c.event)).toEqual([input, input])
@@ -191,7 +231,7 @@ describe('firing', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve
     })
-    const { clock, invoker, scheduler } = setup([rule('slow', 'rate(1 minute)')], async () => {
+    const { clock, invoker, scheduler } = await setup([rule('slow', 'rate(1 minute)')], async () => {
       await gate
       return 'ok' as const
     })
@@ -203,7 +243,7 @@ describe('firing', () => {
   })
 
   it('never fires a disabled schedule', async () => {
-    const { clock, invoker, scheduler } = setup([rule('off', 'rate(1 minute)', { enabled: false })])
+    const { clock, invoker, scheduler } = await setup([rule('off', 'rate(1 minute)', { enabled: false })])
     scheduler.start()
     await run(clock, 5 * MIN)
     expect(invoker.calls).toEqual([])
@@ -219,7 +259,10 @@ describe('firing', () => {
   })
 
   it('publishes AWS/Events metrics by rule name', async () => {
-    const { clock, metrics, scheduler } = setup([rule('a', 'rate(1 minute)'), rule('b', 'rate(2 minutes)')])
+    const { clock, metrics, scheduler } = await setup([
+      rule('a', 'rate(1 minute)'),
+      rule('b', 'rate(2 minutes)'),
+    ])
     scheduler.start()
     await run(clock, 4 * MIN)
     const sum = (name: string, rule: string) => metrics.get('AWS/Events', name, { RuleName: rule }).sum
@@ -233,7 +276,7 @@ describe('firing', () => {
 
 describe('Lambda asynchronous retries', () => {
   it('retries a failing function twice, 1 then 2 minutes apart, with one request id, then drops the event', async () => {
-    const { clock, invoker, metrics, logger, scheduler } = setup(
+    const { clock, invoker, metrics, dropped, scheduler } = await setup(
       [rule('nightly', 'rate(1 day)')],
       () => 'error',
     )
@@ -242,8 +285,13 @@ describe('Lambda asynchronous retries', () => {
     expect(times(invoker.calls)).toEqual([86_400, 86_460, 86_580])
     expect(new Set(invoker.calls.map((c) => c.requestId)).size).toBe(1)
     expect(new Set(invoker.calls.map((c) => (c.event as { id: string }).id)).size).toBe(1)
-    expect(logger.lines).toEqual([
-      "warn: schedule 'nightly': function 'fn' failed 3 attempts (last: Error: boom); the event was dropped",
+    expect(dropped).toEqual([
+      expect.objectContaining({
+        functionName: 'fn',
+        reason: 'RetriesExhausted',
+        attempts: 3,
+        lastOutcome: expect.objectContaining({ kind: 'error', errorType: 'Error', errorMessage: 'boom' }),
+      }),
     ])
     // EventBridge handed the event to Lambda: an invocation, not a failed one.
     expect(metrics.get('AWS/Events', 'Invocations', { RuleName: 'nightly' }).sum).toBe(1)
@@ -254,7 +302,7 @@ describe('Lambda asynchronous retries', () => {
   })
 
   it.each(['timeout', 'crash'] as const)('treats a %s as a function error and retries it', async (kind) => {
-    const { clock, invoker, scheduler } = setup([rule('r', 'rate(1 hour)')], (_, __, attempt) =>
+    const { clock, invoker, scheduler } = await setup([rule('r', 'rate(1 hour)')], (_, __, attempt) =>
       attempt === 1 ? kind : 'ok',
     )
     scheduler.start()
@@ -264,29 +312,31 @@ describe('Lambda asynchronous retries', () => {
   })
 
   it('stops retrying once an attempt succeeds', async () => {
-    const { clock, invoker, logger, scheduler } = setup([rule('r', 'rate(1 hour)')], (_, __, attempt) =>
-      attempt < 2 ? 'error' : 'ok',
+    const { clock, invoker, logger, dropped, scheduler } = await setup(
+      [rule('r', 'rate(1 hour)')],
+      (_, __, attempt) => (attempt < 2 ? 'error' : 'ok'),
     )
     scheduler.start()
     await run(clock, 70 * MIN, 10_000)
     expect(times(invoker.calls)).toEqual([3600, 3660])
     expect(logger.lines).toEqual([])
+    expect(dropped).toEqual([])
     await scheduler.stop()
   })
 
   it('honours MaximumRetryAttempts 0', async () => {
-    const { clock, invoker, logger, scheduler } = setup([rule('r', 'rate(1 hour)')], () => 'error', {
-      asyncInvoke: { maximumRetryAttempts: 0, maximumEventAgeMs: 6 * 60 * MIN },
+    const { clock, invoker, dropped, scheduler } = await setup([rule('r', 'rate(1 hour)')], () => 'error', {
+      asyncInvoke: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 6 * 60 * 60 },
     })
     scheduler.start()
     await run(clock, 70 * MIN, 10_000)
     expect(times(invoker.calls)).toEqual([3600])
-    expect(logger.lines).toHaveLength(1)
+    expect(dropped).toHaveLength(1)
     await scheduler.stop()
   })
 
   it('retries throttles with exponential backoff without using up attempts', async () => {
-    const { clock, invoker, scheduler } = setup([rule('r', 'rate(1 hour)')], (_, __, attempt) =>
+    const { clock, invoker, scheduler } = await setup([rule('r', 'rate(1 hour)')], (_, __, attempt) =>
       attempt <= 4 ? 'throttled' : attempt === 5 ? 'error' : 'ok',
     )
     scheduler.start()
@@ -297,25 +347,29 @@ describe('Lambda asynchronous retries', () => {
   })
 
   it('drops an event that is still throttled at the maximum event age', async () => {
-    const { clock, invoker, logger, metrics, scheduler } = setup(
+    const { clock, invoker, dropped, metrics, scheduler } = await setup(
       [rule('r', 'rate(1 hour)')],
       () => 'throttled',
       {
-        asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeMs: MIN },
+        asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 60 },
       },
     )
     scheduler.start()
     await run(clock, 63 * MIN, 500)
     expect(times(invoker.calls).map((t) => t - 3600)).toEqual([0, 1, 3, 7, 15, 31])
-    expect(logger.lines).toEqual([
-      "warn: schedule 'r': function 'fn' was still failing at the maximum event age (last: throttled); the event was dropped",
+    expect(dropped).toEqual([
+      expect.objectContaining({
+        functionName: 'fn',
+        reason: 'EventAgeExceeded',
+        lastOutcome: expect.objectContaining({ kind: 'throttled' }),
+      }),
     ])
     expect(metrics.get('AWS/Lambda', 'AsyncEventsDropped', { FunctionName: 'fn' }).sum).toBe(1)
     await scheduler.stop()
   })
 
   it('counts a FailedInvocation when the function cannot be invoked at all', async () => {
-    const { clock, metrics, logger, scheduler } = setup([
+    const { clock, metrics, logger, scheduler } = await setup([
       rule('r', 'rate(1 minute)', { functionName: 'missing' }),
     ])
     scheduler.start()
@@ -323,8 +377,8 @@ describe('Lambda asynchronous retries', () => {
     expect(metrics.get('AWS/Events', 'Invocations', { RuleName: 'r' }).sum).toBe(2)
     expect(metrics.get('AWS/Events', 'FailedInvocations', { RuleName: 'r' }).sum).toBe(2)
     expect(logger.lines).toEqual([
-      "error: schedule 'r': could not invoke function 'missing': Function not found: missing",
-      "error: schedule 'r': could not invoke function 'missing': Function not found: missing",
+      "error: schedule 'r': could not queue the event for 'missing': Function not found: missing",
+      "error: schedule 'r': could not queue the event for 'missing': Function not found: missing",
     ])
     await scheduler.stop()
   })
@@ -332,11 +386,11 @@ describe('Lambda asynchronous retries', () => {
 
 describe('start, stop and update', () => {
   it('stop() ends firing and cancels pending retries', async () => {
-    const { clock, invoker, scheduler } = setup([rule('r', 'rate(1 minute)')], () => 'error')
+    const { clock, invoker, scheduler, stop } = await setup([rule('r', 'rate(1 minute)')], () => 'error')
     scheduler.start()
     await run(clock, MIN)
     expect(times(invoker.calls)).toEqual([60])
-    await scheduler.stop()
+    await stop()
     await run(clock, 10 * MIN)
     expect(times(invoker.calls)).toEqual([60])
     expect(scheduler.status()[0]!.nextFireAt).toBeUndefined()
@@ -347,14 +401,14 @@ describe('start, stop and update', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve
     })
-    const { clock, scheduler } = setup([rule('r', 'rate(1 minute)')], async () => {
+    const { clock, scheduler, stop } = await setup([rule('r', 'rate(1 minute)')], async () => {
       await gate
       return 'ok' as const
     })
     scheduler.start()
     await run(clock, MIN)
     let stopped = false
-    const stopping = scheduler.stop().then(() => {
+    const stopping = stop().then(() => {
       stopped = true
     })
     await settle()
@@ -365,7 +419,7 @@ describe('start, stop and update', () => {
   })
 
   it('start() after stop() begins a fresh period', async () => {
-    const { clock, invoker, scheduler } = setup([rule('r', 'rate(5 minutes)')])
+    const { clock, invoker, scheduler } = await setup([rule('r', 'rate(5 minutes)')])
     scheduler.start()
     await run(clock, 2 * MIN)
     await scheduler.stop()
@@ -376,7 +430,7 @@ describe('start, stop and update', () => {
   })
 
   it('update() keeps unchanged rules on time, restarts changed ones, adds and removes', async () => {
-    const { clock, invoker, scheduler } = setup([
+    const { clock, invoker, scheduler } = await setup([
       rule('same', 'rate(5 minutes)'),
       rule('retarget', 'rate(5 minutes)'),
       rule('changed', 'rate(5 minutes)'),
@@ -405,7 +459,7 @@ describe('start, stop and update', () => {
   })
 
   it('update() enables and disables rules', async () => {
-    const { clock, invoker, scheduler } = setup([rule('r', 'rate(1 minute)', { enabled: false })])
+    const { clock, invoker, scheduler } = await setup([rule('r', 'rate(1 minute)', { enabled: false })])
     scheduler.start()
     await run(clock, 2 * MIN)
     scheduler.update([rule('r', 'rate(1 minute)')])
@@ -417,7 +471,7 @@ describe('start, stop and update', () => {
   })
 
   it('reports when each rule fires next', async () => {
-    const { scheduler } = setup([rule('a', 'rate(5 minutes)'), rule('b', 'cron(0 12 * * ? *)')])
+    const { scheduler } = await setup([rule('a', 'rate(5 minutes)'), rule('b', 'cron(0 12 * * ? *)')])
     expect(scheduler.status().map((s) => s.nextFireAt)).toEqual([undefined, undefined])
     scheduler.start()
     expect(scheduler.status().map((s) => s.nextFireAt)).toEqual([T0 + 5 * MIN, Date.UTC(2026, 0, 1, 12)])
@@ -441,8 +495,8 @@ describe('start, stop and update', () => {
     ],
     [[rule('a', 'rate(1 minute)', { input: { f: () => 1 } })], "schedule 'a': input must be plain JSON data"],
   ])('refuses %j before scheduling anything', async (schedules, message) => {
-    const { clock, invoker, scheduler } = setup([rule('keep', 'rate(1 minute)')])
-    expect(() => new Scheduler(schedules, { invoker, clock })).toThrowError(message)
+    const { clock, invoker, scheduler, enqueue } = await setup([rule('keep', 'rate(1 minute)')])
+    expect(() => new Scheduler(schedules, { clock, enqueue })).toThrowError(message)
     scheduler.start()
     expect(() => scheduler.update(schedules)).toThrowError(message)
     await run(clock, MIN)
