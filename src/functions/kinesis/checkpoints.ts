@@ -1,7 +1,5 @@
-import { resolve } from 'node:path'
 import type { Statement } from 'better-sqlite3'
 import type { StateStore } from '../../storage/state/state-store.ts'
-import { WalSync } from './wal-sync.ts'
 
 /** A shard's position for one mapping: the next record to process, and tumbling-window state. */
 export interface Checkpoint {
@@ -17,19 +15,16 @@ export interface Checkpoint {
  *
  * Durability is group-committed. `set` writes the row at once (visible to every reader, and in
  * the OS: it survives the process being killed) but without the per-commit fsync the state store
- * otherwise does; {@link WalSync} fsyncs once for every checkpoint written in the last few ms, on
- * the thread pool. Until then a power loss can only roll a checkpoint back to an earlier one,
+ * otherwise does (`StateStore.commitRelaxed`: one fsync for every checkpoint written in the last
+ * few ms, on the thread pool). Until then a power loss can only roll a checkpoint back to an earlier one,
  * which redelivers records (at least once) and never skips any. Where an older position would
  * be wrong rather than merely repeated (a LATEST starting position being pinned), the caller
  * awaits {@link durable} before relying on it.
  */
 export class CheckpointStore {
   readonly #store: StateStore
-  readonly #sync: WalSync | undefined
   readonly #upsert: Statement
   readonly #select: Statement
-  readonly #relaxed: Statement | undefined
-  readonly #restore: Statement | undefined
 
   constructor(store: StateStore) {
     this.#store = store
@@ -52,15 +47,6 @@ export class CheckpointStore {
          next_ordinal = excluded.next_ordinal, window = excluded.window`,
     )
     this.#select = db.prepare('SELECT * FROM esm_checkpoints WHERE mapping = ? AND stream = ? AND shard = ?')
-    const journal = String(db.pragma('journal_mode', { simple: true })).toLowerCase()
-    if (journal === 'wal' && !db.memory) {
-      // The connection is shared and single-threaded: lowering `synchronous` around our own
-      // commit (and restoring it at once) affects no other write.
-      const level = db.pragma('synchronous', { simple: true }) as number
-      this.#relaxed = db.prepare('PRAGMA synchronous = NORMAL')
-      this.#restore = db.prepare(`PRAGMA synchronous = ${level}`)
-      this.#sync = new WalSync(resolve(db.name))
-    }
   }
 
   /** The checkpoint, if this mapping ever processed the shard of this incarnation of the stream. */
@@ -82,23 +68,12 @@ export class CheckpointStore {
       checkpoint.nextOrdinal,
       checkpoint.window === undefined ? null : JSON.stringify(checkpoint.window),
     ]
-    const db = this.#store.db
-    if (!this.#sync || db.inTransaction) {
-      this.#upsert.run(...args)
-      return
-    }
-    this.#relaxed!.run()
-    try {
-      this.#upsert.run(...args)
-    } finally {
-      this.#restore!.run()
-    }
-    this.#sync.wrote()
+    this.#store.commitRelaxed(() => this.#upsert.run(...args))
   }
 
   /** Resolves once every checkpoint written so far survives a power loss. */
   durable(): Promise<void> {
-    return this.#sync?.durable() ?? Promise.resolve()
+    return this.#store.durable()
   }
 
   /** Whether this mapping has ever checkpointed this incarnation of the stream. */

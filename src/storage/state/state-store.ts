@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { WalSync } from './wal-sync.ts'
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` records how many ran. Later issues
@@ -44,13 +45,21 @@ const MIGRATIONS: string[] = [
    );`,
 ]
 
+/** How a relaxed commit is made, decided at the first one (undefined: not decided yet). */
+type Relaxed =
+  | { kind: 'wal'; sync: WalSync; lower: Database.Statement; restore: Database.Statement }
+  /** Not a WAL database on disk (in memory): every commit is as durable as it will get. */
+  | { kind: 'plain' }
+
 /**
  * The embedded transactional store for everything that is not record data: stream and shard
  * metadata, tags, and (in later stages) checkpoints, tables and queues. SQLite in WAL mode with
- * `synchronous = FULL`: a committed transaction survives power loss.
+ * `synchronous = FULL`: a committed transaction survives power loss. Writes that may be rolled
+ * back by a power loss (not a crash) use {@link commitRelaxed} instead, group-committed.
  */
 export class StateStore {
   readonly db: Database.Database
+  #relaxed: Relaxed | undefined
 
   private constructor(db: Database.Database) {
     this.db = db
@@ -108,6 +117,56 @@ export class StateStore {
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)()
+  }
+
+  /**
+   * Runs `write` (one statement or one transaction) committing without its own fsync: the commit
+   * is visible at once and in the OS (it survives the process being killed), and {@link durable}
+   * says when it survives a power loss too; {@link WalSync} fsyncs the WAL once for every relaxed
+   * commit of the last few ms, on the thread pool. For writes where a power loss may roll back to
+   * an earlier value but must never lose an acknowledged one (a mapping's checkpoint: an older
+   * one only redelivers). Inside an open transaction it runs as part of that transaction.
+   *
+   * @example
+   * store.commitRelaxed(() => upsert.run(mapping, shard, nextOrdinal))
+   * await store.durable() // before relying on it across a power loss
+   */
+  commitRelaxed<T>(write: () => T): T {
+    if (this.db.inTransaction) return write()
+    // Decided outside any transaction: SQLite applies `PRAGMA synchronous` when preparing it too.
+    this.#relaxed ??= this.#relaxedMode()
+    const relaxed = this.#relaxed
+    if (relaxed.kind === 'plain') return write()
+    // The connection is shared and single-threaded: lowering `synchronous` around this commit
+    // (and restoring it at once) affects no other write.
+    relaxed.lower.run()
+    let result: T
+    try {
+      result = write()
+    } finally {
+      relaxed.restore.run()
+    }
+    relaxed.sync.wrote()
+    return result
+  }
+
+  /** Resolves once every {@link commitRelaxed} commit made so far survives a power loss. */
+  durable(): Promise<void> {
+    const relaxed = this.#relaxed
+    return relaxed?.kind === 'wal' ? relaxed.sync.durable() : Promise.resolve()
+  }
+
+  #relaxedMode(): Relaxed {
+    const db = this.db
+    const journal = String(db.pragma('journal_mode', { simple: true })).toLowerCase()
+    if (journal !== 'wal' || db.memory) return { kind: 'plain' }
+    const level = db.pragma('synchronous', { simple: true }) as number
+    return {
+      kind: 'wal',
+      sync: new WalSync(resolve(db.name)),
+      lower: db.prepare('PRAGMA synchronous = NORMAL'),
+      restore: db.prepare(`PRAGMA synchronous = ${level}`),
+    }
   }
 
   getMeta(key: string): Buffer | undefined {
