@@ -61,6 +61,23 @@ export class DeliveryCheckpoints {
     return row && { sourceCreated: row.source_created, nextOrdinal: row.next_ordinal }
   }
 
+  /** Whether the delivery has a position in any shard of this source incarnation. */
+  anyPosition(delivery: string, sourceCreated: number): boolean {
+    return (
+      this.#store.db
+        .prepare('SELECT 1 FROM delivery_positions WHERE delivery = ? AND source_created = ? LIMIT 1')
+        .get(delivery, sourceCreated) !== undefined
+    )
+  }
+
+  /** Sets the position of each shard (by tag), in one transaction. */
+  setPositions(delivery: string, positions: ReadonlyMap<string, DeliveryPosition>): void {
+    if (positions.size === 0) return
+    this.#store.transaction(() => {
+      for (const [shard, position] of positions) this.setPosition(delivery, shard, position)
+    })
+  }
+
   setPosition(delivery: string, shard: string, position: DeliveryPosition): void {
     this.#store.db
       .prepare(

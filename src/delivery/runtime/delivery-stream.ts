@@ -14,7 +14,7 @@ import type { Clock } from '../../util/clock.ts'
 import type { Logger } from '../../util/logger.ts'
 import type { Encoder, ObjectWriter } from '../types.ts'
 import type { Buffered } from './buffer.ts'
-import type { DeliveryCheckpoints } from './checkpoints.ts'
+import type { DeliveryCheckpoints, DeliveryPosition } from './checkpoints.ts'
 import {
   ACTIVE_PARTITIONS_EXCEEDED,
   errorObjects,
@@ -81,6 +81,7 @@ export class DeliveryStream {
       : new StreamFollower({
           engine: deps.engine,
           stream: config.stream!,
+          pass: (stream) => this.#pinLatest(stream),
           runner: (stream, shard) => {
             const tail = new ShardTail(shard)
             return tail.unreadable ? undefined : this.#shard(this.#feed(stream, shard, tail))
@@ -150,6 +151,28 @@ export class DeliveryStream {
     }
   }
 
+  /**
+   * A LATEST delivery's first look at this incarnation of its stream: every shard there (closed
+   * parents included, so their open children too) is pinned at its end, in one transaction. Any
+   * shard with no position later is one created since (a reshard's child, started once its
+   * parents are delivered): read from its start, as the KCL reads children, so records put into
+   * it while its parents drained are delivered rather than skipped. LATEST thus means "from when
+   * the delivery first read the stream", across restarts too.
+   */
+  #pinLatest(stream: StreamRuntime): undefined {
+    if (this.config.startingPosition !== 'LATEST') return
+    const { checkpoints } = this.#deps
+    const sourceCreated = stream.state.createdAt
+    if (checkpoints.anyPosition(this.name, sourceCreated)) return
+    const positions = new Map<string, DeliveryPosition>()
+    for (const shard of stream.orderedShards()) {
+      const tail = new ShardTail(shard)
+      // A shard whose log could not be opened is read from its start once it can be.
+      if (!tail.unreadable) positions.set(shard.id, { sourceCreated, nextOrdinal: tail.end })
+    }
+    checkpoints.setPositions(this.name, positions)
+  }
+
   /** The delivery of one source shard, not started yet. */
   #shard(feed: ShardFeed): ShardDelivery {
     const { clock, checkpoints, writer, logger } = this.#deps
@@ -167,7 +190,6 @@ export class DeliveryStream {
       clock,
       checkpoints,
       slots: this.#deps.slots,
-      startingPosition: feed.tag === 'direct' ? 'TRIM_HORIZON' : this.config.startingPosition,
       expand: (ordinal, sequenceNumber, partitionKey, arrivalMs, data) =>
         this.#expand(ordinal, sequenceNumber, partitionKey, arrivalMs, data),
       plan: (records, first, last) =>

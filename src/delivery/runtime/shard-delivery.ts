@@ -56,8 +56,6 @@ export interface ShardDeliveryOptions {
   hints: BufferHints
   clock: Clock
   checkpoints: DeliveryCheckpoints
-  /** Where a shard without a position starts (LATEST: the end of the log now). */
-  startingPosition: 'LATEST' | 'TRIM_HORIZON'
   /** Splits a source record into user records (KPL de-aggregation, or one record as is). */
   expand(
     ordinal: number,
@@ -179,7 +177,9 @@ export class ShardDelivery {
     const { checkpoints, delivery, feed } = this.#o
     const position = checkpoints.position(delivery, feed.tag)
     if (position && position.sourceCreated === feed.sourceCreated) return position.nextOrdinal
-    const start = this.#o.startingPosition === 'LATEST' ? feed.tail.end : feed.tail.oldest
+    // No position: the shard is read from its start (a LATEST delivery stream pinned the shards it
+    // found at their ends before starting any; see DeliveryStream).
+    const start = feed.tail.oldest
     checkpoints.setPosition(delivery, feed.tag, { sourceCreated: feed.sourceCreated, nextOrdinal: start })
     return start
   }

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../../src/engine/records.ts'
-import { startPipeline } from '../../../src/testing/index.ts'
+import type { PipelineDefinition } from '../../../src/pipeline/schema.ts'
+import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
 
 const CONFIG = new URL('../../fixtures/pipelines/delivery-reshard/tributary.config.ts', import.meta.url)
   .pathname
@@ -95,5 +96,139 @@ describe('a delivery stream while its source stream is resharded', () => {
     await p.until(() => delivered('copy') === 200 || refused > 200)
     expect([delivered('copy'), delivered('raw')]).toEqual([200, 0])
     expect(refused).toBeGreaterThan(0)
+  })
+})
+
+/** A delivery stream at Firehose's default starting position, LATEST (none: no delivery yet). */
+const latest = (shards: number, delivery = true): PipelineDefinition => ({
+  name: 'delivery-reshard-latest',
+  streams: { events: { shardCount: shards } },
+  buckets: { lake: {} },
+  deliveries: delivery
+    ? {
+        raw: {
+          stream: 'events',
+          bucket: 'lake',
+          prefix: 'raw/',
+          appendNewline: true,
+          bufferingHints: { sizeInMBs: 1, intervalInSeconds: 60 },
+        },
+      }
+    : {},
+})
+
+/** Puts `{ n }` records numbered on from the last, over KEYS partition keys; reshards; reads the lake. */
+function driver(p: TestPipeline, first = 0) {
+  let next = first
+  let hold = false
+  const engine = () => p.runtime.engine
+  const driving = {
+    /** While set, the lake refuses the delivery's files (each attempt retried a second later). */
+    set hold(on: boolean) {
+      hold = on
+    },
+    put: (count: number) =>
+      p.put(
+        'events',
+        Array.from({ length: count }, () => ({ n: next++ })),
+        { partitionKey: (r) => `key-${r.n % KEYS}` },
+      ),
+    async reshard(target: number) {
+      engine().beginUpdate('events', { kind: 'scale', target })
+      await p.until(() => engine().stream('events').state.status === 'ACTIVE')
+      expect(engine().stream('events').openShardCount()).toBe(target)
+    },
+    closedShards: () =>
+      new Set(
+        engine()
+          .stream('events')
+          .orderedShards()
+          .filter((s) => !s.open)
+          .map((s) => s.id),
+      ),
+    /** Every `n` in the lake, sorted. */
+    lake: async () =>
+      (await p.lake.rowsUnder<{ n: number }>('lake', 'raw/')).map((r) => r.n).sort((a, b) => a - b),
+  }
+  p.runtime.buckets.onPutIntent((c) => {
+    if (hold && c.bucket === 'lake') throw new Error('held by the test')
+  })
+  return driving
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i)
+
+describe('a LATEST delivery stream while its source stream is resharded', () => {
+  it.each([
+    ['split', 1, 2],
+    ['merge', 2, 1],
+  ])(
+    'reads the children of a %s from their start: records put into them while the parents drain land once',
+    async (_, from, to) => {
+      const p = await startPipeline(latest(from), { teardown: onTestFinished })
+      // Every shard there at the start is pinned at LATEST (its end: nothing yet).
+      await p.settle()
+      const d = driver(p)
+      const delivered = () =>
+        p.metric('DeliveryToS3.Records', { DeliveryStreamName: 'raw' }, 'AWS/Firehose').sum
+      // The parents' files are refused until released: they are still delivering (so their
+      // children cannot start) when records are put into the children.
+      d.hold = true
+      await d.put(100)
+      await d.reshard(to)
+      const parents = d.closedShards()
+      const intoChildren = await d.put(100)
+      expect(intoChildren.some((r) => parents.has(r.shardId))).toBe(false)
+      expect(delivered()).toBe(0)
+
+      d.hold = false
+      const released = p.clock.now()
+      await p.until(() => delivered() >= 200 || p.clock.now() - released > 10 * 60_000)
+      expect(await d.lake()).toEqual(range(0, 200))
+      expect(delivered()).toBe(200)
+    },
+  )
+
+  it('restarted while the parent drains, reads the children from their start', async () => {
+    const first = await startPipeline(latest(1), { teardown: onTestFinished })
+    await first.settle()
+    const d = driver(first)
+    d.hold = true
+    await d.put(100)
+    await d.reshard(2)
+    await d.put(100)
+    await first.close()
+
+    const p = await startPipeline(latest(1), {
+      dataDir: first.dataDir,
+      clock: first.clock,
+      teardown: onTestFinished,
+    })
+    const again = driver(p)
+    const started = p.clock.now()
+    await p.until(async () => (await again.lake()).length >= 200 || p.clock.now() - started > 10 * 60_000)
+    expect(await again.lake()).toEqual(range(0, 200))
+  })
+
+  it('first reading a resharded stream, starts every shard there at LATEST, closed parents and children alike', async () => {
+    const before = await startPipeline(latest(1, false), { teardown: onTestFinished })
+    const d = driver(before)
+    await d.put(100)
+    await d.reshard(2)
+    await d.put(100) // into the children, before the delivery stream exists
+    await before.close()
+
+    const p = await startPipeline(latest(1), {
+      dataDir: before.dataDir,
+      clock: before.clock,
+      teardown: onTestFinished,
+    })
+    await p.settle()
+    const after = driver(p, 200)
+    await after.put(100)
+    const started = p.clock.now()
+    await p.until(async () => (await after.lake()).length >= 100 || p.clock.now() - started > 10 * 60_000)
+    await p.advance(120_000)
+    expect(await after.lake()).toEqual(range(200, 300))
   })
 })
