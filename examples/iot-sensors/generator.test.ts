@@ -1,6 +1,6 @@
 import { ManualClock, startPipeline } from 'tributary-pipeline/testing'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { openTables } from '../../src/functions/tables/index.ts'
+import { openTables } from '../../src/services/tables/index.ts'
 import { releaseReadBuffers } from '../../src/storage/log/reader.ts'
 import type { SensorReading } from './functions/generator.ts'
 

@@ -30,7 +30,7 @@ describe('examples/telemetry (seed 002)', () => {
       const stats = await p.runtime.pool.stats('produceKinesisEvents')
       return stats.invocations >= 1 && p.metric('Invocations', consumer).sum >= 1
     }, 100)
-    const table = await import('../../src/functions/tables/index.ts')
+    const table = await import('../../src/services/tables/index.ts')
     const tables = table.openTables(p.runtime.engine.state, {
       'telemetry-stats': { partitionKey: 'hemisphere' },
     })

@@ -1,4 +1,4 @@
-import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import type { PipelineRuntime } from '../pipeline/runtime.ts'
 
 interface Busy {
   name: string

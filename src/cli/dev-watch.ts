@@ -1,7 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
-import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { describeLambdaError } from './function-log.ts'
 import { pipelineHooks } from './pipeline-arg.ts'
 

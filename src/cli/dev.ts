@@ -1,7 +1,7 @@
 import { relative } from 'node:path'
 import { Command, type Command as CommandType, Option } from 'commander'
 import type { LoadedPipeline } from '../pipeline/load.ts'
-import { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import { PipelineRuntime } from '../pipeline/runtime.ts'
 import { DataDirInUseError } from '../storage/data-dir.ts'
 import type { SyncPolicy } from '../storage/log/shard-log.ts'
 import { type Logger, stderrLogger } from '../util/logger.ts'

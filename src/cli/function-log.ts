@@ -1,5 +1,5 @@
-import type { LambdaError } from '../functions/runtime/protocol.ts'
 import type { FunctionLog } from '../functions/types.ts'
+import type { LambdaError } from '../functions/workers/protocol.ts'
 import { describeText, formatLoadFailure } from '../util/source-location.ts'
 
 /**

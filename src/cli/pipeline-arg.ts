@@ -1,8 +1,8 @@
 import { resolve } from 'node:path'
 import { parsePattern } from '../functions/filter.ts'
-import { parseSchedule } from '../functions/schedules/index.ts'
 import { findPipelineFile, type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
 import { PipelineError, type ValidationHooks } from '../pipeline/validate.ts'
+import { parseSchedule } from '../services/schedules/index.ts'
 import { CliError } from './cli-error.ts'
 import { type StateDir, stateDirOf } from './state-dir.ts'
 

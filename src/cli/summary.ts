@@ -1,5 +1,5 @@
 import { Firehose, Kinesis, Lambda, type MetricSpec, SQS } from '../monitor/catalog/index.ts'
-import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import type { PipelineRuntime } from '../pipeline/runtime.ts'
 
 function n(value: number): string {
   return Math.round(value).toLocaleString('en-US')

@@ -15,7 +15,7 @@ import type { PendingChange, ShardState, StreamMode, StreamState } from '../stre
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { errors } from './messages.ts'
-import { ShardRuntime, StreamRuntime } from './runtime.ts'
+import { ShardRuntime, StreamRuntime } from './stream-state.ts'
 
 export interface EngineOptions {
   dataDir: string

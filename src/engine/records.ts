@@ -7,7 +7,7 @@ import { decodeSequenceNumber, END_SEQUENCE_INDEX } from '../stream/sequence-num
 import { parseShardId, shardIdName } from '../stream/shard-id.ts'
 import type { StreamEngine } from './engine.ts'
 import { errors } from './messages.ts'
-import type { ShardRuntime, StreamRuntime } from './runtime.ts'
+import type { ShardRuntime, StreamRuntime } from './stream-state.ts'
 
 export interface PutEntry {
   partitionKey: string

@@ -2,7 +2,7 @@ import { LogSealedError } from '../storage/log/errors.ts'
 import type { DecodedRecord } from '../storage/log/frame.ts'
 import { releaseReadBuffers } from '../storage/log/reader.ts'
 import type { ShardLog } from '../storage/log/shard-log.ts'
-import type { ShardRuntime } from './runtime.ts'
+import type { ShardRuntime } from './stream-state.ts'
 
 // What readers of a tail need to interpret its records, without reaching into the log.
 export { FLAG_ENCRYPTED } from '../storage/log/frame.ts'

@@ -1,5 +1,5 @@
 import type { StreamEngine } from './engine.ts'
-import type { ShardRuntime, StreamRuntime } from './runtime.ts'
+import type { ShardRuntime, StreamRuntime } from './stream-state.ts'
 
 /** What a follower runs per shard: built unstarted, started once it is the shard's only runner. */
 export interface ShardRunner {

@@ -1,6 +1,6 @@
 import { DeliveryCheckpoints } from '../delivery/runtime/checkpoints.ts'
 import type { DeliveryStream } from '../delivery/runtime/delivery-stream.ts'
-import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import type { ShardLog } from '../storage/log/shard-log.ts'
 
 /**

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path'
-import type { PeekedMessage, QueueDepth } from '../functions/queues/types.ts'
-import { openTables, type TableService } from '../functions/tables/index.ts'
 import type { AlarmHistoryItem, AlarmStatus } from '../monitor/alarms/alarm-store.ts'
 import { Lambda } from '../monitor/catalog/lambda.ts'
 import type { Datapoint, MetricQuery } from '../monitor/metric-store.ts'
 import { defaultOutboxPath, type OutboxEntry, readOutbox } from '../monitor/notify/outbox-channel.ts'
-import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import type { PipelineRuntime } from '../pipeline/runtime.ts'
+import type { PeekedMessage, QueueDepth } from '../services/queues/types.ts'
+import { openTables, type TableService } from '../services/tables/index.ts'
 
 /** The default namespace of `metric()`: most metrics a pipeline's tests read are Lambda's. */
 const LAMBDA = Lambda.Invocations.namespace

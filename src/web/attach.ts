@@ -1,5 +1,5 @@
 import type { WebRoute } from '../api/server.ts'
-import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { createDashboardRoutes } from './dashboard.ts'
 import { dashboardSourceFromRuntime } from './runtime-source.ts'
 

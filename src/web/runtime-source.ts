@@ -1,5 +1,5 @@
+import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { type LakeQuery, openLakeQuery } from '../query/lake-query.ts'
-import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
 import { runtimeTables } from './runtime-tables.ts'
 import type { DashboardAlarms, DashboardMetrics, DashboardSource } from './source.ts'
 import { tailStream } from './tail.ts'

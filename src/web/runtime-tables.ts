@@ -1,7 +1,7 @@
-import { tableNotFound } from '../functions/tables/errors.ts'
-import type { TableDefinition } from '../functions/tables/keys.ts'
-import { TableService } from '../functions/tables/table-service.ts'
-import type { PipelineRuntime } from '../runtime/pipeline-runtime.ts'
+import type { PipelineRuntime } from '../pipeline/runtime.ts'
+import { tableNotFound } from '../services/tables/errors.ts'
+import type { TableDefinition } from '../services/tables/keys.ts'
+import { TableService } from '../services/tables/table-service.ts'
 import type { StateStore } from '../storage/state/state-store.ts'
 import type { DashboardTables } from './source.ts'
 

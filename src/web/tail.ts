@@ -1,7 +1,7 @@
 import type { StreamEngine } from '../engine/engine.ts'
-import type { ShardRuntime } from '../engine/runtime.ts'
 import { ShardTail, type TailBatch } from '../engine/shard-tail.ts'
 import { type ShardRunner, StreamFollower } from '../engine/stream-follower.ts'
+import type { ShardRuntime } from '../engine/stream-state.ts'
 import type { TailRecord } from './source.ts'
 
 /** Records and bytes read per step of a tail: a burst reaches the page in bounded slices. */

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
-import type { ShardRuntime } from '../../src/engine/runtime.ts'
 import { type ShardRunner, StreamFollower } from '../../src/engine/stream-follower.ts'
+import type { ShardRuntime } from '../../src/engine/stream-state.ts'
 import { engineWithStream } from '../helpers/engine.ts'
 
 const MIDDLE = '80000000000000000000000000000000'

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { putRecords } from '../../src/engine/records.ts'
-import { openTables } from '../../src/functions/tables/index.ts'
+import { openTables } from '../../src/services/tables/index.ts'
 import { startPipeline } from '../../src/testing/index.ts'
 
 const CONFIG = new URL('../fixtures/pipelines/powertools/tributary.config.ts', import.meta.url).pathname

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { loadPipeline } from '../../src/pipeline/load.ts'
-import { PipelineRuntime } from '../../src/runtime/pipeline-runtime.ts'
+import { PipelineRuntime } from '../../src/pipeline/runtime.ts'
 import { ManualClock } from '../../src/util/clock.ts'
 import { freePort } from '../helpers/child-server.ts'
 import { tempDir } from '../helpers/tmp.ts'

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { onTestFinished } from 'vitest'
 import type { BindingUse } from '../../src/functions/binding-usage.ts'
-import { TableService } from '../../src/functions/tables/table-service.ts'
 import {
   kinesisMappingSchema,
   type Pipeline,
   pipelineSchema,
   sqsMappingSchema,
 } from '../../src/pipeline/schema.ts'
+import { TableService } from '../../src/services/tables/table-service.ts'
 import { StateStore } from '../../src/storage/state/state-store.ts'
 import { createDashboardRoutes, type DashboardOptions, type DashboardRoutes } from '../../src/web/index.ts'
 import { tableReader } from '../../src/web/runtime-tables.ts'

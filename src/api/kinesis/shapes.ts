@@ -1,5 +1,5 @@
 import type { StreamEngine } from '../../engine/engine.ts'
-import type { ShardRuntime, StreamRuntime } from '../../engine/runtime.ts'
+import type { ShardRuntime, StreamRuntime } from '../../engine/stream-state.ts'
 import { hashKeyToDecimal } from '../../stream/hash-key.ts'
 import type { FieldSpec } from '../spec.ts'
 

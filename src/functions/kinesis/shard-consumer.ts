@@ -1,5 +1,5 @@
-import type { ShardRuntime } from '../../engine/runtime.ts'
 import { FLAG_ENCRYPTED, type ShardTail, type TailBatch } from '../../engine/shard-tail.ts'
+import type { ShardRuntime } from '../../engine/stream-state.ts'
 import type { Clock } from '../../util/clock.ts'
 import type { EncodedEvent } from '../encoded-event.ts'
 import type { RecordFilter } from '../filter.ts'

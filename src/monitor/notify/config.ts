@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { InvalidConfigError } from '../../functions/queues/errors.ts'
+import { InvalidConfigError } from '../../services/queues/errors.ts'
 
 /**
  * Subscription settings for e-mail, webhooks and the outbox, in the pipeline definition's short

@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path'
-import type { Notification as TopicNotification } from '../../functions/topics/index.ts'
-import type { SubscriptionProtocol } from '../../functions/topics/protocols.ts'
+import type { Notification as TopicNotification } from '../../services/topics/index.ts'
+import type { SubscriptionProtocol } from '../../services/topics/protocols.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
 import {

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-firehose'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { loadPipeline } from '../../../src/pipeline/load.ts'
-import { PipelineRuntime } from '../../../src/runtime/pipeline-runtime.ts'
+import { PipelineRuntime } from '../../../src/pipeline/runtime.ts'
 import { ManualClock } from '../../../src/util/clock.ts'
 import { freePort } from '../../helpers/child-server.ts'
 import { filesUnder } from '../../helpers/files.ts'

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { bucket } from '../../../src/bindings/index.ts'
 import { BindingRouter } from '../../../src/functions/bindings-host.ts'
 import { createBucketBindings } from '../../../src/lake/buckets/index.ts'
-import { pool, spec } from '../../functions/runtime/helpers.ts'
+import { pool, spec } from '../../functions/workers/helpers.ts'
 import { installHost } from '../../helpers/binding-host.ts'
 import { errorOf, openStore } from './helpers.ts'
 

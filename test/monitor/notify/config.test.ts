@@ -1,7 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${env:VAR}` is the configuration syntax under test, not a template.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { InvalidConfigError } from '../../../src/functions/queues/errors.ts'
 import {
   expandEnv,
   notificationSubscriptionSchema,
@@ -10,6 +9,7 @@ import {
   webhookSubscriptionSchema,
 } from '../../../src/monitor/notify/config.ts'
 import { subscriptionSchema } from '../../../src/pipeline/schema.ts'
+import { InvalidConfigError } from '../../../src/services/queues/errors.ts'
 
 /** What the pipeline schema becomes once the lead merges the notification subscriptions. */
 const merged = z.object({

@@ -9,9 +9,9 @@ import type { NotificationDeliveryError } from '../../../src/monitor/notify/type
 import { verifyWebhookSignature } from '../../../src/monitor/notify/webhook-channel.ts'
 import { subscriptionSchema } from '../../../src/pipeline/schema.ts'
 import { ManualClock } from '../../../src/util/clock.ts'
-import { openQueues } from '../../functions/queues/fixtures.ts'
-import { withTopics } from '../../functions/topics/fixtures.ts'
 import { tempDir } from '../../helpers/tmp.ts'
+import { openQueues } from '../../services/queues/fixtures.ts'
+import { withTopics } from '../../services/topics/fixtures.ts'
 import { alarmMessage, parseMail, startReceiver, startSmtpServer, T0 } from './fixtures.ts'
 
 const topicSchema = z.object({

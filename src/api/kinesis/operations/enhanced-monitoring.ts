@@ -1,4 +1,4 @@
-import type { StreamRuntime } from '../../../engine/runtime.ts'
+import type { StreamRuntime } from '../../../engine/stream-state.ts'
 import { SHARD_LEVEL_METRICS, type ShardLevelMetric } from '../../../stream/types.ts'
 import { defineOperation, type Handler } from '../../operation.ts'
 import type { InputOf, OperationSpec } from '../../spec.ts'

@@ -1,5 +1,5 @@
 import { type GetRecordsResult, getRecords as read } from '../../../engine/records.ts'
-import type { ShardRuntime } from '../../../engine/runtime.ts'
+import type { ShardRuntime } from '../../../engine/stream-state.ts'
 import { hashKeyToDecimal } from '../../../stream/hash-key.ts'
 import { defineOperation, type PreRendered } from '../../operation.ts'
 import { STREAM_ARN } from '../shapes.ts'

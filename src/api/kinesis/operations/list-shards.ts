@@ -1,6 +1,6 @@
 import type { StreamEngine } from '../../../engine/engine.ts'
 import { errors } from '../../../engine/messages.ts'
-import type { ShardRuntime, StreamRuntime } from '../../../engine/runtime.ts'
+import type { ShardRuntime, StreamRuntime } from '../../../engine/stream-state.ts'
 import { ServiceError } from '../../../stream/errors.ts'
 import { defineOperation } from '../../operation.ts'
 import type { FieldSpec, InputOf } from '../../spec.ts'

@@ -1,5 +1,5 @@
 import { type PutEntry, type PutResult, putRecords as put } from '../../../engine/records.ts'
-import type { StreamRuntime } from '../../../engine/runtime.ts'
+import type { StreamRuntime } from '../../../engine/stream-state.ts'
 import { ServiceError } from '../../../stream/errors.ts'
 import { parseClientSequenceNumber } from '../../../stream/sequence-layout.ts'
 import { validationError } from '../../errors.ts'

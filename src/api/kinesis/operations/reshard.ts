@@ -1,5 +1,5 @@
 import type { StreamEngine } from '../../../engine/engine.ts'
-import type { ShardRuntime, StreamRuntime } from '../../../engine/runtime.ts'
+import type { ShardRuntime, StreamRuntime } from '../../../engine/stream-state.ts'
 import { ServiceError } from '../../../stream/errors.ts'
 import {
   hashKeyFromBigInt,

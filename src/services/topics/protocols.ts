@@ -1,0 +1,80 @@
+import type { AsyncInvocations } from '../../functions/async/async-invocations.ts'
+import { InvalidConfigError } from '../queues/errors.ts'
+import type { QueueService } from '../queues/queue-service.ts'
+import type { FunctionSubscription, QueueSubscription } from './config.ts'
+import { type Notification, snsEventRecord, sqsEnvelope, unsubscribeUrl } from './envelope.ts'
+
+/**
+ * How a topic delivers to one kind of subscriber. Topics know nothing of queues or functions:
+ * each protocol brings its own checks and delivery, so e-mail and webhooks are further entries.
+ */
+export interface SubscriptionProtocol<S extends { protocol: string } = { protocol: string }> {
+  readonly protocol: S['protocol']
+  /** Checks a declaration (short form or with `protocol`) and returns the subscription. */
+  resolve(input: Record<string, unknown>, path: string): S
+  /** What the subscription delivers to (SNS's Endpoint): a queue ARN, a function ARN, an address. */
+  endpoint(subscription: S): string
+  /**
+   * Delivers one notification, inside the publish transaction. Must not wait for a slow endpoint
+   * (hand the work to a queue instead). Throws when the endpoint refuses the notification.
+   */
+  deliver(notification: Notification, subscription: S, subscriptionArn: string): void
+}
+
+function checkKeys(input: Record<string, unknown>, allowed: string[], path: string): void {
+  for (const key of Object.keys(input)) {
+    if (!allowed.includes(key)) throw new InvalidConfigError(`${path}.${key}`, 'unknown subscription setting')
+  }
+}
+
+/** `{ queue }`: the SNS envelope as the message body, or the message itself with rawMessageDelivery. */
+export function queueProtocol(queues: QueueService): SubscriptionProtocol<QueueSubscription> {
+  return {
+    protocol: 'sqs',
+    resolve(input, path) {
+      checkKeys(input, ['protocol', 'queue', 'rawMessageDelivery'], path)
+      const { queue, rawMessageDelivery = false } = input
+      if (typeof queue !== 'string' || !queues.has(queue)) {
+        throw new InvalidConfigError(`${path}.queue`, `queue '${String(queue)}' is not declared`)
+      }
+      if (typeof rawMessageDelivery !== 'boolean') {
+        throw new InvalidConfigError(`${path}.rawMessageDelivery`, 'must be true or false')
+      }
+      return { protocol: 'sqs', queue, rawMessageDelivery }
+    },
+    endpoint: (s) => queues.arn(s.queue),
+    deliver(n, s, arn) {
+      // With raw delivery the SNS message attributes become SQS message attributes; otherwise
+      // they travel inside the envelope only.
+      if (s.rawMessageDelivery) queues.send(s.queue, n.message, { attributes: { ...n.attributes } })
+      else queues.send(s.queue, sqsEnvelope(n, unsubscribeUrl(queues.region, arn)))
+    },
+  }
+}
+
+/**
+ * `{ function }`: Lambda's SNS event, invoked asynchronously. SNS hands the event to Lambda's
+ * async queue and is done (that is a delivery); Lambda then runs and retries it on its own.
+ */
+export function functionProtocol(
+  asyncInvocations: AsyncInvocations,
+  region: string,
+  accountId: string,
+  functionExists: (name: string) => boolean = () => true,
+): SubscriptionProtocol<FunctionSubscription> {
+  return {
+    protocol: 'lambda',
+    resolve(input, path) {
+      checkKeys(input, ['protocol', 'function'], path)
+      const name = input.function
+      if (typeof name !== 'string' || !functionExists(name)) {
+        throw new InvalidConfigError(`${path}.function`, `function '${String(name)}' is not declared`)
+      }
+      return { protocol: 'lambda', function: name }
+    },
+    endpoint: (s) => `arn:aws:lambda:${region}:${accountId}:function:${s.function}`,
+    deliver(n, s, arn) {
+      asyncInvocations.enqueue(s.function, { Records: [snsEventRecord(n, arn, unsubscribeUrl(region, arn))] })
+    },
+  }
+}

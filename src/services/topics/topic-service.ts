@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto'
+import type { AsyncInvocations } from '../../functions/async/async-invocations.ts'
+import { MetricScopes } from '../../monitor/catalog/scope.ts'
+import { SNS } from '../../monitor/catalog/sns.ts'
+import type { MetricSink } from '../../monitor/metrics.ts'
+import type { StateStore } from '../../storage/state/state-store.ts'
+import { type Clock, systemClock } from '../../util/clock.ts'
+import { type Logger, silentLogger } from '../../util/logger.ts'
+import { InvalidConfigError } from '../queues/errors.ts'
+import type { QueueService } from '../queues/queue-service.ts'
+import { checkTopicName, protocolOf, TOPIC_LIMITS, type TopicConfig } from './config.ts'
+import { type Notification, sign, signingCertUrl, subscriptionArn } from './envelope.ts'
+import { invalidTopicParameter, topicNotFound } from './errors.ts'
+import { functionProtocol, queueProtocol, type SubscriptionProtocol } from './protocols.ts'
+
+export interface PublishOptions {
+  /** At most 100 printable ASCII characters. */
+  subject?: string
+  /** Message attributes (String type), at most 10. */
+  attributes?: Record<string, string>
+}
+
+export interface TopicServiceOptions {
+  store: StateStore
+  queues: QueueService
+  /** Runs function subscriptions (Lambda's asynchronous invocation). */
+  asyncInvocations: AsyncInvocations
+  clock?: Clock
+  metrics?: MetricSink
+  logger?: Logger
+  /** Whether a function exists, to check `{ function }` subscriptions when declared. */
+  functionExists?: (name: string) => boolean
+  /** Further subscription protocols (e-mail, webhooks); `sqs` and `lambda` are built in. */
+  protocols?: readonly SubscriptionProtocol<{ protocol: string }>[]
+}
+
+export interface TopicSubscription {
+  protocol: string
+  endpoint: string
+  subscriptionArn: string
+  subscription: { protocol: string }
+}
+
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{0,254}[A-Za-z0-9_-])?$/
+/** Printable ASCII, starting with a letter, digit or punctuation (no leading space). */
+const SUBJECT = /^[!-~][ -~]*$/
+
+/**
+ * SNS topics: `publish` fans a message out to every subscription in one transaction (queues get
+ * the SNS envelope or the raw message, functions get Lambda's SNS event through the asynchronous
+ * invocation queue), so the publisher never waits for a subscriber. Topics are declared from the
+ * pipeline definition at start; what they deliver is durable in the queues and the async queue.
+ *
+ * @example
+ * const topics = new TopicService({ store, queues, asyncInvocations })
+ * topics.declare('alerts', { subscriptions: [{ queue: 'alert-log' }, { function: 'pager' }] })
+ * topics.publish('alerts', 'disk full', { subject: 'ALARM' })
+ */
+export class TopicService {
+  readonly region: string
+  readonly accountId: string
+  readonly #store: StateStore
+  readonly #clock: Clock
+  readonly #metrics: MetricScopes<'TopicName'>
+  readonly #logger: Logger
+  readonly #protocols = new Map<string, SubscriptionProtocol<{ protocol: string }>>()
+  readonly #topics = new Map<string, TopicSubscription[]>()
+  readonly #signingKey: Buffer
+
+  constructor(options: TopicServiceOptions) {
+    this.#store = options.store
+    this.#clock = options.clock ?? systemClock
+    this.#metrics = new MetricScopes(options.metrics, 'TopicName', this.#clock)
+    this.#logger = options.logger ?? silentLogger
+    this.region = options.queues.region
+    this.accountId = options.queues.accountId
+    const builtIn = [
+      queueProtocol(options.queues),
+      functionProtocol(options.asyncInvocations, this.region, this.accountId, options.functionExists),
+    ] as SubscriptionProtocol<{ protocol: string }>[]
+    for (const protocol of [...builtIn, ...(options.protocols ?? [])])
+      this.#protocols.set(protocol.protocol, protocol)
+    this.#signingKey = options.store.secret('topics:signing-key')
+  }
+
+  /** Creates or replaces a topic and its subscriptions. */
+  declare(name: string, config: TopicConfig = {}): TopicSubscription[] {
+    const path = `topics.${name}`
+    checkTopicName(name, path)
+    const subscriptions = (config.subscriptions ?? []).map((input, i) => {
+      const at = `${path}.subscriptions[${i}]`
+      const protocol = this.#protocols.get(protocolOf(input, at))
+      if (!protocol)
+        throw new InvalidConfigError(`${at}.protocol`, `unknown protocol '${protocolOf(input, at)}'`)
+      const subscription = protocol.resolve(input as Record<string, unknown>, at)
+      const endpoint = protocol.endpoint(subscription)
+      const arn = subscriptionArn(this.arn(name), protocol.protocol, endpoint)
+      return { protocol: protocol.protocol, endpoint, subscriptionArn: arn, subscription }
+    })
+    this.#topics.set(name, subscriptions)
+    return subscriptions
+  }
+
+  declareAll(topics: Readonly<Record<string, TopicConfig>>): void {
+    for (const [name, config] of Object.entries(topics)) this.declare(name, config)
+  }
+
+  has(name: string): boolean {
+    return this.#topics.has(name)
+  }
+
+  names(): string[] {
+    return [...this.#topics.keys()].sort()
+  }
+
+  arn(name: string): string {
+    return `arn:aws:sns:${this.region}:${this.accountId}:${name}`
+  }
+
+  subscriptions(name: string): TopicSubscription[] {
+    const subscriptions = this.#topics.get(name)
+    if (!subscriptions) throw topicNotFound()
+    return subscriptions
+  }
+
+  /**
+   * Publish: validates as SNS does, then delivers to every subscription. A subscription that
+   * refuses (e.g. the envelope is too large for the queue) counts as NumberOfNotificationsFailed;
+   * the publish itself still succeeds, as on SNS.
+   */
+  publish(topic: string, message: string, options: PublishOptions = {}): { messageId: string } {
+    const subscriptions = this.subscriptions(topic)
+    const attributes = checkPublish(message, options)
+    const base = {
+      messageId: randomUUID(),
+      topicArn: this.arn(topic),
+      subject: options.subject,
+      message,
+      timestamp: new Date(this.#clock.now()).toISOString(),
+      attributes,
+    }
+    const notification: Notification = {
+      ...base,
+      signature: sign(this.#signingKey, base),
+      signingCertUrl: signingCertUrl(this.region),
+    }
+    let delivered = 0
+    let failed = 0
+    this.#store.transaction(() => {
+      for (const s of subscriptions) {
+        try {
+          this.#protocols.get(s.protocol)!.deliver(notification, s.subscription, s.subscriptionArn)
+          delivered++
+        } catch (error) {
+          failed++
+          this.#logger.warn(`topic ${topic}: delivery to ${s.endpoint} failed: ${String(error)}`)
+        }
+      }
+    })
+    const metrics = this.#metrics.of(topic)
+    metrics.record(SNS.NumberOfMessagesPublished, 1)
+    metrics.record(SNS.PublishSize, publishSize(message, attributes))
+    if (delivered > 0) metrics.record(SNS.NumberOfNotificationsDelivered, delivered)
+    if (failed > 0) metrics.record(SNS.NumberOfNotificationsFailed, failed)
+    return { messageId: notification.messageId }
+  }
+}
+
+function publishSize(message: string, attributes: Record<string, string>): number {
+  let size = Buffer.byteLength(message, 'utf8')
+  for (const [name, value] of Object.entries(attributes)) {
+    size += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8')
+  }
+  return size
+}
+
+/** Publish's checks, in SNS's terms; returns the attributes. */
+function checkPublish(message: unknown, options: PublishOptions): Record<string, string> {
+  if (typeof message !== 'string' || message.length === 0) throw invalidTopicParameter('Empty message')
+  const { subject, attributes = {} } = options
+  if (
+    subject !== undefined &&
+    (typeof subject !== 'string' || subject.length > TOPIC_LIMITS.subjectLength || !SUBJECT.test(subject))
+  ) {
+    throw invalidTopicParameter('Subject')
+  }
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
+    throw invalidTopicParameter('MessageAttributes')
+  }
+  const entries = Object.entries(attributes)
+  if (entries.length > TOPIC_LIMITS.messageAttributes) {
+    throw invalidTopicParameter(`MessageAttributes: at most ${TOPIC_LIMITS.messageAttributes} attributes`)
+  }
+  for (const [name, value] of entries) {
+    if (!ATTRIBUTE_NAME.test(name) || name.includes('..') || /^(aws|amazon)\./i.test(name)) {
+      throw invalidTopicParameter(`Message attribute name '${name}'`)
+    }
+    if (typeof value !== 'string' || value.length === 0) {
+      throw invalidTopicParameter(`Message attribute '${name}' must have a non-empty String value`)
+    }
+  }
+  if (publishSize(message, attributes) > TOPIC_LIMITS.messageBytes)
+    throw invalidTopicParameter('Message too long')
+  return { ...attributes }
+}
