@@ -1,4 +1,4 @@
-import type { FunctionLog } from '../functions/types.ts'
+import type { FunctionLog } from '../contracts/functions.ts'
 import type { LambdaError } from '../functions/workers/protocol.ts'
 import { describeText, formatLoadFailure } from '../util/source-location.ts'
 

@@ -7,7 +7,6 @@ import { lockDataDir } from '../storage/data-dir.ts'
 import { CorruptLogError, LogFailedError } from '../storage/log/errors.ts'
 import { ShardLog, type SyncPolicy } from '../storage/log/shard-log.ts'
 import { StateStore } from '../storage/state/state-store.ts'
-import { StreamRepository } from '../storage/state/stream-repository.ts'
 import { type HashKeyHex, uniformRanges } from '../stream/hash-key.ts'
 import { IteratorCodec } from '../stream/iterator-token.ts'
 import { planUniformScaling } from '../stream/reshard-plan.ts'
@@ -15,6 +14,7 @@ import type { PendingChange, ShardState, StreamMode, StreamState } from '../stre
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { errors } from './messages.ts'
+import { StreamRepository } from './stream-repository.ts'
 import { ShardRuntime, StreamRuntime } from './stream-state.ts'
 
 export interface EngineOptions {

@@ -1,5 +1,5 @@
+import type { BindingCall } from '../contracts/functions.ts'
 import type { Pipeline } from '../pipeline/schema.ts'
-import type { BindingCall } from './types.ts'
 
 export type BindingAccess = 'read' | 'write'
 

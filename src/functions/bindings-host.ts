@@ -1,7 +1,7 @@
+import type { BindingCall, BindingHost } from '../contracts/functions.ts'
 import type { StreamEngine } from '../engine/engine.ts'
 import { putRecords } from '../engine/records.ts'
 import { ServiceError } from '../stream/errors.ts'
-import type { BindingCall, BindingHost } from './types.ts'
 
 /** Serves the binding calls of one service ('stream', 'table', ...). */
 export type ServiceBindings = (call: BindingCall) => Promise<unknown>

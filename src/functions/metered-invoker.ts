@@ -1,8 +1,8 @@
+import type { InvokeOptions, InvokeOutcome, Invoker } from '../contracts/functions.ts'
 import { Lambda } from '../monitor/catalog/lambda.ts'
 import { MetricScopes } from '../monitor/catalog/scope.ts'
 import type { MetricSink } from '../monitor/metrics.ts'
 import type { Clock } from '../util/clock.ts'
-import type { InvokeOptions, InvokeOutcome, Invoker } from './types.ts'
 
 /**
  * Wraps an invoker to publish Lambda's function metrics (AWS/Lambda, dimension FunctionName):

@@ -1,4 +1,4 @@
-import type { BindingCall } from '../functions/types.ts'
+import type { BindingCall } from '../contracts/functions.ts'
 import type { Clock } from '../util/clock.ts'
 import type { MetricSink, MetricUnit } from './metrics.ts'
 

@@ -1,4 +1,4 @@
-import type { Dimensions, MetricSpec } from './catalog/define.ts'
+import type { Dimensions, MetricSpec, MetricUnit } from './catalog/define.ts'
 
 /**
  * Where every stage publishes its metrics, with CloudWatch's names and dimensions (AWS/Lambda
@@ -6,7 +6,7 @@ import type { Dimensions, MetricSpec } from './catalog/define.ts'
  * stores, aggregates and alarms on what arrives here. Stages publish through the catalog
  * (`catalog/`), which fixes each AWS metric's name, unit and dimensions.
  */
-export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes' | 'None' | 'Percent'
+export type { MetricUnit }
 
 export interface MetricDatum {
   namespace: string

@@ -14,7 +14,7 @@
  * expect(await p.lake.keys('processed')).toHaveLength(1)
  */
 
-export type { FunctionLog } from '../functions/types.ts'
+export type { FunctionLog } from '../contracts/functions.ts'
 export { ManualClock } from '../util/clock.ts'
 export type { LakeRow } from './decode.ts'
 export { Inspectors, type MetricTotalsOf, type QueueView } from './inspectors.ts'

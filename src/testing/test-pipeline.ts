@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import type { FunctionLog } from '../contracts/functions.ts'
 import { putRecords } from '../engine/records.ts'
-import type { FunctionLog } from '../functions/types.ts'
 import type { MetricDatum } from '../monitor/metrics.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import type { ManualClock } from '../util/clock.ts'

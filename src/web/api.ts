@@ -1,24 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { GraphLayout } from './graph-layout.ts'
-import { HttpError, intParam, readJson, sendJson, stringParam } from './http.ts'
+import { type ApiRoute, HttpError, intParam, readJson, sendJson, stringParam } from './http.ts'
 import { MAX_PREVIEW_OBJECT_BYTES, previewObject } from './preview.ts'
 import type { DashboardSource } from './source.ts'
 import { tableRoutes } from './tables-api.ts'
-
-export interface ApiContext {
-  req: IncomingMessage
-  res: ServerResponse
-  params: URLSearchParams
-  /** Captures of the route's pattern, URI-decoded. */
-  match: string[]
-}
-
-export interface ApiRoute {
-  method: 'GET' | 'POST'
-  pattern: RegExp
-  /** Returns the JSON body of a 200, or handles the response itself and returns undefined. */
-  handle(ctx: ApiContext): unknown | Promise<unknown>
-}
 
 /** Rows the SQL box returns at most (the result says when there were more). */
 export const MAX_QUERY_ROWS = 1000

@@ -3,6 +3,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 /** Largest JSON body the dashboard API reads (a SQL statement, a redrive request). */
 export const MAX_API_BODY_BYTES = 64 * 1024
 
+/** What a route of the dashboard's JSON API gets of one request. */
+export interface ApiContext {
+  req: IncomingMessage
+  res: ServerResponse
+  params: URLSearchParams
+  /** Captures of the route's pattern, URI-decoded. */
+  match: string[]
+}
+
+/** One route of the dashboard's JSON API: a method and a path pattern. */
+export interface ApiRoute {
+  method: 'GET' | 'POST'
+  pattern: RegExp
+  /** Returns the JSON body of a 200, or handles the response itself and returns undefined. */
+  handle(ctx: ApiContext): unknown | Promise<unknown>
+}
+
 export class HttpError extends Error {
   override readonly name = 'HttpError'
   constructor(

@@ -1,6 +1,5 @@
 import type { TableKey } from '../bindings/index.ts'
-import type { ApiRoute } from './api.ts'
-import { HttpError, intParam } from './http.ts'
+import { type ApiRoute, HttpError, intParam } from './http.ts'
 import type { DashboardSource, DashboardTables } from './source.ts'
 
 /** Items per page unless the page asks for another number (at most 1,000). */

@@ -1,6 +1,6 @@
 import { onTestFinished } from 'vitest'
 import { setBindingTransport } from '../../src/bindings/index.ts'
-import type { BindingCall } from '../../src/functions/types.ts'
+import type { BindingCall } from '../../src/contracts/functions.ts'
 
 /**
  * Installs a binding transport like the worker's, for the rest of the test: arguments and results

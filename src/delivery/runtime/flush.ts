@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { Invoker } from '../../functions/types.ts'
+import type { Invoker } from '../../contracts/functions.ts'
+import type { ObjectWriter } from '../../contracts/objects.ts'
 import { MAX_EVALUATED_PREFIX_LENGTH } from '../partition/prefix.ts'
 import type {
   ColumnSchema,
@@ -7,7 +8,6 @@ import type {
   EncodeRequest,
   EncodeResult,
   Encoder,
-  ObjectWriter,
   PackedRecords,
 } from '../types.ts'
 import type { PartitionAdmission } from './active-partitions.ts'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { InvokeOutcome, Invoker } from '../../functions/types.ts'
+import type { InvokeOutcome, Invoker } from '../../contracts/functions.ts'
 import type { DeliveryRecord, FailedRecord } from './records.ts'
 
 /** Lambda's synchronous invocation payload limit: a transformation batch stays under it. */

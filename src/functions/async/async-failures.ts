@@ -1,6 +1,6 @@
+import type { DestinationSender } from '../../contracts/functions.ts'
 import type { Destination, FunctionConfig } from '../../pipeline/schema.ts'
 import type { Logger } from '../../util/logger.ts'
-import type { DestinationSender } from '../kinesis/mapping.ts'
 import type { DroppedEvent } from './async-invocations.ts'
 
 export interface AsyncFailureOptions {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { Statement } from 'better-sqlite3'
+import type { AsyncInvoker, InvokeOutcome, Invoker } from '../../contracts/functions.ts'
 import { Lambda } from '../../monitor/catalog/lambda.ts'
 import { MetricScopes } from '../../monitor/catalog/scope.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
-import { intInRange } from '../../services/queues/errors.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock, type TimerHandle } from '../../util/clock.ts'
+import { intInRange } from '../../util/invalid-config.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
-import type { InvokeOutcome, Invoker } from '../types.ts'
 
 /**
  * Lambda's asynchronous invocation settings (PutFunctionEventInvokeConfig).
@@ -108,7 +108,7 @@ export interface AsyncInvocationsOptions {
  * asyncInvocations.start()
  * asyncInvocations.enqueue('notify', { Records: [...] })
  */
-export class AsyncInvocations {
+export class AsyncInvocations implements AsyncInvoker {
   readonly #o: AsyncInvocationsOptions
   readonly #clock: Clock
   readonly #logger: Logger

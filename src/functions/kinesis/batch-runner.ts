@@ -1,6 +1,6 @@
+import type { InvokeOutcome } from '../../contracts/functions.ts'
 import type { Clock } from '../../util/clock.ts'
 import { judgeBatchItemFailures } from '../batch-item-failures.ts'
-import type { InvokeOutcome } from '../types.ts'
 import type { MappedRecord } from './event.ts'
 
 /** The error-handling knobs of a stream event source mapping (AWS's names and meanings). */

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import type { DestinationSender, InvokeOutcome, Invoker } from '../../contracts/functions.ts'
 import type { StreamEngine } from '../../engine/engine.ts'
 import { ShardTail, type StartingPosition } from '../../engine/shard-tail.ts'
 import { StreamFollower } from '../../engine/stream-follower.ts'
@@ -6,19 +7,13 @@ import type { ShardRuntime, StreamRuntime } from '../../engine/stream-state.ts'
 import { Lambda } from '../../monitor/catalog/lambda.ts'
 import { MetricScope } from '../../monitor/catalog/scope.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
-import type { Destination, KinesisMappingConfig } from '../../pipeline/schema.ts'
+import type { KinesisMappingConfig } from '../../pipeline/schema.ts'
 import type { Logger } from '../../util/logger.ts'
 import { RecordFilter } from '../filter.ts'
-import type { InvokeOutcome, Invoker } from '../types.ts'
 import type { DiscardCondition } from './batch-runner.ts'
 import type { CheckpointStore } from './checkpoints.ts'
 import type { MappedRecord } from './event.ts'
 import { ShardConsumer } from './shard-consumer.ts'
-
-/** Sends a message to a queue or topic (the on-failure destination). */
-export interface DestinationSender {
-  send(destination: Destination, message: string): Promise<void>
-}
 
 export interface MappingDeps {
   engine: StreamEngine

@@ -1,9 +1,9 @@
+import type { InvokeOutcome } from '../../contracts/functions.ts'
 import { FLAG_ENCRYPTED, type ShardTail, type TailBatch } from '../../engine/shard-tail.ts'
 import type { ShardRuntime } from '../../engine/stream-state.ts'
 import type { Clock } from '../../util/clock.ts'
 import type { EncodedEvent } from '../encoded-event.ts'
 import type { RecordFilter } from '../filter.ts'
-import type { InvokeOutcome } from '../types.ts'
 import { type BatchRunnerDeps, type RetryPolicy, runBatch } from './batch-runner.ts'
 import type { Checkpoint } from './checkpoints.ts'
 import {

@@ -1,4 +1,4 @@
-import { InvalidConfigError, intInRange } from '../../services/queues/errors.ts'
+import { InvalidConfigError, intInRange } from '../../util/invalid-config.ts'
 
 /**
  * Lambda's SQS event source mapping parameters, with AWS's ranges and defaults.

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import { InvalidConfigError } from '../../services/queues/errors.ts'
+import type { InvokeOutcome, Invoker } from '../../contracts/functions.ts'
 import type { QueueService } from '../../services/queues/queue-service.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
+import { InvalidConfigError } from '../../util/invalid-config.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
 import { judgeBatchItemFailures } from '../batch-item-failures.ts'
 import { RecordFilter } from '../filter.ts'
-import type { InvokeOutcome, Invoker } from '../types.ts'
 import { recordBytes, type SqsEventRecord, sqsEventRecord, sqsFilterView } from './sqs-event.ts'
 import {
   DEFAULT_POLLERS,

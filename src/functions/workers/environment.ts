@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { extname, isAbsolute, relative } from 'node:path'
-import type { FunctionSpec } from '../types.ts'
+import type { FunctionSpec } from '../../contracts/functions.ts'
 import type { WorkerInit } from './protocol.ts'
 
 export interface Placement {

@@ -4,8 +4,8 @@
  * its death into a `crash` outcome.
  */
 import { Worker } from 'node:worker_threads'
+import type { BindingHost, FunctionLog, InvokeOutcome } from '../../contracts/functions.ts'
 import { EncodedEvent, recycleEventBuffer } from '../encoded-event.ts'
-import type { BindingHost, FunctionLog, InvokeOutcome } from '../types.ts'
 import type { FromWorker, LambdaError, ToWorker, WorkerInit } from './protocol.ts'
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url)

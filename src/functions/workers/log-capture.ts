@@ -3,7 +3,7 @@
  * `FunctionLog` lines tagged with the invocation's request id, posted to the pool in order.
  */
 import { format } from 'node:util'
-import type { FunctionLog } from '../types.ts'
+import type { FunctionLog } from '../../contracts/functions.ts'
 
 const LEVELS = ['log', 'info', 'warn', 'error', 'debug'] as const
 

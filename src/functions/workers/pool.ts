@@ -12,7 +12,7 @@ import type {
   InvokeOptions,
   InvokeOutcome,
   Invoker,
-} from '../types.ts'
+} from '../../contracts/functions.ts'
 import { type Placement, workerEnv, workerInit } from './environment.ts'
 import { FunctionNotFoundError, PoolClosedError } from './errors.ts'
 import { FunctionWorker } from './function-worker.ts'

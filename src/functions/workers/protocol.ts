@@ -3,7 +3,7 @@
  * one message each way (`invoke` → `result`); logs ride on the `result` unless the handler keeps
  * logging for a while, and binding calls add one message each way per call.
  */
-import type { BindingCall, FunctionLog } from '../types.ts'
+import type { BindingCall, FunctionLog } from '../../contracts/functions.ts'
 
 /** What a worker is started with (`workerData`). */
 export interface WorkerInit {

@@ -18,5 +18,5 @@ if (existsSync(source)) {
   registerSourceMode()
   await import(source.href)
 } else {
-  await import('../runtime/worker.js')
+  await import('./worker.js')
 }

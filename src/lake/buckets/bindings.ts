@@ -1,4 +1,4 @@
-import type { BindingCall } from '../../functions/types.ts'
+import type { BindingCall } from '../../contracts/functions.ts'
 import type { BucketStore } from './bucket-store.ts'
 import { BucketError, invalidArgument, noSuchBucket } from './errors.ts'
 import type { ListObjectsOptions } from './list-objects.ts'

@@ -1,4 +1,5 @@
-import type { MetricUnit } from '../metrics.ts'
+/** The CloudWatch units Tributary publishes in (a datum's unit, a catalog entry's unit). */
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes' | 'None' | 'Percent'
 
 /**
  * How a metric's values combine. A `flow` counts what happened (summed over a period: records in,

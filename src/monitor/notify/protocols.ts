@@ -1,6 +1,5 @@
 import { isAbsolute, join } from 'node:path'
-import type { Notification as TopicNotification } from '../../services/topics/index.ts'
-import type { SubscriptionProtocol } from '../../services/topics/protocols.ts'
+import type { SubscriptionProtocol, Notification as TopicNotification } from '../../contracts/topics.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
 import {

@@ -1,3 +1,5 @@
+export { InvalidConfigError, intInRange } from '../../util/invalid-config.ts' // TODO(kinds): remove once src/pipeline imports from contracts
+
 /**
  * The closed set of SQS error codes the queue service raises, with SQS's wording where it is
  * known. `name` is the code itself: handler code reaching a queue through a binding sees the same
@@ -34,40 +36,6 @@ export const invalidParameter = (parameter: string, value: unknown, reason: stri
     'InvalidParameterValue',
     `Value ${String(value)} for parameter ${parameter} is invalid. Reason: ${reason}`,
   )
-
-/**
- * A bad setting in a queue, mapping or topic declaration: names the field so the pipeline loader
- * can print one line pointing at it.
- */
-export class InvalidConfigError extends Error {
-  override readonly name = 'InvalidConfigError'
-
-  constructor(
-    /** Dotted path of the offending field, e.g. `queues.orders.visibilityTimeoutSeconds`. */
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field}: ${problem}`)
-  }
-}
-
-/** Checks an optional integer setting against AWS's range; returns the default when absent. */
-export function intInRange(
-  field: string,
-  value: unknown,
-  min: number,
-  max: number,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidConfigError(
-      field,
-      `must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`,
-    )
-  }
-  return value
-}
 
 /** Checks an optional integer request parameter; SQS's InvalidParameterValue when out of range. */
 export function checkRange(

@@ -5,7 +5,7 @@ export {
   type ResolvedQueueConfig,
   resolveQueueConfig,
 } from './config.ts'
-export { InvalidConfigError, QueueError, type QueueErrorCode } from './errors.ts'
+export { QueueError, type QueueErrorCode } from './errors.ts'
 export { fromPipelineQueue } from './pipeline.ts'
 export { publishQueueDepthMetrics, startQueueDepthMetrics } from './queue-metrics.ts'
 export { QueueService, type QueueServiceOptions } from './queue-service.ts'

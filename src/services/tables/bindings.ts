@@ -1,5 +1,5 @@
 import type { Changes, QueryOptions, TableKey } from '../../bindings/index.ts'
-import type { BindingCall } from '../../functions/types.ts'
+import type { BindingCall } from '../../contracts/functions.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { TableError, tableNotFound } from './errors.ts'
 import type { TableDefinition } from './keys.ts'

@@ -1,5 +1,5 @@
 import type { QueueSendOptions, TopicPublishOptions } from '../../bindings/index.ts'
-import type { BindingCall, BindingHost } from '../../functions/types.ts'
+import type { BindingCall, BindingHost } from '../../contracts/functions.ts'
 import type { QueueService } from '../queues/queue-service.ts'
 import type { TopicService } from './topic-service.ts'
 

@@ -1,4 +1,4 @@
-import type { DestinationSender } from '../../functions/kinesis/mapping.ts'
+import type { DestinationSender } from '../../contracts/functions.ts'
 import type { QueueService } from '../queues/queue-service.ts'
 import type { TopicService } from './topic-service.ts'
 

@@ -1,18 +1,5 @@
 import { createHash, createHmac } from 'node:crypto'
-
-/** One published message, as every subscription protocol renders it. */
-export interface Notification {
-  messageId: string
-  topicArn: string
-  subject: string | undefined
-  message: string
-  /** ISO 8601 with milliseconds, UTC (SNS's Timestamp). */
-  timestamp: string
-  attributes: Readonly<Record<string, string>>
-  /** SNS's Signature: computed locally, so it cannot be checked against AWS's certificates. */
-  signature: string
-  signingCertUrl: string
-}
+import type { Notification } from '../../contracts/topics.ts'
 
 /** Where SNS lives for a region: the host of SigningCertURL and UnsubscribeURL. */
 export function snsEndpoint(region: string): string {

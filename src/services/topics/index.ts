@@ -8,9 +8,9 @@ export {
   type TopicConfig,
 } from './config.ts'
 export { queueTopicDestinations } from './destinations.ts'
-export { type Notification, type SnsEventRecord, snsEventRecord, sqsEnvelope } from './envelope.ts'
+export { type SnsEventRecord, snsEventRecord, sqsEnvelope } from './envelope.ts'
 export { TopicError, type TopicErrorCode } from './errors.ts'
-export { functionProtocol, queueProtocol, type SubscriptionProtocol } from './protocols.ts'
+export { functionProtocol, queueProtocol } from './protocols.ts'
 export {
   type PublishOptions,
   TopicService,

@@ -1,25 +1,9 @@
-import type { AsyncInvocations } from '../../functions/async/async-invocations.ts'
-import { InvalidConfigError } from '../queues/errors.ts'
+import type { AsyncInvoker } from '../../contracts/functions.ts'
+import type { SubscriptionProtocol } from '../../contracts/topics.ts'
+import { InvalidConfigError } from '../../util/invalid-config.ts'
 import type { QueueService } from '../queues/queue-service.ts'
 import type { FunctionSubscription, QueueSubscription } from './config.ts'
-import { type Notification, snsEventRecord, sqsEnvelope, unsubscribeUrl } from './envelope.ts'
-
-/**
- * How a topic delivers to one kind of subscriber. Topics know nothing of queues or functions:
- * each protocol brings its own checks and delivery, so e-mail and webhooks are further entries.
- */
-export interface SubscriptionProtocol<S extends { protocol: string } = { protocol: string }> {
-  readonly protocol: S['protocol']
-  /** Checks a declaration (short form or with `protocol`) and returns the subscription. */
-  resolve(input: Record<string, unknown>, path: string): S
-  /** What the subscription delivers to (SNS's Endpoint): a queue ARN, a function ARN, an address. */
-  endpoint(subscription: S): string
-  /**
-   * Delivers one notification, inside the publish transaction. Must not wait for a slow endpoint
-   * (hand the work to a queue instead). Throws when the endpoint refuses the notification.
-   */
-  deliver(notification: Notification, subscription: S, subscriptionArn: string): void
-}
+import { snsEventRecord, sqsEnvelope, unsubscribeUrl } from './envelope.ts'
 
 function checkKeys(input: Record<string, unknown>, allowed: string[], path: string): void {
   for (const key of Object.keys(input)) {
@@ -57,7 +41,7 @@ export function queueProtocol(queues: QueueService): SubscriptionProtocol<QueueS
  * async queue and is done (that is a delivery); Lambda then runs and retries it on its own.
  */
 export function functionProtocol(
-  asyncInvocations: AsyncInvocations,
+  asyncInvocations: AsyncInvoker,
   region: string,
   accountId: string,
   functionExists: (name: string) => boolean = () => true,

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto'
-import type { AsyncInvocations } from '../../functions/async/async-invocations.ts'
+import type { AsyncInvoker } from '../../contracts/functions.ts'
+import type { Notification, SubscriptionProtocol } from '../../contracts/topics.ts'
 import { MetricScopes } from '../../monitor/catalog/scope.ts'
 import { SNS } from '../../monitor/catalog/sns.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
+import { InvalidConfigError } from '../../util/invalid-config.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
-import { InvalidConfigError } from '../queues/errors.ts'
 import type { QueueService } from '../queues/queue-service.ts'
 import { checkTopicName, protocolOf, TOPIC_LIMITS, type TopicConfig } from './config.ts'
-import { type Notification, sign, signingCertUrl, subscriptionArn } from './envelope.ts'
+import { sign, signingCertUrl, subscriptionArn } from './envelope.ts'
 import { invalidTopicParameter, topicNotFound } from './errors.ts'
-import { functionProtocol, queueProtocol, type SubscriptionProtocol } from './protocols.ts'
+import { functionProtocol, queueProtocol } from './protocols.ts'
 
 export interface PublishOptions {
   /** At most 100 printable ASCII characters. */
@@ -24,7 +25,7 @@ export interface TopicServiceOptions {
   store: StateStore
   queues: QueueService
   /** Runs function subscriptions (Lambda's asynchronous invocation). */
-  asyncInvocations: AsyncInvocations
+  asyncInvocations: AsyncInvoker
   clock?: Clock
   metrics?: MetricSink
   logger?: Logger

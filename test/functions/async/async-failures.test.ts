@@ -1,7 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
 
-const CONFIG = new URL('../../fixtures/pipelines/async-failures/tributary.config.ts', import.meta.url).pathname
+const CONFIG = new URL('../../fixtures/pipelines/async-failures/tributary.config.ts', import.meta.url)
+  .pathname
 
 describe('asynchronous invocations that keep failing', () => {
   it("send Lambda's invocation record to the on-failure destination and the event to the DLQ", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { BindingCall, BindingHost } from '../../../src/functions/types.ts'
+import type { BindingCall, BindingHost } from '../../../src/contracts/functions.ts'
 import { pool, spec } from './helpers.ts'
 
 class ConditionalCheckFailedException extends Error {

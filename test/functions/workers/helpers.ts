@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
-import type { BindingCall, BindingHost, FunctionLog, FunctionSpec } from '../../../src/functions/types.ts'
+import type { BindingCall, BindingHost, FunctionLog, FunctionSpec } from '../../../src/contracts/functions.ts'
 import { FunctionPool, type FunctionPoolOptions } from '../../../src/functions/workers/pool.ts'
 
 /** Absolute path of a fixture handler in test/fixtures/handlers. */

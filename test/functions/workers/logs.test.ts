@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { FunctionLog } from '../../../src/functions/types.ts'
+import type { FunctionLog } from '../../../src/contracts/functions.ts'
 import { logCollector, pool, spec } from './helpers.ts'
 
 const lines = (logs: FunctionLog[], requestId: string | undefined) =>

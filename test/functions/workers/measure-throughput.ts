@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import type { FunctionSpec } from '../../../src/functions/types.ts'
+import type { FunctionSpec } from '../../../src/contracts/functions.ts'
 import { FunctionPool } from '../../../src/functions/workers/pool.ts'
 
 const BATCH = 1000

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { InvokeOutcome } from '../../../src/functions/types.ts'
+import type { InvokeOutcome } from '../../../src/contracts/functions.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 import { logCollector, pool, spec } from './helpers.ts'
 

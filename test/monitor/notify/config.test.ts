@@ -9,7 +9,7 @@ import {
   webhookSubscriptionSchema,
 } from '../../../src/monitor/notify/config.ts'
 import { subscriptionSchema } from '../../../src/pipeline/schema.ts'
-import { InvalidConfigError } from '../../../src/services/queues/errors.ts'
+import { InvalidConfigError } from '../../../src/util/invalid-config.ts'
 
 /** What the pipeline schema becomes once the lead merges the notification subscriptions. */
 const merged = z.object({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { InvokeOptions, InvokeOutcome, Invoker } from '../../../src/functions/types.ts'
+import type { InvokeOptions, InvokeOutcome, Invoker } from '../../../src/contracts/functions.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read events field by field
 export type Handler = (event: any) => unknown

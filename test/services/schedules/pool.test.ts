@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import type { InvokeOptions, InvokeOutcome, Invoker } from '../../../src/contracts/functions.ts'
 import { AsyncInvocations } from '../../../src/functions/async/async-invocations.ts'
-import type { InvokeOptions, InvokeOutcome, Invoker } from '../../../src/functions/types.ts'
 import { FunctionPool } from '../../../src/functions/workers/pool.ts'
 import { Scheduler } from '../../../src/services/schedules/index.ts'
 import { createTableBindings, openTables } from '../../../src/services/tables/index.ts'

@@ -1,11 +1,11 @@
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import type { InvokeOptions, InvokeOutcome, Invoker } from '../../../src/contracts/functions.ts'
 import {
   AsyncInvocations,
   type AsyncInvokeConfig,
   type DroppedEvent,
 } from '../../../src/functions/async/async-invocations.ts'
-import type { InvokeOptions, InvokeOutcome, Invoker } from '../../../src/functions/types.ts'
 import { MetricTotals } from '../../../src/monitor/metrics.ts'
 import { Scheduler, type SchedulerOptions, type ScheduleSpec } from '../../../src/services/schedules/index.ts'
 import { StateStore } from '../../../src/storage/state/state-store.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { BindingCall } from '../../../src/functions/types.ts'
+import type { BindingCall } from '../../../src/contracts/functions.ts'
 import { createQueueTopicBindings } from '../../../src/services/topics/bindings.ts'
 import { openTopics } from './fixtures.ts'
 

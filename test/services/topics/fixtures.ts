@@ -1,6 +1,6 @@
 import { onTestFinished } from 'vitest'
+import type { SubscriptionProtocol } from '../../../src/contracts/topics.ts'
 import { AsyncInvocations } from '../../../src/functions/async/async-invocations.ts'
-import type { SubscriptionProtocol } from '../../../src/services/topics/protocols.ts'
 import { TopicService } from '../../../src/services/topics/topic-service.ts'
 import { openQueues, type QueueFixture } from '../queues/fixtures.ts'
 import { FunctionInvoker, type Handler } from '../queues/function-invoker.ts'

@@ -1,6 +1,6 @@
 import type { SNSEvent } from 'aws-lambda'
 import { describe, expect, it } from 'vitest'
-import type { SubscriptionProtocol } from '../../../src/services/topics/protocols.ts'
+import type { SubscriptionProtocol } from '../../../src/contracts/topics.ts'
 import { settle, T0, until } from '../queues/fixtures.ts'
 import { openTopics, withTopics } from './fixtures.ts'
 

@@ -1,5 +1,5 @@
-import type { ShardState, StreamState } from '../../stream/types.ts'
-import type { StateStore } from './state-store.ts'
+import type { StateStore } from '../storage/state/state-store.ts'
+import type { ShardState, StreamState } from '../stream/types.ts'
 
 interface StreamRow {
   name: string
