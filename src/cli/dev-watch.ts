@@ -3,7 +3,6 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { describeLambdaError } from './function-log.ts'
-import { pipelineHooks } from './pipeline-arg.ts'
 
 export interface WatchOutput {
   out(text: string): void
@@ -68,7 +67,7 @@ export function watchFiles(
   const reloadPipeline = async () => {
     let next: LoadedPipeline
     try {
-      next = await loadPipeline(initial.file, pipelineHooks)
+      next = await loadPipeline(initial.file)
     } catch (error) {
       output.err(`tributary: error: ${(error as Error).message} (keeping the running pipeline)\n`)
       return

@@ -1,6 +1,7 @@
 import { relative } from 'node:path'
 import { Command, type Command as CommandType, Option } from 'commander'
 import type { LoadedPipeline } from '../pipeline/load.ts'
+import { kindsInWords, sectionCounts } from '../pipeline/resources.ts'
 import { PipelineRuntime } from '../pipeline/runtime.ts'
 import { DataDirInUseError } from '../storage/data-dir.ts'
 import type { SyncPolicy } from '../storage/log/shard-log.ts'
@@ -31,10 +32,7 @@ interface DevOptions {
 
 export function devCommand(): Command {
   return new Command('dev')
-    .description(
-      'Run a pipeline locally: streams, functions, mappings, queues, topics, tables, schedules, ' +
-        'delivery streams, buckets and alarms, with the dashboard on the same port.',
-    )
+    .description(`Run a pipeline locally: ${kindsInWords()}, with the dashboard on the same port.`)
     .argument('[pipeline]', 'the pipeline file, or a directory holding tributary.config.ts', '.')
     .addOption(new Option('-p, --port <port>', 'port of the Kinesis API').default(4567).argParser(parsePort))
     .addOption(
@@ -119,23 +117,7 @@ async function start(loaded: LoadedPipeline, state: StateDir, options: DevOption
 
 function banner(runtime: PipelineRuntime, loaded: LoadedPipeline, state: StateDir, options: DevOptions) {
   const p = loaded.pipeline
-  const kinds: Array<[number, string, string]> = [
-    [Object.keys(p.streams).length, 'stream', 'streams'],
-    [Object.keys(p.functions).length, 'function', 'functions'],
-    [p.mappings.length, 'mapping', 'mappings'],
-    [Object.keys(p.queues).length, 'queue', 'queues'],
-    [Object.keys(p.topics).length, 'topic', 'topics'],
-    [Object.keys(p.tables).length, 'table', 'tables'],
-    [Object.keys(p.schedules).length, 'schedule', 'schedules'],
-    [Object.keys(p.deliveries).length, 'delivery', 'deliveries'],
-    [Object.keys(p.buckets).length, 'bucket', 'buckets'],
-    [Object.keys(p.alarms).length, 'alarm', 'alarms'],
-  ]
-  const counts =
-    kinds
-      .filter(([n]) => n > 0)
-      .map(([n, one, many]) => `${n} ${n === 1 ? one : many}`)
-      .join(' · ') || 'no resources yet'
+  const counts = sectionCounts(p).join(' · ') || 'no resources yet'
   const file = relative(process.cwd(), loaded.file)
   return [
     `Tributary is running pipeline '${p.name}' from ${file}`,

@@ -1,20 +1,8 @@
 import { resolve } from 'node:path'
-import { parsePattern } from '../functions/filter.ts'
 import { findPipelineFile, type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
-import { PipelineError, type ValidationHooks } from '../pipeline/validate.ts'
-import { parseSchedule } from '../services/schedules/index.ts'
+import { PipelineError } from '../pipeline/validate.ts'
 import { CliError } from './cli-error.ts'
 import { type StateDir, stateDirOf } from './state-dir.ts'
-
-/** Checks of schedule expressions and filter patterns, which live with the functions stage. */
-export const pipelineHooks: ValidationHooks = {
-  checkSchedule: (expression) => {
-    parseSchedule(expression)
-  },
-  checkFilterPattern: (pattern) => {
-    parsePattern(pattern)
-  },
-}
 
 /**
  * Loads the pipeline a command was given (a file, or a directory holding tributary.config.ts);
@@ -23,7 +11,7 @@ export const pipelineHooks: ValidationHooks = {
  */
 export async function loadForCommand(file: string, hint?: string): Promise<LoadedPipeline> {
   try {
-    return await loadPipeline(file, pipelineHooks)
+    return await loadPipeline(file)
   } catch (error) {
     if (error instanceof PipelineError) throw new CliError(error.message, hint ?? error.hint)
     throw error

@@ -1,4 +1,4 @@
-import { Firehose, Kinesis, Lambda, type MetricSpec, SQS } from '../monitor/catalog/index.ts'
+import type { SummaryBlock, SummaryView } from '../kind/kind.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 
 function n(value: number): string {
@@ -66,80 +66,42 @@ export class SummaryPrinter {
   }
 
   #body(runtime: PipelineRuntime): string[] {
-    const m = runtime.metrics
-    const lambda = (metric: MetricSpec<string, string, 'FunctionName'>, fn: string) =>
-      m.of(metric, { FunctionName: fn })
-    const paused = (fn: string) => (runtime.pool.loadFailure(fn) ? ' (paused: handler does not load)' : '')
-    const lines: string[] = []
-    const mappings: string[][] = [['mapping', 'records in', '/s', 'invocations', 'errors', 'iterator age']]
-    for (const mapping of runtime.kinesisMappings) {
-      const s = mapping.status()
-      const dims = { EventSourceMappingUUID: s.uuid }
-      const records = m.of(Lambda.PolledEventCount, dims).sum
-      mappings.push([
-        `${s.streamName} → ${s.functionName}${s.state === 'Waiting' ? ' (waiting for the stream)' : paused(s.functionName)}`,
-        n(records),
-        this.#rate(`mapping ${s.uuid}`, records),
-        n(m.of(Lambda.InvokedEventCount, dims).count),
-        n(m.of(Lambda.FailedInvokeEventCount, dims).count),
-        age(s.iteratorAgeMs),
-      ])
-    }
-    for (const mapping of runtime.sqsMappings) {
-      const c = mapping.config
-      const received = m.of(SQS.NumberOfMessagesReceived, { QueueName: c.queue }).sum
-      mappings.push([
-        `queue ${c.queue} → ${c.function}${paused(c.function)}`,
-        n(received),
-        this.#rate(`queue ${c.queue} ${c.function}`, received),
-        n(lambda(Lambda.Invocations, c.function).sum),
-        n(lambda(Lambda.Errors, c.function).sum),
-        '',
-      ])
-    }
-    if (mappings.length > 1) lines.push(...table(mappings))
-    const functions: string[][] = [['function', 'invocations', '/s', 'errors', 'throttles', 'mean duration']]
-    for (const name of Object.keys(runtime.pipeline.functions)) {
-      const d = lambda(Lambda.Duration, name)
-      const invocations = lambda(Lambda.Invocations, name).sum
-      functions.push([
-        name,
-        n(invocations),
-        this.#rate(`function ${name}`, invocations),
-        n(lambda(Lambda.Errors, name).sum),
-        n(lambda(Lambda.Throttles, name).sum),
-        d.count ? `${(d.sum / d.count).toFixed(1)} ms` : '',
-      ])
-    }
-    if (functions.length > 1) lines.push(...table(functions))
-    const streams = Object.keys(runtime.pipeline.streams).map((st) => {
-      const records = m.of(Kinesis.IncomingRecords, { StreamName: st }).sum
-      return `${st}: ${n(records)} records in (${this.#rate(`stream ${st}`, records)}/s)`
-    })
-    if (streams.length) lines.push(`  streams ${streams.join(' · ')}`)
-    const deliveries: string[][] = [
-      ['delivery', 'records to lake', '/s', 'files', 'errors', 'oldest pending'],
-    ]
-    for (const name of Object.keys(runtime.pipeline.deliveries)) {
-      const dims = { DeliveryStreamName: name }
-      const records = m.of(Firehose.DeliveryToS3_Records, dims).sum
-      deliveries.push([
-        `${name} → ${runtime.pipeline.deliveries[name]!.bucket}`,
-        n(records),
-        this.#rate(`delivery ${name}`, records),
-        n(m.of(Firehose.DeliveryToS3_ObjectCount, dims).sum),
-        n(m.of(Firehose.DeliveryToS3_ErrorOutputRecords, dims).sum),
-        age(runtime.deliveries.stream(name)?.freshnessMs() ?? 0),
-      ])
-    }
-    if (deliveries.length > 1) lines.push(...table(deliveries))
-    const alarms = runtime.alarms.listAlarms().map((a) => `${a.name}: ${a.state}`)
-    if (alarms.length) lines.push(`  alarms  ${alarms.join(' · ')}`)
-    const queues = Object.keys(runtime.pipeline.queues).map((q) => {
-      const depth = runtime.queues.depth(q)
-      return `${q}: ${depth.visible} visible, ${depth.inFlight} in flight`
-    })
-    if (queues.length) lines.push(`  queues  ${queues.join(' · ')}`)
-    return lines
+    const view: SummaryView = { rate: (key, total) => this.#rate(key, total), count: n, age }
+    return render(runtime.summary(view))
   }
+}
+
+/**
+ * The kinds' blocks as text: a table per name (blocks of the same name join it, under the first
+ * one's header; none is printed without rows), a line per name (`  queues  a: ... · b: ...`).
+ */
+function render(blocks: readonly SummaryBlock[]): string[] {
+  const tables = new Map<string, string[][]>()
+  const lines = new Map<string, string[]>()
+  const order: Array<{ table: string } | { line: string }> = []
+  for (const block of blocks) {
+    if ('table' in block) {
+      const rows = tables.get(block.table)
+      if (rows) rows.push(...block.rows)
+      else {
+        tables.set(block.table, [[...block.header], ...block.rows])
+        order.push({ table: block.table })
+      }
+    } else {
+      const items = lines.get(block.line)
+      if (items) items.push(...block.items)
+      else {
+        lines.set(block.line, [...block.items])
+        order.push({ line: block.line })
+      }
+    }
+  }
+  return order.flatMap((o) => {
+    if ('table' in o) {
+      const rows = tables.get(o.table)!
+      return rows.length > 1 ? table(rows) : []
+    }
+    const items = lines.get(o.line)!
+    return items.length ? [`  ${o.line.padEnd(7)} ${items.join(' · ')}`] : []
+  })
 }

@@ -1,4 +1,4 @@
-import type { DeliveryConfig } from '../pipeline/schema.ts'
+import type { DeliveryConfig } from './config.ts'
 
 /**
  * Contracts of the delivery stage (Firehose semantics: buffer → transform → partition → encode →

@@ -1,7 +1,12 @@
 import type { BindingCall } from '../contracts/functions.ts'
-import type { Pipeline } from '../pipeline/schema.ts'
+import type { FunctionConfig } from './config.ts'
 
 export type BindingAccess = 'read' | 'write'
+
+/** What {@link BindingUsage.record} reads of the pipeline: its sections, the functions' declarations. */
+export type DeclaredResources = Readonly<Record<string, unknown>> & {
+  readonly functions: Readonly<Record<string, Pick<FunctionConfig, 'reads' | 'writes'>>>
+}
 
 /**
  * Which binding methods read and which write, per service (the name a `reads`/`writes` declaration
@@ -72,7 +77,7 @@ export class BindingUsage {
    * Counts one binding call of a function. With `pipeline`, only its resources are kept (a call to
    * anything else fails anyway) and undeclared uses are reported.
    */
-  record(call: BindingCall, pipeline?: Pipeline): void {
+  record(call: BindingCall, pipeline?: DeclaredResources): void {
     const fn = call.caller
     const access = fn === undefined ? undefined : BINDING_ACCESS[call.service]?.[call.method]
     if (fn === undefined || access === undefined || typeof call.resource !== 'string') return
@@ -118,7 +123,7 @@ export class BindingUsage {
     })
   }
 
-  #check(use: BindingUse, pipeline: Pipeline): void {
+  #check(use: BindingUse, pipeline: DeclaredResources): void {
     const config = pipeline.functions[use.function]
     if (!config || isDeclared(config[use.access === 'read' ? 'reads' : 'writes'], use.kind, use.resource))
       return
@@ -135,8 +140,8 @@ export class BindingUsage {
   }
 }
 
-function resources(pipeline: Pipeline, kind: string): object {
-  const section = (pipeline as unknown as Record<string, unknown>)[`${kind}s`]
+function resources(pipeline: DeclaredResources, kind: string): object {
+  const section = pipeline[`${kind}s`]
   return section !== null && typeof section === 'object' ? section : {}
 }
 

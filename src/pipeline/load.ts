@@ -2,8 +2,9 @@ import { existsSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
+import type { AnyKind } from '../kind/kind.ts'
 import { describeLoadError, formatLoadFailure, locateSyntaxError } from '../util/source-location.ts'
-import { PipelineError, type ValidatedPipeline, type ValidationHooks, validatePipeline } from './validate.ts'
+import { PipelineError, type ValidatedPipeline, validatePipeline } from './validate.ts'
 
 export const DEFAULT_PIPELINE_FILE = 'tributary.config.ts'
 
@@ -52,7 +53,7 @@ export interface LoadedPipeline extends ValidatedPipeline {
  */
 export async function loadPipeline(
   path = DEFAULT_PIPELINE_FILE,
-  hooks?: ValidationHooks,
+  kinds?: readonly AnyKind[],
 ): Promise<LoadedPipeline> {
   const file = findPipelineFile(path)
   let module: Record<string, unknown>
@@ -87,7 +88,7 @@ export async function loadPipeline(
   }
   const dir = dirname(file)
   try {
-    return { file, dir, ...validatePipeline(definition, dir, hooks) }
+    return { file, dir, ...validatePipeline(definition, dir, kinds) }
   } catch (error) {
     if (error instanceof PipelineError) {
       throw new PipelineError(`${relative(process.cwd(), file)}: ${error.message}`, error.hint)

@@ -1,36 +1,51 @@
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
 import type { ServerOptions, WebRoute } from '../api/server.ts'
 import { TributaryServer } from '../api/server.ts'
+import type { FunctionLog, FunctionSpec } from '../contracts/functions.ts'
 import { EncoderPool } from '../delivery/encoders/index.ts'
-import { DeliveryRuntime } from '../delivery/runtime/delivery-runtime.ts'
+import type { DeliveryRuntime } from '../delivery/runtime/delivery-runtime.ts'
+import { DeliveriesToken, EncoderToken, SyncToken } from '../delivery/tokens.ts'
 import type { DeliveryService } from '../delivery/types.ts'
 import { type EngineOptions, StreamEngine } from '../engine/engine.ts'
-import { asyncFailureHandler } from '../functions/async/async-failures.ts'
-import { AsyncInvocations } from '../functions/async/index.ts'
+import { EngineToken } from '../engine/tokens.ts'
 import { BindingUsage } from '../functions/binding-usage.ts'
-import { BindingRouter, streamBindings } from '../functions/bindings-host.ts'
-import { CheckpointStore } from '../functions/kinesis/checkpoints.ts'
-import { KinesisMapping } from '../functions/kinesis/mapping.ts'
-import { MeteredInvoker } from '../functions/metered-invoker.ts'
-import { SqsMapping } from '../functions/sqs/index.ts'
-import type { FunctionLog, FunctionSpec } from '../functions/types.ts'
-import { FunctionPool } from '../functions/workers/index.ts'
-import { BucketNotifications, BucketStore, createBucketBindings } from '../lake/buckets/index.ts'
+import { kinesisMappingKind } from '../functions/kinesis/kind.ts'
+import type { KinesisMapping } from '../functions/kinesis/mapping.ts'
+import { sqsMappingKind } from '../functions/sqs/kind.ts'
+import type { SqsMapping } from '../functions/sqs/sqs-mapping.ts'
+import { AsyncInvocationsToken, BindingUseToken, FunctionLogsToken, PoolToken } from '../functions/tokens.ts'
+import type { FunctionPool } from '../functions/workers/pool.ts'
+import type {
+  AnyKind,
+  BindingHandler,
+  BuildContext,
+  Part,
+  PartOf,
+  SummaryBlock,
+  SummaryView,
+  Token,
+} from '../kind/kind.ts'
+import type { BucketStore } from '../lake/buckets/bucket-store.ts'
+import { BucketStoreToken } from '../lake/tokens.ts'
+import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
 import { parseEmf } from '../monitor/emf.ts'
-import { AlarmEvaluator, alarmDefinitions, alarmMessage } from '../monitor/index.ts'
 import { createMetricBindings } from '../monitor/metric-bindings.ts'
 import { MetricStore } from '../monitor/metric-store.ts'
 import { MetricTotals } from '../monitor/metrics.ts'
-import { createNotificationProtocols, type NotificationProtocols } from '../monitor/notify/index.ts'
 import { PrometheusExporter } from '../monitor/prometheus.ts'
-import { fromPipelineQueue, QueueService, startQueueDepthMetrics } from '../services/queues/index.ts'
-import { Scheduler, scheduledEvent } from '../services/schedules/index.ts'
-import { createTableBindings, openTables } from '../services/tables/index.ts'
-import { createQueueTopicBindings, queueTopicDestinations, TopicService } from '../services/topics/index.ts'
+import { AlarmsToken, DashboardUrlToken, MetricStoreToken, MetricsToken } from '../monitor/tokens.ts'
+import type { QueueService } from '../services/queues/queue-service.ts'
+import { scheduleKind } from '../services/schedules/kind.ts'
+import type { Scheduler } from '../services/schedules/scheduler.ts'
+import { scheduledEvent } from '../services/schedules/scheduler.ts'
+import { QueuesToken, TopicsToken } from '../services/tokens.ts'
+import type { TopicService } from '../services/topics/topic-service.ts'
+import { StateStoreToken } from '../storage/state/token.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
+import { KINDS } from './kinds.ts'
 import type { LoadedPipeline } from './load.ts'
-import { isKinesisMapping, type Pipeline } from './schema.ts'
+import { buildOrder, resourcesOf } from './resources.ts'
+import type { Pipeline } from './schema.ts'
 
 export interface PipelineRuntimeOptions extends Omit<EngineOptions, 'logger'> {
   pipeline: LoadedPipeline
@@ -44,27 +59,23 @@ export interface PipelineRuntimeOptions extends Omit<EngineOptions, 'logger'> {
    * off only to measure what it costs (`tributary dev --no-monitor`): alarms then see no data.
    */
   monitor?: boolean
+  /**
+   * The resource kinds to build (default: the list in kinds.ts). The definition must have been
+   * validated with the same list.
+   */
+  kinds?: readonly AnyKind[]
   /** Extra HTTP routes on the served port (the dashboard), built once the runtime exists. */
   routes?: (runtime: PipelineRuntime) => { routes: WebRoute[]; close(): void | Promise<void> }
 }
 
-/** The parts built from one version of the pipeline definition (rebuilt when it changes). */
-interface Parts {
+/** What one version of the pipeline definition built (rebuilt when it changes). */
+interface Built {
   pipeline: Pipeline
   functions: FunctionSpec[]
-  pool: FunctionPool
-  queues: QueueService
-  asyncInvocations: AsyncInvocations
-  topics: TopicService
-  kinesis: KinesisMapping[]
-  sqs: SqsMapping[]
-  scheduler: Scheduler
-  stopDepthMetrics: () => void
-  buckets: BucketStore
-  detachNotifications: () => void
-  deliveries: DeliveryRuntime
-  alarms: AlarmEvaluator
-  notify: NotificationProtocols
+  /** Each kind's part, in build order (stopped in reverse). */
+  parts: Map<AnyKind, object & Part>
+  /** What the runtime and the kinds offered each other, by token id. */
+  offered: Map<string, unknown>
 }
 
 /**
@@ -83,7 +94,6 @@ export class PipelineRuntime {
   #exporter: PrometheusExporter | undefined
   #extraRoutes: { routes: WebRoute[]; close(): void | Promise<void> } | undefined
   readonly #options: PipelineRuntimeOptions
-  readonly #checkpoints: CheckpointStore
   readonly #logger: Logger
   /**
    * Encodes lake files off the event loop; shared by every build of the pipeline. At least two
@@ -91,7 +101,7 @@ export class PipelineRuntime {
    * bounds its throughput while the main thread mostly waits on I/O.
    */
   readonly #encoder = new EncoderPool({ size: Math.max(2, Math.min(4, availableParallelism() - 1)) })
-  #parts: Parts | undefined
+  #built: Built | undefined
 
   private constructor(
     options: PipelineRuntimeOptions,
@@ -104,7 +114,6 @@ export class PipelineRuntime {
     this.engine = engine
     this.server = server
     this.#logger = options.logger ?? silentLogger
-    this.#checkpoints = new CheckpointStore(engine.state)
     this.metricStore = new MetricStore({ state: engine.state, clock: engine.clock, logger: this.#logger })
     this.bindingUse = new BindingUsage({
       now: () => engine.clock.now(),
@@ -121,10 +130,10 @@ export class PipelineRuntime {
     const path = req.url?.split('?')[0]
     if (req.method === 'GET' && path === '/ready') {
       // Ready once the pipeline is built and every stream it declares is ACTIVE.
-      const waiting = Object.keys(this.#parts?.pipeline.streams ?? {}).filter(
+      const waiting = Object.keys(this.#built?.pipeline.streams ?? {}).filter(
         (n) => !this.engine.streams().some((s) => s.state.name === n && s.state.status === 'ACTIVE'),
       )
-      const ready = this.#parts !== undefined && waiting.length === 0
+      const ready = this.#built !== undefined && waiting.length === 0
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       res.end(JSON.stringify(ready ? { status: 'ready' } : { status: 'starting', waiting }))
       return true
@@ -153,7 +162,7 @@ export class PipelineRuntime {
     let server: TributaryServer | undefined
     let runtime: PipelineRuntime | undefined
     // The Firehose API reaches whichever build of the pipeline is current.
-    const firehose = forwardDeliveries(() => (runtime ? runtime.#parts?.deliveries : undefined))
+    const firehose = forwardDeliveries(() => (runtime ? runtime.#offered(DeliveriesToken) : undefined))
     try {
       const routes: WebRoute = (req, res) => (runtime ? runtime.#route(req, res) : false)
       if (options.serve)
@@ -177,281 +186,152 @@ export class PipelineRuntime {
   }
 
   get pipeline(): Pipeline {
-    return this.#parts!.pipeline
+    return this.#built!.pipeline
+  }
+
+  /** The resource kinds this runtime builds. */
+  get kinds(): readonly AnyKind[] {
+    return this.#options.kinds ?? KINDS
+  }
+
+  /** What a kind or the runtime offered under `token` in the current build (undefined: none). */
+  #offered<T>(token: Token<T>): T | undefined {
+    return this.#built?.offered.get(token.id) as T | undefined
+  }
+
+  #need<T>(token: Token<T>): T {
+    const value = this.#offered(token)
+    if (value === undefined) throw new Error(`the pipeline is not built (no ${token.id})`)
+    return value
+  }
+
+  /** A kind's part of the current build (undefined before it is built or when it builds none). */
+  part<K extends AnyKind>(kind: K): PartOf<K> | undefined {
+    return this.#built?.parts.get(kind) as PartOf<K> | undefined
+  }
+
+  /** Every kind's lines of the `dev` summary, in the list's order. */
+  summary(view: SummaryView): SummaryBlock[] {
+    return this.kinds.flatMap((kind) => {
+      const part = this.#built?.parts.get(kind)
+      return part && kind.summary ? kind.summary(part, view) : []
+    })
   }
 
   get pool(): FunctionPool {
-    return this.#parts!.pool
+    return this.#need(PoolToken)
   }
 
   get queues(): QueueService {
-    return this.#parts!.queues
+    return this.#need(QueuesToken)
   }
 
   get topics(): TopicService {
-    return this.#parts!.topics
+    return this.#need(TopicsToken)
   }
 
   get kinesisMappings(): readonly KinesisMapping[] {
-    return this.#parts?.kinesis ?? []
+    return this.part(kinesisMappingKind)?.mappings ?? []
   }
 
   get sqsMappings(): readonly SqsMapping[] {
-    return this.#parts?.sqs ?? []
+    return this.part(sqsMappingKind)?.mappings ?? []
   }
 
   get scheduler(): Scheduler {
-    return this.#parts!.scheduler
+    return this.part(scheduleKind)!.scheduler
   }
 
   get buckets(): BucketStore {
-    return this.#parts!.buckets
+    return this.#need(BucketStoreToken)
   }
 
   get alarms(): AlarmEvaluator {
-    return this.#parts!.alarms
+    return this.#need(AlarmsToken)
   }
 
   get deliveries(): DeliveryRuntime {
-    return this.#parts!.deliveries
+    return this.#need(DeliveriesToken)
   }
 
-  /** Creates the declared streams that do not exist yet, and applies their retention. */
-  #ensureStreams(pipeline: Pipeline): void {
-    const existing = new Map(this.engine.streams().map((s) => [s.state.name, s]))
-    for (const [name, config] of Object.entries(pipeline.streams)) {
-      const stream = existing.get(name)
-      if (!stream) {
-        this.engine.createStream(name, { shardCount: config.shardCount, mode: config.mode })
-        if (config.retentionHours !== 24)
-          this.engine.updateSettings(name, { retentionHours: config.retentionHours })
-      } else if (stream.state.retentionHours !== config.retentionHours) {
-        this.engine.updateSettings(name, { retentionHours: config.retentionHours })
-      }
-    }
+  /** What the runtime itself offers every build: the engine, the metric sinks, the shared pools. */
+  #hostOffers(): Map<string, unknown> {
+    const { engine, metrics } = this
+    const offered = new Map<string, unknown>()
+    const offer = <T>(token: Token<T>, value: T) => offered.set(token.id, value)
+    offer(EngineToken, engine)
+    offer(StateStoreToken, engine.state)
+    offer(MetricsToken, metrics)
+    offer(MetricStoreToken, this.metricStore)
+    offer(EncoderToken, this.#encoder)
+    offer(SyncToken, this.#options.sync)
+    offer(BindingUseToken, this.bindingUse)
+    offer(FunctionLogsToken, (log: FunctionLog) => this.#onLog(log))
+    offer(DashboardUrlToken, this.server ? `${this.server.url}` : undefined)
+    return offered
   }
 
+  /**
+   * Builds every kind in `dependsOn` order, then starts each part. A build that fails stops what
+   * was built before it.
+   */
   async #build(loaded: LoadedPipeline): Promise<void> {
     const { pipeline, functions } = loaded
-    const { engine, metrics } = this
-    const clock = engine.clock
-    const logger = this.#logger
-    this.#ensureStreams(pipeline)
-    const tables = openTables(
-      engine.state,
-      Object.fromEntries(
-        Object.entries(pipeline.tables).map(([n, t]) => [
-          n,
-          { partitionKey: t.partitionKey, sortKey: t.sortKey },
-        ]),
-      ),
-    )
-    const queues = new QueueService({
-      store: engine.state,
-      clock,
-      metrics,
-      region: engine.region,
-      accountId: engine.account,
-    })
-    queues.declareAll(
-      Object.fromEntries(Object.entries(pipeline.queues).map(([n, q]) => [n, fromPipelineQueue(q)])),
-    )
-    const buckets = await BucketStore.open({
-      root: join(engine.dataDir, 'lake'),
-      buckets: Object.keys(pipeline.buckets),
-      clock,
-      logger,
-    })
-    // Topics need the invoker and the invoker's bindings need topics: the router looks them up late.
-    let queueTopic: ReturnType<typeof createQueueTopicBindings> | undefined
-    const router = new BindingRouter(
-      {
-        stream: streamBindings(engine),
-        table: createTableBindings(tables),
-        bucket: createBucketBindings(buckets),
-        metrics: createMetricBindings(metrics, clock),
-        queue: (call) => queueTopic!.call(call),
-        topic: (call) => queueTopic!.call(call),
-      },
-      (call) => this.bindingUse.record(call, pipeline),
-    )
-    const pool = new FunctionPool({
-      functions,
-      bindings: router,
-      onLog: (log) => this.#onLog(log),
-      region: engine.region,
-      account: engine.account,
-    })
-    const invoker = new MeteredInvoker(pool, metrics, clock)
-    let destinations: ReturnType<typeof queueTopicDestinations> | undefined
-    const asyncInvocations = new AsyncInvocations({
-      store: engine.state,
-      invoker,
-      clock,
-      metrics,
-      logger,
-      config: (fn) => pipeline.functions[fn]?.asyncInvokeConfig,
-      onDropped: asyncFailureHandler({
-        functions: pipeline.functions,
-        destinations: () => destinations!,
-        region: engine.region,
-        account: engine.account,
-        now: () => clock.now(),
-        logger,
-      }),
-    })
-    const notify = createNotificationProtocols({
-      dataDir: engine.dataDir,
-      clock,
-      logger,
-      smtp: pipeline.notifications.smtp,
-      dashboardUrl: this.server ? `${this.server.url}` : undefined,
-    })
-    const topics = new TopicService({
-      protocols: notify.protocols,
-      store: engine.state,
-      queues,
-      asyncInvocations,
-      clock,
-      metrics,
-      logger,
-      functionExists: (name) => functions.some((f) => f.name === name),
-    })
-    topics.declareAll(pipeline.topics)
-    queueTopic = createQueueTopicBindings(queues, topics)
-    destinations = queueTopicDestinations(queues, topics)
-    const timeouts = new Map(functions.map((f) => [f.name, f.timeoutMs]))
-    const kinesis: KinesisMapping[] = []
-    const sqs: SqsMapping[] = []
-    for (const m of pipeline.mappings) {
-      if (isKinesisMapping(m)) {
-        kinesis.push(
-          new KinesisMapping(m, {
-            engine,
-            invoker,
-            checkpoints: this.#checkpoints,
-            destinations,
-            metrics,
-            logger,
-          }),
-        )
-      } else {
-        sqs.push(
-          new SqsMapping(m, { queues, invoker, clock, logger, functionTimeoutMs: timeouts.get(m.function) }),
-        )
-      }
+    const offered = this.#hostOffers()
+    const bindings = new Map<string, BindingHandler>([
+      ['metrics', createMetricBindings(this.metrics, this.engine.clock)],
+    ])
+    const need = <T>(token: Token<T>): T => {
+      if (!offered.has(token.id))
+        throw new Error(`nothing offers '${token.id}' yet (check the kinds' dependsOn)`)
+      return offered.get(token.id) as T
     }
-    const scheduler = new Scheduler(
-      Object.entries(pipeline.schedules).map(([name, s]) => ({
-        name,
-        expression: s.schedule,
-        functionName: s.function,
-        input: s.input,
-        enabled: s.enabled,
-      })),
-      {
-        clock,
-        metrics,
-        logger,
-        region: engine.region,
-        account: engine.account,
-        enqueue: (fn, event) => asyncInvocations.enqueue(fn, event),
-      },
-    )
-    const notifications = new BucketNotifications({
-      buckets: pipeline.buckets,
-      invokeAsync: (fn, event) => asyncInvocations.enqueue(fn, event),
-      region: engine.region,
-      accountId: engine.account,
-      logger,
-      state: engine.state,
-    })
-    const detachNotifications = notifications.attach(buckets)
-    // Events of puts a crash interrupted after their objects appeared (at least once, as S3).
-    const recovered = await notifications.recover(buckets)
-    if (recovered > 0) logger.info(`sent ${recovered} S3 event(s) a crash had held back`)
-    const deliveries = new DeliveryRuntime({
-      engine,
-      clock,
-      writer: buckets,
-      encoder: this.#encoder,
-      invoker,
-      metrics,
-      logger,
-      catalog: () => pipeline.catalog,
-      sync: this.#options.sync,
-      bucketExists: (b) => Object.hasOwn(pipeline.buckets, b),
-    })
-    await deliveries.start(pipeline.deliveries)
-    const alarms = new AlarmEvaluator({
-      metrics: this.metricStore,
-      state: engine.state,
-      clock,
-      logger,
-      alarms: alarmDefinitions(pipeline.alarms),
-      onTransition: (t) => {
-        const message = JSON.stringify(alarmMessage({ ...t, region: engine.region, account: engine.account }))
-        for (const topic of t.actions) {
-          try {
-            // SNS caps a subject at 100 characters.
-            const subject = `${t.to}: "${t.alarm.name}" in ${engine.region}`
-            topics.publish(topic, message, {
-              subject: subject.length > 100 ? `${subject.slice(0, 99)}…` : subject,
-            })
-          } catch (error) {
-            logger.error(`alarm ${t.alarm.name}: publishing to ${topic} failed: ${(error as Error).message}`)
-          }
-        }
-      },
-    })
-    alarms.start()
-    asyncInvocations.start()
-    for (const m of kinesis) m.start()
-    for (const m of sqs) m.start()
-    scheduler.start()
-    const stopDepthMetrics = startQueueDepthMetrics(queues, metrics, clock, 10_000)
-    this.#parts = {
+    const ctx: BuildContext = {
+      clock: this.engine.clock,
+      logger: this.#logger,
+      region: this.engine.region,
+      account: this.engine.account,
+      dataDir: this.engine.dataDir,
+      dir: loaded.dir,
       pipeline,
-      functions,
-      pool,
-      queues,
-      asyncInvocations,
-      topics,
-      kinesis,
-      sqs,
-      scheduler,
-      stopDepthMetrics,
-      buckets,
-      detachNotifications,
-      deliveries,
-      alarms,
-      notify,
+      need,
+      later: (token) => () => need(token),
+      offer: (token, value) => {
+        offered.set(token.id, value)
+      },
+      serveBinding: (service, handler) => {
+        bindings.set(service, handler)
+      },
+      bindings,
     }
+    const built: Built = { pipeline, functions, parts: new Map(), offered }
+    try {
+      for (const kind of buildOrder(this.kinds)) {
+        const resources = resourcesOf(pipeline, kind, this.kinds).map(({ name, config }) => ({
+          name,
+          config,
+        }))
+        built.parts.set(kind, (await kind.build?.(ctx, resources)) ?? {})
+      }
+      for (const part of built.parts.values()) await part.start?.()
+    } catch (error) {
+      await stopParts(built)
+      throw error
+    }
+    this.#built = built
   }
 
   /** Stops everything built from the pipeline definition (the engine and server keep running). */
   async #teardown(): Promise<void> {
-    const parts = this.#parts
-    if (!parts) return
-    this.#parts = undefined
-    parts.alarms.stop()
-    await parts.scheduler.stop()
-    await Promise.all([
-      ...parts.kinesis.map((m) => m.stop()),
-      ...parts.sqs.map((m) => m.stop()),
-      parts.deliveries.close(),
-    ])
-    parts.detachNotifications()
-    await parts.notify.close()
-    await parts.asyncInvocations.stop()
-    parts.stopDepthMetrics()
-    await parts.pool.close()
-    parts.queues.close()
+    const built = this.#built
+    if (!built) return
+    this.#built = undefined
+    await stopParts(built)
   }
 
   /** Resolves once every stream the pipeline declares is ACTIVE (they start out CREATING). */
   async ready(): Promise<void> {
-    const names = Object.keys(this.#parts?.pipeline.streams ?? {})
+    const names = Object.keys(this.#built?.pipeline.streams ?? {})
     const active = () =>
       names.every((n) => this.engine.streams().some((s) => s.state.name === n && s.state.status === 'ACTIVE'))
     if (active()) return
@@ -469,19 +349,19 @@ export class PipelineRuntime {
    * `tributary dev` does it at start so a pipeline fed by a schedule shows data at once).
    */
   async fireSchedule(name: string): Promise<void> {
-    const parts = this.#parts
-    const schedule = parts?.pipeline.schedules[name]
-    if (!parts || !schedule) throw new Error(`no schedule named '${name}'`)
+    const schedule = this.#built?.pipeline.schedules[name]
+    const asyncInvocations = this.#offered(AsyncInvocationsToken)
+    if (!schedule || !asyncInvocations) throw new Error(`no schedule named '${name}'`)
     const event =
       schedule.input !== undefined
         ? schedule.input
         : scheduledEvent(name, this.engine.clock.now(), this.engine.region, this.engine.account)
-    await parts.asyncInvocations.enqueue(schedule.function, event)
+    asyncInvocations.enqueue(schedule.function, event)
   }
 
   /** A handler file changed: new invocations load the new code; in-flight ones finish on the old. */
   async reloadFunction(name: string): Promise<void> {
-    await this.#parts?.pool.reload(name)
+    await this.#offered(PoolToken)?.reload(name)
   }
 
   /**
@@ -519,4 +399,9 @@ function forwardDeliveries(current: () => DeliveryService | undefined): Delivery
     delete: (name) => need().delete(name),
     put: (name, records) => need().put(name, records),
   }
+}
+
+/** Stops a build's parts in reverse build order (each kind before the kinds it depends on). */
+async function stopParts(built: Built): Promise<void> {
+  for (const part of [...built.parts.values()].reverse()) await part.stop?.()
 }

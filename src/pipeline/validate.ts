@@ -1,17 +1,11 @@
-import { existsSync } from 'node:fs'
-import { join, relative } from 'node:path'
 import type { z } from 'zod'
-import { compileDeliveryPrefixes } from '../delivery/partition/prefix.ts'
-import type { FunctionSpec } from '../functions/types.ts'
-import {
-  isKinesisMapping,
-  type KinesisMappingConfig,
-  kinesisMappingSchema,
-  type Pipeline,
-  pipelineSchema,
-  type SqsMappingConfig,
-  sqsMappingSchema,
-} from './schema.ts'
+import type { FunctionSpec } from '../contracts/functions.ts'
+import { functionSpec } from '../functions/handler-file.ts'
+import { issueParams } from '../kind/config-issue.ts'
+import { type AnyKind, ConfigProblem, type Reference } from '../kind/kind.ts'
+import { KINDS } from './kinds.ts'
+import { type Declared, declaredResources, resourcesOf } from './resources.ts'
+import { definitionSchema, type Pipeline, pipelineSchema } from './schema.ts'
 
 /** A pipeline definition that cannot run: one line naming the field, and a hint. */
 export class PipelineError extends Error {
@@ -28,16 +22,6 @@ export interface ValidatedPipeline {
   pipeline: Pipeline
   functions: FunctionSpec[]
 }
-
-/** Extra checks a caller can plug in (e.g. schedule expressions, filter patterns). */
-export interface ValidationHooks {
-  /** Throws (with a readable message) when a schedule expression is invalid. */
-  checkSchedule?: (expression: string) => void
-  /** Throws when a Lambda event filter pattern is invalid. */
-  checkFilterPattern?: (pattern: string) => void
-}
-
-const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs']
 
 function pathText(path: readonly PropertyKey[]): string {
   let out = ''
@@ -94,186 +78,77 @@ function article(type: string): string {
   return type === 'int' ? 'a whole number' : /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, prefix: readonly PropertyKey[]): T {
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input)
-  if (!result.success) throw new PipelineError(describe(result.error.issues[0]!, input, prefix))
-  return result.data
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const plain = issueParams(issue)
+  if (plain) throw new PipelineError(`${pathText(issue.path) || '(pipeline)'}: ${issue.message}`, plain.hint)
+  throw new PipelineError(describe(issue, input, []))
 }
 
-/** Resolves `path/to/file.exportName` against the pipeline file's directory. */
-export function resolveHandler(
-  dir: string,
-  handler: string,
-): { file: string; exportName: string } | undefined {
-  const dot = handler.lastIndexOf('.')
-  const base = handler.slice(0, dot)
-  const exportName = handler.slice(dot + 1)
-  for (const ext of ['', ...HANDLER_EXTENSIONS]) {
-    const file = join(dir, base + ext)
-    if (ext !== '' || HANDLER_EXTENSIONS.some((e) => base.endsWith(e))) {
-      if (existsSync(file)) return { file, exportName }
-    }
+/** The names declared per kind (`queue` → its section's names). */
+function namesByKind(
+  pipeline: Pipeline,
+  kinds: readonly AnyKind[],
+): Map<string, { section: string; names: Set<string> }> {
+  const names = new Map<string, { section: string; names: Set<string> }>()
+  for (const kind of kinds)
+    if (kind.layout === 'named')
+      names.set(kind.kind, {
+        section: kind.section,
+        names: new Set(resourcesOf(pipeline, kind, kinds).map((r) => r.name)),
+      })
+  return names
+}
+
+function checkReference(
+  declared: Declared,
+  ref: Reference,
+  names: Map<string, { section: string; names: Set<string> }>,
+): void {
+  const at = pathText([...declared.at, ...ref.path])
+  const target = names.get(ref.kind)
+  if (!target) throw new Error(`${declared.kind.kind} refers to '${ref.kind}', which is no kind`)
+  if (ref.notSelf && ref.kind === declared.kind.kind && ref.name === declared.name)
+    throw new PipelineError(`${at}: ${ref.notSelf}`)
+  if (!target.names.has(ref.name)) {
+    const known = [...target.names]
+    throw new PipelineError(
+      `${at}: no ${ref.kind} named '${ref.name}'`,
+      known.length ? `declared ${target.section}: ${known.join(', ')}` : `declare it under ${target.section}`,
+    )
   }
-  return undefined
 }
 
 /**
- * Checks a definition completely before anything starts: shapes and AWS ranges (zod), then that
- * every name refers to a declared resource, that handler files exist, and the plugged-in checks.
+ * Checks a definition completely before anything starts: shapes and AWS ranges (each kind's zod
+ * schema, its rules across fields included), then that every name a resource refers to is declared
+ * (each kind's `references`), then each kind's own checks (handler files next to the pipeline).
  * Throws the first problem as a {@link PipelineError}.
  */
 export function validatePipeline(
   input: unknown,
   dir: string,
-  hooks: ValidationHooks = {},
+  kinds: readonly AnyKind[] = KINDS,
 ): ValidatedPipeline {
-  const base = parse(pipelineSchema, input, [])
-  const mappings = base.mappings.map((raw, i): KinesisMappingConfig | SqsMappingConfig => {
-    if ('stream' in raw) return parse(kinesisMappingSchema, raw, ['mappings', i])
-    if ('queue' in raw) return parse(sqsMappingSchema, raw, ['mappings', i])
-    throw new PipelineError(`mappings[${i}]: needs a 'stream' (Kinesis) or a 'queue' (SQS) to read from`)
-  })
-  const pipeline: Pipeline = { ...base, mappings }
-  const need = (kind: keyof Pipeline, name: string, at: string) => {
-    if (!Object.hasOwn(pipeline[kind] as object, name)) {
-      const known = Object.keys(pipeline[kind] as object)
-      throw new PipelineError(
-        `${at}: no ${kind.replace(/s$/, '')} named '${name}'`,
-        known.length ? `declared ${kind}: ${known.join(', ')}` : `declare it under ${kind}`,
-      )
-    }
-  }
-  for (const [name, stream] of Object.entries(pipeline.streams)) {
-    if (stream.mode === 'PROVISIONED' && stream.shardCount === undefined) {
-      throw new PipelineError(
-        `streams.${name}.shardCount: is required for a PROVISIONED stream`,
-        "or set mode: 'ON_DEMAND'",
-      )
-    }
-  }
-  mappings.forEach((m, i) => {
-    const at = `mappings[${i}]`
-    need('functions', m.function, `${at}.function`)
-    if (isKinesisMapping(m)) {
-      need('streams', m.stream, `${at}.stream`)
-      if ((m.startingPosition === 'AT_TIMESTAMP') !== (m.startingPositionTimestamp !== undefined)) {
-        throw new PipelineError(
-          `${at}.startingPositionTimestamp: is required with AT_TIMESTAMP, and only then`,
-        )
-      }
-      if (m.tumblingWindowInSeconds > 0 && m.parallelizationFactor > 1) {
-        throw new PipelineError(
-          `${at}.tumblingWindowInSeconds: tumbling windows need parallelizationFactor 1`,
-        )
-      }
-      const onFailure = m.destinationConfig?.onFailure
-      if (onFailure) {
-        if ('queue' in onFailure) need('queues', onFailure.queue, `${at}.destinationConfig.onFailure.queue`)
-        else need('topics', onFailure.topic, `${at}.destinationConfig.onFailure.topic`)
-      }
-    } else {
-      need('queues', m.queue, `${at}.queue`)
-    }
-    m.filterCriteria?.filters.forEach((f, j) => {
-      try {
-        hooks.checkFilterPattern?.(f.pattern)
-      } catch (error) {
-        throw new PipelineError(`${at}.filterCriteria.filters[${j}].pattern: ${(error as Error).message}`)
-      }
-    })
-  })
-  for (const [name, q] of Object.entries(pipeline.queues)) {
-    if (q.deadLetterQueue) {
-      need('queues', q.deadLetterQueue.queue, `queues.${name}.deadLetterQueue.queue`)
-      if (q.deadLetterQueue.queue === name)
-        throw new PipelineError(
-          `queues.${name}.deadLetterQueue.queue: a queue cannot be its own dead-letter queue`,
-        )
-    }
-  }
-  for (const [name, t] of Object.entries(pipeline.topics)) {
-    t.subscriptions.forEach((s, i) => {
-      const at = `topics.${name}.subscriptions[${i}]`
-      if ('queue' in s) need('queues', s.queue, `${at}.queue`)
-      else if ('function' in s) need('functions', s.function, `${at}.function`)
-    })
-  }
-  for (const [name, a] of Object.entries(pipeline.alarms)) {
-    for (const [state, topics] of Object.entries(a.actions))
-      topics.forEach((topic, i) => {
-        need('topics', topic, `alarms.${name}.actions.${state}[${i}]`)
-      })
-  }
-  for (const [name, s] of Object.entries(pipeline.schedules)) {
-    need('functions', s.function, `schedules.${name}.function`)
+  // Another list of kinds than the one the Pipeline type is derived from: a test's own kind.
+  const pipeline =
+    kinds === KINDS ? parse(pipelineSchema, input) : (parse(definitionSchema(kinds), input) as Pipeline)
+  const resources = declaredResources(pipeline, kinds)
+  const names = namesByKind(pipeline, kinds)
+  for (const resource of resources)
+    for (const ref of resource.kind.references?.(resource.config) ?? []) checkReference(resource, ref, names)
+  for (const resource of resources) {
     try {
-      hooks.checkSchedule?.(s.schedule)
+      resource.kind.check?.(resource.name, resource.config, { dir })
     } catch (error) {
-      throw new PipelineError(`schedules.${name}.schedule: ${(error as Error).message}`)
+      if (!(error instanceof ConfigProblem)) throw error
+      throw new PipelineError(`${pathText([...resource.at, ...error.path])}: ${error.message}`, error.hint)
     }
   }
-  for (const [name, f] of Object.entries(pipeline.functions)) {
-    const onFailure = f.asyncInvokeConfig?.destinationConfig?.onFailure
-    if (onFailure) {
-      const at = `functions.${name}.asyncInvokeConfig.destinationConfig.onFailure`
-      if ('queue' in onFailure) need('queues', onFailure.queue, `${at}.queue`)
-      else need('topics', onFailure.topic, `${at}.topic`)
-    }
-    if (f.deadLetterQueue) need('queues', f.deadLetterQueue.queue, `functions.${name}.deadLetterQueue.queue`)
-    for (const field of ['reads', 'writes'] as const)
-      f[field]?.forEach((ref, i) => {
-        const [kind, resource] = Object.entries(ref)[0]!
-        need(`${kind}s` as keyof Pipeline, resource, `functions.${name}.${field}[${i}].${kind}`)
-      })
-  }
-  for (const [name, b] of Object.entries(pipeline.buckets)) {
-    b.notifications.forEach((n, i) => {
-      need('functions', n.function, `buckets.${name}.notifications[${i}].function`)
-    })
-  }
-  for (const [name, t] of Object.entries(pipeline.catalog)) {
-    need('buckets', t.bucket, `catalog.${name}.bucket`)
-  }
-  for (const [name, d] of Object.entries(pipeline.deliveries)) {
-    const at = `deliveries.${name}`
-    if (d.stream !== undefined) need('streams', d.stream, `${at}.stream`)
-    need('buckets', d.bucket, `${at}.bucket`)
-    if (d.processing) need('functions', d.processing.function, `${at}.processing.function`)
-    if (d.format) {
-      need('catalog', d.format.parquet.table, `${at}.format.parquet.table`)
-      if (d.compression !== 'UNCOMPRESSED')
-        throw new PipelineError(
-          `${at}.compression: must be 'UNCOMPRESSED' with Parquet output (got '${d.compression}')`,
-          'Parquet files are compressed inside (Snappy); Firehose rejects both together',
-        )
-    }
-    try {
-      compileDeliveryPrefixes(d)
-    } catch (error) {
-      throw new PipelineError(
-        `${at}.prefix: ${(error as Error).message}`,
-        'see docs/delivery.md for prefix expressions',
-      )
-    }
-  }
-  const functions = Object.entries(pipeline.functions).map(([name, f]): FunctionSpec => {
-    const resolved = resolveHandler(dir, f.handler)
-    if (!resolved) {
-      const base = f.handler.slice(0, f.handler.lastIndexOf('.'))
-      throw new PipelineError(
-        `functions.${name}.handler: no file ${base}{${HANDLER_EXTENSIONS.join(',')}} in ${relative(process.cwd(), dir) || '.'}`,
-        "handler is 'path/to/file.exportName', relative to the pipeline file",
-      )
-    }
-    return {
-      name,
-      file: resolved.file,
-      exportName: resolved.exportName,
-      timeoutMs: f.timeout * 1000,
-      memoryMb: f.memorySize,
-      reservedConcurrency: f.reservedConcurrency,
-      environment: f.environment,
-    }
-  })
+  const functions = Object.entries(pipeline.functions).map(
+    ([name, f]): FunctionSpec => functionSpec(name, f, dir),
+  )
   return { pipeline, functions }
 }

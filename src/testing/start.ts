@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import type { FunctionLog } from '../contracts/functions.ts'
+import type { AnyKind } from '../kind/kind.ts'
 import { type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
 import { PipelineRuntime } from '../pipeline/runtime.ts'
 import type { PipelineDefinition } from '../pipeline/schema.ts'
@@ -43,6 +44,11 @@ export interface StartPipelineOptions {
   teardown?: (dispose: () => Promise<void>) => void
   /** Every line a handler logs, as it is logged (they are also collected in {@link TestPipeline.logs}). */
   onLog?: (log: FunctionLog) => void
+  /**
+   * The resource kinds (default: Tributary's). For testing a new kind before it joins the list:
+   * `[...KINDS, myKind]` (docs/architecture.md, "Adding a resource kind").
+   */
+  kinds?: readonly AnyKind[]
 }
 
 /**
@@ -69,7 +75,8 @@ export async function startPipeline(
   let activity: Activity | undefined
   const runtime = await withEnv(options.env, async () =>
     PipelineRuntime.start({
-      pipeline: await load(source, options.dir),
+      pipeline: await load(source, options.dir, options.kinds),
+      kinds: options.kinds,
       dataDir,
       clock,
       // Streams become ACTIVE at the first step of the clock, not after AWS's delay.
@@ -93,12 +100,16 @@ export async function startPipeline(
   return p
 }
 
-async function load(source: PipelineSource, dir: string | undefined): Promise<LoadedPipeline> {
-  if (typeof source === 'string') return loadPipeline(source)
-  if (source instanceof URL) return loadPipeline(fileURLToPath(source))
+async function load(
+  source: PipelineSource,
+  dir: string | undefined,
+  kinds: readonly AnyKind[] | undefined,
+): Promise<LoadedPipeline> {
+  if (typeof source === 'string') return loadPipeline(source, kinds)
+  if (source instanceof URL) return loadPipeline(fileURLToPath(source), kinds)
   const base = resolve(dir ?? process.cwd())
   // A definition has no file; handlers resolve against `dir`, as against a pipeline file's directory.
-  return { file: join(base, 'tributary.config.ts'), dir: base, ...validatePipeline(source, base) }
+  return { file: join(base, 'tributary.config.ts'), dir: base, ...validatePipeline(source, base, kinds) }
 }
 
 async function withEnv<T>(env: Record<string, string> | undefined, fn: () => Promise<T>): Promise<T> {

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parsePattern } from '../../src/functions/filter.ts'
 import { PipelineError, validatePipeline } from '../../src/pipeline/validate.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -24,7 +23,7 @@ const base = () => ({
 
 function problem(dir: string, definition: unknown): string {
   try {
-    validatePipeline(definition, dir, { checkFilterPattern: (p) => parsePattern(p) })
+    validatePipeline(definition, dir)
   } catch (error) {
     expect(error).toBeInstanceOf(PipelineError)
     return (error as Error).message

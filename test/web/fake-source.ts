@@ -5,12 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { onTestFinished } from 'vitest'
 import type { BindingUse } from '../../src/functions/binding-usage.ts'
-import {
-  kinesisMappingSchema,
-  type Pipeline,
-  pipelineSchema,
-  sqsMappingSchema,
-} from '../../src/pipeline/schema.ts'
+import { kinesisMappingSchema } from '../../src/functions/kinesis/config.ts'
+import { sqsMappingSchema } from '../../src/functions/sqs/config.ts'
+import { type Pipeline, pipelineSchema } from '../../src/pipeline/schema.ts'
 import { TableService } from '../../src/services/tables/table-service.ts'
 import { StateStore } from '../../src/storage/state/state-store.ts'
 import { createDashboardRoutes, type DashboardOptions, type DashboardRoutes } from '../../src/web/index.ts'

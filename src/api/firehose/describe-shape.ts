@@ -1,5 +1,5 @@
+import type { DeliveryConfig } from '../../delivery/config.ts'
 import type { DeliveryDescription } from '../../delivery/types.ts'
-import type { DeliveryConfig } from '../../pipeline/schema.ts'
 import type { OperationContext } from '../operation.ts'
 import { formatJqObject } from './jq-object.ts'
 import { deliveryStreamArn } from './shapes.ts'

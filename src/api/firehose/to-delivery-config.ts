@@ -1,4 +1,4 @@
-import { type DeliveryConfig, deliverySchema } from '../../pipeline/schema.ts'
+import { type DeliveryConfig, deliverySchema } from '../../delivery/config.ts'
 import type { OperationContext } from '../operation.ts'
 import type { InputOf } from '../spec.ts'
 import { DESTINATIONS, type KINESIS_SOURCE, type Processor, type S3Destination } from './destination-spec.ts'

@@ -1,4 +1,4 @@
-import type { DeliveryConfig } from '../../pipeline/schema.ts'
+import type { DeliveryConfig } from '../config.ts'
 import { compileTimestampPattern, formatTimestamp, type TimestampToken } from './timestamp-format.ts'
 
 /**

@@ -1,5 +1,6 @@
 import { checkObjectKey } from '../../lake/buckets/object-key.ts'
-import type { CatalogTableConfig, DeliveryConfig } from '../../pipeline/schema.ts'
+import type { CatalogTableConfig } from '../../query/config.ts'
+import type { DeliveryConfig } from '../config.ts'
 import {
   formatConversionFailedEnvelope,
   partitioningFailedEnvelope,

@@ -1,6 +1,6 @@
-import type { DestinationSender } from '../../contracts/functions.ts'
-import type { Destination, FunctionConfig } from '../../pipeline/schema.ts'
+import type { FailureDestination as Destination, DestinationSender } from '../../contracts/functions.ts'
 import type { Logger } from '../../util/logger.ts'
+import type { FunctionConfig } from '../config.ts'
 import type { DroppedEvent } from './async-invocations.ts'
 
 export interface AsyncFailureOptions {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Statement } from 'better-sqlite3'
-import type { BucketConfig } from '../../pipeline/schema.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Logger, stderrLogger } from '../../util/logger.ts'
 import type { BucketStore } from './bucket-store.ts'
+import type { BucketConfig } from './config.ts'
 import { type S3Event, s3Event } from './s3-event.ts'
 import type { ObjectCreated } from './types.ts'
 

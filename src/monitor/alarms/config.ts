@@ -17,21 +17,30 @@ export type TreatMissingData = (typeof TREAT_MISSING_DATA)[number]
 export const MAX_EVALUATION_SECONDS = 86_400
 
 export const metricStatSchema = z.object({
+  /** The metric's namespace: `AWS/Lambda`, `AWS/Kinesis`, `AWS/SQS`, `AWS/Firehose`, or a custom one. */
   namespace: z.string().min(1).max(255),
+  /** The metric's name in AWS's spelling: `Errors`, `IteratorAge`, `ApproximateNumberOfMessagesVisible`. */
   name: z.string().min(1).max(255),
+  /** Its dimensions: `{ FunctionName: 'enrich' }`. */
   dimensions: z.record(z.string(), z.string()).default({}),
+  /** `Sum`, `Average`, `Minimum`, `Maximum`, `SampleCount` or a percentile such as `p99`. */
   stat: statisticSchema,
 })
 
 export const metricDataQuerySchema = z.object({
   /** CloudWatch: starts with a lowercase letter; letters, digits and underscores. */
   id: z.string().regex(/^[a-z][a-zA-Z0-9_]{0,254}$/, 'id must start with a lowercase letter'),
+  /** A metric this query reads (or an `expression`). */
   metric: metricStatSchema.optional(),
+  /** Metric math over other queries' ids: `100 * errors / invocations`. */
   expression: z.string().min(1).max(1024).optional(),
+  /** The series' name in messages and charts. */
   label: z.string().optional(),
+  /** Whether this query's values are the ones compared with the threshold. */
   returnData: z.boolean().optional(),
 })
 
+/** Topics (by name) notified when the alarm enters the state. */
 const topics = z.array(z.string().min(1)).default([])
 
 /**
@@ -51,18 +60,34 @@ const topics = z.array(z.string().min(1)).default([])
  */
 export const alarmConfigSchema = z
   .object({
+    /** Said in the alarm's notifications. */
     description: z.string().max(1024).optional(),
+    /** The one metric the alarm watches (or `metrics`). */
     metric: metricStatSchema.optional(),
+    /** Metric math: up to 20 queries, one of them returning the data compared (or `metric`). */
     metrics: z.array(metricDataQuerySchema).min(1).max(20).optional(),
     /** Seconds: 10, 30 or a multiple of 60 in CloudWatch; here any divisor or multiple of 60. */
     period: z.number().int().positive(),
+    /** The N of "M out of N": how many recent periods are evaluated. */
     evaluationPeriods: z.number().int().positive(),
+    /** The M of "M out of N": breaching periods that make the alarm (default: all N). */
     datapointsToAlarm: z.number().int().positive().optional(),
+    /** How the statistic is compared with the threshold. */
     comparisonOperator: z.enum(COMPARISON_OPERATORS),
+    /** The value compared against. */
     threshold: z.number(),
+    /** How periods without data count, as CloudWatch's TreatMissingData. */
     treatMissingData: z.enum(TREAT_MISSING_DATA).default('missing'),
+    /** Topics notified on entering ALARM (`alarm`), OK (`ok`) and INSUFFICIENT_DATA (`insufficientData`). */
     actions: z
-      .object({ alarm: topics, ok: topics, insufficientData: topics })
+      .object({
+        /** Topics notified on entering ALARM. */
+        alarm: topics,
+        /** Topics notified on entering OK. */
+        ok: topics,
+        /** Topics notified on entering INSUFFICIENT_DATA. */
+        insufficientData: topics,
+      })
       .default({ alarm: [], ok: [], insufficientData: [] }),
   })
   .superRefine((a, ctx) => {

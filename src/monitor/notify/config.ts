@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { InvalidConfigError } from '../../services/queues/errors.ts'
+import { InvalidConfigError } from '../../util/invalid-config.ts'
 
 /**
  * Subscription settings for e-mail, webhooks and the outbox, in the pipeline definition's short
@@ -15,6 +15,7 @@ const port = z.union([z.int().min(1).max(65_535), z.string().min(1)])
 
 export const smtpSchema = z
   .object({
+    /** The SMTP server (else `TRIBUTARY_SMTP_HOST`; with neither, mail goes to the outbox file). */
     host: z.string().min(1).optional(),
     /** Defaults to 465 with `secure`, else 587. A string may be `${env:VAR}`. */
     port: port.optional(),
@@ -24,15 +25,19 @@ export const smtpSchema = z
     requireTLS: z.boolean().optional(),
     /** Never STARTTLS, even when offered (local test servers only). */
     ignoreTLS: z.boolean().optional(),
+    /** TLS settings of the connection. */
     tls: z
       .object({
         /** `false` accepts self-signed certificates (local testing only). */
         rejectUnauthorized: z.boolean().optional(),
+        /** The name the server's certificate must carry, when it is not `host`. */
         servername: z.string().min(1).optional(),
       })
       .strict()
       .optional(),
+    /** Login user; may be `${env:VAR}`. */
     user: z.string().min(1).optional(),
+    /** Login password; may be `${env:VAR}` (keep secrets out of the file). */
     pass: z.string().min(1).optional(),
     /** Sender, e.g. `Tributary <alerts@example.com>`. */
     from: z.string().min(1).optional(),
@@ -44,7 +49,9 @@ const address = z.email()
 
 export const emailSubscriptionSchema = z
   .object({
+    /** One address or up to 50. */
     email: z.union([address, z.array(address).min(1).max(50)]),
+    /** This subscription's SMTP settings, over `notifications.smtp`. */
     smtp: smtpSchema.optional(),
   })
   .strict()
@@ -58,6 +65,7 @@ export const WEBHOOK_DEFAULTS = { retries: 3, timeoutSeconds: 10 } as const
 
 export const webhookSubscriptionSchema = z
   .object({
+    /** The URL each message is POSTed to (JSON, as SNS's HTTP/S subscriptions). */
     webhook: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     /** HMAC-SHA256 key for `X-Tributary-Signature`; may be `${env:VAR}`. */
     secret: z.string().min(1).optional(),

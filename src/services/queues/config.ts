@@ -1,4 +1,4 @@
-import { InvalidConfigError, intInRange } from './errors.ts'
+import { InvalidConfigError, intInRange } from '../../util/invalid-config.ts'
 
 /**
  * SQS queue attributes with AWS's ranges and defaults.

@@ -1,5 +1,3 @@
-export { InvalidConfigError, intInRange } from '../../util/invalid-config.ts' // TODO(kinds): remove once src/pipeline imports from contracts
-
 /**
  * The closed set of SQS error codes the queue service raises, with SQS's wording where it is
  * known. `name` is the code itself: handler code reaching a queue through a binding sees the same

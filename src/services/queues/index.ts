@@ -5,8 +5,8 @@ export {
   type ResolvedQueueConfig,
   resolveQueueConfig,
 } from './config.ts'
+export { fromPipelineQueue } from './definition.ts'
 export { QueueError, type QueueErrorCode } from './errors.ts'
-export { fromPipelineQueue } from './pipeline.ts'
 export { publishQueueDepthMetrics, startQueueDepthMetrics } from './queue-metrics.ts'
 export { QueueService, type QueueServiceOptions } from './queue-service.ts'
 export type {

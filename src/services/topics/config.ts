@@ -1,4 +1,4 @@
-import { InvalidConfigError } from '../queues/errors.ts'
+import { InvalidConfigError } from '../../util/invalid-config.ts'
 
 /**
  * SNS limits. https://docs.aws.amazon.com/sns/latest/api/API_Publish.html

@@ -1,9 +1,9 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose'
 import { expect, onTestFinished } from 'vitest'
 import { TributaryServer } from '../../../src/api/server.ts'
+import type { DeliveryConfig } from '../../../src/delivery/config.ts'
 import type { DeliveryDescription, DeliveryService } from '../../../src/delivery/types.ts'
 import { StreamEngine } from '../../../src/engine/engine.ts'
-import type { DeliveryConfig } from '../../../src/pipeline/schema.ts'
 import { ManualClock } from '../../../src/util/clock.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 

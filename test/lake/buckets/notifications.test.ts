@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import type { BucketConfig } from '../../../src/lake/buckets/config.ts'
 import {
   BucketNotifications,
   encodeEventKey,
@@ -7,7 +8,6 @@ import {
   type ObjectCreated,
   type S3Event,
 } from '../../../src/lake/buckets/index.ts'
-import type { BucketConfig } from '../../../src/pipeline/schema.ts'
 import { StateStore } from '../../../src/storage/state/state-store.ts'
 import { openStore } from './helpers.ts'
 

@@ -8,7 +8,7 @@ import {
   resolveSmtp,
   webhookSubscriptionSchema,
 } from '../../../src/monitor/notify/config.ts'
-import { subscriptionSchema } from '../../../src/pipeline/schema.ts'
+import { subscriptionSchema } from '../../../src/services/topics/definition.ts'
 import { InvalidConfigError } from '../../../src/util/invalid-config.ts'
 
 /** What the pipeline schema becomes once the lead merges the notification subscriptions. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { sqsMappingSchema } from '../../../src/functions/sqs/config.ts'
 import { SqsMapping } from '../../../src/functions/sqs/sqs-mapping.ts'
-import { queueSchema, sqsMappingSchema, topicSchema } from '../../../src/pipeline/schema.ts'
-import { fromPipelineQueue } from '../../../src/services/queues/pipeline.ts'
+import { fromPipelineQueue, queueSchema } from '../../../src/services/queues/definition.ts'
 import type { TopicConfig } from '../../../src/services/topics/config.ts'
+import { topicSchema } from '../../../src/services/topics/definition.ts'
 import { openQueues } from './fixtures.ts'
 import { FunctionInvoker } from './function-invoker.ts'
 

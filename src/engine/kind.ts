@@ -1,0 +1,46 @@
+import { defineKind } from '../kind/kind.ts'
+import { Kinesis } from '../monitor/catalog/index.ts'
+import { MetricsToken } from '../monitor/tokens.ts'
+import { streamBindings } from './bindings.ts'
+import { type StreamConfig, streamSchema } from './config.ts'
+import { EngineToken } from './tokens.ts'
+
+/**
+ * Kinesis data streams. Building creates the declared streams that do not exist yet and applies
+ * their retention; a definition change never deletes a stream (its records stay).
+ */
+export const streamKind = defineKind({
+  kind: 'stream',
+  section: 'streams',
+  noun: ['stream', 'streams'],
+  title: 'Kinesis data streams',
+  layout: 'named',
+  schema: streamSchema,
+  build(ctx, streams) {
+    const engine = ctx.need(EngineToken)
+    const metrics = ctx.need(MetricsToken)
+    const existing = new Map(engine.streams().map((s) => [s.state.name, s]))
+    for (const { name, config } of streams) ensure(name, config)
+    function ensure(name: string, config: StreamConfig): void {
+      const stream = existing.get(name)
+      if (!stream) {
+        engine.createStream(name, { shardCount: config.shardCount, mode: config.mode })
+        if (config.retentionHours !== 24)
+          engine.updateSettings(name, { retentionHours: config.retentionHours })
+      } else if (stream.state.retentionHours !== config.retentionHours) {
+        engine.updateSettings(name, { retentionHours: config.retentionHours })
+      }
+    }
+    ctx.serveBinding('stream', streamBindings(engine))
+    return { names: streams.map((s) => s.name), metrics }
+  },
+  summary: ({ names, metrics }, view) => [
+    {
+      line: 'streams',
+      items: names.map((st) => {
+        const records = metrics.of(Kinesis.IncomingRecords, { StreamName: st }).sum
+        return `${st}: ${view.count(records)} records in (${view.rate(`stream ${st}`, records)}/s)`
+      }),
+    },
+  ],
+})

@@ -1,0 +1,68 @@
+import { z } from 'zod'
+import { resourceName } from '../kind/name.ts'
+import { destinationSchema, refSchema } from '../kind/references.ts'
+
+/**
+ * A Lambda function: a handler file next to the pipeline file and Lambda's settings, as the CDK
+ * spells them. Handlers are TypeScript or JavaScript, run in worker threads.
+ *
+ * @example
+ * functions: {
+ *   enrich: {
+ *     handler: 'functions/enrich.handler',
+ *     timeout: 30,
+ *     environment: { TABLE: 'devices' },
+ *     reads: [{ table: 'devices' }],
+ *     writes: [{ bucket: 'curated' }],
+ *   },
+ * }
+ */
+export const functionSchema = z
+  .object({
+    /** Lambda-style `path/to/file.exportName`, relative to the pipeline file. */
+    handler: z.string().regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, "must look like 'path/to/file.exportName'"),
+    /** Seconds, 1-900 (Lambda's default 3). */
+    timeout: z.number().min(1).max(900).default(3),
+    /** MB, 128-10240 (reported to the handler; not enforced). */
+    memorySize: z.int().min(128).max(10_240).default(128),
+    /** Concurrent executions at most, 1-1,000 (Lambda's reserved concurrency); unset: no limit. */
+    reservedConcurrency: z.int().min(1).max(1000).optional(),
+    /** Environment variables the handler sees in `process.env`. */
+    environment: z.record(z.string(), z.string()).default({}),
+    /**
+     * Asynchronous invocations (S3 events, schedules, topics): Lambda's EventInvokeConfig.
+     * Events given up on go to `destinationConfig.onFailure` with Lambda's invocation record.
+     */
+    asyncInvokeConfig: z
+      .object({
+        /** Retries after a function error, 0-2 (Lambda's default 2). */
+        maximumRetryAttempts: z.int().min(0).max(2).default(2),
+        /** Seconds an event is kept for retries, 60-21,600 (Lambda's default 6 hours). */
+        maximumEventAgeInSeconds: z.int().min(60).max(21_600).default(21_600),
+        /** Where events given up on go: `{ onFailure: { queue } }` or `{ onFailure: { topic } }`. */
+        destinationConfig: z
+          .object({
+            /** `{ queue }` or `{ topic }`: receives Lambda's invocation record. */
+            onFailure: destinationSchema,
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** Lambda's DeadLetterConfig: the original event of a failed asynchronous invocation. */
+    deadLetterQueue: z
+      .object({
+        /** The queue receiving the failed events. */
+        queue: resourceName,
+      })
+      .strict()
+      .optional(),
+    /** Resources the handler's bindings read (`bucket(...).get`, `table(...).query`, ...). */
+    reads: z.array(refSchema).optional(),
+    /** Resources the handler's bindings write (`stream(...).put`, `queue(...).send`, ...). */
+    writes: z.array(refSchema).optional(),
+  })
+  .strict()
+
+export type FunctionConfig = z.output<typeof functionSchema>

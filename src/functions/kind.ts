@@ -1,0 +1,144 @@
+import type { FunctionSpec } from '../contracts/functions.ts'
+import { defineKind, type Reference } from '../kind/kind.ts'
+import { named } from '../kind/references.ts'
+import { AsyncInvokeToken, DestinationsToken, FunctionNamesToken, InvokerToken } from '../kind/tokens.ts'
+import { Lambda } from '../monitor/catalog/index.ts'
+import { MetricsToken } from '../monitor/tokens.ts'
+import { StateStoreToken } from '../storage/state/token.ts'
+import { asyncFailureHandler } from './async/async-failures.ts'
+import { AsyncInvocations } from './async/async-invocations.ts'
+import type { DeclaredResources } from './binding-usage.ts'
+import { BindingRouter } from './bindings-host.ts'
+import { type FunctionConfig, functionSchema } from './config.ts'
+import { functionSpec } from './handler-file.ts'
+import { MeteredInvoker } from './metered-invoker.ts'
+import {
+  AsyncInvocationsToken,
+  BindingUseToken,
+  FunctionLogsToken,
+  FunctionSpecsToken,
+  PoolToken,
+} from './tokens.ts'
+import { FunctionPool } from './workers/pool.ts'
+
+/**
+ * Lambda functions: the worker pool running the handlers, the metered invoker event sources use,
+ * Lambda's asynchronous invoke, and the router serving handlers' binding calls. Built after the
+ * services handlers reach through bindings, so stopped (in-flight invocations finished) before them.
+ */
+export const functionKind = defineKind({
+  kind: 'function',
+  section: 'functions',
+  noun: ['function', 'functions'],
+  title: 'Lambda functions',
+  layout: 'named',
+  schema: functionSchema,
+  references: (f) => {
+    const refs: Reference[] = []
+    const onFailure = f.asyncInvokeConfig?.destinationConfig?.onFailure
+    if (onFailure) {
+      const { kind, name } = named(onFailure)
+      refs.push({
+        path: ['asyncInvokeConfig', 'destinationConfig', 'onFailure', kind],
+        kind,
+        name,
+        label: 'on failure',
+      })
+    }
+    if (f.deadLetterQueue)
+      refs.push({
+        path: ['deadLetterQueue', 'queue'],
+        kind: 'queue',
+        name: f.deadLetterQueue.queue,
+        label: 'dead letters',
+      })
+    for (const [field, access] of [
+      ['reads', 'read'],
+      ['writes', 'write'],
+    ] as const)
+      f[field]?.forEach((ref, i) => {
+        const { kind, name } = named(ref)
+        refs.push({ path: [field, i, kind], kind, name, label: field, access })
+      })
+    return refs
+  },
+  check: (name, f, env) => {
+    functionSpec(name, f, env.dir)
+  },
+  dependsOn: ['stream', 'queue', 'topic', 'table'],
+  build(ctx, functions) {
+    const metrics = ctx.need(MetricsToken)
+    const bindingUse = ctx.need(BindingUseToken)
+    const configs: Record<string, FunctionConfig> = Object.fromEntries(
+      functions.map((f) => [f.name, f.config]),
+    )
+    const specs: FunctionSpec[] = functions.map(({ name, config }) => functionSpec(name, config, ctx.dir))
+    const declared: DeclaredResources = { ...ctx.pipeline, functions: configs }
+    const router = new BindingRouter(ctx.bindings, (call) => bindingUse.record(call, declared))
+    const pool = new FunctionPool({
+      functions: specs,
+      bindings: router,
+      onLog: ctx.need(FunctionLogsToken),
+      region: ctx.region,
+      account: ctx.account,
+    })
+    const invoker = new MeteredInvoker(pool, metrics, ctx.clock)
+    const destinations = ctx.need(DestinationsToken)
+    const asyncInvocations = new AsyncInvocations({
+      store: ctx.need(StateStoreToken),
+      invoker,
+      clock: ctx.clock,
+      metrics,
+      logger: ctx.logger,
+      config: (fn) => configs[fn]?.asyncInvokeConfig,
+      onDropped: asyncFailureHandler({
+        functions: configs,
+        destinations: () => destinations,
+        region: ctx.region,
+        account: ctx.account,
+        now: () => ctx.clock.now(),
+        logger: ctx.logger,
+      }),
+    })
+    ctx.offer(PoolToken, pool)
+    ctx.offer(FunctionSpecsToken, new Map(specs.map((s) => [s.name, s])))
+    ctx.offer(InvokerToken, invoker)
+    ctx.offer(AsyncInvocationsToken, asyncInvocations)
+    ctx.offer(AsyncInvokeToken, asyncInvocations)
+    ctx.offer(FunctionNamesToken, (name: string) => Object.hasOwn(configs, name))
+    return {
+      pool,
+      metrics,
+      specs,
+      start: () => asyncInvocations.start(),
+      async stop() {
+        await asyncInvocations.stop()
+        await pool.close()
+      },
+    }
+  },
+  summary: ({ metrics, specs }, view) => [
+    {
+      table: 'functions',
+      header: ['function', 'invocations', '/s', 'errors', 'throttles', 'mean duration'],
+      rows: specs.map(({ name }) => {
+        const dims = { FunctionName: name }
+        const d = metrics.of(Lambda.Duration, dims)
+        const invocations = metrics.of(Lambda.Invocations, dims).sum
+        return [
+          name,
+          view.count(invocations),
+          view.rate(`function ${name}`, invocations),
+          view.count(metrics.of(Lambda.Errors, dims).sum),
+          view.count(metrics.of(Lambda.Throttles, dims).sum),
+          d.count ? `${(d.sum / d.count).toFixed(1)} ms` : '',
+        ]
+      }),
+    },
+  ],
+})
+
+/** ` (paused: ...)` after a function whose handler no longer loads (`tributary dev` holds it). */
+export function pausedNote(pool: Pick<FunctionPool, 'loadFailure'>, fn: string): string {
+  return pool.loadFailure(fn) ? ' (paused: handler does not load)' : ''
+}

@@ -1,0 +1,16 @@
+import type { FunctionLog, FunctionSpec } from '../contracts/functions.ts'
+import { token } from '../kind/kind.ts'
+import type { AsyncInvocations } from './async/async-invocations.ts'
+import type { BindingUsage } from './binding-usage.ts'
+import type { FunctionPool } from './workers/pool.ts'
+
+/** The worker pool running the pipeline's handlers. */
+export const PoolToken = token<FunctionPool>('pool')
+/** Lambda's asynchronous invocation queue (durable; retries, failure destinations). */
+export const AsyncInvocationsToken = token<AsyncInvocations>('async-invocations')
+/** Which bindings each function has used; owned by the runtime, kept across rebuilds. */
+export const BindingUseToken = token<BindingUsage>('binding-use')
+/** Where every line a handler logs goes (the runtime prints it and takes EMF metrics from it). */
+export const FunctionLogsToken = token<(log: FunctionLog) => void>('function-logs')
+/** The declared functions as the pool runs them, by name (timeouts, handler files). */
+export const FunctionSpecsToken = token<ReadonlyMap<string, FunctionSpec>>('function-specs')

@@ -1,0 +1,55 @@
+import { join } from 'node:path'
+import { defineKind } from '../../kind/kind.ts'
+import { AsyncInvokeToken } from '../../kind/tokens.ts'
+import { StateStoreToken } from '../../storage/state/token.ts'
+import { BucketNamesToken, BucketStoreToken } from '../tokens.ts'
+import { createBucketBindings } from './bindings.ts'
+import { BucketStore } from './bucket-store.ts'
+import { bucketSchema } from './config.ts'
+import { BucketNotifications } from './notifications.ts'
+
+/**
+ * S3 buckets in the local lake, with object-created notifications to functions (invoked
+ * asynchronously). Building sends the events a crash held back.
+ */
+export const bucketKind = defineKind({
+  kind: 'bucket',
+  section: 'buckets',
+  noun: ['bucket', 'buckets'],
+  title: 'S3 buckets',
+  layout: 'named',
+  schema: bucketSchema,
+  references: (b) =>
+    b.notifications.map((n, i) => ({
+      path: ['notifications', i, 'function'],
+      kind: 'function',
+      name: n.function,
+      label: 'notification',
+    })),
+  dependsOn: ['function'],
+  async build(ctx, buckets) {
+    const asyncInvoke = ctx.need(AsyncInvokeToken)
+    const store = await BucketStore.open({
+      root: join(ctx.dataDir, 'lake'),
+      buckets: buckets.map((b) => b.name),
+      clock: ctx.clock,
+      logger: ctx.logger,
+    })
+    ctx.serveBinding('bucket', createBucketBindings(store))
+    ctx.offer(BucketStoreToken, store)
+    ctx.offer(BucketNamesToken, new Set(buckets.map((b) => b.name)))
+    const notifications = new BucketNotifications({
+      buckets: Object.fromEntries(buckets.map(({ name, config }) => [name, config])),
+      invokeAsync: (fn, event) => asyncInvoke.enqueue(fn, event),
+      region: ctx.region,
+      accountId: ctx.account,
+      logger: ctx.logger,
+      state: ctx.need(StateStoreToken),
+    })
+    const detach = notifications.attach(store)
+    // Events of puts a crash interrupted after their objects appeared (at least once, as S3).
+    const recovered = await notifications.recover(store)
+    if (recovered > 0) ctx.logger.info(`sent ${recovered} S3 event(s) a crash had held back`)
+    return { store, stop: detach }
+  },
+})

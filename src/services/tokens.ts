@@ -1,0 +1,8 @@
+import { token } from '../kind/kind.ts'
+import type { QueueService } from './queues/queue-service.ts'
+import type { TopicService } from './topics/topic-service.ts'
+
+/** The SQS queues of the pipeline. */
+export const QueuesToken = token<QueueService>('queues')
+/** The SNS topics of the pipeline. */
+export const TopicsToken = token<TopicService>('topics')

@@ -1,0 +1,3 @@
+export const handler = async (event: { counter: string; n: number }) => {
+  console.log(`count ${event.counter} ${event.n}`)
+}
