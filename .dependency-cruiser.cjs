@@ -9,8 +9,11 @@
 
 /** Lowest first. `index.ts` is the file src/index.ts; every other entry is a folder of src/. */
 const layers = [
-  ['util', 'kind', 'contracts'],
-  ['stream', 'storage', 'bindings'],
+  ['util'],
+  ['contracts'],
+  ['kind'],
+  ['stream', 'bindings'],
+  ['storage'],
   ['monitor'],
   ['engine', 'lake', 'query'],
   ['services'],
