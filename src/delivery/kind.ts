@@ -7,11 +7,11 @@ import { MetricsToken } from '../monitor/tokens.ts'
 import { CatalogToken } from '../query/tokens.ts'
 import { deliverySchema } from './config.ts'
 import { compileDeliveryPrefixes } from './partition/prefix.ts'
-import { DeliveryRuntime } from './runtime/delivery-runtime.ts'
+import { DeliveryStreams } from './streams/delivery-streams.ts'
 import { DeliveriesToken, EncoderToken, SyncToken } from './tokens.ts'
 
 /**
- * Firehose delivery streams into the lake. The runtime part also holds the delivery streams
+ * Firehose delivery streams into the lake. Its part also holds the delivery streams
  * created through the Firehose API (kept durably across restarts).
  */
 export const deliveryKind = defineKind({
@@ -59,7 +59,7 @@ export const deliveryKind = defineKind({
     const metrics = ctx.need(MetricsToken)
     const catalog = ctx.need(CatalogToken)
     const buckets = ctx.need(BucketNamesToken)
-    const runtime = new DeliveryRuntime({
+    const streams = new DeliveryStreams({
       engine: ctx.need(EngineToken),
       clock: ctx.clock,
       writer: ctx.need(BucketStoreToken),
@@ -71,16 +71,16 @@ export const deliveryKind = defineKind({
       sync: ctx.need(SyncToken),
       bucketExists: (b) => buckets.has(b),
     })
-    ctx.offer(DeliveriesToken, runtime)
-    await runtime.start(Object.fromEntries(deliveries.map(({ name, config }) => [name, config])))
+    ctx.offer(DeliveriesToken, streams)
+    await streams.start(Object.fromEntries(deliveries.map(({ name, config }) => [name, config])))
     return {
-      runtime,
+      streams,
       metrics,
       declared: deliveries.map(({ name, config }) => ({ name, bucket: config.bucket })),
-      stop: () => runtime.close(),
+      stop: () => streams.close(),
     }
   },
-  summary: ({ runtime, metrics, declared }, view) => [
+  summary: ({ streams, metrics, declared }, view) => [
     {
       table: 'deliveries',
       header: ['delivery', 'records to lake', '/s', 'files', 'errors', 'oldest pending'],
@@ -93,7 +93,7 @@ export const deliveryKind = defineKind({
           view.rate(`delivery ${name}`, records),
           view.count(metrics.of(Firehose.DeliveryToS3_ObjectCount, dims).sum),
           view.count(metrics.of(Firehose.DeliveryToS3_ErrorOutputRecords, dims).sum),
-          view.age(runtime.stream(name)?.freshnessMs() ?? 0),
+          view.age(streams.stream(name)?.freshnessMs() ?? 0),
         ]
       }),
     },

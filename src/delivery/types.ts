@@ -111,7 +111,7 @@ export interface DeliveryDescription {
   version: number
 }
 
-/** The operations the Firehose API needs from the delivery runtime. */
+/** The operations the Firehose API needs from the delivery streams (`DeliveryStreams`). */
 export interface DeliveryService {
   has(name: string): boolean
   names(): string[]

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os'
 import type { ServerOptions, WebRoute } from '../api/server.ts'
 import { TributaryServer } from '../api/server.ts'
-import type { FunctionLog, FunctionSpec } from '../contracts/functions.ts'
+import type { FunctionLog } from '../contracts/functions.ts'
 import { EncoderPool } from '../delivery/encoders/index.ts'
-import type { DeliveryRuntime } from '../delivery/runtime/delivery-runtime.ts'
+import type { DeliveryStreams } from '../delivery/streams/delivery-streams.ts'
 import { DeliveriesToken, EncoderToken, SyncToken } from '../delivery/tokens.ts'
 import type { DeliveryService } from '../delivery/types.ts'
 import { type EngineOptions, StreamEngine } from '../engine/engine.ts'
@@ -71,7 +71,6 @@ export interface PipelineRuntimeOptions extends Omit<EngineOptions, 'logger'> {
 /** What one version of the pipeline definition built (rebuilt when it changes). */
 interface Built {
   pipeline: Pipeline
-  functions: FunctionSpec[]
   /** Each kind's part, in build order (stopped in reverse). */
   parts: Map<AnyKind, object & Part>
   /** What the runtime and the kinds offered each other, by token id. */
@@ -250,7 +249,7 @@ export class PipelineRuntime {
     return this.#need(AlarmsToken)
   }
 
-  get deliveries(): DeliveryRuntime {
+  get deliveries(): DeliveryStreams {
     return this.#need(DeliveriesToken)
   }
 
@@ -276,7 +275,7 @@ export class PipelineRuntime {
    * was built before it.
    */
   async #build(loaded: LoadedPipeline): Promise<void> {
-    const { pipeline, functions } = loaded
+    const { pipeline } = loaded
     const offered = this.#hostOffers()
     const bindings = new Map<string, BindingHandler>([
       ['metrics', createMetricBindings(this.metrics, this.engine.clock)],
@@ -304,7 +303,7 @@ export class PipelineRuntime {
       },
       bindings,
     }
-    const built: Built = { pipeline, functions, parts: new Map(), offered }
+    const built: Built = { pipeline, parts: new Map(), offered }
     try {
       for (const kind of buildOrder(this.kinds)) {
         const resources = resourcesOf(pipeline, kind, this.kinds).map(({ name, config }) => ({
@@ -384,7 +383,7 @@ export class PipelineRuntime {
   }
 }
 
-/** A DeliveryService that forwards to the current build's delivery runtime (none: no streams). */
+/** A DeliveryService that forwards to the current build's delivery streams (none: no streams). */
 function forwardDeliveries(current: () => DeliveryService | undefined): DeliveryService {
   const need = () => {
     const d = current()

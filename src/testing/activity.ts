@@ -1,5 +1,5 @@
-import { DeliveryCheckpoints } from '../delivery/runtime/checkpoints.ts'
-import type { DeliveryStream } from '../delivery/runtime/delivery-stream.ts'
+import { DeliveryCheckpoints } from '../delivery/streams/checkpoints.ts'
+import type { DeliveryStream } from '../delivery/streams/delivery-stream.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import type { ShardLog } from '../storage/log/shard-log.ts'
 

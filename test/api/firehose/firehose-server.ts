@@ -9,7 +9,7 @@ import { tempDir } from '../../helpers/tmp.ts'
 
 /**
  * A test double for the delivery runtime: an in-memory DeliveryService that records what the API
- * hands it. The API tests only check the wire contract; the real runtime (src/delivery/runtime)
+ * hands it. The API tests only check the wire contract; the real runtime (src/delivery/streams)
  * gets its own end-to-end tests. Streams stay CREATING until `activate()`, like the real one's
  * short creation delay.
  */

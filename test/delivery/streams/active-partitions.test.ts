@@ -4,8 +4,8 @@ import {
   KEEP_WINDOWS_MS,
   PartitionLedger,
   type PartitionRequest,
-} from '../../../src/delivery/runtime/active-partitions.ts'
-import { PartitionStore } from '../../../src/delivery/runtime/partition-store.ts'
+} from '../../../src/delivery/streams/active-partitions.ts'
+import { PartitionStore } from '../../../src/delivery/streams/partition-store.ts'
 import { StateStore } from '../../../src/storage/state/state-store.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 

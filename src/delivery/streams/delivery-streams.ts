@@ -20,7 +20,7 @@ import { PartitionStore } from './partition-store.ts'
 import { buildFlushPlan } from './plan.ts'
 import { FlushSlots } from './shard-delivery.ts'
 
-export interface DeliveryRuntimeOptions {
+export interface DeliveryStreamsOptions {
   engine: StreamEngine
   clock: Clock
   writer: ObjectWriter & { deleteObject(bucket: string, key: string): Promise<unknown> }
@@ -56,8 +56,8 @@ const FRESHNESS_MS = 60_000
  * Every delivery stream of the pipeline, and those created over the Firehose API (persisted in
  * the state store so they survive restarts). Implements what the Firehose API needs.
  */
-export class DeliveryRuntime implements DeliveryService {
-  readonly #o: DeliveryRuntimeOptions
+export class DeliveryStreams implements DeliveryService {
+  readonly #o: DeliveryStreamsOptions
   readonly #checkpoints: DeliveryCheckpoints
   readonly #partitions: PartitionStore
   readonly #entries = new Map<string, Entry>()
@@ -71,7 +71,7 @@ export class DeliveryRuntime implements DeliveryService {
   #closed = false
   #freshnessScheduled = false
 
-  constructor(options: DeliveryRuntimeOptions) {
+  constructor(options: DeliveryStreamsOptions) {
     this.#o = options
     this.#checkpoints = new DeliveryCheckpoints(options.engine.state)
     this.#partitions = new PartitionStore(options.engine.state)

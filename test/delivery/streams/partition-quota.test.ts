@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { ACTIVE_PARTITIONS_EXCEEDED } from '../../../src/delivery/runtime/flush.ts'
+import { ACTIVE_PARTITIONS_EXCEEDED } from '../../../src/delivery/streams/flush.ts'
 import { putRecords } from '../../../src/engine/records.ts'
 import { startPipeline } from '../../../src/testing/index.ts'
 import { readPartitionLake, valueEntries } from './partition-lake.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BufferCutter, type Buffered } from '../../../src/delivery/runtime/buffer.ts'
+import { BufferCutter, type Buffered } from '../../../src/delivery/streams/buffer.ts'
 
 const rec = (ordinal: number, arrivalMs: number, size = 10): Buffered => ({ ordinal, arrivalMs, size })
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { InlineEncoder } from '../../../src/delivery/encoders/index.ts'
-import { PartitionLedger } from '../../../src/delivery/runtime/active-partitions.ts'
+import { PartitionLedger } from '../../../src/delivery/streams/active-partitions.ts'
 import {
   ACTIVE_PARTITIONS_EXCEEDED,
   type FlushDeps,
   type FlushPlan,
   planFlush,
-} from '../../../src/delivery/runtime/flush.ts'
-import type { DeliveryRecord } from '../../../src/delivery/runtime/records.ts'
+} from '../../../src/delivery/streams/flush.ts'
+import type { DeliveryRecord } from '../../../src/delivery/streams/records.ts'
 
 /** Dynamic partitioning by the record's `device` field (as `partitionKeyFromQuery` would). */
 function plan(overrides: Partial<FlushPlan> = {}): FlushPlan {

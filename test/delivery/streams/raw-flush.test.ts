@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EncoderPool, InlineEncoder, snappyUnframe } from '../../../src/delivery/encoders/index.ts'
-import { PartitionLedger } from '../../../src/delivery/runtime/active-partitions.ts'
-import type { Buffered } from '../../../src/delivery/runtime/buffer.ts'
+import { PartitionLedger } from '../../../src/delivery/streams/active-partitions.ts'
+import type { Buffered } from '../../../src/delivery/streams/buffer.ts'
 import {
   CHUNK_BYTES,
   chunkEnds,
@@ -12,8 +12,8 @@ import {
   planFlush,
   planRawFlush,
   type RawBuffer,
-} from '../../../src/delivery/runtime/flush.ts'
-import type { DeliveryRecord } from '../../../src/delivery/runtime/records.ts'
+} from '../../../src/delivery/streams/flush.ts'
+import type { DeliveryRecord } from '../../../src/delivery/streams/records.ts'
 import type { Compression, Encoder } from '../../../src/delivery/types.ts'
 import { reading, SENSOR_COLUMNS } from '../encoders/helpers.ts'
 
