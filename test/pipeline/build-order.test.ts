@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { type AnyKind, defineKind } from '../../src/kind/kind.ts'
 import { KINDS } from '../../src/pipeline/kinds.ts'
 import { buildOrder } from '../../src/pipeline/resources.ts'
@@ -22,7 +22,10 @@ describe('the build order of the kinds', () => {
     expect(order).toHaveLength(KINDS.length)
     for (const [i, k] of order.entries())
       for (const dep of k.dependsOn ?? [])
-        expect(order.findIndex((d) => d.kind === dep), `${k.kind} after ${dep}`).toBeLessThan(i)
+        expect(
+          order.findIndex((d) => d.kind === dep),
+          `${k.kind} after ${dep}`,
+        ).toBeLessThan(i)
   })
 
   it("keeps the list's order where no dependency says otherwise", () => {
