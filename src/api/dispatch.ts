@@ -15,6 +15,7 @@ import {
 } from './codec.ts'
 import { AwsError, internalFailure } from './errors.ts'
 import { isPreRendered, type Operation, type OperationContext } from './operation.ts'
+import { PipelineRebuildingError } from './pipeline-services.ts'
 import { checkTypes, checkValidations } from './validation.ts'
 
 /** An AWS JSON-protocol service: its X-Amz-Target prefix and operations. */
@@ -23,7 +24,26 @@ export interface AwsService {
   /** The SigV4 service name credentials must be scoped to (e.g. `kinesis`), checked with --auth. */
   signingName?: string
   operations: ReadonlyMap<string, Operation>
+  /**
+   * A service on AWS's JSON 1.0 protocol (DynamoDB, SQS): its requests take the
+   * {@link JsonProtocol} pipeline. Without it, the service is Kinesis's kind (JSON 1.1 and CBOR,
+   * Kinesis's error precedence): Kinesis and Firehose.
+   */
+  protocol?: JsonProtocol
 }
+
+/** How a JSON 1.0 service spells its content type and errors. */
+export interface JsonProtocol {
+  /** What requests carry and replies have: `application/x-amz-json-1.0`. */
+  contentType: string
+  /** The `__type` of an error code: DynamoDB's `com.amazonaws.dynamodb.v20120810#<code>`. */
+  errorType(code: string): string
+  /** Headers an error reply carries besides `x-amzn-errortype` (SQS's `x-amzn-query-error`). */
+  errorHeaders?(error: AwsError): Record<string, string>
+}
+
+/** JSON 1.0 services accept 1.1 too, as AWS's front ends do; anything else is not JSON to them. */
+const JSON_CONTENT_TYPES = new Set(['application/x-amz-json-1.0', AMZ_JSON])
 
 export interface AuthConfig {
   /** Access key id → secret. */
@@ -102,9 +122,11 @@ export class Dispatcher {
         : xml('AccessDeniedException', 'Unable to determine service/operation name to be authorized', 403)
     }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim()
-    const contentValid = contentType === AMZ_JSON || contentType === AMZ_CBOR || contentType === PLAIN_JSON
     const [service, name] = targetOf(req).split('.')
-    const operation = service ? this.#services.get(service)?.operations.get(name ?? '') : undefined
+    const known = service ? this.#services.get(service) : undefined
+    if (known?.protocol) return this.#json10(req, known, known.protocol, name ?? '', contentType)
+    const contentValid = contentType === AMZ_JSON || contentType === AMZ_CBOR || contentType === PLAIN_JSON
+    const operation = known?.operations.get(name ?? '')
     const format: WireFormat = contentType === AMZ_CBOR ? 'cbor' : 'json'
 
     if (req.body.length === 0) {
@@ -162,6 +184,71 @@ export class Dispatcher {
       }
       this.#options.logger.error(`${service}.${name} failed: ${(error as Error).stack ?? error}`)
       return this.#error(format, internalFailure())
+    }
+  }
+
+  /**
+   * A JSON 1.0 service's pipeline: content type → parse → unknown operation → authentication →
+   * types → constraints → the operation, each error in the service's own spelling.
+   */
+  async #json10(
+    req: AwsRequest,
+    service: AwsService,
+    protocol: JsonProtocol,
+    name: string,
+    contentType: string,
+  ): Promise<AwsResponse> {
+    const reply = (status: number, body: unknown): AwsResponse => ({
+      status,
+      headers: { 'content-type': protocol.contentType },
+      body: encodeJson(body as Record<string, unknown>),
+    })
+    const error = (e: AwsError): AwsResponse => {
+      const body: Record<string, string> = { __type: protocol.errorType(e.code) }
+      if (e.hasMessage) body.message = e.message
+      const response = reply(e.status, body)
+      response.headers['x-amzn-errortype'] = e.code
+      Object.assign(response.headers, protocol.errorHeaders?.(e))
+      return response
+    }
+    if (!JSON_CONTENT_TYPES.has(contentType))
+      return error(new AwsError('UnknownOperationException', undefined, 404))
+    const data = req.body.length === 0 ? undefined : parseBody(req.body, 'json')
+    if (!data)
+      return error(
+        new AwsError('SerializationException', 'Start of structure or map found where not expected.'),
+      )
+    const operation = service.operations.get(name)
+    if (!operation) return error(new AwsError('UnknownOperationException', undefined))
+    const auth = this.#options.auth
+      ? verifySigV4(req, {
+          lookupSecret: (id) => this.#options.auth!.keys.get(id),
+          now: this.#options.now(),
+          maxFutureMs: 5 * 60_000,
+          service: service.signingName,
+        })
+      : checkAuthPresence(req)
+    if (!auth.ok) return error(new AwsError(auth.code, auth.message, auth.status))
+    try {
+      const input = checkTypes(data, operation.spec)
+      checkValidations(input, operation.spec)
+      const output = await operation.handle(input, this.#options.context)
+      return reply(200, isPreRendered(output) ? output.cbor() : (output ?? {}))
+    } catch (thrown) {
+      const wire = AwsError.from(thrown)
+      if (wire) return error(wire)
+      if (thrown instanceof PipelineRebuildingError)
+        return error(new AwsError('ServiceUnavailable', thrown.message, 503))
+      this.#options.logger.error(
+        `${service.targetPrefix}.${name} failed: ${(thrown as Error).stack ?? thrown}`,
+      )
+      return error(
+        new AwsError(
+          'InternalFailure',
+          'The request processing has failed because of an unknown error, exception or failure.',
+          500,
+        ),
+      )
     }
   }
 

@@ -1,5 +1,6 @@
 import type { DeliveryService } from '../delivery/types.ts'
 import type { StreamEngine } from '../engine/engine.ts'
+import type { PipelineServices } from './pipeline-services.ts'
 import type { CheckedSpec, InputOf, OperationSpec } from './spec.ts'
 
 /** A response body the dispatcher encodes as JSON or CBOR (Dates become epoch timestamps). */
@@ -17,8 +18,10 @@ export interface PreRendered {
 
 export interface OperationContext {
   engine: StreamEngine
-  /** The delivery runtime, for the Firehose operations (present when the server serves Firehose). */
+  /** The delivery streams, for the Firehose operations (present when the server serves Firehose). */
   delivery?: DeliveryService | undefined
+  /** The pipeline's services, for the SQS, DynamoDB, ... operations (present under `tributary dev`). */
+  pipeline?: PipelineServices | undefined
 }
 
 export type Result = Output | PreRendered | Promise<Output | PreRendered>

@@ -10,6 +10,8 @@ import { type AuthConfig, Dispatcher } from './dispatch.ts'
 import { FIREHOSE_OPERATIONS, FIREHOSE_TARGET_PREFIX } from './firehose/operations/index.ts'
 import { hostAllowed } from './host-check.ts'
 import { KINESIS_OPERATIONS, KINESIS_TARGET_PREFIX } from './kinesis/operations/index.ts'
+import { PIPELINE_APIS } from './pipeline-apis.ts'
+import type { PipelineServices } from './pipeline-services.ts'
 import { DualProtocolServer, type HttpRequest, type HttpResponse } from './transport.ts'
 
 /**
@@ -43,6 +45,8 @@ export interface ServerOptions {
   routes?: WebRoute[]
   /** When given, the Firehose API (`Firehose_20150804.*`) is served on the same port, backed by it. */
   firehose?: DeliveryService
+  /** When given, the APIs of the pipeline's resources (DynamoDB, SQS, ...) are served, backed by it. */
+  pipeline?: PipelineServices
 }
 
 /** Connections and requests served per protocol since start. */
@@ -102,8 +106,9 @@ export class TributaryServer {
               },
             ]
           : []),
+        ...(options.pipeline ? PIPELINE_APIS : []),
       ],
-      context: { engine: options.engine, delivery: options.firehose },
+      context: { engine: options.engine, delivery: options.firehose, pipeline: options.pipeline },
       auth: options.auth,
       now: () => options.engine.clock.now(),
       logger: this.#logger,

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { PipelineRebuildingError, type PipelineServices } from '../api/pipeline-services.ts'
 import type { ServerOptions, WebRoute } from '../api/server.ts'
 import { TributaryServer } from '../api/server.ts'
 import type { FunctionLog } from '../contracts/functions.ts'
@@ -38,7 +39,7 @@ import type { QueueService } from '../services/queues/queue-service.ts'
 import { scheduleKind } from '../services/schedules/kind.ts'
 import type { Scheduler } from '../services/schedules/scheduler.ts'
 import { scheduledEvent } from '../services/schedules/scheduler.ts'
-import { QueuesToken, TopicsToken } from '../services/tokens.ts'
+import { QueuesToken, TablesToken, TopicsToken } from '../services/tokens.ts'
 import type { TopicService } from '../services/topics/topic-service.ts'
 import { StateStoreToken } from '../storage/state/token.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
@@ -160,8 +161,9 @@ export class PipelineRuntime {
     const engine = await StreamEngine.open({ ...options, logger: options.logger, metrics })
     let server: TributaryServer | undefined
     let runtime: PipelineRuntime | undefined
-    // The Firehose API reaches whichever build of the pipeline is current.
-    const firehose = forwardDeliveries(() => (runtime ? runtime.#offered(DeliveriesToken) : undefined))
+    // The Firehose API and the pipeline's APIs reach whichever build of the pipeline is current.
+    const firehose = forwardDeliveries(() => runtime?.offered(DeliveriesToken))
+    const pipeline = forwardServices(() => runtime)
     try {
       const routes: WebRoute = (req, res) => (runtime ? runtime.#route(req, res) : false)
       if (options.serve)
@@ -169,6 +171,7 @@ export class PipelineRuntime {
           engine,
           ...options.serve,
           firehose,
+          pipeline,
           routes: [routes],
           logger: options.logger,
         })
@@ -194,12 +197,12 @@ export class PipelineRuntime {
   }
 
   /** What a kind or the runtime offered under `token` in the current build (undefined: none). */
-  #offered<T>(token: Token<T>): T | undefined {
+  offered<T>(token: Token<T>): T | undefined {
     return this.#built?.offered.get(token.id) as T | undefined
   }
 
   #need<T>(token: Token<T>): T {
-    const value = this.#offered(token)
+    const value = this.offered(token)
     if (value === undefined) throw new Error(`the pipeline is not built (no ${token.id})`)
     return value
   }
@@ -349,7 +352,7 @@ export class PipelineRuntime {
    */
   async fireSchedule(name: string): Promise<void> {
     const schedule = this.#built?.pipeline.schedules[name]
-    const asyncInvocations = this.#offered(AsyncInvocationsToken)
+    const asyncInvocations = this.offered(AsyncInvocationsToken)
     if (!schedule || !asyncInvocations) throw new Error(`no schedule named '${name}'`)
     const event =
       schedule.input !== undefined
@@ -360,7 +363,7 @@ export class PipelineRuntime {
 
   /** A handler file changed: new invocations load the new code; in-flight ones finish on the old. */
   async reloadFunction(name: string): Promise<void> {
-    await this.#offered(PoolToken)?.reload(name)
+    await this.offered(PoolToken)?.reload(name)
   }
 
   /**
@@ -403,4 +406,22 @@ function forwardDeliveries(current: () => DeliveryService | undefined): Delivery
 /** Stops a build's parts in reverse build order (each kind before the kinds it depends on). */
 async function stopParts(built: Built): Promise<void> {
   for (const part of [...built.parts.values()].reverse()) await part.stop?.()
+}
+
+/** The pipeline's services as the current build has them (none while it is rebuilt). */
+function forwardServices(current: () => PipelineRuntime | undefined): PipelineServices {
+  const need = <T>(token: Token<T>): T => {
+    const value = current()?.offered(token)
+    if (value === undefined) throw new PipelineRebuildingError()
+    return value
+  }
+  return {
+    queues: () => need(QueuesToken),
+    topics: () => need(TopicsToken),
+    tables: () => need(TablesToken),
+    buckets: () => need(BucketStoreToken),
+    metrics: () => need(MetricsToken),
+    metricStore: () => need(MetricStoreToken),
+    alarms: () => need(AlarmsToken),
+  }
 }

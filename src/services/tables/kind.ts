@@ -1,5 +1,6 @@
 import { defineKind } from '../../kind/kind.ts'
 import { StateStoreToken } from '../../storage/state/token.ts'
+import { TablesToken } from '../tokens.ts'
 import { createTableBindings, openTables } from './bindings.ts'
 import { tableSchema } from './definition.ts'
 
@@ -22,6 +23,7 @@ export const tableKind = defineKind({
       ),
     )
     ctx.serveBinding('table', createTableBindings(services))
+    ctx.offer(TablesToken, services)
     return { tables: services }
   },
 })

@@ -1,0 +1,21 @@
+import type { AwsService, JsonProtocol } from '../dispatch.ts'
+import type { Operation } from '../operation.ts'
+
+/** DynamoDB's X-Amz-Target prefix (API version 2012-08-10). */
+export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810'
+
+/** DynamoDB's errors: `{"__type":"com.amazonaws.dynamodb.v20120810#<code>","message":...}`. */
+export const DYNAMODB_PROTOCOL: JsonProtocol = {
+  contentType: 'application/x-amz-json-1.0',
+  errorType: (code) => `com.amazonaws.dynamodb.v20120810#${code}`,
+}
+
+/** DynamoDB's operations by name (the X-Amz-Target suffix). */
+export const DYNAMODB_OPERATIONS: ReadonlyMap<string, Operation> = new Map()
+
+export const DYNAMODB_SERVICE: AwsService = {
+  targetPrefix: DYNAMODB_TARGET_PREFIX,
+  signingName: 'dynamodb',
+  operations: DYNAMODB_OPERATIONS,
+  protocol: DYNAMODB_PROTOCOL,
+}

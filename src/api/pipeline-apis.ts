@@ -1,0 +1,10 @@
+import type { AwsService } from './dispatch.ts'
+import { DYNAMODB_SERVICE } from './dynamodb/index.ts'
+import { SQS_SERVICE } from './sqs/index.ts'
+
+/**
+ * The wire APIs of a pipeline's resources, served beside Kinesis and Firehose when the server runs
+ * a pipeline (`tributary dev`): their operations reach the current build's services through
+ * `OperationContext.pipeline`.
+ */
+export const PIPELINE_APIS: readonly AwsService[] = [DYNAMODB_SERVICE, SQS_SERVICE]
