@@ -20,6 +20,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { validatePipeline } from '../../../src/pipeline/validate.ts'
 import { startPipeline } from '../../../src/testing/index.ts'
 import type { TestPipeline } from '../../../src/testing/test-pipeline.ts'
 
@@ -211,6 +212,8 @@ describe('SQS API: queues', () => {
       expect(error.name).toBe('QueueDoesNotExist')
       expect(error.message).toBe('The specified queue does not exist.')
       expect(error.$metadata.httpStatusCode).toBe(400)
+      // The SDK reads the query protocol's code from x-amzn-query-error.
+      expect(error.Code).toBe('AWS.SimpleQueueService.NonExistentQueue')
     }
     const raw = await fetch(p.endpoint!, {
       method: 'POST',
@@ -474,5 +477,29 @@ describe('SQS API: messages', () => {
     expect(attributes.Attributes).toEqual({ VisibilityTimeout: '90' })
     const { Messages } = await second.sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))
     expect(Messages?.map((m) => m.Body)).toEqual(['survives'])
+  })
+
+  it('keeps an API-created queue and its messages when an edit rebuilds the pipeline', async () => {
+    const { p, sqs } = await served()
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'made-by-api' }))
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'survives' }))
+    // The edited definition declares other queues: the API's queue is not the definition's to drop.
+    const edited = { name: 'sqs-api', queues: { jobs: { visibilityTimeout: 10 } } }
+    await p.runtime.reconfigure({
+      file: join(process.cwd(), 'tributary.config.ts'),
+      dir: process.cwd(),
+      ...validatePipeline(edited, process.cwd()),
+    })
+    const listed = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'made' }))
+    expect(listed.QueueUrls).toEqual([urlOf('made-by-api')])
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl }))
+    expect(Messages?.map((m) => m.Body)).toEqual(['survives'])
+    const jobs = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: `http://localhost/${ACCOUNT}/jobs`,
+        AttributeNames: ['VisibilityTimeout'],
+      }),
+    )
+    expect(jobs.Attributes).toEqual({ VisibilityTimeout: '10' })
   })
 })
