@@ -37,6 +37,23 @@ const READABLE = [
   'RedrivePolicy',
 ] as const
 
+/**
+ * SQS attributes this queue never has (FIFO, policies, KMS) or does not track (timestamps): asking
+ * for them is no error, and they are left out of the answer, as SQS leaves out unset ones.
+ */
+const ABSENT = new Set([
+  'CreatedTimestamp',
+  'LastModifiedTimestamp',
+  'Policy',
+  'RedriveAllowPolicy',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+])
+
 function integerIn(value: string, range: { min: number; max: number }): boolean {
   if (!/^\d{1,10}$/.test(value)) return false
   const n = Number(value)
@@ -217,11 +234,13 @@ export const getQueueAttributes = defineOperation({
       const requested = input.AttributeNames ?? []
       const wanted = new Set<(typeof READABLE)[number]>()
       for (const attribute of requested) {
-        if (attribute === 'All') for (const a of READABLE) wanted.add(a)
-        else if ((READABLE as readonly string[]).includes(attribute))
+        if (attribute === 'All') {
+          for (const a of READABLE) wanted.add(a)
+        } else if ((READABLE as readonly string[]).includes(attribute)) {
           wanted.add(attribute as (typeof READABLE)[number])
-        else if (attribute === 'CreatedTimestamp' || attribute === 'LastModifiedTimestamp') continue
-        else throw sqsError('InvalidAttributeName', `Unknown Attribute ${attribute}.`)
+        } else if (!ABSENT.has(attribute)) {
+          throw sqsError('InvalidAttributeName', `Unknown Attribute ${attribute}.`)
+        }
       }
       if (wanted.size === 0) return {}
       let depth: ReturnType<QueueService['depth']> | undefined

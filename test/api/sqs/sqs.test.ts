@@ -164,6 +164,11 @@ describe('SQS API: queues', () => {
       QueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:jobs`,
       VisibilityTimeout: '45',
     })
+    // Attributes a standard queue here never has are left out, not refused.
+    const absent = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['FifoQueue', 'Policy', 'DelaySeconds'] }),
+    )
+    expect(absent.Attributes).toEqual({ DelaySeconds: '0' })
     const none = await sqs.send(new GetQueueAttributesCommand({ QueueUrl }))
     expect(none.Attributes).toBeUndefined()
 
