@@ -464,6 +464,34 @@ describe('SQS API: messages', () => {
     expect(p.queue('jobs').depth()).toMatchObject({ visible: 0, inFlight: 0, delayed: 0 })
   })
 
+  it('redrives to a dead-letter queue set through the API', async () => {
+    const { p, sqs } = await served()
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'work-dlq' }))
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+    )
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'work',
+        Attributes: {
+          VisibilityTimeout: '10',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 1 }),
+        },
+      }),
+    )
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'poison' }))
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages).toHaveLength(1)
+    await p.advance(11_000)
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages ?? []).toEqual([])
+    const moved = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['All'] }),
+    )
+    expect(moved.Messages?.[0]).toMatchObject({
+      Body: 'poison',
+      Attributes: { DeadLetterQueueSourceArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:work` },
+    })
+  })
+
   it('keeps an API-created queue and its messages across a restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tributary-sqs-'))
     onTestFinished(() => rm(dataDir, { recursive: true, force: true }))
