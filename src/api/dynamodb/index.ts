@@ -1,5 +1,10 @@
 import type { AwsService, JsonProtocol } from '../dispatch.ts'
 import type { Operation } from '../operation.ts'
+import { batchGetItem, batchWriteItem } from './batch.ts'
+import { deleteItem, getItem, putItem, updateItem } from './items.ts'
+import { query, scan } from './reads.ts'
+import { describeTable, listTables } from './tables.ts'
+import { transactGetItems, transactWriteItems } from './transactions.ts'
 
 /** DynamoDB's X-Amz-Target prefix (API version 2012-08-10). */
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810'
@@ -11,7 +16,24 @@ export const DYNAMODB_PROTOCOL: JsonProtocol = {
 }
 
 /** DynamoDB's operations by name (the X-Amz-Target suffix). */
-export const DYNAMODB_OPERATIONS: ReadonlyMap<string, Operation> = new Map()
+export const DYNAMODB_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
+  (
+    [
+      listTables,
+      describeTable,
+      putItem,
+      getItem,
+      updateItem,
+      deleteItem,
+      query,
+      scan,
+      batchGetItem,
+      batchWriteItem,
+      transactWriteItems,
+      transactGetItems,
+    ] as Operation[]
+  ).map((op) => [op.name, op]),
+)
 
 export const DYNAMODB_SERVICE: AwsService = {
   targetPrefix: DYNAMODB_TARGET_PREFIX,

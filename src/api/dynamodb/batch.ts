@@ -1,0 +1,130 @@
+import type { TableKey } from '../../bindings/index.ts'
+import { validationError } from '../errors.ts'
+import { defineOperation } from '../operation.ts'
+import { ATTRIBUTE_MAP, toAttributeMap } from './attribute-values.ts'
+import {
+  EXPRESSION_NAMES,
+  keyFrom,
+  keyText,
+  projected,
+  projectionOf,
+  RETURN_CONSUMED_CAPACITY,
+  RETURN_ITEM_COLLECTION_METRICS,
+  refuseLegacy,
+  scopeOf,
+  tableOf,
+  wire,
+} from './common.ts'
+import { check, planDelete, planPut, type WritePlan, write } from './items.ts'
+
+const DUPLICATES = 'Provided list of item keys contains duplicates'
+
+export const batchGetItem = defineOperation({
+  name: 'BatchGetItem',
+  spec: {
+    RequestItems: {
+      type: 'Map',
+      notNull: true,
+      lengthGreaterThanOrEqual: 1,
+      lengthLessThanOrEqual: 100,
+      children: {
+        type: 'Structure',
+        children: {
+          Keys: {
+            type: 'List',
+            notNull: true,
+            lengthGreaterThanOrEqual: 1,
+            lengthLessThanOrEqual: 100,
+            children: ATTRIBUTE_MAP,
+          },
+          ProjectionExpression: { type: 'String' },
+          ExpressionAttributeNames: EXPRESSION_NAMES,
+          ConsistentRead: { type: 'Boolean' },
+          AttributesToGet: { type: 'List', children: { type: 'String' } },
+        },
+      },
+    },
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+  },
+  handle(input, ctx) {
+    const requests = Object.entries(input.RequestItems)
+    if (requests.reduce((n, [, r]) => n + r.Keys.length, 0) > 100) {
+      throw validationError('Too many items requested for the BatchGetItem call')
+    }
+    const reads = requests.map(([name, request]) => {
+      refuseLegacy(request, 'AttributesToGet')
+      const table = tableOf(ctx, name)
+      const scope = scopeOf(request, request.ProjectionExpression !== undefined)
+      const paths = projectionOf(request.ProjectionExpression, scope)
+      scope.checkAllUsed()
+      const keys = request.Keys.map(keyFrom)
+      const seen = new Set<string>()
+      for (const key of keys) {
+        const text = keyText(table, key)
+        if (seen.has(text)) throw validationError(DUPLICATES)
+        seen.add(text)
+      }
+      return { name, table, keys, paths }
+    })
+    const responses: Record<string, unknown[]> = {}
+    for (const { name, table, keys, paths } of reads) {
+      const items = keys.map((key) => wire(() => table.get(key as TableKey)))
+      responses[name] = items.flatMap((item) => (item ? [toAttributeMap(projected(item, paths))] : []))
+    }
+    return { Responses: responses, UnprocessedKeys: {} }
+  },
+})
+
+export const batchWriteItem = defineOperation({
+  name: 'BatchWriteItem',
+  spec: {
+    RequestItems: {
+      type: 'Map',
+      notNull: true,
+      lengthGreaterThanOrEqual: 1,
+      lengthLessThanOrEqual: 25,
+      children: {
+        type: 'List',
+        lengthGreaterThanOrEqual: 1,
+        lengthLessThanOrEqual: 25,
+        children: {
+          type: 'Structure',
+          children: {
+            PutRequest: { type: 'Structure', children: { Item: { ...ATTRIBUTE_MAP, notNull: true } } },
+            DeleteRequest: { type: 'Structure', children: { Key: { ...ATTRIBUTE_MAP, notNull: true } } },
+          },
+        },
+      },
+    },
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
+  },
+  handle(input, ctx) {
+    const requests = Object.entries(input.RequestItems)
+    if (requests.reduce((n, [, r]) => n + r.length, 0) > 25) {
+      throw validationError('Too many items requested for the BatchWriteItem call')
+    }
+    const plans: WritePlan[] = []
+    const seen = new Set<string>()
+    for (const [TableName, writes] of requests) {
+      for (const request of writes) {
+        if ((request.PutRequest === undefined) === (request.DeleteRequest === undefined)) {
+          throw validationError(
+            'Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes',
+          )
+        }
+        const plan = request.PutRequest
+          ? planPut(ctx, { TableName, Item: request.PutRequest.Item })
+          : planDelete(ctx, { TableName, Key: request.DeleteRequest!.Key })
+        const text = keyText(plan.table, plan.key)
+        if (seen.has(text)) throw validationError(DUPLICATES)
+        seen.add(text)
+        plans.push(plan)
+      }
+    }
+    // Keys are checked before anything is written, so a bad key refuses the whole batch.
+    const currents = plans.map((plan) => check(plan))
+    for (const [i, plan] of plans.entries()) write(plan, currents[i])
+    return { UnprocessedItems: {} }
+  },
+})

@@ -1,0 +1,103 @@
+import { TableError } from '../../services/tables/errors.ts'
+import { itemKey, keyOf } from '../../services/tables/keys.ts'
+import type { TableService } from '../../services/tables/table-service.ts'
+import type { Item } from '../../services/tables/values.ts'
+import { AwsError, validationError } from '../errors.ts'
+import type { OperationContext } from '../operation.ts'
+import { ATTRIBUTE_MAP, fromAttributeMap } from './attribute-values.ts'
+import { ExpressionScope, type Path, parseProjection, projectItem } from './expressions.ts'
+
+export const TABLE_NAME = {
+  type: 'String',
+  lengthGreaterThanOrEqual: 1,
+  lengthLessThanOrEqual: 1024,
+} as const
+export const EXPRESSION_NAMES = { type: 'Map', children: { type: 'String' } } as const
+export const EXPRESSION_VALUES = ATTRIBUTE_MAP
+export const RETURN_CONSUMED_CAPACITY = { type: 'String', enum: ['INDEXES', 'TOTAL', 'NONE'] } as const
+export const RETURN_ITEM_COLLECTION_METRICS = { type: 'String', enum: ['SIZE', 'NONE'] } as const
+export const RETURN_VALUES_ON_CONDITION_CHECK_FAILURE = { type: 'String', enum: ['ALL_OLD', 'NONE'] } as const
+
+export const notFound = (message = 'Requested resource not found') =>
+  new AwsError('ResourceNotFoundException', message)
+
+/** A table name, or its ARN (DynamoDB accepts either). */
+export function tableNameOf(name: string): string {
+  const m = /^arn:aws[^:]*:dynamodb:[^:]*:\d{12}:table\/([^/]+)$/.exec(name)
+  return m ? m[1]! : name
+}
+
+export function tableOf(ctx: OperationContext, name: string): TableService {
+  const table = ctx.pipeline!.tables().get(tableNameOf(name))
+  if (!table) throw notFound()
+  return table
+}
+
+export function tableArn(ctx: OperationContext, name: string): string {
+  return `arn:aws:dynamodb:${ctx.engine.region}:${ctx.engine.account}:table/${name}`
+}
+
+/** Runs `fn`, turning the table service's errors (DynamoDB's names and messages) into wire errors. */
+export function wire<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (error) {
+    if (error instanceof TableError) throw new AwsError(error.name, error.message)
+    throw error
+  }
+}
+
+/** A request's ExpressionAttributeNames / Values, refused when the request has no expression. */
+export function scopeOf(
+  input: {
+    ExpressionAttributeNames?: Record<string, string>
+    ExpressionAttributeValues?: Record<string, unknown>
+  },
+  hasExpression: boolean,
+): ExpressionScope {
+  if (!hasExpression) {
+    if (input.ExpressionAttributeNames !== undefined) {
+      throw validationError('ExpressionAttributeNames can only be specified when using expressions')
+    }
+    if (input.ExpressionAttributeValues !== undefined) {
+      throw validationError('ExpressionAttributeValues can only be specified when using expressions')
+    }
+  }
+  return new ExpressionScope(input.ExpressionAttributeNames, input.ExpressionAttributeValues)
+}
+
+/** Refuses the legacy parameters (AttributesToGet, Expected, ...): expressions only. */
+export function refuseLegacy(input: Record<string, unknown>, ...names: string[]): void {
+  for (const name of names) {
+    if (input[name] !== undefined) {
+      throw validationError(
+        `The legacy parameter ${name} is not supported by this endpoint; use the expression parameters instead`,
+      )
+    }
+  }
+}
+
+export function projectionOf(text: string | undefined, scope: ExpressionScope): Path[] | undefined {
+  return text === undefined ? undefined : parseProjection(text, scope)
+}
+
+export function projected(item: Item, paths: Path[] | undefined): Item {
+  return paths ? projectItem(item, paths) : item
+}
+
+/** A Key parameter as the table service's key (validated by the service). */
+export function keyFrom(key: unknown): Item {
+  return fromAttributeMap(key)
+}
+
+/** The key of an item to be put, checked as PutItem checks it (missing key, wrong type). */
+export function keyOfItem(table: TableService, item: Item): Item {
+  wire(() => itemKey(table.definition, item))
+  return keyOf(table.definition, item)
+}
+
+/** The canonical text of a key, to find duplicates in a batch. */
+export function keyText(table: TableService, key: Item): string {
+  const { partitionKey, sortKey } = table.definition
+  return JSON.stringify([table.name, key[partitionKey], sortKey === undefined ? null : key[sortKey]])
+}

@@ -1,0 +1,270 @@
+import type { TableKey } from '../../bindings/index.ts'
+import { conditionFailed } from '../../services/tables/errors.ts'
+import type { TableService } from '../../services/tables/table-service.ts'
+import { type Item, itemSize, MAX_ITEM_BYTES } from '../../services/tables/values.ts'
+import { AwsError, validationError } from '../errors.ts'
+import { defineOperation, type OperationContext } from '../operation.ts'
+import { ATTRIBUTE_MAP, fromAttributeMap, toAttributeMap } from './attribute-values.ts'
+import {
+  EXPRESSION_NAMES,
+  EXPRESSION_VALUES,
+  keyFrom,
+  keyOfItem,
+  projected,
+  projectionOf,
+  RETURN_CONSUMED_CAPACITY,
+  RETURN_ITEM_COLLECTION_METRICS,
+  RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+  refuseLegacy,
+  scopeOf,
+  TABLE_NAME,
+  tableOf,
+  wire,
+} from './common.ts'
+import {
+  applyUpdate,
+  type Condition,
+  evaluate,
+  parseCondition,
+  parseUpdate,
+  projectItem,
+  updatedPaths,
+} from './expressions.ts'
+
+/**
+ * One write, planned: its table, the key it touches, the condition on the stored item, and the
+ * item that replaces it (null deletes it). {@link execute} reads, checks and writes in one
+ * synchronous step, so nothing interleaves between the check and the write.
+ */
+export interface WritePlan {
+  table: TableService
+  key: Item
+  condition?: Condition | undefined
+  /** The item to write given the stored one; null deletes; undefined writes nothing (ConditionCheck). */
+  next(current: Item | undefined): Item | null | undefined
+}
+
+/** Reads the stored item and checks the plan's condition; throws ConditionalCheckFailed. */
+export function check(plan: WritePlan): Item | undefined {
+  const current = wire(() => plan.table.get(plan.key as TableKey))
+  if (plan.condition && !evaluate(plan.condition, current)) {
+    const failed = conditionFailed()
+    throw new AwsError(failed.name, failed.message)
+  }
+  return current
+}
+
+/** Writes what the plan says given the stored item (already checked). */
+export function write(plan: WritePlan, current: Item | undefined): Item | null | undefined {
+  const next = plan.next(current)
+  if (next === null) wire(() => plan.table.delete(plan.key as TableKey))
+  else if (next !== undefined) wire(() => plan.table.put(next))
+  return next
+}
+
+const CONDITION_INPUT = {
+  ConditionExpression: { type: 'String' },
+  ExpressionAttributeNames: EXPRESSION_NAMES,
+  ExpressionAttributeValues: EXPRESSION_VALUES,
+} as const
+
+interface ConditionInput {
+  ConditionExpression?: string
+  ExpressionAttributeNames?: Record<string, string>
+  ExpressionAttributeValues?: Record<string, unknown>
+}
+
+function conditionOf(
+  input: ConditionInput,
+  extra?: (scope: ReturnType<typeof scopeOf>) => void,
+): Condition | undefined {
+  const scope = scopeOf(input, input.ConditionExpression !== undefined || extra !== undefined)
+  extra?.(scope)
+  const condition =
+    input.ConditionExpression === undefined
+      ? undefined
+      : parseCondition(input.ConditionExpression, 'ConditionExpression', scope)
+  scope.checkAllUsed()
+  return condition
+}
+
+export function planPut(
+  ctx: OperationContext,
+  input: ConditionInput & { TableName: string; Item: unknown },
+): WritePlan {
+  const table = tableOf(ctx, input.TableName)
+  const item = fromAttributeMap(input.Item)
+  const key = keyOfItem(table, item)
+  if (itemSize(item) > MAX_ITEM_BYTES)
+    throw validationError('Item size has exceeded the maximum allowed size')
+  const condition = conditionOf(input)
+  return { table, key, condition, next: () => item }
+}
+
+export function planDelete(
+  ctx: OperationContext,
+  input: ConditionInput & { TableName: string; Key: unknown },
+): WritePlan {
+  const table = tableOf(ctx, input.TableName)
+  const key = keyFrom(input.Key)
+  const condition = conditionOf(input)
+  return { table, key, condition, next: () => null }
+}
+
+export function planConditionCheck(
+  ctx: OperationContext,
+  input: ConditionInput & { TableName: string; Key: unknown },
+): WritePlan {
+  const table = tableOf(ctx, input.TableName)
+  const key = keyFrom(input.Key)
+  const condition = conditionOf(input)
+  return { table, key, condition, next: () => undefined }
+}
+
+export function planUpdate(
+  ctx: OperationContext,
+  input: ConditionInput & { TableName: string; Key: unknown; UpdateExpression?: string },
+): WritePlan & { paths: ReturnType<typeof updatedPaths> } {
+  const table = tableOf(ctx, input.TableName)
+  const key = keyFrom(input.Key)
+  let actions: ReturnType<typeof parseUpdate> | undefined
+  const condition = conditionOf(input, (scope) => {
+    if (input.UpdateExpression !== undefined) actions = parseUpdate(input.UpdateExpression, scope)
+  })
+  const paths = actions ? updatedPaths(actions) : []
+  const { partitionKey, sortKey } = table.definition
+  for (const path of paths) {
+    if (path[0] === partitionKey || path[0] === sortKey) {
+      throw validationError(
+        `One or more parameter values were invalid: Cannot update attribute ${path[0]}. This attribute is part of the key`,
+      )
+    }
+  }
+  return {
+    table,
+    key,
+    condition,
+    paths,
+    next(current) {
+      const next = actions ? applyUpdate(current, key, actions) : (current ?? { ...key })
+      if (itemSize(next) > MAX_ITEM_BYTES) {
+        throw validationError('Item size to update has exceeded the maximum allowed size')
+      }
+      return next
+    },
+  }
+}
+
+const PUT_SPEC = {
+  TableName: { ...TABLE_NAME, notNull: true },
+  Item: { ...ATTRIBUTE_MAP, notNull: true },
+  ...CONDITION_INPUT,
+  ReturnValues: { type: 'String', enum: ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
+  ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+  ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
+  ReturnValuesOnConditionCheckFailure: RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+  Expected: { type: 'Map', children: { type: 'Structure', children: {} } },
+  ConditionalOperator: { type: 'String' },
+} as const
+
+export const putItem = defineOperation({
+  name: 'PutItem',
+  spec: PUT_SPEC,
+  handle(input, ctx) {
+    refuseLegacy(input, 'Expected', 'ConditionalOperator')
+    const returnValues = input.ReturnValues ?? 'NONE'
+    if (returnValues !== 'NONE' && returnValues !== 'ALL_OLD')
+      throw validationError('Return values set to invalid value')
+    const plan = planPut(ctx, input)
+    const old = check(plan)
+    write(plan, old)
+    return returnValues === 'ALL_OLD' && old ? { Attributes: toAttributeMap(old) } : {}
+  },
+})
+
+export const getItem = defineOperation({
+  name: 'GetItem',
+  spec: {
+    TableName: { ...TABLE_NAME, notNull: true },
+    Key: { ...ATTRIBUTE_MAP, notNull: true },
+    ConsistentRead: { type: 'Boolean' },
+    ProjectionExpression: { type: 'String' },
+    ExpressionAttributeNames: EXPRESSION_NAMES,
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    AttributesToGet: { type: 'List', children: { type: 'String' } },
+  },
+  handle(input, ctx) {
+    refuseLegacy(input, 'AttributesToGet')
+    const table = tableOf(ctx, input.TableName)
+    const key = keyFrom(input.Key)
+    const scope = scopeOf(input, input.ProjectionExpression !== undefined)
+    const paths = projectionOf(input.ProjectionExpression, scope)
+    scope.checkAllUsed()
+    const item = wire(() => table.get(key as TableKey))
+    return item ? { Item: toAttributeMap(projected(item, paths)) } : {}
+  },
+})
+
+export const deleteItem = defineOperation({
+  name: 'DeleteItem',
+  spec: {
+    TableName: { ...TABLE_NAME, notNull: true },
+    Key: { ...ATTRIBUTE_MAP, notNull: true },
+    ...CONDITION_INPUT,
+    ReturnValues: { type: 'String', enum: ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
+    ReturnValuesOnConditionCheckFailure: RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+    Expected: { type: 'Map', children: { type: 'Structure', children: {} } },
+    ConditionalOperator: { type: 'String' },
+  },
+  handle(input, ctx) {
+    refuseLegacy(input, 'Expected', 'ConditionalOperator')
+    const returnValues = input.ReturnValues ?? 'NONE'
+    if (returnValues !== 'NONE' && returnValues !== 'ALL_OLD')
+      throw validationError('Return values set to invalid value')
+    const plan = planDelete(ctx, input)
+    const old = check(plan)
+    write(plan, old)
+    return returnValues === 'ALL_OLD' && old ? { Attributes: toAttributeMap(old) } : {}
+  },
+})
+
+export const updateItem = defineOperation({
+  name: 'UpdateItem',
+  spec: {
+    TableName: { ...TABLE_NAME, notNull: true },
+    Key: { ...ATTRIBUTE_MAP, notNull: true },
+    UpdateExpression: { type: 'String' },
+    ...CONDITION_INPUT,
+    ReturnValues: { type: 'String', enum: ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
+    ReturnValuesOnConditionCheckFailure: RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+    AttributeUpdates: { type: 'Map', children: { type: 'Structure', children: {} } },
+    Expected: { type: 'Map', children: { type: 'Structure', children: {} } },
+    ConditionalOperator: { type: 'String' },
+  },
+  handle(input, ctx) {
+    refuseLegacy(input, 'AttributeUpdates', 'Expected', 'ConditionalOperator')
+    const plan = planUpdate(ctx, input)
+    const old = check(plan)
+    const next = write(plan, old) as Item
+    switch (input.ReturnValues ?? 'NONE') {
+      case 'ALL_OLD':
+        return old ? { Attributes: toAttributeMap(old) } : {}
+      case 'ALL_NEW':
+        return { Attributes: toAttributeMap(next) }
+      case 'UPDATED_OLD': {
+        const part = old ? projectItem(old, plan.paths) : {}
+        return Object.keys(part).length > 0 ? { Attributes: toAttributeMap(part) } : {}
+      }
+      case 'UPDATED_NEW': {
+        const part = projectItem(next, plan.paths)
+        return Object.keys(part).length > 0 ? { Attributes: toAttributeMap(part) } : {}
+      }
+      default:
+        return {}
+    }
+  },
+})

@@ -1,0 +1,310 @@
+import type { QueryOptions, SortKeyCondition, TableKey } from '../../bindings/index.ts'
+import type { Page } from '../../services/tables/paging.ts'
+import type { TableService } from '../../services/tables/table-service.ts'
+import { validationError } from '../errors.ts'
+import { defineOperation } from '../operation.ts'
+import { ATTRIBUTE_MAP, fromAttributeMap, toAttributeMap } from './attribute-values.ts'
+import {
+  EXPRESSION_NAMES,
+  EXPRESSION_VALUES,
+  projected,
+  projectionOf,
+  RETURN_CONSUMED_CAPACITY,
+  refuseLegacy,
+  scopeOf,
+  TABLE_NAME,
+  tableOf,
+  wire,
+} from './common.ts'
+import {
+  type Condition,
+  type ExpressionScope,
+  evaluate,
+  type Operand,
+  type Path,
+  parseCondition,
+} from './expressions.ts'
+
+const SELECT = {
+  type: 'String',
+  enum: ['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'SPECIFIC_ATTRIBUTES', 'COUNT'],
+} as const
+
+const READ_SPEC = {
+  TableName: { ...TABLE_NAME, notNull: true },
+  IndexName: { type: 'String', lengthGreaterThanOrEqual: 3, lengthLessThanOrEqual: 255 },
+  Select: SELECT,
+  Limit: { type: 'Integer', greaterThanOrEqual: 1 },
+  ConsistentRead: { type: 'Boolean' },
+  FilterExpression: { type: 'String' },
+  ProjectionExpression: { type: 'String' },
+  ExpressionAttributeNames: EXPRESSION_NAMES,
+  ExpressionAttributeValues: EXPRESSION_VALUES,
+  ExclusiveStartKey: ATTRIBUTE_MAP,
+  ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+  AttributesToGet: { type: 'List', children: { type: 'String' } },
+  ConditionalOperator: { type: 'String' },
+} as const
+
+interface ReadInput {
+  IndexName?: string
+  Select?: string
+  FilterExpression?: string
+  ProjectionExpression?: string
+}
+
+function checkReadInput(input: ReadInput): void {
+  if (input.IndexName !== undefined) {
+    throw validationError(`The table does not have the specified index: ${input.IndexName}`)
+  }
+  if (input.Select === 'ALL_PROJECTED_ATTRIBUTES') {
+    throw validationError('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName')
+  }
+  if (input.Select === 'COUNT' && input.ProjectionExpression !== undefined) {
+    throw validationError('Cannot specify the ProjectionExpression when choosing to get only the Count')
+  }
+  if (input.Select === 'SPECIFIC_ATTRIBUTES' && input.ProjectionExpression === undefined) {
+    throw validationError('Must specify the ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES')
+  }
+}
+
+function operandPaths(operand: Operand): Path[] {
+  switch (operand.kind) {
+    case 'path':
+    case 'size':
+      return [operand.path]
+    default:
+      return []
+  }
+}
+
+function conditionPaths(condition: Condition): Path[] {
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      return [...conditionPaths(condition.left), ...conditionPaths(condition.right)]
+    case 'not':
+      return conditionPaths(condition.condition)
+    case 'cmp':
+      return [...operandPaths(condition.a), ...operandPaths(condition.b)]
+    case 'between':
+      return [condition.a, condition.low, condition.high].flatMap(operandPaths)
+    case 'in':
+      return [condition.a, ...condition.list].flatMap(operandPaths)
+    case 'fn':
+      return condition.args.flatMap(operandPaths)
+  }
+}
+
+function filterOf(table: TableService, text: string | undefined, scope: ExpressionScope, isQuery: boolean) {
+  if (text === undefined) return undefined
+  const filter = parseCondition(text, 'FilterExpression', scope)
+  if (isQuery) {
+    const { partitionKey, sortKey } = table.definition
+    for (const path of conditionPaths(filter)) {
+      if (path.length === 1 && (path[0] === partitionKey || path[0] === sortKey)) {
+        throw validationError(
+          `Filter Expression can only contain non-primary key attributes: Primary key attribute: ${path[0]}`,
+        )
+      }
+    }
+  }
+  return filter
+}
+
+/** A page as DynamoDB answers it: filtered after the limit, projected, or only counted. */
+function answer(
+  page: Page,
+  filter: Condition | undefined,
+  paths: Path[] | undefined,
+  select: string | undefined,
+) {
+  const items = filter ? page.items.filter((item) => evaluate(filter, item)) : page.items
+  const out: Record<string, unknown> = {}
+  if (select !== 'COUNT') out.Items = items.map((item) => toAttributeMap(projected(item, paths)))
+  out.Count = items.length
+  out.ScannedCount = page.items.length
+  if (page.lastKey) out.LastEvaluatedKey = toAttributeMap(page.lastKey)
+  return out
+}
+
+function flatten(condition: Condition): Condition[] {
+  return condition.kind === 'and' ? [...flatten(condition.left), ...flatten(condition.right)] : [condition]
+}
+
+function keyValueOf(operand: Operand | undefined, what: string) {
+  if (operand?.kind !== 'value') {
+    throw validationError(
+      `Invalid KeyConditionExpression: ${what} requires an expression attribute value as its operand`,
+    )
+  }
+  return operand.value as string | number
+}
+
+const SORT_OPERATORS: Record<string, keyof SortKeyConditionParts> = {
+  '=': 'equals',
+  '<': 'lessThan',
+  '<=': 'lessThanOrEqual',
+  '>': 'greaterThan',
+  '>=': 'greaterThanOrEqual',
+}
+type SortKeyConditionParts = {
+  equals: unknown
+  lessThan: unknown
+  lessThanOrEqual: unknown
+  greaterThan: unknown
+  greaterThanOrEqual: unknown
+}
+
+/** A KeyConditionExpression as the table service's query: the partition value and a sort condition. */
+function keyConditionOf(
+  table: TableService,
+  condition: Condition,
+): Pick<QueryOptions, 'partitionKey' | 'sortKey'> {
+  const { partitionKey, sortKey } = table.definition
+  const parts = flatten(condition)
+  if (parts.length > 2) throw validationError('Conditions can be of length 1 or 2 only')
+  let pk: string | number | undefined
+  let sk: SortKeyCondition | undefined
+  for (const part of parts) {
+    let attr: string | undefined
+    let sortPart: SortKeyCondition | undefined
+    let isEquals = false
+    if (part.kind === 'or' || part.kind === 'and' || part.kind === 'not' || part.kind === 'in') {
+      throw validationError(`Invalid operator used in KeyConditionExpression: ${part.kind.toUpperCase()}`)
+    }
+    if (part.kind === 'cmp') {
+      if (part.a.kind !== 'path' || part.a.path.length !== 1 || typeof part.a.path[0] !== 'string') {
+        throw validationError(
+          'Invalid KeyConditionExpression: the left side of a key condition must be a key attribute',
+        )
+      }
+      if (part.op === '<>')
+        throw validationError('Unsupported operator on KeyConditionExpression: operator: <>')
+      attr = part.a.path[0]
+      const value = keyValueOf(part.b, part.op)
+      isEquals = part.op === '='
+      sortPart = { [SORT_OPERATORS[part.op]!]: value } as SortKeyCondition
+      if (isEquals && attr === partitionKey) pk = value
+    } else if (part.kind === 'between') {
+      if (part.a.kind !== 'path' || part.a.path.length !== 1) {
+        throw validationError('Invalid KeyConditionExpression: BETWEEN requires a key attribute')
+      }
+      attr = String(part.a.path[0])
+      sortPart = {
+        between: [keyValueOf(part.low, 'BETWEEN'), keyValueOf(part.high, 'BETWEEN')],
+      } as SortKeyCondition
+    } else if (part.kind === 'fn' && part.name === 'begins_with') {
+      const target = part.args[0]
+      if (target?.kind !== 'path' || target.path.length !== 1) {
+        throw validationError('Invalid KeyConditionExpression: begins_with requires a key attribute')
+      }
+      attr = String(target.path[0])
+      sortPart = { beginsWith: keyValueOf(part.args[1], 'begins_with') } as SortKeyCondition
+    } else {
+      throw validationError(
+        `Invalid operator used in KeyConditionExpression: ${(part as { name?: string }).name}`,
+      )
+    }
+    if (attr === partitionKey) {
+      if (!isEquals) throw validationError('Query key condition not supported')
+    } else if (attr === sortKey && sk === undefined) {
+      sk = sortPart
+    } else {
+      throw validationError('Query key condition not supported')
+    }
+  }
+  if (pk === undefined) throw validationError(`Query condition missed key schema element: ${partitionKey}`)
+  return sk === undefined ? { partitionKey: pk } : { partitionKey: pk, sortKey: sk }
+}
+
+export const query = defineOperation({
+  name: 'Query',
+  spec: {
+    ...READ_SPEC,
+    KeyConditionExpression: { type: 'String' },
+    ScanIndexForward: { type: 'Boolean' },
+    KeyConditions: { type: 'Map', children: { type: 'Structure', children: {} } },
+    QueryFilter: { type: 'Map', children: { type: 'Structure', children: {} } },
+  },
+  handle(input, ctx) {
+    refuseLegacy(input, 'KeyConditions', 'QueryFilter', 'AttributesToGet', 'ConditionalOperator')
+    const table = tableOf(ctx, input.TableName)
+    checkReadInput(input)
+    if (input.KeyConditionExpression === undefined) {
+      throw validationError(
+        'Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.',
+      )
+    }
+    const scope = scopeOf(input, true)
+    const keyCondition = keyConditionOf(
+      table,
+      parseCondition(input.KeyConditionExpression, 'KeyConditionExpression', scope),
+    )
+    const filter = filterOf(table, input.FilterExpression, scope, true)
+    const paths = projectionOf(input.ProjectionExpression, scope)
+    scope.checkAllUsed()
+    const options: QueryOptions = { ...keyCondition, scanForward: input.ScanIndexForward !== false }
+    if (input.Limit !== undefined) options.limit = input.Limit
+    if (input.ExclusiveStartKey !== undefined) {
+      options.startAfter = fromAttributeMap(input.ExclusiveStartKey) as TableKey
+    }
+    return answer(
+      wire(() => table.query(options)),
+      filter,
+      paths,
+      input.Select,
+    )
+  },
+})
+
+export const scan = defineOperation({
+  name: 'Scan',
+  spec: {
+    ...READ_SPEC,
+    Segment: { type: 'Integer', greaterThanOrEqual: 0, lessThanOrEqual: 999999 },
+    TotalSegments: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 1000000 },
+    ScanFilter: { type: 'Map', children: { type: 'Structure', children: {} } },
+  },
+  handle(input, ctx) {
+    refuseLegacy(input, 'ScanFilter', 'AttributesToGet', 'ConditionalOperator')
+    const table = tableOf(ctx, input.TableName)
+    checkReadInput(input)
+    if (input.Segment !== undefined && input.TotalSegments === undefined) {
+      throw validationError(
+        'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
+      )
+    }
+    if (input.TotalSegments !== undefined && input.Segment === undefined) {
+      throw validationError(
+        'The Segment parameter is required but was not present in the request when parameter TotalSegments is present',
+      )
+    }
+    if (input.Segment !== undefined && input.Segment >= input.TotalSegments!) {
+      throw validationError(
+        `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${input.Segment} is not less than TotalSegments: ${input.TotalSegments}`,
+      )
+    }
+    const scope = scopeOf(
+      input,
+      input.FilterExpression !== undefined || input.ProjectionExpression !== undefined,
+    )
+    const filter = filterOf(table, input.FilterExpression, scope, false)
+    const paths = projectionOf(input.ProjectionExpression, scope)
+    scope.checkAllUsed()
+    // Segment 0 holds every item and the others none: a partition of the table, as DynamoDB's is.
+    if (input.Segment !== undefined && input.Segment > 0)
+      return answer({ items: [] }, filter, paths, input.Select)
+    const options: { limit?: number; startAfter?: TableKey } = {}
+    if (input.Limit !== undefined) options.limit = input.Limit
+    if (input.ExclusiveStartKey !== undefined) {
+      options.startAfter = fromAttributeMap(input.ExclusiveStartKey) as TableKey
+    }
+    return answer(
+      wire(() => table.scan(options)),
+      filter,
+      paths,
+      input.Select,
+    )
+  },
+})

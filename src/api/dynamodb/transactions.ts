@@ -1,0 +1,181 @@
+import type { TableKey } from '../../bindings/index.ts'
+import type { Item } from '../../services/tables/values.ts'
+import { AwsError, validationError } from '../errors.ts'
+import { defineOperation } from '../operation.ts'
+import { ATTRIBUTE_MAP, toAttributeMap } from './attribute-values.ts'
+import {
+  EXPRESSION_NAMES,
+  EXPRESSION_VALUES,
+  keyFrom,
+  keyText,
+  projected,
+  projectionOf,
+  RETURN_CONSUMED_CAPACITY,
+  RETURN_ITEM_COLLECTION_METRICS,
+  scopeOf,
+  TABLE_NAME,
+  tableOf,
+  wire,
+} from './common.ts'
+import { check, planConditionCheck, planDelete, planPut, planUpdate, write } from './items.ts'
+
+/*
+ * Transactions: every condition is checked and every new item computed before anything is
+ * written, in one synchronous step (no other request interleaves). The writes are separate
+ * SQLite transactions of the table service, so a crash part-way could leave some of them done.
+ */
+
+const CONDITIONAL = {
+  ConditionExpression: { type: 'String' },
+  ExpressionAttributeNames: EXPRESSION_NAMES,
+  ExpressionAttributeValues: EXPRESSION_VALUES,
+  ReturnValuesOnConditionCheckFailure: { type: 'String', enum: ['ALL_OLD', 'NONE'] },
+} as const
+
+export const transactWriteItems = defineOperation({
+  name: 'TransactWriteItems',
+  spec: {
+    TransactItems: {
+      type: 'List',
+      notNull: true,
+      lengthGreaterThanOrEqual: 1,
+      lengthLessThanOrEqual: 100,
+      children: {
+        type: 'Structure',
+        children: {
+          ConditionCheck: {
+            type: 'Structure',
+            children: {
+              Key: { ...ATTRIBUTE_MAP, notNull: true },
+              TableName: { ...TABLE_NAME, notNull: true },
+              ...CONDITIONAL,
+              ConditionExpression: { type: 'String', notNull: true },
+            },
+          },
+          Put: {
+            type: 'Structure',
+            children: {
+              Item: { ...ATTRIBUTE_MAP, notNull: true },
+              TableName: { ...TABLE_NAME, notNull: true },
+              ...CONDITIONAL,
+            },
+          },
+          Delete: {
+            type: 'Structure',
+            children: {
+              Key: { ...ATTRIBUTE_MAP, notNull: true },
+              TableName: { ...TABLE_NAME, notNull: true },
+              ...CONDITIONAL,
+            },
+          },
+          Update: {
+            type: 'Structure',
+            children: {
+              Key: { ...ATTRIBUTE_MAP, notNull: true },
+              UpdateExpression: { type: 'String', notNull: true },
+              TableName: { ...TABLE_NAME, notNull: true },
+              ...CONDITIONAL,
+            },
+          },
+        },
+      },
+    },
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
+    ClientRequestToken: { type: 'String', lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 36 },
+  },
+  handle(input, ctx) {
+    const seen = new Set<string>()
+    const plans = input.TransactItems.map((item) => {
+      const given = [item.ConditionCheck, item.Put, item.Delete, item.Update].filter((x) => x !== undefined)
+      if (given.length !== 1) {
+        throw validationError('TransactItems can only contain one of Check, Put, Update or Delete')
+      }
+      const plan = item.ConditionCheck
+        ? planConditionCheck(ctx, item.ConditionCheck)
+        : item.Put
+          ? planPut(ctx, item.Put)
+          : item.Delete
+            ? planDelete(ctx, item.Delete)
+            : planUpdate(ctx, item.Update!)
+      const text = keyText(plan.table, plan.key)
+      if (seen.has(text)) {
+        throw validationError('Transaction request cannot include multiple operations on one item')
+      }
+      seen.add(text)
+      return plan
+    })
+    // Every condition is checked, and every new item computed, before anything is written.
+    const reasons: string[] = []
+    const writes: Array<() => void> = []
+    for (const plan of plans) {
+      let current: Item | undefined
+      try {
+        current = check(plan)
+      } catch (error) {
+        if (!(error instanceof AwsError) || error.code !== 'ConditionalCheckFailedException') throw error
+        reasons.push('ConditionalCheckFailed')
+        continue
+      }
+      try {
+        const next = plan.next(current)
+        writes.push(() => write({ ...plan, next: () => next }, current))
+        reasons.push('None')
+      } catch (error) {
+        if (!(error instanceof AwsError) || error.code !== 'ValidationException') throw error
+        reasons.push('ValidationError')
+      }
+    }
+    if (reasons.some((r) => r !== 'None')) {
+      throw new AwsError(
+        'TransactionCanceledException',
+        `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(', ')}]`,
+      )
+    }
+    for (const apply of writes) apply()
+    return {}
+  },
+})
+
+export const transactGetItems = defineOperation({
+  name: 'TransactGetItems',
+  spec: {
+    TransactItems: {
+      type: 'List',
+      notNull: true,
+      lengthGreaterThanOrEqual: 1,
+      lengthLessThanOrEqual: 100,
+      children: {
+        type: 'Structure',
+        children: {
+          Get: {
+            type: 'Structure',
+            notNull: true,
+            children: {
+              Key: { ...ATTRIBUTE_MAP, notNull: true },
+              TableName: { ...TABLE_NAME, notNull: true },
+              ProjectionExpression: { type: 'String' },
+              ExpressionAttributeNames: EXPRESSION_NAMES,
+            },
+          },
+        },
+      },
+    },
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+  },
+  handle(input, ctx) {
+    const reads = input.TransactItems.map(({ Get }) => {
+      const table = tableOf(ctx, Get.TableName)
+      const scope = scopeOf(Get, Get.ProjectionExpression !== undefined)
+      const paths = projectionOf(Get.ProjectionExpression, scope)
+      scope.checkAllUsed()
+      return { table, key: keyFrom(Get.Key), paths }
+    })
+    return {
+      Responses: reads.map(({ table, key, paths }) => {
+        const item = wire(() => table.get(key as TableKey))
+        return item ? { Item: toAttributeMap(projected(item, paths)) } : {}
+      }),
+    }
+  },
+})
