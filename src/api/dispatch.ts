@@ -16,6 +16,7 @@ import {
 import { AwsError, internalFailure } from './errors.ts'
 import { isPreRendered, type Operation, type OperationContext } from './operation.ts'
 import { PipelineRebuildingError } from './pipeline-services.ts'
+import { QueryParams, type QueryService, queryError, queryResponse, signedService } from './query.ts'
 import { checkTypes, checkValidations } from './validation.ts'
 
 /** An AWS JSON-protocol service: its X-Amz-Target prefix and operations. */
@@ -52,6 +53,8 @@ export interface AuthConfig {
 
 export interface DispatchOptions {
   services: readonly AwsService[]
+  /** Services on AWS's query protocol (form-encoded requests, XML replies): SNS. */
+  queryServices?: readonly QueryService[]
   context: OperationContext
   /** When set, every request's SigV4 signature is verified against these keys. */
   auth?: AuthConfig | undefined
@@ -109,8 +112,9 @@ export class Dispatcher {
   }
 
   async dispatch(req: AwsRequest): Promise<AwsResponse> {
-    const response = await this.#pipeline(req)
-    response.headers['x-amzn-requestid'] = randomUUID()
+    const requestId = randomUUID()
+    const response = (await this.#query(req, requestId)) ?? (await this.#pipeline(req))
+    response.headers['x-amzn-requestid'] = requestId
     response.headers['x-amz-id-2'] = randomBytes(72).toString('base64')
     return response
   }
@@ -188,6 +192,67 @@ export class Dispatcher {
   }
 
   /**
+   * A query-protocol request (form-encoded, for a query service by the service its signature is
+   * scoped to, else by its `Version`): parse → unknown action → authentication → the action.
+   * Undefined when it is no query service's (the JSON services' pipeline answers it).
+   */
+  async #query(req: AwsRequest, requestId: string): Promise<AwsResponse | undefined> {
+    const services = this.#options.queryServices ?? []
+    if (req.method !== 'POST' || services.length === 0) return undefined
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim()
+    if (contentType !== 'application/x-www-form-urlencoded') return undefined
+    const form = new URLSearchParams(req.body.toString('utf8'))
+    const scoped = signedService(req.headers.authorization)
+    const service =
+      services.find((s) => s.signingName === scoped) ??
+      services.find((s) => s.version === form.get('Version'))
+    if (!service) return undefined
+    const xml = (status: number, body: string): AwsResponse => ({
+      status,
+      headers: { 'content-type': 'text/xml' },
+      body: Buffer.from(body),
+    })
+    const fail = (error: AwsError): AwsResponse => {
+      const { code, status } = service.errorCode?.(error) ?? { code: error.code, status: error.status }
+      const response = xml(
+        status,
+        queryError(service, code, error.hasMessage ? error.message : undefined, status, requestId),
+      )
+      response.headers['x-amzn-errortype'] = code
+      return response
+    }
+    const name = form.get('Action') ?? ''
+    const action = service.actions.get(name)
+    if (!action)
+      return fail(new AwsError('InvalidAction', `The action ${name} is not valid for this endpoint.`))
+    const auth = this.#options.auth
+      ? verifySigV4(req, {
+          lookupSecret: (id) => this.#options.auth!.keys.get(id),
+          now: this.#options.now(),
+          maxFutureMs: 5 * 60_000,
+          service: service.signingName,
+        })
+      : checkAuthPresence(req)
+    if (!auth.ok) return fail(new AwsError(auth.code, auth.message, auth.status))
+    try {
+      const result = await action.handle(new QueryParams(form), {
+        ...this.#options.context,
+        host: req.headers.host,
+      })
+      return xml(200, queryResponse(service, name, result, requestId))
+    } catch (thrown) {
+      const wire = AwsError.from(thrown)
+      if (wire) return fail(wire)
+      if (thrown instanceof PipelineRebuildingError)
+        return fail(new AwsError('ServiceUnavailable', thrown.message, 503))
+      this.#options.logger.error(
+        `${service.signingName}.${name} failed: ${(thrown as Error).stack ?? thrown}`,
+      )
+      return fail(new AwsError('InternalFailure', 'Internal Error', 500))
+    }
+  }
+
+  /**
    * A JSON 1.0 service's pipeline: content type → parse → unknown operation → authentication →
    * types → constraints → the operation, each error in the service's own spelling.
    */
@@ -232,7 +297,7 @@ export class Dispatcher {
     try {
       const input = checkTypes(data, operation.spec)
       checkValidations(input, operation.spec)
-      const output = await operation.handle(input, this.#options.context)
+      const output = await operation.handle(input, { ...this.#options.context, host: req.headers.host })
       return reply(200, isPreRendered(output) ? output.cbor() : (output ?? {}))
     } catch (thrown) {
       const wire = AwsError.from(thrown)

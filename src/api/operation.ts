@@ -22,6 +22,8 @@ export interface OperationContext {
   delivery?: DeliveryService | undefined
   /** The pipeline's services, for the SQS, DynamoDB, ... operations (present under `tributary dev`). */
   pipeline?: PipelineServices | undefined
+  /** The request's Host header (SQS's queue URLs name the endpoint the client used). */
+  host?: string | undefined
 }
 
 export type Result = Output | PreRendered | Promise<Output | PreRendered>

@@ -1,5 +1,7 @@
 import type { AwsService } from './dispatch.ts'
 import { DYNAMODB_SERVICE } from './dynamodb/index.ts'
+import type { QueryService } from './query.ts'
+import { SNS_SERVICE } from './sns/index.ts'
 import { SQS_SERVICE } from './sqs/index.ts'
 
 /**
@@ -8,3 +10,6 @@ import { SQS_SERVICE } from './sqs/index.ts'
  * `OperationContext.pipeline`.
  */
 export const PIPELINE_APIS: readonly AwsService[] = [DYNAMODB_SERVICE, SQS_SERVICE]
+
+/** The query-protocol APIs of a pipeline's resources (form-encoded requests, XML replies). */
+export const PIPELINE_QUERY_APIS: readonly QueryService[] = [SNS_SERVICE]

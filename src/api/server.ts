@@ -10,7 +10,7 @@ import { type AuthConfig, Dispatcher } from './dispatch.ts'
 import { FIREHOSE_OPERATIONS, FIREHOSE_TARGET_PREFIX } from './firehose/operations/index.ts'
 import { hostAllowed } from './host-check.ts'
 import { KINESIS_OPERATIONS, KINESIS_TARGET_PREFIX } from './kinesis/operations/index.ts'
-import { PIPELINE_APIS } from './pipeline-apis.ts'
+import { PIPELINE_APIS, PIPELINE_QUERY_APIS } from './pipeline-apis.ts'
 import type { PipelineServices } from './pipeline-services.ts'
 import { DualProtocolServer, type HttpRequest, type HttpResponse } from './transport.ts'
 
@@ -108,6 +108,7 @@ export class TributaryServer {
           : []),
         ...(options.pipeline ? PIPELINE_APIS : []),
       ],
+      queryServices: options.pipeline ? PIPELINE_QUERY_APIS : [],
       context: { engine: options.engine, delivery: options.firehose, pipeline: options.pipeline },
       auth: options.auth,
       now: () => options.engine.clock.now(),

@@ -72,18 +72,12 @@ export function queuesOf(ctx: OperationContext): QueueService {
   return ctx.pipeline.queues()
 }
 
-/**
- * The context as SQS operations read it: `host` is the request's Host header, when the
- * dispatcher passes it on (queue URLs are built from it, as SQS builds them from its endpoint).
- */
-type SqsContext = OperationContext & { host?: string | undefined }
-
 /** The authority queue URLs use when the request's Host header is not known: the default port. */
 export const DEFAULT_HOST = 'localhost:4567'
 
-/** `http://<the request's host>/<account>/<queue>`. */
+/** `http://<the request's host>/<account>/<queue>`, as SQS builds them from its endpoint. */
 export function queueUrl(ctx: OperationContext, name: string): string {
-  const host = (ctx as SqsContext).host || DEFAULT_HOST
+  const host = ctx.host || DEFAULT_HOST
   return `http://${host}/${ctx.engine.account}/${name}`
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Statement } from 'better-sqlite3'
 import type { AsyncInvoker } from '../../contracts/functions.ts'
 import type { Notification, SubscriptionProtocol } from '../../contracts/topics.ts'
 import { MetricScopes } from '../../monitor/catalog/scope.ts'
@@ -9,9 +10,16 @@ import { type Clock, systemClock } from '../../util/clock.ts'
 import { InvalidConfigError } from '../../util/invalid-config.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
 import type { QueueService } from '../queues/queue-service.ts'
-import { checkTopicName, protocolOf, TOPIC_LIMITS, type TopicConfig } from './config.ts'
+import {
+  checkTopicName,
+  protocolOf,
+  type SubscriptionInput,
+  TOPIC_LIMITS,
+  TOPIC_NAME,
+  type TopicConfig,
+} from './config.ts'
 import { sign, signingCertUrl, subscriptionArn } from './envelope.ts'
-import { invalidTopicParameter, topicNotFound } from './errors.ts'
+import { invalidTopicParameter, TopicError, topicNotFound } from './errors.ts'
 import { functionProtocol, queueProtocol } from './protocols.ts'
 
 export interface PublishOptions {
@@ -65,7 +73,19 @@ export class TopicService {
   readonly #metrics: MetricScopes<'TopicName'>
   readonly #logger: Logger
   readonly #protocols = new Map<string, SubscriptionProtocol<{ protocol: string }>>()
+  /** Topics the pipeline definition declares, with their subscriptions. */
   readonly #topics = new Map<string, TopicSubscription[]>()
+  /** Topics created through the API (CreateTopic), kept in the state store. */
+  readonly #created = new Set<string>()
+  /** Subscriptions made through the API (Subscribe), by topic, kept in the state store. */
+  readonly #subscribed = new Map<string, TopicSubscription[]>()
+  readonly #sql: {
+    insertTopic: Statement
+    deleteTopic: Statement
+    insertSubscription: Statement
+    deleteSubscription: Statement
+    deleteSubscriptionsOf: Statement
+  }
   readonly #signingKey: Buffer
 
   constructor(options: TopicServiceOptions) {
@@ -82,22 +102,134 @@ export class TopicService {
     for (const protocol of [...builtIn, ...(options.protocols ?? [])])
       this.#protocols.set(protocol.protocol, protocol)
     this.#signingKey = options.store.secret('topics:signing-key')
+    options.store.ensureSchema('sns-api', [
+      `CREATE TABLE sns_api_topics (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`,
+      `CREATE TABLE sns_api_subscriptions (
+         arn TEXT PRIMARY KEY, topic TEXT NOT NULL, input TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+    ])
+    const p = (sql: string) => options.store.db.prepare(sql)
+    this.#sql = {
+      insertTopic: p('INSERT OR IGNORE INTO sns_api_topics (name, created_at) VALUES (?, ?)'),
+      deleteTopic: p('DELETE FROM sns_api_topics WHERE name = ?'),
+      insertSubscription: p(
+        'INSERT OR IGNORE INTO sns_api_subscriptions (arn, topic, input, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      deleteSubscription: p('DELETE FROM sns_api_subscriptions WHERE arn = ?'),
+      deleteSubscriptionsOf: p('DELETE FROM sns_api_subscriptions WHERE topic = ?'),
+    }
+    for (const row of p('SELECT name FROM sns_api_topics').all() as { name: string }[])
+      this.#created.add(row.name)
+    const rows = p('SELECT topic, input FROM sns_api_subscriptions ORDER BY created_at, arn').all() as {
+      topic: string
+      input: string
+    }[]
+    for (const row of rows) {
+      try {
+        this.#addSubscribed(row.topic, this.#resolve(row.topic, JSON.parse(row.input), 'Endpoint'))
+      } catch (error) {
+        // A subscription to a queue or function the definition no longer has: kept, not served.
+        this.#logger.warn(
+          `topic ${row.topic}: a subscription made through the API is not served: ${String(error)}`,
+        )
+      }
+    }
+  }
+
+  #resolve(topic: string, input: SubscriptionInput, path: string): TopicSubscription {
+    const protocol = this.#protocols.get(protocolOf(input, path))
+    if (!protocol)
+      throw new InvalidConfigError(`${path}.protocol`, `unknown protocol '${protocolOf(input, path)}'`)
+    const subscription = protocol.resolve(input as Record<string, unknown>, path)
+    const endpoint = protocol.endpoint(subscription)
+    const arn = subscriptionArn(this.arn(topic), protocol.protocol, endpoint)
+    return { protocol: protocol.protocol, endpoint, subscriptionArn: arn, subscription }
+  }
+
+  #addSubscribed(topic: string, subscription: TopicSubscription): void {
+    const list = this.#subscribed.get(topic) ?? []
+    if (!list.some((s) => s.subscriptionArn === subscription.subscriptionArn)) list.push(subscription)
+    this.#subscribed.set(topic, list)
+  }
+
+  /** Whether the pipeline definition declares the topic (the API may not delete it). */
+  declared(name: string): boolean {
+    return this.#topics.has(name)
+  }
+
+  /**
+   * CreateTopic: a topic kept in the state store beside the declared ones; creating one that
+   * exists returns it, as SNS does.
+   */
+  createTopic(name: string): string {
+    if (!TOPIC_NAME.test(name)) throw invalidTopicParameter('Topic Name')
+    if (!this.has(name)) {
+      this.#sql.insertTopic.run(name, this.#clock.now())
+      this.#created.add(name)
+    }
+    return this.arn(name)
+  }
+
+  /** DeleteTopic: a topic created through the API, with its subscriptions; none: nothing to do. */
+  deleteTopic(name: string): void {
+    if (this.#topics.has(name))
+      throw invalidTopicParameter(`Topic ${name} is declared in the pipeline definition; remove it there`)
+    this.#store.transaction(() => {
+      this.#sql.deleteSubscriptionsOf.run(name)
+      this.#sql.deleteTopic.run(name)
+    })
+    this.#created.delete(name)
+    this.#subscribed.delete(name)
+  }
+
+  /**
+   * Subscribe: a subscription kept in the state store, delivered like a declared one (`input` as
+   * the definition writes one: `{ queue }`, `{ function }`). Subscribing twice returns the first.
+   */
+  subscribe(topic: string, input: SubscriptionInput): TopicSubscription {
+    if (!this.has(topic)) throw topicNotFound()
+    let subscription: TopicSubscription
+    try {
+      subscription = this.#resolve(topic, input, 'Endpoint')
+    } catch (error) {
+      if (error instanceof InvalidConfigError) throw invalidTopicParameter(error.message)
+      throw error
+    }
+    const existing = this.subscriptions(topic).find((s) => s.subscriptionArn === subscription.subscriptionArn)
+    if (existing) return existing
+    this.#sql.insertSubscription.run(
+      subscription.subscriptionArn,
+      topic,
+      JSON.stringify(input),
+      this.#clock.now(),
+    )
+    this.#addSubscribed(topic, subscription)
+    return subscription
+  }
+
+  /** Unsubscribe: a subscription made through the API. */
+  unsubscribe(subscriptionArn: string): void {
+    for (const list of this.#subscribed.values()) {
+      const i = list.findIndex((s) => s.subscriptionArn === subscriptionArn)
+      if (i < 0) continue
+      this.#sql.deleteSubscription.run(subscriptionArn)
+      list.splice(i, 1)
+      return
+    }
+    for (const list of this.#topics.values())
+      if (list.some((s) => s.subscriptionArn === subscriptionArn))
+        throw invalidTopicParameter(
+          'the subscription is declared in the pipeline definition; remove it there',
+        )
+    throw new TopicError('NotFoundException', 'Subscription does not exist')
   }
 
   /** Creates or replaces a topic and its subscriptions. */
   declare(name: string, config: TopicConfig = {}): TopicSubscription[] {
     const path = `topics.${name}`
     checkTopicName(name, path)
-    const subscriptions = (config.subscriptions ?? []).map((input, i) => {
-      const at = `${path}.subscriptions[${i}]`
-      const protocol = this.#protocols.get(protocolOf(input, at))
-      if (!protocol)
-        throw new InvalidConfigError(`${at}.protocol`, `unknown protocol '${protocolOf(input, at)}'`)
-      const subscription = protocol.resolve(input as Record<string, unknown>, at)
-      const endpoint = protocol.endpoint(subscription)
-      const arn = subscriptionArn(this.arn(name), protocol.protocol, endpoint)
-      return { protocol: protocol.protocol, endpoint, subscriptionArn: arn, subscription }
-    })
+    const subscriptions = (config.subscriptions ?? []).map((input, i) =>
+      this.#resolve(name, input, `${path}.subscriptions[${i}]`),
+    )
     this.#topics.set(name, subscriptions)
     return subscriptions
   }
@@ -107,21 +239,23 @@ export class TopicService {
   }
 
   has(name: string): boolean {
-    return this.#topics.has(name)
+    return this.#topics.has(name) || this.#created.has(name)
   }
 
   names(): string[] {
-    return [...this.#topics.keys()].sort()
+    return [...new Set([...this.#topics.keys(), ...this.#created])].sort()
   }
 
   arn(name: string): string {
     return `arn:aws:sns:${this.region}:${this.accountId}:${name}`
   }
 
+  /** The topic's subscriptions: declared ones, then those made through the API. */
   subscriptions(name: string): TopicSubscription[] {
-    const subscriptions = this.#topics.get(name)
-    if (!subscriptions) throw topicNotFound()
-    return subscriptions
+    if (!this.has(name)) throw topicNotFound()
+    const declared = this.#topics.get(name) ?? []
+    const subscribed = this.#subscribed.get(name)
+    return subscribed && subscribed.length > 0 ? [...declared, ...subscribed] : declared
   }
 
   /**

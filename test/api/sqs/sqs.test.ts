@@ -49,11 +49,9 @@ async function failure(call: Promise<unknown>) {
   throw new Error('expected the call to fail')
 }
 
-/**
- * A queue's URL: `http://<host>/<account>/<queue>`. The host is the request's Host header once the
- * dispatcher passes it to operations; until then the default endpoint's (`localhost:4567`).
- */
-const urlOf = (name: string) => expect.stringMatching(new RegExp(`^http://[^/]+/${ACCOUNT}/${name}$`))
+/** A queue's URL: `http://<the request's Host header>/<account>/<queue>` (the SDK's endpoint). */
+const urlOf = (name: string) =>
+  expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${ACCOUNT}/${name}$`))
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex')
 

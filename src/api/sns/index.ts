@@ -1,0 +1,211 @@
+import { TopicError } from '../../services/topics/errors.ts'
+import type { TopicService } from '../../services/topics/topic-service.ts'
+import { AwsError } from '../errors.ts'
+import type { OperationContext } from '../operation.ts'
+import {
+  type QueryAction,
+  type QueryParams,
+  type QueryResult,
+  type QueryService,
+  XmlList,
+  XmlMap,
+} from '../query.ts'
+
+/** Topics and subscriptions per page of ListTopics / ListSubscriptions, as SNS pages them. */
+const PAGE = 100
+
+/** The topic service of the current build. */
+function topics(ctx: OperationContext): TopicService {
+  if (!ctx.pipeline) throw new AwsError('InvalidAction', 'SNS is served with a pipeline (tributary dev)')
+  return ctx.pipeline.topics()
+}
+
+/** Runs `f`, answering the topic service's errors in SNS's query spelling. */
+function sns<T>(f: () => T): T {
+  try {
+    return f()
+  } catch (error) {
+    if (error instanceof TopicError)
+      throw error.code === 'NotFoundException'
+        ? new AwsError('NotFound', error.message, 404)
+        : new AwsError('InvalidParameter', error.message, 400)
+    throw error
+  }
+}
+
+/** The topic an ARN names (`arn:aws:sns:<region>:<account>:<name>`). */
+function topicOf(service: TopicService, arn: string, parameter = 'TopicArn'): string {
+  const match = /^arn:aws[\w-]*:sns:[^:]*:[^:]*:([A-Za-z0-9_-]{1,256})$/.exec(arn)
+  if (!match)
+    throw new AwsError(
+      'InvalidParameter',
+      `Invalid parameter: ${parameter} Reason: An ARN must have 6 elements`,
+    )
+  const name = match[1]!
+  if (!service.has(name)) throw new AwsError('NotFound', 'Topic does not exist', 404)
+  return name
+}
+
+/** A page of `items` from `NextToken` (an offset), with the token of the next page. */
+function page<T>(items: readonly T[], token: string | undefined): { items: T[]; next: string | undefined } {
+  const from = token === undefined ? 0 : Number(token)
+  if (!Number.isInteger(from) || from < 0)
+    throw new AwsError('InvalidParameter', 'Invalid parameter: NextToken')
+  const to = from + PAGE
+  return { items: items.slice(from, to), next: to < items.length ? String(to) : undefined }
+}
+
+/** The name a `arn:aws:sqs:…:<name>` or `arn:aws:lambda:…:function:<name>` endpoint ends with. */
+function endpointName(endpoint: string, kind: 'sqs' | 'lambda'): string {
+  const pattern =
+    kind === 'sqs'
+      ? /^arn:aws[\w-]*:sqs:[^:]*:[^:]*:([A-Za-z0-9_-]{1,80})$/
+      : /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([A-Za-z0-9_.-]{1,128})(?::[^:]+)?$/
+  const match = pattern.exec(endpoint)
+  if (!match) throw new AwsError('InvalidParameter', 'Invalid parameter: Endpoint')
+  return match[1]!
+}
+
+function action(
+  name: string,
+  handle: (params: QueryParams, ctx: OperationContext) => QueryResult,
+): QueryAction {
+  return { name, handle: (params, ctx) => sns(() => handle(params, ctx)) }
+}
+
+function subscriptionRow(service: TopicService, topic: string) {
+  return service.subscriptions(topic).map((s) => ({
+    SubscriptionArn: s.subscriptionArn,
+    Owner: service.accountId,
+    Protocol: s.protocol,
+    Endpoint: s.endpoint,
+    TopicArn: service.arn(topic),
+  }))
+}
+
+const ACTIONS: QueryAction[] = [
+  action('CreateTopic', (params, ctx) => {
+    const name = params.required('Name')
+    if (params.get('Attributes.entry.1.key')?.startsWith('Fifo') || name.endsWith('.fifo'))
+      throw new AwsError('InvalidParameter', 'Invalid parameter: FIFO topics are not supported by Tributary')
+    return { TopicArn: topics(ctx).createTopic(name) }
+  }),
+  action('DeleteTopic', (params, ctx) => {
+    const service = topics(ctx)
+    const arn = params.required('TopicArn')
+    const match = /^arn:aws[\w-]*:sns:[^:]*:[^:]*:([A-Za-z0-9_-]{1,256})$/.exec(arn)
+    if (!match) throw new AwsError('InvalidParameter', 'Invalid parameter: TopicArn')
+    // Deleting a topic that does not exist succeeds, as on SNS.
+    service.deleteTopic(match[1]!)
+    return undefined
+  }),
+  action('ListTopics', (params, ctx) => {
+    const service = topics(ctx)
+    const { items, next } = page(service.names(), params.get('NextToken'))
+    return { Topics: new XmlList(items.map((n) => ({ TopicArn: service.arn(n) }))), NextToken: next }
+  }),
+  action('GetTopicAttributes', (params, ctx) => {
+    const service = topics(ctx)
+    const topic = topicOf(service, params.required('TopicArn'))
+    const subscriptions = service.subscriptions(topic).length
+    return {
+      Attributes: new XmlMap({
+        TopicArn: service.arn(topic),
+        Owner: service.accountId,
+        DisplayName: '',
+        SubscriptionsConfirmed: String(subscriptions),
+        SubscriptionsPending: '0',
+        SubscriptionsDeleted: '0',
+        Policy: JSON.stringify({
+          Version: '2008-10-17',
+          Id: '__default_policy_ID',
+          Statement: [
+            {
+              Sid: '__default_statement_ID',
+              Effect: 'Allow',
+              Principal: { AWS: '*' },
+              Action: ['SNS:Publish', 'SNS:Subscribe', 'SNS:GetTopicAttributes'],
+              Resource: service.arn(topic),
+              Condition: { StringEquals: { 'AWS:SourceOwner': service.accountId } },
+            },
+          ],
+        }),
+        EffectiveDeliveryPolicy: JSON.stringify({
+          http: { defaultHealthyRetryPolicy: { numRetries: 3 }, disableSubscriptionOverrides: false },
+        }),
+      }),
+    }
+  }),
+  action('Publish', (params, ctx) => {
+    const service = topics(ctx)
+    const arn = params.get('TopicArn') ?? params.get('TargetArn')
+    if (arn === undefined)
+      throw new AwsError(
+        'InvalidParameter',
+        'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
+      )
+    const topic = topicOf(service, arn, params.get('TopicArn') === undefined ? 'TargetArn' : 'TopicArn')
+    const message = params.get('Message')
+    if (message === undefined || message === '')
+      throw new AwsError('InvalidParameter', 'Invalid parameter: Message')
+    const attributes: Record<string, string> = {}
+    for (const entry of params.entries('MessageAttributes')) {
+      const name = entry.Name ?? ''
+      const type = entry['Value.DataType']
+      if (type !== 'String')
+        throw new AwsError(
+          'InvalidParameterValue',
+          `The message attribute '${name}' has an invalid message attribute type: Tributary serves String attributes.`,
+        )
+      attributes[name] = entry['Value.StringValue'] ?? ''
+    }
+    const { messageId } = service.publish(topic, message, { subject: params.get('Subject'), attributes })
+    return { MessageId: messageId }
+  }),
+  action('Subscribe', (params, ctx) => {
+    const service = topics(ctx)
+    const topic = topicOf(service, params.required('TopicArn'))
+    const protocol = params.required('Protocol')
+    const endpoint = params.required('Endpoint')
+    const attributes = Object.fromEntries(
+      params.entries('Attributes').map((e) => [e.key ?? '', e.value ?? '']),
+    )
+    const raw = attributes.RawMessageDelivery === 'true'
+    const subscription =
+      protocol === 'sqs'
+        ? service.subscribe(topic, { queue: endpointName(endpoint, 'sqs'), rawMessageDelivery: raw })
+        : protocol === 'lambda'
+          ? service.subscribe(topic, { function: endpointName(endpoint, 'lambda') })
+          : undefined
+    if (!subscription)
+      throw new AwsError(
+        'InvalidParameter',
+        `Invalid parameter: Protocol ${protocol} (Tributary serves sqs and lambda)`,
+      )
+    return { SubscriptionArn: subscription.subscriptionArn }
+  }),
+  action('Unsubscribe', (params, ctx) => {
+    topics(ctx).unsubscribe(params.required('SubscriptionArn'))
+    return undefined
+  }),
+  action('ListSubscriptions', (params, ctx) => {
+    const service = topics(ctx)
+    const all = service.names().flatMap((t) => subscriptionRow(service, t))
+    const { items, next } = page(all, params.get('NextToken'))
+    return { Subscriptions: new XmlList(items), NextToken: next }
+  }),
+  action('ListSubscriptionsByTopic', (params, ctx) => {
+    const service = topics(ctx)
+    const topic = topicOf(service, params.required('TopicArn'))
+    const { items, next } = page(subscriptionRow(service, topic), params.get('NextToken'))
+    return { Subscriptions: new XmlList(items), NextToken: next }
+  }),
+]
+
+/** SNS on the query protocol (API version 2010-03-31), served under `tributary dev`. */
+export const SNS_SERVICE: QueryService = {
+  signingName: 'sns',
+  version: '2010-03-31',
+  xmlns: 'http://sns.amazonaws.com/doc/2010-03-31/',
+  actions: new Map(ACTIONS.map((a) => [a.name, a])),
+}
