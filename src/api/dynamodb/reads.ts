@@ -53,18 +53,32 @@ interface ReadInput {
   ProjectionExpression?: string
 }
 
-function checkReadInput(input: ReadInput): void {
-  if (input.IndexName !== undefined) {
-    throw validationError(`The table does not have the specified index: ${input.IndexName}`)
+/**
+ * DynamoDB's checks on IndexName and Select. Query's messages carry a "1 validation error
+ * detected: " prefix that Scan's lack (as recorded against DynamoDB).
+ */
+function checkReadInput(input: ReadInput, isQuery: boolean): void {
+  const prefix = isQuery ? '1 validation error detected: ' : ''
+  if (
+    input.ProjectionExpression !== undefined &&
+    input.Select !== undefined &&
+    input.Select !== 'SPECIFIC_ATTRIBUTES'
+  ) {
+    const what = input.Select === 'COUNT' ? 'only the Count' : input.Select
+    throw validationError(`${prefix}Cannot specify the ProjectionExpression when choosing to get ${what}`)
   }
-  if (input.Select === 'ALL_PROJECTED_ATTRIBUTES') {
-    throw validationError('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName')
-  }
-  if (input.Select === 'COUNT' && input.ProjectionExpression !== undefined) {
-    throw validationError('Cannot specify the ProjectionExpression when choosing to get only the Count')
+  if (input.Select === 'ALL_PROJECTED_ATTRIBUTES' && input.IndexName === undefined) {
+    throw validationError(
+      `${prefix}ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName`,
+    )
   }
   if (input.Select === 'SPECIFIC_ATTRIBUTES' && input.ProjectionExpression === undefined) {
-    throw validationError('Must specify the ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES')
+    throw validationError(
+      `${prefix}Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES`,
+    )
+  }
+  if (input.IndexName !== undefined) {
+    throw validationError(`The table does not have the specified index: ${input.IndexName}`)
   }
 }
 
@@ -230,7 +244,7 @@ export const query = defineOperation({
   handle(input, ctx) {
     refuseLegacy(input, 'KeyConditions', 'QueryFilter', 'AttributesToGet', 'ConditionalOperator')
     const table = tableOf(ctx, input.TableName)
-    checkReadInput(input)
+    checkReadInput(input, true)
     if (input.KeyConditionExpression === undefined) {
       throw validationError(
         'Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.',
@@ -269,7 +283,7 @@ export const scan = defineOperation({
   handle(input, ctx) {
     refuseLegacy(input, 'ScanFilter', 'AttributesToGet', 'ConditionalOperator')
     const table = tableOf(ctx, input.TableName)
-    checkReadInput(input)
+    checkReadInput(input, false)
     if (input.Segment !== undefined && input.TotalSegments === undefined) {
       throw validationError(
         'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',

@@ -120,6 +120,21 @@ describe('DynamoDB API: Query and Scan', () => {
           TableName: 'readings',
           KeyConditionExpression: 'deviceId = :d',
           ExpressionAttributeValues: { ':d': { S: 'd' } },
+          Select: 'COUNT',
+          ProjectionExpression: 'temp',
+        }),
+      ),
+    ).toEqual({
+      name: 'ValidationException',
+      message:
+        '1 validation error detected: Cannot specify the ProjectionExpression when choosing to get only the Count',
+    })
+    expect(
+      await send(
+        new QueryCommand({
+          TableName: 'readings',
+          KeyConditionExpression: 'deviceId = :d',
+          ExpressionAttributeValues: { ':d': { S: 'd' } },
           ExclusiveStartKey: { deviceId: { S: 'other' }, ts: { N: '1' } },
         }),
       ),
