@@ -110,7 +110,7 @@ export const batchWriteItem = defineOperation({
       for (const request of writes) {
         if ((request.PutRequest === undefined) === (request.DeleteRequest === undefined)) {
           throw validationError(
-            'Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes',
+            'One or more parameter values were invalid: a WriteRequest must hold exactly one of PutRequest and DeleteRequest',
           )
         }
         const plan = request.PutRequest

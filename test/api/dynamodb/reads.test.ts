@@ -235,6 +235,21 @@ describe('DynamoDB API: batches and transactions', () => {
         ),
       ),
     ).toEqual({ name: 'ResourceNotFoundException', message: 'Requested resource not found' })
+    const puts = (n: number, table: string) =>
+      Array.from({ length: n }, (_, i) => ({
+        PutRequest: { Item: { deviceId: { S: `${table}-${i}` }, ts: { N: '1' } } },
+      }))
+    expect(
+      await failure(
+        ddb.send(
+          new BatchWriteItemCommand({ RequestItems: { devices: puts(13, 'd'), readings: puts(13, 'r') } }),
+        ),
+      ),
+    ).toEqual({
+      name: 'ValidationException',
+      message: 'Too many items requested for the BatchWriteItem call',
+    })
+    expect(p.table('readings').count()).toBe(1)
   })
 
   it('applies a transaction whole, or not at all', async () => {
