@@ -128,9 +128,15 @@ export function planUpdate(
   const table = tableOf(ctx, input.TableName)
   const key = keyFrom(input.Key)
   let actions: ReturnType<typeof parseUpdate> | undefined
-  const condition = conditionOf(input, (scope) => {
-    if (input.UpdateExpression !== undefined) actions = parseUpdate(input.UpdateExpression, scope)
-  })
+  const text = input.UpdateExpression
+  const condition = conditionOf(
+    input,
+    text === undefined
+      ? undefined
+      : (scope) => {
+          actions = parseUpdate(text, scope)
+        },
+  )
   const paths = actions ? updatedPaths(actions) : []
   const { partitionKey, sortKey } = table.definition
   for (const path of paths) {

@@ -374,6 +374,18 @@ describe('DynamoDB API: items', () => {
         new UpdateItemCommand({
           TableName: 'devices',
           Key: { deviceId: { S: 'x' } },
+          ExpressionAttributeValues: { ':v': { S: 'y' } },
+        }),
+      ),
+    ).toEqual({
+      name: 'ValidationException',
+      message: 'ExpressionAttributeValues can only be specified when using expressions',
+    })
+    expect(
+      await send(
+        new UpdateItemCommand({
+          TableName: 'devices',
+          Key: { deviceId: { S: 'x' } },
           UpdateExpression: 'SET a = :v, a = :v',
           ExpressionAttributeValues: { ':v': { S: 'y' } },
         }),
