@@ -23,8 +23,20 @@ export interface QueryService {
 /** What a query action answers: the members of `<ActionResult>`, or nothing. */
 export type QueryResult = XmlObject | undefined
 
-/** A value rendered as XML: text, a structure, a list (`<member>` elements) or a map (`<entry>`). */
-export type XmlValue = string | number | boolean | undefined | XmlObject | XmlList | XmlMap
+/**
+ * A value rendered as XML: text, a structure, a list (`<member>` elements), a map (`<entry>`), or
+ * a flattened list or map (SQS's: repeated elements named as the member holding them).
+ */
+export type XmlValue =
+  | string
+  | number
+  | boolean
+  | undefined
+  | XmlObject
+  | XmlList
+  | XmlMap
+  | XmlFlatList
+  | XmlFlatMap
 export interface XmlObject {
   readonly [name: string]: XmlValue
 }
@@ -36,6 +48,26 @@ export class XmlList {
 /** A map rendered as `<Name><entry><key>k</key><value>v</value></entry>...</Name>`. */
 export class XmlMap {
   constructor(readonly entries: Readonly<Record<string, string>>) {}
+}
+
+/**
+ * A flattened list: each item its own element named as the member holding the list, with no
+ * wrapper: `{ QueueUrl: new XmlFlatList([a, b]) }` is `<QueueUrl>a</QueueUrl><QueueUrl>b</QueueUrl>`.
+ */
+export class XmlFlatList {
+  constructor(readonly items: readonly XmlValue[]) {}
+}
+
+/**
+ * A flattened map: each entry its own element named as the member holding the map:
+ * `{ Attribute: new XmlFlatMap({ k: 'v' }) }` is `<Attribute><Name>k</Name><Value>v</Value></Attribute>`.
+ */
+export class XmlFlatMap {
+  constructor(
+    readonly entries: Readonly<Record<string, XmlValue>>,
+    readonly keyName = 'Name',
+    readonly valueName = 'Value',
+  ) {}
 }
 
 export interface QueryAction {
@@ -68,6 +100,11 @@ export class QueryParams {
     const value = this.#form.get(name)
     if (value === null || value === '') throw missingParameter(name)
     return value
+  }
+
+  /** Every parameter, in request order (for services that read their own shapes). */
+  all(): [name: string, value: string][] {
+    return [...this.#form]
   }
 
   /** `Name.member.1`, `Name.member.2`, ... (stops at the first gap). */
@@ -116,6 +153,14 @@ function xmlText(text: string): string {
 
 function render(name: string, value: XmlValue): string {
   if (value === undefined) return ''
+  if (value instanceof XmlFlatList) return value.items.map((v) => render(name, v)).join('')
+  if (value instanceof XmlFlatMap)
+    return Object.entries(value.entries)
+      .map(
+        ([k, v]) =>
+          `<${name}><${value.keyName}>${xmlText(k)}</${value.keyName}>${render(value.valueName, v)}</${name}>`,
+      )
+      .join('')
   if (value instanceof XmlMap)
     return `<${name}>${Object.entries(value.entries)
       .map(([k, v]) => `<entry><key>${xmlText(k)}</key><value>${xmlText(v)}</value></entry>`)
