@@ -116,6 +116,15 @@ describe('SQS on the query protocol (raw requests)', () => {
       `<Attribute><Name>QueueArn</Name><Value>arn:aws:sqs:us-east-1:${ACCOUNT}:orders</Value></Attribute>` +
         '<Attribute><Name>VisibilityTimeout</Name><Value>45</Value></Attribute>',
     )
+    // Lists are taken in the `.member.N` spelling too.
+    const members = await query(p, {
+      Action: 'GetQueueAttributes',
+      QueueUrl: url,
+      'AttributeName.member.1': 'VisibilityTimeout',
+    })
+    expect(one(members.body, 'GetQueueAttributesResult')).toBe(
+      '<Attribute><Name>VisibilityTimeout</Name><Value>45</Value></Attribute>',
+    )
     const redrive = JSON.stringify({
       deadLetterTargetArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:jobs-dlq`,
       maxReceiveCount: 3,
