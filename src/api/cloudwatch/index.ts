@@ -1,18 +1,46 @@
 import type { AwsService, JsonProtocol } from '../dispatch.ts'
 import type { Operation } from '../operation.ts'
 import type { QueryAction, QueryService } from '../query.ts'
+import { describeAlarmHistory, describeAlarms } from './alarms.ts'
+import { getMetricStatistics, listMetrics, putMetricData } from './metrics.ts'
+import { CLOUDWATCH_ERRORS, type CloudWatchOperation } from './shared.ts'
 
 /** CloudWatch's X-Amz-Target prefix for its JSON 1.0 protocol (current SDKs). */
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801'
 
-/** CloudWatch's JSON errors. */
+/** The JSON shape name of a CloudWatch error code (`InvalidParameterValue` → `...Exception`). */
+const shapeOf = (code: string) => CLOUDWATCH_ERRORS[code]?.[0] ?? code
+
+/**
+ * CloudWatch's JSON errors: `{"__type":"com.amazonaws.cloudwatch#<Shape>","message":...}`, with
+ * the query protocol's code in `x-amzn-query-error` (`InvalidParameterValue;Sender`), which the
+ * SDKs (query-compatible) report as the error's `Code`.
+ */
 export const CLOUDWATCH_PROTOCOL: JsonProtocol = {
   contentType: 'application/x-amz-json-1.0',
-  errorType: (code) => `com.amazonaws.cloudwatch#${code}`,
+  errorType: (code) => `com.amazonaws.cloudwatch#${shapeOf(code)}`,
+  errorHeaders(error): Record<string, string> {
+    if (!CLOUDWATCH_ERRORS[error.code]) return {}
+    return {
+      'x-amzn-errortype': shapeOf(error.code),
+      'x-amzn-query-error': `${error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}`,
+    }
+  },
 }
 
+/** Each operation once, served on both protocols. */
+const OPERATIONS: readonly CloudWatchOperation[] = [
+  putMetricData,
+  getMetricStatistics,
+  listMetrics,
+  describeAlarms,
+  describeAlarmHistory,
+]
+
 /** CloudWatch's operations by name (the X-Amz-Target suffix). */
-export const CLOUDWATCH_OPERATIONS: ReadonlyMap<string, Operation> = new Map()
+export const CLOUDWATCH_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
+  OPERATIONS.map((op) => [op.json.name, op.json]),
+)
 
 export const CLOUDWATCH_SERVICE: AwsService = {
   targetPrefix: CLOUDWATCH_TARGET_PREFIX,
@@ -21,8 +49,10 @@ export const CLOUDWATCH_SERVICE: AwsService = {
   protocol: CLOUDWATCH_PROTOCOL,
 }
 
-/** CloudWatch's query-protocol actions (older AWS CLIs and boto3). */
-export const CLOUDWATCH_QUERY_ACTIONS: ReadonlyMap<string, QueryAction> = new Map()
+/** CloudWatch's query-protocol actions (older AWS CLIs and boto3): the same operations, form in, XML out. */
+export const CLOUDWATCH_QUERY_ACTIONS: ReadonlyMap<string, QueryAction> = new Map(
+  OPERATIONS.map((op) => [op.query.name, op.query]),
+)
 
 export const CLOUDWATCH_QUERY_SERVICE: QueryService = {
   signingName: 'monitoring',
