@@ -3,6 +3,7 @@ import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
 import type { MetricStore } from '../monitor/metric-store.ts'
 import type { MetricSink } from '../monitor/metrics.ts'
 import type { QueueService } from '../services/queues/queue-service.ts'
+import type { TableRegistry } from '../services/tables/registry.ts'
 import type { TableService } from '../services/tables/table-service.ts'
 import type { TopicService } from '../services/topics/topic-service.ts'
 
@@ -17,6 +18,8 @@ export interface PipelineServices {
   topics(): TopicService
   /** Every table by name (declared ones, and those created through the API). */
   tables(): ReadonlyMap<string, TableService>
+  /** Creates and drops tables through the API (declared ones stay the definition's). */
+  tableRegistry(): TableRegistry
   buckets(): BucketStore
   /** Where metrics go (PutMetricData): the same sink the stages publish to. */
   metrics(): MetricSink

@@ -39,7 +39,7 @@ import type { QueueService } from '../services/queues/queue-service.ts'
 import { scheduleKind } from '../services/schedules/kind.ts'
 import type { Scheduler } from '../services/schedules/scheduler.ts'
 import { scheduledEvent } from '../services/schedules/scheduler.ts'
-import { QueuesToken, TablesToken, TopicsToken } from '../services/tokens.ts'
+import { QueuesToken, TableRegistryToken, TablesToken, TopicsToken } from '../services/tokens.ts'
 import type { TopicService } from '../services/topics/topic-service.ts'
 import { StateStoreToken } from '../storage/state/token.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
@@ -419,6 +419,7 @@ function forwardServices(current: () => PipelineRuntime | undefined): PipelineSe
     queues: () => need(QueuesToken),
     topics: () => need(TopicsToken),
     tables: () => need(TablesToken),
+    tableRegistry: () => need(TableRegistryToken),
     buckets: () => need(BucketStoreToken),
     metrics: () => need(MetricsToken),
     metricStore: () => need(MetricStoreToken),

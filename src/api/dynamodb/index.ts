@@ -3,7 +3,7 @@ import type { Operation } from '../operation.ts'
 import { batchGetItem, batchWriteItem } from './batch.ts'
 import { deleteItem, getItem, putItem, updateItem } from './items.ts'
 import { query, scan } from './reads.ts'
-import { describeTable, listTables } from './tables.ts'
+import { createTable, deleteTable, describeTable, listTables } from './tables.ts'
 import { transactGetItems, transactWriteItems } from './transactions.ts'
 
 /** DynamoDB's X-Amz-Target prefix (API version 2012-08-10). */
@@ -21,6 +21,8 @@ export const DYNAMODB_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
     [
       listTables,
       describeTable,
+      createTable,
+      deleteTable,
       putItem,
       getItem,
       updateItem,

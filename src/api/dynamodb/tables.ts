@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import type { TableService } from '../../services/tables/table-service.ts'
-import { defineOperation } from '../operation.ts'
+import { validationError } from '../errors.ts'
+import { defineOperation, type OperationContext } from '../operation.ts'
 import { notFound, TABLE_NAME, tableArn, tableNameOf, wire } from './common.ts'
 
 /**
@@ -33,33 +35,148 @@ export const listTables = defineOperation({
   },
 })
 
+/** A table as DescribeTable, CreateTable and DeleteTable describe it. */
+function tableDescription(ctx: OperationContext, name: string, status: 'ACTIVE' | 'DELETING') {
+  const table = ctx.pipeline!.tables().get(name)
+  if (!table) throw notFound(`Requested resource not found: Table: ${name} not found`)
+  const entry = ctx.pipeline!.tableRegistry().entry(name)
+  const { partitionKey, sortKey } = table.definition
+  const types = entry?.attributeTypes ?? attributeTypes(table)
+  const keySchema = [{ AttributeName: partitionKey, KeyType: 'HASH' }]
+  if (sortKey !== undefined) keySchema.push({ AttributeName: sortKey, KeyType: 'RANGE' })
+  return {
+    TableName: name,
+    TableArn: tableArn(ctx, name),
+    TableId: tableId(ctx, name),
+    TableStatus: status,
+    ...(entry?.createdAt === undefined ? {} : { CreationDateTime: new Date(entry.createdAt) }),
+    KeySchema: keySchema,
+    AttributeDefinitions: Object.entries(types).map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    ItemCount: wire(() => table.count()),
+    TableSizeBytes: 0,
+    BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
+    ProvisionedThroughput: { NumberOfDecreasesToday: 0, ReadCapacityUnits: 0, WriteCapacityUnits: 0 },
+    DeletionProtectionEnabled: false,
+  }
+}
+
+/** A stable id for a table (DynamoDB's TableId is a UUID). */
+function tableId(ctx: OperationContext, name: string): string {
+  const h = createHash('sha1').update(`${ctx.engine.account}\0${name}`).digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+}
+
+const invalid = (why: string) => validationError(`One or more parameter values were invalid: ${why}`)
+
+export const createTable = defineOperation({
+  name: 'CreateTable',
+  spec: {
+    AttributeDefinitions: {
+      type: 'List',
+      notNull: true,
+      children: {
+        type: 'Structure',
+        children: {
+          AttributeName: {
+            type: 'String',
+            notNull: true,
+            lengthGreaterThanOrEqual: 1,
+            lengthLessThanOrEqual: 255,
+          },
+          AttributeType: { type: 'String', notNull: true, enum: ['S', 'N', 'B'] },
+        },
+      },
+    },
+    TableName: { ...TABLE_NAME, notNull: true },
+    KeySchema: {
+      type: 'List',
+      notNull: true,
+      lengthGreaterThanOrEqual: 1,
+      lengthLessThanOrEqual: 2,
+      children: {
+        type: 'Structure',
+        children: {
+          AttributeName: {
+            type: 'String',
+            notNull: true,
+            lengthGreaterThanOrEqual: 1,
+            lengthLessThanOrEqual: 255,
+          },
+          KeyType: { type: 'String', notNull: true, enum: ['HASH', 'RANGE'] },
+        },
+      },
+    },
+    BillingMode: { type: 'String', enum: ['PROVISIONED', 'PAY_PER_REQUEST'] },
+    ProvisionedThroughput: {
+      type: 'Structure',
+      children: {
+        ReadCapacityUnits: { type: 'Long', notNull: true, greaterThanOrEqual: 1 },
+        WriteCapacityUnits: { type: 'Long', notNull: true, greaterThanOrEqual: 1 },
+      },
+    },
+    LocalSecondaryIndexes: { type: 'List', children: { type: 'Structure', children: {} } },
+    GlobalSecondaryIndexes: { type: 'List', children: { type: 'Structure', children: {} } },
+    DeletionProtectionEnabled: { type: 'Boolean' },
+    TableClass: { type: 'String', enum: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] },
+  },
+  handle(input, ctx) {
+    const name = input.TableName
+    if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(name))
+      throw validationError(
+        `TableName must be at least 3 characters long and at most 255 characters long, and contain only a-z, A-Z, 0-9, '_', '-' and '.'`,
+      )
+    const [hash, range, ...rest] = input.KeySchema
+    if (hash?.KeyType !== 'HASH' || rest.length > 0 || (range && range.KeyType !== 'RANGE'))
+      throw invalid('Invalid KeySchema: The first KeySchemaElement is not a HASH key type')
+    const types = new Map(input.AttributeDefinitions.map((d) => [d.AttributeName, d.AttributeType]))
+    const keys = [hash, ...(range ? [range] : [])]
+    if (keys.length !== types.size || keys.some((k) => !types.has(k.AttributeName)))
+      throw invalid(
+        'Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions',
+      )
+    if (keys.some((k) => types.get(k.AttributeName) === 'B'))
+      throw invalid('Tributary stores key attributes of type S and N; B is not served')
+    if (input.LocalSecondaryIndexes?.length || input.GlobalSecondaryIndexes?.length)
+      throw invalid('Tributary does not serve secondary indexes yet')
+    if ((input.BillingMode ?? 'PROVISIONED') === 'PROVISIONED' && !input.ProvisionedThroughput)
+      throw invalid(
+        'ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED',
+      )
+    if (input.BillingMode === 'PAY_PER_REQUEST' && input.ProvisionedThroughput)
+      throw invalid(
+        'Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST',
+      )
+    const definition =
+      range === undefined
+        ? { partitionKey: hash.AttributeName }
+        : { partitionKey: hash.AttributeName, sortKey: range.AttributeName }
+    const attributeTypes = Object.fromEntries(
+      keys.map((k) => [k.AttributeName, types.get(k.AttributeName) as 'S' | 'N']),
+    )
+    wire(() => ctx.pipeline!.tableRegistry().create(name, definition, attributeTypes))
+    // Usable at once: ACTIVE rather than CREATING (a waiter's DescribeTable sees ACTIVE too).
+    return { TableDescription: tableDescription(ctx, name, 'ACTIVE') }
+  },
+})
+
+export const deleteTable = defineOperation({
+  name: 'DeleteTable',
+  spec: { TableName: { ...TABLE_NAME, notNull: true } },
+  handle(input, ctx) {
+    const name = tableNameOf(input.TableName)
+    const description = tableDescription(ctx, name, 'DELETING')
+    wire(() => ctx.pipeline!.tableRegistry().drop(name))
+    return { TableDescription: description }
+  },
+})
+
 export const describeTable = defineOperation({
   name: 'DescribeTable',
   spec: { TableName: { ...TABLE_NAME, notNull: true } },
   handle(input, ctx) {
-    const name = tableNameOf(input.TableName)
-    const table = ctx.pipeline!.tables().get(name)
-    if (!table) throw notFound(`Requested resource not found: Table: ${name} not found`)
-    const { partitionKey, sortKey } = table.definition
-    const types = attributeTypes(table)
-    const keySchema = [{ AttributeName: partitionKey, KeyType: 'HASH' }]
-    if (sortKey !== undefined) keySchema.push({ AttributeName: sortKey, KeyType: 'RANGE' })
-    return {
-      Table: {
-        TableName: name,
-        TableArn: tableArn(ctx, name),
-        TableStatus: 'ACTIVE',
-        KeySchema: keySchema,
-        AttributeDefinitions: Object.entries(types).map(([AttributeName, AttributeType]) => ({
-          AttributeName,
-          AttributeType,
-        })),
-        ItemCount: wire(() => table.count()),
-        TableSizeBytes: 0,
-        BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
-        ProvisionedThroughput: { NumberOfDecreasesToday: 0, ReadCapacityUnits: 0, WriteCapacityUnits: 0 },
-        DeletionProtectionEnabled: false,
-      },
-    }
+    return { Table: tableDescription(ctx, tableNameOf(input.TableName), 'ACTIVE') }
   },
 })

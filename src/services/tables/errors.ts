@@ -7,6 +7,7 @@ export type TableErrorName =
   | 'ValidationException'
   | 'ConditionalCheckFailedException'
   | 'ResourceNotFoundException'
+  | 'ResourceInUseException'
   | 'UnknownOperationException'
 
 export class TableError extends Error {

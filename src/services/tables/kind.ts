@@ -1,8 +1,9 @@
 import { defineKind } from '../../kind/kind.ts'
 import { StateStoreToken } from '../../storage/state/token.ts'
-import { TablesToken } from '../tokens.ts'
-import { createTableBindings, openTables } from './bindings.ts'
+import { TableRegistryToken, TablesToken } from '../tokens.ts'
+import { createTableBindings } from './bindings.ts'
 import { tableSchema } from './definition.ts'
+import { TableRegistry } from './registry.ts'
 
 /** DynamoDB tables: items in the state store, served to handlers through `table(name)`. */
 export const tableKind = defineKind({
@@ -13,7 +14,8 @@ export const tableKind = defineKind({
   layout: 'named',
   schema: tableSchema,
   build(ctx, tables) {
-    const services = openTables(
+    // The declared tables, and those created through the DynamoDB API (kept in the state store).
+    const registry = new TableRegistry(
       ctx.need(StateStoreToken),
       Object.fromEntries(
         tables.map(({ name, config }) => [
@@ -21,9 +23,11 @@ export const tableKind = defineKind({
           { partitionKey: config.partitionKey, sortKey: config.sortKey },
         ]),
       ),
+      () => ctx.clock.now(),
     )
-    ctx.serveBinding('table', createTableBindings(services))
-    ctx.offer(TablesToken, services)
-    return { tables: services }
+    ctx.serveBinding('table', createTableBindings(registry.tables))
+    ctx.offer(TablesToken, registry.tables)
+    ctx.offer(TableRegistryToken, registry)
+    return { tables: registry.tables }
   },
 })

@@ -1,0 +1,134 @@
+import type { Statement } from 'better-sqlite3'
+import type { StateStore } from '../../storage/state/state-store.ts'
+import { TableError } from './errors.ts'
+import type { TableDefinition } from './keys.ts'
+import { TableService } from './table-service.ts'
+
+/** A table's record: its keys, and whether the pipeline definition declares it. */
+export interface TableEntry {
+  name: string
+  definition: TableDefinition
+  declared: boolean
+  /** When it was created through the API (ms since epoch); undefined for declared tables. */
+  createdAt: number | undefined
+  /** The key attributes' types CreateTable gave (declared tables name keys only). */
+  attributeTypes: Readonly<Record<string, 'S' | 'N'>> | undefined
+}
+
+/**
+ * The pipeline's tables: those the definition declares, and those created through the DynamoDB
+ * API (CreateTable), kept in the state store so they survive restarts and edits of the
+ * definition. `tables` is a live map the bindings and the API read on every call.
+ *
+ * @example
+ * const registry = new TableRegistry(store, { devices: { partitionKey: 'deviceId' } }, Date.now)
+ * registry.create('sessions', { partitionKey: 'id' })
+ * registry.tables.get('sessions')!.put({ id: 's-1' })
+ */
+export class TableRegistry {
+  readonly #store: StateStore
+  readonly #now: () => number
+  readonly #tables = new Map<string, TableService>()
+  readonly #entries = new Map<string, TableEntry>()
+  readonly #insert: Statement
+  readonly #delete: Statement
+
+  constructor(store: StateStore, declared: Readonly<Record<string, TableDefinition>>, now: () => number) {
+    this.#store = store
+    this.#now = now
+    store.ensureSchema('api-tables', [
+      `CREATE TABLE api_tables (
+         name TEXT PRIMARY KEY, partition_key TEXT NOT NULL, sort_key TEXT, created_at INTEGER NOT NULL,
+         attribute_types TEXT)`,
+    ])
+    this.#insert = store.db.prepare(
+      'INSERT INTO api_tables (name, partition_key, sort_key, created_at, attribute_types) VALUES (?, ?, ?, ?, ?)',
+    )
+    this.#delete = store.db.prepare('DELETE FROM api_tables WHERE name = ?')
+    for (const [name, definition] of Object.entries(declared))
+      this.#open({ name, definition, declared: true, createdAt: undefined, attributeTypes: undefined })
+    const rows = store.db
+      .prepare('SELECT name, partition_key, sort_key, created_at, attribute_types FROM api_tables')
+      .all() as {
+      name: string
+      partition_key: string
+      sort_key: string | null
+      created_at: number
+      attribute_types: string | null
+    }[]
+    for (const row of rows) {
+      // A table the definition now declares is the definition's (its keys as declared).
+      if (this.#entries.has(row.name)) continue
+      const definition =
+        row.sort_key === null
+          ? { partitionKey: row.partition_key }
+          : { partitionKey: row.partition_key, sortKey: row.sort_key }
+      this.#open({
+        name: row.name,
+        definition,
+        declared: false,
+        createdAt: row.created_at,
+        attributeTypes: row.attribute_types === null ? undefined : JSON.parse(row.attribute_types),
+      })
+    }
+  }
+
+  #open(entry: TableEntry): void {
+    this.#tables.set(entry.name, new TableService(this.#store, entry.name, entry.definition))
+    this.#entries.set(entry.name, entry)
+  }
+
+  /** Every table by name, declared and created: a live view. */
+  get tables(): ReadonlyMap<string, TableService> {
+    return this.#tables
+  }
+
+  entry(name: string): TableEntry | undefined {
+    return this.#entries.get(name)
+  }
+
+  /** CreateTable: a durable table; one of that name already: ResourceInUseException. */
+  create(
+    name: string,
+    definition: TableDefinition,
+    attributeTypes?: Readonly<Record<string, 'S' | 'N'>>,
+  ): TableEntry {
+    if (this.#entries.has(name))
+      throw new TableError('ResourceInUseException', `Table already exists: ${name}`)
+    const entry: TableEntry = { name, definition, declared: false, createdAt: this.#now(), attributeTypes }
+    this.#store.transaction(() => {
+      // Items left by an earlier table of this name (dropped outside the API) go first.
+      TableService.drop(this.#store, name)
+      const { partitionKey, sortKey } = definition
+      const types = attributeTypes === undefined ? null : JSON.stringify(attributeTypes)
+      this.#insert.run(name, partitionKey, sortKey ?? null, entry.createdAt, types)
+      this.#open(entry)
+    })
+    return entry
+  }
+
+  /**
+   * DeleteTable: a table created through the API, with its items. A declared table belongs to the
+   * definition: refused (change the definition instead).
+   */
+  drop(name: string): TableEntry {
+    const entry = this.#entries.get(name)
+    if (!entry)
+      throw new TableError(
+        'ResourceNotFoundException',
+        `Requested resource not found: Table: ${name} not found`,
+      )
+    if (entry.declared)
+      throw new TableError(
+        'ValidationException',
+        `Table ${name} is declared in the pipeline definition; remove it there to delete it`,
+      )
+    this.#store.transaction(() => {
+      this.#delete.run(name)
+      TableService.drop(this.#store, name)
+    })
+    this.#tables.delete(name)
+    this.#entries.delete(name)
+    return entry
+  }
+}
