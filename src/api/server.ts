@@ -12,6 +12,7 @@ import { hostAllowed } from './host-check.ts'
 import { KINESIS_OPERATIONS, KINESIS_TARGET_PREFIX } from './kinesis/operations/index.ts'
 import { PIPELINE_APIS, PIPELINE_QUERY_APIS } from './pipeline-apis.ts'
 import type { PipelineServices } from './pipeline-services.ts'
+import { isS3Request, lakeRootOf, S3Api } from './s3/index.ts'
 import { DualProtocolServer, type HttpRequest, type HttpResponse } from './transport.ts'
 
 /**
@@ -78,6 +79,8 @@ function ownPath(url: string | undefined): boolean {
 export class TributaryServer {
   readonly #transport: DualProtocolServer
   readonly #dispatcher: Dispatcher
+  /** The S3 API, served when a pipeline runs (its buckets are the lake's). */
+  readonly #s3: S3Api | undefined
   readonly #options: ServerOptions
   readonly #allowed: Set<string>
   readonly #cors: CorsPolicy
@@ -114,6 +117,15 @@ export class TributaryServer {
       now: () => options.engine.clock.now(),
       logger: this.#logger,
     })
+    this.#s3 = options.pipeline
+      ? new S3Api({
+          pipeline: options.pipeline,
+          lakeRoot: lakeRootOf(options.engine.dataDir),
+          auth: options.auth,
+          now: () => options.engine.clock.now(),
+          logger: this.#logger,
+        })
+      : undefined
     this.#transport = new DualProtocolServer((req, res) => this.#handle(req, res), {
       maxHeaderBytes: 16 * 1024,
       requestTimeoutMs: 120_000,
@@ -211,17 +223,16 @@ export class TributaryServer {
     const cors = this.#cors.replyHeaders(origin)
     const body = await readBody(req, this.#maxBody)
     if (!body) return this.#refuseBody(req, res, cors)
-    const response = await this.#dispatcher.dispatch({
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      headers: req.headers,
-      body,
-    })
+    const awsRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }
+    // S3 (REST-XML: any method on a path) before the JSON and query services, which only POST to `/`.
+    const s3 = this.#s3 && !ownPath(req.url) && isS3Request(req)
+    const response = s3 ? await this.#s3!.handle(awsRequest) : await this.#dispatcher.dispatch(awsRequest)
     // Operations are done with the request body once dispatch resolves (record data was copied
     // into frames while the handler ran), so its buffer can serve the next request.
     releaseBody(body)
     Object.assign(response.headers, cors)
-    response.headers['content-length'] = String(response.body.length)
+    // A HEAD reply (S3's HeadObject) states the length of the body it does not send.
+    response.headers['content-length'] ??= String(response.body.length)
     res.writeHead(response.status, response.headers)
     res.end(response.body)
   }

@@ -1,0 +1,555 @@
+/**
+ * S3's operations on the bucket store: the router from method + bucket/key + query subresource
+ * to an operation, and the operations themselves (ListBuckets, HeadBucket, GetBucketLocation,
+ * ListObjects v1 and v2, PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects,
+ * CopyObject; CreateBucket and DeleteBucket for declared buckets only).
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+import type { BucketStore } from '../../lake/buckets/bucket-store.ts'
+import type { ObjectHead } from '../../lake/buckets/types.ts'
+import { uriEncode } from '../auth/canonical.ts'
+import type { AwsResponse } from '../dispatch.ts'
+import { readPayload } from './payload.ts'
+import {
+  noSuchBucket,
+  noSuchKey,
+  notImplemented,
+  S3Error,
+  unescapeXml,
+  type XmlNode,
+  xmlDocument,
+} from './xml.ts'
+
+export interface S3Call {
+  /** Upper case. */
+  method: string
+  bucket: string | undefined
+  /** Decoded. */
+  key: string | undefined
+  query: URLSearchParams
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
+export interface S3Context {
+  store: BucketStore
+  bucketNames(): Promise<{ name: string; created: number }[]>
+  now(): number
+}
+
+type Handler = (call: S3Call, ctx: S3Context) => Promise<AwsResponse>
+
+const OWNER = {
+  ID: '75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a',
+  DisplayName: 'tributary',
+}
+
+/** Bucket and object subresources this API does not serve (NotImplemented rather than a listing). */
+const UNSUPPORTED = [
+  'accelerate',
+  'acl',
+  'analytics',
+  'cors',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'lifecycle',
+  'logging',
+  'metrics',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'legal-hold',
+  'select',
+  'tagging',
+  'torrent',
+  'uploads',
+  'uploadId',
+  'versioning',
+  'versions',
+  'website',
+  'attributes',
+  'partNumber',
+]
+
+const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name]
+  return Array.isArray(value) ? value.join(',') : value
+}
+
+const xmlReply = (root: string, body: XmlNode, status = 200): AwsResponse => ({
+  status,
+  headers: { 'content-type': 'application/xml' },
+  body: xmlDocument(root, body),
+})
+
+const empty = (status: number, headers: Record<string, string> = {}): AwsResponse => ({
+  status,
+  headers,
+  body: Buffer.alloc(0),
+})
+
+const iso = (ms: number) => new Date(ms).toISOString()
+const httpDate = (ms: number) => new Date(ms).toUTCString()
+
+export function operationFor(call: S3Call): Handler {
+  const { method, bucket, key, query } = call
+  const unsupported = UNSUPPORTED.find((name) => query.has(name))
+  if (bucket === undefined) {
+    if (method === 'GET') return listBuckets
+    return methodNotAllowed
+  }
+  if (key === undefined) {
+    if (method === 'POST' && query.has('delete')) return deleteObjects
+    if (unsupported) return () => Promise.reject(notImplemented(`?${unsupported}`))
+    if (method === 'HEAD') return headBucket
+    if (method === 'GET') {
+      if (query.has('location')) return getBucketLocation
+      return query.get('list-type') === '2' ? listObjectsV2 : listObjectsV1
+    }
+    if (method === 'PUT') return createBucket
+    if (method === 'DELETE') return deleteBucket
+    return methodNotAllowed
+  }
+  if (unsupported)
+    return () => Promise.reject(notImplemented(`?${unsupported} (multipart uploads, tagging, ACLs)`))
+  if (method === 'PUT') return header(call.headers, 'x-amz-copy-source') ? copyObject : putObject
+  if (method === 'GET') return getObject
+  if (method === 'HEAD') return headObject
+  if (method === 'DELETE') return deleteObject
+  return methodNotAllowed
+}
+
+async function methodNotAllowed(call: S3Call): Promise<AwsResponse> {
+  throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+    Method: call.method,
+    ResourceType: call.key !== undefined ? 'OBJECT' : call.bucket !== undefined ? 'BUCKET' : 'SERVICE',
+  })
+}
+
+/** The bucket's directory, or S3's NoSuchBucket naming it. */
+function checkBucket(store: BucketStore, bucket: string): void {
+  try {
+    store.bucketDir(bucket)
+  } catch {
+    throw noSuchBucket(bucket)
+  }
+}
+
+async function listBuckets(_call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  const buckets = await ctx.bucketNames()
+  return xmlReply('ListAllMyBucketsResult', {
+    Owner: OWNER,
+    Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: iso(b.created) })) },
+  })
+}
+
+async function headBucket(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  checkBucket(ctx.store, call.bucket!)
+  return empty(200, { 'x-amz-bucket-region': 'us-east-1', 'content-type': 'application/xml' })
+}
+
+async function getBucketLocation(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  checkBucket(ctx.store, call.bucket!)
+  return xmlReply('LocationConstraint', {})
+}
+
+async function createBucket(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  try {
+    ctx.store.bucketDir(call.bucket!)
+  } catch {
+    throw notImplemented(
+      `CreateBucket: buckets are declared in the pipeline definition (buckets: { ${call.bucket}: {} })`,
+    )
+  }
+  // us-east-1 answers 200 to creating a bucket one already owns.
+  return empty(200, { location: `/${call.bucket}` })
+}
+
+async function deleteBucket(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  checkBucket(ctx.store, call.bucket!)
+  throw notImplemented('DeleteBucket: buckets are declared in the pipeline definition')
+}
+
+function maxKeysOf(query: URLSearchParams): number | undefined {
+  const text = query.get('max-keys')
+  if (text === null) return undefined
+  if (!/^\d+$/.test(text))
+    throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', {
+      ArgumentName: 'maxKeys',
+      ArgumentValue: text,
+    })
+  return Math.min(Number(text), 1000)
+}
+
+function encoder(query: URLSearchParams): (text: string) => string {
+  const type = query.get('encoding-type')
+  if (type === null) return (text) => text
+  if (type !== 'url')
+    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', {
+      ArgumentName: 'encoding-type',
+      ArgumentValue: type,
+    })
+  return (text) => uriEncode(text).replace(/%2F/g, '/')
+}
+
+/** The store's continuation token for "after everything under `prefix`" (see list-objects.ts). */
+const afterPrefixToken = (prefix: string) =>
+  Buffer.from(JSON.stringify({ a: prefix, p: 1 })).toString('base64url')
+
+async function listObjectsV2(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  const { query } = call
+  const enc = encoder(query)
+  const prefix = query.get('prefix') ?? ''
+  const delimiter = query.get('delimiter') ?? undefined
+  const maxKeys = maxKeysOf(query)
+  const token = query.get('continuation-token') ?? undefined
+  const startAfter = query.get('start-after') ?? undefined
+  if (token === '')
+    throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', {
+      ArgumentName: 'continuation-token',
+    })
+  const page = await listPage(call, ctx, { prefix, delimiter, maxKeys, continuationToken: token, startAfter })
+  return xmlReply('ListBucketResult', {
+    Name: call.bucket,
+    Prefix: enc(prefix),
+    Delimiter: delimiter === undefined ? undefined : enc(delimiter),
+    MaxKeys: maxKeys ?? 1000,
+    EncodingType: query.get('encoding-type') ?? undefined,
+    KeyCount: page.keyCount,
+    IsTruncated: page.isTruncated,
+    ContinuationToken: token,
+    NextContinuationToken: page.nextContinuationToken,
+    StartAfter: startAfter === undefined ? undefined : enc(startAfter),
+    Contents: contents(page.objects, enc, query.get('fetch-owner') === 'true'),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  })
+}
+
+async function listObjectsV1(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  const { query } = call
+  const enc = encoder(query)
+  const prefix = query.get('prefix') ?? ''
+  const delimiter = query.get('delimiter') ?? undefined
+  const maxKeys = maxKeysOf(query)
+  const marker = query.get('marker') ?? ''
+  // A marker that is a common prefix (the NextMarker of a page that ended on one) resumes after
+  // everything beneath it, as S3 does.
+  const resume =
+    marker !== '' && delimiter && marker.endsWith(delimiter) && marker.startsWith(prefix)
+      ? { continuationToken: afterPrefixToken(marker) }
+      : { startAfter: marker || undefined }
+  const page = await listPage(call, ctx, { prefix, delimiter, maxKeys, ...resume })
+  const lastKey = page.objects.at(-1)?.key
+  const lastPrefix = page.commonPrefixes.at(-1)
+  const last =
+    lastKey === undefined
+      ? lastPrefix
+      : lastPrefix === undefined || lastKey > lastPrefix
+        ? lastKey
+        : lastPrefix
+  return xmlReply('ListBucketResult', {
+    Name: call.bucket,
+    Prefix: enc(prefix),
+    Marker: enc(marker),
+    NextMarker: page.isTruncated && last !== undefined ? enc(last) : undefined,
+    MaxKeys: maxKeys ?? 1000,
+    Delimiter: delimiter === undefined ? undefined : enc(delimiter),
+    EncodingType: query.get('encoding-type') ?? undefined,
+    IsTruncated: page.isTruncated,
+    Contents: contents(page.objects, enc, true),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  })
+}
+
+async function listPage(
+  call: S3Call,
+  ctx: S3Context,
+  options: Parameters<BucketStore['listObjects']>[1] & object,
+) {
+  checkBucket(ctx.store, call.bucket!)
+  for (const k of Object.keys(options) as (keyof typeof options)[])
+    if (options[k] === undefined) delete options[k]
+  return ctx.store.listObjects(call.bucket!, options)
+}
+
+function contents(
+  objects: { key: string; size: number; etag: string; lastModified: number }[],
+  enc: (text: string) => string,
+  owner: boolean,
+): XmlNode[] {
+  return objects.map((o) => ({
+    Key: enc(o.key),
+    LastModified: iso(o.lastModified),
+    ETag: o.etag,
+    Size: o.size,
+    Owner: owner ? OWNER : undefined,
+    StorageClass: 'STANDARD',
+  }))
+}
+
+/** `x-amz-meta-*` headers, names lower-cased. */
+function metadataOf(headers: IncomingHttpHeaders): Record<string, string> {
+  const metadata: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith('x-amz-meta-') || value === undefined) continue
+    metadata[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value
+  }
+  return metadata
+}
+
+/** Content-Encoding as stored: the transfer's `aws-chunked` is not the object's. */
+function contentEncodingOf(headers: IncomingHttpHeaders): string | undefined {
+  const encodings = (header(headers, 'content-encoding') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '' && e.toLowerCase() !== 'aws-chunked')
+  return encodings.length > 0 ? encodings.join(',') : undefined
+}
+
+async function putObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  checkBucket(ctx.store, call.bucket!)
+  const { bytes, checksums } = readPayload(call.headers, call.body)
+  const contentType = header(call.headers, 'content-type')
+  const contentEncoding = contentEncodingOf(call.headers)
+  const { etag } = await ctx.store.putObject(call.bucket!, call.key!, bytes, {
+    ...(contentType !== undefined ? { contentType } : {}),
+    ...(contentEncoding !== undefined ? { contentEncoding } : {}),
+    metadata: metadataOf(call.headers),
+  })
+  return empty(200, { etag, ...checksums })
+}
+
+async function readHead(ctx: S3Context, bucket: string, key: string): Promise<ObjectHead> {
+  checkBucket(ctx.store, bucket)
+  try {
+    return await ctx.store.headObject(bucket, key)
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchKey') throw noSuchKey(key)
+    throw error
+  }
+}
+
+const unquote = (etag: string) => etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '')
+
+function etagMatches(list: string, etag: string): boolean {
+  return list.split(',').some((e) => e.trim() === '*' || unquote(e) === unquote(etag))
+}
+
+/** Whole seconds, as HTTP dates carry them; undefined for a date that does not parse (ignored). */
+function seconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const ms = Date.parse(text)
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
+}
+
+interface Conditions {
+  ifMatch?: string | undefined
+  ifNoneMatch?: string | undefined
+  ifModifiedSince?: string | undefined
+  ifUnmodifiedSince?: string | undefined
+}
+
+/** S3's conditional request rules: 412 PreconditionFailed, or 304 (`notModified`). */
+function checkConditions(head: ObjectHead, c: Conditions, notModified: 'NotModified' | 'PreconditionFailed') {
+  const modified = Math.floor(head.lastModified / 1000)
+  const failed = (condition: string) =>
+    new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+      Condition: condition,
+    })
+  const unmodifiedSince = seconds(c.ifUnmodifiedSince)
+  if (c.ifMatch !== undefined) {
+    if (!etagMatches(c.ifMatch, head.etag)) throw failed('If-Match')
+  } else if (unmodifiedSince !== undefined && modified > unmodifiedSince) {
+    throw failed('If-Unmodified-Since')
+  }
+  const notChanged = () =>
+    notModified === 'NotModified'
+      ? new S3Error('NotModified', 'Not Modified', {}, {})
+      : failed(c.ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Modified-Since')
+  const modifiedSince = seconds(c.ifModifiedSince)
+  if (c.ifNoneMatch !== undefined) {
+    if (etagMatches(c.ifNoneMatch, head.etag)) throw notChanged()
+  } else if (modifiedSince !== undefined && modified <= modifiedSince) {
+    throw notChanged()
+  }
+}
+
+function requestConditions(headers: IncomingHttpHeaders, prefix = ''): Conditions {
+  return {
+    ifMatch: header(headers, `${prefix}if-match`),
+    ifNoneMatch: header(headers, `${prefix}if-none-match`),
+    ifModifiedSince: header(headers, `${prefix}if-modified-since`),
+    ifUnmodifiedSince: header(headers, `${prefix}if-unmodified-since`),
+  }
+}
+
+function objectHeaders(head: ObjectHead, query: URLSearchParams): Record<string, string> {
+  const headers: Record<string, string> = {
+    etag: head.etag,
+    'last-modified': httpDate(head.lastModified),
+    'content-type': head.contentType,
+    'accept-ranges': 'bytes',
+  }
+  if (head.contentEncoding !== undefined) headers['content-encoding'] = head.contentEncoding
+  for (const [name, value] of Object.entries(head.metadata)) headers[`x-amz-meta-${name}`] = value
+  for (const name of [
+    'content-type',
+    'content-language',
+    'expires',
+    'cache-control',
+    'content-disposition',
+    'content-encoding',
+  ]) {
+    const override = query.get(`response-${name}`)
+    if (override !== null) headers[name] = override
+  }
+  return headers
+}
+
+/** A single `bytes=` range as [start, end] inclusive; undefined to serve the whole object. */
+function parseRange(text: string | undefined, size: number): [number, number] | undefined {
+  if (text === undefined) return undefined
+  const match = /^bytes=(\d*)-(\d*)$/.exec(text.trim())
+  // Several ranges, or a malformed header: S3 ignores it and sends the whole object.
+  if (!match || (match[1] === '' && match[2] === '')) return undefined
+  const invalid = () =>
+    new S3Error(
+      'InvalidRange',
+      'The requested range is not satisfiable',
+      { RangeRequested: text, ActualObjectSize: String(size) },
+      { 'content-range': `bytes */${size}` },
+    )
+  if (match[1] === '') {
+    const suffix = Number(match[2])
+    if (suffix === 0) throw invalid()
+    return [Math.max(0, size - suffix), size - 1]
+  }
+  const start = Number(match[1])
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1)
+  if (match[2] !== '' && Number(match[2]) < start) return undefined
+  if (start >= size) throw invalid()
+  return [start, end]
+}
+
+async function getObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  const head = await readHead(ctx, call.bucket!, call.key!)
+  checkConditions(head, requestConditions(call.headers), 'NotModified')
+  const range = parseRange(header(call.headers, 'range'), head.size)
+  let object: Awaited<ReturnType<BucketStore['getObject']>>
+  try {
+    object = await ctx.store.getObject(call.bucket!, call.key!)
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchKey') throw noSuchKey(call.key!)
+    throw error
+  }
+  const headers = objectHeaders(object, call.query)
+  if (!range) return { status: 200, headers, body: object.body }
+  const [start, end] = range
+  headers['content-range'] = `bytes ${start}-${end}/${object.size}`
+  return { status: 206, headers, body: object.body.subarray(start, end + 1) }
+}
+
+async function headObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  const head = await readHead(ctx, call.bucket!, call.key!)
+  checkConditions(head, requestConditions(call.headers), 'NotModified')
+  const headers = objectHeaders(head, call.query)
+  const range = parseRange(header(call.headers, 'range'), head.size)
+  if (range) {
+    headers['content-range'] = `bytes ${range[0]}-${range[1]}/${head.size}`
+    headers['content-length'] = String(range[1] - range[0] + 1)
+    return { status: 206, headers, body: Buffer.alloc(0) }
+  }
+  headers['content-length'] = String(head.size)
+  return { status: 200, headers, body: Buffer.alloc(0) }
+}
+
+async function deleteObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  checkBucket(ctx.store, call.bucket!)
+  await ctx.store.deleteObject(call.bucket!, call.key!)
+  return empty(204)
+}
+
+async function deleteObjects(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  checkBucket(ctx.store, call.bucket!)
+  const { bytes } = readPayload(call.headers, call.body)
+  const text = bytes.toString('utf8')
+  const malformed = () =>
+    new S3Error(
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate against our published schema',
+    )
+  if (!/<Delete[\s>]/.test(text)) throw malformed()
+  const quiet = /<Quiet>\s*true\s*<\/Quiet>/i.test(text)
+  const keys = [...text.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map((m) => {
+    const key = /<Key>([\s\S]*?)<\/Key>/.exec(m[1]!)
+    if (!key) throw malformed()
+    return unescapeXml(key[1]!)
+  })
+  if (keys.length === 0 || keys.length > 1000) throw malformed()
+  const deleted: XmlNode[] = []
+  const errors: XmlNode[] = []
+  for (const key of keys) {
+    try {
+      await ctx.store.deleteObject(call.bucket!, key)
+      if (!quiet) deleted.push({ Key: key })
+    } catch (error) {
+      const name = (error as Error).name
+      errors.push({
+        Key: key,
+        Code: name === 'InvalidArgument' || name === 'KeyTooLongError' ? name : 'InternalError',
+        Message: (error as Error).message,
+      })
+    }
+  }
+  return xmlReply('DeleteResult', { Deleted: deleted, Error: errors })
+}
+
+function parseCopySource(text: string): { bucket: string; key: string } {
+  const invalid = () =>
+    new S3Error('InvalidArgument', 'Invalid copy source object key', { ArgumentName: 'x-amz-copy-source' })
+  const [path] = text.split('?')
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(path!)
+  } catch {
+    throw invalid()
+  }
+  if (decoded.startsWith('/')) decoded = decoded.slice(1)
+  const slash = decoded.indexOf('/')
+  if (slash <= 0 || slash === decoded.length - 1) throw invalid()
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) }
+}
+
+async function copyObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  checkBucket(ctx.store, call.bucket!)
+  const source = parseCopySource(header(call.headers, 'x-amz-copy-source')!)
+  const head = await readHead(ctx, source.bucket, source.key)
+  checkConditions(head, requestConditions(call.headers, 'x-amz-copy-source-'), 'PreconditionFailed')
+  const replace = (header(call.headers, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase() === 'REPLACE'
+  if (!replace && source.bucket === call.bucket && source.key === call.key)
+    throw new S3Error(
+      'InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    )
+  const object = await ctx.store.getObject(source.bucket, source.key)
+  const contentType = replace ? header(call.headers, 'content-type') : object.contentType
+  const contentEncoding = replace ? contentEncodingOf(call.headers) : object.contentEncoding
+  const { etag } = await ctx.store.putObject(call.bucket!, call.key!, object.body, {
+    ...(contentType !== undefined ? { contentType } : {}),
+    ...(contentEncoding !== undefined ? { contentEncoding } : {}),
+    metadata: replace ? metadataOf(call.headers) : object.metadata,
+  })
+  const copied = await ctx.store.headObject(call.bucket!, call.key!).catch(() => undefined)
+  return xmlReply('CopyObjectResult', {
+    ETag: etag,
+    LastModified: iso(copied?.lastModified ?? ctx.now()),
+  })
+}
