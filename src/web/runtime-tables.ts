@@ -2,6 +2,7 @@ import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { tableNotFound } from '../services/tables/errors.ts'
 import type { TableDefinition } from '../services/tables/keys.ts'
 import { TableService } from '../services/tables/table-service.ts'
+import { TablesToken } from '../services/tokens.ts'
 import type { StateStore } from '../storage/state/state-store.ts'
 import type { DashboardTables } from './source.ts'
 
@@ -10,7 +11,10 @@ import type { DashboardTables } from './source.ts'
  * store the handlers' bindings write, so the panel reads exactly what the handlers see.
  */
 export function runtimeTables(runtime: PipelineRuntime): DashboardTables {
-  return tableReader(runtime.engine.state, () => runtime.pipeline.tables)
+  // Every table of the current build: declared ones, and those created through the DynamoDB API.
+  return tableReader(runtime.engine.state, () =>
+    Object.fromEntries([...(runtime.offered(TablesToken) ?? [])].map(([name, t]) => [name, t.definition])),
+  )
 }
 
 /**
