@@ -2,7 +2,7 @@ import type { AwsService, JsonProtocol } from '../dispatch.ts'
 import type { Operation } from '../operation.ts'
 import type { QueryAction, QueryService } from '../query.ts'
 import { describeAlarmHistory, describeAlarms } from './alarms.ts'
-import { getMetricStatistics, listMetrics, putMetricData } from './metrics.ts'
+import { getMetricData, getMetricStatistics, listMetrics, putMetricData } from './metrics.ts'
 import { CLOUDWATCH_ERRORS, type CloudWatchOperation } from './shared.ts'
 
 /** CloudWatch's X-Amz-Target prefix for its JSON 1.0 protocol (current SDKs). */
@@ -32,6 +32,7 @@ export const CLOUDWATCH_PROTOCOL: JsonProtocol = {
 const OPERATIONS: readonly CloudWatchOperation[] = [
   putMetricData,
   getMetricStatistics,
+  getMetricData,
   listMetrics,
   describeAlarms,
   describeAlarmHistory,

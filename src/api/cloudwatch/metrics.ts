@@ -1,3 +1,10 @@
+import {
+  type Expr,
+  evaluateExpression,
+  MathSyntaxError,
+  parseExpression,
+  referencedIds,
+} from '../../monitor/alarms/math.ts'
 import type { MetricStore } from '../../monitor/metric-store.ts'
 import type { MetricUnit } from '../../monitor/metrics.ts'
 import { STANDARD_STATISTICS, type Statistic, statisticSchema } from '../../monitor/statistics.ts'
@@ -5,6 +12,7 @@ import { AwsError } from '../errors.ts'
 import type { OperationContext } from '../operation.ts'
 import type { PipelineServices } from '../pipeline-services.ts'
 import {
+  cwError,
   DIMENSION,
   DOUBLE,
   defineCloudWatch,
@@ -388,3 +396,180 @@ export const listMetrics = defineCloudWatch({
     return { Metrics: items, NextToken: next }
   },
 })
+
+/** GetMetricData's cap on a request's datapoints (the default MaxDatapoints). */
+const MAX_METRIC_DATA_POINTS = 100_800
+
+const METRIC_DATA_QUERY = {
+  type: 'Structure',
+  children: {
+    Id: { type: 'String' },
+    MetricStat: {
+      type: 'Structure',
+      children: {
+        Metric: {
+          type: 'Structure',
+          children: {
+            Namespace: { type: 'String' },
+            MetricName: { type: 'String' },
+            Dimensions: { type: 'List', children: DIMENSION },
+          },
+        },
+        Period: { type: 'Integer' },
+        Stat: { type: 'String' },
+        Unit: { type: 'String' },
+      },
+    },
+    Expression: { type: 'String' },
+    Label: { type: 'String' },
+    ReturnData: { type: 'Boolean' },
+    Period: { type: 'Integer' },
+    AccountId: { type: 'String' },
+  },
+} as const
+
+interface Resolved {
+  values: Map<number, number>
+  period: number
+}
+
+export const getMetricData = defineCloudWatch({
+  name: 'GetMetricData',
+  spec: {
+    MetricDataQueries: { type: 'List', children: METRIC_DATA_QUERY },
+    StartTime: TIMESTAMP,
+    EndTime: TIMESTAMP,
+    NextToken: { type: 'String' },
+    ScanBy: { type: 'String' },
+    MaxDatapoints: { type: 'Integer' },
+    LabelOptions: { type: 'Structure', children: { Timezone: { type: 'String' } } },
+  },
+  handle(input, ctx) {
+    const queries = required(input.MetricDataQueries, 'MetricDataQueries')
+    if (queries.length === 0) return required(undefined, 'MetricDataQueries') as never
+    if (queries.length > 500)
+      throw invalidValue('The collection MetricDataQueries must not have a size greater than 500.')
+    const start = Math.round(required(input.StartTime, 'StartTime') * 1000)
+    const end = Math.round(required(input.EndTime, 'EndTime') * 1000)
+    if (start >= end) throw invalidValue('The parameter StartTime must be less than the parameter EndTime.')
+    const scanBy = input.ScanBy ?? 'TimestampDescending'
+    if (scanBy !== 'TimestampDescending' && scanBy !== 'TimestampAscending')
+      throw invalidValue(
+        'The parameter ScanBy must be a value in the set [ TimestampDescending, TimestampAscending ].',
+      )
+    const maxPoints = input.MaxDatapoints ?? MAX_METRIC_DATA_POINTS
+    if (maxPoints < 1) throw invalidValue('The parameter MaxDatapoints must be greater than 0.')
+    if (input.NextToken !== undefined)
+      throw cwError('InvalidNextToken', 'The service returned an invalid NextToken.')
+
+    const byId = new Map<string, (typeof queries)[number] & { at: string }>()
+    queries.forEach((q, i) => {
+      const at = `MetricDataQueries.member.${i + 1}`
+      const id = required(q?.Id, `${at}.Id`)
+      if (!/^[a-z][a-zA-Z0-9_]{0,254}$/.test(id))
+        throw validation(
+          `Invalid metric data query id '${id}': it must start with a lowercase letter and hold letters, digits and underscores.`,
+        )
+      if (byId.has(id)) throw validation(`The value ${id} for parameter ${at}.Id is not unique.`)
+      if ((q.MetricStat === undefined) === (q.Expression === undefined))
+        throw validation(
+          `The parameters ${at}.MetricStat and ${at}.Expression are mutually exclusive and you have specified ${q.MetricStat === undefined ? 'neither' : 'both'}.`,
+        )
+      byId.set(id, { ...q, at })
+    })
+
+    const store = pipelineOf(ctx).metricStore()
+    const resolved = new Map<string, Resolved>()
+    const visiting = new Set<string>()
+    const resolve = (id: string): Resolved => {
+      const known = resolved.get(id)
+      if (known) return known
+      const q = byId.get(id)!
+      if (visiting.has(id)) throw validation(`Circular dependency in metric math expressions: ${id}.`)
+      visiting.add(id)
+      let out: Resolved
+      if (q.MetricStat) {
+        const stat = q.MetricStat
+        const metric = stat.Metric ?? {}
+        const namespace = required(metric.Namespace, `${q.at}.MetricStat.Metric.Namespace`)
+        const name = required(metric.MetricName, `${q.at}.MetricStat.Metric.MetricName`)
+        const dims = dimensionsOf(metric.Dimensions, `${q.at}.MetricStat.Metric.Dimensions`)
+        const period = checkPeriod(stat.Period, `${q.at}.MetricStat.Period`)
+        const statName = required(stat.Stat, `${q.at}.MetricStat.Stat`)
+        const parsed = statisticSchema.safeParse(statName)
+        if (!parsed.success)
+          throw validation(`The value for parameter ${q.at}.MetricStat.Stat is not a valid statistic.`)
+        const unit = checkUnit(stat.Unit, `${q.at}.MetricStat.Unit`)
+        const known = seriesUnit(store, namespace, name, dims)
+        const points =
+          known !== undefined && (unit === undefined || unit === known)
+            ? store.query({ namespace, name, dimensions: dims, stat: parsed.data, period, start, end })
+            : []
+        out = { values: new Map(points.map((d) => [d.timestamp, d.value])), period }
+      } else {
+        let expr: Expr
+        try {
+          expr = parseExpression(q.Expression!)
+        } catch (error) {
+          if (!(error instanceof MathSyntaxError)) throw error
+          throw validation(`Error in expression '${id}': ${error.message}.`)
+        }
+        const refs = [...referencedIds(expr)]
+        for (const ref of refs)
+          if (!byId.has(ref))
+            throw validation(`Error in expression '${id}': Unrecognized metric identifier '${ref}'.`)
+        const inputs = new Map(refs.map((ref) => [ref, resolve(ref)]))
+        const period =
+          q.Period !== undefined
+            ? checkPeriod(q.Period, `${q.at}.Period`)
+            : inputs.size > 0
+              ? Math.min(...[...inputs.values()].map((r) => r.period))
+              : 60
+        const periodMs = period * 1000
+        const timestamps = new Set<number>()
+        for (const r of inputs.values()) for (const t of r.values.keys()) timestamps.add(t)
+        const first = Math.floor(start / periodMs) * periodMs
+        if ((end - first) / periodMs > MAX_METRIC_DATA_POINTS)
+          throw validation(
+            `Error in expression '${id}': too many datapoints requested; increase the period or shorten the range.`,
+          )
+        for (let t = first; t < end; t += periodMs) timestamps.add(t)
+        const values = new Map<number, number>()
+        for (const t of [...timestamps].sort((a, b) => a - b)) {
+          const v = evaluateExpression(expr, (ref) => inputs.get(ref)?.values.get(t))
+          if (v !== undefined) values.set(t, v)
+        }
+        out = { values, period }
+      }
+      visiting.delete(id)
+      resolved.set(id, out)
+      return out
+    }
+
+    let budget = maxPoints
+    const results = [...byId.values()]
+      .filter((q) => q.ReturnData !== false)
+      .map((q) => {
+        const r = resolve(q.Id!)
+        let timestamps = [...r.values.keys()].sort((a, b) => a - b)
+        if (scanBy === 'TimestampDescending') timestamps.reverse()
+        const partial = timestamps.length > budget
+        timestamps = timestamps.slice(0, Math.max(0, budget))
+        budget -= timestamps.length
+        return {
+          Id: q.Id,
+          Label: q.Label ?? (q.MetricStat ? q.MetricStat.Metric?.MetricName : q.Id),
+          Timestamps: timestamps.map((t) => new Date(t)),
+          Values: timestamps.map((t) => r.values.get(t)!),
+          StatusCode: partial ? 'PartialData' : 'Complete',
+        }
+      })
+    // Queries that return no data are still evaluated, so their errors are reported.
+    for (const id of byId.keys()) resolve(id)
+    return { MetricDataResults: results, Messages: [] }
+  },
+})
+
+function validation(message: string) {
+  return cwError('ValidationError', message)
+}

@@ -15,6 +15,8 @@ export const CLOUDWATCH_ERRORS: Readonly<Record<string, readonly [shape: string,
   MissingParameter: ['MissingRequiredParameterException', 400],
   ResourceNotFound: ['ResourceNotFound', 404],
   InvalidNextToken: ['InvalidNextToken', 400],
+  /** GetMetricData's (and PutMetricAlarm's) checks: no modelled shape, the code is the type. */
+  ValidationError: ['ValidationError', 400],
   InvalidFormat: ['InvalidFormatFault', 400],
   LimitExceeded: ['LimitExceededFault', 400],
   InternalServiceError: ['InternalServiceFault', 500],

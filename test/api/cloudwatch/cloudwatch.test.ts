@@ -2,6 +2,7 @@ import {
   CloudWatchClient,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  GetMetricDataCommand,
   GetMetricStatisticsCommand,
   ListMetricsCommand,
   PutMetricDataCommand,
@@ -196,6 +197,82 @@ describe('the CloudWatch API (JSON 1.0) with @aws-sdk/client-cloudwatch', () => 
     expect(byDimension.Metrics?.map((m) => m.MetricName)).toEqual(['Latency'])
     const byName = await cw.send(new ListMetricsCommand({ MetricName: 'Orders' }))
     expect(byName.Metrics?.map((m) => m.Namespace)).toEqual(['Shop'])
+  })
+
+  it('answers GetMetricData with metric stats and metric math, as the alarms compute it', async () => {
+    const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
+    const cw = client(p)
+    const t1 = minuteAgo(p, 3)
+    const t2 = minuteAgo(p, 2)
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: 'Shop',
+        MetricData: [
+          { MetricName: 'Requests', Timestamp: t1, Value: 200 },
+          { MetricName: 'Requests', Timestamp: t2, Value: 50 },
+          { MetricName: 'Errors', Timestamp: t1, Value: 4 },
+          { MetricName: 'Errors', Timestamp: t2, Values: [1, 2], Counts: [1, 2] },
+        ],
+      }),
+    )
+    const metric = (name: string) => ({
+      Metric: { Namespace: 'Shop', MetricName: name },
+      Period: 60,
+      Stat: 'Sum',
+    })
+    const { MetricDataResults } = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: minuteAgo(p, 5),
+        EndTime: new Date(p.clock.now()),
+        MetricDataQueries: [
+          { Id: 'errors', MetricStat: metric('Errors'), ReturnData: false },
+          { Id: 'requests', MetricStat: metric('Requests') },
+          { Id: 'rate', Expression: '100 * errors / requests', Label: 'error rate' },
+          { Id: 'filled', Expression: 'FILL(errors, 0)' },
+        ],
+        ScanBy: 'TimestampAscending',
+      }),
+    )
+    expect(MetricDataResults).toEqual([
+      {
+        Id: 'requests',
+        Label: 'Requests',
+        Timestamps: [t1, t2],
+        Values: [200, 50],
+        StatusCode: 'Complete',
+      },
+      { Id: 'rate', Label: 'error rate', Timestamps: [t1, t2], Values: [2, 10], StatusCode: 'Complete' },
+      {
+        Id: 'filled',
+        Label: 'filled',
+        Timestamps: [minuteAgo(p, 5), minuteAgo(p, 4), t1, t2, minuteAgo(p, 1), minuteAgo(p, 0)],
+        Values: [0, 0, 4, 5, 0, 0],
+        StatusCode: 'Complete',
+      },
+    ])
+    // Newest first by default.
+    const newest = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: minuteAgo(p, 5),
+        EndTime: new Date(p.clock.now()),
+        MetricDataQueries: [{ Id: 'requests', MetricStat: metric('Requests') }],
+      }),
+    )
+    expect(newest.MetricDataResults?.[0]?.Timestamps).toEqual([t2, t1])
+    const bad = await failure(
+      cw.send(
+        new GetMetricDataCommand({
+          StartTime: minuteAgo(p, 5),
+          EndTime: new Date(p.clock.now()),
+          MetricDataQueries: [{ Id: 'x', Expression: '100 * nothing' }],
+        }),
+      ),
+    )
+    expect(bad).toMatchObject({
+      code: 'ValidationError',
+      status: 400,
+      message: expect.stringContaining("'nothing'"),
+    })
   })
 
   it('pages ListMetrics 500 at a time', async () => {
@@ -510,6 +587,24 @@ describe('the CloudWatch API on the query protocol', () => {
     })
     expect(listed.text).toContain(
       '<ListMetricsResult><Metrics><member><Namespace>Shop</Namespace><MetricName>Latency</MetricName><Dimensions><member><Name>Service</Name><Value>checkout</Value></member></Dimensions></member></Metrics></ListMetricsResult>',
+    )
+    const data = await query(p, {
+      Action: 'GetMetricData',
+      StartTime: minuteAgo(p, 3).toISOString(),
+      EndTime: new Date(p.clock.now()).toISOString(),
+      'MetricDataQueries.member.1.Id': 'latency',
+      'MetricDataQueries.member.1.MetricStat.Metric.Namespace': 'Shop',
+      'MetricDataQueries.member.1.MetricStat.Metric.MetricName': 'Latency',
+      'MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name': 'Service',
+      'MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Value': 'checkout',
+      'MetricDataQueries.member.1.MetricStat.Period': '60',
+      'MetricDataQueries.member.1.MetricStat.Stat': 'Average',
+      'MetricDataQueries.member.1.ReturnData': 'false',
+      'MetricDataQueries.member.2.Id': 'doubled',
+      'MetricDataQueries.member.2.Expression': 'latency * 2',
+    })
+    expect(data.text).toContain(
+      `<MetricDataResults><member><Id>doubled</Id><Label>doubled</Label><Timestamps><member>${at}</member></Timestamps><Values><member>20</member></Values><StatusCode>Complete</StatusCode></member></MetricDataResults>`,
     )
     const alarms = await query(p, { Action: 'DescribeAlarms', 'AlarmNames.member.1': 'slow-checkout' })
     expect(alarms.text).toContain('<MetricAlarms><member><AlarmName>slow-checkout</AlarmName>')
