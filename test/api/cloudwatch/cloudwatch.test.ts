@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import {
   CloudWatchClient,
   DescribeAlarmHistoryCommand,
@@ -273,6 +274,37 @@ describe('the CloudWatch API (JSON 1.0) with @aws-sdk/client-cloudwatch', () => 
       status: 400,
       message: expect.stringContaining("'nothing'"),
     })
+  })
+
+  it('keeps custom metrics across a restart (the metric history in the state store)', async () => {
+    const p = await startPipeline(definition, { serve: true })
+    const at = minuteAgo(p, 2)
+    await client(p).send(
+      new PutMetricDataCommand({
+        Namespace: 'Shop',
+        MetricData: [{ MetricName: 'Orders', Timestamp: at, Values: [3, 4], Unit: 'Count' }],
+      }),
+    )
+    await p.close()
+    const again = await startPipeline(definition, { serve: true, dataDir: p.dataDir, clock: p.clock })
+    onTestFinished(async () => {
+      await again.close()
+      await rm(p.dataDir, { recursive: true, force: true })
+    })
+    const cw = client(again)
+    const stats = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'Shop',
+        MetricName: 'Orders',
+        StartTime: minuteAgo(again, 5),
+        EndTime: new Date(again.clock.now()),
+        Period: 60,
+        Statistics: ['Sum', 'Maximum'],
+      }),
+    )
+    expect(stats.Datapoints).toEqual([{ Timestamp: at, Sum: 7, Maximum: 4, Unit: 'Count' }])
+    const listed = await cw.send(new ListMetricsCommand({ Namespace: 'Shop' }))
+    expect(listed.Metrics).toEqual([{ Namespace: 'Shop', MetricName: 'Orders', Dimensions: [] }])
   })
 
   it('pages ListMetrics 500 at a time', async () => {
