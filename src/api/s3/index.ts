@@ -152,6 +152,7 @@ export class S3Api {
     }
     const context: S3Context = {
       store: this.#options.pipeline.buckets(),
+      lakeRoot: this.#options.lakeRoot,
       bucketNames: () => this.#bucketNames(),
       now: this.#options.now,
     }

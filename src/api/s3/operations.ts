@@ -9,6 +9,14 @@ import type { BucketStore } from '../../lake/buckets/bucket-store.ts'
 import type { ObjectHead } from '../../lake/buckets/types.ts'
 import { uriEncode } from '../auth/canonical.ts'
 import type { AwsResponse } from '../dispatch.ts'
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  listMultipartUploads,
+  listParts,
+  uploadPart,
+} from './multipart.ts'
 import { readPayload } from './payload.ts'
 import {
   noSuchBucket,
@@ -33,6 +41,8 @@ export interface S3Call {
 
 export interface S3Context {
   store: BucketStore
+  /** `<dataDir>/lake`. */
+  lakeRoot: string
   bucketNames(): Promise<{ name: string; created: number }[]>
   now(): number
 }
@@ -108,6 +118,7 @@ export function operationFor(call: S3Call): Handler {
   }
   if (key === undefined) {
     if (method === 'POST' && query.has('delete')) return deleteObjects
+    if (method === 'GET' && query.has('uploads')) return bucketChecked(listMultipartUploads)
     if (unsupported) return () => Promise.reject(notImplemented(`?${unsupported}`))
     if (method === 'HEAD') return headBucket
     if (method === 'GET') {
@@ -118,13 +129,43 @@ export function operationFor(call: S3Call): Handler {
     if (method === 'DELETE') return deleteBucket
     return methodNotAllowed
   }
-  if (unsupported)
-    return () => Promise.reject(notImplemented(`?${unsupported} (multipart uploads, tagging, ACLs)`))
+  if (method === 'POST' && query.has('uploads'))
+    return bucketChecked((c, ctx) => createMultipartUpload(c, ctx, putOptions(c)))
+  if (query.has('uploadId')) {
+    if (method === 'PUT' && query.has('partNumber')) {
+      if (header(call.headers, 'x-amz-copy-source'))
+        return () => Promise.reject(notImplemented('UploadPartCopy'))
+      return bucketChecked(uploadPart)
+    }
+    if (method === 'POST') return bucketChecked(completeMultipartUpload)
+    if (method === 'DELETE') return bucketChecked(abortMultipartUpload)
+    if (method === 'GET') return bucketChecked(listParts)
+    return methodNotAllowed
+  }
+  if (unsupported) return () => Promise.reject(notImplemented(`?${unsupported} (tagging, ACLs, versions)`))
   if (method === 'PUT') return header(call.headers, 'x-amz-copy-source') ? copyObject : putObject
   if (method === 'GET') return getObject
   if (method === 'HEAD') return headObject
   if (method === 'DELETE') return deleteObject
   return methodNotAllowed
+}
+
+const bucketChecked =
+  (handler: Handler): Handler =>
+  (call, ctx) => {
+    checkBucket(ctx.store, call.bucket!)
+    return handler(call, ctx)
+  }
+
+/** What a PutObject (or CreateMultipartUpload) says about the object besides its bytes. */
+function putOptions(call: S3Call) {
+  const contentType = header(call.headers, 'content-type')
+  const contentEncoding = contentEncodingOf(call.headers)
+  return {
+    ...(contentType !== undefined ? { contentType } : {}),
+    ...(contentEncoding !== undefined ? { contentEncoding } : {}),
+    metadata: metadataOf(call.headers),
+  }
 }
 
 async function methodNotAllowed(call: S3Call): Promise<AwsResponse> {
@@ -317,13 +358,7 @@ function contentEncodingOf(headers: IncomingHttpHeaders): string | undefined {
 async function putObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
   checkBucket(ctx.store, call.bucket!)
   const { bytes, checksums } = readPayload(call.headers, call.body)
-  const contentType = header(call.headers, 'content-type')
-  const contentEncoding = contentEncodingOf(call.headers)
-  const { etag } = await ctx.store.putObject(call.bucket!, call.key!, bytes, {
-    ...(contentType !== undefined ? { contentType } : {}),
-    ...(contentEncoding !== undefined ? { contentEncoding } : {}),
-    metadata: metadataOf(call.headers),
-  })
+  const { etag } = await ctx.store.putObject(call.bucket!, call.key!, bytes, putOptions(call))
   return empty(200, { etag, ...checksums })
 }
 

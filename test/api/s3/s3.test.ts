@@ -3,19 +3,25 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListMultipartUploadsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
@@ -266,7 +272,7 @@ describe('the S3 API with @aws-sdk/client-s3', () => {
     )
     const list = await raw(p, '/lake?list-type=2')
     expect(list.text).toContain('<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">')
-    expect((await raw(p, '/lake/k?uploads', { method: 'POST' })).status).toBe(501)
+    expect((await raw(p, '/lake/k?tagging')).status).toBe(501)
     // The web routes stay where they were.
     expect((await raw(p, '/health')).status).toBe(200)
   })
@@ -308,6 +314,118 @@ describe('the S3 API with @aws-sdk/client-s3', () => {
     expect(Errors ?? []).toEqual([])
     const left = await s3.send(new ListObjectsV2Command({ Bucket: 'lake' }))
     expect(left.Contents?.map((c) => c.Key)).toEqual(['x/3'])
+  })
+
+  it('assembles multipart uploads, lists and aborts them, and refuses small or unknown parts', async () => {
+    const { p, s3 } = await start()
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: 'inbox',
+        Key: 'in/big.bin',
+        ContentType: 'application/x-big',
+        Metadata: { m: '1' },
+      }),
+    )
+    expect(UploadId).toMatch(/^[0-9a-f]{32}$/)
+    const first = Buffer.alloc(5 * 1024 * 1024, 'a')
+    const second = Buffer.from('the end')
+    const one = await s3.send(
+      new UploadPartCommand({ Bucket: 'inbox', Key: 'in/big.bin', UploadId, PartNumber: 1, Body: first }),
+    )
+    const two = await s3.send(
+      new UploadPartCommand({ Bucket: 'inbox', Key: 'in/big.bin', UploadId, PartNumber: 2, Body: second }),
+    )
+    const { Parts } = await s3.send(new ListPartsCommand({ Bucket: 'inbox', Key: 'in/big.bin', UploadId }))
+    expect(Parts?.map((part) => [part.PartNumber, part.Size, part.ETag])).toEqual([
+      [1, first.length, one.ETag],
+      [2, second.length, two.ETag],
+    ])
+    const { Uploads } = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'inbox' }))
+    expect(Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([['in/big.bin', UploadId]])
+    const parts = [
+      { PartNumber: 1, ETag: one.ETag },
+      { PartNumber: 2, ETag: two.ETag },
+    ]
+    expect(
+      await failure(
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: 'inbox',
+            Key: 'in/big.bin',
+            UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] },
+          }),
+        ),
+      ),
+    ).toEqual({ name: 'InvalidPart', status: 400 })
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'inbox',
+        Key: 'in/big.bin',
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    )
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'inbox', Key: 'in/big.bin' }))
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat([first, second]))).toBe(
+      true,
+    )
+    expect(got).toMatchObject({ ContentType: 'application/x-big', Metadata: { m: '1' } })
+    // Completed: the upload is gone, and the object was announced like any put.
+    expect(
+      await failure(s3.send(new ListPartsCommand({ Bucket: 'inbox', Key: 'in/big.bin', UploadId }))),
+    ).toEqual({
+      name: 'NoSuchUpload',
+      status: 404,
+    })
+    await p.settle()
+    expect(p.logs.map((l) => l.message)).toContain('seen inbox/in/big.bin')
+
+    const small = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'lake', Key: 'small' }))
+    const a = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'lake',
+        Key: 'small',
+        UploadId: small.UploadId,
+        PartNumber: 1,
+        Body: 'a',
+      }),
+    )
+    const b = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'lake',
+        Key: 'small',
+        UploadId: small.UploadId,
+        PartNumber: 2,
+        Body: 'b',
+      }),
+    )
+    expect(
+      await failure(
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: 'lake',
+            Key: 'small',
+            UploadId: small.UploadId,
+            MultipartUpload: {
+              Parts: [
+                { PartNumber: 1, ETag: a.ETag },
+                { PartNumber: 2, ETag: b.ETag },
+              ],
+            },
+          }),
+        ),
+      ),
+    ).toEqual({ name: 'EntityTooSmall', status: 400 })
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'lake', Key: 'small', UploadId: small.UploadId }))
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'lake' }))).Uploads ?? []).toEqual([])
+    expect(
+      await failure(
+        s3.send(
+          new UploadPartCommand({ Bucket: 'lake', Key: 'small', UploadId: '../x', PartNumber: 1, Body: 'a' }),
+        ),
+      ),
+    ).toEqual({ name: 'NoSuchUpload', status: 404 })
   })
 
   it('fires a bucket notification for an object put through the API', async () => {
@@ -401,6 +519,12 @@ describe('the AWS CLI against the S3 API', () => {
     expect(await aws('ls', 's3://lake/cli/')).toMatch(/\s13 up\.txt\n$/)
     await aws('cp', 's3://lake/cli/up.txt', join(dir, 'down.txt'))
     expect(await readFile(join(dir, 'down.txt'), 'utf8')).toBe('from the cli\n')
+    // Above 8 MB the CLI uploads in parts.
+    const big = Buffer.alloc(9 * 1024 * 1024, 'z')
+    await writeFile(join(dir, 'big.bin'), big)
+    await aws('cp', join(dir, 'big.bin'), 's3://lake/cli/big.bin')
+    expect((await p.lake.read('lake', 'cli/big.bin')).equals(big)).toBe(true)
+    await aws('rm', 's3://lake/cli/big.bin')
     await aws('rm', 's3://lake/cli/up.txt')
     expect(await aws('ls', 's3://lake/cli/').catch((e: Error) => e.message)).not.toContain('up.txt')
   })
