@@ -277,6 +277,23 @@ describe('the S3 API with @aws-sdk/client-s3', () => {
     expect((await raw(p, '/health')).status).toBe(200)
   })
 
+  it('refuses bodies over the server limit (413) and keys the directory tree cannot hold', async () => {
+    const { p, s3 } = await start()
+    const tooBig = await fetch(`${p.endpoint}/lake/big`, { method: 'PUT', body: new Uint8Array(14_100_000) })
+      .then((res) => res.status)
+      .catch((error: Error) => error.message)
+    expect(tooBig).toBe(413)
+    await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'a', Body: 'file' }))
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'a/b', Body: 'x' })))).toEqual({
+      name: 'ObjectPathConflict',
+      status: 409,
+    })
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'dir/', Body: '' })))).toEqual({
+      name: 'InvalidArgument',
+      status: 400,
+    })
+  })
+
   it('deletes many objects at once and copies objects', async () => {
     const { s3 } = await start()
     for (const Key of ['x/1', 'x/2', 'x/3'])
