@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import { CorruptLogError, LogFailedError } from '../storage/log/errors.ts'
 import type { Logger } from '../util/logger.ts'
 import { checkAuthPresence, verifySigV4 } from './auth/sigv4.ts'
@@ -75,6 +76,23 @@ export interface AwsResponse {
   body: Buffer
 }
 
+/** A decompressed request body is bounded as a plain one is (CloudWatch's payloads are ≤ 1 MB). */
+const MAX_INFLATED_BYTES = 16 * 1024 * 1024
+
+/**
+ * A request whose body the client compressed (`Content-Encoding: gzip`: the SDKs do it for
+ * CloudWatch's PutMetricData of 10 KiB or more), with the body inflated; a body that does not
+ * inflate is left as it came (it then fails to parse, as a malformed one does).
+ */
+function inflated(req: AwsRequest): AwsRequest {
+  if (req.headers['content-encoding'] !== 'gzip') return req
+  try {
+    return { ...req, body: gunzipSync(req.body, { maxOutputLength: MAX_INFLATED_BYTES }) }
+  } catch {
+    return req
+  }
+}
+
 /** The front end's XML errors, for requests it cannot route. AWS sends them without a Content-Type. */
 function xml(type: string, message: string | undefined, status: number): AwsResponse {
   const body =
@@ -111,7 +129,8 @@ export class Dispatcher {
     this.#services = new Map(options.services.map((s) => [s.targetPrefix, s]))
   }
 
-  async dispatch(req: AwsRequest): Promise<AwsResponse> {
+  async dispatch(request: AwsRequest): Promise<AwsResponse> {
+    const req = inflated(request)
     const requestId = randomUUID()
     const response = (await this.#query(req, requestId)) ?? (await this.#pipeline(req))
     response.headers['x-amzn-requestid'] = requestId

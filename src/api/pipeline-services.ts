@@ -1,5 +1,6 @@
 import type { BucketStore } from '../lake/buckets/bucket-store.ts'
 import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
+import type { LogStore } from '../monitor/logs/log-store.ts'
 import type { MetricStore } from '../monitor/metric-store.ts'
 import type { MetricSink } from '../monitor/metrics.ts'
 import type { QueueService } from '../services/queues/queue-service.ts'
@@ -26,6 +27,8 @@ export interface PipelineServices {
   /** The metric history (GetMetricStatistics, GetMetricData). */
   metricStore(): MetricStore
   alarms(): AlarmEvaluator
+  /** The functions' logs (CloudWatch Logs). */
+  logs(): LogStore
 }
 
 /** A request that arrived while the pipeline was being rebuilt: the client may retry. */

@@ -30,6 +30,7 @@ import type { BucketStore } from '../lake/buckets/bucket-store.ts'
 import { BucketStoreToken } from '../lake/tokens.ts'
 import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
 import { parseEmf } from '../monitor/emf.ts'
+import { functionLogGroup, functionLogStream, LogStore } from '../monitor/logs/log-store.ts'
 import { createMetricBindings } from '../monitor/metric-bindings.ts'
 import { MetricStore } from '../monitor/metric-store.ts'
 import { MetricTotals } from '../monitor/metrics.ts'
@@ -91,6 +92,8 @@ export class PipelineRuntime {
   readonly metricStore: MetricStore
   /** Which bindings each function has used (the dashboard's observed edges); kept across reloads. */
   readonly bindingUse: BindingUsage
+  /** The functions' logs (CloudWatch Logs: `/aws/lambda/<function>`), kept across reloads. */
+  readonly logs: LogStore
   #exporter: PrometheusExporter | undefined
   #extraRoutes: { routes: WebRoute[]; close(): void | Promise<void> } | undefined
   readonly #options: PipelineRuntimeOptions
@@ -115,6 +118,7 @@ export class PipelineRuntime {
     this.server = server
     this.#logger = options.logger ?? silentLogger
     this.metricStore = new MetricStore({ state: engine.state, clock: engine.clock, logger: this.#logger })
+    this.logs = new LogStore({ store: engine.state, clock: engine.clock })
     this.bindingUse = new BindingUsage({
       now: () => engine.clock.now(),
       onUndeclared: (message) => this.#logger.warn(message),
@@ -151,6 +155,14 @@ export class PipelineRuntime {
 
   /** A handler's log line: printed by the caller, and CloudWatch EMF metrics taken from it. */
   #onLog(log: FunctionLog): void {
+    // As Lambda's Node.js runtime writes a console line: time, request id, level, message.
+    const line = `${new Date(log.timestamp).toISOString()}\t${log.requestId ?? 'undefined'}\t${LOG_LEVELS[log.level]}\t${log.message}`
+    this.logs.append(
+      functionLogGroup(log.functionName),
+      functionLogStream(log.timestamp),
+      log.timestamp,
+      line,
+    )
     if (log.message.startsWith('{') && log.message.includes('"_aws"'))
       for (const datum of parseEmf(log.message)) this.metrics.record(datum)
     this.#options.onLog?.(log)
@@ -381,6 +393,7 @@ export class PipelineRuntime {
     await this.#extraRoutes?.close()
     await this.server?.close()
     await this.#encoder.close()
+    this.logs.close()
     this.metricStore.stop()
     await this.engine.close()
   }
@@ -424,5 +437,19 @@ function forwardServices(current: () => PipelineRuntime | undefined): PipelineSe
     metrics: () => need(MetricsToken),
     metricStore: () => need(MetricStoreToken),
     alarms: () => need(AlarmsToken),
+    logs: () => {
+      const runtime = current()
+      if (!runtime) throw new PipelineRebuildingError()
+      return runtime.logs
+    },
   }
+}
+
+/** Lambda's level names for console methods. */
+const LOG_LEVELS: Record<FunctionLog['level'], string> = {
+  log: 'INFO',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  debug: 'DEBUG',
 }

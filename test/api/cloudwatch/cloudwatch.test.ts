@@ -307,9 +307,9 @@ describe('the CloudWatch API (JSON 1.0) with @aws-sdk/client-cloudwatch', () => 
     expect(listed.Metrics).toEqual([{ Namespace: 'Shop', MetricName: 'Orders', Dimensions: [] }])
   })
 
-  it('pages ListMetrics 500 at a time', async () => {
+  it('pages ListMetrics 500 at a time (the SDK gzips these large PutMetricData requests)', async () => {
     const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
-    const cw = client(p, { disableRequestCompression: true })
+    const cw = client(p)
     for (let batch = 0; batch < 3; batch++)
       await cw.send(
         new PutMetricDataCommand({

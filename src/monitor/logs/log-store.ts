@@ -1,0 +1,252 @@
+import type { Statement } from 'better-sqlite3'
+import type { StateStore } from '../../storage/state/state-store.ts'
+import type { Clock, TimerHandle } from '../../util/clock.ts'
+
+/**
+ * How long log events are kept by default: 7 days (CloudWatch Logs keeps them forever unless a
+ * group has a retention; a local pipeline bounds its disk instead). `retentionDays` changes it.
+ */
+export const DEFAULT_LOG_RETENTION_DAYS = 7
+
+/** Events buffered before they are written at once (also written every {@link FLUSH_MS}). */
+const FLUSH_EVENTS = 500
+const FLUSH_MS = 200
+
+export interface LogEvent {
+  timestamp: number
+  message: string
+  ingestionTime: number
+  logStreamName: string
+  /** A stable id (CloudWatch's eventId): the row's sequence number. */
+  eventId: string
+}
+
+export interface LogStreamInfo {
+  logStreamName: string
+  creationTime: number
+  firstEventTimestamp: number
+  lastEventTimestamp: number
+  lastIngestionTime: number
+  storedBytes: number
+}
+
+export interface LogGroupInfo {
+  logGroupName: string
+  creationTime: number
+  storedBytes: number
+  retentionInDays: number
+}
+
+export interface EventQuery {
+  startTime?: number | undefined
+  endTime?: number | undefined
+  /** Only these streams (FilterLogEvents' logStreamNames / GetLogEvents' one stream). */
+  streams?: readonly string[] | undefined
+  /** Events after this sequence (a token's position). */
+  after?: number | undefined
+  /** Events before this sequence, newest first (GetLogEvents without startFromHead). */
+  before?: number | undefined
+  limit: number
+  newestFirst?: boolean
+  /** CloudWatch Logs' filter pattern (terms, quoted phrases, `-term`, `?term`); empty: every event. */
+  matches?: ((message: string) => boolean) | undefined
+}
+
+/**
+ * CloudWatch Logs for the pipeline's functions: every line a handler logs is kept in the state
+ * store under `/aws/lambda/<function>`, one stream per day (`YYYY/MM/DD/[$LATEST]tributary`),
+ * written in batches with relaxed commits (logs are not acknowledged data: a power loss may cost
+ * the last fraction of a second), deleted after the retention period.
+ *
+ * @example
+ * const logs = new LogStore({ store, clock })
+ * logs.append('/aws/lambda/enrich', '2026/12/06/[$LATEST]tributary', Date.now(), 'hello')
+ * logs.flush()
+ */
+export class LogStore {
+  readonly retentionDays: number
+  readonly #store: StateStore
+  readonly #clock: Clock
+  readonly #pending: { group: string; stream: string; timestamp: number; message: string }[] = []
+  readonly #sql: { insert: Statement; expire: Statement }
+  #timer: TimerHandle | undefined
+  #expiredAt = 0
+
+  constructor(options: { store: StateStore; clock: Clock; retentionDays?: number }) {
+    this.#store = options.store
+    this.#clock = options.clock
+    this.retentionDays = options.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS
+    options.store.ensureSchema('logs', [
+      `CREATE TABLE log_events (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
+         timestamp INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL)`,
+      'CREATE INDEX log_events_by_group ON log_events (log_group, timestamp)',
+    ])
+    const p = (sql: string) => options.store.db.prepare(sql)
+    this.#sql = {
+      insert: p(
+        'INSERT INTO log_events (log_group, log_stream, timestamp, ingestion_time, message) VALUES (?, ?, ?, ?, ?)',
+      ),
+      expire: p('DELETE FROM log_events WHERE timestamp < ?'),
+    }
+  }
+
+  /** Keeps one event; written with the next batch (at most {@link FLUSH_MS} later). */
+  append(group: string, stream: string, timestamp: number, message: string): void {
+    this.#pending.push({ group, stream, timestamp, message })
+    if (this.#pending.length >= FLUSH_EVENTS) this.flush()
+    else this.#timer ??= this.#clock.setTimeout(() => this.flush(), FLUSH_MS)
+  }
+
+  /** Writes what is buffered now (reads flush first, so they see every event appended). */
+  flush(): void {
+    if (this.#timer) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    if (this.#pending.length === 0) return
+    const events = this.#pending.splice(0)
+    const now = this.#clock.now()
+    this.#store.commitRelaxed(() =>
+      this.#store.transaction(() => {
+        for (const e of events) this.#sql.insert.run(e.group, e.stream, e.timestamp, now, e.message)
+      }),
+    )
+    // Retention: old events go at most once a minute.
+    if (now - this.#expiredAt > 60_000) {
+      this.#expiredAt = now
+      this.#sql.expire.run(now - this.retentionDays * 86_400_000)
+    }
+  }
+
+  close(): void {
+    this.flush()
+  }
+
+  groups(prefix = ''): LogGroupInfo[] {
+    this.flush()
+    const rows = this.#store.db
+      .prepare(
+        `SELECT log_group, MIN(ingestion_time) AS created, SUM(LENGTH(message)) AS bytes FROM log_events
+         WHERE log_group >= ? GROUP BY log_group ORDER BY log_group`,
+      )
+      .all(prefix) as { log_group: string; created: number; bytes: number }[]
+    return rows
+      .filter((r) => r.log_group.startsWith(prefix))
+      .map((r) => ({
+        logGroupName: r.log_group,
+        creationTime: r.created,
+        storedBytes: r.bytes,
+        retentionInDays: this.retentionDays,
+      }))
+  }
+
+  streams(group: string): LogStreamInfo[] {
+    this.flush()
+    const rows = this.#store.db
+      .prepare(
+        `SELECT log_stream, MIN(ingestion_time) AS created, MIN(timestamp) AS first, MAX(timestamp) AS last,
+                MAX(ingestion_time) AS ingested, SUM(LENGTH(message)) AS bytes
+         FROM log_events WHERE log_group = ? GROUP BY log_stream ORDER BY log_stream`,
+      )
+      .all(group) as {
+      log_stream: string
+      created: number
+      first: number
+      last: number
+      ingested: number
+      bytes: number
+    }[]
+    return rows.map((r) => ({
+      logStreamName: r.log_stream,
+      creationTime: r.created,
+      firstEventTimestamp: r.first,
+      lastEventTimestamp: r.last,
+      lastIngestionTime: r.ingested,
+      storedBytes: r.bytes,
+    }))
+  }
+
+  /** Events of a group in time order (or newest first), with the sequence of the last one read. */
+  events(group: string, q: EventQuery): { events: LogEvent[]; last: number | undefined; more: boolean } {
+    this.flush()
+    const where = ['log_group = ?']
+    const args: unknown[] = [group]
+    const when = (condition: string, value: number | undefined) => {
+      if (value === undefined) return
+      where.push(condition)
+      args.push(value)
+    }
+    when('timestamp >= ?', q.startTime)
+    when('timestamp <= ?', q.endTime)
+    when('seq > ?', q.after)
+    when('seq < ?', q.before)
+    if (q.streams && q.streams.length > 0) {
+      where.push(`log_stream IN (${q.streams.map(() => '?').join(', ')})`)
+      args.push(...q.streams)
+    }
+    const order = q.newestFirst ? 'DESC' : 'ASC'
+    const rows = this.#store.db
+      .prepare(
+        `SELECT seq, log_stream, timestamp, ingestion_time, message FROM log_events
+         WHERE ${where.join(' AND ')} ORDER BY seq ${order}`,
+      )
+      .iterate(...args) as IterableIterator<{
+      seq: number
+      log_stream: string
+      timestamp: number
+      ingestion_time: number
+      message: string
+    }>
+    const events: LogEvent[] = []
+    let last: number | undefined
+    let more = false
+    for (const row of rows) {
+      if (events.length >= q.limit) {
+        more = true
+        break
+      }
+      last = row.seq
+      if (q.matches && !q.matches(row.message)) continue
+      events.push({
+        timestamp: row.timestamp,
+        message: row.message,
+        ingestionTime: row.ingestion_time,
+        logStreamName: row.log_stream,
+        eventId: String(row.seq).padStart(20, '0'),
+      })
+    }
+    return { events, last, more }
+  }
+}
+
+/** `/aws/lambda/<function>`, as Lambda names a function's log group. */
+export function functionLogGroup(functionName: string): string {
+  return `/aws/lambda/${functionName}`
+}
+
+/** The day's stream of a function's logs: `YYYY/MM/DD/[$LATEST]tributary`. */
+export function functionLogStream(timestamp: number): string {
+  const day = new Date(timestamp).toISOString().slice(0, 10).replaceAll('-', '/')
+  return `${day}/[$LATEST]tributary`
+}
+
+/**
+ * CloudWatch Logs' filter pattern for unstructured events: terms that must all appear, `"quoted
+ * phrases"`, `-term` that must not, `?term` of which one must (JSON and space-delimited patterns
+ * are not served). https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
+ */
+export function filterPattern(pattern: string | undefined): ((message: string) => boolean) | undefined {
+  const text = pattern?.trim() ?? ''
+  if (text === '') return undefined
+  const terms = [...text.matchAll(/([-?]?)(?:"([^"]*)"|(\S+))/g)].map((m) => ({
+    mode: m[1] as '' | '-' | '?',
+    term: m[2] ?? m[3] ?? '',
+  }))
+  const all = terms.filter((t) => t.mode === '')
+  const none = terms.filter((t) => t.mode === '-')
+  const any = terms.filter((t) => t.mode === '?')
+  return (message) =>
+    all.every((t) => message.includes(t.term)) &&
+    none.every((t) => !message.includes(t.term)) &&
+    (any.length === 0 || any.some((t) => message.includes(t.term)))
+}
