@@ -96,7 +96,10 @@ export class LogStore {
   append(group: string, stream: string, timestamp: number, message: string): void {
     this.#pending.push({ group, stream, timestamp, message })
     if (this.#pending.length >= FLUSH_EVENTS) this.flush()
-    else this.#timer ??= this.#clock.setTimeout(() => this.flush(), FLUSH_MS)
+    else if (!this.#timer) {
+      this.#timer = this.#clock.setTimeout(() => this.flush(), FLUSH_MS)
+      this.#timer.unref?.()
+    }
   }
 
   /** Writes what is buffered now (reads flush first, so they see every event appended). */
