@@ -1,4 +1,5 @@
 import type { BucketStore } from '../lake/buckets/bucket-store.ts'
+import type { BucketRegistry } from '../lake/buckets/registry.ts'
 import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
 import type { LogStore } from '../monitor/logs/log-store.ts'
 import type { MetricStore } from '../monitor/metric-store.ts'
@@ -22,6 +23,8 @@ export interface PipelineServices {
   /** Creates and drops tables through the API (declared ones stay the definition's). */
   tableRegistry(): TableRegistry
   buckets(): BucketStore
+  /** Creates and deletes buckets through the API (declared ones stay the definition's). */
+  bucketRegistry(): BucketRegistry
   /** Where metrics go (PutMetricData): the same sink the stages publish to. */
   metrics(): MetricSink
   /** The metric history (GetMetricStatistics, GetMetricData). */

@@ -27,7 +27,7 @@ import type {
   Token,
 } from '../kind/kind.ts'
 import type { BucketStore } from '../lake/buckets/bucket-store.ts'
-import { BucketStoreToken } from '../lake/tokens.ts'
+import { BucketRegistryToken, BucketStoreToken } from '../lake/tokens.ts'
 import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
 import { parseEmf } from '../monitor/emf.ts'
 import { functionLogGroup, functionLogStream, LogStore } from '../monitor/logs/log-store.ts'
@@ -434,6 +434,7 @@ function forwardServices(current: () => PipelineRuntime | undefined): PipelineSe
     tables: () => need(TablesToken),
     tableRegistry: () => need(TableRegistryToken),
     buckets: () => need(BucketStoreToken),
+    bucketRegistry: () => need(BucketRegistryToken),
     metrics: () => need(MetricsToken),
     metricStore: () => need(MetricStoreToken),
     alarms: () => need(AlarmsToken),

@@ -4,7 +4,7 @@
  * the operations in operations.ts. Errors are S3's `<Error>` documents with S3's status codes.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { readdir, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '../../util/logger.ts'
 import { verifySigV4 } from '../auth/sigv4.ts'
@@ -117,7 +117,10 @@ export class S3Api {
       name === 'KeyTooLongError' ||
       name === 'MetadataTooLarge' ||
       name === 'ObjectPathConflict' ||
-      name === 'NotImplemented'
+      name === 'NotImplemented' ||
+      name === 'InvalidBucketName' ||
+      name === 'BucketNotEmpty' ||
+      name === 'InvalidBucketState'
     )
       return new S3Error(name, (thrown as Error).message)
     this.#options.logger.error(`S3 ${req.method} ${req.url} failed: ${(thrown as Error)?.stack ?? thrown}`)
@@ -153,6 +156,7 @@ export class S3Api {
     const context: S3Context = {
       store: this.#options.pipeline.buckets(),
       lakeRoot: this.#options.lakeRoot,
+      buckets: () => this.#options.pipeline.bucketRegistry(),
       bucketNames: () => this.#bucketNames(),
       now: this.#options.now,
     }
@@ -183,25 +187,18 @@ export class S3Api {
     if (!result.ok) throw authError(result.code, result.message)
   }
 
-  /** The store's buckets: the directories of the lake root the store knows as buckets. */
+  /** Every bucket (declared and created), with its creation time (else its directory's). */
   async #bucketNames(): Promise<{ name: string; created: number }[]> {
-    const store = this.#options.pipeline.buckets()
-    const entries = await readdir(this.#options.lakeRoot, { withFileTypes: true }).catch(() => [])
     const names: { name: string; created: number }[] = []
-    for (const entry of entries) {
-      if (!entry.isDirectory() || entry.name.startsWith('.')) continue
-      try {
-        store.bucketDir(entry.name)
-      } catch {
-        continue
-      }
-      const info = await stat(join(this.#options.lakeRoot, entry.name)).catch(() => undefined)
-      names.push({
-        name: entry.name,
-        created: info ? Math.min(info.birthtimeMs || info.mtimeMs, info.mtimeMs) : 0,
-      })
+    for (const { name, createdAt } of this.#options.pipeline.bucketRegistry().list()) {
+      const info =
+        createdAt === undefined
+          ? await stat(join(this.#options.lakeRoot, name)).catch(() => undefined)
+          : undefined
+      const created = createdAt ?? (info ? Math.min(info.birthtimeMs || info.mtimeMs, info.mtimeMs) : 0)
+      names.push({ name, created })
     }
-    return names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return names
   }
 }
 

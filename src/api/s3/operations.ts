@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { BucketStore } from '../../lake/buckets/bucket-store.ts'
+import type { BucketRegistry } from '../../lake/buckets/registry.ts'
 import type { ObjectHead } from '../../lake/buckets/types.ts'
 import { uriEncode } from '../auth/canonical.ts'
 import type { AwsResponse } from '../dispatch.ts'
@@ -41,6 +42,8 @@ export interface S3Call {
 
 export interface S3Context {
   store: BucketStore
+  /** Creates and deletes buckets (declared ones stay the definition's). */
+  buckets(): BucketRegistry
   /** `<dataDir>/lake`. */
   lakeRoot: string
   bucketNames(): Promise<{ name: string; created: number }[]>
@@ -203,20 +206,15 @@ async function getBucketLocation(call: S3Call, ctx: S3Context): Promise<AwsRespo
 }
 
 async function createBucket(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
-  try {
-    ctx.store.bucketDir(call.bucket!)
-  } catch {
-    throw notImplemented(
-      `CreateBucket: buckets are declared in the pipeline definition (buckets: { ${call.bucket}: {} })`,
-    )
-  }
-  // us-east-1 answers 200 to creating a bucket one already owns.
+  // Kept in the state store beside the declared buckets; us-east-1 answers 200 to creating a
+  // bucket one already owns.
+  await ctx.buckets().create(call.bucket!)
   return empty(200, { location: `/${call.bucket}` })
 }
 
 async function deleteBucket(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
-  checkBucket(ctx.store, call.bucket!)
-  throw notImplemented('DeleteBucket: buckets are declared in the pipeline definition')
+  await ctx.buckets().delete(call.bucket!)
+  return empty(204, {})
 }
 
 function maxKeysOf(query: URLSearchParams): number | undefined {

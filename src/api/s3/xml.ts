@@ -53,6 +53,8 @@ const STATUS: Record<string, number> = {
   AuthorizationHeaderMalformed: 400,
   BadDigest: 400,
   BucketAlreadyOwnedByYou: 409,
+  BucketNotEmpty: 409,
+  InvalidBucketState: 409,
   EntityTooLarge: 400,
   EntityTooSmall: 400,
   InvalidPart: 400,

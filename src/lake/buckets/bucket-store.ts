@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../../util/clock.ts'
 import { crashPoint } from '../../util/crash-point.ts'
 import { type Logger, stderrLogger } from '../../util/logger.ts'
 import { syncDirs, TempFiles } from './durable-file.ts'
-import { BucketConfigError, invalidArgument, noSuchBucket, noSuchKey } from './errors.ts'
+import { BucketConfigError, BucketError, invalidArgument, noSuchBucket, noSuchKey } from './errors.ts'
 import { KeyLocks } from './key-locks.ts'
 import { type ListObjectsOptions, listKeys } from './list-objects.ts'
 import {
@@ -85,7 +85,7 @@ async function md5Of(handle: FileHandle): Promise<string> {
  */
 export class BucketStore implements ObjectWriter {
   readonly #root: string
-  readonly #buckets: ReadonlySet<string>
+  readonly #buckets: Set<string>
   readonly #clock: Clock
   readonly #fsync: boolean
   readonly #logger: Logger
@@ -130,6 +130,39 @@ export class BucketStore implements ObjectWriter {
     }
     await syncDirs([store.#root], store.#fsync)
     return store
+  }
+
+  /** The buckets, by name. */
+  names(): string[] {
+    return [...this.#buckets].sort()
+  }
+
+  /** Whether the store has the bucket. */
+  has(bucket: string): boolean {
+    return this.#buckets.has(bucket)
+  }
+
+  /** Adds a bucket: its directories created and synced (a bucket that exists is kept as it is). */
+  async createBucket(name: string): Promise<void> {
+    if (!BUCKET_NAME.test(name))
+      throw new BucketError('InvalidBucketName', 'The specified bucket is not valid.')
+    if (this.#buckets.has(name)) return
+    await mkdir(join(this.#root, name), { recursive: true })
+    await mkdir(join(this.#root, SIDECAR_DIR, name), { recursive: true })
+    await syncDirs([this.#root, join(this.#root, SIDECAR_DIR)], this.#fsync)
+    this.#buckets.add(name)
+  }
+
+  /** Removes an empty bucket (S3's BucketNotEmpty otherwise). */
+  async deleteBucket(name: string): Promise<void> {
+    if (!this.#buckets.has(name)) throw noSuchBucket(name)
+    const { objects } = await this.listObjects(name, { maxKeys: 1 })
+    if (objects.length > 0)
+      throw new BucketError('BucketNotEmpty', 'The bucket you tried to delete is not empty')
+    this.#buckets.delete(name)
+    await rm(join(this.#root, name), { recursive: true, force: true })
+    await rm(join(this.#root, SIDECAR_DIR, name), { recursive: true, force: true })
+    await syncDirs([this.#root], this.#fsync)
   }
 
   /** The directory that holds a bucket's objects. */

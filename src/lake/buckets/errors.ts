@@ -14,6 +14,9 @@ export type BucketErrorName =
   | 'MetadataTooLarge'
   | 'ObjectPathConflict'
   | 'NotImplemented'
+  | 'InvalidBucketName'
+  | 'BucketNotEmpty'
+  | 'InvalidBucketState'
 
 export class BucketError extends Error {
   override readonly name: BucketErrorName

@@ -2,11 +2,12 @@ import { join } from 'node:path'
 import { defineKind } from '../../kind/kind.ts'
 import { AsyncInvokeToken } from '../../kind/tokens.ts'
 import { StateStoreToken } from '../../storage/state/token.ts'
-import { BucketNamesToken, BucketStoreToken } from '../tokens.ts'
+import { BucketNamesToken, BucketRegistryToken, BucketStoreToken } from '../tokens.ts'
 import { createBucketBindings } from './bindings.ts'
 import { BucketStore } from './bucket-store.ts'
 import { bucketSchema } from './config.ts'
 import { BucketNotifications } from './notifications.ts'
+import { BucketRegistry } from './registry.ts'
 
 /**
  * S3 buckets in the local lake, with object-created notifications to functions (invoked
@@ -29,15 +30,21 @@ export const bucketKind = defineKind({
   dependsOn: ['function'],
   async build(ctx, buckets) {
     const asyncInvoke = ctx.need(AsyncInvokeToken)
+    const state = ctx.need(StateStoreToken)
+    // The declared buckets, and those created through the S3 API (kept in the state store).
+    const declared = new Set(buckets.map((b) => b.name))
+    const created = BucketRegistry.load(state)
     const store = await BucketStore.open({
       root: join(ctx.dataDir, 'lake'),
-      buckets: buckets.map((b) => b.name),
+      buckets: [...new Set([...declared, ...created.keys()])],
       clock: ctx.clock,
       logger: ctx.logger,
     })
+    const registry = new BucketRegistry(state, store, declared, created, () => ctx.clock.now())
     ctx.serveBinding('bucket', createBucketBindings(store))
     ctx.offer(BucketStoreToken, store)
-    ctx.offer(BucketNamesToken, new Set(buckets.map((b) => b.name)))
+    ctx.offer(BucketRegistryToken, registry)
+    ctx.offer(BucketNamesToken, { has: (name: string) => store.has(name) })
     const notifications = new BucketNotifications({
       buckets: Object.fromEntries(buckets.map(({ name, config }) => [name, config])),
       invokeAsync: (fn, event) => asyncInvoke.enqueue(fn, event),

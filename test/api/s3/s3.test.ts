@@ -8,6 +8,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -508,10 +509,48 @@ describe('the S3 API with @aws-sdk/client-s3', () => {
     expect(Contents?.map((c) => c.Key)).toEqual(['v/hosted.txt'])
   })
 
-  it('is refused for buckets the pipeline does not declare (CreateBucket)', async () => {
-    const { s3 } = await start()
+  it('creates buckets that survive a restart, lists them, and deletes them once empty (CreateBucket, DeleteBucket)', async () => {
+    const p = await startPipeline(definition, { serve: true, dir: FIXTURE })
+    let s3 = client(p)
     await s3.send(new CreateBucketCommand({ Bucket: 'lake' }))
-    expect((await failure(s3.send(new CreateBucketCommand({ Bucket: 'other' })))).status).toBe(501)
+    await s3.send(new CreateBucketCommand({ Bucket: 'uploads' }))
+    // Creating it again: 200, as us-east-1 answers the owner.
+    await s3.send(new CreateBucketCommand({ Bucket: 'uploads' }))
+    await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a.txt', Body: 'a' }))
+    await p.close()
+    const again = await startPipeline(definition, {
+      serve: true,
+      dir: FIXTURE,
+      dataDir: p.dataDir,
+      clock: p.clock,
+    })
+    onTestFinished(async () => {
+      await again.close()
+      await rm(p.dataDir, { recursive: true, force: true })
+    })
+    s3 = client(again)
+    const { Buckets } = await s3.send(new ListBucketsCommand({}))
+    expect(Buckets?.map((b) => b.Name)).toEqual(['inbox', 'lake', 'uploads'])
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'a.txt' }))
+    expect(await got.Body!.transformToString()).toBe('a')
+    expect(await failure(s3.send(new DeleteBucketCommand({ Bucket: 'uploads' })))).toEqual({
+      name: 'BucketNotEmpty',
+      status: 409,
+    })
+    expect(await failure(s3.send(new DeleteBucketCommand({ Bucket: 'lake' })))).toEqual({
+      name: 'InvalidBucketState',
+      status: 409,
+    })
+    expect(await failure(s3.send(new DeleteBucketCommand({ Bucket: 'nope' })))).toEqual({
+      name: 'NoSuchBucket',
+      status: 404,
+    })
+    await s3.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'a.txt' }))
+    await s3.send(new DeleteBucketCommand({ Bucket: 'uploads' }))
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(['inbox', 'lake'])
+    expect(await failure(s3.send(new HeadBucketCommand({ Bucket: 'uploads' })))).toMatchObject({
+      status: 404,
+    })
   })
 })
 
