@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { gunzipSync } from 'node:zlib'
 import { CorruptLogError, LogFailedError } from '../storage/log/errors.ts'
 import type { Logger } from '../util/logger.ts'
-import { checkAuthPresence, verifySigV4 } from './auth/sigv4.ts'
+import { type AuthResult, checkAuthPresence, verifySigV4 } from './auth/sigv4.ts'
 import {
   AMZ_CBOR,
   AMZ_JSON,
@@ -175,14 +175,7 @@ export class Dispatcher {
     if (contentType === PLAIN_JSON) return legacyJson(404, 'UnknownOperationException')
     if (!operation) return this.#errorReply(format, 400, { __type: 'UnknownOperationException' })
 
-    const auth = this.#options.auth
-      ? verifySigV4(req, {
-          lookupSecret: (id) => this.#options.auth!.keys.get(id),
-          now: this.#options.now(),
-          maxFutureMs: 5 * 60_000,
-          service: this.#services.get(service!)?.signingName,
-        })
-      : checkAuthPresence(req)
+    const auth = this.#authenticate(req, known?.signingName)
     if (!auth.ok) return this.#error(format, new AwsError(auth.code, auth.message, auth.status))
 
     try {
@@ -208,6 +201,18 @@ export class Dispatcher {
       this.#options.logger.error(`${service}.${name} failed: ${(error as Error).stack ?? error}`)
       return this.#error(format, internalFailure())
     }
+  }
+
+  /** SigV4 verified against the keys with `--auth`, else only present and well formed. */
+  #authenticate(req: AwsRequest, signingName: string | undefined): AuthResult {
+    return this.#options.auth
+      ? verifySigV4(req, {
+          lookupSecret: (id) => this.#options.auth!.keys.get(id),
+          now: this.#options.now(),
+          maxFutureMs: 5 * 60_000,
+          service: signingName,
+        })
+      : checkAuthPresence(req)
   }
 
   /**
@@ -244,14 +249,7 @@ export class Dispatcher {
     const action = service.actions.get(name)
     if (!action)
       return fail(new AwsError('InvalidAction', `The action ${name} is not valid for this endpoint.`))
-    const auth = this.#options.auth
-      ? verifySigV4(req, {
-          lookupSecret: (id) => this.#options.auth!.keys.get(id),
-          now: this.#options.now(),
-          maxFutureMs: 5 * 60_000,
-          service: service.signingName,
-        })
-      : checkAuthPresence(req)
+    const auth = this.#authenticate(req, service.signingName)
     if (!auth.ok) return fail(new AwsError(auth.code, auth.message, auth.status))
     try {
       const result = await action.handle(new QueryParams(form), {
@@ -304,14 +302,7 @@ export class Dispatcher {
       )
     const operation = service.operations.get(name)
     if (!operation) return error(new AwsError('UnknownOperationException', undefined))
-    const auth = this.#options.auth
-      ? verifySigV4(req, {
-          lookupSecret: (id) => this.#options.auth!.keys.get(id),
-          now: this.#options.now(),
-          maxFutureMs: 5 * 60_000,
-          service: service.signingName,
-        })
-      : checkAuthPresence(req)
+    const auth = this.#authenticate(req, service.signingName)
     if (!auth.ok) return error(new AwsError(auth.code, auth.message, auth.status))
     try {
       const input = checkTypes(data, operation.spec)

@@ -25,8 +25,16 @@ function logsOf(ctx: OperationContext): LogStore {
 const groupNotFound = () =>
   new AwsError('ResourceNotFoundException', 'The specified log group does not exist.')
 
-function requireGroup(logs: LogStore, group: string): void {
+/** The log group a request names (by name or identifier), which must exist. */
+function groupOf(logs: LogStore, input: { logGroupName?: string; logGroupIdentifier?: string }): string {
+  const group = input.logGroupName ?? input.logGroupIdentifier
+  if (group === undefined)
+    throw new AwsError(
+      'InvalidParameterException',
+      'Either logGroupName or logGroupIdentifier must be specified',
+    )
   if (!logs.groups(group).some((g) => g.logGroupName === group)) throw groupNotFound()
+  return group
 }
 
 /** A FilterLogEvents token: `f/` and the sequence of the last event it read. */
@@ -81,13 +89,7 @@ export const describeLogStreams = defineOperation({
   },
   handle(input, ctx) {
     const logs = logsOf(ctx)
-    const group = input.logGroupName ?? input.logGroupIdentifier
-    if (group === undefined)
-      throw new AwsError(
-        'InvalidParameterException',
-        'Either logGroupName or logGroupIdentifier must be specified',
-      )
-    requireGroup(logs, group)
+    const group = groupOf(logs, input)
     if (input.orderBy === 'LastEventTime' && input.logStreamNamePrefix !== undefined)
       throw new AwsError(
         'InvalidParameterException',
@@ -124,13 +126,7 @@ export const getLogEvents = defineOperation({
   },
   handle(input, ctx) {
     const logs = logsOf(ctx)
-    const group = input.logGroupName ?? input.logGroupIdentifier
-    if (group === undefined)
-      throw new AwsError(
-        'InvalidParameterException',
-        'Either logGroupName or logGroupIdentifier must be specified',
-      )
-    requireGroup(logs, group)
+    const group = groupOf(logs, input)
     // A token says which way it reads; without one, from the head (startFromHead) or the tail.
     const token = input.nextToken
     const forward = token === undefined ? input.startFromHead === true : token.startsWith('f/')
@@ -183,13 +179,7 @@ export const filterLogEvents = defineOperation({
   },
   handle(input, ctx) {
     const logs = logsOf(ctx)
-    const group = input.logGroupName ?? input.logGroupIdentifier
-    if (group === undefined)
-      throw new AwsError(
-        'InvalidParameterException',
-        'Either logGroupName or logGroupIdentifier must be specified',
-      )
-    requireGroup(logs, group)
+    const group = groupOf(logs, input)
     if (input.logStreamNames !== undefined && input.logStreamNamePrefix !== undefined)
       throw new AwsError(
         'InvalidParameterException',
