@@ -202,7 +202,10 @@ const ALLOWED: Record<string, string[]> = {
   // Kinesis's ShardLevelMetrics enum (EnableEnhancedMonitoring's wire values), not metrics we publish.
   'src/stream/types.ts': ['IncomingBytes', 'IncomingRecords'],
   // SQS's queue attributes (GetQueueAttributes), which share the names of SQS's depth metrics.
-  'src/api/sqs/attributes.ts': ['ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+  'src/api/sqs/attributes.ts': [
+    'ApproximateNumberOfMessagesNotVisible',
+    'ApproximateNumberOfMessagesDelayed',
+  ],
 }
 
 /** String literals (and template text) in a TypeScript file, with their line numbers. */
