@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AwsResponse } from '../dispatch.ts'
-import type { S3Call, S3Context } from './operations.ts'
+import type { S3Call, S3Context } from './call.ts'
 import { readPayload } from './payload.ts'
 import { S3Error, unescapeXml, type XmlNode, xmlDocument } from './xml.ts'
 

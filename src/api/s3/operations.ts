@@ -6,10 +6,10 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { BucketStore } from '../../lake/buckets/bucket-store.ts'
-import type { BucketRegistry } from '../../lake/buckets/registry.ts'
 import type { ObjectHead } from '../../lake/buckets/types.ts'
 import { uriEncode } from '../auth/canonical.ts'
 import type { AwsResponse } from '../dispatch.ts'
+import type { S3Call, S3Context } from './call.ts'
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -28,27 +28,6 @@ import {
   type XmlNode,
   xmlDocument,
 } from './xml.ts'
-
-export interface S3Call {
-  /** Upper case. */
-  method: string
-  bucket: string | undefined
-  /** Decoded. */
-  key: string | undefined
-  query: URLSearchParams
-  headers: IncomingHttpHeaders
-  body: Buffer
-}
-
-export interface S3Context {
-  store: BucketStore
-  /** Creates and deletes buckets (declared ones stay the definition's). */
-  buckets(): BucketRegistry
-  /** `<dataDir>/lake`. */
-  lakeRoot: string
-  bucketNames(): Promise<{ name: string; created: number }[]>
-  now(): number
-}
 
 type Handler = (call: S3Call, ctx: S3Context) => Promise<AwsResponse>
 
