@@ -286,8 +286,9 @@ export class Dispatcher {
       body: encodeJson(body as Record<string, unknown>),
     })
     const error = (e: AwsError): AwsResponse => {
-      const body: Record<string, string> = { __type: protocol.errorType(e.code) }
+      const body: Record<string, unknown> = { __type: protocol.errorType(e.code) }
       if (e.hasMessage) body.message = e.message
+      Object.assign(body, e.fields)
       const response = reply(e.status, body)
       response.headers['x-amzn-errortype'] = e.code
       Object.assign(response.headers, protocol.errorHeaders?.(e))

@@ -13,6 +13,8 @@ export class AwsError extends Error {
     message: string | undefined,
     readonly status = 400,
     readonly messageKey: 'message' | 'Message' = 'message',
+    /** Members the error's shape adds beside the message (DynamoDB's `CancellationReasons`). */
+    readonly fields: Readonly<Record<string, unknown>> = {},
   ) {
     super(message ?? code)
     this.hasMessage = message !== undefined

@@ -130,6 +130,9 @@ export const transactWriteItems = defineOperation({
       throw new AwsError(
         'TransactionCanceledException',
         `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(', ')}]`,
+        400,
+        'message',
+        { CancellationReasons: reasons.map(cancellationReason) },
       )
     }
     for (const apply of writes) apply()
@@ -179,3 +182,10 @@ export const transactGetItems = defineOperation({
     }
   },
 })
+
+/** A CancellationReasons entry, as DynamoDB lists one per item of the transaction. */
+function cancellationReason(code: string): { Code: string; Message?: string } {
+  if (code === 'ConditionalCheckFailed') return { Code: code, Message: 'The conditional request failed' }
+  if (code === 'ValidationError') return { Code: code, Message: 'One or more parameter values were invalid' }
+  return { Code: code }
+}

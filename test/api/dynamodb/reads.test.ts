@@ -284,6 +284,15 @@ describe('DynamoDB API: batches and transactions', () => {
         'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None]',
     })
     expect(p.table('readings').count()).toBe(0)
+    // The reasons, one per item, as the SDK reads them off the error.
+    const cancelled = (await ddb.send(transaction('5')).catch((e: unknown) => e)) as {
+      CancellationReasons?: unknown
+    }
+    expect(cancelled.CancellationReasons).toEqual([
+      { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' },
+      { Code: 'None' },
+      { Code: 'None' },
+    ])
     await ddb.send(transaction('1'))
     expect(p.table('devices').get({ deviceId: 'a' })).toEqual({ deviceId: 'a', stock: 0 })
     expect(p.table('readings').count()).toBe(1)
