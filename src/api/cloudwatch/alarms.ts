@@ -4,11 +4,13 @@ import { isPercentile } from '../../monitor/statistics.ts'
 import type { OperationContext } from '../operation.ts'
 import { pipelineOf } from './metrics.ts'
 import {
+  cwError,
   defineCloudWatch,
   dimensionList,
   invalidCombination,
   invalidValue,
   page,
+  required,
   TIMESTAMP,
 } from './shared.ts'
 
@@ -209,5 +211,37 @@ export const describeAlarmHistory = defineCloudWatch({
       })),
       NextToken: next,
     }
+  },
+})
+
+export const setAlarmState = defineCloudWatch({
+  name: 'SetAlarmState',
+  spec: {
+    AlarmName: { type: 'String' },
+    StateValue: { type: 'String' },
+    StateReason: { type: 'String' },
+    StateReasonData: { type: 'String' },
+  },
+  handle(input, ctx) {
+    const name = required(input.AlarmName, 'AlarmName')
+    const state = required(input.StateValue, 'StateValue')
+    const reason = required(input.StateReason, 'StateReason')
+    oneOf(state, STATES, 'StateValue')
+    if (reason.length > 1023)
+      throw invalidValue('The value for parameter StateReason must be at most 1023 characters long.')
+    let data: unknown
+    if (input.StateReasonData !== undefined) {
+      try {
+        data = JSON.parse(input.StateReasonData)
+      } catch {
+        throw cwError('InvalidFormat', 'Invalid JSON in StateReasonData')
+      }
+    }
+    const evaluator = pipelineOf(ctx).alarms()
+    if (!evaluator.listAlarms().some((a) => a.name === name))
+      throw cwError('ResourceNotFound', `Alarm ${name} not found`)
+    // Actions fire on the change, as CloudWatch's do; the next evaluation sets what the data says.
+    evaluator.setState(name, state as (typeof STATES)[number], reason, data)
+    return undefined
   },
 })

@@ -1,7 +1,7 @@
 import type { AwsService, JsonProtocol } from '../dispatch.ts'
 import type { Operation } from '../operation.ts'
 import type { QueryAction, QueryService } from '../query.ts'
-import { describeAlarmHistory, describeAlarms } from './alarms.ts'
+import { describeAlarmHistory, describeAlarms, setAlarmState } from './alarms.ts'
 import { getMetricData, getMetricStatistics, listMetrics, putMetricData } from './metrics.ts'
 import { CLOUDWATCH_ERRORS, type CloudWatchOperation } from './shared.ts'
 
@@ -36,6 +36,7 @@ const OPERATIONS: readonly CloudWatchOperation[] = [
   listMetrics,
   describeAlarms,
   describeAlarmHistory,
+  setAlarmState,
 ]
 
 /** CloudWatch's operations by name (the X-Amz-Target suffix). */

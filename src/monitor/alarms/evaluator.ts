@@ -28,7 +28,8 @@ export interface AlarmTransition {
   timestamp: number
   /** Topics configured for the new state. */
   actions: string[]
-  reasonData: AlarmReasonData
+  /** What the evaluation saw; for a state set through the API (SetAlarmState), what it gave. */
+  reasonData: AlarmReasonData | unknown
 }
 
 /** A subset of CloudWatch's StateReasonData. */
@@ -107,6 +108,37 @@ export class AlarmEvaluator {
     for (const c of this.#alarms.values())
       if (name === undefined || c.alarm.name === name) this.#evaluate(c, now)
     this.#store.pruneHistory(now - ALARM_HISTORY_RETENTION_MS)
+  }
+
+  /**
+   * SetAlarmState: puts the alarm in `state` now, with `reason` (and `reasonData`, JSON text);
+   * a change is recorded and fires the state's actions, as CloudWatch does. The next evaluation
+   * sets the state the data says. Throws a RangeError for an alarm it does not have.
+   */
+  setState(name: string, state: AlarmState, reason: string, reasonData?: unknown): void {
+    const c = this.#alarms.get(name)
+    if (!c) throw new RangeError(`no alarm named '${name}'`)
+    const now = this.#clock.now()
+    const current = this.#store.get(name)?.state ?? 'INSUFFICIENT_DATA'
+    if (current === state) return
+    this.#store.transition(name, current, state, reason, reasonData ?? {}, now)
+    const { alarm } = c
+    const actions =
+      state === 'ALARM'
+        ? alarm.actions.alarm
+        : state === 'OK'
+          ? alarm.actions.ok
+          : alarm.actions.insufficientData
+    this.#o.onTransition?.({
+      alarm,
+      from: current,
+      to: state,
+      reason,
+      value: undefined,
+      timestamp: now,
+      actions: [...actions],
+      reasonData: reasonData ?? {},
+    })
   }
 
   listAlarms(): AlarmStatus[] {

@@ -7,6 +7,7 @@ import {
   GetMetricStatisticsCommand,
   ListMetricsCommand,
   PutMetricDataCommand,
+  SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { type PipelineSource, startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
@@ -732,5 +733,54 @@ describe('the CloudWatch API on the query protocol', () => {
     await expect(
       aws('put-metric-data', '--namespace', 'AWS/SQS', '--metric-name', 'x', '--value', '1'),
     ).rejects.toThrow(/InvalidParameterValue/)
+  })
+})
+
+describe('SetAlarmState', () => {
+  it('sets a pipeline alarm’s state with its reason, fires the state’s actions, and is recorded', async () => {
+    const p = await startPipeline(
+      { ...definition, topics: { alerts: { subscriptions: [{ outbox: true }] } } },
+      { serve: true, teardown: onTestFinished },
+    )
+    const cw = client(p)
+    await cw.send(
+      new SetAlarmStateCommand({
+        AlarmName: 'slow-checkout',
+        StateValue: 'ALARM',
+        StateReason: 'testing the pager',
+        StateReasonData: '{"by":"test"}',
+      }),
+    )
+    const { MetricAlarms } = await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['slow-checkout'] }))
+    expect(MetricAlarms?.[0]).toMatchObject({
+      StateValue: 'ALARM',
+      StateReason: 'testing the pager',
+      StateReasonData: '{"by":"test"}',
+    })
+    const { AlarmHistoryItems } = await cw.send(
+      new DescribeAlarmHistoryCommand({ AlarmName: 'slow-checkout' }),
+    )
+    expect(AlarmHistoryItems?.[0]?.HistorySummary).toBe('Alarm updated from INSUFFICIENT_DATA to ALARM')
+    await p.settle()
+    const [notification] = await p.outbox()
+    expect(JSON.stringify(notification)).toContain('testing the pager')
+
+    expect(
+      await failure(
+        cw.send(new SetAlarmStateCommand({ AlarmName: 'nope', StateValue: 'OK', StateReason: 'x' })),
+      ),
+    ).toMatchObject({ code: 'ResourceNotFound', status: 404, message: 'Alarm nope not found' })
+    expect(
+      await failure(
+        cw.send(
+          new SetAlarmStateCommand({
+            AlarmName: 'slow-checkout',
+            StateValue: 'OK',
+            StateReason: 'x',
+            StateReasonData: '{',
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'InvalidFormatFault', status: 400 })
   })
 })
