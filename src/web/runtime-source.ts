@@ -1,5 +1,6 @@
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { type LakeQuery, openLakeQuery } from '../query/lake-query.ts'
+import { liveDefinition } from './live-definition.ts'
 import { runtimeTables } from './runtime-tables.ts'
 import type { DashboardAlarms, DashboardMetrics, DashboardSource } from './source.ts'
 import { tailStream } from './tail.ts'
@@ -49,7 +50,8 @@ export function dashboardSourceFromRuntime(
   }
   const alarms = options.alarms
   return {
-    pipeline: () => runtime.pipeline,
+    // The definition and what the AWS APIs created since: drawn and listed like declared ones.
+    pipeline: () => liveDefinition(runtime),
     metrics: options.metrics,
     alarms: alarms && {
       list: () => alarms.listAlarms(),
