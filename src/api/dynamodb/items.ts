@@ -101,24 +101,30 @@ export function planPut(
   return { table, key, condition, next: () => item }
 }
 
-export function planDelete(
+/** A write named by its key alone: what it leaves is `next` (null: deleted; undefined: untouched). */
+function planKeyed(
   ctx: OperationContext,
   input: ConditionInput & { TableName: string; Key: unknown },
+  next: () => null | undefined,
 ): WritePlan {
   const table = tableOf(ctx, input.TableName)
   const key = keyFrom(input.Key)
   const condition = conditionOf(input)
-  return { table, key, condition, next: () => null }
+  return { table, key, condition, next }
+}
+
+export function planDelete(
+  ctx: OperationContext,
+  input: ConditionInput & { TableName: string; Key: unknown },
+): WritePlan {
+  return planKeyed(ctx, input, () => null)
 }
 
 export function planConditionCheck(
   ctx: OperationContext,
   input: ConditionInput & { TableName: string; Key: unknown },
 ): WritePlan {
-  const table = tableOf(ctx, input.TableName)
-  const key = keyFrom(input.Key)
-  const condition = conditionOf(input)
-  return { table, key, condition, next: () => undefined }
+  return planKeyed(ctx, input, () => undefined)
 }
 
 export function planUpdate(
@@ -161,9 +167,8 @@ export function planUpdate(
   }
 }
 
-const PUT_SPEC = {
-  TableName: { ...TABLE_NAME, notNull: true },
-  Item: { ...ATTRIBUTE_MAP, notNull: true },
+/** What PutItem and DeleteItem share beside the item or key: the condition and what comes back. */
+const SINGLE_WRITE_SPEC = {
   ...CONDITION_INPUT,
   ReturnValues: { type: 'String', enum: ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
   ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
@@ -173,18 +178,35 @@ const PUT_SPEC = {
   ConditionalOperator: { type: 'String' },
 } as const
 
+const PUT_SPEC = {
+  TableName: { ...TABLE_NAME, notNull: true },
+  Item: { ...ATTRIBUTE_MAP, notNull: true },
+  ...SINGLE_WRITE_SPEC,
+} as const
+
+/**
+ * PutItem and DeleteItem: `ReturnValues` NONE or ALL_OLD only (checked before the request is
+ * planned, as DynamoDB orders its errors), the condition checked, the write, the old item back.
+ */
+function writeOne(
+  input: { ReturnValues?: string; Expected?: unknown; ConditionalOperator?: unknown },
+  plan: () => WritePlan,
+) {
+  refuseLegacy(input, 'Expected', 'ConditionalOperator')
+  const returnValues = input.ReturnValues ?? 'NONE'
+  if (returnValues !== 'NONE' && returnValues !== 'ALL_OLD')
+    throw validationError('Return values set to invalid value')
+  const planned = plan()
+  const old = check(planned)
+  write(planned, old)
+  return returnValues === 'ALL_OLD' && old ? { Attributes: toAttributeMap(old) } : {}
+}
+
 export const putItem = defineOperation({
   name: 'PutItem',
   spec: PUT_SPEC,
   handle(input, ctx) {
-    refuseLegacy(input, 'Expected', 'ConditionalOperator')
-    const returnValues = input.ReturnValues ?? 'NONE'
-    if (returnValues !== 'NONE' && returnValues !== 'ALL_OLD')
-      throw validationError('Return values set to invalid value')
-    const plan = planPut(ctx, input)
-    const old = check(plan)
-    write(plan, old)
-    return returnValues === 'ALL_OLD' && old ? { Attributes: toAttributeMap(old) } : {}
+    return writeOne(input, () => planPut(ctx, input))
   },
 })
 
@@ -216,23 +238,10 @@ export const deleteItem = defineOperation({
   spec: {
     TableName: { ...TABLE_NAME, notNull: true },
     Key: { ...ATTRIBUTE_MAP, notNull: true },
-    ...CONDITION_INPUT,
-    ReturnValues: { type: 'String', enum: ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
-    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
-    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
-    ReturnValuesOnConditionCheckFailure: RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-    Expected: { type: 'Map', children: { type: 'Structure', children: {} } },
-    ConditionalOperator: { type: 'String' },
+    ...SINGLE_WRITE_SPEC,
   },
   handle(input, ctx) {
-    refuseLegacy(input, 'Expected', 'ConditionalOperator')
-    const returnValues = input.ReturnValues ?? 'NONE'
-    if (returnValues !== 'NONE' && returnValues !== 'ALL_OLD')
-      throw validationError('Return values set to invalid value')
-    const plan = planDelete(ctx, input)
-    const old = check(plan)
-    write(plan, old)
-    return returnValues === 'ALL_OLD' && old ? { Attributes: toAttributeMap(old) } : {}
+    return writeOne(input, () => planDelete(ctx, input))
   },
 })
 

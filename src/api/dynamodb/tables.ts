@@ -69,6 +69,14 @@ function tableId(ctx: OperationContext, name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 
+/** A key attribute's name in CreateTable's KeySchema and AttributeDefinitions. */
+const ATTRIBUTE_NAME = {
+  type: 'String',
+  notNull: true,
+  lengthGreaterThanOrEqual: 1,
+  lengthLessThanOrEqual: 255,
+} as const
+
 const invalid = (why: string) => validationError(`One or more parameter values were invalid: ${why}`)
 
 export const createTable = defineOperation({
@@ -80,12 +88,7 @@ export const createTable = defineOperation({
       children: {
         type: 'Structure',
         children: {
-          AttributeName: {
-            type: 'String',
-            notNull: true,
-            lengthGreaterThanOrEqual: 1,
-            lengthLessThanOrEqual: 255,
-          },
+          AttributeName: ATTRIBUTE_NAME,
           AttributeType: { type: 'String', notNull: true, enum: ['S', 'N', 'B'] },
         },
       },
@@ -99,12 +102,7 @@ export const createTable = defineOperation({
       children: {
         type: 'Structure',
         children: {
-          AttributeName: {
-            type: 'String',
-            notNull: true,
-            lengthGreaterThanOrEqual: 1,
-            lengthLessThanOrEqual: 255,
-          },
+          AttributeName: ATTRIBUTE_NAME,
           KeyType: { type: 'String', notNull: true, enum: ['HASH', 'RANGE'] },
         },
       },

@@ -2,6 +2,7 @@ import type { LogStore } from '../../monitor/logs/log-store.ts'
 import { filterPattern } from '../../monitor/logs/log-store.ts'
 import type { AwsService, JsonProtocol } from '../dispatch.ts'
 import { AwsError } from '../errors.ts'
+import { offsetPage } from '../offset-page.ts'
 import { defineOperation, type Operation, type OperationContext } from '../operation.ts'
 
 /** CloudWatch Logs' X-Amz-Target prefix (JSON 1.1). */
@@ -26,6 +27,8 @@ const groupNotFound = () =>
   new AwsError('ResourceNotFoundException', 'The specified log group does not exist.')
 
 /** The log group a request names (by name or identifier), which must exist. */
+const invalidToken = () => new AwsError('InvalidParameterException', 'The specified nextToken is invalid.')
+
 function groupOf(logs: LogStore, input: { logGroupName?: string; logGroupIdentifier?: string }): string {
   const group = input.logGroupName ?? input.logGroupIdentifier
   if (group === undefined)
@@ -33,25 +36,33 @@ function groupOf(logs: LogStore, input: { logGroupName?: string; logGroupIdentif
       'InvalidParameterException',
       'Either logGroupName or logGroupIdentifier must be specified',
     )
-  if (!logs.groups(group).some((g) => g.logGroupName === group)) throw groupNotFound()
+  if (!logs.hasGroup(group)) throw groupNotFound()
   return group
 }
 
-/** A FilterLogEvents token: `f/` and the sequence of the last event it read. */
-function readToken(token: string | undefined): number | undefined {
+/** A token: the direction it reads (`f/` forward, `b/` backward) and the last event's sequence. */
+function readToken(token: string | undefined): { forward: boolean; position: number } | undefined {
   if (token === undefined) return undefined
-  const match = /^f\/(\d{1,20})$/.exec(token)
-  if (!match) throw new AwsError('InvalidParameterException', 'The specified nextToken is invalid.')
-  return Number(match[1])
+  const match = /^([fb])\/(\d{1,20})$/.exec(token)
+  if (!match) throw invalidToken()
+  return { forward: match[1] === 'f', position: Number(match[2]) }
+}
+
+/** FilterLogEvents reads forward only: its tokens are `f/` ones. */
+function filterToken(token: string | undefined): number | undefined {
+  const read = readToken(token)
+  if (read && !read.forward) throw invalidToken()
+  return read?.position
+}
+
+function tokenOf(direction: 'f' | 'b', position: number): string {
+  return `${direction}/${String(position).padStart(20, '0')}`
 }
 
 /** A page of `items` from an offset token. */
 function page<T>(items: readonly T[], token: string | undefined, limit: number) {
-  const from = token === undefined ? 0 : Number(token)
-  if (!Number.isInteger(from) || from < 0)
-    throw new AwsError('InvalidParameterException', 'The specified nextToken is invalid.')
-  const to = from + limit
-  return { items: items.slice(from, to), nextToken: to < items.length ? String(to) : undefined }
+  const { items: shown, next } = offsetPage(items, token, limit, invalidToken)
+  return { items: shown, nextToken: next }
 }
 
 export const describeLogGroups = defineOperation({
@@ -128,11 +139,9 @@ export const getLogEvents = defineOperation({
     const logs = logsOf(ctx)
     const group = groupOf(logs, input)
     // A token says which way it reads; without one, from the head (startFromHead) or the tail.
-    const token = input.nextToken
-    const forward = token === undefined ? input.startFromHead === true : token.startsWith('f/')
-    const position = token === undefined ? undefined : Number(token.slice(2))
-    if (token !== undefined && !/^[fb]\/\d{1,20}$/.test(token))
-      throw new AwsError('InvalidParameterException', 'The specified nextToken is invalid.')
+    const token = readToken(input.nextToken)
+    const forward = token === undefined ? input.startFromHead === true : token.forward
+    const position = token?.position
     const limit = input.limit ?? 10_000
     const read = logs.events(group, {
       streams: [input.logStreamName],
@@ -151,8 +160,8 @@ export const getLogEvents = defineOperation({
         ingestionTime: e.ingestionTime,
       })),
       // As CloudWatch Logs: a token always comes back; at the end it is the one sent.
-      nextForwardToken: `f/${String(last ?? 0).padStart(20, '0')}`,
-      nextBackwardToken: `b/${String(first ?? 0).padStart(20, '0')}`,
+      nextForwardToken: tokenOf('f', last ?? 0),
+      nextBackwardToken: tokenOf('b', first ?? 0),
     }
   },
 })
@@ -197,16 +206,14 @@ export const filterLogEvents = defineOperation({
       streams,
       startTime: input.startTime,
       endTime: input.endTime,
-      after: readToken(input.nextToken),
+      after: filterToken(input.nextToken),
       limit: input.limit ?? 10_000,
       matches: filterPattern(input.filterPattern),
     })
     return {
       events: read.events,
       searchedLogStreams: [],
-      ...(read.more && read.last !== undefined
-        ? { nextToken: `f/${String(read.last).padStart(20, '0')}` }
-        : {}),
+      ...(read.more && read.last !== undefined ? { nextToken: tokenOf('f', read.last) } : {}),
     }
   },
 })

@@ -1,6 +1,7 @@
 import { TopicError } from '../../services/topics/errors.ts'
 import type { TopicService } from '../../services/topics/topic-service.ts'
 import { AwsError } from '../errors.ts'
+import { offsetPage } from '../offset-page.ts'
 import type { OperationContext } from '../operation.ts'
 import {
   type QueryAction,
@@ -47,12 +48,13 @@ function topicOf(service: TopicService, arn: string, parameter = 'TopicArn'): st
 }
 
 /** A page of `items` from `NextToken` (an offset), with the token of the next page. */
-function page<T>(items: readonly T[], token: string | undefined): { items: T[]; next: string | undefined } {
-  const from = token === undefined ? 0 : Number(token)
-  if (!Number.isInteger(from) || from < 0)
-    throw new AwsError('InvalidParameter', 'Invalid parameter: NextToken')
-  const to = from + PAGE
-  return { items: items.slice(from, to), next: to < items.length ? String(to) : undefined }
+function page<T>(items: readonly T[], token: string | undefined) {
+  return offsetPage(
+    items,
+    token,
+    PAGE,
+    () => new AwsError('InvalidParameter', 'Invalid parameter: NextToken'),
+  )
 }
 
 /** The name a `arn:aws:sqs:…:<name>` or `arn:aws:lambda:…:function:<name>` endpoint ends with. */

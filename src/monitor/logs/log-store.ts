@@ -125,6 +125,14 @@ export class LogStore {
     this.flush()
   }
 
+  /** Whether any event of the group is kept (one indexed lookup, not the groups' totals). */
+  hasGroup(group: string): boolean {
+    this.flush()
+    return (
+      this.#store.db.prepare('SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1').get(group) !== undefined
+    )
+  }
+
   groups(prefix = ''): LogGroupInfo[] {
     this.flush()
     const rows = this.#store.db
