@@ -68,6 +68,8 @@ export interface AwsRequest {
   url: string
   headers: IncomingHttpHeaders
   body: Buffer
+  /** Aborts when the client disconnects before the reply is sent. */
+  signal?: AbortSignal | undefined
 }
 
 export interface AwsResponse {
@@ -255,6 +257,7 @@ export class Dispatcher {
       const result = await action.handle(new QueryParams(form), {
         ...this.#options.context,
         host: req.headers.host,
+        signal: req.signal,
       })
       return xml(200, queryResponse(service, name, result, requestId))
     } catch (thrown) {
@@ -308,7 +311,11 @@ export class Dispatcher {
     try {
       const input = checkTypes(data, operation.spec)
       checkValidations(input, operation.spec)
-      const output = await operation.handle(input, { ...this.#options.context, host: req.headers.host })
+      const output = await operation.handle(input, {
+        ...this.#options.context,
+        host: req.headers.host,
+        signal: req.signal,
+      })
       return reply(200, isPreRendered(output) ? output.cbor() : (output ?? {}))
     } catch (thrown) {
       const wire = AwsError.from(thrown)

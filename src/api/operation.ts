@@ -24,6 +24,8 @@ export interface OperationContext {
   pipeline?: PipelineServices | undefined
   /** The request's Host header (SQS's queue URLs name the endpoint the client used). */
   host?: string | undefined
+  /** Aborts when the client goes away before the reply (SQS's long polls stop waiting then). */
+  signal?: AbortSignal | undefined
 }
 
 export type Result = Output | PreRendered | Promise<Output | PreRendered>

@@ -223,7 +223,18 @@ export class TributaryServer {
     const cors = this.#cors.replyHeaders(origin)
     const body = await readBody(req, this.#maxBody)
     if (!body) return this.#refuseBody(req, res, cors)
-    const awsRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }
+    // A client that goes away before its reply aborts the request (SQS's long polls stop waiting).
+    const gone = new AbortController()
+    res.once('close', () => {
+      if (!res.writableEnded) gone.abort()
+    })
+    const awsRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body,
+      signal: gone.signal,
+    }
     // S3 (REST-XML: any method on a path) before the JSON and query services, which only POST to `/`.
     const s3 = this.#s3 && !ownPath(req.url) && isS3Request(req)
     const response = s3 ? await this.#s3!.handle(awsRequest) : await this.#dispatcher.dispatch(awsRequest)

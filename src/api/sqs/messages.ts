@@ -200,6 +200,8 @@ export const receiveMessage = defineOperation({
           ? { visibilityTimeoutSeconds: input.VisibilityTimeout }
           : {}),
         ...(input.WaitTimeSeconds !== undefined ? { waitTimeSeconds: input.WaitTimeSeconds } : {}),
+        // A client that goes away ends its long poll: it must not take messages nobody will get.
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       })
       if (messages.length === 0) return {}
       const systemNames = new Set([

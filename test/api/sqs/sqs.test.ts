@@ -345,6 +345,37 @@ describe('SQS API: messages', () => {
     expect(p.clock.now() - start).toBeGreaterThanOrEqual(20_000)
   })
 
+  it('a long poll whose client goes away stops waiting and takes nothing that arrives afterwards', async () => {
+    const { p, sqs } = await served()
+    const QueueUrl = `${p.endpoint}/${ACCOUNT}/jobs`
+    const setTimeout = vi.spyOn(p.clock, 'setTimeout')
+    const clearTimeout = vi.spyOn(p.clock, 'clearTimeout')
+    const turn = () => new Promise((resolve) => setImmediate(resolve))
+    const pollTimers = () =>
+      setTimeout.mock.calls.flatMap(([, ms], i) => (ms === 20_000 ? [setTimeout.mock.results[i]!.value] : []))
+    const ended = (timer: unknown) => clearTimeout.mock.calls.some(([t]) => t === timer)
+
+    const abort = new AbortController()
+    const abandoned = sqs
+      .send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20 }), { abortSignal: abort.signal })
+      .catch((error: Error) => error)
+    while (pollTimers().length < 1) await turn()
+    const [timer] = pollTimers()
+    abort.abort()
+    expect((await abandoned) as Error).toMatchObject({ name: 'AbortError' })
+    // The server sees the connection close and ends the wait (without the clock moving).
+    while (!ended(timer)) await turn()
+
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'after the client left' }))
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }))
+    expect(got.Messages?.map((m) => m.Body)).toEqual(['after the client left'])
+    expect(got.Messages?.[0]?.Attributes).toBeUndefined()
+    const counts = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
+    )
+    expect(counts.Attributes).toEqual({ ApproximateNumberOfMessagesNotVisible: '1' })
+  })
+
   it('batches: partial failures per entry, and the batch-level errors', async () => {
     const { p, sqs } = await served()
     const QueueUrl = `${p.endpoint}/${ACCOUNT}/jobs`
