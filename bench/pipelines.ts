@@ -157,3 +157,23 @@ export default definePipeline({
   )
   return { dir, file }
 }
+
+/**
+ * A pipeline with one queue and nothing else (the aws-apis group: its bucket and table are
+ * created through the S3 and DynamoDB APIs, as on the peers).
+ */
+export function writeQueuePipeline(root: string, queue: string): Pick<GeneratedPipeline, 'dir' | 'file'> {
+  const dir = scratchDir(join(root, 'bench', '.generated'), 'aws-apis-')
+  const file = join(dir, 'tributary.config.ts')
+  writeFileSync(
+    file,
+    `import { definePipeline } from '${packageName(root)}'
+
+export default definePipeline({
+  name: 'bench-aws-apis',
+  queues: { '${queue}': {} },
+})
+`,
+  )
+  return { dir, file }
+}

@@ -1,4 +1,5 @@
 // Renders the results as Markdown (stdout), with ratios and the DESIGN.md §6 targets.
+import type { AwsApisResult } from './aws-apis.ts'
 import type { DeliveryResult } from './delivery.ts'
 import type { InvokeLatencyResult, NoopThroughputResult } from './functions.ts'
 import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
@@ -6,6 +7,7 @@ import type { MonitorResult } from './monitor.ts'
 import type { ProfileSummary } from './profile.ts'
 import { type PutHttp2Row, putHttp2Section } from './put-http2.ts'
 import type { DrainResult, EndToEndResult } from './reads.ts'
+import { awsSection, awsTargets } from './report-aws.ts'
 import { deliverySection, deliveryTargets } from './report-delivery.ts'
 import { functionsSection, functionsTargets } from './report-functions.ts'
 import { monitorSection, monitorTargets } from './report-monitor.ts'
@@ -37,6 +39,8 @@ export interface Results {
   delivery: DeliveryResult[]
   /** The monitor group: ingest with and without monitoring, alternating (A, B, A, B). */
   monitor: MonitorResult[]
+  /** The aws-apis group: S3, DynamoDB and SQS through the SDK, beside s3rver and dynalite. */
+  awsApis?: AwsApisResult
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -161,6 +165,7 @@ function targetTable(r: Results): string {
   rows.push(...functionsTargets(r.invokeLatency, r.noopThroughput))
   rows.push(...deliveryTargets(r.delivery))
   rows.push(...monitorTargets(r.monitor))
+  rows.push(...awsTargets(r.awsApis))
   const rss = mb(r.peakRssKiB.tributary)
   if (Number.isFinite(rss))
     rows.push([`RSS ≤ ${TARGETS.rssMB} MB`, `${int(rss)} MB peak`, mark(rss <= TARGETS.rssMB)])
@@ -195,6 +200,7 @@ function otherLoad(r: Results): number {
     ...(r.noopThroughput ? [r.noopThroughput.cpu] : []),
     ...r.delivery.map((x) => x.cpu),
     ...r.monitor.map((x) => x.cpu),
+    ...(r.awsApis?.cases ?? []).flatMap((c) => [c.tributary.cpu, ...(c.peer ? [c.peer.cpu] : [])]),
   ]
   return Math.max(0, ...windows.map((w) => w.otherCores))
 }
@@ -235,6 +241,7 @@ export function renderMarkdown(r: Results): string {
     out.push(...functionsSection(r.invokeLatency, r.noopThroughput))
   out.push(...deliverySection(r.delivery))
   out.push(...monitorSection(r.monitor))
+  out.push(...awsSection(r.awsApis))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {

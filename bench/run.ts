@@ -1,4 +1,4 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
 //   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
 //                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
@@ -7,13 +7,14 @@
 //   --skip-h2      leave out the put cases over HTTP/2 (run against Tributary only)
 // Runs kinesalite and Tributary side by side as child processes and drives the same SDK
 // workload against each from this process; the functions, delivery and monitor groups run
-// `tributary dev` alone.
+// `tributary dev` alone; the aws-apis group runs `tributary dev` beside s3rver and dynalite.
 // Progress goes to stderr, the Markdown table to stdout.
 import './env.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { awsApis } from './aws-apis.ts'
 import { makeClient } from './client.ts'
 import { type DeliveryCaseName, deliveryCase, fillDeliverySource, removeDeliverySource } from './delivery.ts'
 import { type FunctionsRun, invokeLatency, noopThroughput } from './functions.ts'
@@ -27,10 +28,10 @@ import { ROOT, type RunningServer, type ServerKind, startServer } from './server
 import type { WindowCpu } from './window.ts'
 import { type PutCase, type PutResult, putRecordLatency, putThroughput, type Target } from './workloads.ts'
 
-const GROUPS = ['put', 'latency', 'drain', 'e2e', 'functions', 'delivery', 'monitor'] as const
+const GROUPS = ['put', 'latency', 'drain', 'e2e', 'functions', 'delivery', 'monitor', 'aws-apis'] as const
 type Group = (typeof GROUPS)[number]
 /** Groups that run kinesalite and Tributary side by side. */
-type ServerGroup = Exclude<Group, 'functions' | 'delivery' | 'monitor'>
+type ServerGroup = Exclude<Group, 'functions' | 'delivery' | 'monitor' | 'aws-apis'>
 
 const { values: args } = parseArgs({
   options: {
@@ -49,7 +50,8 @@ if (args.help) {
     [
       'npm run bench -- [options]',
       '  --quick              shorter windows, fewer cases (about 30 s)',
-      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor',
+      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis',
+      '                       (aws-apis: S3, DynamoDB and SQS through the SDK vs s3rver and dynalite)',
       '  --cpu-prof           profile the Tributary server (and its worker threads); print top functions',
       '  --cpu-prof-dir <dir> same, and keep the .cpuprofile files (one folder per group)',
       '  --json <file>        also write the raw results as JSON',
@@ -98,6 +100,12 @@ const settings = {
     ...(quick ? { warmupMs: 1000, measureMs: 4000 } : { warmupMs: 2000, measureMs: 10_000 }),
   },
   monitorOrder: ['off', 'on', 'off', 'on'] as MonitorMode[],
+  // S3 / DynamoDB / SQS operations, closed loop at 1 and 16 requests in flight.
+  aws: {
+    concurrency: [1, 16],
+    timing: quick ? { warmupMs: 500, measureMs: 1500 } : { warmupMs: 1000, measureMs: 4000 },
+    sqsFill: quick ? 6000 : 25_000,
+  },
 }
 
 const began = performance.now()
@@ -278,6 +286,21 @@ async function monitorGroup(): Promise<void> {
   }
 }
 
+async function awsApisGroup(): Promise<void> {
+  results.tributarySync ||= 'sync: always'
+  const root = args.tributary ? resolve(args.tributary) : ROOT
+  const profDir = profileDir('aws-apis')
+  const r = await awsApis({ root, cpuProfDir: profDir, log, ...settings.aws })
+  results.awsApis = r
+  if (r.peakRssKiB.tributary !== undefined)
+    results.peakRssByGroup['aws-apis'] = { tributary: r.peakRssKiB.tributary }
+  if (profDir) {
+    const profile = loadProfile(profDir)
+    for (const w of r.windows) results.profiles.push(summarize(profile, w.label, w.from, w.to, 25))
+    doneWithProfileDir(profDir)
+  }
+}
+
 async function both<T>(
   targets: Pair<Target>,
   run: (t: Target, kind: ServerKind) => Promise<T>,
@@ -376,6 +399,7 @@ for (const group of GROUPS) {
   if (group === 'functions') await functionsGroup()
   else if (group === 'delivery') await deliveryGroup()
   else if (group === 'monitor') await monitorGroup()
+  else if (group === 'aws-apis') await awsApisGroup()
   else await withServers(group, groups[group])
 }
 
