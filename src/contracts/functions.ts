@@ -68,6 +68,11 @@ export interface FunctionLog {
   level: 'log' | 'info' | 'warn' | 'error' | 'debug'
   message: string
   timestamp: number
+  /**
+   * The log stream of the execution environment (worker) that logged it, as Lambda names it
+   * (`YYYY/MM/DD/[$LATEST]<32 hex>`); set by the pool, absent from lines logged elsewhere.
+   */
+  logStreamName?: string
 }
 
 /** What a binding call from handler code asks the host to do. */
@@ -106,4 +111,6 @@ export type FailureDestination = { queue: string } | { topic: string }
 /** Sends a message to a queue or topic (the on-failure destination). */
 export interface DestinationSender {
   send(destination: FailureDestination, message: string): Promise<void>
+  /** Whether the queue or topic exists (S3 checks a notification's destination when it is set). */
+  has?(destination: FailureDestination): boolean
 }

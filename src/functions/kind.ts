@@ -17,6 +17,7 @@ import {
   BindingUseToken,
   FunctionLogsToken,
   FunctionSpecsToken,
+  InvocationsToken,
   PoolToken,
 } from './tokens.ts'
 import { FunctionPool } from './workers/pool.ts'
@@ -79,6 +80,7 @@ export const functionKind = defineKind({
       functions: specs,
       bindings: router,
       onLog: ctx.need(FunctionLogsToken),
+      onInvocation: ctx.need(InvocationsToken),
       region: ctx.region,
       account: ctx.account,
     })

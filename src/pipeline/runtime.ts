@@ -14,7 +14,14 @@ import { kinesisMappingKind } from '../functions/kinesis/kind.ts'
 import type { KinesisMapping } from '../functions/kinesis/mapping.ts'
 import { sqsMappingKind } from '../functions/sqs/kind.ts'
 import type { SqsMapping } from '../functions/sqs/sqs-mapping.ts'
-import { AsyncInvocationsToken, BindingUseToken, FunctionLogsToken, PoolToken } from '../functions/tokens.ts'
+import {
+  AsyncInvocationsToken,
+  BindingUseToken,
+  FunctionLogsToken,
+  InvocationsToken,
+  PoolToken,
+} from '../functions/tokens.ts'
+import type { InvocationEvent } from '../functions/workers/function-worker.ts'
 import type { FunctionPool } from '../functions/workers/pool.ts'
 import type {
   AnyKind,
@@ -30,6 +37,14 @@ import type { BucketStore } from '../lake/buckets/bucket-store.ts'
 import { BucketRegistryToken, BucketStoreToken } from '../lake/tokens.ts'
 import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
 import { parseEmf } from '../monitor/emf.ts'
+import {
+  consoleLine,
+  endLine,
+  exitErrorLine,
+  MemorySample,
+  reportLine,
+  startLine,
+} from '../monitor/logs/lambda-lines.ts'
 import { functionLogGroup, functionLogStream, LogStore } from '../monitor/logs/log-store.ts'
 import { createMetricBindings } from '../monitor/metric-bindings.ts'
 import { MetricStore } from '../monitor/metric-store.ts'
@@ -94,6 +109,8 @@ export class PipelineRuntime {
   readonly bindingUse: BindingUsage
   /** The functions' logs (CloudWatch Logs: `/aws/lambda/<function>`), kept across reloads. */
   readonly logs: LogStore
+  /** "Max Memory Used" of the REPORT lines. */
+  readonly #memory = new MemorySample()
   #exporter: PrometheusExporter | undefined
   #extraRoutes: { routes: WebRoute[]; close(): void | Promise<void> } | undefined
   readonly #options: PipelineRuntimeOptions
@@ -155,17 +172,37 @@ export class PipelineRuntime {
 
   /** A handler's log line: printed by the caller, and CloudWatch EMF metrics taken from it. */
   #onLog(log: FunctionLog): void {
-    // As Lambda's Node.js runtime writes a console line: time, request id, level, message.
-    const line = `${new Date(log.timestamp).toISOString()}\t${log.requestId ?? 'undefined'}\t${LOG_LEVELS[log.level]}\t${log.message}`
+    // In the worker's own stream (one per execution environment), as Lambda's Node.js runtime writes it.
     this.logs.append(
       functionLogGroup(log.functionName),
-      functionLogStream(log.timestamp),
+      log.logStreamName ?? functionLogStream(log.timestamp),
       log.timestamp,
-      line,
+      consoleLine(log),
     )
     if (log.message.startsWith('{') && log.message.includes('"_aws"'))
       for (const datum of parseEmf(log.message)) this.metrics.record(datum)
     this.#options.onLog?.(log)
+  }
+
+  /** Lambda's START line, and END and REPORT (after the invocation's own lines). */
+  #onInvocation(e: InvocationEvent): void {
+    const group = functionLogGroup(e.functionName)
+    if (e.phase === 'start') {
+      this.logs.append(group, e.logStreamName, e.timestamp, startLine(e.requestId))
+      return
+    }
+    if (e.outcome === 'crash' && e.errorMessage !== undefined)
+      this.logs.append(group, e.logStreamName, e.timestamp, exitErrorLine(e.requestId, e.errorMessage))
+    this.logs.append(group, e.logStreamName, e.timestamp, endLine(e.requestId))
+    const report = reportLine({
+      requestId: e.requestId,
+      durationMs: e.durationMs,
+      memorySizeMb: e.memorySizeMb,
+      maxMemoryUsedMb: this.#memory.mb(),
+      initDurationMs: e.initDurationMs,
+      status: e.outcome,
+    })
+    this.logs.append(group, e.logStreamName, e.timestamp, report)
   }
 
   static async start(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
@@ -281,6 +318,7 @@ export class PipelineRuntime {
     offer(SyncToken, this.#options.sync)
     offer(BindingUseToken, this.bindingUse)
     offer(FunctionLogsToken, (log: FunctionLog) => this.#onLog(log))
+    offer(InvocationsToken, (event: InvocationEvent) => this.#onInvocation(event))
     offer(DashboardUrlToken, this.server ? `${this.server.url}` : undefined)
     return offered
   }
@@ -444,13 +482,4 @@ function forwardServices(current: () => PipelineRuntime | undefined): PipelineSe
       return runtime.logs
     },
   }
-}
-
-/** Lambda's level names for console methods. */
-const LOG_LEVELS: Record<FunctionLog['level'], string> = {
-  log: 'INFO',
-  info: 'INFO',
-  warn: 'WARN',
-  error: 'ERROR',
-  debug: 'DEBUG',
 }

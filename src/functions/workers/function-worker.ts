@@ -24,7 +24,30 @@ export interface FunctionWorkerOptions {
    * (a reload under `tributary dev`).
    */
   logInitFailure?: boolean
+  /** Each invocation's start and end, for Lambda's START / END / REPORT lines. Must not throw. */
+  onInvocation?: ((event: InvocationEvent) => void) | undefined
 }
+
+/**
+ * An invocation starting or ending in one execution environment (its log stream). `end` follows
+ * every `start`, after the lines the invocation logged.
+ */
+export type InvocationEvent =
+  | { phase: 'start'; functionName: string; logStreamName: string; requestId: string; timestamp: number }
+  | {
+      phase: 'end'
+      functionName: string
+      logStreamName: string
+      requestId: string
+      timestamp: number
+      outcome: 'ok' | 'error' | 'timeout' | 'crash'
+      durationMs: number
+      memorySizeMb: number
+      /** The environment's init phase, on its first invocation only. */
+      initDurationMs: number | undefined
+      /** Why the runtime exited (`crash`). */
+      errorMessage?: string
+    }
 
 /** Why a worker could not run an invocation before the handler even started. */
 export type InitFailure =
@@ -53,6 +76,8 @@ export class FunctionWorker {
   private running: Running | undefined
   private deathReason: string | undefined
   private readonly spawnedAt = performance.now()
+  /** How long the module took to load, until the first invocation's REPORT has shown it. */
+  private initDurationMs: number | undefined
 
   constructor(private readonly options: FunctionWorkerOptions) {
     this.ready = new Promise((resolve) => {
@@ -124,6 +149,13 @@ export class FunctionWorker {
       this.thread.ref()
       const timer = setTimeout(() => this.onTimeout(), timeoutMs)
       this.running = { requestId, startedAt: performance.now(), timeoutMs, timer, resolve }
+      this.options.onInvocation?.({
+        phase: 'start',
+        functionName: this.functionName,
+        logStreamName: this.options.init.logStreamName,
+        requestId,
+        timestamp: Date.now(),
+      })
     })
   }
 
@@ -153,9 +185,11 @@ export class FunctionWorker {
     const durationMs = performance.now() - running.startedAt
     const requestId = running.requestId
     if (message.ok) {
+      this.ended(requestId, 'ok', durationMs)
       running.resolve({ kind: 'ok', result: JSON.parse(message.json), durationMs, requestId })
     } else {
       this.log(requestId, 'error', `Invoke Error \t${JSON.stringify(message.error)}`)
+      this.ended(requestId, 'error', durationMs)
       running.resolve({ kind: 'error', ...message.error, durationMs, requestId })
     }
   }
@@ -172,6 +206,7 @@ export class FunctionWorker {
       return
     }
     this.state = 'idle'
+    this.initDurationMs = performance.now() - this.spawnedAt
     this.resolveReady(undefined)
   }
 
@@ -191,11 +226,9 @@ export class FunctionWorker {
     void this.stop()
     const seconds = (running.timeoutMs / 1000).toFixed(2)
     this.log(running.requestId, 'error', `Task timed out after ${seconds} seconds`)
-    running.resolve({
-      kind: 'timeout',
-      durationMs: performance.now() - running.startedAt,
-      requestId: running.requestId,
-    })
+    const durationMs = performance.now() - running.startedAt
+    this.ended(running.requestId, 'timeout', durationMs)
+    running.resolve({ kind: 'timeout', durationMs, requestId: running.requestId })
   }
 
   /** An uncaught exception (or unhandled rejection) in the worker: it is about to exit. */
@@ -221,7 +254,9 @@ export class FunctionWorker {
     if (running) {
       this.running = undefined
       clearTimeout(running.timer)
-      running.resolve(this.crashOutcome(running.requestId, reason, performance.now() - running.startedAt))
+      const durationMs = performance.now() - running.startedAt
+      this.ended(running.requestId, 'crash', durationMs, reason)
+      running.resolve(this.crashOutcome(running.requestId, reason, durationMs))
     }
     // No-op unless the thread died while loading the module.
     this.resolveReady({ kind: 'crash', errorMessage: reason })
@@ -270,7 +305,36 @@ export class FunctionWorker {
 
   private deliverLogs(logs: FunctionLog[]): void {
     const onLog = this.options.onLog
-    if (onLog) for (const log of logs) onLog(log)
+    if (!onLog) return
+    const logStreamName = this.options.init.logStreamName
+    for (const log of logs) {
+      log.logStreamName = logStreamName
+      onLog(log)
+    }
+  }
+
+  private ended(
+    requestId: string,
+    outcome: 'ok' | 'error' | 'timeout' | 'crash',
+    durationMs: number,
+    errorMessage?: string,
+  ): void {
+    const onInvocation = this.options.onInvocation
+    if (!onInvocation) return
+    const initDurationMs = this.initDurationMs
+    this.initDurationMs = undefined
+    onInvocation({
+      phase: 'end',
+      functionName: this.functionName,
+      logStreamName: this.options.init.logStreamName,
+      requestId,
+      timestamp: Date.now(),
+      outcome,
+      durationMs,
+      memorySizeMb: Number(this.options.init.memoryLimitInMB),
+      initDurationMs,
+      ...(errorMessage === undefined ? {} : { errorMessage }),
+    })
   }
 
   private log(requestId: string | undefined, level: FunctionLog['level'], message: string): void {
@@ -280,6 +344,7 @@ export class FunctionWorker {
       level,
       message,
       timestamp: Date.now(),
+      logStreamName: this.options.init.logStreamName,
     })
   }
 }

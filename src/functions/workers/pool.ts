@@ -15,7 +15,7 @@ import type {
 } from '../../contracts/functions.ts'
 import { type Placement, workerEnv, workerInit } from './environment.ts'
 import { FunctionNotFoundError, PoolClosedError } from './errors.ts'
-import { FunctionWorker } from './function-worker.ts'
+import { FunctionWorker, type InvocationEvent } from './function-worker.ts'
 import { initFailureError, LoadHold } from './load-hold.ts'
 import type { LambdaError } from './protocol.ts'
 
@@ -25,6 +25,8 @@ export interface FunctionPoolOptions {
   bindings: BindingHost
   /** Receives every line handlers log, in order per worker. Must not throw. */
   onLog?: (log: FunctionLog) => void
+  /** Each invocation's start and end in its worker (Lambda's START / END / REPORT). Must not throw. */
+  onInvocation?: (event: InvocationEvent) => void
   /** Concurrency limit of a function without `reservedConcurrency`. Default 10. */
   maxConcurrencyPerFunction?: number
   /** An idle worker is stopped after this long. Default 5 minutes. */
@@ -289,6 +291,7 @@ export class FunctionPool implements Invoker {
       env: workerEnv(generation.spec, init, this.placement),
       bindings: this.options.bindings,
       onLog: this.options.onLog,
+      onInvocation: this.options.onInvocation,
       initTimeoutMs: this.initTimeoutMs,
       logInitFailure,
       onExit: (w) => {

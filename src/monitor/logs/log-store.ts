@@ -53,14 +53,15 @@ export interface EventQuery {
 }
 
 /**
- * CloudWatch Logs for the pipeline's functions: every line a handler logs is kept in the state
- * store under `/aws/lambda/<function>`, one stream per day (`YYYY/MM/DD/[$LATEST]tributary`),
- * written in batches with relaxed commits (logs are not acknowledged data: a power loss may cost
- * the last fraction of a second), deleted after the retention period.
+ * CloudWatch Logs for the pipeline's functions: every line a handler logs, and Lambda's START,
+ * END and REPORT lines, kept in the state store under `/aws/lambda/<function>`, one stream per
+ * execution environment (`YYYY/MM/DD/[$LATEST]<32 hex>`, as Lambda names them), written in
+ * batches with relaxed commits (logs are not acknowledged data: a power loss may cost the last
+ * fraction of a second), deleted after the retention period.
  *
  * @example
  * const logs = new LogStore({ store, clock })
- * logs.append('/aws/lambda/enrich', '2026/12/06/[$LATEST]tributary', Date.now(), 'hello')
+ * logs.append('/aws/lambda/enrich', '2026/12/06/[$LATEST]0123456789abcdef0123456789abcdef', Date.now(), 'hello')
  * logs.flush()
  */
 export class LogStore {
@@ -69,6 +70,7 @@ export class LogStore {
   readonly #clock: Clock
   readonly #pending: { group: string; stream: string; timestamp: number; message: string }[] = []
   readonly #sql: { insert: Statement; expire: Statement }
+  readonly #flushed = new Set<() => void>()
   #timer: TimerHandle | undefined
   #expiredAt = 0
 
@@ -82,6 +84,8 @@ export class LogStore {
          log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
          timestamp INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL)`,
       'CREATE INDEX log_events_by_group ON log_events (log_group, timestamp)',
+      // One stream per execution environment: GetLogEvents reads one of many.
+      'CREATE INDEX log_events_by_stream ON log_events (log_group, log_stream, seq)',
     ])
     const p = (sql: string) => options.store.db.prepare(sql)
     this.#sql = {
@@ -119,6 +123,16 @@ export class LogStore {
       this.#expiredAt = now
       this.#sql.expire.run(now - this.retentionDays * 86_400_000)
     }
+    for (const listener of this.#flushed) listener()
+  }
+
+  /**
+   * Calls `listener` after each batch is written (what follows a log live reads after it). Returns
+   * the function that stops it.
+   */
+  onFlush(listener: () => void): () => void {
+    this.#flushed.add(listener)
+    return () => this.#flushed.delete(listener)
   }
 
   close(): void {
@@ -235,7 +249,10 @@ export function functionLogGroup(functionName: string): string {
   return `/aws/lambda/${functionName}`
 }
 
-/** The day's stream of a function's logs: `YYYY/MM/DD/[$LATEST]tributary`. */
+/**
+ * The stream of a line logged outside any execution environment: `YYYY/MM/DD/[$LATEST]tributary`
+ * (before environments had their own streams, every line went to this one per day).
+ */
 export function functionLogStream(timestamp: number): string {
   const day = new Date(timestamp).toISOString().slice(0, 10).replaceAll('-', '/')
   return `${day}/[$LATEST]tributary`
