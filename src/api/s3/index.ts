@@ -121,9 +121,14 @@ export class S3Api {
       name === 'NotImplemented' ||
       name === 'InvalidBucketName' ||
       name === 'BucketNotEmpty' ||
-      name === 'InvalidBucketState'
+      name === 'InvalidBucketState' ||
+      name === 'MalformedXML'
     )
-      return new S3Error(name, (thrown as Error).message)
+      return new S3Error(
+        name,
+        (thrown as Error).message,
+        (thrown as { fields?: Record<string, string> }).fields ?? {},
+      )
     this.#options.logger.error(`S3 ${req.method} ${req.url} failed: ${(thrown as Error)?.stack ?? thrown}`)
     return new S3Error('InternalError', 'We encountered an internal error. Please try again.')
   }

@@ -18,16 +18,18 @@ import {
   listParts,
   uploadPart,
 } from './multipart.ts'
-import { readPayload } from './payload.ts'
+import { getBucketNotification, putBucketNotification } from './notification.ts'
 import {
-  noSuchBucket,
-  noSuchKey,
-  notImplemented,
-  S3Error,
-  unescapeXml,
-  type XmlNode,
-  xmlDocument,
-} from './xml.ts'
+  checkBucket,
+  checkConditions,
+  header,
+  parseCopySource,
+  parseRange,
+  readHead,
+  requestConditions,
+} from './object-reads.ts'
+import { checksumHeaders, checksumsToStore, readPayload } from './payload.ts'
+import { noSuchKey, notImplemented, S3Error, unescapeXml, type XmlNode, xmlDocument } from './xml.ts'
 
 type Handler = (call: S3Call, ctx: S3Context) => Promise<AwsResponse>
 
@@ -48,7 +50,6 @@ const UNSUPPORTED = [
   'lifecycle',
   'logging',
   'metrics',
-  'notification',
   'object-lock',
   'ownershipControls',
   'policy',
@@ -70,11 +71,6 @@ const UNSUPPORTED = [
   'attributes',
   'partNumber',
 ]
-
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name]
-  return Array.isArray(value) ? value.join(',') : value
-}
 
 const xmlReply = (root: string, body: XmlNode, status = 200): AwsResponse => ({
   status,
@@ -101,6 +97,11 @@ export function operationFor(call: S3Call): Handler {
   if (key === undefined) {
     if (method === 'POST' && query.has('delete')) return deleteObjects
     if (method === 'GET' && query.has('uploads')) return bucketChecked(listMultipartUploads)
+    if (query.has('notification')) {
+      if (method === 'GET') return getBucketNotification
+      if (method === 'PUT') return putBucketNotification
+      return methodNotAllowed
+    }
     if (unsupported) return () => Promise.reject(notImplemented(`?${unsupported}`))
     if (method === 'HEAD') return headBucket
     if (method === 'GET') {
@@ -155,15 +156,6 @@ async function methodNotAllowed(call: S3Call): Promise<AwsResponse> {
     Method: call.method,
     ResourceType: call.key !== undefined ? 'OBJECT' : call.bucket !== undefined ? 'BUCKET' : 'SERVICE',
   })
-}
-
-/** The bucket's directory, or S3's NoSuchBucket naming it. */
-function checkBucket(store: BucketStore, bucket: string): void {
-  try {
-    store.bucketDir(bucket)
-  } catch {
-    throw noSuchBucket(bucket)
-  }
 }
 
 async function listBuckets(_call: S3Call, ctx: S3Context): Promise<AwsResponse> {
@@ -335,72 +327,11 @@ function contentEncodingOf(headers: IncomingHttpHeaders): string | undefined {
 async function putObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
   checkBucket(ctx.store, call.bucket!)
   const { bytes, checksums } = readPayload(call.headers, call.body)
-  const { etag } = await ctx.store.putObject(call.bucket!, call.key!, bytes, putOptions(call))
-  return empty(200, { etag, ...checksums })
-}
-
-async function readHead(ctx: S3Context, bucket: string, key: string): Promise<ObjectHead> {
-  checkBucket(ctx.store, bucket)
-  try {
-    return await ctx.store.headObject(bucket, key)
-  } catch (error) {
-    if ((error as Error).name === 'NoSuchKey') throw noSuchKey(key)
-    throw error
-  }
-}
-
-const unquote = (etag: string) => etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '')
-
-function etagMatches(list: string, etag: string): boolean {
-  return list.split(',').some((e) => e.trim() === '*' || unquote(e) === unquote(etag))
-}
-
-/** Whole seconds, as HTTP dates carry them; undefined for a date that does not parse (ignored). */
-function seconds(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  const ms = Date.parse(text)
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
-}
-
-interface Conditions {
-  ifMatch?: string | undefined
-  ifNoneMatch?: string | undefined
-  ifModifiedSince?: string | undefined
-  ifUnmodifiedSince?: string | undefined
-}
-
-/** S3's conditional request rules: 412 PreconditionFailed, or 304 (`notModified`). */
-function checkConditions(head: ObjectHead, c: Conditions, notModified: 'NotModified' | 'PreconditionFailed') {
-  const modified = Math.floor(head.lastModified / 1000)
-  const failed = (condition: string) =>
-    new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
-      Condition: condition,
-    })
-  const unmodifiedSince = seconds(c.ifUnmodifiedSince)
-  if (c.ifMatch !== undefined) {
-    if (!etagMatches(c.ifMatch, head.etag)) throw failed('If-Match')
-  } else if (unmodifiedSince !== undefined && modified > unmodifiedSince) {
-    throw failed('If-Unmodified-Since')
-  }
-  const notChanged = () =>
-    notModified === 'NotModified'
-      ? new S3Error('NotModified', 'Not Modified', {}, {})
-      : failed(c.ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Modified-Since')
-  const modifiedSince = seconds(c.ifModifiedSince)
-  if (c.ifNoneMatch !== undefined) {
-    if (etagMatches(c.ifNoneMatch, head.etag)) throw notChanged()
-  } else if (modifiedSince !== undefined && modified <= modifiedSince) {
-    throw notChanged()
-  }
-}
-
-function requestConditions(headers: IncomingHttpHeaders, prefix = ''): Conditions {
-  return {
-    ifMatch: header(headers, `${prefix}if-match`),
-    ifNoneMatch: header(headers, `${prefix}if-none-match`),
-    ifModifiedSince: header(headers, `${prefix}if-modified-since`),
-    ifUnmodifiedSince: header(headers, `${prefix}if-unmodified-since`),
-  }
+  const { etag } = await ctx.store.putObject(call.bucket!, call.key!, bytes, {
+    ...putOptions(call),
+    checksums: checksumsToStore(checksums),
+  })
+  return empty(200, { etag, ...checksumHeaders(checksumsToStore(checksums)) })
 }
 
 function objectHeaders(head: ObjectHead, query: URLSearchParams): Record<string, string> {
@@ -426,29 +357,13 @@ function objectHeaders(head: ObjectHead, query: URLSearchParams): Record<string,
   return headers
 }
 
-/** A single `bytes=` range as [start, end] inclusive; undefined to serve the whole object. */
-function parseRange(text: string | undefined, size: number): [number, number] | undefined {
-  if (text === undefined) return undefined
-  const match = /^bytes=(\d*)-(\d*)$/.exec(text.trim())
-  // Several ranges, or a malformed header: S3 ignores it and sends the whole object.
-  if (!match || (match[1] === '' && match[2] === '')) return undefined
-  const invalid = () =>
-    new S3Error(
-      'InvalidRange',
-      'The requested range is not satisfiable',
-      { RangeRequested: text, ActualObjectSize: String(size) },
-      { 'content-range': `bytes */${size}` },
-    )
-  if (match[1] === '') {
-    const suffix = Number(match[2])
-    if (suffix === 0) throw invalid()
-    return [Math.max(0, size - suffix), size - 1]
-  }
-  const start = Number(match[1])
-  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1)
-  if (match[2] !== '' && Number(match[2]) < start) return undefined
-  if (start >= size) throw invalid()
-  return [start, end]
+/**
+ * The stored checksums, when the request asks for them (`x-amz-checksum-mode: ENABLED`, what the
+ * SDKs send to validate a GetObject). A range is not the object: S3 sends none with it.
+ */
+function checksumsAsked(call: S3Call, head: ObjectHead): Record<string, string> {
+  if ((header(call.headers, 'x-amz-checksum-mode') ?? '').toUpperCase() !== 'ENABLED') return {}
+  return checksumHeaders(head.checksums)
 }
 
 async function getObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
@@ -463,7 +378,8 @@ async function getObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
     throw error
   }
   const headers = objectHeaders(object, call.query)
-  if (!range) return { status: 200, headers, body: object.body }
+  if (!range)
+    return { status: 200, headers: { ...headers, ...checksumsAsked(call, object) }, body: object.body }
   const [start, end] = range
   headers['content-range'] = `bytes ${start}-${end}/${object.size}`
   return { status: 206, headers, body: object.body.subarray(start, end + 1) }
@@ -480,7 +396,7 @@ async function headObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
     return { status: 206, headers, body: Buffer.alloc(0) }
   }
   headers['content-length'] = String(head.size)
-  return { status: 200, headers, body: Buffer.alloc(0) }
+  return { status: 200, headers: { ...headers, ...checksumsAsked(call, head) }, body: Buffer.alloc(0) }
 }
 
 async function deleteObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
@@ -524,20 +440,8 @@ async function deleteObjects(call: S3Call, ctx: S3Context): Promise<AwsResponse>
   return xmlReply('DeleteResult', { Deleted: deleted, Error: errors })
 }
 
-function parseCopySource(text: string): { bucket: string; key: string } {
-  const invalid = () =>
-    new S3Error('InvalidArgument', 'Invalid copy source object key', { ArgumentName: 'x-amz-copy-source' })
-  const [path] = text.split('?')
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(path!)
-  } catch {
-    throw invalid()
-  }
-  if (decoded.startsWith('/')) decoded = decoded.slice(1)
-  const slash = decoded.indexOf('/')
-  if (slash <= 0 || slash === decoded.length - 1) throw invalid()
-  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) }
+function fullObjectChecksums(stored: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(stored ?? {}).filter(([, value]) => !/-\d+$/.test(value)))
 }
 
 async function copyObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
@@ -558,6 +462,10 @@ async function copyObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
     ...(contentType !== undefined ? { contentType } : {}),
     ...(contentEncoding !== undefined ? { contentEncoding } : {}),
     metadata: replace ? metadataOf(call.headers) : object.metadata,
+    // The same bytes, written in one piece: the full-object checksums still hold (a composite
+    // one of a multipart upload does not, and neither does its ETag).
+    checksums: fullObjectChecksums(object.checksums),
+    eventName: 'ObjectCreated:Copy',
   })
   const copied = await ctx.store.headObject(call.bucket!, call.key!).catch(() => undefined)
   return xmlReply('CopyObjectResult', {

@@ -148,3 +148,24 @@ export function readPayload(headers: IncomingHttpHeaders, body: Buffer): Payload
   }
   return { bytes, checksums }
 }
+
+/** The checksums of a payload as the store keeps them: algorithm (lower case) → value. */
+export function checksumsToStore(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) out[name.slice('x-amz-checksum-'.length)] = value
+  return out
+}
+
+/**
+ * The `x-amz-checksum-*` response headers of stored checksums, with `x-amz-checksum-type`:
+ * `COMPOSITE` for a multipart upload's `<base64>-<parts>`, else `FULL_OBJECT`.
+ */
+export function checksumHeaders(stored: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!stored) return out
+  for (const [algorithm, value] of Object.entries(stored)) {
+    out[`x-amz-checksum-${algorithm}`] = value
+    out['x-amz-checksum-type'] = /-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT'
+  }
+  return out
+}

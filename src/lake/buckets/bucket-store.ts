@@ -93,6 +93,8 @@ export class BucketStore implements ObjectWriter {
   readonly #locks = new KeyLocks()
   readonly #listeners = new Set<ObjectCreatedListener>()
   readonly #intents = new Set<ObjectCreatedListener>()
+  readonly #removed = new Set<ObjectCreatedListener>()
+  readonly #removeIntents = new Set<ObjectCreatedListener>()
   #sequence = 0n
 
   private constructor(root: string, options: BucketStoreOptions) {
@@ -192,6 +194,21 @@ export class BucketStore implements ObjectWriter {
     return () => this.#intents.delete(listener)
   }
 
+  /**
+   * Calls `listener` after every delete that removed an object (once the removal is durable),
+   * with an `ObjectRemoved:Delete` event. Returns the function that unsubscribes it.
+   */
+  onObjectRemoved(listener: ObjectCreatedListener): () => void {
+    this.#removed.add(listener)
+    return () => this.#removed.delete(listener)
+  }
+
+  /** As {@link onPutIntent}, for deletes: called just before an existing object is unlinked. */
+  onRemoveIntent(listener: ObjectCreatedListener): () => void {
+    this.#removeIntents.add(listener)
+    return () => this.#removeIntents.delete(listener)
+  }
+
   /** PutObject: atomically creates or replaces `key`. Resolves once data and sidecar are durable. */
   async putObject(
     bucket: string,
@@ -204,15 +221,18 @@ export class BucketStore implements ObjectWriter {
     const sidecar: Omit<Sidecar, 'ino' | 'mtimeNs' | 'lastModified'> = {
       v: 1,
       size: bytes.length,
-      etag: `"${md5Hex(bytes, options.md5)}"`,
+      etag: options.etag ?? `"${md5Hex(bytes, options.md5)}"`,
       contentType: headerValue('contentType', options.contentType) ?? DEFAULT_CONTENT_TYPE,
       contentEncoding: headerValue('contentEncoding', options.contentEncoding),
       metadata: normalizeMetadata(options.metadata),
     }
+    if (options.checksums && Object.keys(options.checksums).length > 0)
+      sidecar.checksums = { ...options.checksums }
+    const eventName = options.eventName ?? 'ObjectCreated:Put'
     const created = await this.#locks.run(`${bucket}/${key}`, () =>
-      this.#put(data, meta, bytes, sidecar, { bucket, key }),
+      this.#put(data, meta, bytes, sidecar, { bucket, key }, eventName),
     )
-    this.#emit(created)
+    this.#emit(this.#listeners, created)
     return { etag: sidecar.etag, size: sidecar.size }
   }
 
@@ -222,6 +242,7 @@ export class BucketStore implements ObjectWriter {
     bytes: Buffer,
     sidecar: Omit<Sidecar, 'ino' | 'mtimeNs' | 'lastModified'>,
     object: { bucket: string; key: string },
+    eventName: ObjectCreated['eventName'],
   ): Promise<ObjectCreated> {
     const createdDirs = await ensureDirs(data, async () => 'conflict')
     await clearTarget(data)
@@ -243,7 +264,7 @@ export class BucketStore implements ObjectWriter {
         ...object,
         size: sidecar.size,
         etag: sidecar.etag,
-        eventName: 'ObjectCreated:Put',
+        eventName,
         eventTime: lastModified,
         sequencer: this.#nextSequencer(lastModified),
       }
@@ -310,6 +331,7 @@ export class BucketStore implements ObjectWriter {
             contentEncoding: sidecar.contentEncoding,
             metadata: sidecar.metadata,
             lastModified: sidecar.lastModified,
+            ...(sidecar.checksums ? { checksums: sidecar.checksums } : {}),
           }
         : {
             key,
@@ -329,15 +351,26 @@ export class BucketStore implements ObjectWriter {
   /** DeleteObject: removes `key` if present. Deleting a missing key succeeds, as in S3. */
   async deleteObject(bucket: string, key: string): Promise<void> {
     const { data, meta } = this.#paths(bucket, key)
-    await this.#locks.run(`${bucket}/${key}`, async () => {
-      if (!(await checkExistingDirs(data))) return
+    const removed = await this.#locks.run(`${bucket}/${key}`, async () => {
+      if (!(await checkExistingDirs(data))) return undefined
       const stat = await lstatOrUndefined(data.file)
-      if (!stat || stat.isDirectory()) return
+      if (!stat || stat.isDirectory()) return undefined
       if (stat.isSymbolicLink()) {
         throw invalidArgument(
           'Object key refused: it is a symbolic link, which the bucket store never follows',
         )
       }
+      const now = this.#clock.now()
+      const event: ObjectCreated = {
+        bucket,
+        key,
+        size: 0,
+        etag: '',
+        eventName: 'ObjectRemoved:Delete',
+        eventTime: now,
+        sequencer: this.#nextSequencer(now),
+      }
+      for (const intent of this.#removeIntents) intent(event)
       await unlink(data.file)
       const dirs = [dirname(data.file)]
       if (await checkExistingDirs(meta)) {
@@ -345,7 +378,9 @@ export class BucketStore implements ObjectWriter {
         dirs.push(dirname(meta.file))
       }
       await syncDirs(dirs, this.#fsync)
+      return event
     })
+    if (removed) this.#emit(this.#removed, removed)
   }
 
   /**
@@ -387,14 +422,14 @@ export class BucketStore implements ObjectWriter {
     return this.#sequence.toString(16).toUpperCase().padStart(18, '0')
   }
 
-  #emit(event: ObjectCreated): void {
-    for (const listener of this.#listeners) {
+  #emit(listeners: ReadonlySet<ObjectCreatedListener>, event: ObjectCreated): void {
+    for (const listener of listeners) {
       try {
         listener(event)
       } catch (error) {
         // The object is already durable: a failing listener must not turn the put into an error.
         this.#logger.error(
-          `object-created listener failed for ${event.bucket}/${event.key}: ${String(error)}`,
+          `${event.eventName.startsWith('ObjectRemoved') ? 'object-removed' : 'object-created'} listener failed for ${event.bucket}/${event.key}: ${String(error)}`,
         )
       }
     }

@@ -17,13 +17,17 @@ export type BucketErrorName =
   | 'InvalidBucketName'
   | 'BucketNotEmpty'
   | 'InvalidBucketState'
+  | 'MalformedXML'
 
 export class BucketError extends Error {
   override readonly name: BucketErrorName
+  /** S3's extra elements of the error (`ArgumentName`, `ArgumentValue`, ...). */
+  readonly fields: Record<string, string>
 
-  constructor(name: BucketErrorName, message: string) {
+  constructor(name: BucketErrorName, message: string, fields: Record<string, string> = {}) {
     super(message)
     this.name = name
+    this.fields = fields
   }
 }
 

@@ -1,6 +1,11 @@
 import { join } from 'node:path'
 import { defineKind } from '../../kind/kind.ts'
-import { AsyncInvokeToken } from '../../kind/tokens.ts'
+import {
+  AsyncInvokeToken,
+  DestinationsToken,
+  FunctionNamesToken,
+  TopicPublisherToken,
+} from '../../kind/tokens.ts'
 import { StateStoreToken } from '../../storage/state/token.ts'
 import { BucketNamesToken, BucketRegistryToken, BucketStoreToken } from '../tokens.ts'
 import { createBucketBindings } from './bindings.ts'
@@ -40,19 +45,31 @@ export const bucketKind = defineKind({
       clock: ctx.clock,
       logger: ctx.logger,
     })
-    const registry = new BucketRegistry(state, store, declared, created, () => ctx.clock.now())
-    ctx.serveBinding('bucket', createBucketBindings(store))
-    ctx.offer(BucketStoreToken, store)
-    ctx.offer(BucketRegistryToken, registry)
-    ctx.offer(BucketNamesToken, { has: (name: string) => store.has(name) })
+    // Queues and topics are looked up when used: a pipeline built without those kinds still runs.
+    const destinations = ctx.later(DestinationsToken)
+    const topics = ctx.later(TopicPublisherToken)
+    const functionExists = ctx.later(FunctionNamesToken)
     const notifications = new BucketNotifications({
       buckets: Object.fromEntries(buckets.map(({ name, config }) => [name, config])),
       invokeAsync: (fn, event) => asyncInvoke.enqueue(fn, event),
       region: ctx.region,
       accountId: ctx.account,
       logger: ctx.logger,
-      state: ctx.need(StateStoreToken),
+      state,
+      now: () => ctx.clock.now(),
+      // Synchronous under the hood (one state-store write), so inside the event's transaction.
+      send: {
+        queue: (name, body) => destinations().send({ queue: name }, body),
+        topic: (name, body, subject) => topics().publish(name, body, { subject }),
+      },
+      exists: (target) =>
+        'function' in target ? functionExists()(target.function) : (destinations().has?.(target) ?? false),
     })
+    const registry = new BucketRegistry(state, store, declared, created, () => ctx.clock.now(), notifications)
+    ctx.serveBinding('bucket', createBucketBindings(store))
+    ctx.offer(BucketStoreToken, store)
+    ctx.offer(BucketRegistryToken, registry)
+    ctx.offer(BucketNamesToken, { has: (name: string) => store.has(name) })
     const detach = notifications.attach(store)
     // Events of puts a crash interrupted after their objects appeared (at least once, as S3).
     const recovered = await notifications.recover(store)

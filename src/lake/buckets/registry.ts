@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import type { BucketStore } from './bucket-store.ts'
 import { BucketError, noSuchBucket } from './errors.ts'
+import type { BucketNotifications } from './notifications.ts'
 
 /**
  * The buckets created through the S3 API (CreateBucket), kept in the state store so the bucket
@@ -21,6 +22,7 @@ export class BucketRegistry {
   readonly #now: () => number
   readonly #insert: Statement
   readonly #delete: Statement
+  readonly #notifications: BucketNotifications | undefined
 
   /** The buckets created through the API, with when (ms since epoch). */
   static load(state: StateStore): Map<string, number> {
@@ -44,7 +46,9 @@ export class BucketRegistry {
     declared: ReadonlySet<string>,
     created: Map<string, number>,
     now: () => number,
+    notifications?: BucketNotifications,
   ) {
+    this.#notifications = notifications
     BucketRegistry.#schema(state)
     this.#store = store
     this.#declared = declared
@@ -62,6 +66,12 @@ export class BucketRegistry {
 
   has(name: string): boolean {
     return this.#store.has(name)
+  }
+
+  /** The buckets' notifications (Get/PutBucketNotificationConfiguration). */
+  notifications(): BucketNotifications {
+    if (!this.#notifications) throw new Error('this registry was built without bucket notifications')
+    return this.#notifications
   }
 
   /** CreateBucket: durable; creating one that exists keeps it (us-east-1 answers 200). */
@@ -84,5 +94,6 @@ export class BucketRegistry {
     await this.#store.deleteBucket(name)
     this.#delete.run(name)
     this.#created.delete(name)
+    this.#notifications?.forget(name)
   }
 }

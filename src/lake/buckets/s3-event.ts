@@ -17,7 +17,8 @@ export interface S3EventRecord {
     s3SchemaVersion: '1.0'
     configurationId: string
     bucket: { name: string; ownerIdentity: { principalId: string }; arn: string }
-    object: { key: string; size: number; eTag: string; sequencer: string }
+    /** A removal's event carries only `key` and `sequencer`. */
+    object: { key: string; size?: number; eTag?: string; sequencer: string }
   }
 }
 
@@ -86,15 +87,44 @@ export function s3Event(created: ObjectCreated, context: S3EventContext): S3Even
             ownerIdentity: { principalId: context.ownerPrincipalId },
             arn: `arn:aws:s3:::${created.bucket}`,
           },
-          object: {
-            key: encodeEventKey(created.key),
-            size: created.size,
-            // The message carries the ETag without the quotes of the HTTP header.
-            eTag: created.etag.replace(/^"|"$/g, ''),
-            sequencer: created.sequencer,
-          },
+          object: created.eventName.startsWith('ObjectRemoved')
+            ? { key: encodeEventKey(created.key), sequencer: created.sequencer }
+            : {
+                key: encodeEventKey(created.key),
+                size: created.size,
+                // The message carries the ETag without the quotes of the HTTP header.
+                eTag: created.etag.replace(/^"|"$/g, ''),
+                sequencer: created.sequencer,
+              },
         },
       },
     ],
+  }
+}
+
+/** The message S3 sends a queue or topic when a notification configuration names it. */
+export interface S3TestEvent {
+  Service: 'Amazon S3'
+  Event: 's3:TestEvent'
+  Time: string
+  Bucket: string
+  RequestId: string
+  HostId: string
+}
+
+/**
+ * S3's `s3:TestEvent`, sent to the queues and topics of a configuration when it is set.
+ *
+ * @example
+ * s3TestEvent('uploads', Date.now(), 'C3D13FE58DE4C810', 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD')
+ */
+export function s3TestEvent(bucket: string, now: number, requestId: string, hostId: string): S3TestEvent {
+  return {
+    Service: 'Amazon S3',
+    Event: 's3:TestEvent',
+    Time: new Date(now).toISOString(),
+    Bucket: bucket,
+    RequestId: requestId,
+    HostId: hostId,
   }
 }

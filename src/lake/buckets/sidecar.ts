@@ -26,6 +26,8 @@ export interface Sidecar {
   metadata: Record<string, string>
   /** Epoch ms of the put. */
   lastModified: number
+  /** Flexible checksums given with the put (algorithm → base64), when there were any. */
+  checksums?: Record<string, string>
 }
 
 /** S3: "the user-defined metadata is limited to 2 KB in size", counted as UTF-8 bytes of keys and values. */

@@ -11,7 +11,27 @@ export interface PutObjectOptions {
    * only for internal writers, never from a request.
    */
   md5?: string
+  /**
+   * The flexible checksums the request carried, already verified (algorithm in lower case, e.g.
+   * `crc32`, → base64 digest, or `<base64>-<parts>` for a multipart upload's composite one):
+   * kept with the object and returned by GetObject and HeadObject when asked.
+   */
+  checksums?: Record<string, string>
+  /**
+   * The quoted ETag to keep instead of the body's MD5: a multipart upload's
+   * `"<md5 of the parts' MD5s>-<parts>"`. Trusted as given, so only from the S3 API's own code.
+   */
+  etag?: string
+  /** The event the put announces (default `ObjectCreated:Put`). */
+  eventName?: ObjectCreatedEventName
 }
+
+/** S3's object-created event names (what `s3:ObjectCreated:*` covers). */
+export type ObjectCreatedEventName =
+  | 'ObjectCreated:Put'
+  | 'ObjectCreated:Post'
+  | 'ObjectCreated:Copy'
+  | 'ObjectCreated:CompleteMultipartUpload'
 
 /** HeadObject's answer. */
 export interface ObjectHead {
@@ -24,6 +44,8 @@ export interface ObjectHead {
   metadata: Record<string, string>
   /** Epoch ms of the put. */
   lastModified: number
+  /** The flexible checksums stored with the object (see {@link PutObjectOptions.checksums}). */
+  checksums?: Record<string, string>
 }
 
 /** GetObject's answer. */
@@ -50,14 +72,17 @@ export interface ListObjectsResult {
   keyCount: number
 }
 
-/** What the store tells listeners after a durable put (the facts an S3 event is built from). */
+/**
+ * What the store tells listeners after a durable put (the facts an S3 event is built from); a
+ * delete's (`ObjectRemoved:Delete`, size 0 and etag '') goes to the removal listeners.
+ */
 export interface ObjectCreated {
   bucket: string
   key: string
   size: number
   /** Quoted, as returned by the put. */
   etag: string
-  eventName: 'ObjectCreated:Put'
+  eventName: ObjectCreatedEventName | 'ObjectRemoved:Delete'
   /** Epoch ms. */
   eventTime: number
   /** Upper-case hex, increasing with each put of the store. */

@@ -16,5 +16,7 @@ export function queueTopicDestinations(queues: QueueService, topics: TopicServic
       if ('queue' in destination) queues.send(destination.queue, message)
       else topics.publish(destination.topic, message)
     },
+    has: (destination) =>
+      'queue' in destination ? queues.has(destination.queue) : topics.has(destination.topic),
   }
 }
