@@ -15,6 +15,8 @@ export interface Notification {
   /** ISO 8601 with milliseconds, UTC (SNS's Timestamp). */
   timestamp: string
   attributes: Readonly<Record<string, string>>
+  /** The SNS type of each attribute (`Number`, `String.Array`); absent or unlisted: `String`. */
+  attributeTypes?: Readonly<Record<string, string>>
   /** SNS's Signature: computed locally, so it cannot be checked against AWS's certificates. */
   signature: string
   signingCertUrl: string

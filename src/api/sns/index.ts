@@ -57,6 +57,13 @@ function page<T>(items: readonly T[], token: string | undefined) {
   )
 }
 
+/** A subscription ARN as SNS checks one before looking it up (a topic ARN plus an id). */
+function subscriptionArnOf(arn: string): string {
+  if (!/^arn:aws[\w-]*:sns:[^:]*:[^:]*:[A-Za-z0-9_-]{1,256}:[^:]+$/.test(arn))
+    throw new AwsError('InvalidParameter', 'Invalid parameter: SubscriptionArn')
+  return arn
+}
+
 /** The name a `arn:aws:sqs:…:<name>` or `arn:aws:lambda:…:function:<name>` endpoint ends with. */
 function endpointName(endpoint: string, kind: 'sqs' | 'lambda'): string {
   const pattern =
@@ -66,6 +73,11 @@ function endpointName(endpoint: string, kind: 'sqs' | 'lambda'): string {
   const match = pattern.exec(endpoint)
   if (!match) throw new AwsError('InvalidParameter', 'Invalid parameter: Endpoint')
   return match[1]!
+}
+
+/** A `Attributes.entry.N.key` / `.value` map (CreateTopic's and Subscribe's `Attributes`). */
+function attributeMap(params: QueryParams): Record<string, string> {
+  return Object.fromEntries(params.entries('Attributes').map((e) => [e.key ?? '', e.value ?? '']))
 }
 
 function action(
@@ -88,9 +100,10 @@ function subscriptionRow(service: TopicService, topic: string) {
 const ACTIONS: QueryAction[] = [
   action('CreateTopic', (params, ctx) => {
     const name = params.required('Name')
-    if (params.get('Attributes.entry.1.key')?.startsWith('Fifo') || name.endsWith('.fifo'))
+    const attributes = attributeMap(params)
+    if (Object.keys(attributes).some((k) => k.startsWith('Fifo')) || name.endsWith('.fifo'))
       throw new AwsError('InvalidParameter', 'Invalid parameter: FIFO topics are not supported by Tributary')
-    return { TopicArn: topics(ctx).createTopic(name) }
+    return { TopicArn: topics(ctx).createTopic(name, attributes) }
   }),
   action('DeleteTopic', (params, ctx) => {
     const service = topics(ctx)
@@ -109,34 +122,23 @@ const ACTIONS: QueryAction[] = [
   action('GetTopicAttributes', (params, ctx) => {
     const service = topics(ctx)
     const topic = topicOf(service, params.required('TopicArn'))
-    const subscriptions = service.subscriptions(topic).length
-    return {
-      Attributes: new XmlMap({
-        TopicArn: service.arn(topic),
-        Owner: service.accountId,
-        DisplayName: '',
-        SubscriptionsConfirmed: String(subscriptions),
-        SubscriptionsPending: '0',
-        SubscriptionsDeleted: '0',
-        Policy: JSON.stringify({
-          Version: '2008-10-17',
-          Id: '__default_policy_ID',
-          Statement: [
-            {
-              Sid: '__default_statement_ID',
-              Effect: 'Allow',
-              Principal: { AWS: '*' },
-              Action: ['SNS:Publish', 'SNS:Subscribe', 'SNS:GetTopicAttributes'],
-              Resource: service.arn(topic),
-              Condition: { StringEquals: { 'AWS:SourceOwner': service.accountId } },
-            },
-          ],
-        }),
-        EffectiveDeliveryPolicy: JSON.stringify({
-          http: { defaultHealthyRetryPolicy: { numRetries: 3 }, disableSubscriptionOverrides: false },
-        }),
-      }),
-    }
+    return { Attributes: new XmlMap(service.topicAttributes(topic)) }
+  }),
+  action('SetTopicAttributes', (params, ctx) => {
+    const service = topics(ctx)
+    const topic = topicOf(service, params.required('TopicArn'))
+    service.setTopicAttribute(topic, params.required('AttributeName'), params.get('AttributeValue') ?? '')
+    return undefined
+  }),
+  action('GetSubscriptionAttributes', (params, ctx) => {
+    const arn = subscriptionArnOf(params.required('SubscriptionArn'))
+    return { Attributes: new XmlMap(topics(ctx).subscriptionAttributes(arn)) }
+  }),
+  action('SetSubscriptionAttributes', (params, ctx) => {
+    const arn = subscriptionArnOf(params.required('SubscriptionArn'))
+    const name = params.required('AttributeName')
+    topics(ctx).setSubscriptionAttribute(arn, name, params.get('AttributeValue') ?? '')
+    return undefined
   }),
   action('Publish', (params, ctx) => {
     const service = topics(ctx)
@@ -150,16 +152,16 @@ const ACTIONS: QueryAction[] = [
     const message = params.get('Message')
     if (message === undefined || message === '')
       throw new AwsError('InvalidParameter', 'Invalid parameter: Message')
-    const attributes: Record<string, string> = {}
+    const attributes: Record<string, { type: 'String' | 'Number' | 'String.Array'; value: string }> = {}
     for (const entry of params.entries('MessageAttributes')) {
       const name = entry.Name ?? ''
       const type = entry['Value.DataType']
-      if (type !== 'String')
+      if (type !== 'String' && type !== 'Number' && type !== 'String.Array')
         throw new AwsError(
           'InvalidParameterValue',
-          `The message attribute '${name}' has an invalid message attribute type: Tributary serves String attributes.`,
+          `The message attribute '${name}' has an invalid message attribute type: Tributary serves String, Number and String.Array attributes.`,
         )
-      attributes[name] = entry['Value.StringValue'] ?? ''
+      attributes[name] = { type, value: entry['Value.StringValue'] ?? '' }
     }
     const { messageId } = service.publish(topic, message, { subject: params.get('Subject'), attributes })
     return { MessageId: messageId }
@@ -169,15 +171,12 @@ const ACTIONS: QueryAction[] = [
     const topic = topicOf(service, params.required('TopicArn'))
     const protocol = params.required('Protocol')
     const endpoint = params.required('Endpoint')
-    const attributes = Object.fromEntries(
-      params.entries('Attributes').map((e) => [e.key ?? '', e.value ?? '']),
-    )
-    const raw = attributes.RawMessageDelivery === 'true'
+    const attributes = attributeMap(params)
     const subscription =
       protocol === 'sqs'
-        ? service.subscribe(topic, { queue: endpointName(endpoint, 'sqs'), rawMessageDelivery: raw })
+        ? service.subscribe(topic, { queue: endpointName(endpoint, 'sqs') }, attributes)
         : protocol === 'lambda'
-          ? service.subscribe(topic, { function: endpointName(endpoint, 'lambda') })
+          ? service.subscribe(topic, { function: endpointName(endpoint, 'lambda') }, attributes)
           : undefined
     if (!subscription)
       throw new AwsError(

@@ -69,7 +69,7 @@ export function sqsEnvelope(n: Notification, unsubscribe: string): string {
   if (names.length > 0) {
     const attributes = names.map(
       (name) =>
-        `    ${JSON.stringify(name)} : ${JSON.stringify({ Type: 'String', Value: n.attributes[name] })}`,
+        `    ${JSON.stringify(name)} : ${JSON.stringify({ Type: n.attributeTypes?.[name] ?? 'String', Value: n.attributes[name] })}`,
     )
     lines.push(`  "MessageAttributes" : {\n${attributes.join(',\n')}\n  }`)
   }
@@ -92,14 +92,14 @@ export interface SnsEventRecord {
     Signature: string
     SigningCertUrl: string
     UnsubscribeUrl: string
-    MessageAttributes: Record<string, { Type: 'String'; Value: string }>
+    MessageAttributes: Record<string, { Type: string; Value: string }>
   }
 }
 
 export function snsEventRecord(n: Notification, subscription: string, unsubscribe: string): SnsEventRecord {
   const attributes: SnsEventRecord['Sns']['MessageAttributes'] = {}
   for (const [name, value] of Object.entries(n.attributes))
-    attributes[name] = { Type: 'String', Value: value }
+    attributes[name] = { Type: n.attributeTypes?.[name] ?? 'String', Value: value }
   return {
     EventSource: 'aws:sns',
     EventVersion: '1.0',

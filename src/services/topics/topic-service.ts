@@ -20,13 +20,29 @@ import {
 } from './config.ts'
 import { sign, signingCertUrl, subscriptionArn } from './envelope.ts'
 import { invalidTopicParameter, TopicError, topicNotFound } from './errors.ts'
+import {
+  type FilterPolicy,
+  type FilterPolicyScope,
+  matchesFilterPolicy,
+  type TypedAttribute,
+} from './filter-policy.ts'
 import { functionProtocol, queueProtocol } from './protocols.ts'
+import {
+  applySubscriptionAttribute,
+  compileFilter,
+  type SubscriptionSettings,
+  settingsAttributes,
+} from './settings.ts'
+import { applyTopicAttribute, topicAttributeDefaults } from './topic-attributes.ts'
 
 export interface PublishOptions {
   /** At most 100 printable ASCII characters. */
   subject?: string
-  /** Message attributes (String type), at most 10. */
-  attributes?: Record<string, string>
+  /**
+   * Message attributes, at most 10: a string is a `String` attribute; `{ type, value }` gives
+   * `Number` (a decimal) or `String.Array` (a JSON array) too.
+   */
+  attributes?: Record<string, string | TypedAttribute>
 }
 
 export interface TopicServiceOptions {
@@ -85,7 +101,16 @@ export class TopicService {
     insertSubscription: Statement
     deleteSubscription: Statement
     deleteSubscriptionsOf: Statement
+    putSettings: Statement
+    deleteSettings: Statement
+    putTopicAttributes: Statement
+    deleteTopicAttributes: Statement
   }
+  /** Subscription attributes set through the API, by subscription ARN (declared ones too). */
+  readonly #settings = new Map<string, SubscriptionSettings>()
+  readonly #filters = new Map<string, { policy: FilterPolicy; scope: FilterPolicyScope }>()
+  /** Topic attributes set through the API (SetTopicAttributes, CreateTopic's Attributes). */
+  readonly #topicAttributes = new Map<string, Record<string, string>>()
   readonly #signingKey: Buffer
 
   constructor(options: TopicServiceOptions) {
@@ -106,6 +131,8 @@ export class TopicService {
       `CREATE TABLE sns_api_topics (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`,
       `CREATE TABLE sns_api_subscriptions (
          arn TEXT PRIMARY KEY, topic TEXT NOT NULL, input TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+      `CREATE TABLE sns_api_subscription_settings (arn TEXT PRIMARY KEY, topic TEXT NOT NULL, settings TEXT NOT NULL);
+       CREATE TABLE sns_api_topic_attributes (name TEXT PRIMARY KEY, attributes TEXT NOT NULL)`,
     ])
     const p = (sql: string) => options.store.db.prepare(sql)
     this.#sql = {
@@ -116,7 +143,29 @@ export class TopicService {
       ),
       deleteSubscription: p('DELETE FROM sns_api_subscriptions WHERE arn = ?'),
       deleteSubscriptionsOf: p('DELETE FROM sns_api_subscriptions WHERE topic = ?'),
+      putSettings: p(
+        'INSERT OR REPLACE INTO sns_api_subscription_settings (arn, topic, settings) VALUES (?, ?, ?)',
+      ),
+      deleteSettings: p('DELETE FROM sns_api_subscription_settings WHERE arn = ?'),
+      putTopicAttributes: p(
+        'INSERT OR REPLACE INTO sns_api_topic_attributes (name, attributes) VALUES (?, ?)',
+      ),
+      deleteTopicAttributes: p('DELETE FROM sns_api_topic_attributes WHERE name = ?'),
     }
+    for (const row of p('SELECT arn, settings FROM sns_api_subscription_settings').all() as {
+      arn: string
+      settings: string
+    }[]) {
+      const settings = JSON.parse(row.settings) as SubscriptionSettings
+      this.#settings.set(row.arn, settings)
+      const filter = compileFilter(settings, 'SetSubscriptionAttributes')
+      if (filter) this.#filters.set(row.arn, filter)
+    }
+    for (const row of p('SELECT name, attributes FROM sns_api_topic_attributes').all() as {
+      name: string
+      attributes: string
+    }[])
+      this.#topicAttributes.set(row.name, JSON.parse(row.attributes))
     for (const row of p('SELECT name FROM sns_api_topics').all() as { name: string }[])
       this.#created.add(row.name)
     const rows = p('SELECT topic, input FROM sns_api_subscriptions ORDER BY created_at, arn').all() as {
@@ -160,32 +209,72 @@ export class TopicService {
    * CreateTopic: a topic kept in the state store beside the declared ones; creating one that
    * exists returns it, as SNS does.
    */
-  createTopic(name: string): string {
+  createTopic(name: string, attributes: Readonly<Record<string, string>> = {}): string {
     if (!TOPIC_NAME.test(name)) throw invalidTopicParameter('Topic Name')
+    let set: Record<string, string> = {}
+    for (const [key, value] of Object.entries(attributes)) set = applyTopicAttribute(set, key, value)
     if (!this.has(name)) {
-      this.#sql.insertTopic.run(name, this.#clock.now())
+      this.#store.transaction(() => {
+        this.#sql.insertTopic.run(name, this.#clock.now())
+        if (Object.keys(set).length > 0) this.#sql.putTopicAttributes.run(name, JSON.stringify(set))
+      })
       this.#created.add(name)
+      if (Object.keys(set).length > 0) this.#topicAttributes.set(name, set)
     }
     return this.arn(name)
+  }
+
+  /**
+   * GetTopicAttributes: what was set (SetTopicAttributes), SNS's defaults for the rest, and the
+   * topic's subscription counts (every subscription is confirmed at once).
+   */
+  topicAttributes(name: string): Record<string, string> {
+    const subscriptions = this.subscriptions(name).length
+    return {
+      ...topicAttributeDefaults(this.arn(name), this.accountId),
+      ...this.#topicAttributes.get(name),
+      TopicArn: this.arn(name),
+      Owner: this.accountId,
+      SubscriptionsConfirmed: String(subscriptions),
+      SubscriptionsPending: '0',
+      SubscriptionsDeleted: '0',
+    }
+  }
+
+  /** SetTopicAttributes: kept in the state store (declared topics' too) and returned by {@link topicAttributes}. */
+  setTopicAttribute(name: string, attribute: string, value: string): void {
+    if (!this.has(name)) throw topicNotFound()
+    const next = applyTopicAttribute(this.#topicAttributes.get(name) ?? {}, attribute, value)
+    this.#sql.putTopicAttributes.run(name, JSON.stringify(next))
+    this.#topicAttributes.set(name, next)
   }
 
   /** DeleteTopic: a topic created through the API, with its subscriptions; none: nothing to do. */
   deleteTopic(name: string): void {
     if (this.#topics.has(name))
       throw invalidTopicParameter(`Topic ${name} is declared in the pipeline definition; remove it there`)
+    const arns = (this.#subscribed.get(name) ?? []).map((s) => s.subscriptionArn)
     this.#store.transaction(() => {
+      for (const arn of arns) this.#sql.deleteSettings.run(arn)
       this.#sql.deleteSubscriptionsOf.run(name)
+      this.#sql.deleteTopicAttributes.run(name)
       this.#sql.deleteTopic.run(name)
     })
+    for (const arn of arns) this.#forget(arn)
     this.#created.delete(name)
     this.#subscribed.delete(name)
+    this.#topicAttributes.delete(name)
   }
 
   /**
    * Subscribe: a subscription kept in the state store, delivered like a declared one (`input` as
    * the definition writes one: `{ queue }`, `{ function }`). Subscribing twice returns the first.
    */
-  subscribe(topic: string, input: SubscriptionInput): TopicSubscription {
+  subscribe(
+    topic: string,
+    input: SubscriptionInput,
+    attributes: Readonly<Record<string, string>> = {},
+  ): TopicSubscription {
     if (!this.has(topic)) throw topicNotFound()
     let subscription: TopicSubscription
     try {
@@ -194,16 +283,86 @@ export class TopicService {
       if (error instanceof InvalidConfigError) throw invalidTopicParameter(error.message)
       throw error
     }
-    const existing = this.subscriptions(topic).find((s) => s.subscriptionArn === subscription.subscriptionArn)
-    if (existing) return existing
-    this.#sql.insertSubscription.run(
-      subscription.subscriptionArn,
-      topic,
-      JSON.stringify(input),
-      this.#clock.now(),
-    )
+    let settings: SubscriptionSettings = {}
+    for (const [name, value] of Object.entries(attributes))
+      settings = applySubscriptionAttribute(
+        settings,
+        name,
+        value,
+        this.#settingContext(subscription, 'Subscribe'),
+      )
+    const filter = compileFilter(settings, 'Subscribe')
+    const arn = subscription.subscriptionArn
+    const existing = this.subscriptions(topic).find((s) => s.subscriptionArn === arn)
+    if (existing) {
+      const current = this.#settings.get(arn) ?? {}
+      const differs = Object.entries(settings).some(
+        ([k, v]) => current[k as keyof SubscriptionSettings] !== v,
+      )
+      if (differs)
+        throw invalidTopicParameter(
+          'Attributes Reason: Subscription already exists with different attributes',
+        )
+      return existing
+    }
+    this.#store.transaction(() => {
+      this.#sql.insertSubscription.run(arn, topic, JSON.stringify(input), this.#clock.now())
+      if (Object.keys(settings).length > 0) this.#sql.putSettings.run(arn, topic, JSON.stringify(settings))
+    })
     this.#addSubscribed(topic, subscription)
+    if (Object.keys(settings).length > 0) this.#settings.set(arn, settings)
+    if (filter) this.#filters.set(arn, filter)
     return subscription
+  }
+
+  #settingContext(s: TopicSubscription, source: 'Subscribe' | 'SetSubscriptionAttributes') {
+    return { protocol: s.protocol, raw: 'rawMessageDelivery' in s.subscription, source }
+  }
+
+  #forget(arn: string): void {
+    this.#settings.delete(arn)
+    this.#filters.delete(arn)
+  }
+
+  /** The topic and the subscription an ARN names, declared or made through the API. */
+  #find(arn: string): { topic: string; subscription: TopicSubscription } {
+    for (const topic of this.names()) {
+      const subscription = this.subscriptions(topic).find((s) => s.subscriptionArn === arn)
+      if (subscription) return { topic, subscription }
+    }
+    throw new TopicError('NotFoundException', 'Subscription does not exist')
+  }
+
+  /** GetSubscriptionAttributes: the subscription, and what its attributes set. */
+  subscriptionAttributes(arn: string): Record<string, string> {
+    const { topic, subscription } = this.#find(arn)
+    const settings = this.#settings.get(arn) ?? {}
+    const configured = (subscription.subscription as { rawMessageDelivery?: boolean }).rawMessageDelivery
+    return {
+      Owner: this.accountId,
+      TopicArn: this.arn(topic),
+      Endpoint: subscription.endpoint,
+      Protocol: subscription.protocol,
+      SubscriptionArn: arn,
+      PendingConfirmation: 'false',
+      ConfirmationWasAuthenticated: 'true',
+      ...settingsAttributes({ rawMessageDelivery: configured ?? false, ...settings }),
+    }
+  }
+
+  /**
+   * SetSubscriptionAttributes: checked as SNS checks it (a filter policy against its scope), kept
+   * in the state store, applied from the next publish on. Declared subscriptions take them too.
+   */
+  setSubscriptionAttribute(arn: string, name: string, value: string): void {
+    const { topic, subscription } = this.#find(arn)
+    const context = this.#settingContext(subscription, 'SetSubscriptionAttributes')
+    const settings = applySubscriptionAttribute(this.#settings.get(arn) ?? {}, name, value, context)
+    const filter = compileFilter(settings, 'SetSubscriptionAttributes')
+    this.#sql.putSettings.run(arn, topic, JSON.stringify(settings))
+    this.#settings.set(arn, settings)
+    if (filter) this.#filters.set(arn, filter)
+    else this.#filters.delete(arn)
   }
 
   /** Unsubscribe: a subscription made through the API. */
@@ -211,8 +370,12 @@ export class TopicService {
     for (const list of this.#subscribed.values()) {
       const i = list.findIndex((s) => s.subscriptionArn === subscriptionArn)
       if (i < 0) continue
-      this.#sql.deleteSubscription.run(subscriptionArn)
+      this.#store.transaction(() => {
+        this.#sql.deleteSubscription.run(subscriptionArn)
+        this.#sql.deleteSettings.run(subscriptionArn)
+      })
       list.splice(i, 1)
+      this.#forget(subscriptionArn)
       return
     }
     for (const list of this.#topics.values())
@@ -265,7 +428,13 @@ export class TopicService {
    */
   publish(topic: string, message: string, options: PublishOptions = {}): { messageId: string } {
     const subscriptions = this.subscriptions(topic)
-    const attributes = checkPublish(message, options)
+    const typed = checkPublish(message, options)
+    const attributes: Record<string, string> = {}
+    const attributeTypes: Record<string, string> = {}
+    for (const [name, a] of Object.entries(typed)) {
+      attributes[name] = a.value
+      attributeTypes[name] = a.type
+    }
     const base = {
       messageId: randomUUID(),
       topicArn: this.arn(topic),
@@ -273,6 +442,7 @@ export class TopicService {
       message,
       timestamp: new Date(this.#clock.now()).toISOString(),
       attributes,
+      attributeTypes,
     }
     const notification: Notification = {
       ...base,
@@ -283,8 +453,12 @@ export class TopicService {
     let failed = 0
     this.#store.transaction(() => {
       for (const s of subscriptions) {
+        const filter = this.#filters.get(s.subscriptionArn)
+        if (filter && !matchesFilterPolicy(filter.policy, filter.scope, typed, message)) continue
+        const raw = this.#settings.get(s.subscriptionArn)?.rawMessageDelivery
+        const target = raw === undefined ? s.subscription : { ...s.subscription, rawMessageDelivery: raw }
         try {
-          this.#protocols.get(s.protocol)!.deliver(notification, s.subscription, s.subscriptionArn)
+          this.#protocols.get(s.protocol)!.deliver(notification, target, s.subscriptionArn)
           delivered++
         } catch (error) {
           failed++
@@ -294,23 +468,59 @@ export class TopicService {
     })
     const metrics = this.#metrics.of(topic)
     metrics.record(SNS.NumberOfMessagesPublished, 1)
-    metrics.record(SNS.PublishSize, publishSize(message, attributes))
+    metrics.record(SNS.PublishSize, publishSize(message, typed))
     if (delivered > 0) metrics.record(SNS.NumberOfNotificationsDelivered, delivered)
     if (failed > 0) metrics.record(SNS.NumberOfNotificationsFailed, failed)
     return { messageId: notification.messageId }
   }
 }
 
-function publishSize(message: string, attributes: Record<string, string>): number {
+function publishSize(message: string, attributes: Record<string, TypedAttribute>): number {
   let size = Buffer.byteLength(message, 'utf8')
-  for (const [name, value] of Object.entries(attributes)) {
-    size += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8')
+  for (const [name, { type, value }] of Object.entries(attributes)) {
+    size += Buffer.byteLength(name, 'utf8') + type.length + Buffer.byteLength(value, 'utf8')
   }
   return size
 }
 
-/** Publish's checks, in SNS's terms; returns the attributes. */
-function checkPublish(message: unknown, options: PublishOptions): Record<string, string> {
+/** SNS's Number attributes: a decimal within ±10^9 with at most 5 digits after the point. */
+const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
+
+function checkTyped(name: string, value: string | TypedAttribute): TypedAttribute {
+  const attribute = typeof value === 'string' ? { type: 'String' as const, value } : value
+  if (typeof attribute !== 'object' || attribute === null || typeof attribute.value !== 'string')
+    throw invalidTopicParameter(`Message attribute '${name}' must have a non-empty String value`)
+  const { type } = attribute
+  if (type !== 'String' && type !== 'Number' && type !== 'String.Array')
+    throw invalidTopicParameter(
+      `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
+    )
+  if (attribute.value.length === 0)
+    throw invalidTopicParameter(
+      `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`,
+    )
+  if (type === 'Number') {
+    const n = Number(attribute.value)
+    if (!NUMBER.test(attribute.value) || !Number.isFinite(n) || Math.abs(n) > 1e9)
+      throw invalidTopicParameter(
+        `Value ${attribute.value} for message attribute ${name} of type Number is not a valid number.`,
+      )
+  }
+  if (type === 'String.Array') {
+    let array: unknown
+    try {
+      array = JSON.parse(attribute.value)
+    } catch {}
+    if (!Array.isArray(array) || array.some((v) => v !== null && typeof v === 'object'))
+      throw invalidTopicParameter(
+        `The message attribute '${name}' with type 'String.Array' must be a JSON array of strings, numbers, booleans or nulls.`,
+      )
+  }
+  return { type, value: attribute.value }
+}
+
+/** Publish's checks, in SNS's terms; returns the attributes with their types. */
+function checkPublish(message: unknown, options: PublishOptions): Record<string, TypedAttribute> {
   if (typeof message !== 'string' || message.length === 0) throw invalidTopicParameter('Empty message')
   const { subject, attributes = {} } = options
   if (
@@ -326,15 +536,13 @@ function checkPublish(message: unknown, options: PublishOptions): Record<string,
   if (entries.length > TOPIC_LIMITS.messageAttributes) {
     throw invalidTopicParameter(`MessageAttributes: at most ${TOPIC_LIMITS.messageAttributes} attributes`)
   }
+  const typed: Record<string, TypedAttribute> = {}
   for (const [name, value] of entries) {
     if (!ATTRIBUTE_NAME.test(name) || name.includes('..') || /^(aws|amazon)\./i.test(name)) {
       throw invalidTopicParameter(`Message attribute name '${name}'`)
     }
-    if (typeof value !== 'string' || value.length === 0) {
-      throw invalidTopicParameter(`Message attribute '${name}' must have a non-empty String value`)
-    }
+    typed[name] = checkTyped(name, value)
   }
-  if (publishSize(message, attributes) > TOPIC_LIMITS.messageBytes)
-    throw invalidTopicParameter('Message too long')
-  return { ...attributes }
+  if (publishSize(message, typed) > TOPIC_LIMITS.messageBytes) throw invalidTopicParameter('Message too long')
+  return typed
 }
