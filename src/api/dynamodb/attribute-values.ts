@@ -1,5 +1,13 @@
-import { checkNumber, type Item, type JsonValue, setAttribute } from '../../services/tables/values.ts'
-import { validationError } from '../errors.ts'
+import { TableError } from '../../services/tables/errors.ts'
+import {
+  checkNumber,
+  type Item,
+  type JsonValue,
+  makeSet,
+  setAttribute,
+  setType,
+} from '../../services/tables/values.ts'
+import { AwsError, validationError } from '../errors.ts'
 import type { FieldSpec } from '../spec.ts'
 
 /** DynamoDB's typed value on the wire (JSON 1.0): exactly one member set. */
@@ -81,9 +89,28 @@ export function parseNumber(text: string): number {
   return n === 0 ? 0 : n
 }
 
-const UNSUPPORTED = new Set(['B', 'SS', 'NS', 'BS'])
+const bytesOf = (base64: string) => new Uint8Array(Buffer.from(base64, 'base64'))
 
-/** A wire AttributeValue as the table service's JSON value. B and the set types are refused. */
+/** A set from the wire, with DynamoDB's rules (not empty, no duplicates) and messages. */
+function setOf(type: 'SS' | 'NS' | 'BS', elements: string[]): JsonValue {
+  try {
+    if (type === 'NS') {
+      const numbers = elements.map(parseNumber)
+      // Duplicates by value ("1" and "1.0"), listed as sent.
+      if (new Set(numbers).size !== numbers.length)
+        throw validationError(
+          `One or more parameter values were invalid: Input collection [${elements.join(', ')}] contains duplicates.`,
+        )
+      return makeSet('NS', numbers)
+    }
+    return makeSet(type, type === 'BS' ? elements.map(bytesOf) : elements)
+  } catch (error) {
+    if (error instanceof TableError) throw new AwsError(error.name, error.message)
+    throw error
+  }
+}
+
+/** A wire AttributeValue as the table service's value (B a Uint8Array, sets Sets). */
 export function fromAttributeValue(value: unknown, depth = 0): JsonValue {
   const av = (value ?? {}) as AttributeValue
   const types = Object.keys(av).filter((k) => (av as Record<string, unknown>)[k] !== undefined)
@@ -98,12 +125,6 @@ export function fromAttributeValue(value: unknown, depth = 0): JsonValue {
     )
   }
   const type = types[0]!
-  if (UNSUPPORTED.has(type)) {
-    throw validationError(
-      `One or more parameter values were invalid: the ${type} type is not supported by this endpoint ` +
-        '(Tributary tables hold S, N, BOOL, NULL, L and M values)',
-    )
-  }
   if (depth > MAX_DEPTH) throw validationError('Nesting Levels have exceeded supported limits')
   switch (type) {
     case 'S':
@@ -112,6 +133,12 @@ export function fromAttributeValue(value: unknown, depth = 0): JsonValue {
       return parseNumber(av.N!)
     case 'BOOL':
       return av.BOOL!
+    case 'B':
+      return bytesOf(av.B!)
+    case 'SS':
+    case 'NS':
+    case 'BS':
+      return setOf(type, av[type]!)
     case 'NULL':
       if (av.NULL !== true) {
         throw validationError(
@@ -143,12 +170,23 @@ export function formatNumber(n: number): string {
   return String(n)
 }
 
+const base64 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64')
+
 export function toAttributeValue(value: JsonValue): AttributeValue {
   if (typeof value === 'string') return { S: value }
   if (typeof value === 'number') return { N: formatNumber(value) }
   if (typeof value === 'boolean') return { BOOL: value }
   if (value === null) return { NULL: true }
   if (Array.isArray(value)) return { L: value.map(toAttributeValue) }
+  if (value instanceof Uint8Array) return { B: base64(value) }
+  if (value instanceof Set) {
+    const type = setType(value)
+    const elements = [...(value as Set<string | number | Uint8Array>)]
+    if (type === 'NS') return { NS: elements.map((n) => formatNumber(n as number)) }
+    if (type === 'BS') return { BS: elements.map((b) => base64(b as Uint8Array)) }
+    return { SS: elements as string[] }
+  }
   return { M: toAttributeMap(value) }
 }
 

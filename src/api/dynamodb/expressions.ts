@@ -4,9 +4,20 @@
  * service itself takes conditions as data; the API layer reads the current item, evaluates the
  * expression and writes in one synchronous step, so no other request interleaves.
  */
-import { addNumbers, deepEqual, dynamoType, type Item, type JsonValue } from '../../services/tables/values.ts'
+import {
+  addNumbers,
+  deepEqual,
+  dynamoType,
+  type Item,
+  type JsonValue,
+  makeSet,
+  type SetValue,
+  setHas,
+  setType,
+} from '../../services/tables/values.ts'
 import { validationError } from '../errors.ts'
 import { fromAttributeValue } from './attribute-values.ts'
+import { RESERVED_WORDS } from './reserved-words.ts'
 
 export type PathElement = string | number
 export type Path = PathElement[]
@@ -245,6 +256,11 @@ class Parser {
       return this.scope.name(t.text, this.what)
     }
     if (t.kind === 'name') {
+      if (RESERVED_WORDS.has(t.text.toUpperCase())) {
+        throw validationError(
+          `Invalid ${this.what}: Attribute name is a reserved keyword; reserved keyword: ${t.text}`,
+        )
+      }
       this.next()
       return t.text
     }
@@ -508,6 +524,7 @@ export function resolvePath(item: Item | undefined, path: Path): JsonValue | und
   let current: JsonValue | undefined = item
   for (const element of path) {
     if (current === undefined || current === null || typeof current !== 'object') return undefined
+    if (current instanceof Uint8Array || current instanceof Set) return undefined
     if (typeof element === 'number') {
       if (!Array.isArray(current)) return undefined
       current = current[element]
@@ -519,15 +536,21 @@ export function resolvePath(item: Item | undefined, path: Path): JsonValue | und
   return current
 }
 
-/** -1, 0, 1 for two numbers or two strings (strings by UTF-8 bytes); undefined if incomparable. */
+/**
+ * -1, 0, 1 for two numbers, two strings (by UTF-8 bytes) or two binary values (by their bytes,
+ * unsigned); undefined if incomparable.
+ */
 function compare(a: JsonValue | undefined, b: JsonValue | undefined): number | undefined {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0
   if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b))
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b)
   return undefined
 }
 
 function sizeOf(value: JsonValue | undefined): number | undefined {
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8')
+  if (value instanceof Uint8Array) return value.length
+  if (value instanceof Set) return value.size
   if (Array.isArray(value)) return value.length
   if (value !== null && typeof value === 'object') return Object.keys(value).length
   return undefined
@@ -601,12 +624,19 @@ export function evaluate(condition: Condition, item: Item | undefined): boolean 
         }
         case 'begins_with': {
           const b = second ? operandValue(second, item) : undefined
+          if (a instanceof Uint8Array && b instanceof Uint8Array) {
+            return a.length >= b.length && Buffer.compare(a.subarray(0, b.length), b) === 0
+          }
           return typeof a === 'string' && typeof b === 'string' && a.startsWith(b)
         }
         case 'contains': {
           const b = second ? operandValue(second, item) : undefined
           if (b === undefined) return false
           if (typeof a === 'string') return typeof b === 'string' && a.includes(b)
+          if (a instanceof Uint8Array) {
+            return b instanceof Uint8Array && Buffer.from(a).includes(Buffer.from(b))
+          }
+          if (a instanceof Set) return setHas(a, b)
           if (Array.isArray(a)) return a.some((element) => deepEqual(element, b))
           return false
         }
@@ -627,6 +657,7 @@ interface Trie {
 function project(value: JsonValue, trie: Trie): JsonValue | undefined {
   if (trie.whole) return value
   if (value === null || typeof value !== 'object') return undefined
+  if (value instanceof Uint8Array || value instanceof Set) return undefined
   if (Array.isArray(value)) {
     const out: JsonValue[] = []
     const indexes = [...trie.children.keys()]
@@ -723,6 +754,7 @@ function setPath(item: Item, path: Path, value: JsonValue): void {
     parent = next
   }
   const last = path.at(-1)!
+  if (parent instanceof Uint8Array || parent instanceof Set) throw validationError(INVALID_PATH)
   if (typeof last === 'number') {
     if (!Array.isArray(parent)) throw validationError(INVALID_PATH)
     if (last >= parent.length) parent.push(value)
@@ -738,6 +770,7 @@ function removePath(item: Item, path: Path): void {
   const parent = path.length === 1 ? item : resolvePath(item, path.slice(0, -1))
   const last = path.at(-1)!
   if (parent === undefined || parent === null || typeof parent !== 'object') return
+  if (parent instanceof Uint8Array || parent instanceof Set) return
   if (typeof last === 'number') {
     if (Array.isArray(parent) && last < parent.length) parent.splice(last, 1)
   } else if (!Array.isArray(parent)) {
@@ -750,7 +783,20 @@ function operandTypeName(value: JsonValue): string {
   if (typeof value === 'number') return 'NUMBER'
   if (typeof value === 'boolean') return 'BOOLEAN'
   if (value === null) return 'NULL'
+  if (value instanceof Uint8Array) return 'BINARY'
+  if (value instanceof Set) return setType(value)
   return Array.isArray(value) ? 'LIST' : 'MAP'
+}
+
+/** ADD of a set to a set (the union) or DELETE of a set from one (what remains; undefined if none). */
+function combineSets(existing: SetValue, operand: SetValue, op: 'ADD' | 'DELETE'): SetValue | undefined {
+  if (setType(existing) !== setType(operand)) throw validationError(WRONG_TYPE)
+  const type = setType(existing)
+  const a = [...(existing as Set<string | number | Uint8Array>)]
+  const b = [...(operand as Set<string | number | Uint8Array>)]
+  const result =
+    op === 'ADD' ? [...a, ...b.filter((e) => !setHas(existing, e))] : a.filter((e) => !setHas(operand, e))
+  return result.length === 0 ? undefined : makeSet(type, result)
 }
 
 /**
@@ -759,13 +805,16 @@ function operandTypeName(value: JsonValue): string {
  */
 export function applyUpdate(current: Item | undefined, key: Item, actions: UpdateActions): Item {
   for (const { value } of actions.delete) {
-    throw validationError(
-      `Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: ${operandTypeName(updateOperandValue(value, current))}`,
-    )
+    const v = updateOperandValue(value, current)
+    if (!(v instanceof Set)) {
+      throw validationError(
+        `Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: ${operandTypeName(v)}`,
+      )
+    }
   }
   for (const { value } of actions.add) {
     const v = updateOperandValue(value, current)
-    if (typeof v !== 'number') {
+    if (typeof v !== 'number' && !(v instanceof Set)) {
       throw validationError(
         `Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: ${operandTypeName(v)}`,
       )
@@ -774,13 +823,27 @@ export function applyUpdate(current: Item | undefined, key: Item, actions: Updat
   const sets = actions.set.map(({ path, value }) => ({ path, value: updateOperandValue(value, current) }))
   const adds = actions.add.map(({ path, value }) => {
     const existing = resolvePath(current, path)
-    const increment = updateOperandValue(value, current) as number
-    if (existing === undefined) return { path, value: increment }
-    if (typeof existing !== 'number') throw validationError(WRONG_TYPE)
-    return { path, value: addNumbers(existing, increment) }
+    const operand = updateOperandValue(value, current) as number | SetValue
+    if (existing === undefined) return { path, value: operand as JsonValue | undefined }
+    if (typeof operand === 'number') {
+      if (typeof existing !== 'number') throw validationError(WRONG_TYPE)
+      return { path, value: addNumbers(existing, operand) }
+    }
+    if (!(existing instanceof Set)) throw validationError(WRONG_TYPE)
+    return { path, value: combineSets(existing, operand, 'ADD') }
+  })
+  // DELETE from an absent attribute does nothing; a set left empty is removed.
+  const deletes = actions.delete.flatMap(({ path, value }) => {
+    const existing = resolvePath(current, path)
+    if (existing === undefined) return []
+    if (!(existing instanceof Set)) throw validationError(WRONG_TYPE)
+    return [{ path, value: combineSets(existing, updateOperandValue(value, current) as SetValue, 'DELETE') }]
   })
   const next: Item = current ? clone(current) : { ...key }
-  for (const { path, value } of [...sets, ...adds]) setPath(next, path, clone(value))
+  for (const { path, value } of [...sets, ...adds, ...deletes]) {
+    if (value === undefined) removePath(next, path)
+    else setPath(next, path, clone(value))
+  }
   // Later list indexes first, so that removing one does not shift another.
   const removals = [...actions.remove].sort((a, b) => {
     const x = a.at(-1)

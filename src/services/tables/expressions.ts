@@ -1,6 +1,5 @@
-import type { TableKey } from '../../bindings/index.ts'
 import { invalidParameter, validation } from './errors.ts'
-import { isKeyAttribute, type TableDefinition } from './keys.ts'
+import { isKeyAttribute, type Key, type TableDefinition } from './keys.ts'
 import {
   addNumbers,
   checkNumber,
@@ -145,7 +144,7 @@ export function parseChanges(def: TableDefinition, changes: unknown): ParsedChan
 }
 
 /** The item after `changes`: the stored item, or just its key when there is none yet. */
-export function applyChanges(key: TableKey, current: Item | undefined, changes: ParsedChanges): Item {
+export function applyChanges(key: Key, current: Item | undefined, changes: ParsedChanges): Item {
   const item: Item = current ? { ...current } : { ...key }
   for (const [name, value] of changes.set) setAttribute(item, name, value)
   for (const [name, increment] of changes.add) {

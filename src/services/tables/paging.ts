@@ -1,5 +1,6 @@
 import type { TableKey } from '../../bindings/index.ts'
 import { validation } from './errors.ts'
+import { decodeItem } from './item-codec.ts'
 import { keyOf, type TableDefinition } from './keys.ts'
 import type { Item } from './values.ts'
 
@@ -8,6 +9,7 @@ export const MAX_PAGE_BYTES = 1024 * 1024
 
 export interface Page {
   items: Item[]
+  /** Typed as the bindings' keys; a B key attribute's value is a Uint8Array. */
   lastKey?: TableKey
 }
 
@@ -43,7 +45,7 @@ export function pageOf(def: TableDefinition, rows: IterableIterator<Row>, limit:
       full = true
       break
     }
-    items.push(JSON.parse(row.item) as Item)
+    items.push(decodeItem(row.item))
     bytes += row.size
     if (items.length === limit) {
       full = true
@@ -51,5 +53,5 @@ export function pageOf(def: TableDefinition, rows: IterableIterator<Row>, limit:
     }
   }
   const last = items.at(-1)
-  return full && last ? { items, lastKey: keyOf(def, last) } : { items }
+  return full && last ? { items, lastKey: keyOf(def, last) as TableKey } : { items }
 }

@@ -1,6 +1,6 @@
 import type { SortKeyCondition } from '../../bindings/index.ts'
 import { validation } from './errors.ts'
-import { encodeKeyValue, type KeyValue, NUMBER_TAG, STRING_TAG } from './keys.ts'
+import { BINARY_TAG, encodeKeyValue, type KeyValue, NUMBER_TAG, STRING_TAG } from './keys.ts'
 import { checkNumber, dynamoType, isPlainObject } from './values.ts'
 
 /** One end of a range of encoded sort values. */
@@ -18,13 +18,16 @@ export interface SortRange {
 const TYPE_MISMATCH =
   'One or more parameter values were invalid: Condition parameter type does not match schema type'
 
+const tagOf = (value: KeyValue) =>
+  typeof value === 'number' ? NUMBER_TAG : typeof value === 'string' ? STRING_TAG : BINARY_TAG
+
 /** The encoded values of one key type lie in [tag, tag + 1). */
 function typeStart(value: KeyValue): Bound {
-  return { value: Buffer.of(typeof value === 'number' ? NUMBER_TAG : STRING_TAG), inclusive: true }
+  return { value: Buffer.of(tagOf(value)), inclusive: true }
 }
 
 function typeEnd(value: KeyValue): Bound {
-  return { value: Buffer.of((typeof value === 'number' ? NUMBER_TAG : STRING_TAG) + 1), inclusive: false }
+  return { value: Buffer.of(tagOf(value) + 1), inclusive: false }
 }
 
 function operand(value: unknown): KeyValue {
@@ -32,11 +35,11 @@ function operand(value: unknown): KeyValue {
     checkNumber(value)
     return value
   }
-  if (typeof value !== 'string') throw validation(TYPE_MISMATCH)
-  if (value === '') {
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw validation(TYPE_MISMATCH)
+  if (value.length === 0) {
     throw validation(
       'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain ' +
-        'an empty string value.',
+        `an empty ${typeof value === 'string' ? 'string' : 'binary'} value.`,
     )
   }
   return value
@@ -77,11 +80,12 @@ const OPERATORS: Record<string, RangeOf> = {
     }
     const low = operand(v[0])
     const high = operand(v[1])
-    if (typeof low !== typeof high) throw validation(TYPE_MISMATCH)
+    if (tagOf(low) !== tagOf(high)) throw validation(TYPE_MISMATCH)
     const lower = at(low, true)
     const upper = at(high, true)
     if (Buffer.compare(lower.value, upper.value) > 0) {
-      const show = (x: KeyValue) => `AttributeValue: {${dynamoType(x)}:${x}}`
+      const show = (x: KeyValue) =>
+        `AttributeValue: {${dynamoType(x)}:${x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x}}`
       throw validation(
         'Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or ' +
           `equal to lower bound; lower bound operand: ${show(low)}, upper bound operand: ${show(high)}`,
@@ -90,16 +94,19 @@ const OPERATORS: Record<string, RangeOf> = {
     return { lower, upper }
   },
   beginsWith: (v) => {
-    if (typeof v !== 'string') {
+    if (typeof v !== 'string' && !(v instanceof Uint8Array)) {
       throw validation(
         'Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or ' +
           `function: begins_with, operand type: ${dynamoType(v)}`,
       )
     }
     const prefix = encodeKeyValue(v)
-    // UTF-8 never contains 0xFF, so bumping the last byte gives the first value past the prefix.
-    const end = Buffer.from(prefix)
-    end[end.length - 1] = end[end.length - 1]! + 1
+    // The first value past every value with this prefix: drop trailing 0xFF bytes (binary may
+    // hold them; UTF-8 never does), then bump the last byte. The tag byte is never 0xFF.
+    let n = prefix.length
+    while (prefix[n - 1] === 0xff) n--
+    const end = Buffer.from(prefix.subarray(0, n))
+    end[n - 1] = end[n - 1]! + 1
     return { lower: { value: prefix, inclusive: true }, upper: { value: end, inclusive: false } }
   },
 }

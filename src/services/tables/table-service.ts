@@ -4,11 +4,25 @@ import type { StateStore } from '../../storage/state/state-store.ts'
 import { conditionFailed, invalidParameter, TableConfigError, validation } from './errors.ts'
 import { applyChanges, conditionHolds, parseChanges, parseCondition } from './expressions.ts'
 import {
+  comparePositions,
+  type IndexEntry,
+  indexOf,
+  indexPage,
+  positionOf,
+  startPosition,
+} from './indexes.ts'
+import { decodeItem, encodeItem } from './item-codec.ts'
+import {
   checkKeyValue,
   type EncodedKey,
   encodeKey,
   encodeKeyValue,
+  fitsKeyType,
+  type IndexDefinition,
+  isKeyValue,
   itemKey,
+  type Key,
+  type KeyValue,
   parseKey,
   type TableDefinition,
 } from './keys.ts'
@@ -42,7 +56,19 @@ export interface WriteOptions {
 
 export interface ScanOptions {
   limit?: number
-  startAfter?: TableKey
+  startAfter?: Key | TableKey
+  /** Scan this secondary index (its items, in its order) instead of the table. */
+  index?: string
+}
+
+/**
+ * A Query as the table service takes it: the bindings' options, with binary key values allowed
+ * and, optionally, a secondary index to read instead of the table.
+ */
+export interface TableQuery extends Omit<QueryOptions, 'partitionKey' | 'startAfter'> {
+  partitionKey: KeyValue
+  startAfter?: Key | TableKey
+  index?: string
 }
 
 function checkDefinition(name: string, def: TableDefinition): void {
@@ -138,18 +164,18 @@ export class TableService {
       key.pk,
       key.sk,
     ) as { item: string } | undefined
-    return row ? (JSON.parse(row.item) as Item) : undefined
+    return row ? decodeItem(row.item) : undefined
   }
 
   #write(key: EncodedKey, item: Item, size: number): void {
     this.#stmt(
       `INSERT INTO table_items (table_name, pk, sk, item, size) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(table_name, pk, sk) DO UPDATE SET item = excluded.item, size = excluded.size`,
-    ).run(this.name, key.pk, key.sk, JSON.stringify(item), size)
+    ).run(this.name, key.pk, key.sk, encodeItem(item), size)
   }
 
   /** GetItem (strongly consistent). */
-  get(key: TableKey): Item | undefined {
+  get(key: Key | TableKey): Item | undefined {
     return this.#read(encodeKey(this.definition, parseKey(this.definition, key)))
   }
 
@@ -202,19 +228,28 @@ export class TableService {
    * ends at `limit` items or 1 MB; then `lastKey` is set, as DynamoDB sets LastEvaluatedKey, even
    * when no items remain.
    */
-  query(options: QueryOptions): Page {
-    if (!isPlainObject(options)) throw validation('Invalid query: expected an options object')
-    const { partitionKey, sortKey } = this.definition
+  query(given: TableQuery | QueryOptions): Page {
+    if (!isPlainObject(given)) throw validation('Invalid query: expected an options object')
+    const options = given as TableQuery
+    const index = options.index === undefined ? undefined : indexOf(this.definition, options.index)
+    const { partitionKey, sortKey } = index ?? this.definition
     const value = options.partitionKey
     if (value === undefined) throw validation(`Query condition missed key schema element: ${partitionKey}`)
-    if (typeof value !== 'string' && typeof value !== 'number') {
+    if (!isKeyValue(value) || !fitsKeyType(this.definition, partitionKey, value)) {
       throw invalidParameter('Condition parameter type does not match schema type')
     }
     checkKeyValue(partitionKey, value, true)
     const pk = encodeKeyValue(value)
     if (options.sortKey !== undefined && sortKey === undefined)
       throw validation('Query key condition not supported')
+    if (options.sortKey !== undefined) {
+      const bound = Object.values(options.sortKey as Record<string, unknown>).flat()
+      if (bound.some((v) => isKeyValue(v) && !fitsKeyType(this.definition, sortKey!, v))) {
+        throw invalidParameter('Condition parameter type does not match schema type')
+      }
+    }
     let range = sortRange(options.sortKey)
+    if (index) return this.#queryIndex(index, pk, range, options)
     const forward = options.scanForward !== false
     const limit = limitOf(options.limit)
     if (options.startAfter !== undefined) {
@@ -249,10 +284,58 @@ export class TableService {
     return this.#stmt(sql).iterate(...params) as IterableIterator<Row>
   }
 
-  /** Scan: every item, in key order (DynamoDB's order is by partition hash; ours is by key). */
-  scan(options: ScanOptions = {}): Page {
-    if (!isPlainObject(options)) throw validation('Invalid scan: expected an options object')
+  /**
+   * A Query on a secondary index: the candidate items (the partition for a local index, the table
+   * for a global one) that hold the index keys, in index order.
+   */
+  #queryIndex(index: IndexDefinition, pk: Buffer, range: SortRange, options: TableQuery): Page {
+    const forward = options.scanForward !== false
     const limit = limitOf(options.limit)
+    const rows = index.global ? this.#allRows() : this.#queryRows(pk, {}, true)
+    const entries = this.#indexEntries(index, rows).filter(
+      (e) => e.position[0]!.equals(pk) && (index.sortKey === undefined || inRange(range, e.position[1]!)),
+    )
+    if (!forward) entries.reverse()
+    return indexPage(this.definition, index, this.#after(index, entries, options.startAfter, forward), limit)
+  }
+
+  #allRows(): IterableIterator<Row> {
+    return this.#stmt('SELECT sk, item, size FROM table_items WHERE table_name = ? ORDER BY pk, sk').iterate(
+      this.name,
+    ) as IterableIterator<Row>
+  }
+
+  /** The rows' items that are in the index, in index order (ascending). */
+  #indexEntries(index: IndexDefinition, rows: IterableIterator<Row>): IndexEntry[] {
+    const entries: IndexEntry[] = []
+    for (const row of rows) {
+      const item = decodeItem(row.item)
+      const position = positionOf(this.definition, index, item)
+      if (position) entries.push({ item, size: row.size, position })
+    }
+    return entries.sort((a, b) => comparePositions(a.position, b.position))
+  }
+
+  /** The entries strictly after ExclusiveStartKey (in the direction read). */
+  #after(index: IndexDefinition, entries: IndexEntry[], start: unknown, forward: boolean): IndexEntry[] {
+    if (start === undefined) return entries
+    const from = startPosition(this.definition, index, start)
+    return entries.filter((e) => {
+      const c = comparePositions(e.position, from)
+      return forward ? c > 0 : c < 0
+    })
+  }
+
+  /** Scan: every item, in key order (DynamoDB's order is by partition hash; ours is by key). */
+  scan(given: ScanOptions = {}): Page {
+    if (!isPlainObject(given)) throw validation('Invalid scan: expected an options object')
+    const options = given as ScanOptions
+    const limit = limitOf(options.limit)
+    if (options.index !== undefined) {
+      const index = indexOf(this.definition, options.index)
+      const entries = this.#indexEntries(index, this.#allRows())
+      return indexPage(this.definition, index, this.#after(index, entries, options.startAfter, true), limit)
+    }
     if (options.startAfter === undefined) {
       return pageOf(
         this.definition,
@@ -277,5 +360,22 @@ export class TableService {
     return (
       this.#stmt('SELECT COUNT(*) AS n FROM table_items WHERE table_name = ?').get(this.name) as { n: number }
     ).n
+  }
+
+  /** The table's size as DynamoDB counts it: the sum of its items' sizes. */
+  sizeBytes(): number {
+    return (
+      this.#stmt('SELECT COALESCE(SUM(size), 0) AS n FROM table_items WHERE table_name = ?').get(
+        this.name,
+      ) as {
+        n: number
+      }
+    ).n
+  }
+
+  /** How many items a secondary index holds, and their size (DescribeTable's ItemCount, IndexSizeBytes). */
+  indexStats(name: string): { count: number; bytes: number } {
+    const entries = this.#indexEntries(indexOf(this.definition, name), this.#allRows())
+    return { count: entries.length, bytes: entries.reduce((n, e) => n + e.size, 0) }
   }
 }

@@ -1,7 +1,22 @@
 import { invalidParameter, validation } from './errors.ts'
 
-/** What an item holds: JSON values (DynamoDB's S, N, BOOL, NULL, L and M types). */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+/** A DynamoDB set (SS, NS or BS): never empty, no duplicates, one element type. */
+export type SetValue = Set<string> | Set<number> | Set<Uint8Array>
+
+/**
+ * What an item holds, as natural JS values (those lib-dynamodb's unmarshall gives): S a string,
+ * N a number, BOOL, NULL null, L an array, M a plain object, B a Uint8Array, SS / NS / BS a Set
+ * of strings, numbers or Uint8Arrays. (The name predates B and the sets.)
+ */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | Uint8Array
+  | SetValue
+  | JsonValue[]
+  | { [key: string]: JsonValue }
 export type Item = Record<string, JsonValue>
 
 /**
@@ -40,8 +55,67 @@ export function dynamoType(value: unknown): string {
   if (typeof value === 'boolean') return 'BOOL'
   if (value === null) return 'NULL'
   if (Array.isArray(value)) return 'L'
+  if (value instanceof Uint8Array) return 'B'
+  if (value instanceof Set) return setType(value)
   if (isPlainObject(value)) return 'M'
   return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value
+}
+
+/** SS, NS or BS: the type of a set's elements (an empty set counts as SS). */
+export function setType(set: ReadonlySet<unknown>): 'SS' | 'NS' | 'BS' {
+  const first = set.values().next().value
+  return typeof first === 'number' ? 'NS' : first instanceof Uint8Array ? 'BS' : 'SS'
+}
+
+/** Two binary values hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
+
+/** A binary value as the table keeps it: a plain Uint8Array of its own (not a Buffer or a view). */
+export function ownBytes(value: Uint8Array): Uint8Array {
+  return new Uint8Array(value)
+}
+
+const SET_LABEL = { SS: 'string', NS: 'number', BS: 'binary' } as const
+
+/**
+ * Builds a set from its elements with DynamoDB's rules: not empty, no duplicates (binary
+ * elements compared by their bytes), with its messages.
+ */
+export function makeSet(
+  type: 'SS' | 'NS' | 'BS',
+  elements: readonly (string | number | Uint8Array)[],
+): SetValue {
+  if (elements.length === 0) {
+    throw invalidParameter(
+      type === 'BS' ? 'Binary sets should not be empty' : `An ${SET_LABEL[type]} set  may not be empty`,
+    )
+  }
+  const show = (e: string | number | Uint8Array) =>
+    e instanceof Uint8Array ? Buffer.from(e).toString('base64') : String(e)
+  const duplicates = () => {
+    const list = `[${elements.map(show).join(', ')}]`
+    return invalidParameter(
+      type === 'BS'
+        ? `Input collection ${list}of type BS contains duplicates.`
+        : `Input collection ${list} contains duplicates.`,
+    )
+  }
+  if (type === 'BS') {
+    const seen = new Set<string>()
+    const out = new Set<Uint8Array>()
+    for (const e of elements as Uint8Array[]) {
+      const text = Buffer.from(e).toString('latin1')
+      if (seen.has(text)) throw duplicates()
+      seen.add(text)
+      out.add(ownBytes(e))
+    }
+    return out
+  }
+  const out = new Set(elements as (string | number)[])
+  if (out.size !== elements.length) throw duplicates()
+  return out as SetValue
 }
 
 /** Rejects numbers DynamoDB cannot store, with DynamoDB's messages. */
@@ -77,6 +151,8 @@ export function normalizeValue(value: unknown, path: string): JsonValue {
       return value === 0 ? 0 : value
   }
   if (value === null) return null
+  if (value instanceof Uint8Array) return ownBytes(value)
+  if (value instanceof Set) return normalizeSet(value, path)
   if (Array.isArray(value)) {
     return value.map((element, i) => {
       if (element === undefined) {
@@ -94,8 +170,28 @@ export function normalizeValue(value: unknown, path: string): JsonValue {
   }
   throw invalidParameter(
     `${path} has a value of unsupported type ${dynamoType(value)}; ` +
-      'items hold JSON values (strings, numbers, booleans, null, lists and maps)',
+      'items hold strings, numbers, booleans, null, lists, maps, Uint8Arrays and Sets',
   )
+}
+
+/** A Set given by a handler: all strings, all numbers or all Uint8Arrays, and not empty. */
+function normalizeSet(value: Set<unknown>, path: string): SetValue {
+  const elements = [...value]
+  if (elements.length === 0) {
+    throw invalidParameter(`${path} is an empty set; DynamoDB sets may not be empty`)
+  }
+  const type = setType(value)
+  const fits =
+    type === 'NS'
+      ? (e: unknown) => typeof e === 'number'
+      : type === 'BS'
+        ? (e: unknown) => e instanceof Uint8Array
+        : (e: unknown) => typeof e === 'string'
+  if (!elements.every(fits)) {
+    throw invalidParameter(`${path} is a set of mixed types; a set holds strings, numbers or Uint8Arrays`)
+  }
+  if (type === 'NS') for (const n of elements as number[]) checkNumber(n)
+  return makeSet(type, elements as (string | number | Uint8Array)[])
 }
 
 /** Normalizes a whole item: a plain object whose attribute names are non-empty. */
@@ -122,6 +218,13 @@ function valueSize(value: JsonValue): number {
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8')
   if (typeof value === 'number') return Math.ceil(significantDigits(value) / 2) + 1
   if (typeof value === 'boolean' || value === null) return 1
+  if (value instanceof Uint8Array) return value.length
+  // Sets: the sum of their elements' sizes (no overhead).
+  if (value instanceof Set) {
+    let size = 0
+    for (const element of value as Set<JsonValue>) size += valueSize(element)
+    return size
+  }
   // Lists and maps: 3 bytes of overhead plus 1 byte per element.
   if (Array.isArray(value)) return value.reduce<number>((sum, v) => sum + 1 + valueSize(v), 3)
   let size = 3
@@ -146,6 +249,14 @@ export function itemSize(item: Item): number {
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && bytesEqual(a, b)
+  }
+  if (a instanceof Set || b instanceof Set) {
+    if (!(a instanceof Set) || !(b instanceof Set) || a.size !== b.size) return false
+    if (setType(a) !== setType(b)) return false
+    return [...a].every((x) => setHas(b, x))
+  }
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
     return a.every((v, i) => deepEqual(v, b[i]))
@@ -184,4 +295,13 @@ export function addNumbers(a: number, b: number): number {
   const sum = Number(`${digits}e${e}`)
   checkNumber(sum)
   return sum === 0 ? 0 : sum
+}
+
+/** Whether a set holds `element` (binary elements by their bytes). */
+export function setHas(set: ReadonlySet<unknown>, element: unknown): boolean {
+  if (element instanceof Uint8Array) {
+    for (const e of set) if (e instanceof Uint8Array && bytesEqual(e, element)) return true
+    return false
+  }
+  return set.has(element)
 }

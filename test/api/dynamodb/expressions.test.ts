@@ -24,15 +24,15 @@ const holds = (
 ) => evaluate(parseCondition(text, 'ConditionExpression', scope(values)), item as never)
 
 describe('DynamoDB expressions', () => {
-  it('evaluates conditions with DynamoDB’s precedence and missing-attribute rules', () => {
+  it('evaluates conditions with DynamoDB’s precedence and absent-attribute rules', () => {
     const item = { a: 1, s: 'héllo', l: ['x', { y: 2 }], m: { n: null } }
     const v = { ':one': { N: '1' }, ':two': { N: '2' }, ':x': { S: 'x' }, ':h': { S: 'hé' } }
     expect(holds('a = :one OR a = :two AND a = :two', item, v)).toBe(true)
     expect(holds('(a = :one OR a = :two) AND a = :two', item, v)).toBe(false)
     expect(holds('NOT a = :two', item, v)).toBe(true)
-    expect(holds('missing <> :one', item, v)).toBe(true)
-    expect(holds('missing = :one', item, v)).toBe(false)
-    expect(holds('missing < :one', item, v)).toBe(false)
+    expect(holds('absent <> :one', item, v)).toBe(true)
+    expect(holds('absent = :one', item, v)).toBe(false)
+    expect(holds('absent < :one', item, v)).toBe(false)
     expect(holds('a between :one and :two', item, v)).toBe(true)
     expect(holds('a IN (:two, :one)', item, v)).toBe(true)
     expect(holds('contains(l, :x) AND begins_with(s, :h) AND l[1].y = :two', item, v)).toBe(true)
@@ -86,8 +86,8 @@ describe('DynamoDB expressions', () => {
     expect(() => parseUpdate('SET a = :one SET b = :one', scope({ ':one': { N: '1' } }))).toThrow(
       'The "SET" section can only be used once in an update expression;',
     )
-    const missing = parseUpdate('SET a = nope + :one', scope({ ':one': { N: '1' } }))
-    expect(() => applyUpdate(undefined, { id: 'k' }, missing)).toThrow(
+    const absent = parseUpdate('SET a = nope + :one', scope({ ':one': { N: '1' } }))
+    expect(() => applyUpdate(undefined, { id: 'k' }, absent)).toThrow(
       'The provided expression refers to an attribute that does not exist in the item',
     )
     const addString = parseUpdate('ADD a :s', scope({ ':s': { S: 'x' } }))
@@ -98,7 +98,7 @@ describe('DynamoDB expressions', () => {
 
   it('projects paths, compacting list elements in index order', () => {
     const item = { a: { b: 1, c: 2 }, l: ['x', 'y', 'z'], s: 'text' }
-    expect(projectItem(item, parseProjection('l[2], a.c, l[0], s.nope, missing', scope()))).toEqual({
+    expect(projectItem(item, parseProjection('l[2], a.c, l[0], s.nope, absent', scope()))).toEqual({
       a: { c: 2 },
       l: ['x', 'z'],
     })

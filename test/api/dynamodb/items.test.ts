@@ -121,7 +121,7 @@ describe('DynamoDB API: items', () => {
         new UpdateItemCommand({
           TableName: 'devices',
           Key: key,
-          UpdateExpression: 'SET #n = :name, tags = :tags, info.fw = :fw REMOVE missing ADD visits :one',
+          UpdateExpression: 'SET #n = :name, tags = :tags, info.fw = :fw REMOVE absent ADD visits :one',
           ConditionExpression: 'attribute_not_exists(deviceId)',
           ExpressionAttributeNames: { '#n': 'name' },
           ExpressionAttributeValues: {
@@ -276,7 +276,7 @@ describe('DynamoDB API: items', () => {
     ).toEqual({
       name: 'ValidationException',
       message:
-        'One or more parameter values were invalid: Type mismatch for key deviceId expected: S or N actual: BOOL',
+        'One or more parameter values were invalid: Type mismatch for key deviceId expected: S, N or B actual: BOOL',
     })
     expect(await send(new GetItemCommand({ TableName: 'readings', Key: { deviceId: { S: 'x' } } }))).toEqual({
       name: 'ValidationException',
@@ -290,25 +290,22 @@ describe('DynamoDB API: items', () => {
         }),
       ),
     ).toEqual({ name: 'ValidationException', message: 'Item size has exceeded the maximum allowed size' })
-    expect(
-      await send(
-        new PutItemCommand({ TableName: 'devices', Item: { deviceId: { S: 'x' }, s: { SS: ['a'] } } }),
-      ),
-    ).toMatchObject({
+    const putSet = (value: Record<string, unknown>) =>
+      send(new PutItemCommand({ TableName: 'devices', Item: { deviceId: { S: 'x' }, s: value as never } }))
+    const invalid = (message: string) => ({
       name: 'ValidationException',
-      message: expect.stringContaining('the SS type is not supported'),
+      message: `One or more parameter values were invalid: ${message}`,
     })
-    expect(
-      await send(
-        new PutItemCommand({
-          TableName: 'devices',
-          Item: { deviceId: { S: 'x' }, b: { B: new Uint8Array([1]) } },
-        }),
-      ),
-    ).toMatchObject({
-      name: 'ValidationException',
-      message: expect.stringContaining('the B type is not supported'),
-    })
+    expect(await putSet({ SS: [] })).toEqual(invalid('An string set  may not be empty'))
+    expect(await putSet({ NS: [] })).toEqual(invalid('An number set  may not be empty'))
+    expect(await putSet({ BS: [] })).toEqual(invalid('Binary sets should not be empty'))
+    expect(await putSet({ SS: ['a', 'a'] })).toEqual(invalid('Input collection [a, a] contains duplicates.'))
+    expect(await putSet({ NS: ['1', '1.0'] })).toEqual(
+      invalid('Input collection [1, 1.0] contains duplicates.'),
+    )
+    expect(await putSet({ BS: [new Uint8Array([98]), new Uint8Array([98])] })).toEqual(
+      invalid('Input collection [Yg==, Yg==]of type BS contains duplicates.'),
+    )
     expect(
       await send(
         new PutItemCommand({ TableName: 'devices', Item: { deviceId: { S: 'x' }, n: { N: 'abc' } } }),

@@ -13,8 +13,8 @@ import { failure, served } from './client.ts'
 
 async function fillReadings(p: Awaited<ReturnType<typeof served>>['p']) {
   for (let ts = 1; ts <= 10; ts++)
-    p.table('readings').put({ deviceId: 'd-1', ts, temp: 20 + ts, odd: ts % 2 === 1 })
-  p.table('readings').put({ deviceId: 'd-2', ts: 1, temp: 5, odd: true })
+    p.table('readings').put({ deviceId: 'd-1', ts, celsius: 20 + ts, odd: ts % 2 === 1 })
+  p.table('readings').put({ deviceId: 'd-2', ts: 1, celsius: 5, odd: true })
 }
 
 describe('DynamoDB API: Query and Scan', () => {
@@ -44,15 +44,15 @@ describe('DynamoDB API: Query and Scan', () => {
         ...base,
         ScanIndexForward: false,
         FilterExpression: 'odd = :t',
-        ProjectionExpression: 'ts, temp',
+        ProjectionExpression: 'ts, celsius',
         ExpressionAttributeValues: { ...base.ExpressionAttributeValues, ':t': { BOOL: true } },
       }),
     )
     expect(backwards.Items).toEqual([
-      { ts: { N: '9' }, temp: { N: '29' } },
-      { ts: { N: '7' }, temp: { N: '27' } },
-      { ts: { N: '5' }, temp: { N: '25' } },
-      { ts: { N: '3' }, temp: { N: '23' } },
+      { ts: { N: '9' }, celsius: { N: '29' } },
+      { ts: { N: '7' }, celsius: { N: '27' } },
+      { ts: { N: '5' }, celsius: { N: '25' } },
+      { ts: { N: '3' }, celsius: { N: '23' } },
     ])
     expect(backwards).toMatchObject({ Count: 4, ScannedCount: 8 })
 
@@ -121,7 +121,7 @@ describe('DynamoDB API: Query and Scan', () => {
           KeyConditionExpression: 'deviceId = :d',
           ExpressionAttributeValues: { ':d': { S: 'd' } },
           Select: 'COUNT',
-          ProjectionExpression: 'temp',
+          ProjectionExpression: 'celsius',
         }),
       ),
     ).toEqual({
@@ -156,7 +156,7 @@ describe('DynamoDB API: Query and Scan', () => {
           TableName: 'readings',
           Limit: 4,
           ExclusiveStartKey,
-          FilterExpression: 'temp > :t',
+          FilterExpression: 'celsius > :t',
           ExpressionAttributeValues: { ':t': { N: '25' } },
         }),
       )

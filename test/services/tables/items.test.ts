@@ -267,17 +267,21 @@ describe('validation', () => {
     [
       'put with a boolean key',
       (t) => t.put({ pk: true, sk: 1 }),
-      v('One or more parameter values were invalid: Type mismatch for key pk expected: S or N actual: BOOL'),
+      v(
+        'One or more parameter values were invalid: Type mismatch for key pk expected: S, N or B actual: BOOL',
+      ),
     ],
     [
       'put with a null sort key',
       (t) => t.put({ pk: 'a', sk: null }),
-      v('One or more parameter values were invalid: Type mismatch for key sk expected: S or N actual: NULL'),
+      v(
+        'One or more parameter values were invalid: Type mismatch for key sk expected: S, N or B actual: NULL',
+      ),
     ],
     [
       'put with a map key',
       (t) => t.put({ pk: { a: 1 }, sk: 1 }),
-      v('One or more parameter values were invalid: Type mismatch for key pk expected: S or N actual: M'),
+      v('One or more parameter values were invalid: Type mismatch for key pk expected: S, N or B actual: M'),
     ],
     [
       'put with an empty string key',
@@ -309,14 +313,19 @@ describe('validation', () => {
       'put of a Date attribute',
       (t) => t.put({ pk: 'a', sk: 1, when: new Date(0) }),
       v(
-        'One or more parameter values were invalid: when has a value of unsupported type Date; items hold JSON values (strings, numbers, booleans, null, lists and maps)',
+        'One or more parameter values were invalid: when has a value of unsupported type Date; items hold strings, numbers, booleans, null, lists, maps, Uint8Arrays and Sets',
       ),
     ],
     [
-      'put of bytes',
-      (t) => t.put({ pk: 'a', sk: 1, raw: { b: new Uint8Array(2) } }),
+      'put of an empty set',
+      (t) => t.put({ pk: 'a', sk: 1, tags: new Set() }),
+      v('One or more parameter values were invalid: tags is an empty set; DynamoDB sets may not be empty'),
+    ],
+    [
+      'put of a set of mixed types',
+      (t) => t.put({ pk: 'a', sk: 1, tags: new Set(['a', 1]) }),
       v(
-        'One or more parameter values were invalid: raw.b has a value of unsupported type Uint8Array; items hold JSON values (strings, numbers, booleans, null, lists and maps)',
+        'One or more parameter values were invalid: tags is a set of mixed types; a set holds strings, numbers or Uint8Arrays',
       ),
     ],
     [
