@@ -206,13 +206,20 @@ function otherLoad(r: Results): number {
 }
 
 export function renderMarkdown(r: Results): string {
+  // Only the aws-apis group ran: its section says what it compares with.
+  const awsOnly =
+    r.awsApis !== undefined &&
+    !(r.put.length || r.latency || r.drain || r.e2e || r.invokeLatency.length || r.noopThroughput) &&
+    !(r.delivery.length || r.monitor.length)
   const out = [
-    `## Tributary vs kinesalite (${r.mode})`,
+    awsOnly ? `## Tributary vs s3rver and dynalite (${r.mode})` : `## Tributary vs kinesalite (${r.mode})`,
     '',
     `${r.date} · ${r.machine} · Node ${r.node}. ` +
       `Tributary${r.tributaryRoot ? ` (${r.tributaryRoot})` : ''}: ${r.tributarySync}. ` +
-      'kinesalite 3.3.3: in memory, no fsync. One @aws-sdk/client-kinesis driver process; ' +
-      'driver and both servers share the machine.',
+      (awsOnly
+        ? 'Driver and servers share the machine.'
+        : 'kinesalite 3.3.3: in memory, no fsync. One @aws-sdk/client-kinesis driver process; ' +
+          'driver and both servers share the machine.'),
     '',
   ]
   if (r.put.length) {
