@@ -1,4 +1,6 @@
 import { BucketRegistryToken } from '../lake/tokens.ts'
+import { alarmConfigSchema } from '../monitor/alarms/config.ts'
+import { AlarmsToken } from '../monitor/tokens.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import type { Pipeline } from '../pipeline/schema.ts'
 import { queueSchema } from '../services/queues/definition.ts'
@@ -9,7 +11,7 @@ type Subscription = TopicDefinition['subscriptions'][number]
 
 /**
  * The pipeline as the dashboard draws it: the definition, plus the resources created through the
- * AWS APIs since (queues, topics and their subscriptions, tables, buckets), each with its kind's
+ * AWS APIs since (queues, topics and their subscriptions, tables, buckets, alarms), each with its kind's
  * defaults, so they appear in the graph and the panels like declared ones.
  *
  * @example
@@ -62,5 +64,12 @@ export function liveDefinition(runtime: PipelineRuntime): Pipeline {
   const buckets = { ...pipeline.buckets }
   for (const { name } of runtime.offered(BucketRegistryToken)?.list() ?? [])
     if (!Object.hasOwn(buckets, name)) buckets[name] = { notifications: [] }
-  return { ...pipeline, queues, topics, tables, buckets }
+  const alarms = { ...pipeline.alarms }
+  const evaluator = runtime.offered(AlarmsToken)
+  for (const { name } of evaluator?.listAlarms() ?? []) {
+    if (Object.hasOwn(alarms, name) || evaluator!.isDeclared(name)) continue
+    const { name: _name, ...config } = evaluator!.definition(name)!
+    alarms[name] = alarmConfigSchema.parse(config)
+  }
+  return { ...pipeline, queues, topics, tables, buckets, alarms }
 }

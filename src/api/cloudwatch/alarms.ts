@@ -1,12 +1,14 @@
 import type { AlarmStatus } from '../../monitor/alarms/alarm-store.ts'
-import { type AlarmConfig, returnedQuery } from '../../monitor/alarms/config.ts'
+import { type AlarmDefinition, returnedQuery } from '../../monitor/alarms/config.ts'
 import { isPercentile } from '../../monitor/statistics.ts'
 import type { OperationContext } from '../operation.ts'
 import { pipelineOf } from './metrics.ts'
 import {
   cwError,
+  DIMENSION,
   defineCloudWatch,
   dimensionList,
+  dimensionsOf,
   invalidCombination,
   invalidValue,
   page,
@@ -42,8 +44,9 @@ function arns(ctx: OperationContext) {
 
 /** A pipeline alarm as DescribeAlarms' MetricAlarm. */
 function metricAlarm(status: AlarmStatus, ctx: OperationContext): Record<string, unknown> {
-  // The evaluator stores each alarm's definition (without its name) as its configuration.
-  const config = status.config as AlarmConfig
+  // The evaluator stores each alarm's definition (without its name) as its configuration; alarms
+  // put through the API also carry their unit, low-sample setting and tags.
+  const config = status.config as Omit<AlarmDefinition, 'name'>
   const arn = arns(ctx)
   const stat = (s: string) => (isPercentile(s as never) ? { ExtendedStatistic: s } : { Statistic: s })
   const returned = config.metrics ? returnedQuery(config.metrics) : undefined
@@ -52,7 +55,7 @@ function metricAlarm(status: AlarmStatus, ctx: OperationContext): Record<string,
     AlarmArn: arn.alarm(status.name),
     AlarmDescription: config.description,
     AlarmConfigurationUpdatedTimestamp: new Date(status.configUpdatedAt),
-    ActionsEnabled: true,
+    ActionsEnabled: status.actionsEnabled,
     OKActions: config.actions.ok.map(arn.topic),
     AlarmActions: config.actions.alarm.map(arn.topic),
     InsufficientDataActions: config.actions.insufficientData.map(arn.topic),
@@ -68,6 +71,7 @@ function metricAlarm(status: AlarmStatus, ctx: OperationContext): Record<string,
           ...stat(config.metric.stat),
           Dimensions: dimensionList(config.metric.dimensions),
           Period: config.period,
+          Unit: config.unit,
         }
       : {
           Dimensions: [],
@@ -83,6 +87,7 @@ function metricAlarm(status: AlarmStatus, ctx: OperationContext): Record<string,
                     },
                     Period: config.period,
                     Stat: q.metric.stat,
+                    Unit: (q.metric as { unit?: string }).unit,
                   },
                 }
               : { Expression: q.expression }),
@@ -95,6 +100,7 @@ function metricAlarm(status: AlarmStatus, ctx: OperationContext): Record<string,
     Threshold: config.threshold,
     ComparisonOperator: config.comparisonOperator,
     TreatMissingData: config.treatMissingData,
+    EvaluateLowSampleCountPercentile: config.evaluateLowSampleCountPercentile,
   }
 }
 
@@ -141,7 +147,7 @@ export const describeAlarms = defineCloudWatch({
               (input.AlarmNamePrefix === undefined || a.name.startsWith(input.AlarmNamePrefix)) &&
               (input.StateValue === undefined || a.state === input.StateValue) &&
               (input.ActionPrefix === undefined ||
-                Object.values((a.config as AlarmConfig).actions)
+                Object.values((a.config as AlarmDefinition).actions)
                   .flat()
                   .some((t) => arn.topic(t).startsWith(input.ActionPrefix!))),
           )
@@ -177,12 +183,13 @@ export const describeAlarmHistory = defineCloudWatch({
     const end = input.EndDate === undefined ? Number.POSITIVE_INFINITY : input.EndDate * 1000
     const evaluator = pipelineOf(ctx).alarms()
     const wantMetric = types.length === 0 || types.includes('MetricAlarm')
-    const names = evaluator
-      .listAlarms()
-      .map((a) => a.name)
-      .filter((n) => wantMetric && (input.AlarmName === undefined || n === input.AlarmName))
-    const items = names
-      .flatMap((n) => evaluator.history(n, 10_000))
+    // CloudWatch keeps an alarm's history after the alarm is deleted.
+    const all = !wantMetric
+      ? []
+      : input.AlarmName === undefined
+        ? evaluator.allHistory(10_000)
+        : evaluator.history(input.AlarmName, 10_000)
+    const items = all
       .filter(
         (h) =>
           h.timestamp >= start &&
@@ -206,7 +213,15 @@ export const describeAlarmHistory = defineCloudWatch({
                 oldState: { stateValue: h.oldState },
                 newState: { stateValue: h.newState, stateReason: h.reason, stateReasonData: h.data },
               }
-            : { version: '1.0', type: h.summary.endsWith('created') ? 'Create' : 'Update', alarm: h.data },
+            : {
+                version: '1.0',
+                type: h.summary.endsWith('created')
+                  ? 'Create'
+                  : h.summary.endsWith('deleted')
+                    ? 'Delete'
+                    : 'Update',
+                alarm: h.data,
+              },
         ),
       })),
       NextToken: next,
@@ -243,5 +258,47 @@ export const setAlarmState = defineCloudWatch({
     // Actions fire on the change, as CloudWatch's do; the next evaluation sets what the data says.
     evaluator.setState(name, state as (typeof STATES)[number], reason, data)
     return undefined
+  },
+})
+
+/**
+ * DescribeAlarmsForMetric: the metric alarms watching the metric (namespace, name, and the
+ * statistic, dimensions, period and unit when given); metric-math alarms are not matched, as on
+ * CloudWatch.
+ */
+export const describeAlarmsForMetric = defineCloudWatch({
+  name: 'DescribeAlarmsForMetric',
+  spec: {
+    MetricName: { type: 'String' },
+    Namespace: { type: 'String' },
+    Statistic: { type: 'String' },
+    ExtendedStatistic: { type: 'String' },
+    Dimensions: { type: 'List', children: DIMENSION },
+    Period: { type: 'Integer' },
+    Unit: { type: 'String' },
+  },
+  handle(input, ctx) {
+    const name = required(input.MetricName, 'MetricName')
+    const namespace = required(input.Namespace, 'Namespace')
+    const dims = input.Dimensions === undefined ? undefined : dimensionsOf(input.Dimensions, 'Dimensions')
+    const stat = input.Statistic ?? input.ExtendedStatistic
+    const alarms = pipelineOf(ctx)
+      .alarms()
+      .listAlarms()
+      .filter((a) => {
+        const config = a.config as Omit<AlarmDefinition, 'name'>
+        const m = config.metric
+        return (
+          m !== undefined &&
+          m.name === name &&
+          m.namespace === namespace &&
+          (stat === undefined || m.stat === stat) &&
+          (input.Period === undefined || config.period === input.Period) &&
+          (input.Unit === undefined || config.unit === input.Unit) &&
+          (dims === undefined ||
+            JSON.stringify(dimensionList(dims)) === JSON.stringify(dimensionList(m.dimensions)))
+        )
+      })
+    return { MetricAlarms: alarms.map((a) => metricAlarm(a, ctx)) }
   },
 })

@@ -1,8 +1,10 @@
 import type { AwsService, JsonProtocol } from '../dispatch.ts'
 import type { Operation } from '../operation.ts'
 import type { QueryAction, QueryService } from '../query.ts'
-import { describeAlarmHistory, describeAlarms, setAlarmState } from './alarms.ts'
+import { describeAlarmHistory, describeAlarms, describeAlarmsForMetric, setAlarmState } from './alarms.ts'
+import { deleteAlarms, disableAlarmActions, enableAlarmActions } from './delete-alarms.ts'
 import { getMetricData, getMetricStatistics, listMetrics, putMetricData } from './metrics.ts'
+import { putMetricAlarm } from './put-metric-alarm.ts'
 import { CLOUDWATCH_ERRORS, type CloudWatchOperation } from './shared.ts'
 
 /** CloudWatch's X-Amz-Target prefix for its JSON 1.0 protocol (current SDKs). */
@@ -35,8 +37,13 @@ const OPERATIONS: readonly CloudWatchOperation[] = [
   getMetricData,
   listMetrics,
   describeAlarms,
+  describeAlarmsForMetric,
   describeAlarmHistory,
   setAlarmState,
+  putMetricAlarm,
+  deleteAlarms,
+  enableAlarmActions,
+  disableAlarmActions,
 ]
 
 /** CloudWatch's operations by name (the X-Amz-Target suffix). */

@@ -400,7 +400,7 @@ export const listMetrics = defineCloudWatch({
 /** GetMetricData's cap on a request's datapoints (the default MaxDatapoints). */
 const MAX_METRIC_DATA_POINTS = 100_800
 
-const METRIC_DATA_QUERY = {
+export const METRIC_DATA_QUERY = {
   type: 'Structure',
   children: {
     Id: { type: 'String' },

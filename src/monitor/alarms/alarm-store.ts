@@ -23,7 +23,14 @@ const MIGRATIONS = [
      data TEXT
    );
    CREATE INDEX alarm_history_name ON alarm_history (name, timestamp);`,
+  // Alarms created through the API (PutMetricAlarm) are kept beside the declared ones, and any
+  // alarm's actions can be disabled (DisableAlarmActions).
+  `ALTER TABLE alarm_state ADD COLUMN origin TEXT NOT NULL DEFAULT 'definition';
+   ALTER TABLE alarm_state ADD COLUMN actions_enabled INTEGER NOT NULL DEFAULT 1;`,
 ]
+
+/** Where an alarm comes from: the pipeline definition, or PutMetricAlarm. */
+export type AlarmOrigin = 'definition' | 'api'
 
 /** CloudWatch keeps alarm history for two weeks. */
 export const ALARM_HISTORY_RETENTION_MS = 14 * 86_400_000
@@ -37,6 +44,9 @@ export interface AlarmStatus {
   updatedAt: number
   configUpdatedAt: number
   config: unknown
+  origin: AlarmOrigin
+  /** Whether state changes fire the alarm's actions (EnableAlarmActions / DisableAlarmActions). */
+  actionsEnabled: boolean
 }
 
 export interface AlarmHistoryItem {
@@ -58,6 +68,8 @@ interface StateRow {
   updated_at: number
   config: string
   config_updated_at: number
+  origin: AlarmOrigin
+  actions_enabled: number
 }
 
 interface HistoryRow {
@@ -98,34 +110,53 @@ export class AlarmStore {
     const rows = this.#store.db
       .prepare('SELECT * FROM alarm_history WHERE name = ? ORDER BY timestamp DESC, id DESC LIMIT ?')
       .all(name, limit) as HistoryRow[]
-    return rows.map((r) => ({
-      name: r.name,
-      timestamp: r.timestamp,
-      type: r.type,
-      summary: r.summary,
-      oldState: r.old_state ?? undefined,
-      newState: r.new_state ?? undefined,
-      reason: r.reason ?? undefined,
-      data: r.data === null ? undefined : JSON.parse(r.data),
-    }))
+    return rows.map(toHistoryItem)
   }
 
-  /** Creates or reconfigures an alarm; its state is kept across configuration changes, as PutMetricAlarm does. */
-  configure(name: string, config: unknown, now: number): AlarmStatus {
+  /**
+   * Creates or reconfigures an alarm; its state is kept across configuration changes, as
+   * PutMetricAlarm does. `actionsEnabled`, when given, is set too (PutMetricAlarm's
+   * ActionsEnabled); otherwise an existing alarm keeps its own.
+   */
+  configure(
+    name: string,
+    config: unknown,
+    now: number,
+    origin: AlarmOrigin = 'definition',
+    actionsEnabled?: boolean,
+  ): AlarmStatus {
     const json = JSON.stringify(config)
     const existing = this.get(name)
-    if (existing && JSON.stringify(existing.config) === json) return existing
+    if (
+      existing &&
+      JSON.stringify(existing.config) === json &&
+      existing.origin === origin &&
+      (actionsEnabled === undefined || existing.actionsEnabled === actionsEnabled)
+    )
+      return existing
+    const enabled = (actionsEnabled ?? existing?.actionsEnabled ?? true) ? 1 : 0
     this.#store.transaction(() => {
       if (existing) {
         this.#store.db
-          .prepare('UPDATE alarm_state SET config = ?, config_updated_at = ? WHERE name = ?')
-          .run(json, now, name)
+          .prepare(
+            'UPDATE alarm_state SET config = ?, config_updated_at = ?, origin = ?, actions_enabled = ? WHERE name = ?',
+          )
+          .run(json, now, origin, enabled, name)
       } else {
         this.#store.db
           .prepare(
-            'INSERT INTO alarm_state (name, state, reason, reason_data, updated_at, config, config_updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?)',
+            'INSERT INTO alarm_state (name, state, reason, reason_data, updated_at, config, config_updated_at, origin, actions_enabled) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)',
           )
-          .run(name, 'INSUFFICIENT_DATA', 'Unchecked: Initial alarm creation', now, json, now)
+          .run(
+            name,
+            'INSUFFICIENT_DATA',
+            'Unchecked: Initial alarm creation',
+            now,
+            json,
+            now,
+            origin,
+            enabled,
+          )
       }
       this.#insertHistory({
         name,
@@ -169,6 +200,45 @@ export class AlarmStore {
     })
   }
 
+  /** EnableAlarmActions / DisableAlarmActions: whether state changes fire the alarm's actions. */
+  setActionsEnabled(name: string, enabled: boolean): void {
+    this.#store.db
+      .prepare('UPDATE alarm_state SET actions_enabled = ? WHERE name = ?')
+      .run(enabled ? 1 : 0, name)
+  }
+
+  /**
+   * DeleteAlarms: the alarms go, their history stays (CloudWatch keeps an alarm's history after
+   * it is deleted), with a configuration item saying so. One transaction for all of them.
+   */
+  delete(names: readonly string[], now: number): void {
+    this.#store.transaction(() => {
+      for (const name of names) {
+        const existing = this.get(name)
+        if (!existing) continue
+        this.#store.db.prepare('DELETE FROM alarm_state WHERE name = ?').run(name)
+        this.#insertHistory({
+          name,
+          timestamp: now,
+          type: 'ConfigurationUpdate',
+          summary: `Alarm "${name}" deleted`,
+          oldState: undefined,
+          newState: undefined,
+          reason: undefined,
+          data: existing.config,
+        })
+      }
+    })
+  }
+
+  /** Every alarm's history (deleted alarms' too), newest first. */
+  allHistory(limit = 100): AlarmHistoryItem[] {
+    const rows = this.#store.db
+      .prepare('SELECT * FROM alarm_history ORDER BY timestamp DESC, id DESC LIMIT ?')
+      .all(limit) as HistoryRow[]
+    return rows.map(toHistoryItem)
+  }
+
   pruneHistory(cutoff: number): number {
     return this.#store.db.prepare('DELETE FROM alarm_history WHERE timestamp < ?').run(cutoff).changes
   }
@@ -191,6 +261,19 @@ export class AlarmStore {
   }
 }
 
+function toHistoryItem(r: HistoryRow): AlarmHistoryItem {
+  return {
+    name: r.name,
+    timestamp: r.timestamp,
+    type: r.type,
+    summary: r.summary,
+    oldState: r.old_state ?? undefined,
+    newState: r.new_state ?? undefined,
+    reason: r.reason ?? undefined,
+    data: r.data === null ? undefined : JSON.parse(r.data),
+  }
+}
+
 function toStatus(row: StateRow): AlarmStatus {
   return {
     name: row.name,
@@ -200,6 +283,8 @@ function toStatus(row: StateRow): AlarmStatus {
     updatedAt: row.updated_at,
     configUpdatedAt: row.config_updated_at,
     config: JSON.parse(row.config),
+    origin: row.origin,
+    actionsEnabled: row.actions_enabled !== 0,
   }
 }
 

@@ -13,8 +13,15 @@ export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number]
 export const TREAT_MISSING_DATA = ['missing', 'notBreaching', 'breaching', 'ignore'] as const
 export type TreatMissingData = (typeof TREAT_MISSING_DATA)[number]
 
-/** CloudWatch: EvaluationPeriods × Period may not exceed one day. */
+/**
+ * CloudWatch: EvaluationPeriods × Period may not exceed one day, or seven days for periods of an
+ * hour or more (PutMetricAlarm's `Period`).
+ */
 export const MAX_EVALUATION_SECONDS = 86_400
+export const MAX_LONG_EVALUATION_SECONDS = 604_800
+
+/** CloudWatch: at most five actions per state. */
+export const MAX_ALARM_ACTIONS = 5
 
 export const metricStatSchema = z.object({
   /** The metric's namespace: `AWS/Lambda`, `AWS/Kinesis`, `AWS/SQS`, `AWS/Firehose`, or a custom one. */
@@ -97,8 +104,11 @@ export const alarmConfigSchema = z
       issue('exactly one of metric and metrics is required')
     if (60 % a.period !== 0 && a.period % 60 !== 0)
       issue('period must divide 60 or be a multiple of 60', ['period'])
-    if (a.period * a.evaluationPeriods > MAX_EVALUATION_SECONDS) {
+    if (a.period < 3600 && a.period * a.evaluationPeriods > MAX_EVALUATION_SECONDS) {
       issue('evaluationPeriods × period must not exceed one day (86400 s)', ['evaluationPeriods'])
+    }
+    if (a.period * a.evaluationPeriods > MAX_LONG_EVALUATION_SECONDS) {
+      issue('evaluationPeriods × period must not exceed seven days (604800 s)', ['evaluationPeriods'])
     }
     if (a.datapointsToAlarm !== undefined && a.datapointsToAlarm > a.evaluationPeriods) {
       issue('datapointsToAlarm must not exceed evaluationPeriods', ['datapointsToAlarm'])
@@ -117,6 +127,12 @@ export const alarmsConfigSchema = z.record(z.string().min(1).max(255), alarmConf
 /** An alarm with its name. */
 export interface AlarmDefinition extends AlarmConfig {
   name: string
+  /** PutMetricAlarm's `Unit` (declared alarms have none): kept and described, not a filter. */
+  unit?: string
+  /** PutMetricAlarm's `EvaluateLowSampleCountPercentile`: kept and described. */
+  evaluateLowSampleCountPercentile?: string
+  /** PutMetricAlarm's `Tags`: kept. */
+  tags?: { key: string; value: string }[]
 }
 
 export function alarmDefinitions(alarms: Record<string, AlarmConfig>): AlarmDefinition[] {

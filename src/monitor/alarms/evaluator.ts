@@ -61,6 +61,14 @@ interface Compiled {
   nextDue: number
 }
 
+/** PutMetricAlarm or DeleteAlarms naming an alarm the pipeline definition declares. */
+export class DeclaredAlarmError extends Error {
+  override readonly name = 'DeclaredAlarmError'
+  constructor(readonly alarm: string) {
+    super(`alarm '${alarm}' is declared in the pipeline definition; change or remove it there`)
+  }
+}
+
 /**
  * Evaluates every alarm just after each of its periods ends, on the injected clock, with
  * CloudWatch's M-out-of-N and missing-data rules; persists state and history, and reports each
@@ -77,7 +85,10 @@ export class AlarmEvaluator {
   readonly #store: AlarmStore
   readonly #alarms = new Map<string, Compiled>()
   readonly #delayMs: number
+  /** The names the pipeline definition declares (the rest came through PutMetricAlarm). */
+  readonly #declared = new Set<string>()
   #timer: TimerHandle | undefined
+  #started = false
 
   constructor(options: AlarmEvaluatorOptions) {
     this.#o = options
@@ -87,19 +98,93 @@ export class AlarmEvaluator {
     this.#store = new AlarmStore(options.state)
     const now = this.#clock.now()
     for (const alarm of options.alarms) {
-      this.#store.configure(alarm.name, configOf(alarm), now)
-      const periodMs = alarm.period * 1000
-      this.#alarms.set(alarm.name, { alarm, periodMs, nextDue: this.#due(periodMs, now) })
+      this.#store.configure(alarm.name, configOf(alarm), now, 'definition')
+      this.#declared.add(alarm.name)
+      this.#compile(alarm, now)
     }
+    // Alarms created through the API survive restarts and rebuilds: the store holds them.
+    for (const status of this.#store.list())
+      if (status.origin === 'api' && !this.#declared.has(status.name))
+        this.#compile({ ...(status.config as Omit<AlarmDefinition, 'name'>), name: status.name }, now)
   }
 
   start(): void {
+    this.#started = true
     if (!this.#timer) this.#schedule()
   }
 
   stop(): void {
+    this.#started = false
     if (this.#timer) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
+  }
+
+  /** Whether the pipeline definition declares the alarm (it then belongs to the definition). */
+  isDeclared(name: string): boolean {
+    return this.#declared.has(name)
+  }
+
+  /** The alarm's definition (declared or created through the API), if the evaluator has it. */
+  definition(name: string): AlarmDefinition | undefined {
+    return this.#alarms.get(name)?.alarm
+  }
+
+  /**
+   * PutMetricAlarm: creates the alarm (INSUFFICIENT_DATA) or replaces its configuration keeping
+   * its state, durably (the state store commits before this returns), and evaluates it from its
+   * next period on. A declared alarm is the definition's: DeclaredAlarmError.
+   */
+  put(alarm: AlarmDefinition, actionsEnabled = true): AlarmStatus {
+    if (this.#declared.has(alarm.name)) throw new DeclaredAlarmError(alarm.name)
+    const now = this.#clock.now()
+    const status = this.#store.configure(alarm.name, configOf(alarm), now, 'api', actionsEnabled)
+    this.#compile(alarm, now)
+    this.#reschedule()
+    return status
+  }
+
+  /**
+   * DeleteAlarms: deletes the named alarms created through the API, all or none (a declared one
+   * among them: DeclaredAlarmError, nothing deleted); unknown names are skipped, as CloudWatch
+   * skips them. Their history is kept.
+   */
+  delete(names: readonly string[]): void {
+    const declared = names.find((n) => this.#declared.has(n))
+    if (declared !== undefined) throw new DeclaredAlarmError(declared)
+    const known = names.filter((n) => this.#alarms.has(n))
+    this.#store.delete(known, this.#clock.now())
+    for (const name of known) this.#alarms.delete(name)
+    this.#reschedule()
+  }
+
+  /** EnableAlarmActions / DisableAlarmActions; names the evaluator does not have are skipped. */
+  setActionsEnabled(names: readonly string[], enabled: boolean): void {
+    for (const name of names) if (this.#alarms.has(name)) this.#store.setActionsEnabled(name, enabled)
+  }
+
+  #compile(alarm: AlarmDefinition, now: number): void {
+    const periodMs = alarm.period * 1000
+    this.#alarms.set(alarm.name, { alarm, periodMs, nextDue: this.#due(periodMs, now) })
+  }
+
+  /** After alarms were added or removed: the timer follows the earliest due alarm. */
+  #reschedule(): void {
+    if (!this.#started) return
+    if (this.#timer) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#schedule()
+  }
+
+  /** The alarm's actions for `state`, or none while its actions are disabled. */
+  #actions(alarm: AlarmDefinition, state: AlarmState): string[] {
+    if (this.#store.get(alarm.name)?.actionsEnabled === false) return []
+    const actions =
+      state === 'ALARM'
+        ? alarm.actions.alarm
+        : state === 'OK'
+          ? alarm.actions.ok
+          : alarm.actions.insufficientData
+    return [...actions]
   }
 
   /** Evaluates one alarm (or all) now, whether or not a period just ended. */
@@ -123,12 +208,6 @@ export class AlarmEvaluator {
     if (current === state) return
     this.#store.transition(name, current, state, reason, reasonData ?? {}, now)
     const { alarm } = c
-    const actions =
-      state === 'ALARM'
-        ? alarm.actions.alarm
-        : state === 'OK'
-          ? alarm.actions.ok
-          : alarm.actions.insufficientData
     this.#o.onTransition?.({
       alarm,
       from: current,
@@ -136,7 +215,7 @@ export class AlarmEvaluator {
       reason,
       value: undefined,
       timestamp: now,
-      actions: [...actions],
+      actions: this.#actions(alarm, state),
       reasonData: reasonData ?? {},
     })
   }
@@ -147,6 +226,11 @@ export class AlarmEvaluator {
 
   history(name: string, limit?: number): AlarmHistoryItem[] {
     return this.#store.history(name, limit)
+  }
+
+  /** Every alarm's history, deleted alarms' included (CloudWatch keeps it), newest first. */
+  allHistory(limit?: number): AlarmHistoryItem[] {
+    return this.#store.allHistory(limit)
   }
 
   /** The values the alarm would compare, one per period of its evaluation range (oldest first). */
@@ -213,12 +297,6 @@ export class AlarmEvaluator {
       threshold: alarm.threshold,
     }
     this.#store.transition(alarm.name, current, result.state, result.reason, reasonData, now)
-    const actions =
-      result.state === 'ALARM'
-        ? alarm.actions.alarm
-        : result.state === 'OK'
-          ? alarm.actions.ok
-          : alarm.actions.insufficientData
     this.#o.onTransition?.({
       alarm,
       from: current,
@@ -226,7 +304,7 @@ export class AlarmEvaluator {
       reason: result.reason,
       value: result.evaluated[0]?.value,
       timestamp: now,
-      actions: [...actions],
+      actions: this.#actions(alarm, result.state),
       reasonData,
     })
   }

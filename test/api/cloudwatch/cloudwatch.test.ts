@@ -660,7 +660,7 @@ describe('the CloudWatch API on the query protocol', () => {
     expect(missing.text).toContain(
       '<Code>MissingParameter</Code><Message>The parameter Namespace is required.</Message>',
     )
-    const unknown = await query(p, { Action: 'PutMetricAlarm', AlarmName: 'x' })
+    const unknown = await query(p, { Action: 'PutCompositeAlarm', AlarmName: 'x' })
     expect(unknown.status).toBe(400)
     expect(unknown.text).toContain('<Code>InvalidAction</Code>')
   })
