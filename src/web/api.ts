@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { GraphLayout } from './graph-layout.ts'
 import { type ApiRoute, HttpError, intParam, readJson, sendJson, stringParam } from './http.ts'
+import { logRoutes } from './logs-api.ts'
 import { MAX_PREVIEW_OBJECT_BYTES, previewObject } from './preview.ts'
 import type { DashboardSource } from './source.ts'
 import { tableRoutes } from './tables-api.ts'
@@ -143,6 +144,7 @@ export function apiRoutes(
       },
     },
     ...tableRoutes(source),
+    ...logRoutes(source),
   ]
 }
 

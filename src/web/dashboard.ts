@@ -4,6 +4,7 @@ import { apiRoutes, queueViews, serveApi } from './api.ts'
 import { CHARTS, type ChartSpec, chartHistory, FrameRing, sampleFrame } from './charts.ts'
 import { GraphFeed } from './graph-feed.ts'
 import { looksLikeBrowser, sendJson } from './http.ts'
+import { followLogs } from './logs-api.ts'
 import type { DashboardSource, TailRecord } from './source.ts'
 import { type SseOptions, SseStream } from './sse.ts'
 import { loadAssets, serveAsset } from './static.ts'
@@ -33,6 +34,8 @@ export interface DashboardRoutes {
 
 /** Records per `records` event of a tail, and bytes of base64 data kept per record. */
 const TAIL_BATCH = 50
+/** A function's log lines as they are written (see logs-api.ts). */
+const FOLLOW = /^\/ui\/api\/functions\/([^/]+)\/logs\/follow$/
 const TAIL_DATA_CHARS = 2048
 
 function trimRecord(r: TailRecord): TailRecord & { size: number } {
@@ -60,7 +63,7 @@ export function createDashboardRoutes(
   const charts = options.charts ?? CHARTS
   const ring = new FrameRing(options.windowSeconds ?? 300)
   const streams = new Set<SseStream>()
-  /** Tail streams get only their records, not the broadcast feed. */
+  /** Tail and log-follow streams get only their records or lines, not the broadcast feed. */
   const tails = new Set<SseStream>()
   const maxStreams = options.maxStreams ?? 32
   const last = { second: 0, alarms: '', queues: '', graph: '', rates: '' }
@@ -181,7 +184,20 @@ export function createDashboardRoutes(
     if (!path.startsWith('/ui/')) return false
     if (path === '/ui/api/events' && req.method === 'GET') events(req, res)
     else if (path === '/ui/api/tail' && req.method === 'GET') tail(req, res, url)
-    else if (path.startsWith('/ui/api/')) {
+    else if (FOLLOW.test(path) && req.method === 'GET') {
+      let name: string
+      try {
+        name = decodeURIComponent(FOLLOW.exec(path)![1]!)
+      } catch {
+        sendJson(res, 400, { error: 'Malformed function name.' })
+        return true
+      }
+      followLogs(source, name, url, res, () => {
+        const stream = open(req, res)
+        if (stream) tails.add(stream)
+        return stream
+      })
+    } else if (path.startsWith('/ui/api/')) {
       if (!(await serveApi(api, req, res, url))) sendJson(res, 404, { error: `No API at ${path}.` })
     } else if ((req.method === 'GET' || req.method === 'HEAD') && serveAsset(assets, req, res, path)) {
       // served

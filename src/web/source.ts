@@ -30,6 +30,42 @@ export interface DashboardSource {
   tables?: DashboardTables | undefined
   /** What each function's bindings have read and written so far (observed graph edges). */
   bindingUse?(): BindingUse[]
+  /** The functions' logs (CloudWatch Logs); the Logs panel says there are none when omitted. */
+  logs?: DashboardLogs | undefined
+}
+
+/** One line of a function's log group, as CloudWatch Logs keeps it. */
+export interface LogLine {
+  /** Its position in the store: lines after it have higher ones. */
+  id: number
+  timestamp: number
+  /** The execution environment's stream (`YYYY/MM/DD/[$LATEST]<32 hex>`). */
+  stream: string
+  message: string
+}
+
+/**
+ * The functions' log groups (`/aws/lambda/<function>`). `filter` is a CloudWatch Logs filter
+ * pattern, as FilterLogEvents takes it.
+ */
+export interface DashboardLogs {
+  /** Functions with a log group or declared, by name. */
+  functions(): string[]
+  /** Whether `fn` is declared or has a log group (one lookup, not the list). */
+  has(fn: string): boolean
+  /** The newest `limit` lines (in time order), and the position to follow from. */
+  recent(fn: string, options: { limit: number; filter?: string }): { lines: LogLine[]; position: number }
+  /**
+   * Lines after `after` (at most `limit`); `position` is where the next read starts, past lines
+   * the filter skipped; `more` when there are more to read now.
+   */
+  after(
+    fn: string,
+    after: number,
+    options: { limit: number; filter?: string },
+  ): { lines: LogLine[]; position: number; more: boolean }
+  /** Calls `listener` whenever new lines may have been written, until the returned function is called. */
+  watch(listener: () => void): () => void
 }
 
 /** A page of items and, when there may be more, the key to continue after (LastEvaluatedKey). */

@@ -49,9 +49,10 @@ export async function open(
     if (m.type() === 'error') problems.errors.push(`console: ${m.text()} (${m.location().url})`)
   })
   page.on('requestfailed', (r) => {
-    // An event stream the test itself ends by closing the page is not a failure.
-    if (!r.url().includes('/ui/api/events') && !r.url().includes('/ui/api/tail'))
-      problems.errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`)
+    // An event stream the test itself ends by closing the page is not a failure, nor one the page
+    // ends itself (the Logs panel follows anew when its filter or function changes).
+    const stream = ['/ui/api/events', '/ui/api/tail', '/logs/follow'].some((s) => r.url().includes(s))
+    if (!stream) problems.errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`)
   })
   page.on('response', (r) => {
     if (r.status() >= 400) problems.errors.push(`HTTP ${r.status()}: ${r.url()}`)

@@ -139,6 +139,15 @@ export class LogStore {
     this.flush()
   }
 
+  /** The sequence of the newest event kept (0 when none): what follows a log reads after it. */
+  position(): number {
+    this.flush()
+    const row = this.#store.db.prepare('SELECT MAX(seq) AS seq FROM log_events').get() as {
+      seq: number | null
+    }
+    return row.seq ?? 0
+  }
+
   /** Whether any event of the group is kept (one indexed lookup, not the groups' totals). */
   hasGroup(group: string): boolean {
     this.flush()

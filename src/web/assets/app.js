@@ -2,6 +2,7 @@
 import { Charts } from './charts.js'
 import { api, h, stamp, timeEl } from './dom.js'
 import { renderGraph } from './graph.js'
+import { logsPanel } from './logs.js'
 import { lakePanel, sqlPanel, tailPanel } from './panels.js'
 import { queuesPanel } from './queues.js'
 import { tablesPanel } from './tables.js'
@@ -18,6 +19,7 @@ const state = {
 const lake = lakePanel()
 const tail = tailPanel()
 const tables = tablesPanel()
+const logs = logsPanel()
 const queues = queuesPanel({ show: (tab) => show(tab), graph: () => state.graph })
 sqlPanel()
 
@@ -26,21 +28,24 @@ const loaders = {
   lake: () => lake.load(),
   tail: () => tail.load(),
   tables: () => tables.load(),
+  logs: (item) => logs.load(item),
   metrics: () => state.charts?.resize(),
 }
-function show(tab) {
+function show(tab, item) {
   if (!document.querySelector(`[data-panel="${CSS.escape(tab)}"]`)) tab = 'overview'
   for (const b of document.querySelectorAll('#tabs button')) {
     if (b.dataset.tab === tab) b.setAttribute('aria-current', 'page')
     else b.removeAttribute('aria-current')
   }
   for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.dataset.panel !== tab
-  Promise.resolve(loaders[tab]?.()).catch((error) => {
+  if (tab !== 'logs') logs.stop()
+  Promise.resolve(loaders[tab]?.(item)).catch((error) => {
     document
       .querySelector(`[data-panel="${CSS.escape(tab)}"]`)
       .prepend(h('p', { class: 'error card' }, error.message))
   })
-  if (location.hash !== `#${tab}`) history.replaceState(null, '', `#${tab}`)
+  if (location.hash !== `#${tab}` && !location.hash.startsWith(`#${tab}/`))
+    history.replaceState(null, '', `#${tab}`)
 }
 for (const b of document.querySelectorAll('#tabs button'))
   b.addEventListener('click', () => show(b.dataset.tab))
@@ -162,7 +167,8 @@ function connect() {
 async function main() {
   // Links in alert messages point at `#/alarms/<name>`: the tab, then the alarm's history.
   const [tab, item] = location.hash.replace(/^#\/?/, '').split('/')
-  show(tab || 'overview')
+  // `#logs/<function>`: the Logs panel on that function.
+  show(tab || 'overview', tab === 'logs' && item ? decodeURIComponent(item) : undefined)
   if (tab === 'alarms' && item) void loadHistory(decodeURIComponent(item))
   await loadPipeline()
   const { charts } = await api('charts')
