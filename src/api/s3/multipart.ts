@@ -10,12 +10,14 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AwsResponse } from '../dispatch.ts'
 import type { S3Call, S3Context } from './call.ts'
-import { readPayload } from './payload.ts'
+import { checkConditions, header, parseCopySource, readHead, requestConditions } from './object-reads.ts'
+import { CHECKSUMS, checksumHeaders, checksumsToStore, readPayload } from './payload.ts'
 import { S3Error, unescapeXml, type XmlNode, xmlDocument } from './xml.ts'
 
 /** S3's smallest part, but for the last. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024
 const MAX_PART_NUMBER = 10_000
+const OWNER_ID = '75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a'
 
 interface Upload {
   bucket: string
@@ -24,6 +26,14 @@ interface Upload {
   contentType?: string
   contentEncoding?: string
   metadata: Record<string, string>
+  /** `x-amz-checksum-algorithm` of CreateMultipartUpload, lower case. */
+  checksumAlgorithm?: string
+}
+
+/** What is kept beside a part's bytes: its ETag and the checksums it came with. */
+interface PartInfo {
+  etag: string
+  checksums: Record<string, string>
 }
 
 const xmlReply = (root: string, body: XmlNode): AwsResponse => ({
@@ -67,9 +77,24 @@ export async function createMultipartUpload(
   const id = randomUUID().replace(/-/g, '')
   const dir = join(uploadsDir(ctx), id)
   await mkdir(dir, { recursive: true })
-  const record: Upload = { bucket: call.bucket!, key: call.key!, initiated: ctx.now(), ...upload }
+  const algorithm = header(call.headers, 'x-amz-checksum-algorithm')?.toLowerCase()
+  if (algorithm !== undefined && !(algorithm in CHECKSUMS))
+    throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported.')
+  const record: Upload = {
+    bucket: call.bucket!,
+    key: call.key!,
+    initiated: ctx.now(),
+    ...upload,
+    ...(algorithm !== undefined ? { checksumAlgorithm: algorithm } : {}),
+  }
   await writeFile(join(dir, 'upload.json'), JSON.stringify(record))
-  return xmlReply('InitiateMultipartUploadResult', { Bucket: call.bucket, Key: call.key, UploadId: id })
+  const reply = xmlReply('InitiateMultipartUploadResult', {
+    Bucket: call.bucket,
+    Key: call.key,
+    UploadId: id,
+  })
+  if (algorithm !== undefined) reply.headers['x-amz-checksum-algorithm'] = algorithm.toUpperCase()
+  return reply
 }
 
 function partNumberOf(call: S3Call): number {
@@ -83,13 +108,63 @@ function partNumberOf(call: S3Call): number {
   return n
 }
 
+const partFile = (dir: string, n: number) => join(dir, `part-${String(n).padStart(5, '0')}`)
+
+/** Writes a part's bytes, then its info (the info names the bytes it was written for by ETag). */
+async function writePart(dir: string, n: number, bytes: Buffer, checksums: Record<string, string>) {
+  const etag = `"${createHash('md5').update(bytes).digest('hex')}"`
+  await writeFile(partFile(dir, n), bytes)
+  await writeFile(`${partFile(dir, n)}.json`, JSON.stringify({ etag, checksums } satisfies PartInfo))
+  return etag
+}
+
 export async function uploadPart(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
   const { dir } = await readUpload(ctx, call)
   const n = partNumberOf(call)
   const { bytes, checksums } = readPayload(call.headers, call.body)
-  await writeFile(join(dir, `part-${String(n).padStart(5, '0')}`), bytes)
-  const etag = `"${createHash('md5').update(bytes).digest('hex')}"`
-  return { status: 200, headers: { etag, ...checksums }, body: Buffer.alloc(0) }
+  const stored = checksumsToStore(checksums)
+  const etag = await writePart(dir, n, bytes, stored)
+  return { status: 200, headers: { etag, ...checksumHeaders(stored) }, body: Buffer.alloc(0) }
+}
+
+/** `bytes=first-last` of x-amz-copy-source-range, checked against the source's size. */
+function copyRange(text: string | undefined, size: number): [number, number] | undefined {
+  if (text === undefined) return undefined
+  const match = /^bytes=(\d+)-(\d+)$/.exec(text.trim())
+  if (!match)
+    throw new S3Error(
+      'InvalidArgument',
+      'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+      { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: text },
+    )
+  const first = Number(match[1])
+  const last = Number(match[2])
+  if (first > last || last >= size)
+    throw new S3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, {
+      ArgumentName: 'x-amz-copy-source-range',
+      ArgumentValue: text,
+    })
+  return [first, last]
+}
+
+/** UploadPartCopy: a part made of (a range of) an existing object. */
+export async function uploadPartCopy(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  const { dir } = await readUpload(ctx, call)
+  const n = partNumberOf(call)
+  const source = parseCopySource(header(call.headers, 'x-amz-copy-source')!)
+  const head = await readHead(ctx, source.bucket, source.key)
+  checkConditions(head, requestConditions(call.headers, 'x-amz-copy-source-'), 'PreconditionFailed')
+  const range = copyRange(header(call.headers, 'x-amz-copy-source-range'), head.size)
+  const object = await ctx.store.getObject(source.bucket, source.key)
+  const bytes = range ? object.body.subarray(range[0], range[1] + 1) : object.body
+  const etag = await writePart(dir, n, bytes, {})
+  return xmlReply('CopyPartResult', { LastModified: new Date(ctx.now()).toISOString(), ETag: etag })
+}
+
+async function readPartInfo(path: string): Promise<PartInfo | undefined> {
+  return readFile(`${path}.json`, 'utf8')
+    .then((text) => JSON.parse(text) as PartInfo)
+    .catch(() => undefined)
 }
 
 async function parts(dir: string): Promise<{ n: number; path: string }[]> {
@@ -99,14 +174,41 @@ async function parts(dir: string): Promise<{ n: number; path: string }[]> {
     .sort((a, b) => a.n - b.n)
 }
 
+/**
+ * S3's multipart ETag: the MD5 of the concatenated binary MD5s of the parts, then `-<parts>`.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+ */
+export function multipartEtag(partMd5s: readonly Buffer[]): string {
+  return `"${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-${partMd5s.length}"`
+}
+
+/**
+ * The composite checksum of an upload whose every part carried the same algorithm's checksum:
+ * that algorithm over the concatenated binary part checksums, then `-<parts>` (S3's COMPOSITE).
+ */
+function compositeChecksums(upload: Upload, infos: readonly (PartInfo | undefined)[]) {
+  const algorithms = upload.checksumAlgorithm
+    ? [upload.checksumAlgorithm]
+    : Object.keys(infos[0]?.checksums ?? {}).filter((a) => a !== 'crc64nvme')
+  const out: Record<string, string> = {}
+  for (const algorithm of algorithms) {
+    const values = infos.map((info) => info?.checksums[algorithm])
+    if (values.some((v) => v === undefined)) continue
+    const joined = Buffer.concat(values.map((v) => Buffer.from(v!, 'base64')))
+    out[algorithm] = `${CHECKSUMS[algorithm]!(joined)}-${values.length}`
+  }
+  return out
+}
+
+const malformed = () =>
+  new S3Error(
+    'MalformedXML',
+    'The XML you provided was not well-formed or did not validate against our published schema',
+  )
+
 export async function completeMultipartUpload(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
   const { dir, upload } = await readUpload(ctx, call)
   const text = readPayload(call.headers, call.body).bytes.toString('utf8')
-  const malformed = () =>
-    new S3Error(
-      'MalformedXML',
-      'The XML you provided was not well-formed or did not validate against our published schema',
-    )
   const listed = [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => {
     const n = /<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1]!)
     const etag = /<ETag>([\s\S]*?)<\/ETag>/.exec(m[1]!)
@@ -116,6 +218,8 @@ export async function completeMultipartUpload(call: S3Call, ctx: S3Context): Pro
   if (listed.length === 0) throw malformed()
   const stored = new Map((await parts(dir)).map((p) => [p.n, p.path]))
   const bodies: Buffer[] = []
+  const md5s: Buffer[] = []
+  const infos: (PartInfo | undefined)[] = []
   let previous = 0
   for (const [i, part] of listed.entries()) {
     if (part.n <= previous)
@@ -126,13 +230,13 @@ export async function completeMultipartUpload(call: S3Call, ctx: S3Context): Pro
     previous = part.n
     const path = stored.get(part.n)
     const body = path ? await readFile(path) : undefined
-    const invalid = () =>
-      new S3Error(
+    const md5 = body ? createHash('md5').update(body).digest() : undefined
+    if (!body || !md5 || md5.toString('hex') !== part.etag)
+      throw new S3Error(
         'InvalidPart',
         "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
         { UploadId: call.query.get('uploadId')!, PartNumber: String(part.n), ETag: part.etag },
       )
-    if (!body || createHash('md5').update(body).digest('hex') !== part.etag) throw invalid()
     if (i < listed.length - 1 && body.length < MIN_PART_BYTES)
       throw new S3Error(
         'EntityTooSmall',
@@ -143,19 +247,31 @@ export async function completeMultipartUpload(call: S3Call, ctx: S3Context): Pro
           ProposedSize: String(body.length),
         },
       )
+    const info = await readPartInfo(path!)
+    infos.push(info?.etag === `"${part.etag}"` ? info : undefined)
     bodies.push(body)
+    md5s.push(md5)
   }
+  const checksums = compositeChecksums(upload, infos)
   const { etag } = await ctx.store.putObject(call.bucket!, call.key!, Buffer.concat(bodies), {
     ...(upload.contentType !== undefined ? { contentType: upload.contentType } : {}),
     ...(upload.contentEncoding !== undefined ? { contentEncoding: upload.contentEncoding } : {}),
     metadata: upload.metadata,
+    etag: multipartEtag(md5s),
+    checksums,
+    eventName: 'ObjectCreated:CompleteMultipartUpload',
   })
   await rm(dir, { recursive: true, force: true })
+  const checksumElements: XmlNode = {}
+  for (const [algorithm, value] of Object.entries(checksums))
+    checksumElements[`Checksum${algorithm.toUpperCase()}`] = value
   return xmlReply('CompleteMultipartUploadResult', {
     Location: `/${call.bucket}/${call.key}`,
     Bucket: call.bucket,
     Key: call.key,
     ETag: etag,
+    ...checksumElements,
+    ...(Object.keys(checksums).length > 0 ? { ChecksumType: 'COMPOSITE' } : {}),
   })
 }
 
@@ -165,49 +281,108 @@ export async function abortMultipartUpload(call: S3Call, ctx: S3Context): Promis
   return { status: 204, headers: {}, body: Buffer.alloc(0) }
 }
 
+/** A non-negative integer query parameter (S3's InvalidArgument otherwise), capped at `max`. */
+function intParam(query: URLSearchParams, name: string, fallback: number, max = 1000): number {
+  const text = query.get(name)
+  if (text === null) return fallback
+  if (!/^\d+$/.test(text))
+    throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, {
+      ArgumentName: name,
+      ArgumentValue: text,
+    })
+  return Math.min(Number(text), max)
+}
+
 export async function listParts(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
-  const { id, dir } = await readUpload(ctx, call)
-  const entries = []
-  for (const part of await parts(dir)) {
-    const body = await readFile(part.path)
+  const { id, dir, upload } = await readUpload(ctx, call)
+  const maxParts = intParam(call.query, 'max-parts', 1000)
+  const marker = intParam(call.query, 'part-number-marker', 0, MAX_PART_NUMBER)
+  const after = (await parts(dir)).filter((p) => p.n > marker)
+  const page = after.slice(0, maxParts)
+  const truncated = after.length > page.length
+  const entries: XmlNode[] = []
+  for (const part of page) {
     const info = await stat(part.path)
+    const stored = await readPartInfo(part.path)
+    const etag =
+      stored?.etag ??
+      `"${createHash('md5')
+        .update(await readFile(part.path))
+        .digest('hex')}"`
+    const checksums: XmlNode = {}
+    for (const [algorithm, value] of Object.entries(stored?.checksums ?? {}))
+      checksums[`Checksum${algorithm.toUpperCase()}`] = value
     entries.push({
       PartNumber: part.n,
       LastModified: new Date(info.mtimeMs).toISOString(),
-      ETag: `"${createHash('md5').update(body).digest('hex')}"`,
-      Size: body.length,
+      ETag: etag,
+      Size: info.size,
+      ...checksums,
     })
   }
   return xmlReply('ListPartsResult', {
     Bucket: call.bucket,
     Key: call.key,
     UploadId: id,
-    StorageClass: 'STANDARD',
-    IsTruncated: false,
+    PartNumberMarker: marker,
+    NextPartNumberMarker: truncated ? page.at(-1)!.n : undefined,
+    MaxParts: maxParts,
+    IsTruncated: truncated,
     Part: entries,
+    Initiator: { ID: OWNER_ID, DisplayName: 'tributary' },
+    Owner: { ID: OWNER_ID, DisplayName: 'tributary' },
+    StorageClass: 'STANDARD',
+    ChecksumAlgorithm: upload.checksumAlgorithm?.toUpperCase(),
   })
 }
 
+/**
+ * ListMultipartUploads: the bucket's uploads in progress ordered by key, then upload id, from
+ * after `key-marker` (and, for that key, after `upload-id-marker`), `max-uploads` a page.
+ */
 export async function listMultipartUploads(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
-  const prefix = call.query.get('prefix') ?? ''
+  const { query } = call
+  const prefix = query.get('prefix') ?? ''
+  const keyMarker = query.get('key-marker') ?? ''
+  const uploadIdMarker = keyMarker === '' ? '' : (query.get('upload-id-marker') ?? '')
+  const maxUploads = intParam(query, 'max-uploads', 1000)
   const ids = await readdir(uploadsDir(ctx)).catch(() => [] as string[])
-  const uploads: XmlNode[] = []
-  for (const id of ids.sort()) {
+  const all: { id: string; upload: Upload }[] = []
+  for (const id of ids) {
     const upload = await readFile(join(uploadsDir(ctx), id, 'upload.json'), 'utf8')
       .then((text) => JSON.parse(text) as Upload)
       .catch(() => undefined)
     if (!upload || upload.bucket !== call.bucket || !upload.key.startsWith(prefix)) continue
-    uploads.push({
-      Key: upload.key,
-      UploadId: id,
-      Initiated: new Date(upload.initiated).toISOString(),
-      StorageClass: 'STANDARD',
-    })
+    if (
+      upload.key < keyMarker ||
+      (upload.key === keyMarker && (uploadIdMarker === '' || id <= uploadIdMarker))
+    )
+      continue
+    all.push({ id, upload })
   }
+  all.sort((a, b) =>
+    a.upload.key < b.upload.key ? -1 : a.upload.key > b.upload.key ? 1 : a.id < b.id ? -1 : 1,
+  )
+  const page = all.slice(0, maxUploads)
+  const truncated = all.length > page.length
+  const last = page.at(-1)
   return xmlReply('ListMultipartUploadsResult', {
     Bucket: call.bucket,
+    KeyMarker: keyMarker,
+    UploadIdMarker: uploadIdMarker,
+    NextKeyMarker: truncated ? last?.upload.key : undefined,
+    NextUploadIdMarker: truncated ? last?.id : undefined,
     Prefix: prefix,
-    IsTruncated: false,
-    Upload: uploads,
+    MaxUploads: maxUploads,
+    IsTruncated: truncated,
+    Upload: page.map(({ id, upload }) => ({
+      Key: upload.key,
+      UploadId: id,
+      Initiator: { ID: OWNER_ID, DisplayName: 'tributary' },
+      Owner: { ID: OWNER_ID, DisplayName: 'tributary' },
+      StorageClass: 'STANDARD',
+      Initiated: new Date(upload.initiated).toISOString(),
+      ChecksumAlgorithm: upload.checksumAlgorithm?.toUpperCase(),
+    })),
   })
 }

@@ -17,6 +17,7 @@ import {
   listMultipartUploads,
   listParts,
   uploadPart,
+  uploadPartCopy,
 } from './multipart.ts'
 import { getBucketNotification, putBucketNotification } from './notification.ts'
 import {
@@ -116,8 +117,7 @@ export function operationFor(call: S3Call): Handler {
     return bucketChecked((c, ctx) => createMultipartUpload(c, ctx, putOptions(c)))
   if (query.has('uploadId')) {
     if (method === 'PUT' && query.has('partNumber')) {
-      if (header(call.headers, 'x-amz-copy-source'))
-        return () => Promise.reject(notImplemented('UploadPartCopy'))
+      if (header(call.headers, 'x-amz-copy-source')) return bucketChecked(uploadPartCopy)
       return bucketChecked(uploadPart)
     }
     if (method === 'POST') return bucketChecked(completeMultipartUpload)
