@@ -1,7 +1,7 @@
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock, type TimerHandle } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
-import type { Datapoint, MetricQuery } from '../metric-store.ts'
+import type { Datapoint, MetricQuery, SeriesInfo } from '../metric-store.ts'
 import {
   ALARM_HISTORY_RETENTION_MS,
   type AlarmHistoryItem,
@@ -15,6 +15,8 @@ import { type Expr, evaluateExpression, parseExpression, referencedIds } from '.
 /** What alarms read: the metric store, or anything answering the same query. */
 export interface MetricSource {
   query(q: MetricQuery): Datapoint[]
+  /** The series and their units, for alarms with a `Unit` (without it, units are not checked). */
+  series?(): SeriesInfo[]
 }
 
 export interface AlarmTransition {
@@ -309,9 +311,24 @@ export class AlarmEvaluator {
     })
   }
 
+  /**
+   * An alarm with a `Unit` reads only datapoints of that unit, as CloudWatch's do; a series keeps
+   * the unit of its first datapoint, so the whole series matches or none of it does.
+   */
+  #unitMatches(m: MetricStat, unit: string | undefined): boolean {
+    if (unit === undefined || !this.#o.metrics.series) return true
+    const found = this.#o.metrics
+      .series()
+      .find(
+        (s) => s.namespace === m.namespace && s.name === m.name && sameDimensions(s.dimensions, m.dimensions),
+      )
+    return found?.unit === unit
+  }
+
   #periodValues(c: Compiled, start: number, end: number): PeriodValue[] {
     const { alarm, periodMs } = c
-    const fetch = (m: MetricStat) => {
+    const fetch = (m: MetricStat, unit: string | undefined) => {
+      if (!this.#unitMatches(m, unit)) return new Map<number, number>()
       const points = this.#o.metrics.query({
         namespace: m.namespace,
         name: m.name,
@@ -327,7 +344,7 @@ export class AlarmEvaluator {
     for (let t = start; t < end; t += periodMs) timestamps.push(t)
     let series: Map<number, number>
     if (alarm.metric) {
-      series = fetch(alarm.metric)
+      series = fetch(alarm.metric, alarm.unit)
     } else {
       const queries = alarm.metrics!
       const values = new Map<string, Map<number, number>>()
@@ -339,7 +356,7 @@ export class AlarmEvaluator {
         const q = queries.find((x) => x.id === id)!
         let out: Map<number, number>
         if (q.metric) {
-          out = fetch(q.metric)
+          out = fetch(q.metric, (q.metric as { unit?: string }).unit)
         } else {
           const expr = parsed.get(id)!
           const inputs = new Map([...referencedIds(expr)].map((ref) => [ref, resolve(ref)]))
@@ -356,6 +373,11 @@ export class AlarmEvaluator {
     }
     return timestamps.map((timestamp) => ({ timestamp, value: series.get(timestamp) }))
   }
+}
+
+function sameDimensions(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k])
 }
 
 function configOf(alarm: AlarmDefinition): unknown {

@@ -176,6 +176,25 @@ describe('PutMetricAlarm (JSON 1.0, @aws-sdk/client-cloudwatch)', () => {
     )
   })
 
+  it('reads only datapoints of its Unit, as CloudWatch alarms do', async () => {
+    const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
+    const cw = client(p)
+    const { TreatMissingData: _, ...missing } = ordersAlarm
+    await cw.send(new PutMetricAlarmCommand({ ...missing, AlarmName: 'in-count', Unit: 'Count' }))
+    await cw.send(new PutMetricAlarmCommand({ ...missing, AlarmName: 'in-seconds', Unit: 'Seconds' }))
+    await cw.send(new PutMetricAlarmCommand({ ...missing, AlarmName: 'any-unit', Unit: undefined }))
+    await putOrders(cw, 25)
+    await p.advance(2 * MINUTE)
+    const { MetricAlarms } = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'in-' }))
+    expect(MetricAlarms?.map((a) => [a.AlarmName, a.StateValue])).toEqual([
+      ['in-count', 'ALARM'],
+      ['in-seconds', 'INSUFFICIENT_DATA'],
+    ])
+    const [any] = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['any-unit'] }))).MetricAlarms!
+    expect(any).toMatchObject({ StateValue: 'ALARM' })
+    expect(any?.Unit).toBeUndefined()
+  })
+
   it('takes metric math (Metrics with ReturnData) and topics created through the SNS API', async () => {
     const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
     const cw = client(p)
