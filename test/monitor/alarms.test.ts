@@ -6,7 +6,11 @@ import {
   alarmConfigSchema,
   alarmDefinitions,
 } from '../../src/monitor/alarms/config.ts'
-import { AlarmEvaluator, type AlarmTransition } from '../../src/monitor/alarms/evaluator.ts'
+import {
+  AlarmEvaluator,
+  type AlarmTransition,
+  DeclaredAlarmError,
+} from '../../src/monitor/alarms/evaluator.ts'
 import { alarmMessage } from '../../src/monitor/alarms/message.ts'
 import { MetricStore } from '../../src/monitor/metric-store.ts'
 import { StateStore } from '../../src/storage/state/state-store.ts'
@@ -259,5 +263,82 @@ describe('AlarmEvaluator', () => {
     const result = alarmConfigSchema.safeParse(config)
     expect(result.success).toBe(false)
     expect(result.error!.issues.map((i) => i.message).join('; ')).toContain(message)
+  })
+})
+
+describe('AlarmEvaluator: alarms put through the API (PutMetricAlarm, DeleteAlarms)', () => {
+  const put = (name: string, threshold = 5) => ({
+    ...alarmConfigSchema.parse({ ...errorRate, threshold }),
+    name,
+    unit: 'Count',
+    tags: [{ key: 'team', value: 'shop' }],
+  })
+
+  it('evaluates a put alarm like a declared one, keeps its state on re-put, and reloads it from the store', async () => {
+    const path = join(await tempDir(), 'state.db')
+    const { evaluator, minute, transitions, state } = await setup({}, path)
+    evaluator.put(put('api-rate'))
+    expect(evaluator.isDeclared('api-rate')).toBe(false)
+    expect(evaluator.listAlarms()).toMatchObject([
+      { name: 'api-rate', origin: 'api', state: 'INSUFFICIENT_DATA' },
+    ])
+    for (let m = 0; m < 3; m++) minute(m, 100, 10)
+    expect(transitions.map((t) => [t.alarm.name, t.to, t.actions])).toEqual([
+      ['api-rate', 'OK', ['alerts']],
+      ['api-rate', 'ALARM', ['alerts']],
+    ])
+
+    evaluator.put(put('api-rate', 50))
+    expect(evaluator.listAlarms()[0]).toMatchObject({
+      state: 'ALARM',
+      config: { threshold: 50, unit: 'Count' },
+    })
+    expect(evaluator.history('api-rate').map((h) => h.summary)).toEqual([
+      'Alarm "api-rate" updated',
+      'Alarm updated from OK to ALARM',
+      'Alarm updated from INSUFFICIENT_DATA to OK',
+      'Alarm "api-rate" created',
+    ])
+    evaluator.stop()
+    state.close()
+
+    // A new evaluator (a restart, a rebuild) over the same store has it, and evaluates it.
+    const again = await setup({}, path, T0 + 3 * 60_000 + 1000)
+    expect(again.evaluator.definition('api-rate')).toMatchObject({
+      threshold: 50,
+      tags: [{ key: 'team', value: 'shop' }],
+    })
+    for (let m = 3; m < 6; m++) again.minute(m, 100, 0)
+    expect(again.transitions.map((t) => [t.alarm.name, t.from, t.to])).toEqual([['api-rate', 'ALARM', 'OK']])
+  })
+
+  it('refuses to put or delete a declared alarm; deletes put ones (unknown names skipped) keeping their history', async () => {
+    const { evaluator, minute, transitions } = await setup({ declared: errorRate })
+    expect(() => evaluator.put(put('declared'))).toThrow(DeclaredAlarmError)
+    evaluator.put(put('api-rate'))
+    expect(() => evaluator.delete(['api-rate', 'declared'])).toThrow(DeclaredAlarmError)
+    expect(evaluator.listAlarms().map((a) => a.name)).toEqual(['api-rate', 'declared'])
+    evaluator.delete(['api-rate', 'nope'])
+    expect(evaluator.listAlarms().map((a) => a.name)).toEqual(['declared'])
+    expect(evaluator.history('api-rate').map((h) => h.summary)).toEqual([
+      'Alarm "api-rate" deleted',
+      'Alarm "api-rate" created',
+    ])
+    for (let m = 0; m < 3; m++) minute(m, 100, 10)
+    expect(new Set(transitions.map((t) => t.alarm.name))).toEqual(new Set(['declared']))
+  })
+
+  it('fires no action while actions are disabled, and records the change', async () => {
+    const { evaluator, minute, transitions } = await setup({ declared: errorRate })
+    evaluator.setActionsEnabled(['declared', 'unknown'], false)
+    for (let m = 0; m < 3; m++) minute(m, 100, 10)
+    expect(transitions.map((t) => [t.to, t.actions])).toEqual([
+      ['OK', []],
+      ['ALARM', []],
+    ])
+    expect(evaluator.listAlarms()[0]).toMatchObject({ state: 'ALARM', actionsEnabled: false })
+    evaluator.setActionsEnabled(['declared'], true)
+    for (let m = 3; m < 6; m++) minute(m, 100, 0)
+    expect(transitions.at(-1)).toMatchObject({ from: 'ALARM', to: 'OK', actions: ['alerts'] })
   })
 })
