@@ -104,7 +104,7 @@ const settings = {
   aws: {
     concurrency: [1, 16],
     timing: quick ? { warmupMs: 500, measureMs: 1500 } : { warmupMs: 1000, measureMs: 4000 },
-    sqsFill: quick ? 4000 : 15_000,
+    sqsFill: quick ? 3000 : 8000,
   },
 }
 
