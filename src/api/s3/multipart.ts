@@ -6,8 +6,9 @@
  * and announced like any other put.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { syncDirs } from '../../lake/buckets/durable-file.ts'
 import type { AwsResponse } from '../dispatch.ts'
 import type { S3Call, S3Context } from './call.ts'
 import { checkConditions, header, parseCopySource, readHead, requestConditions } from './object-reads.ts'
@@ -34,6 +35,23 @@ interface Upload {
 interface PartInfo {
   etag: string
   checksums: Record<string, string>
+}
+
+/**
+ * Writes a file of an upload durably (a 200 means fsynced): a temp file beside it, fsynced, renamed
+ * into place, the directory fsynced. A crash leaves the old file or the new one, never a torn one.
+ */
+async function writeDurable(path: string, data: Uint8Array | string): Promise<void> {
+  const temp = `${path}.${randomUUID()}.tmp`
+  const handle = await open(temp, 'w')
+  try {
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await rename(temp, path)
+  await syncDirs([dirname(path)], true)
 }
 
 const xmlReply = (root: string, body: XmlNode): AwsResponse => ({
@@ -77,6 +95,7 @@ export async function createMultipartUpload(
   const id = randomUUID().replace(/-/g, '')
   const dir = join(uploadsDir(ctx), id)
   await mkdir(dir, { recursive: true })
+  await syncDirs([uploadsDir(ctx)], true)
   const algorithm = header(call.headers, 'x-amz-checksum-algorithm')?.toLowerCase()
   if (algorithm !== undefined && !(algorithm in CHECKSUMS))
     throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported.')
@@ -87,7 +106,7 @@ export async function createMultipartUpload(
     ...upload,
     ...(algorithm !== undefined ? { checksumAlgorithm: algorithm } : {}),
   }
-  await writeFile(join(dir, 'upload.json'), JSON.stringify(record))
+  await writeDurable(join(dir, 'upload.json'), JSON.stringify(record))
   const reply = xmlReply('InitiateMultipartUploadResult', {
     Bucket: call.bucket,
     Key: call.key,
@@ -113,8 +132,8 @@ const partFile = (dir: string, n: number) => join(dir, `part-${String(n).padStar
 /** Writes a part's bytes, then its info (the info names the bytes it was written for by ETag). */
 async function writePart(dir: string, n: number, bytes: Buffer, checksums: Record<string, string>) {
   const etag = `"${createHash('md5').update(bytes).digest('hex')}"`
-  await writeFile(partFile(dir, n), bytes)
-  await writeFile(`${partFile(dir, n)}.json`, JSON.stringify({ etag, checksums } satisfies PartInfo))
+  await writeDurable(partFile(dir, n), bytes)
+  await writeDurable(`${partFile(dir, n)}.json`, JSON.stringify({ etag, checksums } satisfies PartInfo))
   return etag
 }
 
