@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import {
   CloudWatchLogsClient,
   DescribeLogGroupsCommand,
@@ -7,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
-import { findAwsCli, run } from '../../helpers/real-clients.ts'
+import { awsEnv, findAwsCli, run } from '../../helpers/real-clients.ts'
 
 const dir = new URL('./fixture/', import.meta.url).pathname
 const GROUP = '/aws/lambda/chatty'
@@ -191,6 +192,53 @@ describe('CloudWatch Logs: the functions’ logs', () => {
   })
 })
 
+describe('CloudWatch Logs: `aws logs tail --follow`', () => {
+  it('shows the lines of invocations run while it follows (Debian’s AWS CLI)', {
+    timeout: 120_000,
+  }, async (ctx) => {
+    const cli = findAwsCli()
+    if ('missing' in cli) {
+      console.warn(`skipped: ${cli.missing}`)
+      ctx.skip(cli.missing)
+      return
+    }
+    const { p } = await logged(1)
+    const child = spawn(
+      cli.path,
+      ['logs', 'tail', GROUP, '--follow', '--since', '1d', '--endpoint-url', p.endpoint!],
+      // Python writes to a pipe in blocks: unbuffered, each event shows as it is printed.
+      { env: { ...awsEnv(), PYTHONUNBUFFERED: '1' } },
+    )
+    onTestFinished(() => {
+      child.kill()
+    })
+    let out = ''
+    let err = ''
+    const waiters: Array<() => void> = []
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk
+      for (const w of waiters.splice(0)) w()
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    const seen = async (text: string) => {
+      while (!out.includes(text)) {
+        const more = new Promise<void>((resolve) => waiters.push(resolve))
+        const code = await Promise.race([more.then(() => undefined), exited])
+        if (code !== undefined) throw new Error(`aws logs tail exited (${code}): ${err}`)
+      }
+    }
+    await seen('processing order 1')
+    // Run while it follows: it polls FilterLogEvents and prints what is new.
+    expect((await p.runtime.pool.invoke('chatty', { n: 2 })).kind).toBe('ok')
+    await seen('order 2 is even')
+    await seen('done with 2')
+    expect(out.match(/processing order 1/g)).toHaveLength(1)
+  })
+})
+
 describe('CloudWatch Logs: one stream per execution environment, Lambda’s platform lines', () => {
   async function envs() {
     const p = await startPipeline(
@@ -199,6 +247,7 @@ describe('CloudWatch Logs: one stream per execution environment, Lambda’s plat
         functions: {
           envs: { handler: 'envs.handler' },
           slow: { handler: 'envs.hang', timeout: 1 },
+          crashy: { handler: 'envs.crash' },
         },
       },
       { dir, serve: true, teardown: onTestFinished },
@@ -274,6 +323,30 @@ describe('CloudWatch Logs: one stream per execution environment, Lambda’s plat
     const next = await messages(logs, '/aws/lambda/slow', fresh)
     expect(next.map(shape)).toEqual(['START', 'INFO\tstarted', 'END', 'REPORT'])
     expect(next[3]).toContain('\tInit Duration: ')
+  })
+
+  it('writes an uncaught exception as Lambda’s Node.js runtime does, then the runtime’s exit, END and REPORT', async () => {
+    const { p, logs } = await envs()
+    const outcome = await p.runtime.pool.invoke('crashy', {})
+    expect(outcome.kind).toBe('crash')
+    const lines = await messages(logs, '/aws/lambda/crashy')
+    expect(lines.map((l) => shape(l).split('\t')[0])).toEqual([
+      'START',
+      'INFO',
+      'ERROR',
+      expect.any(String),
+      'END',
+      'REPORT',
+    ])
+    const id = lines[0]!.split(' ')[2]!
+    expect(lines[2]).toMatch(new RegExp(`^\\d{4}-[\\d:.T-]+Z\\t${id}\\tERROR\\tUncaught Exception \\t\\{`))
+    const json = JSON.parse(lines[2]!.split('\t').slice(4).join('\t'))
+    expect(json).toMatchObject({ errorType: 'RangeError', errorMessage: 'late failure' })
+    expect(json.stack[0]).toBe('RangeError: late failure')
+    expect(lines[3]).toMatch(
+      new RegExp(`^RequestId: ${id} Error: Runtime exited with error: .+\\nRuntime\\.ExitError$`),
+    )
+    expect(lines[5]).toMatch(/\tStatus: error\tError Type: Runtime\.ExitError\t$/)
   })
 
   it('still reads the day streams written before environments had their own', async () => {
