@@ -221,8 +221,17 @@ export class BucketNotifications {
     const { requestId, hostId } = this.#requestIds()
     const body = JSON.stringify(s3TestEvent(bucket, (this.#options.now ?? Date.now)(), requestId, hostId))
     for (const { target } of rules) {
-      if ('queue' in target) send.queue(target.queue, body)
-      else if ('topic' in target) send.topic(target.topic, body, TOPIC_SUBJECT)
+      if ('function' in target) continue
+      // The configuration is accepted once checked: a test message that cannot be sent is reported.
+      const report = (error: unknown) =>
+        this.#logger.error(`S3 test event of ${bucket} to ${describe(target)} failed: ${String(error)}`)
+      try {
+        const result =
+          'queue' in target ? send.queue(target.queue, body) : send.topic(target.topic, body, TOPIC_SUBJECT)
+        if (result instanceof Promise) result.catch(report)
+      } catch (error) {
+        report(error)
+      }
     }
   }
 
