@@ -1,7 +1,9 @@
 import { type AlarmConfigInput, MAX_ALARM_ACTIONS } from '../../monitor/alarms/config.ts'
 import { STANDARD_STATISTICS, statisticSchema } from '../../monitor/statistics.ts'
+import { AwsError } from '../errors.ts'
 import type { OperationContext } from '../operation.ts'
 import type { OperationSpec } from '../spec.ts'
+import { checkValidations } from '../validation.ts'
 import { pipelineOf, UNITS } from './metrics.ts'
 import { cwError, DIMENSION, dimensionsOf } from './shared.ts'
 
@@ -60,6 +62,19 @@ export const CONSTRAINTS: OperationSpec = {
 }
 
 export const validation = (message: string) => cwError('ValidationError', message)
+
+/**
+ * The model's constraints of an alarm operation, checked in its handler (so on both protocols) and
+ * reported as CloudWatch reports them: `ValidationError` "1 validation error detected: ...".
+ */
+export function checkConstraints(input: unknown, spec: OperationSpec): void {
+  try {
+    checkValidations(input as never, spec)
+  } catch (error) {
+    if (error instanceof AwsError) throw validation(error.message)
+    throw error
+  }
+}
 
 /** The Metrics of a PutMetricAlarm, as its spec types them. */
 export type Query = {

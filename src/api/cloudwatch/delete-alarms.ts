@@ -1,21 +1,27 @@
 import { DeclaredAlarmError } from '../../monitor/alarms/evaluator.ts'
+import { checkConstraints } from './alarm-input.ts'
 import { pipelineOf } from './metrics.ts'
 import { declaredAlarm } from './put-metric-alarm.ts'
-import { cwError, defineCloudWatch, required } from './shared.ts'
+import { defineCloudWatch } from './shared.ts'
 
 /** CloudWatch: up to 100 alarms per DeleteAlarms, EnableAlarmActions or DisableAlarmActions. */
 const MAX_NAMES = 100
 
 const NAMES = { AlarmNames: { type: 'List', children: { type: 'String' } } } as const
 
-function namesOf(names: (string | undefined)[] | undefined): string[] {
-  const list = required(names, 'AlarmNames')
-  if (list.length > MAX_NAMES)
-    throw cwError(
-      'ValidationError',
-      `1 validation error detected: Value '[${list.join(', ')}]' at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_NAMES}`,
-    )
-  return list.map((n) => n ?? '')
+const CONSTRAINTS = {
+  AlarmNames: {
+    type: 'List',
+    children: { type: 'String' },
+    notNull: true,
+    lengthLessThanOrEqual: MAX_NAMES,
+    childLengths: [1, 255],
+  },
+} as const
+
+function namesOf(input: { AlarmNames?: (string | undefined)[] }): string[] {
+  checkConstraints(input, CONSTRAINTS)
+  return (input.AlarmNames ?? []).map((n) => n ?? '')
 }
 
 /**
@@ -27,7 +33,7 @@ export const deleteAlarms = defineCloudWatch({
   name: 'DeleteAlarms',
   spec: NAMES,
   handle(input, ctx) {
-    const names = namesOf(input.AlarmNames)
+    const names = namesOf(input)
     try {
       pipelineOf(ctx).alarms().delete(names)
     } catch (error) {
@@ -43,7 +49,7 @@ export const enableAlarmActions = defineCloudWatch({
   name: 'EnableAlarmActions',
   spec: NAMES,
   handle(input, ctx) {
-    pipelineOf(ctx).alarms().setActionsEnabled(namesOf(input.AlarmNames), true)
+    pipelineOf(ctx).alarms().setActionsEnabled(namesOf(input), true)
     return undefined
   },
 })
@@ -53,7 +59,7 @@ export const disableAlarmActions = defineCloudWatch({
   name: 'DisableAlarmActions',
   spec: NAMES,
   handle(input, ctx) {
-    pipelineOf(ctx).alarms().setActionsEnabled(namesOf(input.AlarmNames), false)
+    pipelineOf(ctx).alarms().setActionsEnabled(namesOf(input), false)
     return undefined
   },
 })

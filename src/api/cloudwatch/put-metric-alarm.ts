@@ -7,12 +7,12 @@ import {
   type TreatMissingData,
 } from '../../monitor/alarms/config.ts'
 import { DeclaredAlarmError } from '../../monitor/alarms/evaluator.ts'
-import { AwsError } from '../errors.ts'
-import { checkValidations } from '../validation.ts'
+import type { AwsError } from '../errors.ts'
 import {
   ACTIONS,
   ANOMALY_BANDS,
   CONSTRAINTS,
+  checkConstraints,
   LOW_SAMPLE,
   mathMetrics,
   type Query,
@@ -56,12 +56,7 @@ export const putMetricAlarm = defineCloudWatch({
     ThresholdMetricId: { type: 'String' },
   },
   handle(input, ctx) {
-    try {
-      checkValidations(input as never, CONSTRAINTS)
-    } catch (error) {
-      if (error instanceof AwsError) throw validation(error.message)
-      throw error
-    }
+    checkConstraints(input, CONSTRAINTS)
     const name = input.AlarmName!
     const operator = input.ComparisonOperator!
     if (ANOMALY_BANDS.includes(operator) || input.ThresholdMetricId !== undefined)

@@ -355,6 +355,11 @@ describe('DeleteAlarms, EnableAlarmActions and DisableAlarmActions', () => {
         'Alarm declared is declared in the pipeline definition; change or remove it there (alarms: declared).',
       status: 400,
     })
+    const tooMany = Array.from({ length: 101 }, (_, i) => `a${i}`)
+    expect(await failure(cw.send(new DeleteAlarmsCommand({ AlarmNames: tooMany })))).toMatchObject({
+      code: 'ValidationError',
+      message: `1 validation error detected: Value '[${tooMany.join(', ')}]' at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100`,
+    })
     const still = await cw.send(new DescribeAlarmsCommand({}))
     expect(still.MetricAlarms?.map((a) => a.AlarmName)).toEqual(['declared', 'second', 'too-many-orders'])
 
@@ -442,21 +447,28 @@ describe('PutMetricAlarm and DeleteAlarms on the query protocol', () => {
       Threshold: '1',
       ComparisonOperator: 'GreaterThanThreshold',
     })
-    const response = await fetch(p.endpoint!, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-amz-date': '20260101T000000Z',
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=00',
-      },
-      body,
-    })
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-amz-date': '20260101T000000Z',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=00',
+    }
+    const response = await fetch(p.endpoint!, { method: 'POST', headers, body })
     expect(response.status).toBe(400)
     const text = await response.text()
     expect(text).toContain('<ErrorResponse')
     expect(text).toContain('<Code>ValidationError</Code>')
     expect(text).toContain('<Message>Period must be 10, 20, 30 or a multiple of 60</Message>')
+
+    const noNames = await fetch(p.endpoint!, {
+      method: 'POST',
+      headers,
+      body: new URLSearchParams({ Action: 'DeleteAlarms', Version: '2010-08-01' }),
+    })
+    expect(noNames.status).toBe(400)
+    expect(await noNames.text()).toContain(
+      '<Code>ValidationError</Code><Message>1 validation error detected: Value null at &apos;alarmNames&apos; failed to satisfy constraint: Member must not be null</Message>',
+    )
   })
 
   it('serves the AWS CLI: put-metric-alarm, describe-alarms, delete-alarms', {
