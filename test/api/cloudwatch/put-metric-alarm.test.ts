@@ -16,7 +16,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { type PipelineSource, startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
 import { buildGraph } from '../../../src/web/graph.ts'
 import { liveDefinition } from '../../../src/web/live-definition.ts'
-import { findAwsCli, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
 
 const definition = {
   name: 'cloudwatch-put-alarm',
@@ -531,5 +531,53 @@ describe('PutMetricAlarm and DeleteAlarms on the query protocol', () => {
     await aws('delete-alarms', '--alarm-names', 'cli-alarm')
     const after = await aws('describe-alarms')
     expect(after.MetricAlarms.map((a: { AlarmName: string }) => a.AlarmName)).toEqual(['declared'])
+  })
+
+  it('serves boto3: a metric-math alarm put on the query protocol goes to ALARM', {
+    timeout: 120_000,
+  }, async (ctx) => {
+    const boto3 = findBoto3()
+    if ('missing' in boto3) {
+      console.warn(`skipped: ${boto3.missing}`)
+      ctx.skip(boto3.missing)
+      return
+    }
+    const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
+    const script = `
+import sys, json, boto3
+cw = boto3.client('cloudwatch', endpoint_url=sys.argv[1])
+step = sys.argv[2]
+if step == 'put':
+    cw.put_metric_alarm(
+        AlarmName='boto-rate', EvaluationPeriods=1, Threshold=5, ComparisonOperator='GreaterThanThreshold',
+        AlarmActions=['${ALERTS}'], TreatMissingData='notBreaching', DatapointsToAlarm=1,
+        Metrics=[
+            {'Id': 'errors', 'ReturnData': False, 'MetricStat': {'Metric': {'Namespace': 'Shop', 'MetricName': 'Errors',
+                'Dimensions': [{'Name': 'Region', 'Value': 'eu'}]}, 'Period': 60, 'Stat': 'Sum'}},
+            {'Id': 'requests', 'ReturnData': False, 'MetricStat': {'Metric': {'Namespace': 'Shop', 'MetricName': 'Requests',
+                'Dimensions': [{'Name': 'Region', 'Value': 'eu'}]}, 'Period': 60, 'Stat': 'Sum'}},
+            {'Id': 'rate', 'Expression': '100 * errors / requests', 'Label': 'rate', 'ReturnData': True},
+        ])
+    cw.put_metric_data(Namespace='Shop', MetricData=[
+        {'MetricName': 'Errors', 'Dimensions': [{'Name': 'Region', 'Value': 'eu'}], 'Value': 2},
+        {'MetricName': 'Requests', 'Dimensions': [{'Name': 'Region', 'Value': 'eu'}], 'Value': 10}])
+elif step == 'describe':
+    a = cw.describe_alarms(AlarmNames=['boto-rate'])['MetricAlarms'][0]
+    print(json.dumps({'state': a['StateValue'], 'ids': [m['Id'] for m in a['Metrics']],
+        'dims': a['Metrics'][0]['MetricStat']['Metric']['Dimensions'], 'actions': a['AlarmActions']}))
+else:
+    cw.delete_alarms(AlarmNames=['boto-rate'])
+    print(json.dumps([a['AlarmName'] for a in cw.describe_alarms()['MetricAlarms']]))
+`
+    const py = (step: string) => run(boto3.python, ['-c', script, p.endpoint!, step])
+    await py('put')
+    await p.advance(2 * MINUTE)
+    expect(JSON.parse(await py('describe'))).toEqual({
+      state: 'ALARM',
+      ids: ['errors', 'requests', 'rate'],
+      dims: [{ Name: 'Region', Value: 'eu' }],
+      actions: [ALERTS],
+    })
+    expect(JSON.parse(await py('delete'))).toEqual(['declared'])
   })
 })
