@@ -24,12 +24,12 @@ interface WireAttribute {
   DataType?: string | undefined
 }
 
-/** SendMessage's MessageAttributes as the queue service keeps them: `String` attributes only. */
+/** SendMessage's MessageAttributes as the queue service keeps them: `String` and `Number` ones. */
 function toServiceAttributes(
   attributes: Record<string, WireAttribute> | undefined,
-): Record<string, string> | undefined {
+): Record<string, { dataType: string; stringValue: string }> | undefined {
   if (attributes === undefined) return undefined
-  const out: Record<string, string> = {}
+  const out: Record<string, { dataType: string; stringValue: string }> = {}
   for (const [name, attribute] of Object.entries(attributes)) {
     const type = attribute?.DataType
     if (type === undefined || type === '') {
@@ -38,19 +38,19 @@ function toServiceAttributes(
         `The message attribute '${name}' must contain a non-empty message attribute type.`,
       )
     }
-    if (type !== 'String') {
+    if (type.startsWith('Binary')) {
       throw sqsError(
         'InvalidParameterValue',
-        `The message attribute '${name}' has type '${type}': only 'String' message attributes are supported.`,
+        `The message attribute '${name}' has type '${type}': Binary message attributes are not supported.`,
       )
     }
     if (attribute.StringValue === undefined) {
       throw sqsError(
         'InvalidParameterValue',
-        `The message attribute '${name}' must contain a non-empty message attribute value for message attribute type 'String'.`,
+        `The message attribute '${name}' must contain a non-empty message attribute value for message attribute type '${type}'.`,
       )
     }
-    out[name] = attribute.StringValue
+    out[name] = { dataType: type, stringValue: attribute.StringValue }
   }
   return out
 }
@@ -156,11 +156,11 @@ function toWireMessage(
     const value = message.attributes[name]
     if (value !== undefined && (systemNames.has('All') || systemNames.has(name))) attributes[name] = value
   }
-  const chosen: Record<string, string> = {}
+  const chosen: Record<string, { dataType: string; stringValue: string }> = {}
   const messageAttributes: Record<string, { DataType: string; StringValue: string }> = {}
   for (const [name, attribute] of Object.entries(message.messageAttributes)) {
     if (!wantAttribute(name)) continue
-    chosen[name] = attribute.stringValue
+    chosen[name] = attribute
     messageAttributes[name] = { DataType: attribute.dataType, StringValue: attribute.stringValue }
   }
   // The digest covers the attributes returned, so a client can check what it got; with none

@@ -12,15 +12,51 @@ export function md5Hex(data: string | Buffer): string {
   return createHash('md5').update(data).digest('hex')
 }
 
-/** Message attributes as the service keeps them: every value is a `String` attribute. */
+/** Message attributes by value alone (every one a `String` attribute): what peeks show. */
 export type MessageAttributes = Record<string, string>
+
+/** A message attribute with its SQS data type: `String`, `Number`, or either with a custom label (`Number.int`). */
+export interface TypedMessageAttribute {
+  dataType: string
+  stringValue: string
+}
+
+/** What a send takes: a string is a `String` attribute. */
+export type SendAttributes = Record<string, string | TypedMessageAttribute>
+
+/** Validated attributes, each with its type. */
+export type TypedMessageAttributes = Record<string, TypedMessageAttribute>
+
+/** SQS's data types: `String` or `Number`, optionally with a custom label after a dot. */
+const DATA_TYPE = /^(String|Number)(\.[^\s]{1,245})?$/
+/** A number SQS can hold: up to 38 significant digits, from -10^128 to 10^126. */
+const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
+
+/** As stored: a plain `String` attribute as its value (as before typed attributes), others with their type. */
+export function storedAttributes(
+  attributes: TypedMessageAttributes,
+): Record<string, string | TypedMessageAttribute> {
+  const out: Record<string, string | TypedMessageAttribute> = {}
+  for (const [name, a] of Object.entries(attributes)) out[name] = a.dataType === 'String' ? a.stringValue : a
+  return out
+}
+
+/** Stored attributes (either form) back to typed ones. */
+export function typedAttributes(
+  stored: Record<string, string | TypedMessageAttribute>,
+): TypedMessageAttributes {
+  const out: TypedMessageAttributes = {}
+  for (const [name, v] of Object.entries(stored))
+    out[name] = typeof v === 'string' ? { dataType: 'String', stringValue: v } : v
+  return out
+}
 
 /**
  * MD5OfMessageAttributes, computed the way SQS documents it: for each attribute in name order,
  * length-prefixed (4-byte big-endian) name, data type and value, with a transport byte (1 =
  * string) between type and value.
  */
-export function md5OfMessageAttributes(attributes: MessageAttributes): string | undefined {
+export function md5OfMessageAttributes(attributes: TypedMessageAttributes): string | undefined {
   const names = Object.keys(attributes).sort()
   if (names.length === 0) return undefined
   const parts: Buffer[] = []
@@ -32,18 +68,18 @@ export function md5OfMessageAttributes(attributes: MessageAttributes): string | 
   }
   for (const name of names) {
     prefixed(name)
-    prefixed('String')
+    prefixed(attributes[name]!.dataType)
     parts.push(Buffer.from([1]))
-    prefixed(attributes[name]!)
+    prefixed(attributes[name]!.stringValue)
   }
   return md5Hex(Buffer.concat(parts))
 }
 
 /** Bytes a message counts against MaximumMessageSize: body plus attribute names, types and values. */
-export function messageSize(body: string, attributes: MessageAttributes): number {
+export function messageSize(body: string, attributes: TypedMessageAttributes): number {
   let size = Buffer.byteLength(body, 'utf8')
-  for (const [name, value] of Object.entries(attributes)) {
-    size += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8')
+  for (const [name, { dataType, stringValue }] of Object.entries(attributes)) {
+    size += Buffer.byteLength(name, 'utf8') + dataType.length + Buffer.byteLength(stringValue, 'utf8')
   }
   return size
 }
@@ -53,7 +89,7 @@ export function validateMessage(
   body: unknown,
   attributes: unknown,
   maximumMessageSize: number,
-): MessageAttributes {
+): TypedMessageAttributes {
   if (typeof body !== 'string' || body.length === 0) {
     throw new QueueError('MissingParameter', 'The request must contain the parameter MessageBody.')
   }
@@ -74,7 +110,7 @@ export function validateMessage(
   return attrs
 }
 
-function validateAttributes(attributes: unknown): MessageAttributes {
+function validateAttributes(attributes: unknown): TypedMessageAttributes {
   if (attributes === undefined || attributes === null) return {}
   if (typeof attributes !== 'object' || Array.isArray(attributes)) {
     throw new QueueError('InvalidParameterValue', 'Message attributes must be an object of string values.')
@@ -86,15 +122,30 @@ function validateAttributes(attributes: unknown): MessageAttributes {
       `Number of message attributes [${entries.length}] exceeds the allowed maximum [${QUEUE_LIMITS.messageAttributes}].`,
     )
   }
-  const out: MessageAttributes = {}
-  for (const [name, value] of entries) {
+  const out: TypedMessageAttributes = {}
+  for (const [name, given] of entries) {
     if (!ATTRIBUTE_NAME.test(name) || name.includes('..') || /^(aws|amazon)\./i.test(name)) {
       throw new QueueError('InvalidAttributeName', `The message attribute name '${name}' is invalid.`)
+    }
+    const typed = typeof given === 'object' && given !== null
+    const dataType = typed ? (given as TypedMessageAttribute).dataType : 'String'
+    const value = typed ? (given as TypedMessageAttribute).stringValue : given
+    if (typeof dataType !== 'string' || !DATA_TYPE.test(dataType)) {
+      throw new QueueError(
+        'InvalidParameterValue',
+        `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
+      )
     }
     if (typeof value !== 'string' || value.length === 0) {
       throw new QueueError(
         'InvalidAttributeValue',
-        `Message (user) attribute '${name}' must contain a non-empty value of type 'String'.`,
+        `Message (user) attribute '${name}' must contain a non-empty value of type '${dataType}'.`,
+      )
+    }
+    if (dataType.startsWith('Number') && !NUMBER.test(value)) {
+      throw new QueueError(
+        'InvalidParameterValue',
+        `Can't cast the value of message (user) attribute '${name}' to a number.`,
       )
     }
     if (INVALID_CHARACTER.test(value)) {
@@ -103,7 +154,7 @@ function validateAttributes(attributes: unknown): MessageAttributes {
         `Message (user) attribute '${name}' contains invalid characters.`,
       )
     }
-    out[name] = value
+    out[name] = { dataType, stringValue: value }
   }
   return out
 }

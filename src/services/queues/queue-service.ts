@@ -8,7 +8,7 @@ import { InvalidConfigError } from '../../util/invalid-config.ts'
 import { QUEUE_LIMITS, type QueueConfig, type ResolvedQueueConfig, resolveQueueConfig } from './config.ts'
 import { checkRange, invalidParameter, QueueError, queueDoesNotExist } from './errors.ts'
 import { LongPoll } from './long-poll.ts'
-import { md5Hex, md5OfMessageAttributes, messageSize, validateMessage } from './message.ts'
+import { md5Hex, md5OfMessageAttributes, messageSize, storedAttributes, validateMessage } from './message.ts'
 import { QueueStore } from './queue-store.ts'
 import { redriveVisible, takeVisible } from './transfers.ts'
 import {
@@ -129,7 +129,7 @@ export class QueueService {
       message_id: result.messageId,
       body,
       md5_of_body: result.md5OfBody,
-      attributes: md5Attributes ? JSON.stringify(attributes) : null,
+      attributes: md5Attributes ? JSON.stringify(storedAttributes(attributes)) : null,
       md5_of_attributes: md5Attributes ?? null,
       sender_id: options.senderId ?? this.accountId,
       sent_at: now,

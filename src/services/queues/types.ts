@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import type { ResolvedQueueConfig } from './config.ts'
 import { QueueError } from './errors.ts'
-import type { MessageAttributes } from './message.ts'
+import { type MessageAttributes, type SendAttributes, typedAttributes } from './message.ts'
 import type { MessageRow } from './queue-store.ts'
 
 export interface SendOptions {
   /** 0–900 s; defaults to the queue's delaySeconds. */
   delaySeconds?: number
-  /** Message attributes (String type). At most 10. */
-  attributes?: MessageAttributes
+  /** Message attributes (a string is a `String` one; `{ dataType, stringValue }` for `Number`). At most 10. */
+  attributes?: SendAttributes
   /** Reported as the SenderId attribute; defaults to the account ID. */
   senderId?: string
 }
@@ -45,7 +45,7 @@ export interface ReceivedMessage {
     /** On a message moved to a dead-letter queue: the queue it came from. */
     DeadLetterQueueSourceArn?: string
   }
-  messageAttributes: Record<string, { dataType: 'String'; stringValue: string }>
+  messageAttributes: Record<string, { dataType: string; stringValue: string }>
 }
 
 /** ApproximateNumberOfMessagesVisible / NotVisible / Delayed, and the oldest message's age. */
@@ -81,11 +81,9 @@ export interface QueueSummary {
 }
 
 export function toReceived(row: MessageRow, deadLetterSourceArn?: string): ReceivedMessage {
-  const attributes: MessageAttributes = row.attributes ? JSON.parse(row.attributes) : {}
-  const messageAttributes: ReceivedMessage['messageAttributes'] = {}
-  for (const [name, value] of Object.entries(attributes)) {
-    messageAttributes[name] = { dataType: 'String', stringValue: value }
-  }
+  const messageAttributes: ReceivedMessage['messageAttributes'] = row.attributes
+    ? typedAttributes(JSON.parse(row.attributes))
+    : {}
   const message: ReceivedMessage = {
     messageId: row.message_id,
     receiptHandle: row.receipt_handle!,
@@ -110,7 +108,7 @@ export function toPeeked(row: MessageRow, now: number): PeekedMessage {
   return {
     messageId: row.message_id,
     body: row.body,
-    messageAttributes: row.attributes ? JSON.parse(row.attributes) : {},
+    messageAttributes: row.attributes ? peekedAttributes(row.attributes) : {},
     state,
     sentAt: row.sent_at,
     visibleAt: row.visible_at,
@@ -143,4 +141,11 @@ function receiptHandleQueue(handle: unknown): string | undefined {
   const parts = Buffer.from(handle, 'base64').toString('utf8').split('\n')
   if (parts.length !== 3 || !/^[0-9a-f]{32}$/.test(parts[2]!)) return undefined
   return parts[0]
+}
+
+/** A peek shows each attribute's value. */
+function peekedAttributes(stored: string): MessageAttributes {
+  const out: MessageAttributes = {}
+  for (const [name, a] of Object.entries(typedAttributes(JSON.parse(stored)))) out[name] = a.stringValue
+  return out
 }

@@ -30,8 +30,16 @@ export function queueProtocol(queues: QueueService): SubscriptionProtocol<QueueS
     deliver(n, s, arn) {
       // With raw delivery the SNS message attributes become SQS message attributes; otherwise
       // they travel inside the envelope only.
-      if (s.rawMessageDelivery) queues.send(s.queue, n.message, { attributes: { ...n.attributes } })
-      else queues.send(s.queue, sqsEnvelope(n, unsubscribeUrl(queues.region, arn)))
+      // SNS's String.Array arrives as SQS's custom type `String.Array`; Number as Number.
+      if (s.rawMessageDelivery) {
+        const attributes = Object.fromEntries(
+          Object.entries(n.attributes).map(([name, value]) => [
+            name,
+            { dataType: n.attributeTypes?.[name] ?? 'String', stringValue: value },
+          ]),
+        )
+        queues.send(s.queue, n.message, { attributes })
+      } else queues.send(s.queue, sqsEnvelope(n, unsubscribeUrl(queues.region, arn)))
     },
   }
 }

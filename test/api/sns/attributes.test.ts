@@ -427,6 +427,14 @@ describe('SNS filter policies on publish', () => {
     const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
     const { sns, sqs } = clients(p)
     await sns.send(
+      new SubscribeCommand({
+        TopicArn: `${ARN}:alerts`,
+        Protocol: 'sqs',
+        Endpoint: ORDERS,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    )
+    await sns.send(
       new PublishCommand({
         TopicArn: `${ARN}:alerts`,
         Message: 'typed',
@@ -438,6 +446,16 @@ describe('SNS filter policies on publish', () => {
       price: { Type: 'Number', Value: '210.75' },
       interests: { Type: 'String.Array', Value: '["soccer","rugby"]' },
     })
+    // Raw delivery: SQS message attributes of type Number and (SQS's custom type) String.Array.
+    expect(await drain(sqs, p, 'orders')).toEqual([
+      {
+        body: 'typed',
+        attributes: {
+          price: { DataType: 'Number', StringValue: '210.75' },
+          interests: { DataType: 'String.Array', StringValue: '["soccer","rugby"]' },
+        },
+      },
+    ])
     expect(
       await failure(
         sns.send(

@@ -55,8 +55,8 @@ const urlOf = (name: string) =>
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex')
 
-/** MD5OfMessageAttributes as SQS documents it, for String attributes. */
-function md5OfAttributes(attributes: Record<string, string>): string {
+/** MD5OfMessageAttributes as SQS documents it, for String (and, by `types`, Number) attributes. */
+function md5OfAttributes(attributes: Record<string, string>, types: Record<string, string> = {}): string {
   const parts: Buffer[] = []
   const prefixed = (s: string) => {
     const bytes = Buffer.from(s, 'utf8')
@@ -66,7 +66,7 @@ function md5OfAttributes(attributes: Record<string, string>): string {
   }
   for (const name of Object.keys(attributes).sort()) {
     prefixed(name)
-    prefixed('String')
+    prefixed(types[name] ?? 'String')
     parts.push(Buffer.from([1]))
     prefixed(attributes[name]!)
   }
@@ -302,16 +302,49 @@ describe('SQS API: messages', () => {
     const empty = await sqs.send(new ReceiveMessageCommand({ QueueUrl }))
     expect(empty.Messages ?? []).toEqual([])
 
-    const numeric = await failure(
+    // Number attributes (and custom labels) travel with their type; the digest covers the type.
+    const typed = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: 'typed',
+        MessageAttributes: {
+          n: { DataType: 'Number', StringValue: '-12.5e3' },
+          tag: { DataType: 'String.custom', StringValue: 'x' },
+        },
+      }),
+    )
+    expect(typed.MD5OfMessageAttributes).toBe(
+      md5OfAttributes({ n: '-12.5e3', tag: 'x' }, { n: 'Number', tag: 'String.custom' }),
+    )
+    const [t] = (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MessageAttributeNames: ['All'] })))
+      .Messages!
+    expect(t!.MessageAttributes).toEqual({
+      n: { DataType: 'Number', StringValue: '-12.5e3' },
+      tag: { DataType: 'String.custom', StringValue: 'x' },
+    })
+    expect(t!.MD5OfMessageAttributes).toBe(typed.MD5OfMessageAttributes)
+    await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: t!.ReceiptHandle }))
+    const notNumeric = await failure(
       sqs.send(
         new SendMessageCommand({
           QueueUrl,
           MessageBody: 'x',
-          MessageAttributes: { n: { DataType: 'Number', StringValue: '1' } },
+          MessageAttributes: { n: { DataType: 'Number', StringValue: 'one' } },
         }),
       ),
     )
-    expect(numeric.name).toBe('InvalidParameterValue')
+    expect(notNumeric.name).toBe('InvalidParameterValue')
+    expect(notNumeric.message).toBe("Can't cast the value of message (user) attribute 'n' to a number.")
+    const binary = await failure(
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: 'x',
+          MessageAttributes: { b: { DataType: 'Binary', BinaryValue: new Uint8Array([1, 2]) } },
+        }),
+      ),
+    )
+    expect(binary.name).toBe('InvalidParameterValue')
     const tooLong = await failure(
       sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', DelaySeconds: 901 })),
     )
