@@ -11,7 +11,8 @@ import {
   type PutMetricAlarmCommandInput,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch'
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns'
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns'
+import { CreateQueueCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { type PipelineSource, startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
 import { buildGraph } from '../../../src/web/graph.ts'
@@ -200,7 +201,18 @@ describe('PutMetricAlarm (JSON 1.0, @aws-sdk/client-cloudwatch)', () => {
     const cw = client(p)
     const sns = new SNSClient({ endpoint: p.endpoint!, region: 'us-east-1', credentials })
     onTestFinished(() => sns.destroy())
+    const sqs = new SQSClient({ endpoint: p.endpoint!, region: 'us-east-1', credentials })
+    onTestFinished(() => sqs.destroy())
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'pager' }))
+    await sqs.send(new CreateQueueCommand({ QueueName: 'pages' }))
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: 'arn:aws:sqs:us-east-1:000000000000:pages',
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    )
     await cw.send(
       new PutMetricAlarmCommand({
         AlarmName: 'error-rate',
@@ -243,6 +255,17 @@ describe('PutMetricAlarm (JSON 1.0, @aws-sdk/client-cloudwatch)', () => {
     const [after] = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['error-rate'] }))).MetricAlarms!
     expect(after?.StateValue).toBe('ALARM')
     expect(after?.StateReason).toContain('[15.0 ')
+    // The action published to the created topic, which delivered CloudWatch's JSON to the queue.
+    await p.settle()
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'pages' }))
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))
+    expect(Messages?.map((m) => JSON.parse(m.Body!))).toEqual([
+      expect.objectContaining({
+        AlarmName: 'error-rate',
+        NewStateValue: 'ALARM',
+        OldStateValue: 'INSUFFICIENT_DATA',
+      }),
+    ])
   })
 
   it.each([
