@@ -42,14 +42,20 @@ export interface WritePlan {
   condition?: Condition | undefined
   /** The item to write given the stored one; null deletes; undefined writes nothing (ConditionCheck). */
   next(current: Item | undefined): Item | null | undefined
+  /** ReturnValuesOnConditionCheckFailure ALL_OLD: a failed condition carries the stored item. */
+  returnOldOnFailure?: boolean
 }
 
-/** Reads the stored item and checks the plan's condition; throws ConditionalCheckFailed. */
+/**
+ * Reads the stored item and checks the plan's condition; throws ConditionalCheckFailed, with
+ * the stored item as `Item` when the request asked for it (and there is one).
+ */
 export function check(plan: WritePlan): Item | undefined {
   const current = wire(() => plan.table.get(plan.key as TableKey))
   if (plan.condition && !evaluate(plan.condition, current)) {
     const failed = conditionFailed()
-    throw new AwsError(failed.name, failed.message)
+    const fields = plan.returnOldOnFailure && current ? { Item: toAttributeMap(current) } : {}
+    throw new AwsError(failed.name, failed.message, 400, 'message', fields)
   }
   return current
 }
@@ -72,7 +78,10 @@ interface ConditionInput {
   ConditionExpression?: string
   ExpressionAttributeNames?: Record<string, string>
   ExpressionAttributeValues?: Record<string, unknown>
+  ReturnValuesOnConditionCheckFailure?: string
 }
+
+const returnsOld = (input: ConditionInput) => input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
 
 function conditionOf(
   input: ConditionInput,
@@ -98,7 +107,7 @@ export function planPut(
   if (itemSize(item) > MAX_ITEM_BYTES)
     throw validationError('Item size has exceeded the maximum allowed size')
   const condition = conditionOf(input)
-  return { table, key, condition, next: () => item }
+  return { table, key, condition, next: () => item, returnOldOnFailure: returnsOld(input) }
 }
 
 /** A write named by its key alone: what it leaves is `next` (null: deleted; undefined: untouched). */
@@ -110,7 +119,7 @@ function planKeyed(
   const table = tableOf(ctx, input.TableName)
   const key = keyFrom(input.Key)
   const condition = conditionOf(input)
-  return { table, key, condition, next }
+  return { table, key, condition, next, returnOldOnFailure: returnsOld(input) }
 }
 
 export function planDelete(
@@ -157,6 +166,7 @@ export function planUpdate(
     key,
     condition,
     paths,
+    returnOldOnFailure: returnsOld(input),
     next(current) {
       const next = actions ? applyUpdate(current, key, actions) : (current ?? { ...key })
       if (itemSize(next) > MAX_ITEM_BYTES) {

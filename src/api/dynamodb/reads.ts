@@ -1,6 +1,9 @@
 import type { QueryOptions, SortKeyCondition, TableKey } from '../../bindings/index.ts'
+import { indexOf, projectToIndex } from '../../services/tables/indexes.ts'
+import type { IndexDefinition } from '../../services/tables/keys.ts'
 import type { Page } from '../../services/tables/paging.ts'
-import type { TableService } from '../../services/tables/table-service.ts'
+import type { ScanOptions, TableQuery, TableService } from '../../services/tables/table-service.ts'
+import type { Item } from '../../services/tables/values.ts'
 import { validationError } from '../errors.ts'
 import { defineOperation } from '../operation.ts'
 import { ATTRIBUTE_MAP, fromAttributeMap, toAttributeMap } from './attribute-values.ts'
@@ -77,9 +80,44 @@ function checkReadInput(input: ReadInput, isQuery: boolean): void {
       `${prefix}Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES`,
     )
   }
-  if (input.IndexName !== undefined) {
-    throw validationError(`The table does not have the specified index: ${input.IndexName}`)
+}
+
+/**
+ * The index a read names (DynamoDB's "The table does not have the specified index"), with its
+ * rules: no strongly consistent reads of a global index, and ALL_ATTRIBUTES only from a global
+ * index that projects them all.
+ */
+function indexOfRead(
+  table: TableService,
+  input: ReadInput & { ConsistentRead?: boolean },
+): IndexDefinition | undefined {
+  if (input.IndexName === undefined) return undefined
+  const index = wire(() => indexOf(table.definition, input.IndexName!))
+  if (index.global && input.ConsistentRead === true) {
+    throw validationError('Consistent reads are not supported on global secondary indexes')
   }
+  if (index.global && input.Select === 'ALL_ATTRIBUTES' && index.projection.type !== 'ALL') {
+    throw validationError(
+      `One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`,
+    )
+  }
+  return index
+}
+
+/**
+ * How a read sees an item: the table's item; through a global index, what the index projects;
+ * through a local index, what it projects unless the request asks for more (DynamoDB fetches
+ * the rest from the table).
+ */
+function viewOf(
+  table: TableService,
+  index: IndexDefinition | undefined,
+  input: ReadInput,
+): (item: Item) => Item {
+  if (!index) return (item) => item
+  const wantsAll = input.Select === 'ALL_ATTRIBUTES' || input.ProjectionExpression !== undefined
+  if (!index.global && wantsAll) return (item) => item
+  return (item) => projectToIndex(table.definition, index, item)
 }
 
 function operandPaths(operand: Operand): Path[] {
@@ -110,11 +148,15 @@ function conditionPaths(condition: Condition): Path[] {
   }
 }
 
-function filterOf(table: TableService, text: string | undefined, scope: ExpressionScope, isQuery: boolean) {
+function filterOf(
+  keys: { partitionKey: string; sortKey?: string | undefined } | undefined,
+  text: string | undefined,
+  scope: ExpressionScope,
+) {
   if (text === undefined) return undefined
   const filter = parseCondition(text, 'FilterExpression', scope)
-  if (isQuery) {
-    const { partitionKey, sortKey } = table.definition
+  if (keys) {
+    const { partitionKey, sortKey } = keys
     for (const path of conditionPaths(filter)) {
       if (path.length === 1 && (path[0] === partitionKey || path[0] === sortKey)) {
         throw validationError(
@@ -132,8 +174,10 @@ function answer(
   filter: Condition | undefined,
   paths: Path[] | undefined,
   select: string | undefined,
+  view: (item: Item) => Item = (item) => item,
 ) {
-  const items = filter ? page.items.filter((item) => evaluate(filter, item)) : page.items
+  const seen = page.items.map(view)
+  const items = filter ? seen.filter((item) => evaluate(filter, item)) : seen
   const out: Record<string, unknown> = {}
   if (select !== 'COUNT') out.Items = items.map((item) => toAttributeMap(projected(item, paths)))
   out.Count = items.length
@@ -172,10 +216,10 @@ type SortKeyConditionParts = {
 
 /** A KeyConditionExpression as the table service's query: the partition value and a sort condition. */
 function keyConditionOf(
-  table: TableService,
+  keys: { partitionKey: string; sortKey?: string | undefined },
   condition: Condition,
 ): Pick<QueryOptions, 'partitionKey' | 'sortKey'> {
-  const { partitionKey, sortKey } = table.definition
+  const { partitionKey, sortKey } = keys
   const parts = flatten(condition)
   if (parts.length > 2) throw validationError('Conditions can be of length 1 or 2 only')
   let pk: string | number | undefined
@@ -245,6 +289,8 @@ export const query = defineOperation({
     refuseLegacy(input, 'KeyConditions', 'QueryFilter', 'AttributesToGet', 'ConditionalOperator')
     const table = tableOf(ctx, input.TableName)
     checkReadInput(input, true)
+    const index = indexOfRead(table, input)
+    const keys = index ?? table.definition
     if (input.KeyConditionExpression === undefined) {
       throw validationError(
         'Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.',
@@ -252,13 +298,14 @@ export const query = defineOperation({
     }
     const scope = scopeOf(input, true)
     const keyCondition = keyConditionOf(
-      table,
+      keys,
       parseCondition(input.KeyConditionExpression, 'KeyConditionExpression', scope),
     )
-    const filter = filterOf(table, input.FilterExpression, scope, true)
+    const filter = filterOf(keys, input.FilterExpression, scope)
     const paths = projectionOf(input.ProjectionExpression, scope)
     scope.checkAllUsed()
-    const options: QueryOptions = { ...keyCondition, scanForward: input.ScanIndexForward !== false }
+    const options: TableQuery = { ...keyCondition, scanForward: input.ScanIndexForward !== false }
+    if (index) options.index = index.name
     if (input.Limit !== undefined) options.limit = input.Limit
     if (input.ExclusiveStartKey !== undefined) {
       options.startAfter = fromAttributeMap(input.ExclusiveStartKey) as TableKey
@@ -268,6 +315,7 @@ export const query = defineOperation({
       filter,
       paths,
       input.Select,
+      viewOf(table, index, input),
     )
   },
 })
@@ -284,6 +332,7 @@ export const scan = defineOperation({
     refuseLegacy(input, 'ScanFilter', 'AttributesToGet', 'ConditionalOperator')
     const table = tableOf(ctx, input.TableName)
     checkReadInput(input, false)
+    const index = indexOfRead(table, input)
     if (input.Segment !== undefined && input.TotalSegments === undefined) {
       throw validationError(
         'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
@@ -303,13 +352,14 @@ export const scan = defineOperation({
       input,
       input.FilterExpression !== undefined || input.ProjectionExpression !== undefined,
     )
-    const filter = filterOf(table, input.FilterExpression, scope, false)
+    const filter = filterOf(undefined, input.FilterExpression, scope)
     const paths = projectionOf(input.ProjectionExpression, scope)
     scope.checkAllUsed()
     // Segment 0 holds every item and the others none: a partition of the table, as DynamoDB's is.
     if (input.Segment !== undefined && input.Segment > 0)
       return answer({ items: [] }, filter, paths, input.Select)
-    const options: { limit?: number; startAfter?: TableKey } = {}
+    const options: ScanOptions = {}
+    if (index) options.index = index.name
     if (input.Limit !== undefined) options.limit = input.Limit
     if (input.ExclusiveStartKey !== undefined) {
       options.startAfter = fromAttributeMap(input.ExclusiveStartKey) as TableKey
@@ -319,6 +369,7 @@ export const scan = defineOperation({
       filter,
       paths,
       input.Select,
+      viewOf(table, index, input),
     )
   },
 })

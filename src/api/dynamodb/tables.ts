@@ -1,20 +1,26 @@
 import { createHash } from 'node:crypto'
+import type { KeyType, TableDefinition } from '../../services/tables/keys.ts'
 import type { TableService } from '../../services/tables/table-service.ts'
+import { dynamoType } from '../../services/tables/values.ts'
 import { validationError } from '../errors.ts'
 import { defineOperation, type OperationContext } from '../operation.ts'
 import { notFound, TABLE_NAME, tableArn, tableNameOf, wire } from './common.ts'
+import { describeIndexes, GLOBAL_INDEXES, indexesOf, keyAttributes, LOCAL_INDEXES } from './table-indexes.ts'
 
 /**
- * A key attribute's type: the tables declare key names only (values may be S or N), so the
- * type is read off a stored item, S when the table is empty.
+ * The key attributes' types: as the table was created (or declared) with them; otherwise (a
+ * declared table naming its keys only) read off a stored item, S when the table is empty.
  */
-function attributeTypes(table: TableService): Record<string, 'S' | 'N'> {
-  const [first] = wire(() => table.scan({ limit: 1 })).items
-  const { partitionKey, sortKey } = table.definition
-  const typeOf = (name: string) => (typeof first?.[name] === 'number' ? 'N' : 'S')
-  const types: Record<string, 'S' | 'N'> = { [partitionKey]: typeOf(partitionKey) }
-  if (sortKey !== undefined) types[sortKey] = typeOf(sortKey)
-  return types
+function attributeTypes(table: TableService): Record<string, KeyType> {
+  const known = table.definition.attributeTypes ?? {}
+  const keys = keyAttributes(table.definition, table.definition.secondaryIndexes ?? [])
+  const missing = [...keys].filter((k) => known[k] === undefined)
+  const [first] = missing.length === 0 ? [] : wire(() => table.scan({ limit: 1 })).items
+  const typeOf = (name: string): KeyType => {
+    const type = known[name] ?? (first?.[name] === undefined ? 'S' : dynamoType(first[name]))
+    return type === 'N' || type === 'B' ? type : 'S'
+  }
+  return Object.fromEntries([...keys].map((k) => [k, typeOf(k)]))
 }
 
 export const listTables = defineOperation({
@@ -41,7 +47,7 @@ function tableDescription(ctx: OperationContext, name: string, status: 'ACTIVE' 
   if (!table) throw notFound(`Requested resource not found: Table: ${name} not found`)
   const entry = ctx.pipeline!.tableRegistry().entry(name)
   const { partitionKey, sortKey } = table.definition
-  const types = entry?.attributeTypes ?? attributeTypes(table)
+  const types = attributeTypes(table)
   const keySchema = [{ AttributeName: partitionKey, KeyType: 'HASH' }]
   if (sortKey !== undefined) keySchema.push({ AttributeName: sortKey, KeyType: 'RANGE' })
   return {
@@ -56,10 +62,11 @@ function tableDescription(ctx: OperationContext, name: string, status: 'ACTIVE' 
       AttributeType,
     })),
     ItemCount: wire(() => table.count()),
-    TableSizeBytes: 0,
+    TableSizeBytes: wire(() => table.sizeBytes()),
     BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
     ProvisionedThroughput: { NumberOfDecreasesToday: 0, ReadCapacityUnits: 0, WriteCapacityUnits: 0 },
     DeletionProtectionEnabled: false,
+    ...describeIndexes(table, tableArn(ctx, name)),
   }
 }
 
@@ -115,8 +122,8 @@ export const createTable = defineOperation({
         WriteCapacityUnits: { type: 'Long', notNull: true, greaterThanOrEqual: 1 },
       },
     },
-    LocalSecondaryIndexes: { type: 'List', children: { type: 'Structure', children: {} } },
-    GlobalSecondaryIndexes: { type: 'List', children: { type: 'Structure', children: {} } },
+    LocalSecondaryIndexes: LOCAL_INDEXES,
+    GlobalSecondaryIndexes: GLOBAL_INDEXES,
     DeletionProtectionEnabled: { type: 'Boolean' },
     TableClass: { type: 'String', enum: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] },
   },
@@ -130,15 +137,22 @@ export const createTable = defineOperation({
     if (hash?.KeyType !== 'HASH' || rest.length > 0 || (range && range.KeyType !== 'RANGE'))
       throw invalid('Invalid KeySchema: The first KeySchemaElement is not a HASH key type')
     const types = new Map(input.AttributeDefinitions.map((d) => [d.AttributeName, d.AttributeType]))
-    const keys = [hash, ...(range ? [range] : [])]
-    if (keys.length !== types.size || keys.some((k) => !types.has(k.AttributeName)))
+    const table: TableDefinition =
+      range === undefined
+        ? { partitionKey: hash.AttributeName }
+        : { partitionKey: hash.AttributeName, sortKey: range.AttributeName }
+    const indexes = indexesOf(table, input.LocalSecondaryIndexes, input.GlobalSecondaryIndexes)
+    const keys = keyAttributes(table, indexes)
+    const undefinedKeys = [...keys].filter((k) => !types.has(k))
+    if (undefinedKeys.length > 0 && indexes.length > 0)
+      throw invalid(
+        `Some index key attributes are not defined in AttributeDefinitions. Keys: [${undefinedKeys.join(', ')}], ` +
+          `AttributeDefinitions: [${[...types.keys()].join(', ')}]`,
+      )
+    if (keys.size !== types.size || undefinedKeys.length > 0)
       throw invalid(
         'Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions',
       )
-    if (keys.some((k) => types.get(k.AttributeName) === 'B'))
-      throw invalid('Tributary stores key attributes of type S and N; B is not served')
-    if (input.LocalSecondaryIndexes?.length || input.GlobalSecondaryIndexes?.length)
-      throw invalid('Tributary does not serve secondary indexes yet')
     if ((input.BillingMode ?? 'PROVISIONED') === 'PROVISIONED' && !input.ProvisionedThroughput)
       throw invalid(
         'ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED',
@@ -147,14 +161,12 @@ export const createTable = defineOperation({
       throw invalid(
         'Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST',
       )
-    const definition =
-      range === undefined
-        ? { partitionKey: hash.AttributeName }
-        : { partitionKey: hash.AttributeName, sortKey: range.AttributeName }
-    const attributeTypes = Object.fromEntries(
-      keys.map((k) => [k.AttributeName, types.get(k.AttributeName) as 'S' | 'N']),
-    )
-    wire(() => ctx.pipeline!.tableRegistry().create(name, definition, attributeTypes))
+    const definition: TableDefinition = {
+      ...table,
+      attributeTypes: Object.fromEntries([...keys].map((k) => [k, types.get(k) as KeyType])),
+    }
+    if (indexes.length > 0) definition.secondaryIndexes = indexes
+    wire(() => ctx.pipeline!.tableRegistry().create(name, definition))
     // Usable at once: ACTIVE rather than CREATING (a waiter's DescribeTable sees ACTIVE too).
     return { TableDescription: tableDescription(ctx, name, 'ACTIVE') }
   },

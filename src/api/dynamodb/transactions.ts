@@ -107,6 +107,7 @@ export const transactWriteItems = defineOperation({
     })
     // Every condition is checked, and every new item computed, before anything is written.
     const reasons: string[] = []
+    const oldItems = new Map<number, unknown>()
     const writes: Array<() => void> = []
     for (const plan of plans) {
       let current: Item | undefined
@@ -114,6 +115,7 @@ export const transactWriteItems = defineOperation({
         current = check(plan)
       } catch (error) {
         if (!(error instanceof AwsError) || error.code !== 'ConditionalCheckFailedException') throw error
+        if (error.fields.Item !== undefined) oldItems.set(reasons.length, error.fields.Item)
         reasons.push('ConditionalCheckFailed')
         continue
       }
@@ -132,7 +134,12 @@ export const transactWriteItems = defineOperation({
         `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(', ')}]`,
         400,
         'message',
-        { CancellationReasons: reasons.map(cancellationReason) },
+        {
+          CancellationReasons: reasons.map((code, i) => {
+            const reason = cancellationReason(code)
+            return oldItems.has(i) ? { Item: oldItems.get(i), ...reason } : reason
+          }),
+        },
       )
     }
     for (const apply of writes) apply()

@@ -28,7 +28,7 @@ export interface IndexEntry {
 
 /** The index named `name`, or DynamoDB's error when the table has none of that name. */
 export function indexOf(def: TableDefinition, name: string): IndexDefinition {
-  const index = def.indexes?.find((i) => i.name === name)
+  const index = def.secondaryIndexes?.find((i) => i.name === name)
   if (!index) throw validation(`The table does not have the specified index: ${name}`)
   return index
 }

@@ -32,7 +32,7 @@ export interface TableDefinition {
   sortKey?: string
   /** The types of the key attributes (the table's and its indexes'), when known. */
   attributeTypes?: Readonly<Record<string, KeyType>>
-  indexes?: readonly IndexDefinition[]
+  secondaryIndexes?: readonly IndexDefinition[]
 }
 
 export type KeyValue = string | number | Uint8Array
@@ -146,7 +146,7 @@ export function itemKey(def: TableDefinition, item: Item): EncodedKey {
     if (!fitsKeyType(def, attr, value)) throw typeMismatch(def, attr, value)
     checkKeyValue(attr, value, i === 0)
   }
-  for (const index of def.indexes ?? []) {
+  for (const index of def.secondaryIndexes ?? []) {
     for (const [i, attr] of [index.partitionKey, index.sortKey].entries()) {
       if (attr === undefined || attr === def.partitionKey || attr === def.sortKey) continue
       const value = item[attr]

@@ -2,7 +2,8 @@ import { defineKind } from '../../kind/kind.ts'
 import { StateStoreToken } from '../../storage/state/token.ts'
 import { TableRegistryToken, TablesToken } from '../tokens.ts'
 import { createTableBindings } from './bindings.ts'
-import { tableSchema } from './definition.ts'
+import { type TableConfig, tableSchema } from './definition.ts'
+import type { IndexDefinition, TableDefinition } from './keys.ts'
 import { TableRegistry } from './registry.ts'
 
 /** DynamoDB tables: items in the state store, served to handlers through `table(name)`. */
@@ -17,12 +18,7 @@ export const tableKind = defineKind({
     // The declared tables, and those created through the DynamoDB API (kept in the state store).
     const registry = new TableRegistry(
       ctx.need(StateStoreToken),
-      Object.fromEntries(
-        tables.map(({ name, config }) => [
-          name,
-          { partitionKey: config.partitionKey, sortKey: config.sortKey },
-        ]),
-      ),
+      Object.fromEntries(tables.map(({ name, config }) => [name, tableDefinition(config)])),
       () => ctx.clock.now(),
     )
     ctx.serveBinding('table', createTableBindings(registry.tables))
@@ -31,3 +27,27 @@ export const tableKind = defineKind({
     return { tables: registry.tables }
   },
 })
+
+/** A declared table's key schema, types and indexes as the table service takes them. */
+export function tableDefinition(config: TableConfig): TableDefinition {
+  const definition: TableDefinition = { partitionKey: config.partitionKey }
+  if (config.sortKey !== undefined) definition.sortKey = config.sortKey
+  if (config.attributeTypes !== undefined) definition.attributeTypes = config.attributeTypes
+  if (config.indexes !== undefined) {
+    definition.secondaryIndexes = Object.entries(config.indexes).map(([name, index]): IndexDefinition => {
+      const { projection } = index
+      const out: IndexDefinition = {
+        name,
+        global: index.type === 'global',
+        partitionKey: index.partitionKey ?? config.partitionKey,
+        projection:
+          typeof projection === 'string'
+            ? { type: projection }
+            : { type: 'INCLUDE', nonKeyAttributes: projection.include },
+      }
+      if (index.sortKey !== undefined) out.sortKey = index.sortKey
+      return out
+    })
+  }
+  return definition
+}

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { TableError } from './errors.ts'
-import type { TableDefinition } from './keys.ts'
+import type { IndexDefinition, KeyType, TableDefinition } from './keys.ts'
 import { TableService } from './table-service.ts'
 
 /** A table's record: its keys, and whether the pipeline definition declares it. */
@@ -11,8 +11,8 @@ export interface TableEntry {
   declared: boolean
   /** When it was created through the API (ms since epoch); undefined for declared tables. */
   createdAt: number | undefined
-  /** The key attributes' types CreateTable gave (declared tables name keys only). */
-  attributeTypes: Readonly<Record<string, 'S' | 'N'>> | undefined
+  /** The key attributes' types CreateTable (or the definition) gave. */
+  attributeTypes: Readonly<Record<string, KeyType>> | undefined
 }
 
 /**
@@ -40,41 +40,55 @@ export class TableRegistry {
       `CREATE TABLE api_tables (
          name TEXT PRIMARY KEY, partition_key TEXT NOT NULL, sort_key TEXT, created_at INTEGER NOT NULL,
          attribute_types TEXT)`,
+      // Secondary indexes (JSON, IndexDefinition[]) of tables created with them.
+      'ALTER TABLE api_tables ADD COLUMN indexes TEXT',
     ])
     this.#insert = store.db.prepare(
-      'INSERT INTO api_tables (name, partition_key, sort_key, created_at, attribute_types) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO api_tables (name, partition_key, sort_key, created_at, attribute_types, indexes) VALUES (?, ?, ?, ?, ?, ?)',
     )
     this.#delete = store.db.prepare('DELETE FROM api_tables WHERE name = ?')
     for (const [name, definition] of Object.entries(declared))
-      this.#open({ name, definition, declared: true, createdAt: undefined, attributeTypes: undefined })
+      this.#open({
+        name,
+        definition,
+        declared: true,
+        createdAt: undefined,
+        attributeTypes: definition.attributeTypes,
+      })
     const rows = store.db
-      .prepare('SELECT name, partition_key, sort_key, created_at, attribute_types FROM api_tables')
+      .prepare('SELECT name, partition_key, sort_key, created_at, attribute_types, indexes FROM api_tables')
       .all() as {
       name: string
       partition_key: string
       sort_key: string | null
       created_at: number
       attribute_types: string | null
+      indexes: string | null
     }[]
     for (const row of rows) {
       // A table the definition now declares is the definition's (its keys as declared).
       if (this.#entries.has(row.name)) continue
-      const definition =
-        row.sort_key === null
-          ? { partitionKey: row.partition_key }
-          : { partitionKey: row.partition_key, sortKey: row.sort_key }
-      this.#open({
-        name: row.name,
-        definition,
-        declared: false,
-        createdAt: row.created_at,
-        attributeTypes: row.attribute_types === null ? undefined : JSON.parse(row.attribute_types),
-      })
+      const attributeTypes =
+        row.attribute_types === null
+          ? undefined
+          : (JSON.parse(row.attribute_types) as Record<string, KeyType>)
+      const definition: TableDefinition = { partitionKey: row.partition_key }
+      if (row.sort_key !== null) definition.sortKey = row.sort_key
+      if (row.indexes !== null) definition.secondaryIndexes = JSON.parse(row.indexes) as IndexDefinition[]
+      this.#open({ name: row.name, definition, declared: false, createdAt: row.created_at, attributeTypes })
     }
   }
 
   #open(entry: TableEntry): void {
-    this.#tables.set(entry.name, new TableService(this.#store, entry.name, entry.definition))
+    const { definition, attributeTypes } = entry
+    this.#tables.set(
+      entry.name,
+      new TableService(
+        this.#store,
+        entry.name,
+        attributeTypes ? { ...definition, attributeTypes } : definition,
+      ),
+    )
     this.#entries.set(entry.name, entry)
   }
 
@@ -90,18 +104,20 @@ export class TableRegistry {
   /** CreateTable: a durable table; one of that name already: ResourceInUseException. */
   create(
     name: string,
-    definition: TableDefinition,
-    attributeTypes?: Readonly<Record<string, 'S' | 'N'>>,
+    given: TableDefinition,
+    attributeTypes: Readonly<Record<string, KeyType>> | undefined = given.attributeTypes,
   ): TableEntry {
     if (this.#entries.has(name))
       throw new TableError('ResourceInUseException', `Table already exists: ${name}`)
+    const { attributeTypes: _types, ...definition } = given
     const entry: TableEntry = { name, definition, declared: false, createdAt: this.#now(), attributeTypes }
     this.#store.transaction(() => {
       // Items left by an earlier table of this name (dropped outside the API) go first.
       TableService.drop(this.#store, name)
       const { partitionKey, sortKey } = definition
       const types = attributeTypes === undefined ? null : JSON.stringify(attributeTypes)
-      this.#insert.run(name, partitionKey, sortKey ?? null, entry.createdAt, types)
+      const indexes = definition.secondaryIndexes?.length ? JSON.stringify(definition.secondaryIndexes) : null
+      this.#insert.run(name, partitionKey, sortKey ?? null, entry.createdAt, types, indexes)
       this.#open(entry)
     })
     return entry
