@@ -337,7 +337,7 @@ export class TopicService {
   subscriptionAttributes(arn: string): Record<string, string> {
     const { topic, subscription } = this.#find(arn)
     const settings = this.#settings.get(arn) ?? {}
-    const configured = (subscription.subscription as { rawMessageDelivery?: boolean }).rawMessageDelivery
+    const { rawMessageDelivery } = subscription.subscription as { rawMessageDelivery?: boolean }
     return {
       Owner: this.accountId,
       TopicArn: this.arn(topic),
@@ -346,7 +346,7 @@ export class TopicService {
       SubscriptionArn: arn,
       PendingConfirmation: 'false',
       ConfirmationWasAuthenticated: 'true',
-      ...settingsAttributes({ rawMessageDelivery: configured ?? false, ...settings }),
+      ...settingsAttributes({ ...settings, rawMessageDelivery: rawMessageDelivery ?? false }),
     }
   }
 
@@ -413,12 +413,20 @@ export class TopicService {
     return `arn:aws:sns:${this.region}:${this.accountId}:${name}`
   }
 
-  /** The topic's subscriptions: declared ones, then those made through the API. */
+  /**
+   * The topic's subscriptions: declared ones, then those made through the API, each as it
+   * delivers (a RawMessageDelivery set through the API shows in `subscription`).
+   */
   subscriptions(name: string): TopicSubscription[] {
     if (!this.has(name)) throw topicNotFound()
     const declared = this.#topics.get(name) ?? []
     const subscribed = this.#subscribed.get(name)
-    return subscribed && subscribed.length > 0 ? [...declared, ...subscribed] : declared
+    const all = subscribed && subscribed.length > 0 ? [...declared, ...subscribed] : declared
+    if (this.#settings.size === 0) return all
+    return all.map((s) => {
+      const raw = this.#settings.get(s.subscriptionArn)?.rawMessageDelivery
+      return raw === undefined ? s : { ...s, subscription: { ...s.subscription, rawMessageDelivery: raw } }
+    })
   }
 
   /**
@@ -455,10 +463,8 @@ export class TopicService {
       for (const s of subscriptions) {
         const filter = this.#filters.get(s.subscriptionArn)
         if (filter && !matchesFilterPolicy(filter.policy, filter.scope, typed, message)) continue
-        const raw = this.#settings.get(s.subscriptionArn)?.rawMessageDelivery
-        const target = raw === undefined ? s.subscription : { ...s.subscription, rawMessageDelivery: raw }
         try {
-          this.#protocols.get(s.protocol)!.deliver(notification, target, s.subscriptionArn)
+          this.#protocols.get(s.protocol)!.deliver(notification, s.subscription, s.subscriptionArn)
           delivered++
         } catch (error) {
           failed++
