@@ -103,6 +103,7 @@ export async function putBucketNotification(call: S3Call, ctx: S3Context): Promi
   checkBucket(call, ctx)
   const { bytes } = readPayload(call.headers, call.body)
   const rules = rulesOf(parseXml(bytes.toString('utf8')), ctx)
-  ctx.buckets().notifications().configure(call.bucket!, rules)
+  const skip = String(call.headers['x-amz-skip-destination-validation'] ?? '').toLowerCase() === 'true'
+  ctx.buckets().notifications().configure(call.bucket!, rules, { skipDestinationValidation: skip })
   return { status: 200, headers: {}, body: Buffer.alloc(0) }
 }

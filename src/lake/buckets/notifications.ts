@@ -186,15 +186,22 @@ export class BucketNotifications {
    * configuration set through the API, durably (committed to the state store, fsynced, before
    * it returns) and in effect for the next object. A rule equal to a declared one (what a Get
    * returned) stays the definition's and is not stored again. Queues and topics of the new
-   * configuration get S3's `s3:TestEvent` message.
+   * configuration get S3's `s3:TestEvent` message. `skipDestinationValidation` is S3's
+   * `x-amz-skip-destination-validation`: destinations are not looked up (events to one that does
+   * not exist are reported to the logger).
    */
-  configure(bucket: string, rules: readonly NotificationRule[]): NotificationRule[] {
+  configure(
+    bucket: string,
+    rules: readonly NotificationRule[],
+    options: { skipDestinationValidation?: boolean } = {},
+  ): NotificationRule[] {
     const declared = this.#declared(bucket)
     const same = (a: NotificationRule, b: NotificationRule) => JSON.stringify(a) === JSON.stringify(b)
     const own = rules.filter((r) => !declared.some((d) => same(d, r)))
     const checked = checkRules(own, {
       alsoInEffect: declared,
-      exists: (target) => this.#options.exists?.(target) ?? false,
+      exists: (target) =>
+        options.skipDestinationValidation === true || (this.#options.exists?.(target) ?? false),
       arnOf: (target) => this.arnOf(target),
     })
     const commit = () => {

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
+import { findAwsCli, run } from '../../helpers/real-clients.ts'
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }
 const FIXTURE = new URL('../../fixtures/pipelines/s3-event-crash/', import.meta.url).pathname
@@ -355,6 +356,22 @@ describe('Get/PutBucketNotificationConfiguration with @aws-sdk/client-s3', () =>
     expect(p.queue('events').depth().visible).toBe(0)
   })
 
+  it('accepts an unknown destination with SkipDestinationValidation', async () => {
+    const { s3 } = await start()
+    const QueueArn = 'arn:aws:sqs:us-east-1:000000000000:later'
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: 'lake',
+        SkipDestinationValidation: true,
+        NotificationConfiguration: { QueueConfigurations: [{ QueueArn, Events: ['s3:ObjectCreated:*'] }] },
+      }),
+    )
+    const got = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'lake' }))
+    expect(got.QueueConfigurations?.map((c) => c.QueueArn)).toEqual([QueueArn])
+    // The object is stored; the event that cannot be sent is reported.
+    await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'k', Body: 'v' }))
+  })
+
   it('refuses a configuration overlapping a declared notification', async () => {
     const { s3 } = await start()
     const refused = await failure(
@@ -378,5 +395,55 @@ describe('Get/PutBucketNotificationConfiguration with @aws-sdk/client-s3', () =>
       expect(res.status).toBe(400)
       expect(text).toContain('<Code>MalformedXML</Code>')
     }
+  })
+})
+
+const cli = findAwsCli()
+
+describe('the AWS CLI against the notification configuration', () => {
+  it('aws s3api put- and get-bucket-notification-configuration', { timeout: 60_000 }, async (ctx) => {
+    if ('missing' in cli) {
+      console.warn(`skipped: ${cli.missing}`)
+      ctx.skip(cli.missing)
+      return
+    }
+    const { p } = await start()
+    const s3api = (...args: string[]) => run(cli.path, ['s3api', ...args, '--endpoint-url', p.endpoint!])
+    const configuration = {
+      QueueConfigurations: [
+        {
+          Id: 'cli',
+          QueueArn: ARN.events,
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'cli/' }] } },
+        },
+      ],
+    }
+    await s3api(
+      'put-bucket-notification-configuration',
+      '--bucket',
+      'lake',
+      '--notification-configuration',
+      JSON.stringify(configuration),
+    )
+    const got = JSON.parse(await s3api('get-bucket-notification-configuration', '--bucket', 'lake'))
+    expect(got.QueueConfigurations).toEqual([
+      {
+        ...configuration.QueueConfigurations[0],
+        Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'cli/' }] } },
+      },
+    ])
+    const refused = await s3api(
+      'put-bucket-notification-configuration',
+      '--bucket',
+      'lake',
+      '--notification-configuration',
+      JSON.stringify({
+        TopicConfigurations: [
+          { TopicArn: 'arn:aws:sns:us-east-1:000000000000:nope', Events: ['s3:ObjectCreated:*'] },
+        ],
+      }),
+    ).catch((e: Error) => e.message)
+    expect(refused).toContain('Unable to validate the following destination configurations')
   })
 })
