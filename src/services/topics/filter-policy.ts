@@ -156,6 +156,8 @@ export function matchesFilterPolicy(
   body: string,
 ): boolean {
   if (scope === 'MessageAttributes') {
+    // A message without attributes passes no policy, not even `{"exists": false}` (SNS's rule).
+    if (Object.keys(attributes).length === 0) return false
     return matchNode(policy, (key) => {
       const attribute = attributes[key]
       return attribute === undefined ? undefined : attributeValues(attribute)
