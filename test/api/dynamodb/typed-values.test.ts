@@ -313,8 +313,12 @@ describe('DynamoDB typed values: B, SS, NS and BS', () => {
           ConditionExpression: 'attribute_not_exists(deviceId)',
         }),
       )
-      .catch((e) => e as ConditionalCheckFailedException)
-    expect(plain.Item).toBeUndefined()
+      .then(
+        () => undefined,
+        (e) => e as ConditionalCheckFailedException,
+      )
+    expect(plain).toBeInstanceOf(ConditionalCheckFailedException)
+    expect(plain?.Item).toBeUndefined()
 
     const cancelled = await ddb
       .send(
@@ -337,9 +341,12 @@ describe('DynamoDB typed values: B, SS, NS and BS', () => {
           ],
         }),
       )
-      .catch((e) => e as TransactionCanceledException)
+      .then(
+        () => undefined,
+        (e) => e as TransactionCanceledException,
+      )
     expect(cancelled).toBeInstanceOf(TransactionCanceledException)
-    expect(cancelled.CancellationReasons).toEqual([
+    expect(cancelled?.CancellationReasons).toEqual([
       { Code: 'None' },
       { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: old },
     ])
