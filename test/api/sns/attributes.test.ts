@@ -470,3 +470,68 @@ describe('SNS filter policies on publish', () => {
     ).toMatchObject({ name: 'InvalidParameterException', status: 400 })
   })
 })
+
+describe('SNS subscription attributes on a function subscription', () => {
+  it('refuses raw delivery for lambda, and filters what the function gets (with typed attributes)', async () => {
+    const p = await startPipeline(
+      { ...definition, functions: { pager: { handler: 'pager.handler' } } },
+      { dir: new URL('./fixture/', import.meta.url).pathname, serve: true, teardown: onTestFinished },
+    )
+    const { sns } = clients(p)
+    const TopicArn = `${ARN}:alerts`
+    const Endpoint = 'arn:aws:lambda:us-east-1:000000000000:function:pager'
+    expect(
+      await failure(
+        sns.send(
+          new SubscribeCommand({
+            TopicArn,
+            Protocol: 'lambda',
+            Endpoint,
+            Attributes: { RawMessageDelivery: 'true' },
+          }),
+        ),
+      ),
+    ).toEqual({
+      name: 'InvalidParameterException',
+      message:
+        'Invalid parameter: Attributes Reason: Delivery protocol [lambda] does not support raw message delivery.',
+      status: 400,
+    })
+    const { SubscriptionArn } = await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'lambda',
+        Endpoint,
+        Attributes: { FilterPolicy: JSON.stringify({ severity: [{ numeric: ['>=', 3] }] }) },
+        ReturnSubscriptionArn: true,
+      }),
+    )
+    expect(
+      await failure(
+        sns.send(
+          new SetSubscriptionAttributesCommand({
+            SubscriptionArn,
+            AttributeName: 'RawMessageDelivery',
+            AttributeValue: 'true',
+          }),
+        ),
+      ),
+    ).toMatchObject({
+      message: 'Invalid parameter: Delivery protocol [lambda] does not support raw message delivery.',
+    })
+    for (const [Message, severity] of [
+      ['minor', '1'],
+      ['major', '4'],
+    ] as const)
+      await sns.send(
+        new PublishCommand({ TopicArn, Message, MessageAttributes: { severity: num(severity) } }),
+      )
+    await p.until(() => p.logs.some((l) => l.message.includes('paged')))
+    await p.settle()
+    expect(
+      p.logs
+        .filter((l) => l.message.includes('paged'))
+        .map((l) => l.message.slice(l.message.indexOf('paged'))),
+    ).toEqual(['paged major [severity:Number]'])
+  })
+})
