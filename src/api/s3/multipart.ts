@@ -6,7 +6,7 @@
  * and announced like any other put.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { syncDirs } from '../../lake/buckets/durable-file.ts'
 import type { AwsResponse } from '../dispatch.ts'
@@ -17,10 +17,10 @@ import { S3Error, unescapeXml, type XmlNode, xmlDocument } from './xml.ts'
 
 /** S3's smallest part, but for the last. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024
-const MAX_PART_NUMBER = 10_000
-const OWNER_ID = '75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a'
+export const MAX_PART_NUMBER = 10_000
+export const OWNER_ID = '75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a'
 
-interface Upload {
+export interface Upload {
   bucket: string
   key: string
   initiated: number
@@ -32,7 +32,7 @@ interface Upload {
 }
 
 /** What is kept beside a part's bytes: its ETag and the checksums it came with. */
-interface PartInfo {
+export interface PartInfo {
   etag: string
   checksums: Record<string, string>
 }
@@ -54,13 +54,13 @@ async function writeDurable(path: string, data: Uint8Array | string): Promise<vo
   await syncDirs([dirname(path)], true)
 }
 
-const xmlReply = (root: string, body: XmlNode): AwsResponse => ({
+export const xmlReply = (root: string, body: XmlNode): AwsResponse => ({
   status: 200,
   headers: { 'content-type': 'application/xml' },
   body: xmlDocument(root, body),
 })
 
-const uploadsDir = (ctx: S3Context) => join(ctx.lakeRoot, '.multipart')
+export const uploadsDir = (ctx: S3Context) => join(ctx.lakeRoot, '.multipart')
 
 const noSuchUpload = (uploadId: string) =>
   new S3Error(
@@ -69,7 +69,7 @@ const noSuchUpload = (uploadId: string) =>
     { UploadId: uploadId },
   )
 
-async function readUpload(
+export async function readUpload(
   ctx: S3Context,
   call: S3Call,
 ): Promise<{ id: string; dir: string; upload: Upload }> {
@@ -180,13 +180,13 @@ export async function uploadPartCopy(call: S3Call, ctx: S3Context): Promise<AwsR
   return xmlReply('CopyPartResult', { LastModified: new Date(ctx.now()).toISOString(), ETag: etag })
 }
 
-async function readPartInfo(path: string): Promise<PartInfo | undefined> {
+export async function readPartInfo(path: string): Promise<PartInfo | undefined> {
   return readFile(`${path}.json`, 'utf8')
     .then((text) => JSON.parse(text) as PartInfo)
     .catch(() => undefined)
 }
 
-async function parts(dir: string): Promise<{ n: number; path: string }[]> {
+export async function parts(dir: string): Promise<{ n: number; path: string }[]> {
   return (await readdir(dir))
     .filter((name) => /^part-\d{5}$/.test(name))
     .map((name) => ({ n: Number(name.slice(5)), path: join(dir, name) }))
@@ -298,110 +298,4 @@ export async function abortMultipartUpload(call: S3Call, ctx: S3Context): Promis
   const { dir } = await readUpload(ctx, call)
   await rm(dir, { recursive: true, force: true })
   return { status: 204, headers: {}, body: Buffer.alloc(0) }
-}
-
-/** A non-negative integer query parameter (S3's InvalidArgument otherwise), capped at `max`. */
-function intParam(query: URLSearchParams, name: string, fallback: number, max = 1000): number {
-  const text = query.get(name)
-  if (text === null) return fallback
-  if (!/^\d+$/.test(text))
-    throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, {
-      ArgumentName: name,
-      ArgumentValue: text,
-    })
-  return Math.min(Number(text), max)
-}
-
-export async function listParts(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
-  const { id, dir, upload } = await readUpload(ctx, call)
-  const maxParts = intParam(call.query, 'max-parts', 1000)
-  const marker = intParam(call.query, 'part-number-marker', 0, MAX_PART_NUMBER)
-  const after = (await parts(dir)).filter((p) => p.n > marker)
-  const page = after.slice(0, maxParts)
-  const truncated = after.length > page.length
-  const entries: XmlNode[] = []
-  for (const part of page) {
-    const info = await stat(part.path)
-    const stored = await readPartInfo(part.path)
-    const etag =
-      stored?.etag ??
-      `"${createHash('md5')
-        .update(await readFile(part.path))
-        .digest('hex')}"`
-    const checksums: XmlNode = {}
-    for (const [algorithm, value] of Object.entries(stored?.checksums ?? {}))
-      checksums[`Checksum${algorithm.toUpperCase()}`] = value
-    entries.push({
-      PartNumber: part.n,
-      LastModified: new Date(info.mtimeMs).toISOString(),
-      ETag: etag,
-      Size: info.size,
-      ...checksums,
-    })
-  }
-  return xmlReply('ListPartsResult', {
-    Bucket: call.bucket,
-    Key: call.key,
-    UploadId: id,
-    PartNumberMarker: marker,
-    NextPartNumberMarker: truncated ? page.at(-1)!.n : undefined,
-    MaxParts: maxParts,
-    IsTruncated: truncated,
-    Part: entries,
-    Initiator: { ID: OWNER_ID, DisplayName: 'tributary' },
-    Owner: { ID: OWNER_ID, DisplayName: 'tributary' },
-    StorageClass: 'STANDARD',
-    ChecksumAlgorithm: upload.checksumAlgorithm?.toUpperCase(),
-  })
-}
-
-/**
- * ListMultipartUploads: the bucket's uploads in progress ordered by key, then upload id, from
- * after `key-marker` (and, for that key, after `upload-id-marker`), `max-uploads` a page.
- */
-export async function listMultipartUploads(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
-  const { query } = call
-  const prefix = query.get('prefix') ?? ''
-  const keyMarker = query.get('key-marker') ?? ''
-  const uploadIdMarker = keyMarker === '' ? '' : (query.get('upload-id-marker') ?? '')
-  const maxUploads = intParam(query, 'max-uploads', 1000)
-  const ids = await readdir(uploadsDir(ctx)).catch(() => [] as string[])
-  const all: { id: string; upload: Upload }[] = []
-  for (const id of ids) {
-    const upload = await readFile(join(uploadsDir(ctx), id, 'upload.json'), 'utf8')
-      .then((text) => JSON.parse(text) as Upload)
-      .catch(() => undefined)
-    if (!upload || upload.bucket !== call.bucket || !upload.key.startsWith(prefix)) continue
-    if (
-      upload.key < keyMarker ||
-      (upload.key === keyMarker && (uploadIdMarker === '' || id <= uploadIdMarker))
-    )
-      continue
-    all.push({ id, upload })
-  }
-  all.sort((a, b) =>
-    a.upload.key < b.upload.key ? -1 : a.upload.key > b.upload.key ? 1 : a.id < b.id ? -1 : 1,
-  )
-  const page = all.slice(0, maxUploads)
-  const truncated = all.length > page.length
-  const last = page.at(-1)
-  return xmlReply('ListMultipartUploadsResult', {
-    Bucket: call.bucket,
-    KeyMarker: keyMarker,
-    UploadIdMarker: uploadIdMarker,
-    NextKeyMarker: truncated ? last?.upload.key : undefined,
-    NextUploadIdMarker: truncated ? last?.id : undefined,
-    Prefix: prefix,
-    MaxUploads: maxUploads,
-    IsTruncated: truncated,
-    Upload: page.map(({ id, upload }) => ({
-      Key: upload.key,
-      UploadId: id,
-      Initiator: { ID: OWNER_ID, DisplayName: 'tributary' },
-      Owner: { ID: OWNER_ID, DisplayName: 'tributary' },
-      StorageClass: 'STANDARD',
-      Initiated: new Date(upload.initiated).toISOString(),
-      ChecksumAlgorithm: upload.checksumAlgorithm?.toUpperCase(),
-    })),
-  })
 }

@@ -14,11 +14,10 @@ import {
   abortMultipartUpload,
   completeMultipartUpload,
   createMultipartUpload,
-  listMultipartUploads,
-  listParts,
   uploadPart,
   uploadPartCopy,
 } from './multipart.ts'
+import { listMultipartUploads, listParts } from './multipart-list.ts'
 import { getBucketNotification, putBucketNotification } from './notification.ts'
 import {
   checkBucket,
