@@ -86,4 +86,20 @@ describe('the Logs panel in Chromium', () => {
     await shot(page, 'logs-panel')
     await page.close()
   })
+
+  it('opens a function’s logs from its node in the graph', async (ctx) => {
+    if (!needChromium(ctx)) return
+    await invoke(5)
+    const { page, problems } = await open(browser!, served.url, '#overview')
+    await page.click('[data-testid="node-function-orders"]')
+    await page.waitForSelector('[data-panel="logs"]:not([hidden])')
+    await page.waitForSelector('[data-testid="log-message"]:has-text("processing order 5")')
+    expect(await page.textContent('[data-testid="logs-group"]')).toBe('/aws/lambda/orders')
+    expect(page.url()).toMatch(/#logs\/orders$/)
+    // The newest line is the last one: order 5's REPORT.
+    const last = (await messages(page)).at(-1)!
+    expect(last).toMatch(/^REPORT RequestId: /)
+    expect(problems.errors).toEqual([])
+    await page.close()
+  })
 })

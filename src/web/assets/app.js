@@ -49,6 +49,11 @@ function show(tab, item) {
 }
 for (const b of document.querySelectorAll('#tabs button'))
   b.addEventListener('click', () => show(b.dataset.tab))
+// A function's node in the graph opens its logs.
+$('graph').addEventListener('click', (e) => {
+  const node = e.target.closest?.('[data-testid^="node-function-"]')
+  if (node) show('logs', node.dataset.testid.slice('node-function-'.length))
+})
 
 // ---- overview graph
 function drawGraph(layout) {
