@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
-import { findAwsCli, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }
 const FIXTURE = new URL('../../fixtures/pipelines/s3-event-crash/', import.meta.url).pathname
@@ -399,6 +399,7 @@ describe('Get/PutBucketNotificationConfiguration with @aws-sdk/client-s3', () =>
 })
 
 const cli = findAwsCli()
+const boto3 = findBoto3()
 
 describe('the AWS CLI against the notification configuration', () => {
   it('aws s3api put- and get-bucket-notification-configuration', { timeout: 60_000 }, async (ctx) => {
@@ -445,5 +446,36 @@ describe('the AWS CLI against the notification configuration', () => {
       }),
     ).catch((e: Error) => e.message)
     expect(refused).toContain('Unable to validate the following destination configurations')
+  })
+
+  it("boto3: put_bucket_notification_configuration with a queue, then put_object and the queue's message", {
+    timeout: 60_000,
+  }, async (ctx) => {
+    if ('missing' in boto3) {
+      console.warn(`skipped: ${boto3.missing}`)
+      ctx.skip(boto3.missing)
+      return
+    }
+    const { p } = await start()
+    const script = `
+import json, sys, boto3
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1')
+s3.put_bucket_notification_configuration(Bucket='lake', NotificationConfiguration={'QueueConfigurations': [
+  {'Id': 'py', 'QueueArn': sys.argv[2], 'Events': ['s3:ObjectCreated:Put'],
+   'Filter': {'Key': {'FilterRules': [{'Name': 'suffix', 'Value': '.txt'}]}}}]})
+s3.put_object(Bucket='lake', Key='from/python.txt', Body=b'hi')
+got = s3.get_bucket_notification_configuration(Bucket='lake')
+print(json.dumps(got['QueueConfigurations']))
+`
+    const out = JSON.parse(await run(boto3.python, ['-c', script, p.endpoint!, ARN.events]))
+    expect(out).toEqual([
+      {
+        Id: 'py',
+        QueueArn: ARN.events,
+        Events: ['s3:ObjectCreated:Put'],
+        Filter: { Key: { FilterRules: [{ Name: 'Suffix', Value: '.txt' }] } },
+      },
+    ])
+    expect(records(p.queue('events').json<Message>())).toEqual([['ObjectCreated:Put', 'from/python.txt']])
   })
 })
