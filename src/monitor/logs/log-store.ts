@@ -11,6 +11,9 @@ export const DEFAULT_LOG_RETENTION_DAYS = 7
 /** Events buffered before they are written at once (also written every {@link FLUSH_MS}). */
 const FLUSH_EVENTS = 500
 const FLUSH_MS = 200
+/** Rows per INSERT statement when a batch is written (one call into SQLite per 50 lines). */
+const INSERT_ROWS = 50
+const COLUMNS = '(log_group, log_stream, timestamp, ingestion_time, message)'
 
 export interface LogEvent {
   timestamp: number
@@ -69,7 +72,7 @@ export class LogStore {
   readonly #store: StateStore
   readonly #clock: Clock
   readonly #pending: { group: string; stream: string; timestamp: number; message: string }[] = []
-  readonly #sql: { insert: Statement; expire: Statement }
+  readonly #sql: { insert: Statement; insertMany: Statement; expire: Statement }
   readonly #flushed = new Set<() => void>()
   #timer: TimerHandle | undefined
   #expiredAt = 0
@@ -89,8 +92,9 @@ export class LogStore {
     ])
     const p = (sql: string) => options.store.db.prepare(sql)
     this.#sql = {
-      insert: p(
-        'INSERT INTO log_events (log_group, log_stream, timestamp, ingestion_time, message) VALUES (?, ?, ?, ?, ?)',
+      insert: p(`INSERT INTO log_events ${COLUMNS} VALUES (?, ?, ?, ?, ?)`),
+      insertMany: p(
+        `INSERT INTO log_events ${COLUMNS} VALUES ${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?)').join(', ')}`,
       ),
       expire: p('DELETE FROM log_events WHERE timestamp < ?'),
     }
@@ -115,7 +119,21 @@ export class LogStore {
     const now = this.#clock.now()
     this.#store.commitRelaxed(() =>
       this.#store.transaction(() => {
-        for (const e of events) this.#sql.insert.run(e.group, e.stream, e.timestamp, now, e.message)
+        // Rows go in in order (VALUES rows are inserted in order): sequences follow append order.
+        let i = 0
+        const args: unknown[] = new Array(INSERT_ROWS * 5)
+        for (; i + INSERT_ROWS <= events.length; i += INSERT_ROWS) {
+          for (let j = 0; j < INSERT_ROWS; j++) {
+            const e = events[i + j]!
+            args[j * 5] = e.group
+            args[j * 5 + 1] = e.stream
+            args[j * 5 + 2] = e.timestamp
+            args[j * 5 + 3] = now
+            args[j * 5 + 4] = e.message
+          }
+          this.#sql.insertMany.run(args)
+        }
+        for (const e of events.slice(i)) this.#sql.insert.run(e.group, e.stream, e.timestamp, now, e.message)
       }),
     )
     // Retention: old events go at most once a minute.
