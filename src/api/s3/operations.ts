@@ -457,18 +457,21 @@ async function copyObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
   const object = await ctx.store.getObject(source.bucket, source.key)
   const contentType = replace ? header(call.headers, 'content-type') : object.contentType
   const contentEncoding = replace ? contentEncodingOf(call.headers) : object.contentEncoding
+  // The same bytes, written in one piece: the full-object checksums still hold (a composite one
+  // of a multipart upload does not, and neither does its ETag).
+  const checksums = fullObjectChecksums(object.checksums)
   const { etag } = await ctx.store.putObject(call.bucket!, call.key!, object.body, {
     ...(contentType !== undefined ? { contentType } : {}),
     ...(contentEncoding !== undefined ? { contentEncoding } : {}),
     metadata: replace ? metadataOf(call.headers) : object.metadata,
-    // The same bytes, written in one piece: the full-object checksums still hold (a composite
-    // one of a multipart upload does not, and neither does its ETag).
-    checksums: fullObjectChecksums(object.checksums),
+    checksums,
     eventName: 'ObjectCreated:Copy',
   })
   const copied = await ctx.store.headObject(call.bucket!, call.key!).catch(() => undefined)
-  return xmlReply('CopyObjectResult', {
-    ETag: etag,
-    LastModified: iso(copied?.lastModified ?? ctx.now()),
-  })
+  const result: XmlNode = { ETag: etag, LastModified: iso(copied?.lastModified ?? ctx.now()) }
+  for (const [algorithm, value] of Object.entries(checksums)) {
+    result[`Checksum${algorithm.toUpperCase()}`] = value
+    result.ChecksumType = 'FULL_OBJECT'
+  }
+  return xmlReply('CopyObjectResult', result)
 }

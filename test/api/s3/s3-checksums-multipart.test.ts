@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -70,6 +71,15 @@ describe('stored checksums with @aws-sdk/client-s3', () => {
     expect(head.ChecksumSHA256).toBe(sha256Of('world'))
     const sha = await s3.send(new GetObjectCommand({ Bucket: 'lake', Key: 'b.txt', ChecksumMode: 'ENABLED' }))
     expect(await sha.Body!.transformToString()).toBe('world')
+    // A copy keeps the checksum of the same bytes.
+    const copied = await s3.send(
+      new CopyObjectCommand({ Bucket: 'lake', Key: 'c.txt', CopySource: 'lake/b.txt' }),
+    )
+    expect(copied.CopyObjectResult?.ChecksumSHA256).toBe(sha256Of('world'))
+    const copy = await s3.send(
+      new HeadObjectCommand({ Bucket: 'lake', Key: 'c.txt', ChecksumMode: 'ENABLED' }),
+    )
+    expect(copy.ChecksumSHA256).toBe(sha256Of('world'))
 
     // Without x-amz-checksum-mode, none; nor on a range.
     const plain = await fetch(`${p.endpoint}/lake/a.txt`)

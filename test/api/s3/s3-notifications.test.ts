@@ -3,6 +3,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetBucketNotificationConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
@@ -258,6 +259,13 @@ describe('Get/PutBucketNotificationConfiguration with @aws-sdk/client-s3', () =>
     expect(config!.Id).toMatch(/\S{8,}/)
     await s3.send(new PutObjectCommand({ Bucket: 'made', Key: 'k', Body: 'v' }))
     expect(records(p.queue('events').json<Message>())).toEqual([['ObjectCreated:Put', 'k']])
+
+    // Deleting the bucket forgets its configuration: a bucket of the same name starts without one.
+    await s3.send(new DeleteObjectCommand({ Bucket: 'made', Key: 'k' }))
+    await s3.send(new DeleteBucketCommand({ Bucket: 'made' }))
+    await s3.send(new CreateBucketCommand({ Bucket: 'made' }))
+    const fresh = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'made' }))
+    expect(fresh.QueueConfigurations ?? []).toEqual([])
   })
 
   it.each([
