@@ -6,13 +6,14 @@
  * alarms) after a batch of events went through it. Skipped, with the reason shown, when the CLI
  * or boto3 is missing.
  */
+import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock, startPipeline, type TestPipeline } from '../../src/testing/index.ts'
-import { findAwsCli, findBoto3, run } from '../helpers/real-clients.ts'
+import { awsEnv, findAwsCli, findBoto3, run } from '../helpers/real-clients.ts'
 
 const CONFIG = new URL('../../examples/event-driven/tributary.config.ts', import.meta.url).pathname
 const SCRIPT = new URL('./ops_boto3.py', import.meta.url).pathname
@@ -76,6 +77,10 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
     const { objects } = await p.runtime.buckets.listObjects('raw', { prefix: 'events/' })
     const listing = await aws('s3', 'ls', 's3://raw', '--recursive')
     for (const { key, size } of objects) expect(listing).toContain(`${String(size).padStart(10)} ${key}\n`)
+    // Without --recursive, one level: the common prefixes as PRE lines.
+    expect(await aws('s3', 'ls', 's3://raw/events/year=2026/month=11/')).toBe(
+      '                           PRE day=23/\n',
+    )
 
     // Over the CLI's 8 MB threshold: CreateMultipartUpload, UploadPart ×3, CompleteMultipartUpload.
     const big = randomBytes(20 * 1024 * 1024)
@@ -121,6 +126,7 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
 
   it('dynamodb: scan, get-item, describe-table', { timeout: 60_000 }, async (ctx) => {
     if ('missing' in cli) {
+      console.warn(`skipped: ${cli.missing}`)
       ctx.skip(cli.missing)
       return
     }
@@ -162,6 +168,7 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
     timeout: 60_000,
   }, async (ctx) => {
     if ('missing' in cli) {
+      console.warn(`skipped: ${cli.missing}`)
       ctx.skip(cli.missing)
       return
     }
@@ -238,6 +245,7 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
 
   it('cloudwatch: get-metric-statistics, describe-alarms; logs tail', { timeout: 60_000 }, async (ctx) => {
     if ('missing' in cli) {
+      console.warn(`skipped: ${cli.missing}`)
       ctx.skip(cli.missing)
       return
     }
@@ -277,7 +285,6 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
       AlarmActions: [`arn:aws:sns:us-east-1:${ACCOUNT}:alerts`],
     })
 
-    if ('missing' in cli) return
     const tail = await run(cli.path, [
       'logs',
       'tail',
@@ -289,6 +296,41 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
     ])
     expect(tail).toMatch(/put 200 events/)
     expect(tail).toMatch(/REPORT RequestId: [0-9a-f-]{36}\tDuration: /)
+
+    // The seed's own form: `aws logs tail <group> --follow` prints what is there and keeps
+    // polling; it is stopped once the lines arrived.
+    const follow = spawn(
+      cli.path,
+      [
+        'logs',
+        'tail',
+        '/aws/lambda/processor',
+        '--follow',
+        '--since',
+        new Date(START).toISOString(),
+        '--endpoint-url',
+        p.endpoint!,
+      ],
+      // Unbuffered, so the lines reach the pipe while the CLI keeps following.
+      { env: { ...awsEnv(), PYTHONUNBUFFERED: '1' } },
+    )
+    let followed = ''
+    const arrived = new Promise<void>((resolve, reject) => {
+      follow.stdout.on('data', (chunk: Buffer) => {
+        followed += chunk.toString()
+        if (/REPORT RequestId: /.test(followed)) resolve()
+      })
+      follow.once('exit', (code) => reject(new Error(`aws logs tail --follow exited (${code}): ${followed}`)))
+    })
+    const exited = new Promise((resolve) => follow.once('exit', resolve))
+    try {
+      await arrived
+    } finally {
+      follow.kill()
+      await exited
+    }
+    expect(followed).toMatch(/START RequestId: [0-9a-f-]{36} Version: \$LATEST/)
+    expect(followed).toMatch(/REPORT RequestId: [0-9a-f-]{36}\tDuration: /)
   })
 })
 
