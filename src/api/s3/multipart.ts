@@ -5,7 +5,7 @@
  * completing one puts the concatenated parts through the bucket store, so the object is written
  * and announced like any other put.
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { syncDirs } from '../../lake/buckets/durable-file.ts'
@@ -92,7 +92,8 @@ export async function createMultipartUpload(
   ctx: S3Context,
   upload: Omit<Upload, 'bucket' | 'key' | 'initiated'>,
 ): Promise<AwsResponse> {
-  const id = randomUUID().replace(/-/g, '')
+  // The initiation time leads the id, so ids of one key sort as S3 lists them (oldest first).
+  const id = `${ctx.now().toString(16).padStart(12, '0').slice(-12)}${randomBytes(10).toString('hex')}`
   const dir = join(uploadsDir(ctx), id)
   await mkdir(dir, { recursive: true })
   await syncDirs([uploadsDir(ctx)], true)
