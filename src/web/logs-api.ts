@@ -88,7 +88,11 @@ export function followLogs(
         more = page.more
         if (page.lines.length > 0)
           // Distinct keys: batches queue (bounded) rather than replace one another.
-          stream.send('lines', JSON.stringify({ lines: page.lines, position }), `lines:${batch++}`)
+          stream.send(
+            'lines',
+            JSON.stringify({ lines: page.lines, position, dropped: stream.stats().dropped }),
+            `lines:${batch++}`,
+          )
       }
     } catch (error) {
       stream.send('failed', JSON.stringify({ error: (error as Error).message }))

@@ -19,6 +19,7 @@ export function logsPanel() {
   let source
   let position = 0
   let count = 0
+  let dropped = 0
   let retry
 
   const view = () => $('logs-view')
@@ -48,7 +49,8 @@ export function logsPanel() {
     const filter = $('logs-filter').value.trim()
     $('logs-status').textContent =
       text ??
-      `${count} ${count === 1 ? 'line' : 'lines'}${filter ? ' matching the filter' : ''}${source ? ', following' : ''}`
+      `${count} ${count === 1 ? 'line' : 'lines'}${filter ? ' matching the filter' : ''}${source ? ', following' : ''}` +
+        (dropped ? `, ${dropped} batches dropped (slow page: reload to see them)` : '')
   }
   const query = () => {
     const filter = $('logs-filter').value
@@ -69,6 +71,7 @@ export function logsPanel() {
     source.addEventListener('lines', (e) => {
       const data = JSON.parse(e.data)
       position = data.position
+      dropped = data.dropped ?? 0
       append(data.lines)
     })
     // Reconnect from where the page is, not from where the stream began (EventSource would).
@@ -84,6 +87,7 @@ export function logsPanel() {
     stopFollowing()
     $('logs-lines').replaceChildren()
     count = 0
+    dropped = 0
     if (!fn) return status('No functions.')
     $('logs-group').textContent = `/aws/lambda/${fn}`
     if (location.hash !== `#logs/${encodeURIComponent(fn)}`)
