@@ -1,4 +1,5 @@
 import type { TableKey } from '../bindings/index.ts'
+import { keyFromPlainJson, toPlainJson } from '../services/tables/plain-json.ts'
 import { type ApiRoute, HttpError, intParam } from './http.ts'
 import type { DashboardSource, DashboardTables } from './source.ts'
 
@@ -20,7 +21,8 @@ function keyParam(params: URLSearchParams, name: string): TableKey | undefined {
   const key = jsonParam(params, name, 'an object of key attributes, e.g. {"id":"d-1"}')
   if (key !== undefined && (key === null || typeof key !== 'object' || Array.isArray(key)))
     throw new HttpError(400, `'${name}' must be an object of key attributes, e.g. {"id":"d-1"}.`)
-  return key as TableKey | undefined
+  // B key values travel as {"B": "<base64>"}, as the pages' items and lastKey show them.
+  return key === undefined ? undefined : (keyFromPlainJson(key as Record<string, unknown>) as TableKey)
 }
 
 function tables(source: DashboardSource): DashboardTables {
@@ -55,7 +57,10 @@ export function tableRoutes(source: DashboardSource): ApiRoute[] {
               400,
               'A sort key condition needs a partition key value: a query reads one partition.',
             )
-          return { operation: 'scan', ...tables(source).scan(match[0]!, page) }
+          return {
+            operation: 'scan',
+            ...(toPlainJson(tables(source).scan(match[0]!, page) as never) as object),
+          }
         }
         if (typeof partitionKey !== 'string' && typeof partitionKey !== 'number')
           throw new HttpError(400, "'partitionKey' must be a string or a number.")
@@ -68,7 +73,9 @@ export function tableRoutes(source: DashboardSource): ApiRoute[] {
         }
         return {
           operation: 'query',
-          ...tables(source).query(match[0]!, query as Parameters<DashboardTables['query']>[1]),
+          ...(toPlainJson(
+            tables(source).query(match[0]!, query as Parameters<DashboardTables['query']>[1]) as never,
+          ) as object),
         }
       },
     },
@@ -80,7 +87,7 @@ export function tableRoutes(source: DashboardSource): ApiRoute[] {
         if (!key) throw new HttpError(400, "Missing parameter 'key'.")
         const item = tables(source).get(match[0]!, key)
         if (!item) throw new HttpError(404, 'No item with this key.')
-        return { item }
+        return { item: toPlainJson(item as never) }
       },
     },
   ]

@@ -172,6 +172,9 @@ export function planUpdate(
       if (itemSize(next) > MAX_ITEM_BYTES) {
         throw validationError('Item size to update has exceeded the maximum allowed size')
       }
+      // Index keys the update sets must be of their types: checked here, before any write of a
+      // transaction is applied.
+      keyOfItem(table, next)
       return next
     },
   }

@@ -107,17 +107,23 @@ function indexOfRead(
 /**
  * How a read sees an item: the table's item; through a global index, what the index projects;
  * through a local index, what it projects unless the request asks for more (DynamoDB fetches
- * the rest from the table).
+ * the rest from the table, for a filter too).
  */
-function viewOf(
-  table: TableService,
-  index: IndexDefinition | undefined,
-  input: ReadInput,
-): (item: Item) => Item {
-  if (!index) return (item) => item
+interface ReadView {
+  /** The item a FilterExpression sees. */
+  filter(item: Item): Item
+  /** The item the answer holds (before a ProjectionExpression). */
+  output(item: Item): Item
+}
+
+function viewOf(table: TableService, index: IndexDefinition | undefined, input: ReadInput): ReadView {
+  const whole = (item: Item) => item
+  if (!index) return { filter: whole, output: whole }
+  const projected = (item: Item) => projectToIndex(table.definition, index, item)
+  // A global index holds only what it projects; a local one fetches the rest from the table.
+  if (index.global) return { filter: projected, output: projected }
   const wantsAll = input.Select === 'ALL_ATTRIBUTES' || input.ProjectionExpression !== undefined
-  if (!index.global && wantsAll) return (item) => item
-  return (item) => projectToIndex(table.definition, index, item)
+  return { filter: whole, output: wantsAll ? whole : projected }
 }
 
 function operandPaths(operand: Operand): Path[] {
@@ -174,10 +180,11 @@ function answer(
   filter: Condition | undefined,
   paths: Path[] | undefined,
   select: string | undefined,
-  view: (item: Item) => Item = (item) => item,
+  view: ReadView = { filter: (item) => item, output: (item) => item },
 ) {
-  const seen = page.items.map(view)
-  const items = filter ? seen.filter((item) => evaluate(filter, item)) : seen
+  const items = (filter ? page.items.filter((item) => evaluate(filter, view.filter(item))) : page.items).map(
+    view.output,
+  )
   const out: Record<string, unknown> = {}
   if (select !== 'COUNT') out.Items = items.map((item) => toAttributeMap(projected(item, paths)))
   out.Count = items.length

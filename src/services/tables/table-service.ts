@@ -202,6 +202,7 @@ export class TableService {
       const current = this.#read(encoded)
       if (!conditionHolds(condition, current)) throw conditionFailed()
       const next = applyChanges(parsedKey, current, parsed)
+      itemKey(this.definition, next)
       const size = itemSize(next)
       if (size > MAX_ITEM_BYTES) throw validation('Item size to update has exceeded the maximum allowed size')
       this.#write(encoded, next, size)
