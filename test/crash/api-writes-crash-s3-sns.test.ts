@@ -1,11 +1,12 @@
 /**
  * SIGKILL while clients write through the S3 and SNS APIs: every object whose PutObject or
- * CompleteMultipartUpload was acknowledged is there byte for byte after a restart, every topic and
+ * CompleteMultipartUpload was acknowledged is there byte for byte after a restart (and every
+ * acknowledged part of an upload still in progress), every topic and
  * subscription whose CreateTopic/Subscribe was acknowledged exists, and every acknowledged Publish
  * reached the topic's queue subscription (at least once, as SNS to SQS delivers).
  */
 import { createHash } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   CompleteMultipartUploadCommand,
@@ -54,6 +55,8 @@ describe('SIGKILL during S3 and SNS API writes', () => {
     })
     const objects = new Set<string>()
     const multipart = new Set<string>()
+    // Parts acknowledged of uploads not (yet) acknowledged complete: key → upload id.
+    const partsUp = new Map<string, string>()
     const published = new Set<string>()
     const topics = new Set<string>()
     const subscribed = new Set<string>()
@@ -69,6 +72,7 @@ describe('SIGKILL during S3 and SNS API writes', () => {
         const { ETag } = await s3.send(
           new UploadPartCommand({ Bucket: 'lake', Key, UploadId, PartNumber: 1, Body: bytesOf(Key) }),
         )
+        partsUp.set(Key, UploadId!)
         await s3.send(
           new CompleteMultipartUploadCommand({
             Bucket: 'lake',
@@ -78,6 +82,7 @@ describe('SIGKILL during S3 and SNS API writes', () => {
           }),
         )
         multipart.add(Key)
+        partsUp.delete(Key)
       },
       publish: async (w: number, i: number) => {
         const id = `${w}-${i}`
@@ -114,6 +119,14 @@ describe('SIGKILL during S3 and SNS API writes', () => {
     for (const key of [...objects, ...multipart]) {
       const object = await p.runtime.buckets.getObject('lake', key).catch(() => undefined)
       expect(object?.body.equals(bytesOf(key)), `object ${key}`).toBe(true)
+    }
+    // An acknowledged part is kept (or its upload was completed just before the kill).
+    for (const [key, uploadId] of partsUp) {
+      const part = await readFile(join(dataDir, 'lake', '.multipart', uploadId, 'part-00001')).catch(
+        () => undefined,
+      )
+      const object = part ? undefined : await p.runtime.buckets.getObject('lake', key).catch(() => undefined)
+      expect((part ?? object?.body)?.equals(bytesOf(key)), `part of ${key}`).toBe(true)
     }
     for (const name of topics) expect(p.runtime.topics.has(name), `topic ${name}`).toBe(true)
     for (const name of subscribed)
