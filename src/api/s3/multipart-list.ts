@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { compareKeys } from '../../lake/buckets/object-key.ts'
 import type { AwsResponse } from '../dispatch.ts'
 import type { S3Call, S3Context } from './call.ts'
 import {
@@ -74,13 +75,18 @@ export async function listParts(call: S3Call, ctx: S3Context): Promise<AwsRespon
   })
 }
 
+type Listed = { id: string; upload: Upload } | { commonPrefix: string }
+
 /**
- * ListMultipartUploads: the bucket's uploads in progress ordered by key, then upload id, from
- * after `key-marker` (and, for that key, after `upload-id-marker`), `max-uploads` a page.
+ * ListMultipartUploads: the bucket's uploads in progress ordered by key (UTF-8 bytes), then
+ * initiation, from after `key-marker` (and, for that key, after `upload-id-marker`),
+ * `max-uploads` entries a page; with a `delimiter`, the keys beneath a `CommonPrefixes` entry are
+ * rolled into it (one entry of the page, as S3 counts it).
  */
 export async function listMultipartUploads(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
   const { query } = call
   const prefix = query.get('prefix') ?? ''
+  const delimiter = query.get('delimiter') || undefined
   const keyMarker = query.get('key-marker') ?? ''
   const uploadIdMarker = keyMarker === '' ? '' : (query.get('upload-id-marker') ?? '')
   const maxUploads = intParam(query, 'max-uploads', 1000)
@@ -91,29 +97,40 @@ export async function listMultipartUploads(call: S3Call, ctx: S3Context): Promis
       .then((text) => JSON.parse(text) as Upload)
       .catch(() => undefined)
     if (!upload || upload.bucket !== call.bucket || !upload.key.startsWith(prefix)) continue
-    if (
-      upload.key < keyMarker ||
-      (upload.key === keyMarker && (uploadIdMarker === '' || id <= uploadIdMarker))
-    )
-      continue
+    const order = compareKeys(upload.key, keyMarker)
+    if (order < 0 || (order === 0 && (uploadIdMarker === '' || id <= uploadIdMarker))) continue
     all.push({ id, upload })
   }
-  all.sort((a, b) =>
-    a.upload.key < b.upload.key ? -1 : a.upload.key > b.upload.key ? 1 : a.id < b.id ? -1 : 1,
-  )
-  const page = all.slice(0, maxUploads)
-  const truncated = all.length > page.length
+  all.sort((a, b) => compareKeys(a.upload.key, b.upload.key) || (a.id < b.id ? -1 : 1))
+  const listed: Listed[] = []
+  for (const entry of all) {
+    const rest = entry.upload.key.slice(prefix.length)
+    const at = delimiter === undefined ? -1 : rest.indexOf(delimiter)
+    if (at < 0) {
+      listed.push(entry)
+      continue
+    }
+    const commonPrefix = prefix + rest.slice(0, at + delimiter!.length)
+    // A key-marker that is a common prefix resumes after everything beneath it.
+    if (commonPrefix === keyMarker) continue
+    const last = listed.at(-1)
+    if (!(last && 'commonPrefix' in last && last.commonPrefix === commonPrefix)) listed.push({ commonPrefix })
+  }
+  const page = listed.slice(0, maxUploads)
+  const truncated = listed.length > page.length
   const last = page.at(-1)
+  const uploads = page.filter((e): e is { id: string; upload: Upload } => 'upload' in e)
   return xmlReply('ListMultipartUploadsResult', {
     Bucket: call.bucket,
     KeyMarker: keyMarker,
     UploadIdMarker: uploadIdMarker,
-    NextKeyMarker: truncated ? last?.upload.key : undefined,
-    NextUploadIdMarker: truncated ? last?.id : undefined,
+    NextKeyMarker: truncated && last ? ('upload' in last ? last.upload.key : last.commonPrefix) : undefined,
+    NextUploadIdMarker: truncated && last && 'upload' in last ? last.id : undefined,
+    Delimiter: delimiter,
     Prefix: prefix,
     MaxUploads: maxUploads,
     IsTruncated: truncated,
-    Upload: page.map(({ id, upload }) => ({
+    Upload: uploads.map(({ id, upload }) => ({
       Key: upload.key,
       UploadId: id,
       Initiator: { ID: OWNER_ID, DisplayName: 'tributary' },
@@ -122,5 +139,6 @@ export async function listMultipartUploads(call: S3Call, ctx: S3Context): Promis
       Initiated: new Date(upload.initiated).toISOString(),
       ChecksumAlgorithm: upload.checksumAlgorithm?.toUpperCase(),
     })),
+    CommonPrefixes: page.flatMap((e) => ('commonPrefix' in e ? [{ Prefix: e.commonPrefix }] : [])),
   })
 }

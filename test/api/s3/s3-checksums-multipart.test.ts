@@ -177,6 +177,26 @@ describe('multipart uploads as S3 has them', () => {
     }
     expect(seen).toEqual(all.map((u) => u.UploadId))
     expect(new Set(seen)).toEqual(new Set(ids))
+
+    // With a delimiter, the uploads beneath a prefix are one CommonPrefixes entry of a page.
+    for (const Key of ['dir/1', 'dir/2/x'])
+      await s3.send(new CreateMultipartUploadCommand({ Bucket: 'lake', Key }))
+    const rolled = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'lake', Delimiter: '/' }))
+    expect(rolled.Uploads?.map((u) => u.Key)).toEqual(['a', 'k', 'k', 'z'])
+    expect(rolled.CommonPrefixes?.map((c) => c.Prefix)).toEqual(['dir/'])
+    const first = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: 'lake', Delimiter: '/', MaxUploads: 2 }),
+    )
+    expect([first.Uploads?.map((u) => u.Key), first.CommonPrefixes?.map((c) => c.Prefix)]).toEqual([
+      ['a'],
+      ['dir/'],
+    ])
+    expect(first).toMatchObject({ IsTruncated: true, NextKeyMarker: 'dir/' })
+    const rest = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: 'lake', Delimiter: '/', KeyMarker: first.NextKeyMarker }),
+    )
+    expect(rest.Uploads?.map((u) => u.Key)).toEqual(['k', 'k', 'z'])
+    expect(rest.CommonPrefixes ?? []).toEqual([])
   })
 
   it('copies parts from an object (UploadPartCopy with x-amz-copy-source-range)', async () => {
