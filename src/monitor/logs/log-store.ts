@@ -89,6 +89,9 @@ export class LogStore {
       'CREATE INDEX log_events_by_group ON log_events (log_group, timestamp)',
       // One stream per execution environment: GetLogEvents reads one of many.
       'CREATE INDEX log_events_by_stream ON log_events (log_group, log_stream, seq)',
+      // A group's events in sequence order (FilterLogEvents' pages, the dashboard's newest lines
+      // and its follows), read from a position without sorting the whole group.
+      'CREATE INDEX log_events_by_group_seq ON log_events (log_group, seq)',
     ])
     const p = (sql: string) => options.store.db.prepare(sql)
     this.#sql = {
