@@ -87,6 +87,38 @@ describe('DynamoDB typed values: B, SS, NS and BS', () => {
     expect(after.Item).toEqual(typed)
   })
 
+  it('reach a function’s table() binding as Uint8Array and Set, and come back from it', async () => {
+    const p = await startPipeline(
+      {
+        name: 'ddb-typed',
+        streams: { events: { shardCount: 1 } },
+        functions: { typed: { handler: 'functions/typed.handler' } },
+        mappings: [{ function: 'typed', stream: 'events', startingPosition: 'TRIM_HORIZON' }],
+        tables: TABLES,
+      },
+      { dir: new URL('./fixture/', import.meta.url).pathname, serve: true, teardown: onTestFinished },
+    )
+    const ddb = clientFor(p)
+    await ddb.send(
+      new PutItemCommand({
+        TableName: 'devices',
+        Item: { deviceId: { S: 'd-1' }, photo: { B: new Uint8Array([0, 128]) }, tags: { SS: ['hot'] } },
+      }),
+    )
+    await p.put('events', [{ deviceId: 'd-1', ts: 1 }])
+    await p.settle()
+    const { Item } = await ddb.send(
+      new GetItemCommand({ TableName: 'readings', Key: { deviceId: { S: 'd-1' }, ts: { N: '1' } } }),
+    )
+    expect(Item).toEqual({
+      deviceId: { S: 'd-1' },
+      ts: { N: '1' },
+      photo: { B: new Uint8Array([0, 128, 255]) },
+      tags: { SS: ['hot', 'seen'] },
+      types: { S: 'true true' },
+    })
+  })
+
   it('updates sets with ADD and DELETE and numbers with ADD; lib-dynamodb’s Sets work the same', async () => {
     const { ddb } = await served()
     const key = { deviceId: { S: 'd-1' } }
