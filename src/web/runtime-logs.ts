@@ -16,7 +16,7 @@ export function runtimeLogs(logs: LogStore, declared: () => string[]): Dashboard
   return {
     functions: () => {
       const names = new Set(declared())
-      for (const g of logs.groups(GROUP_PREFIX)) names.add(g.logGroupName.slice(GROUP_PREFIX.length))
+      for (const g of logs.groupNames(GROUP_PREFIX)) names.add(g.slice(GROUP_PREFIX.length))
       return [...names].sort()
     },
     has: (fn) => declared().includes(fn) || logs.hasGroup(functionLogGroup(fn)),

@@ -74,6 +74,14 @@ describe('the dashboard’s function logs (JSON and event stream)', () => {
       `${url}/ui/api/functions/orders/logs?filter=${encodeURIComponent('order -processing')}`,
     )
     expect((even.body.lines as Line[]).map(shape)).toEqual(['WARN\torder 2 is even'])
+
+    // A function no longer declared is listed while its log group is kept.
+    p.runtime.logs.append('/aws/lambda/archived', '2026/12/05/[$LATEST]tributary', 1, 'from before')
+    expect((await get(`${url}/ui/api/functions`)).body).toEqual({ functions: ['archived', 'orders'] })
+    const archived = await get(`${url}/ui/api/functions/archived/logs`)
+    expect((archived.body.lines as Line[]).map((l) => [l.stream, l.message])).toEqual([
+      ['2026/12/05/[$LATEST]tributary', 'from before'],
+    ])
   })
 
   it('answers an unknown function with 404', async () => {

@@ -177,6 +177,15 @@ export class LogStore {
     )
   }
 
+  /** The names of the groups kept that start with `prefix` (the index only, not the events). */
+  groupNames(prefix = ''): string[] {
+    this.flush()
+    const rows = this.#store.db
+      .prepare('SELECT DISTINCT log_group FROM log_events WHERE log_group >= ? ORDER BY log_group')
+      .all(prefix) as { log_group: string }[]
+    return rows.map((r) => r.log_group).filter((g) => g.startsWith(prefix))
+  }
+
   groups(prefix = ''): LogGroupInfo[] {
     this.flush()
     const rows = this.#store.db
