@@ -83,70 +83,120 @@ interface WireIndex {
   IndexName: string
   KeySchema: Array<{ AttributeName: string; KeyType: string }>
   Projection: { ProjectionType?: string; NonKeyAttributes?: string[] }
+  ProvisionedThroughput?: unknown
 }
 
 const invalid = (why: string) => validationError(`One or more parameter values were invalid: ${why}`)
 
 /**
- * The indexes CreateTable asks for, checked as DynamoDB checks them; `keyNames` collects every
- * key attribute they use (to match against AttributeDefinitions).
+ * A key schema's own checks, as DynamoDB makes them (in its order): every key attribute
+ * defined, hash and range keys different, HASH first and RANGE second.
+ */
+export function checkKeySchema(schema: WireIndex['KeySchema'], definitions: readonly string[]): void {
+  const keys = schema.map((k) => k.AttributeName)
+  if (keys.some((k) => !definitions.includes(k))) {
+    throw invalid(
+      'Some index key attributes are not defined in AttributeDefinitions. ' +
+        `Keys: [${keys.join(', ')}], AttributeDefinitions: [${definitions.join(', ')}]`,
+    )
+  }
+  if (keys.length === 2 && keys[0] === keys[1]) {
+    throw validationError('Both the Hash Key and the Range Key element in the KeySchema have the same name')
+  }
+  if (schema[0]?.KeyType !== 'HASH') {
+    throw validationError('Invalid KeySchema: The first KeySchemaElement is not a HASH key type')
+  }
+  if (schema[1] && schema[1].KeyType !== 'RANGE') {
+    throw validationError('Invalid KeySchema: The second KeySchemaElement is not a RANGE key type')
+  }
+}
+
+function projectionOfIndex(index: WireIndex): IndexDefinition['projection'] {
+  const type = index.Projection.ProjectionType
+  if (type === undefined) throw invalid('Unknown ProjectionType: null')
+  const nonKey = index.Projection.NonKeyAttributes
+  if (nonKey !== undefined && type !== 'INCLUDE') {
+    throw invalid(`ProjectionType is ${type}, but NonKeyAttributes is specified`)
+  }
+  if (type === 'INCLUDE' && nonKey === undefined) {
+    throw invalid('ProjectionType is INCLUDE, but NonKeyAttributes is not specified')
+  }
+  const projection = { type: type as 'ALL' | 'KEYS_ONLY' | 'INCLUDE' }
+  return nonKey === undefined ? projection : { ...projection, nonKeyAttributes: [...nonKey] }
+}
+
+function indexDefinition(index: WireIndex, global: boolean): IndexDefinition {
+  const [hash, range] = index.KeySchema
+  const definition: IndexDefinition = {
+    name: index.IndexName,
+    global,
+    partitionKey: hash!.AttributeName,
+    projection: projectionOfIndex(index),
+  }
+  if (range !== undefined) definition.sortKey = range.AttributeName
+  return definition
+}
+
+/**
+ * The indexes CreateTable asks for, checked as DynamoDB checks them, in its order (local
+ * indexes first, then global ones; a count limit after each list).
  */
 export function indexesOf(
   table: TableDefinition,
-  local: readonly WireIndex[] | undefined,
-  global: readonly WireIndex[] | undefined,
+  definitions: readonly string[],
+  input: {
+    LocalSecondaryIndexes?: readonly WireIndex[] | undefined
+    GlobalSecondaryIndexes?: readonly WireIndex[] | undefined
+    BillingMode?: string | undefined
+  },
 ): IndexDefinition[] {
-  if (local !== undefined && local.length === 0) throw invalid('List of LocalSecondaryIndexes is empty')
-  if (global !== undefined && global.length === 0) throw invalid('List of GlobalSecondaryIndexes is empty')
-  if (local?.length && table.sortKey === undefined) {
-    throw invalid(
-      'Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex',
-    )
-  }
-  if ((local?.length ?? 0) > 5) throw invalid('Number of LocalSecondaryIndexes exceeds per-table limit of 5')
-  if ((global?.length ?? 0) > 20)
-    throw invalid('Number of GlobalSecondaryIndexes exceeds per-table limit of 20')
   const names = new Set<string>()
+  const unique = (name: string) => {
+    if (names.has(name)) throw invalid(`Duplicate index name: ${name}`)
+    names.add(name)
+  }
   const out: IndexDefinition[] = []
-  for (const [isGlobal, list] of [
-    [false, local ?? []],
-    [true, global ?? []],
-  ] as const) {
-    for (const index of list) {
-      if (names.has(index.IndexName)) throw invalid(`Duplicate index name: ${index.IndexName}`)
-      names.add(index.IndexName)
-      const [hash, range, ...rest] = index.KeySchema
-      if (hash?.KeyType !== 'HASH' || rest.length > 0 || (range && range.KeyType !== 'RANGE')) {
-        throw invalid(`Invalid KeySchema: The first KeySchemaElement is not a HASH key type`)
+  const local = input.LocalSecondaryIndexes
+  if (local !== undefined) {
+    if (local.length === 0) throw invalid('List of LocalSecondaryIndexes is empty')
+    if (table.sortKey === undefined) {
+      throw invalid(
+        'Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex',
+      )
+    }
+    for (const index of local) {
+      checkKeySchema(index.KeySchema, definitions)
+      if (index.KeySchema.length !== 2) {
+        throw invalid(`Index KeySchema does not have a range key for index: ${index.IndexName}`)
       }
-      if (!isGlobal) {
-        if (hash.AttributeName !== table.partitionKey) {
-          throw invalid(
-            `Index KeySchema does not have the same leading hash key as table KeySchema for index: ${index.IndexName}. ` +
-              `index hash key: ${hash.AttributeName}, table hash key: ${table.partitionKey}`,
-          )
-        }
-        if (range === undefined) {
-          throw invalid(`Index KeySchema does not have a range key for index: ${index.IndexName}`)
-        }
+      const hash = index.KeySchema[0]!.AttributeName
+      if (hash !== table.partitionKey) {
+        throw invalid(
+          `Index KeySchema does not have the same leading hash key as table KeySchema for index: ${index.IndexName}. ` +
+            `index hash key: ${hash}, table hash key: ${table.partitionKey}`,
+        )
       }
-      const type = (index.Projection.ProjectionType ?? 'ALL') as 'ALL' | 'KEYS_ONLY' | 'INCLUDE'
-      const nonKey = index.Projection.NonKeyAttributes
-      if (type === 'INCLUDE' && nonKey === undefined) {
-        throw invalid('ProjectionType is INCLUDE, but NonKeyAttributes is not specified')
-      }
-      if (type !== 'INCLUDE' && nonKey !== undefined) {
-        throw invalid(`ProjectionType is ${type}, but NonKeyAttributes is specified`)
-      }
-      const definition: IndexDefinition = {
-        name: index.IndexName,
-        global: isGlobal,
-        partitionKey: hash.AttributeName,
-        projection: nonKey === undefined ? { type } : { type, nonKeyAttributes: [...nonKey] },
-      }
-      if (range !== undefined) definition.sortKey = range.AttributeName
+      const definition = indexDefinition(index, false)
+      unique(index.IndexName)
       out.push(definition)
     }
+    if (local.length > 5) throw invalid('Number of LocalSecondaryIndexes exceeds per-table limit of 5')
+  }
+  const global = input.GlobalSecondaryIndexes
+  if (global !== undefined) {
+    if (global.length === 0) throw invalid('List of GlobalSecondaryIndexes is empty')
+    for (const index of global) {
+      checkKeySchema(index.KeySchema, definitions)
+      const definition = indexDefinition(index, true)
+      if (input.BillingMode === 'PAY_PER_REQUEST' && index.ProvisionedThroughput !== undefined) {
+        throw invalid(
+          `ProvisionedThroughput should not be specified for index: ${index.IndexName} when BillingMode is PAY_PER_REQUEST`,
+        )
+      }
+      unique(index.IndexName)
+      out.push(definition)
+    }
+    if (global.length > 20) throw invalid('GlobalSecondaryIndex count exceeds the per-table limit of 20')
   }
   return out
 }

@@ -5,7 +5,14 @@ import { dynamoType } from '../../services/tables/values.ts'
 import { validationError } from '../errors.ts'
 import { defineOperation, type OperationContext } from '../operation.ts'
 import { notFound, TABLE_NAME, tableArn, tableNameOf, wire } from './common.ts'
-import { describeIndexes, GLOBAL_INDEXES, indexesOf, keyAttributes, LOCAL_INDEXES } from './table-indexes.ts'
+import {
+  checkKeySchema,
+  describeIndexes,
+  GLOBAL_INDEXES,
+  indexesOf,
+  keyAttributes,
+  LOCAL_INDEXES,
+} from './table-indexes.ts'
 
 /**
  * The key attributes' types: as the table was created (or declared) with them; otherwise (a
@@ -133,33 +140,36 @@ export const createTable = defineOperation({
       throw validationError(
         `TableName must be at least 3 characters long and at most 255 characters long, and contain only a-z, A-Z, 0-9, '_', '-' and '.'`,
       )
-    const [hash, range, ...rest] = input.KeySchema
-    if (hash?.KeyType !== 'HASH' || rest.length > 0 || (range && range.KeyType !== 'RANGE'))
-      throw invalid('Invalid KeySchema: The first KeySchemaElement is not a HASH key type')
-    const types = new Map(input.AttributeDefinitions.map((d) => [d.AttributeName, d.AttributeType]))
-    const table: TableDefinition =
-      range === undefined
-        ? { partitionKey: hash.AttributeName }
-        : { partitionKey: hash.AttributeName, sortKey: range.AttributeName }
-    const indexes = indexesOf(table, input.LocalSecondaryIndexes, input.GlobalSecondaryIndexes)
-    const keys = keyAttributes(table, indexes)
-    const undefinedKeys = [...keys].filter((k) => !types.has(k))
-    if (undefinedKeys.length > 0 && indexes.length > 0)
-      throw invalid(
-        `Some index key attributes are not defined in AttributeDefinitions. Keys: [${undefinedKeys.join(', ')}], ` +
-          `AttributeDefinitions: [${[...types.keys()].join(', ')}]`,
-      )
-    if (keys.size !== types.size || undefinedKeys.length > 0)
-      throw invalid(
-        'Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions',
-      )
-    if ((input.BillingMode ?? 'PROVISIONED') === 'PROVISIONED' && !input.ProvisionedThroughput)
-      throw invalid(
-        'ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED',
-      )
+    // DynamoDB's checks, in its order: billing, the table's key schema, then its indexes.
     if (input.BillingMode === 'PAY_PER_REQUEST' && input.ProvisionedThroughput)
       throw invalid(
         'Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST',
+      )
+    if (input.BillingMode !== 'PAY_PER_REQUEST' && !input.ProvisionedThroughput)
+      throw invalid(
+        'ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED',
+      )
+    const definitions = input.AttributeDefinitions.map((d) => d.AttributeName)
+    const types = new Map(input.AttributeDefinitions.map((d) => [d.AttributeName, d.AttributeType]))
+    if (input.KeySchema.length > definitions.length)
+      throw validationError('Invalid KeySchema: Some index key attribute have no definition')
+    checkKeySchema(input.KeySchema, definitions)
+    const hasIndexes = input.LocalSecondaryIndexes !== undefined || input.GlobalSecondaryIndexes !== undefined
+    if (!hasIndexes && input.KeySchema.length !== input.AttributeDefinitions.length)
+      throw invalid(
+        'Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions',
+      )
+    const [hash, range] = input.KeySchema
+    const table: TableDefinition =
+      range === undefined
+        ? { partitionKey: hash!.AttributeName }
+        : { partitionKey: hash!.AttributeName, sortKey: range.AttributeName }
+    const indexes = indexesOf(table, definitions, input)
+    const keys = keyAttributes(table, indexes)
+    if (types.size !== keys.size)
+      throw invalid(
+        `Some AttributeDefinitions are not used. AttributeDefinitions: [${definitions.join(', ')}], ` +
+          `keys used: [${[...keys].join(', ')}]`,
       )
     const definition: TableDefinition = {
       ...table,

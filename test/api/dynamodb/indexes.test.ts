@@ -291,7 +291,7 @@ describe('DynamoDB secondary indexes', () => {
     ).toEqual({
       name: 'ValidationException',
       message:
-        'One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [state], AttributeDefinitions: [customer, orderId, placedAt]',
+        'One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [state, placedAt], AttributeDefinitions: [customer, orderId, placedAt]',
     })
     expect(
       await create({
@@ -300,6 +300,49 @@ describe('DynamoDB secondary indexes', () => {
     ).toEqual({
       name: 'ValidationException',
       message: 'One or more parameter values were invalid: Duplicate index name: byState',
+    })
+    expect(
+      await create({
+        AttributeDefinitions: [
+          ...orders.AttributeDefinitions!,
+          { AttributeName: 'spare', AttributeType: 'S' },
+        ],
+      }),
+    ).toEqual({
+      name: 'ValidationException',
+      message:
+        'One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [customer, orderId, placedAt, state, spare], keys used: [customer, orderId, placedAt, state]',
+    })
+    expect(
+      await create({
+        GlobalSecondaryIndexes: [
+          {
+            ...orders.GlobalSecondaryIndexes![1]!,
+            Projection: { ProjectionType: 'ALL', NonKeyAttributes: ['x'] },
+          },
+        ],
+      }),
+    ).toEqual({
+      name: 'ValidationException',
+      message:
+        'One or more parameter values were invalid: ProjectionType is ALL, but NonKeyAttributes is specified',
+    })
+    expect(
+      await create({
+        LocalSecondaryIndexes: [
+          {
+            ...orders.LocalSecondaryIndexes![0]!,
+            KeySchema: [
+              { AttributeName: 'state', KeyType: 'HASH' },
+              { AttributeName: 'placedAt', KeyType: 'RANGE' },
+            ],
+          },
+        ],
+      }),
+    ).toEqual({
+      name: 'ValidationException',
+      message:
+        'One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: byPlacedAt. index hash key: state, table hash key: customer',
     })
   })
 
