@@ -297,6 +297,15 @@ export class TableService {
       (e) => e.position[0]!.equals(pk) && (index.sortKey === undefined || inRange(range, e.position[1]!)),
     )
     if (!forward) entries.reverse()
+    if (options.startAfter !== undefined) {
+      const from = startPosition(this.definition, index, options.startAfter)
+      if (!from[0]!.equals(pk)) {
+        throw validation('The provided starting key is outside query boundaries based on provided conditions')
+      }
+      if (index.sortKey !== undefined && !inRange(range, from[1]!)) {
+        throw validation('The provided starting key does not match the range key predicate')
+      }
+    }
     return indexPage(this.definition, index, this.#after(index, entries, options.startAfter, forward), limit)
   }
 

@@ -246,6 +246,29 @@ describe('DynamoDB secondary indexes', () => {
       message:
         'One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index byState because its projection type is not ALL',
     })
+    expect(
+      await query({
+        IndexName: 'byState',
+        ExclusiveStartKey: {
+          state: { S: 'shipped' },
+          placedAt: { N: '1' },
+          customer: { S: 'c' },
+          orderId: { S: 'o' },
+        },
+      }),
+    ).toEqual({
+      name: 'ValidationException',
+      message: 'The provided starting key is outside query boundaries based on provided conditions',
+    })
+    expect(
+      await query({
+        IndexName: 'byState',
+        ExclusiveStartKey: { state: { S: 'open' }, customer: { S: 'c' } },
+      }),
+    ).toEqual({
+      name: 'ValidationException',
+      message: 'The provided starting key is invalid: The provided key element does not match the schema',
+    })
     expect(await query({ IndexName: 'byState', ExpressionAttributeValues: { ':s': { N: '1' } } })).toEqual({
       name: 'ValidationException',
       message:
