@@ -96,11 +96,9 @@ function setOf(type: 'SS' | 'NS' | 'BS', elements: string[]): JsonValue {
   try {
     if (type === 'NS') {
       const numbers = elements.map(parseNumber)
-      // Duplicates by value ("1" and "1.0"), listed as sent.
+      // Duplicates by value ("1" and "1.0"); DynamoDB's message for NS has no prefix and no list.
       if (new Set(numbers).size !== numbers.length)
-        throw validationError(
-          `One or more parameter values were invalid: Input collection [${elements.join(', ')}] contains duplicates.`,
-        )
+        throw validationError('Input collection contains duplicates')
       return makeSet('NS', numbers)
     }
     return makeSet(type, type === 'BS' ? elements.map(bytesOf) : elements)
