@@ -178,6 +178,7 @@ const COMPARATORS = new Set(['=', '<>', '<', '<=', '>', '>='])
 
 class Parser {
   #i = 0
+  #reserved: string | undefined
   readonly #tokens: Token[]
 
   constructor(
@@ -227,8 +228,17 @@ class Parser {
     this.next()
   }
 
+  /**
+   * The end of the expression. A bare reserved word is reported only once the whole expression
+   * has parsed: DynamoDB reports syntax errors (and misused functions) before it.
+   */
   done(): void {
     if (this.peek.kind !== 'eof') this.syntaxError()
+    if (this.#reserved !== undefined) {
+      throw validationError(
+        `Invalid ${this.what}: Attribute name is a reserved keyword; reserved keyword: ${this.#reserved}`,
+      )
+    }
   }
 
   path(): Path {
@@ -256,11 +266,7 @@ class Parser {
       return this.scope.name(t.text, this.what)
     }
     if (t.kind === 'name') {
-      if (RESERVED_WORDS.has(t.text.toUpperCase())) {
-        throw validationError(
-          `Invalid ${this.what}: Attribute name is a reserved keyword; reserved keyword: ${t.text}`,
-        )
-      }
+      if (this.#reserved === undefined && RESERVED_WORDS.has(t.text.toUpperCase())) this.#reserved = t.text
       this.next()
       return t.text
     }
@@ -485,6 +491,7 @@ export function parseUpdate(text: string, scope: ExpressionScope): UpdateActions
     }
   }
   if (seen.size === 0) parser.syntaxError()
+  parser.done()
   checkOverlap(
     [
       ...actions.set.map((a) => a.path),

@@ -438,6 +438,16 @@ describe('DynamoDB typed values: B, SS, NS and BS', () => {
       name: 'ValidationException',
       message: 'Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: comment',
     })
+    // A syntax error is reported before a reserved word, as DynamoDB orders them.
+    expect(
+      (
+        await failure(
+          ddb.send(
+            new UpdateItemCommand({ TableName: 'devices', Key: key, UpdateExpression: 'SET status = ' }),
+          ),
+        )
+      ).message,
+    ).toMatch(/^Invalid UpdateExpression: Syntax error; token: "<EOF>"/)
     await ddb.send(
       new UpdateItemCommand({
         TableName: 'devices',
