@@ -6,7 +6,7 @@ import type { ObjectWriter } from '../../contracts/objects.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import { crashPoint } from '../../util/crash-point.ts'
 import { type Logger, stderrLogger } from '../../util/logger.ts'
-import { syncDirs, TempFiles } from './durable-file.ts'
+import { DirSyncs, type StagedFile, syncDirs, TempFiles } from './durable-file.ts'
 import { BucketConfigError, BucketError, invalidArgument, noSuchBucket, noSuchKey } from './errors.ts'
 import { KeyLocks } from './key-locks.ts'
 import { type ListObjectsOptions, listKeys } from './list-objects.ts'
@@ -90,6 +90,7 @@ export class BucketStore implements ObjectWriter {
   readonly #fsync: boolean
   readonly #logger: Logger
   readonly #temp: TempFiles
+  readonly #dirSyncs: DirSyncs
   readonly #locks = new KeyLocks()
   readonly #listeners = new Set<ObjectCreatedListener>()
   readonly #intents = new Set<ObjectCreatedListener>()
@@ -104,6 +105,7 @@ export class BucketStore implements ObjectWriter {
     this.#fsync = options.fsync ?? true
     this.#logger = options.logger ?? stderrLogger
     this.#temp = new TempFiles(join(root, TEMP), this.#fsync)
+    this.#dirSyncs = new DirSyncs(this.#fsync)
   }
 
   /**
@@ -244,22 +246,32 @@ export class BucketStore implements ObjectWriter {
     object: { bucket: string; key: string },
     eventName: ObjectCreated['eventName'],
   ): Promise<ObjectCreated> {
-    const createdDirs = await ensureDirs(data, async () => 'conflict')
-    await clearTarget(data)
-    // The sidecar tree's folders are hash prefixes: a file standing where one is needed is not a
-    // sidecar of any key, so it goes.
-    const createdMeta = await ensureDirs(meta, async (dir) => {
-      await unlink(dir)
-      return 'removed'
-    })
-    const metaStat = await lstatOrUndefined(meta.file)
-    if (metaStat && !metaStat.isFile()) await rm(meta.file, { recursive: true, force: true })
-    const tempData = await this.#temp.write(bytes)
-    let tempMeta: string | undefined
+    // The key's folders and the sidecar's are separate trees: prepared side by side.
+    const [createdDirs, createdMeta] = await Promise.all([
+      ensureDirs(data, async () => 'conflict').then(async (created) => {
+        await clearTarget(data)
+        return created
+      }),
+      // The sidecar tree's folders are hash prefixes: a file standing where one is needed is not
+      // a sidecar of any key, so it goes.
+      ensureDirs(meta, async (dir) => {
+        await unlink(dir)
+        return 'removed'
+      }).then(async (created) => {
+        const metaStat = await lstatOrUndefined(meta.file)
+        if (metaStat && !metaStat.isFile()) await rm(meta.file, { recursive: true, force: true })
+        return created
+      }),
+    ])
+    const tempData = await this.#temp.stage(bytes)
+    let tempMeta: StagedFile | undefined
+    let renamed = false
     try {
       const lastModified = this.#clock.now()
       const record: Sidecar = { ...sidecar, ino: tempData.ino, mtimeNs: tempData.mtimeNs, lastModified }
-      tempMeta = (await this.#temp.write(Buffer.from(JSON.stringify(record)))).path
+      tempMeta = await this.#temp.stage(Buffer.from(JSON.stringify(record)))
+      // Both files' fsyncs at once, on the thread pool.
+      await Promise.all([tempData.settle(), tempMeta.settle()])
       const created: ObjectCreated = {
         ...object,
         size: sidecar.size,
@@ -272,17 +284,19 @@ export class BucketStore implements ObjectWriter {
       for (const intent of this.#intents) intent(created)
       // Sidecar first: if we crash before the data rename, the sidecar names an inode that is not
       // at the data path and readers ignore it.
-      await rename(tempMeta, meta.file)
+      await rename(tempMeta.path, meta.file)
       await rename(tempData.path, data.file)
+      renamed = true
       crashPoint('lake.renamed')
-      await syncDirs(
-        [...dirsToSync(meta.file, createdMeta), ...dirsToSync(data.file, createdDirs)],
-        this.#fsync,
-      )
+      await this.#dirSyncs.sync([...dirsToSync(meta.file, createdMeta), ...dirsToSync(data.file, createdDirs)])
       return created
     } finally {
-      await rm(tempData.path, { force: true })
-      if (tempMeta) await rm(tempMeta, { force: true })
+      if (!renamed) {
+        await tempData.settle().catch(() => undefined)
+        await tempMeta?.settle().catch(() => undefined)
+        await rm(tempData.path, { force: true })
+        if (tempMeta) await rm(tempMeta.path, { force: true })
+      }
     }
   }
 
@@ -377,7 +391,7 @@ export class BucketStore implements ObjectWriter {
         await rm(meta.file, { force: true })
         dirs.push(dirname(meta.file))
       }
-      await syncDirs(dirs, this.#fsync)
+      await this.#dirSyncs.sync(dirs)
       return event
     })
     if (removed) this.#emit(this.#removed, removed)
