@@ -288,7 +288,10 @@ export class BucketStore implements ObjectWriter {
       await rename(tempData.path, data.file)
       renamed = true
       crashPoint('lake.renamed')
-      await this.#dirSyncs.sync([...dirsToSync(meta.file, createdMeta), ...dirsToSync(data.file, createdDirs)])
+      await this.#dirSyncs.sync([
+        ...dirsToSync(meta.file, createdMeta),
+        ...dirsToSync(data.file, createdDirs),
+      ])
       return created
     } finally {
       if (!renamed) {
