@@ -162,6 +162,23 @@ describe('DynamoDB secondary indexes', () => {
     )
     expect(scanned.ScannedCount).toBe(4)
     expect(scanned.Count).toBe(3)
+    const firstScan = await ddb.send(
+      new ScanCommand({ TableName: 'orders', IndexName: 'everything', Limit: 3 }),
+    )
+    expect(firstScan.LastEvaluatedKey).toEqual({
+      state: { S: 'open' },
+      customer: { S: 'c-2' },
+      orderId: { S: 'o-1' },
+    })
+    const restScan = await ddb.send(
+      new ScanCommand({
+        TableName: 'orders',
+        IndexName: 'everything',
+        ExclusiveStartKey: firstScan.LastEvaluatedKey,
+      }),
+    )
+    expect(restScan.Items!.map((i) => i.state!.S)).toEqual(['shipped'])
+    expect(restScan.LastEvaluatedKey).toBeUndefined()
 
     const described = (await ddb.send(new DescribeTableCommand({ TableName: 'orders' }))).Table!
     expect(described.LocalSecondaryIndexes).toEqual([
