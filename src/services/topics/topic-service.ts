@@ -10,23 +10,12 @@ import { type Clock, systemClock } from '../../util/clock.ts'
 import { InvalidConfigError } from '../../util/invalid-config.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
 import type { QueueService } from '../queues/queue-service.ts'
-import {
-  checkTopicName,
-  protocolOf,
-  type SubscriptionInput,
-  TOPIC_LIMITS,
-  TOPIC_NAME,
-  type TopicConfig,
-} from './config.ts'
+import { checkTopicName, protocolOf, type SubscriptionInput, TOPIC_NAME, type TopicConfig } from './config.ts'
 import { sign, signingCertUrl, subscriptionArn } from './envelope.ts'
 import { invalidTopicParameter, TopicError, topicNotFound } from './errors.ts'
-import {
-  type FilterPolicy,
-  type FilterPolicyScope,
-  matchesFilterPolicy,
-  type TypedAttribute,
-} from './filter-policy.ts'
+import { type FilterPolicy, type FilterPolicyScope, matchesFilterPolicy } from './filter-policy.ts'
 import { functionProtocol, queueProtocol } from './protocols.ts'
+import { checkPublish, type PublishOptions, publishSize } from './publish-checks.ts'
 import {
   applySubscriptionAttribute,
   compileFilter,
@@ -35,15 +24,7 @@ import {
 } from './settings.ts'
 import { applyTopicAttribute, topicAttributeDefaults } from './topic-attributes.ts'
 
-export interface PublishOptions {
-  /** At most 100 printable ASCII characters. */
-  subject?: string
-  /**
-   * Message attributes, at most 10: a string is a `String` attribute; `{ type, value }` gives
-   * `Number` (a decimal) or `String.Array` (a JSON array) too.
-   */
-  attributes?: Record<string, string | TypedAttribute>
-}
+export type { PublishOptions } from './publish-checks.ts'
 
 export interface TopicServiceOptions {
   store: StateStore
@@ -65,10 +46,6 @@ export interface TopicSubscription {
   subscriptionArn: string
   subscription: { protocol: string }
 }
-
-const ATTRIBUTE_NAME = /^[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{0,254}[A-Za-z0-9_-])?$/
-/** Printable ASCII, starting with a letter, digit or punctuation (no leading space). */
-const SUBJECT = /^[!-~][ -~]*$/
 
 /**
  * SNS topics: `publish` fans a message out to every subscription in one transaction (queues get
@@ -479,76 +456,4 @@ export class TopicService {
     if (failed > 0) metrics.record(SNS.NumberOfNotificationsFailed, failed)
     return { messageId: notification.messageId }
   }
-}
-
-function publishSize(message: string, attributes: Record<string, TypedAttribute>): number {
-  let size = Buffer.byteLength(message, 'utf8')
-  for (const [name, { type, value }] of Object.entries(attributes)) {
-    size += Buffer.byteLength(name, 'utf8') + type.length + Buffer.byteLength(value, 'utf8')
-  }
-  return size
-}
-
-/** SNS's Number attributes: a decimal within ±10^9 with at most 5 digits after the point. */
-const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
-
-function checkTyped(name: string, value: string | TypedAttribute): TypedAttribute {
-  const attribute = typeof value === 'string' ? { type: 'String' as const, value } : value
-  if (typeof attribute !== 'object' || attribute === null || typeof attribute.value !== 'string')
-    throw invalidTopicParameter(`Message attribute '${name}' must have a non-empty String value`)
-  const { type } = attribute
-  if (type !== 'String' && type !== 'Number' && type !== 'String.Array')
-    throw invalidTopicParameter(
-      `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
-    )
-  if (attribute.value.length === 0)
-    throw invalidTopicParameter(
-      `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`,
-    )
-  if (type === 'Number') {
-    const n = Number(attribute.value)
-    if (!NUMBER.test(attribute.value) || !Number.isFinite(n) || Math.abs(n) > 1e9)
-      throw invalidTopicParameter(
-        `Value ${attribute.value} for message attribute ${name} of type Number is not a valid number.`,
-      )
-  }
-  if (type === 'String.Array') {
-    let array: unknown
-    try {
-      array = JSON.parse(attribute.value)
-    } catch {}
-    if (!Array.isArray(array) || array.some((v) => v !== null && typeof v === 'object'))
-      throw invalidTopicParameter(
-        `The message attribute '${name}' with type 'String.Array' must be a JSON array of strings, numbers, booleans or nulls.`,
-      )
-  }
-  return { type, value: attribute.value }
-}
-
-/** Publish's checks, in SNS's terms; returns the attributes with their types. */
-function checkPublish(message: unknown, options: PublishOptions): Record<string, TypedAttribute> {
-  if (typeof message !== 'string' || message.length === 0) throw invalidTopicParameter('Empty message')
-  const { subject, attributes = {} } = options
-  if (
-    subject !== undefined &&
-    (typeof subject !== 'string' || subject.length > TOPIC_LIMITS.subjectLength || !SUBJECT.test(subject))
-  ) {
-    throw invalidTopicParameter('Subject')
-  }
-  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    throw invalidTopicParameter('MessageAttributes')
-  }
-  const entries = Object.entries(attributes)
-  if (entries.length > TOPIC_LIMITS.messageAttributes) {
-    throw invalidTopicParameter(`MessageAttributes: at most ${TOPIC_LIMITS.messageAttributes} attributes`)
-  }
-  const typed: Record<string, TypedAttribute> = {}
-  for (const [name, value] of entries) {
-    if (!ATTRIBUTE_NAME.test(name) || name.includes('..') || /^(aws|amazon)\./i.test(name)) {
-      throw invalidTopicParameter(`Message attribute name '${name}'`)
-    }
-    typed[name] = checkTyped(name, value)
-  }
-  if (publishSize(message, typed) > TOPIC_LIMITS.messageBytes) throw invalidTopicParameter('Message too long')
-  return typed
 }
