@@ -21,15 +21,8 @@ import {
   tableOf,
   wire,
 } from './common.ts'
-import {
-  applyUpdate,
-  type Condition,
-  evaluate,
-  parseCondition,
-  parseUpdate,
-  projectItem,
-  updatedPaths,
-} from './expressions.ts'
+import { type Condition, evaluate, parseCondition, parseUpdate, projectItem } from './expressions.ts'
+import { applyUpdate, updatedPaths } from './updates.ts'
 
 /**
  * One write, planned: its table, the key it touches, the condition on the stored item, and the

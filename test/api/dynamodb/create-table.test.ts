@@ -10,7 +10,6 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { runtimeTables } from '../../../src/web/runtime-tables.ts'
 import { clientFor, failure, served, TABLES } from './client.ts'
 
 const sessions = {

@@ -5,7 +5,6 @@ import {
   toAttributeValue,
 } from '../../../src/api/dynamodb/attribute-values.ts'
 import {
-  applyUpdate,
   ExpressionScope,
   evaluate,
   parseCondition,
@@ -13,6 +12,7 @@ import {
   parseUpdate,
   projectItem,
 } from '../../../src/api/dynamodb/expressions.ts'
+import { applyUpdate } from '../../../src/api/dynamodb/updates.ts'
 
 const scope = (values: Record<string, unknown> = {}, names?: Record<string, string>) =>
   new ExpressionScope(names, Object.keys(values).length > 0 ? values : undefined)
