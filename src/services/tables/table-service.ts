@@ -82,6 +82,16 @@ function checkDefinition(name: string, def: TableDefinition): void {
       `table '${name}': sortKey must be an attribute name of 1-255 bytes, other than the partition key`,
     )
   }
+  for (const index of def.secondaryIndexes ?? []) {
+    if (!index.global && def.sortKey === undefined) {
+      throw new TableConfigError(
+        `table '${name}': local index '${index.name}' needs the table to have a sortKey (as DynamoDB's local indexes do)`,
+      )
+    }
+    if (index.sortKey !== undefined && index.sortKey === index.partitionKey) {
+      throw new TableConfigError(`table '${name}': index '${index.name}' has the same partition and sort key`)
+    }
+  }
 }
 
 function writeOptions(options: unknown): Condition | undefined {
