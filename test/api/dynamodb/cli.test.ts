@@ -88,4 +88,30 @@ print(json.dumps({'got': got, 'items': items, 'updated': updated}, default=str))
       updated: { temperature: '22.5' },
     })
   })
+
+  it("boto3's Table resource: sets and Binary values, ADD and DELETE of sets", {
+    timeout: 120_000,
+  }, async (ctx) => {
+    if ('missing' in boto3) {
+      console.warn(`skipped: ${boto3.missing}`)
+      ctx.skip(boto3.missing)
+      return
+    }
+    const p = await served()
+    const script = `
+import json, sys, boto3
+from boto3.dynamodb.types import Binary
+table = boto3.resource('dynamodb', endpoint_url=sys.argv[1]).Table('devices')
+table.put_item(Item={'deviceId': 'd-1', 'tags': {'a', 'b'}, 'ids': {1, 2}, 'raw': Binary(bytes(range(256)))})
+table.update_item(Key={'deviceId': 'd-1'}, UpdateExpression='ADD tags :t DELETE ids :i',
+  ExpressionAttributeValues={':t': {'c'}, ':i': {1}})
+got = table.get_item(Key={'deviceId': 'd-1'})['Item']
+print(json.dumps({
+  'tags': sorted(got['tags']), 'ids': sorted(int(i) for i in got['ids']),
+  'raw': isinstance(got['raw'], Binary) and got['raw'].value == bytes(range(256)),
+}))
+`
+    const out = JSON.parse(await run(boto3.python, ['-c', script, p.endpoint!]))
+    expect(out).toEqual({ tags: ['a', 'b', 'c'], ids: [2], raw: true })
+  })
 })
