@@ -27,7 +27,8 @@ function attributeTypes(table: TableService): Record<string, KeyType> {
     const type = known[name] ?? (first?.[name] === undefined ? 'S' : dynamoType(first[name]))
     return type === 'N' || type === 'B' ? type : 'S'
   }
-  return Object.fromEntries([...keys].map((k) => [k, typeOf(k)]))
+  const names = [...Object.keys(known).filter((k) => keys.has(k)), ...missing]
+  return Object.fromEntries(names.map((k) => [k, typeOf(k)]))
 }
 
 export const listTables = defineOperation({
@@ -173,7 +174,10 @@ export const createTable = defineOperation({
       )
     const definition: TableDefinition = {
       ...table,
-      attributeTypes: Object.fromEntries([...keys].map((k) => [k, types.get(k) as KeyType])),
+      // In the order given: DescribeTable lists AttributeDefinitions as CreateTable had them.
+      attributeTypes: Object.fromEntries(
+        input.AttributeDefinitions.map((d) => [d.AttributeName, d.AttributeType]),
+      ),
     }
     if (indexes.length > 0) definition.secondaryIndexes = indexes
     wire(() => ctx.pipeline!.tableRegistry().create(name, definition))
