@@ -127,12 +127,10 @@ export function fitsKeyType(def: TableDefinition, attr: string, value: unknown):
   return type === undefined || dynamoType(value) === type
 }
 
-/** DynamoDB's "Type mismatch" for a key attribute (or an index key) of the wrong type. */
-export function typeMismatch(def: TableDefinition, attr: string, value: unknown, what = 'key') {
+/** DynamoDB's "Type mismatch" for a table key attribute of the wrong type. */
+function typeMismatch(def: TableDefinition, attr: string, value: unknown) {
   const expected = def.attributeTypes?.[attr] ?? 'S, N or B'
-  return invalidParameter(
-    `Type mismatch for ${what} ${attr} expected: ${expected} actual: ${dynamoType(value)}`,
-  )
+  return invalidParameter(`Type mismatch for key ${attr} expected: ${expected} actual: ${dynamoType(value)}`)
 }
 
 /**
