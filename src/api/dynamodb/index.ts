@@ -5,6 +5,7 @@ import { deleteItem, getItem, putItem, updateItem } from './items.ts'
 import { query, scan } from './reads.ts'
 import { createTable, deleteTable, describeTable, listTables } from './tables.ts'
 import { transactGetItems, transactWriteItems } from './transactions.ts'
+import { updateTable } from './update-table.ts'
 
 /** DynamoDB's X-Amz-Target prefix (API version 2012-08-10). */
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810'
@@ -23,6 +24,7 @@ export const DYNAMODB_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
       describeTable,
       createTable,
       deleteTable,
+      updateTable,
       putItem,
       getItem,
       updateItem,

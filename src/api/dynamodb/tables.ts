@@ -50,7 +50,7 @@ export const listTables = defineOperation({
 })
 
 /** A table as DescribeTable, CreateTable and DeleteTable describe it. */
-function tableDescription(ctx: OperationContext, name: string, status: 'ACTIVE' | 'DELETING') {
+export function tableDescription(ctx: OperationContext, name: string, status: 'ACTIVE' | 'DELETING') {
   const table = ctx.pipeline!.tables().get(name)
   if (!table) throw notFound(`Requested resource not found: Table: ${name} not found`)
   const entry = ctx.pipeline!.tableRegistry().entry(name)

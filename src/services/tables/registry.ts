@@ -124,6 +124,43 @@ export class TableRegistry {
   }
 
   /**
+   * UpdateTable's index changes: a created table's secondary indexes and key types replaced,
+   * kept in the state store. Indexes are read from the items, so a new one holds them at once.
+   * A declared table belongs to the definition: refused.
+   */
+  updateIndexes(
+    name: string,
+    secondaryIndexes: readonly IndexDefinition[],
+    attributeTypes: Readonly<Record<string, KeyType>>,
+  ): TableEntry {
+    const current = this.#entries.get(name)
+    if (!current)
+      throw new TableError(
+        'ResourceNotFoundException',
+        `Requested resource not found: Table: ${name} not found`,
+      )
+    if (current.declared)
+      throw new TableError(
+        'ValidationException',
+        `Table ${name} is declared in the pipeline definition; change its indexes there`,
+      )
+    const { secondaryIndexes: _old, ...keys } = current.definition
+    const definition: TableDefinition = secondaryIndexes.length > 0 ? { ...keys, secondaryIndexes } : keys
+    const entry: TableEntry = { ...current, definition, attributeTypes }
+    this.#store.transaction(() => {
+      this.#store.db
+        .prepare('UPDATE api_tables SET attribute_types = ?, indexes = ? WHERE name = ?')
+        .run(
+          JSON.stringify(attributeTypes),
+          secondaryIndexes.length > 0 ? JSON.stringify(secondaryIndexes) : null,
+          name,
+        )
+      this.#open(entry)
+    })
+    return entry
+  }
+
+  /**
    * DeleteTable: a table created through the API, with its items. A declared table belongs to the
    * definition: refused (change the definition instead).
    */

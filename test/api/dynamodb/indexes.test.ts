@@ -9,6 +9,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb'
 import { QueryCommand as DocQueryCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -231,6 +232,76 @@ describe('DynamoDB secondary indexes', () => {
         total: { N: '50' },
       },
     ])
+  })
+
+  it('UpdateTable creates and deletes a global index on a created table, kept across a restart', async () => {
+    const p = await startPipeline({ name: 'ddb', tables: TABLES }, { serve: true })
+    let ddb = clientFor(p)
+    const { LocalSecondaryIndexes: _l, GlobalSecondaryIndexes: _g, ...plain } = orders
+    await ddb.send(
+      new CreateTableCommand({
+        ...plain,
+        AttributeDefinitions: orders.AttributeDefinitions!.slice(0, 2),
+      }),
+    )
+    await fill(ddb)
+    const byState = {
+      TableName: 'orders',
+      IndexName: 'byState',
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': 'state' },
+      ExpressionAttributeValues: { ':s': { S: 'open' } },
+      Select: 'COUNT' as const,
+    }
+    expect(await failure(ddb.send(new QueryCommand(byState)))).toEqual({
+      name: 'ValidationException',
+      message: 'The table does not have the specified index: byState',
+    })
+    const { TableDescription } = await ddb.send(
+      new UpdateTableCommand({
+        TableName: 'orders',
+        AttributeDefinitions: orders.AttributeDefinitions!.slice(2),
+        GlobalSecondaryIndexUpdates: [{ Create: orders.GlobalSecondaryIndexes![0] }],
+      }),
+    )
+    expect(TableDescription?.GlobalSecondaryIndexes).toMatchObject([
+      { IndexName: 'byState', IndexStatus: 'ACTIVE', ItemCount: 4 },
+    ])
+    expect((await ddb.send(new QueryCommand(byState))).Count).toBe(3)
+    expect(
+      await failure(
+        ddb.send(
+          new UpdateTableCommand({
+            TableName: 'orders',
+            GlobalSecondaryIndexUpdates: [{ Create: orders.GlobalSecondaryIndexes![0] }],
+          }),
+        ),
+      ),
+    ).toEqual({ name: 'ValidationException', message: 'Attempting to create an index which already exists' })
+
+    await p.close()
+    const again = await startPipeline(
+      { name: 'ddb', tables: TABLES },
+      { serve: true, dataDir: p.dataDir, clock: p.clock },
+    )
+    onTestFinished(async () => {
+      await again.close()
+      await rm(p.dataDir, { recursive: true, force: true })
+    })
+    ddb = clientFor(again)
+    expect((await ddb.send(new QueryCommand(byState))).Count).toBe(3)
+    await ddb.send(
+      new UpdateTableCommand({
+        TableName: 'orders',
+        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'byState' } }],
+      }),
+    )
+    expect((await failure(ddb.send(new QueryCommand(byState)))).message).toBe(
+      'The table does not have the specified index: byState',
+    )
+    expect(
+      (await ddb.send(new DescribeTableCommand({ TableName: 'orders' }))).Table?.GlobalSecondaryIndexes,
+    ).toBeUndefined()
   })
 
   it('answers DynamoDB’s errors for indexes and key types', async () => {

@@ -1,0 +1,98 @@
+import type { IndexDefinition, KeyType } from '../../services/tables/keys.ts'
+import { AwsError, validationError } from '../errors.ts'
+import { defineOperation } from '../operation.ts'
+import { notFound, TABLE_NAME, tableNameOf, tableOf, wire } from './common.ts'
+import { GLOBAL_INDEXES, indexesOf, keyAttributes } from './table-indexes.ts'
+import { tableDescription } from './tables.ts'
+
+const ATTRIBUTE_DEFINITIONS = {
+  type: 'List',
+  children: {
+    type: 'Structure',
+    children: {
+      AttributeName: {
+        type: 'String',
+        notNull: true,
+        lengthGreaterThanOrEqual: 1,
+        lengthLessThanOrEqual: 255,
+      },
+      AttributeType: { type: 'String', notNull: true, enum: ['S', 'N', 'B'] },
+    },
+  },
+} as const
+
+/**
+ * UpdateTable: global secondary indexes created and deleted on a table created through the API
+ * (one per request, as DynamoDB allows). Indexes are read from the items, so a new index is
+ * ACTIVE at once with every item that has its keys. Billing and throughput settings are
+ * accepted and change nothing.
+ */
+export const updateTable = defineOperation({
+  name: 'UpdateTable',
+  spec: {
+    TableName: { ...TABLE_NAME, notNull: true },
+    AttributeDefinitions: ATTRIBUTE_DEFINITIONS,
+    BillingMode: { type: 'String', enum: ['PROVISIONED', 'PAY_PER_REQUEST'] },
+    ProvisionedThroughput: { type: 'Structure', children: {} },
+    GlobalSecondaryIndexUpdates: {
+      type: 'List',
+      children: {
+        type: 'Structure',
+        children: {
+          Create: { type: 'Structure', children: GLOBAL_INDEXES.children.children },
+          Delete: {
+            type: 'Structure',
+            children: { IndexName: GLOBAL_INDEXES.children.children.IndexName },
+          },
+          Update: { type: 'Structure', children: { IndexName: GLOBAL_INDEXES.children.children.IndexName } },
+        },
+      },
+    },
+    DeletionProtectionEnabled: { type: 'Boolean' },
+    TableClass: { type: 'String', enum: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] },
+    OnDemandThroughput: { type: 'Structure', children: {} },
+    WarmThroughput: { type: 'Structure', children: {} },
+  },
+  handle(input, ctx) {
+    const name = tableNameOf(input.TableName)
+    const table = tableOf(ctx, name)
+    const updates = input.GlobalSecondaryIndexUpdates ?? []
+    const changes = updates.filter((u) => u.Create !== undefined || u.Delete !== undefined)
+    if (changes.length > 1) {
+      throw new AwsError(
+        'LimitExceededException',
+        'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table',
+      )
+    }
+    const { secondaryIndexes = [], attributeTypes = {} } = table.definition
+    let indexes: IndexDefinition[] = [...secondaryIndexes]
+    const types: Record<string, KeyType> = { ...attributeTypes }
+    for (const d of input.AttributeDefinitions ?? []) types[d.AttributeName] = d.AttributeType as KeyType
+    const change = changes[0]
+    if (change?.Create) {
+      const create = change.Create
+      if (indexes.some((i) => i.name === create.IndexName)) {
+        throw validationError('Attempting to create an index which already exists')
+      }
+      const [created] = indexesOf(table.definition, Object.keys(types), {
+        GlobalSecondaryIndexes: [create],
+        BillingMode: input.BillingMode,
+      })
+      indexes.push(created!)
+    } else if (change?.Delete) {
+      const deleted = change.Delete.IndexName
+      if (!indexes.some((i) => i.global && i.name === deleted)) throw notFound()
+      indexes = indexes.filter((i) => i.name !== deleted)
+    }
+    for (const update of updates.filter((u) => u.Update !== undefined)) {
+      if (!indexes.some((i) => i.global && i.name === update.Update!.IndexName)) throw notFound()
+    }
+    if (change) {
+      // The key types kept are those of the keys still in use (DynamoDB drops the others).
+      const used = keyAttributes(table.definition, indexes)
+      const kept = Object.fromEntries(Object.entries(types).filter(([n]) => used.has(n)))
+      wire(() => ctx.pipeline!.tableRegistry().updateIndexes(name, indexes, kept))
+    }
+    return { TableDescription: tableDescription(ctx, name, 'ACTIVE') }
+  },
+})
