@@ -61,7 +61,8 @@ describe('the Logs panel in Chromium', () => {
     // Following: the next invocation's lines arrive below the others.
     await invoke(2)
     await page.waitForSelector('[data-testid="log-message"]:has-text("order 2 is even")')
-    await page.waitForFunction(`document.querySelectorAll('[data-testid="log-line"]').length === 9`)
+    // Counted from here (a string predicate would be eval'd in the page, which the dashboard's CSP refuses).
+    await expect.poll(() => page.locator('[data-testid="log-line"]').count()).toBe(9)
     const all = (await messages(page)).map(shape)
     expect(all.slice(4)).toEqual([
       'START',
@@ -75,7 +76,7 @@ describe('the Logs panel in Chromium', () => {
     // The filter box takes FilterLogEvents' patterns; a filtered view follows with its filter.
     await page.fill('[data-testid="logs-filter"]', 'order -processing')
     await page.press('[data-testid="logs-filter"]', 'Enter')
-    await page.waitForFunction(`document.querySelectorAll('[data-testid="log-line"]').length === 1`)
+    await expect.poll(() => page.locator('[data-testid="log-line"]').count()).toBe(1)
     expect((await messages(page)).map(shape)).toEqual(['WARN\torder 2 is even'])
     await page.waitForSelector('[data-testid="logs-status"]:has-text("matching the filter, following")')
     await invoke(3)
