@@ -29,11 +29,16 @@ function logStreamName(): string {
   return `${day}/[$LATEST]${randomBytes(16).toString('hex')}`
 }
 
-/** The worker's view of its function; a new log stream each call (one per worker). */
+/**
+ * The worker's view of its function; a new log stream each call (one per worker). The compiled
+ * module is filled in once compiled (see function-worker.ts).
+ */
 export function workerInit(spec: FunctionSpec, placement: Placement, captureLogs: boolean): WorkerInit {
   return {
     functionName: spec.name,
     file: spec.file,
+    moduleUrl: '',
+    commonJs: false,
     exportName: spec.exportName,
     handlerString: handlerString(spec),
     functionVersion: '$LATEST',

@@ -1,14 +1,14 @@
 /**
- * The pool's side of one worker thread: starts it, sends it invocations one at a time, enforces
- * the timeout by terminating the thread, serves its binding calls, forwards its logs, and turns
- * its death into a `crash` outcome.
+ * The pool's side of one worker thread: has the handler compiled (compile.ts), starts the thread,
+ * sends it invocations one at a time, enforces the timeout by terminating the thread, serves its
+ * binding calls, forwards its logs, and turns its death into a `crash` outcome.
  */
 import { Worker } from 'node:worker_threads'
 import type { BindingHost, FunctionLog, InvokeOutcome } from '../../contracts/functions.ts'
 import { EncodedEvent, recycleEventBuffer } from '../encoded-event.ts'
+import { compileHandler, workerRuntime } from './compile.ts'
+import { toLambdaError } from './errors.ts'
 import type { FromWorker, LambdaError, ToWorker, WorkerInit } from './protocol.ts'
-
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url)
 
 export interface FunctionWorkerOptions {
   init: WorkerInit
@@ -69,7 +69,9 @@ export class FunctionWorker {
   idleTimer: NodeJS.Timeout | undefined
   readonly exited: Promise<void>
 
-  private readonly thread: Worker
+  /** Undefined while the handler compiles (and for good if it does not). */
+  private thread: Worker | undefined
+  private resolveExited!: () => void
   private readonly ready: Promise<InitFailure | undefined>
   private resolveReady!: (failure: InitFailure | undefined) => void
   private initTimer: NodeJS.Timeout | undefined
@@ -78,20 +80,43 @@ export class FunctionWorker {
   private readonly spawnedAt = performance.now()
   /** How long the module took to load, until the first invocation's REPORT has shown it. */
   private initDurationMs: number | undefined
+  private exitedOnce = false
 
   constructor(private readonly options: FunctionWorkerOptions) {
     this.ready = new Promise((resolve) => {
       this.resolveReady = resolve
     })
-    this.thread = new Worker(ENTRY, {
-      workerData: options.init,
-      env: options.env,
+    this.exited = new Promise((resolve) => {
+      this.resolveExited = resolve
     })
-    this.exited = new Promise((resolve) => this.thread.once('exit', () => resolve()))
-    this.thread.on('message', (message: FromWorker) => this.onMessage(message))
-    this.thread.on('error', (error) => this.onError(error))
-    this.thread.once('exit', (code) => this.onThreadExit(code))
+    // Compiling is part of the init phase, as loading TypeScript used to be: same budget.
     this.initTimer = setTimeout(() => this.onInitTimeout(), options.initTimeoutMs)
+    void this.start()
+  }
+
+  private async start(): Promise<void> {
+    let entry: URL
+    let init: WorkerInit
+    try {
+      const [runtime, handler] = await Promise.all([workerRuntime(), compileHandler(this.options.init.file)])
+      entry = runtime
+      init = { ...this.options.init, moduleUrl: handler.url, commonJs: handler.commonJs }
+    } catch (error) {
+      // As a worker that fails to load its handler reports it, without a thread.
+      this.onReady(toLambdaError(error))
+      this.onThreadExit(1)
+      return
+    }
+    if (this.state === 'dead') {
+      // Stopped (a timeout, a reload, close) while compiling.
+      this.onThreadExit(0)
+      return
+    }
+    const thread = new Worker(entry, { workerData: init, env: this.options.env })
+    this.thread = thread
+    thread.on('message', (message: FromWorker) => this.onMessage(message))
+    thread.on('error', (error) => this.onError(error))
+    thread.once('exit', (code) => this.onThreadExit(code))
   }
 
   get functionName(): string {
@@ -117,14 +142,14 @@ export class FunctionWorker {
     this.state = 'dead'
     clearTimeout(this.idleTimer)
     clearTimeout(this.initTimer)
-    void this.thread.terminate()
+    void this.thread?.terminate()
     return this.exited
   }
 
   /** Idle workers must not keep the process alive; busy and starting ones do. */
   setIdle(): void {
     this.state = 'idle'
-    this.thread.unref()
+    this.thread?.unref()
   }
 
   private dispatch(requestId: string, event: unknown, timeoutMs: number): Promise<InvokeOutcome> {
@@ -140,13 +165,13 @@ export class FunctionWorker {
         // JSON bytes: moved to the worker, not cloned (the worker parses them).
         const message: ToWorker = { t: 'invoke', requestId, event: undefined, json: event.bytes, deadline }
         const buffer = event.transferable()
-        this.thread.postMessage(message, buffer ? [buffer] : undefined)
+        this.thread!.postMessage(message, buffer ? [buffer] : undefined)
       } else {
         const message: ToWorker = { t: 'invoke', requestId, event, deadline }
-        this.thread.postMessage(message)
+        this.thread!.postMessage(message)
       }
       this.state = 'busy'
-      this.thread.ref()
+      this.thread!.ref()
       const timer = setTimeout(() => this.onTimeout(), timeoutMs)
       this.running = { requestId, startedAt: performance.now(), timeoutMs, timer, resolve }
       this.options.onInvocation?.({
@@ -241,6 +266,8 @@ export class FunctionWorker {
   }
 
   private onThreadExit(code: number): void {
+    if (this.exitedOnce) return
+    this.exitedOnce = true
     this.state = 'dead'
     clearTimeout(this.initTimer)
     clearTimeout(this.idleTimer)
@@ -260,6 +287,7 @@ export class FunctionWorker {
     }
     // No-op unless the thread died while loading the module.
     this.resolveReady({ kind: 'crash', errorMessage: reason })
+    this.resolveExited()
     this.options.onExit(this)
   }
 
@@ -279,10 +307,10 @@ export class FunctionWorker {
   private reply(message: ToWorker): void {
     if (this.state === 'dead') return
     try {
-      this.thread.postMessage(message)
+      this.thread!.postMessage(message)
     } catch (error) {
       // A host result that cannot be cloned: the handler sees the clone error instead.
-      if (message.t === 'reply' && message.ok) this.thread.postMessage(errorReply(message.id, error))
+      if (message.t === 'reply' && message.ok) this.thread!.postMessage(errorReply(message.id, error))
       else throw error
     }
   }

@@ -8,8 +8,12 @@ import type { BindingCall, FunctionLog } from '../../contracts/functions.ts'
 /** What a worker is started with (`workerData`). */
 export interface WorkerInit {
   functionName: string
-  /** Absolute path of the handler module. */
+  /** Absolute path of the handler module (its source, as the user names it). */
   file: string
+  /** The handler compiled to JavaScript (see compile.ts): what the worker imports. */
+  moduleUrl: string
+  /** The handler is CommonJS: its exports are the compiled module's default export. */
+  commonJs: boolean
   exportName: string
   /** Lambda's handler string (`_HANDLER`), used in `Runtime.HandlerNotFound` messages. */
   handlerString: string

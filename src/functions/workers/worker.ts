@@ -2,14 +2,14 @@
  * The function worker: one execution environment, like a Lambda container. It loads the handler
  * module once (module state persists across invocations), then runs one invocation at a time as
  * the pool sends them. Console output is captured and posted to the pool; bindings travel to the
- * pool as messages.
+ * pool as messages. The handler arrives compiled to JavaScript (compile.ts), as does this module
+ * when Tributary runs from its sources: no TypeScript loader runs here.
  */
-import { existsSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
-// The same module (same URL) that handler code reaches as `tributary-pipeline/bindings`.
+// The transport lives on globalThis, so handler code reaches it whichever copy of
+// `tributary-pipeline/bindings` it imports (its compiled bundle carries its own in a clone).
 import { setBindingTransport } from '../../bindings/index.ts'
-import { describeLoadError, locateSyntaxError } from '../../util/source-location.ts'
+import { describeLoadError } from '../../util/source-location.ts'
 import { type Complete, createContext } from './context.ts'
 import {
   HandlerNotFound,
@@ -22,6 +22,9 @@ import { captureOutput, LogCapture } from './log-capture.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts'
 
 type Handler = (event: unknown, context: unknown, callback: Complete) => unknown
+
+// Stack traces name the handler's .ts lines (the compiled module carries an inline source map).
+process.setSourceMapsEnabled(true)
 
 const init = workerData as WorkerInit
 const port = parentPort!
@@ -143,14 +146,14 @@ function settleCall(message: Extract<ToWorker, { t: 'reply' }>): void {
 }
 
 async function loadHandler(): Promise<Handler> {
-  // Named plainly, without the "imported from <runtime file>" Node would add.
-  if (!existsSync(init.file)) throw new ImportModuleError(`Error: Cannot find module '${init.file}'`)
   let module: Record<string, unknown>
   try {
-    module = await import(pathToFileURL(init.file).href)
+    module = await import(init.moduleUrl)
   } catch (error) {
-    throw await classifyLoadError(error)
+    throw classifyLoadError(error)
   }
+  // A CommonJS module bundled as an ES module: its `module.exports` is the default export.
+  if (init.commonJs) module = module.default as Record<string, unknown>
   // Lambda resolves dotted handler paths (`module.nested.handler`) the same way.
   const handler = init.exportName
     .split('.')
@@ -160,14 +163,11 @@ async function loadHandler(): Promise<Handler> {
   return handler as Handler
 }
 
-async function classifyLoadError(error: unknown): Promise<unknown> {
-  // esbuild (through tsx) reports TypeScript that does not parse as "Transform failed ...", with
-  // the place on a line of its own; Node's SyntaxError puts it in the stack. The message leads
-  // with `file:line:column`, which is what a developer (and an editor's terminal) needs first.
-  const transform = error instanceof Error && /^Transform failed with \d+ error/.test(error.message)
-  if (error instanceof SyntaxError || transform) {
-    let failure = describeLoadError(error, init.file)
-    if (!failure.location) failure = (await locateSyntaxError(init.file)) ?? failure
+function classifyLoadError(error: unknown): unknown {
+  // Code that does not parse fails to compile (compile.ts reports it); a SyntaxError here is one
+  // esbuild let through and Node refused. The message leads with `file:line:column` when known.
+  if (error instanceof SyntaxError) {
+    const failure = describeLoadError(error, init.file)
     const message = failure.location
       ? `${failure.location.file}:${failure.location.line}:${failure.location.column}: ${failure.message}`
       : String(error)
