@@ -75,7 +75,13 @@ export const functionKind = defineKind({
     )
     const specs: FunctionSpec[] = functions.map(({ name, config }) => functionSpec(name, config, ctx.dir))
     const declared: DeclaredResources = { ...ctx.pipeline, functions: configs }
-    const router = new BindingRouter(ctx.bindings, (call) => bindingUse.record(call, declared))
+    const state = ctx.need(StateStoreToken)
+    const router = new BindingRouter(
+      ctx.bindings,
+      (call) => bindingUse.record(call, declared),
+      // Streams acknowledge records themselves; every other service may have written to the state store.
+      (call) => (call.service === 'stream' ? undefined : state.durable()),
+    )
     const pool = new FunctionPool({
       functions: specs,
       bindings: router,
@@ -87,7 +93,7 @@ export const functionKind = defineKind({
     const invoker = new MeteredInvoker(pool, metrics, ctx.clock)
     const destinations = ctx.need(DestinationsToken)
     const asyncInvocations = new AsyncInvocations({
-      store: ctx.need(StateStoreToken),
+      store: state,
       invoker,
       clock: ctx.clock,
       metrics,
