@@ -3,7 +3,7 @@ import { defineKind, type Reference } from '../kind/kind.ts'
 import { named } from '../kind/references.ts'
 import { AsyncInvokeToken, DestinationsToken, FunctionNamesToken, InvokerToken } from '../kind/tokens.ts'
 import { Lambda } from '../monitor/catalog/index.ts'
-import { MetricsToken } from '../monitor/tokens.ts'
+import { DashboardUrlToken, MetricsToken } from '../monitor/tokens.ts'
 import { StateStoreToken } from '../storage/state/token.ts'
 import { asyncFailureHandler } from './async/async-failures.ts'
 import { AsyncInvocations } from './async/async-invocations.ts'
@@ -89,6 +89,7 @@ export const functionKind = defineKind({
       onInvocation: ctx.need(InvocationsToken),
       region: ctx.region,
       account: ctx.account,
+      endpointUrl: ctx.need(DashboardUrlToken),
     })
     const invoker = new MeteredInvoker(pool, metrics, ctx.clock)
     const destinations = ctx.need(DestinationsToken)
