@@ -140,6 +140,20 @@ export class Dispatcher {
     return response
   }
 
+  /**
+   * Runs an operation of a pipeline service (SQS, DynamoDB, SNS, CloudWatch, Logs) and returns
+   * once what it wrote to the state store is durable, success or failure: those writes are group
+   * committed (`StateStore.commitRelaxed`), so requests in flight share one fsync, off the event
+   * loop, and a 200 still means fsynced.
+   */
+  async #durably<T>(run: () => T | Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } finally {
+      await this.#options.context.engine.state.durable()
+    }
+  }
+
   async #pipeline(req: AwsRequest): Promise<AwsResponse> {
     if (req.method !== 'POST') {
       return req.headers.authorization === undefined
@@ -254,11 +268,13 @@ export class Dispatcher {
     const auth = this.#authenticate(req, service.signingName)
     if (!auth.ok) return fail(new AwsError(auth.code, auth.message, auth.status))
     try {
-      const result = await action.handle(new QueryParams(form), {
-        ...this.#options.context,
-        host: req.headers.host,
-        signal: req.signal,
-      })
+      const result = await this.#durably(() =>
+        action.handle(new QueryParams(form), {
+          ...this.#options.context,
+          host: req.headers.host,
+          signal: req.signal,
+        }),
+      )
       return xml(200, queryResponse(service, name, result, requestId))
     } catch (thrown) {
       const wire = AwsError.from(thrown)
@@ -311,11 +327,13 @@ export class Dispatcher {
     try {
       const input = checkTypes(data, operation.spec)
       checkValidations(input, operation.spec)
-      const output = await operation.handle(input, {
-        ...this.#options.context,
-        host: req.headers.host,
-        signal: req.signal,
-      })
+      const output = await this.#durably(() =>
+        operation.handle(input, {
+          ...this.#options.context,
+          host: req.headers.host,
+          signal: req.signal,
+        }),
+      )
       return reply(200, isPreRendered(output) ? output.cbor() : (output ?? {}))
     } catch (thrown) {
       const wire = AwsError.from(thrown)

@@ -237,7 +237,7 @@ export class TributaryServer {
     }
     // S3 (REST-XML: any method on a path) before the JSON and query services, which only POST to `/`.
     const s3 = this.#s3 && !ownPath(req.url) && isS3Request(req)
-    const response = s3 ? await this.#s3!.handle(awsRequest) : await this.#dispatcher.dispatch(awsRequest)
+    const response = s3 ? await this.#s3Durably(awsRequest) : await this.#dispatcher.dispatch(awsRequest)
     // Operations are done with the request body once dispatch resolves (record data was copied
     // into frames while the handler ran), so its buffer can serve the next request.
     releaseBody(body)
@@ -249,6 +249,18 @@ export class TributaryServer {
   }
 
   /** 413 without reading the rest: the connection closes (HTTP/1.1) or the stream is reset (HTTP/2). */
+  /**
+   * An S3 request, answered once the state-store writes it caused (the queue messages of its
+   * object-created notifications) are durable: those are group committed.
+   */
+  async #s3Durably(request: Parameters<S3Api['handle']>[0]): Promise<Awaited<ReturnType<S3Api['handle']>>> {
+    try {
+      return await this.#s3!.handle(request)
+    } finally {
+      await this.#options.engine.state.durable()
+    }
+  }
+
   #refuseBody(req: HttpRequest, res: HttpResponse, cors: Record<string, string>): void {
     if (isHttp2(req)) {
       res.writeHead(413, { ...cors, 'content-length': '0' })

@@ -20,6 +20,15 @@ export interface FunctionSpec {
   /** Upper bound on concurrent executions (Lambda's reserved concurrency). */
   reservedConcurrency: number | undefined
   environment: Readonly<Record<string, string>>
+  /**
+   * Lambda's runtime identifier (`nodejs20.x`, `python3.12`, `provided.al2023`); undefined is
+   * Node.js. `nodejs*` run in worker threads, the others as processes (the Lambda Runtime API).
+   */
+  runtime?: string
+  /** Lambda's handler string as declared (`handler.lambda_handler`): `_HANDLER` of a process runtime. */
+  handler?: string
+  /** The function's code directory (Lambda's task root, `LAMBDA_TASK_ROOT`) for process runtimes. */
+  codeDir?: string
 }
 
 /**
@@ -73,6 +82,11 @@ export interface FunctionLog {
    * (`YYYY/MM/DD/[$LATEST]<32 hex>`); set by the pool, absent from lines logged elsewhere.
    */
   logStreamName?: string
+  /**
+   * The line exactly as a process runtime wrote it to stdout or stderr: kept verbatim in the log
+   * stream (a worker thread's console lines get Lambda's Node.js prefix instead).
+   */
+  raw?: boolean
 }
 
 /** What a binding call from handler code asks the host to do. */

@@ -8,18 +8,25 @@ export type ServiceBindings = (call: BindingCall) => Promise<unknown>
 /**
  * Routes each binding call to the service that owns the resource kind. `observe` sees every call
  * first, with the calling function (the pipeline runtime records which bindings each one uses).
+ * `durable`, when given, is awaited before each answer goes back to the handler: table and queue
+ * writes are group committed (`StateStore.commitRelaxed`), and a call that returned to handler
+ * code has been fsynced, as an acknowledged AWS write is durable. It may return nothing for calls
+ * that write nothing there (records on streams are acknowledged by the stream itself).
  */
 export class BindingRouter implements BindingHost {
   readonly #services: ReadonlyMap<string, ServiceBindings>
   readonly #observe: ((call: BindingCall) => void) | undefined
+  readonly #durable: ((call: BindingCall) => Promise<void> | undefined) | undefined
 
   /** `services` by name; a map is read at each call (services a later build step adds are found). */
   constructor(
     services: Record<string, ServiceBindings> | ReadonlyMap<string, ServiceBindings>,
     observe?: (call: BindingCall) => void,
+    durable?: (call: BindingCall) => Promise<void> | undefined,
   ) {
     this.#services = services instanceof Map ? services : new Map(Object.entries(services))
     this.#observe = observe
+    this.#durable = durable
   }
 
   async call(call: BindingCall): Promise<unknown> {
@@ -33,6 +40,8 @@ export class BindingRouter implements BindingHost {
       // Engine errors carry AWS's exception name as their code: hand that to the handler.
       if (error instanceof ServiceError) throw new BindingError(error.code, error.message)
       throw error
+    } finally {
+      await this.#durable?.(call)
     }
   }
 }

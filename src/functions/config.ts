@@ -1,10 +1,12 @@
 import { z } from 'zod'
 import { resourceName } from '../kind/name.ts'
 import { destinationSchema, refSchema } from '../kind/references.ts'
+import { DEFAULT_RUNTIME, RUNTIME_NAMES } from './runtimes/catalog.ts'
 
 /**
- * A Lambda function: a handler file next to the pipeline file and Lambda's settings, as the CDK
- * spells them. Handlers are TypeScript or JavaScript, run in worker threads.
+ * A Lambda function: a handler next to the pipeline file and Lambda's settings, as the CDK
+ * spells them. Node.js handlers (TypeScript or JavaScript) run in worker threads; Python handlers
+ * and custom runtimes (an executable `bootstrap`) run as processes speaking the Lambda Runtime API.
  *
  * @example
  * functions: {
@@ -19,8 +21,23 @@ import { destinationSchema, refSchema } from '../kind/references.ts'
  */
 export const functionSchema = z
   .object({
-    /** Lambda-style `path/to/file.exportName`, relative to the pipeline file. */
-    handler: z.string().regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, "must look like 'path/to/file.exportName'"),
+    /**
+     * Lambda-style `path/to/file.exportName`, relative to the pipeline file (Node.js) or to `code`
+     * (Python: `module.function`, e.g. `handler.lambda_handler`). A custom runtime receives it as
+     * `_HANDLER` only.
+     */
+    handler: z.string().regex(/^\S+$/, 'must not be empty or contain spaces'),
+    /**
+     * Lambda's runtime: `nodejs*` (worker threads, on the Node.js that runs Tributary), `python3.*`
+     * (the `python3` on PATH), `provided.al2023` / `provided.al2` (the `bootstrap` in `code`).
+     */
+    runtime: z.enum(RUNTIME_NAMES).default(DEFAULT_RUNTIME),
+    /**
+     * The function's code directory, relative to the pipeline file (Lambda's task root; Python
+     * modules and a custom runtime's `bootstrap` are found there). Default: the pipeline file's
+     * directory.
+     */
+    code: z.string().min(1).optional(),
     /** Seconds, 1-900 (Lambda's default 3). */
     timeout: z.number().min(1).max(900).default(3),
     /** MB, 128-10240 (reported to the handler; not enforced). */

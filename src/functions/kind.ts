@@ -3,7 +3,7 @@ import { defineKind, type Reference } from '../kind/kind.ts'
 import { named } from '../kind/references.ts'
 import { AsyncInvokeToken, DestinationsToken, FunctionNamesToken, InvokerToken } from '../kind/tokens.ts'
 import { Lambda } from '../monitor/catalog/index.ts'
-import { MetricsToken } from '../monitor/tokens.ts'
+import { DashboardUrlToken, MetricsToken } from '../monitor/tokens.ts'
 import { StateStoreToken } from '../storage/state/token.ts'
 import { asyncFailureHandler } from './async/async-failures.ts'
 import { AsyncInvocations } from './async/async-invocations.ts'
@@ -75,7 +75,13 @@ export const functionKind = defineKind({
     )
     const specs: FunctionSpec[] = functions.map(({ name, config }) => functionSpec(name, config, ctx.dir))
     const declared: DeclaredResources = { ...ctx.pipeline, functions: configs }
-    const router = new BindingRouter(ctx.bindings, (call) => bindingUse.record(call, declared))
+    const state = ctx.need(StateStoreToken)
+    const router = new BindingRouter(
+      ctx.bindings,
+      (call) => bindingUse.record(call, declared),
+      // Streams acknowledge records themselves; every other service may have written to the state store.
+      (call) => (call.service === 'stream' ? undefined : state.durable()),
+    )
     const pool = new FunctionPool({
       functions: specs,
       bindings: router,
@@ -83,11 +89,12 @@ export const functionKind = defineKind({
       onInvocation: ctx.need(InvocationsToken),
       region: ctx.region,
       account: ctx.account,
+      endpointUrl: ctx.need(DashboardUrlToken),
     })
     const invoker = new MeteredInvoker(pool, metrics, ctx.clock)
     const destinations = ctx.need(DestinationsToken)
     const asyncInvocations = new AsyncInvocations({
-      store: ctx.need(StateStoreToken),
+      store: state,
       invoker,
       clock: ctx.clock,
       metrics,

@@ -177,7 +177,7 @@ export class PipelineRuntime {
       functionLogGroup(log.functionName),
       log.logStreamName ?? functionLogStream(log.timestamp),
       log.timestamp,
-      consoleLine(log),
+      log.raw ? log.message : consoleLine(log),
     )
     if (log.message.startsWith('{') && log.message.includes('"_aws"'))
       for (const datum of parseEmf(log.message)) this.metrics.record(datum)
@@ -198,7 +198,7 @@ export class PipelineRuntime {
       requestId: e.requestId,
       durationMs: e.durationMs,
       memorySizeMb: e.memorySizeMb,
-      maxMemoryUsedMb: this.#memory.mb(),
+      maxMemoryUsedMb: e.maxMemoryUsedMb ?? this.#memory.mb(),
       initDurationMs: e.initDurationMs,
       status: e.outcome,
     })

@@ -8,6 +8,8 @@ async function project() {
   const dir = await tempDir()
   await mkdir(join(dir, 'functions'))
   await writeFile(join(dir, 'functions', 'consumer.ts'), 'export const handler = async () => {}\n')
+  await mkdir(join(dir, 'plain'))
+  await writeFile(join(dir, 'plain', 'bootstrap'), '#!/bin/sh\n')
   return dir
 }
 
@@ -49,6 +51,9 @@ describe('pipeline validation', () => {
         memoryMb: 128,
         reservedConcurrency: undefined,
         environment: {},
+        runtime: 'nodejs20.x',
+        handler: 'functions/consumer.handler',
+        codeDir: dir,
       },
     ])
   })
@@ -90,6 +95,39 @@ describe('pipeline validation', () => {
       (d: ReturnType<typeof base>) =>
         Object.assign(d.functions.consumer, { handler: 'functions/missing.handler' }),
       'functions.consumer.handler: no file functions/missing{.ts,.mts,.js,.mjs,.cjs}',
+    ],
+    [
+      'an unknown runtime',
+      (d: ReturnType<typeof base>) => Object.assign(d.functions.consumer, { runtime: 'python2.7' }),
+      'functions.consumer.runtime: must be one of "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "provided.al2023", "provided.al2" (got "python2.7")',
+    ],
+    [
+      'a Python handler whose module is missing',
+      (d: ReturnType<typeof base>) =>
+        Object.assign(d.functions.consumer, { runtime: 'python3.12', handler: 'app.lambda_handler' }),
+      'functions.consumer.handler: no file app.py in',
+    ],
+    [
+      'a custom runtime without a bootstrap',
+      (d: ReturnType<typeof base>) =>
+        Object.assign(d.functions.consumer, { runtime: 'provided.al2023', code: 'functions' }),
+      'functions.consumer.code: no bootstrap in',
+    ],
+    [
+      'a custom runtime whose bootstrap is not executable',
+      (d: ReturnType<typeof base>) =>
+        Object.assign(d.functions.consumer, { runtime: 'provided.al2', code: 'plain' }),
+      'plain/bootstrap is not executable',
+    ],
+    [
+      'a code directory that is not there',
+      (d: ReturnType<typeof base>) => Object.assign(d.functions.consumer, { code: 'nowhere' }),
+      'functions.consumer.code: no directory',
+    ],
+    [
+      'a Node.js handler without an export',
+      (d: ReturnType<typeof base>) => Object.assign(d.functions.consumer, { handler: 'consumer' }),
+      "functions.consumer.handler: must look like 'path/to/file.exportName'",
     ],
     [
       'a timeout over 900 s',

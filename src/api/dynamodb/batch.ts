@@ -15,7 +15,7 @@ import {
   tableOf,
   wire,
 } from './common.ts'
-import { check, planDelete, planPut, type WritePlan, write } from './items.ts'
+import { check, planDelete, planPut, type WritePlan, write, writeTogether } from './items.ts'
 
 const DUPLICATES = 'Provided list of item keys contains duplicates'
 
@@ -124,7 +124,9 @@ export const batchWriteItem = defineOperation({
     }
     // Keys are checked before anything is written, so a bad key refuses the whole batch.
     const currents = plans.map((plan) => check(plan))
-    for (const [i, plan] of plans.entries()) write(plan, currents[i])
+    writeTogether(ctx, () => {
+      for (const [i, plan] of plans.entries()) write(plan, currents[i])
+    })
     return { UnprocessedItems: {} }
   },
 })

@@ -61,6 +61,15 @@ export function write(plan: WritePlan, current: Item | undefined): Item | null |
   return next
 }
 
+/**
+ * Runs several writes as one SQLite transaction, group committed like single writes: all of them
+ * or none survive a crash, and they share one fsync (the dispatcher awaits it before answering).
+ */
+export function writeTogether(ctx: OperationContext, writes: () => void): void {
+  const store = ctx.engine.state
+  store.commitRelaxed(() => store.transaction(writes))
+}
+
 const CONDITION_INPUT = {
   ConditionExpression: { type: 'String' },
   ExpressionAttributeNames: EXPRESSION_NAMES,

@@ -17,12 +17,12 @@ import {
   tableOf,
   wire,
 } from './common.ts'
-import { check, planConditionCheck, planDelete, planPut, planUpdate, write } from './items.ts'
+import { check, planConditionCheck, planDelete, planPut, planUpdate, write, writeTogether } from './items.ts'
 
 /*
  * Transactions: every condition is checked and every new item computed before anything is
- * written, in one synchronous step (no other request interleaves). The writes are separate
- * SQLite transactions of the table service, so a crash part-way could leave some of them done.
+ * written, in one synchronous step (no other request interleaves). The writes are one SQLite
+ * transaction, so a crash leaves all of them or none.
  */
 
 const CONDITIONAL = {
@@ -142,7 +142,9 @@ export const transactWriteItems = defineOperation({
         },
       )
     }
-    for (const apply of writes) apply()
+    writeTogether(ctx, () => {
+      for (const apply of writes) apply()
+    })
     return {}
   },
 })

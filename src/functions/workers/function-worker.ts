@@ -45,6 +45,8 @@ export type InvocationEvent =
       memorySizeMb: number
       /** The environment's init phase, on its first invocation only. */
       initDurationMs: number | undefined
+      /** The environment's own peak memory (a process runtime's RSS); else the engine's is shown. */
+      maxMemoryUsedMb?: number
       /** Why the runtime exited (`crash`). */
       errorMessage?: string
     }

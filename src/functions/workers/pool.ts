@@ -1,5 +1,6 @@
 /**
- * The function pool: Lambda's execution environments as worker threads. Workers start on demand,
+ * The function pool: Lambda's execution environments, as worker threads (Node.js) or child
+ * processes (Python, custom runtimes: src/functions/runtimes/). Environments start on demand,
  * run one invocation at a time, stay warm between invocations (module state persists) and stop
  * after a while idle. Each function has a concurrency limit; an invocation beyond it is
  * throttled at once, never queued.
@@ -13,8 +14,11 @@ import type {
   InvokeOutcome,
   Invoker,
 } from '../../contracts/functions.ts'
+import { isProcessRuntime } from '../runtimes/catalog.ts'
+import { ProcessEnvironment } from '../runtimes/process-environment.ts'
 import { type Placement, workerEnv, workerInit } from './environment.ts'
 import { FunctionNotFoundError, PoolClosedError } from './errors.ts'
+import type { ExecutionEnvironment } from './execution-environment.ts'
 import { FunctionWorker, type InvocationEvent } from './function-worker.ts'
 import { initFailureError, LoadHold } from './load-hold.ts'
 import type { LambdaError } from './protocol.ts'
@@ -37,6 +41,8 @@ export interface FunctionPoolOptions {
   region?: string
   /** For `invokedFunctionArn`. Default 000000000000. */
   account?: string
+  /** The running server, as `AWS_ENDPOINT_URL` of process runtimes (their AWS SDKs reach it). */
+  endpointUrl?: string
 }
 
 export interface FunctionStats {
@@ -52,13 +58,13 @@ export interface FunctionStats {
 interface Generation {
   spec: FunctionSpec
   /** Warm workers, most recently used last (reused first, so the others can expire). */
-  idle: FunctionWorker[]
+  idle: ExecutionEnvironment[]
 }
 
 interface FunctionEntry {
   current: Generation
   /** Every live worker of every generation. */
-  workers: Set<FunctionWorker>
+  workers: Set<ExecutionEnvironment>
   concurrent: number
   invocations: number
   removed: boolean
@@ -91,7 +97,7 @@ const DEFAULT_INIT_TIMEOUT_MS = 10_000
 export class FunctionPool implements Invoker {
   private readonly functions = new Map<string, FunctionEntry>()
   /** Every worker not yet exited, including ones being stopped. */
-  private readonly threads = new Set<FunctionWorker>()
+  private readonly threads = new Set<ExecutionEnvironment>()
   private readonly maxConcurrency: number
   private readonly idleWorkerMs: number
   private readonly initTimeoutMs: number
@@ -284,23 +290,36 @@ export class FunctionPool implements Invoker {
     return this.invoke(functionName, event, { requestId })
   }
 
-  private spawn(entry: FunctionEntry, generation: Generation, logInitFailure = true): FunctionWorker {
-    const init = workerInit(generation.spec, this.placement, this.options.onLog !== undefined)
-    const worker = new FunctionWorker({
-      init,
-      env: workerEnv(generation.spec, init, this.placement),
-      bindings: this.options.bindings,
+  private spawn(entry: FunctionEntry, generation: Generation, logInitFailure = true): ExecutionEnvironment {
+    const { spec } = generation
+    const init = workerInit(spec, this.placement, this.options.onLog !== undefined)
+    const onExit = (w: ExecutionEnvironment) => {
+      entry.workers.delete(w)
+      this.threads.delete(w)
+      const at = generation.idle.indexOf(w)
+      if (at >= 0) generation.idle.splice(at, 1)
+    }
+    const shared = {
       onLog: this.options.onLog,
       onInvocation: this.options.onInvocation,
       initTimeoutMs: this.initTimeoutMs,
       logInitFailure,
-      onExit: (w) => {
-        entry.workers.delete(w)
-        this.threads.delete(w)
-        const at = generation.idle.indexOf(w)
-        if (at >= 0) generation.idle.splice(at, 1)
-      },
-    })
+      onExit,
+    }
+    const worker: ExecutionEnvironment = isProcessRuntime(spec.runtime)
+      ? new ProcessEnvironment({
+          ...shared,
+          spec,
+          init: { ...init, handlerString: spec.handler ?? init.handlerString },
+          placement: this.placement,
+          target: { endpointUrl: this.options.endpointUrl },
+        })
+      : new FunctionWorker({
+          ...shared,
+          init,
+          env: workerEnv(spec, init, this.placement),
+          bindings: this.options.bindings,
+        })
     entry.workers.add(worker)
     this.threads.add(worker)
     return worker
@@ -309,7 +328,7 @@ export class FunctionPool implements Invoker {
   private async run(
     entry: FunctionEntry,
     generation: Generation,
-    worker: FunctionWorker,
+    worker: ExecutionEnvironment,
     requestId: string,
     event: unknown,
   ): Promise<InvokeOutcome> {
@@ -322,7 +341,7 @@ export class FunctionPool implements Invoker {
     }
   }
 
-  private release(entry: FunctionEntry, generation: Generation, worker: FunctionWorker): void {
+  private release(entry: FunctionEntry, generation: Generation, worker: ExecutionEnvironment): void {
     if (worker.state === 'dead') return
     if (this.closing || entry.removed || generation !== entry.current) {
       void worker.stop()
@@ -335,7 +354,7 @@ export class FunctionPool implements Invoker {
     else worker.idleTimer = setTimeout(() => this.expire(generation, worker), this.idleWorkerMs).unref()
   }
 
-  private expire(generation: Generation, worker: FunctionWorker): void {
+  private expire(generation: Generation, worker: ExecutionEnvironment): void {
     if (worker.state !== 'idle') return
     const at = generation.idle.indexOf(worker)
     if (at >= 0) generation.idle.splice(at, 1)
@@ -348,6 +367,9 @@ function sameCode(a: FunctionSpec, b: FunctionSpec): boolean {
   return (
     a.file === b.file &&
     a.exportName === b.exportName &&
+    a.runtime === b.runtime &&
+    a.handler === b.handler &&
+    a.codeDir === b.codeDir &&
     a.timeoutMs === b.timeoutMs &&
     a.memoryMb === b.memoryMb &&
     sameEnvironment(a.environment, b.environment)

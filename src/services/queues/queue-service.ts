@@ -80,7 +80,7 @@ export class QueueService {
         throw new InvalidConfigError(`queues.${name}.deadLetterQueue`, `queue '${dlq}' is not declared`)
       }
     }
-    this.#repo.transaction(() => {
+    this.#repo.store.transaction(() => {
       for (const [name, config] of resolved) {
         this.#repo.upsertQueue(name, JSON.stringify(config), this.#clock.now())
         this.#configs.set(name, config)

@@ -132,12 +132,12 @@ export class QueueStore {
   }
 
   insert(message: NewMessage): void {
-    this.#s.insert!.run(message)
+    this.#relaxed(() => this.#s.insert!.run(message))
   }
 
   /** Deletes messages sent at or before `cutoff` (retention); returns how many. */
   expire(queue: string, cutoff: number): number {
-    return this.#s.expire!.run(queue, cutoff).changes
+    return this.#relaxed(() => this.#s.expire!.run(queue, cutoff).changes)
   }
 
   ready(queue: string, now: number, limit: number): MessageRow[] {
@@ -145,17 +145,17 @@ export class QueueStore {
   }
 
   markReceived(seq: number, handle: string, now: number, visibleAt: number): void {
-    this.#s.received!.run(handle, now, now, visibleAt, seq)
+    this.#relaxed(() => this.#s.received!.run(handle, now, now, visibleAt, seq))
   }
 
   /** Moves a message to `queue` (dead-letter move), visible at `now`; remembers where it came from. */
   move(seq: number, queue: string, now: number, sourceQueue: string): void {
-    this.#s.move!.run(queue, now, sourceQueue, seq)
+    this.#relaxed(() => this.#s.move!.run(queue, now, sourceQueue, seq))
   }
 
   /** Moves a message back out of a dead-letter queue as a new message. */
   redrive(seq: number, queue: string, messageId: string, now: number): void {
-    this.#s.redriven!.run(queue, messageId, now, now, seq)
+    this.#relaxed(() => this.#s.redriven!.run(queue, messageId, now, now, seq))
   }
 
   byHandle(handle: string): MessageRow | undefined {
@@ -163,11 +163,11 @@ export class QueueStore {
   }
 
   deleteByHandle(queue: string, handle: string): boolean {
-    return this.#s.deleteByHandle!.run(handle, queue).changes > 0
+    return this.#relaxed(() => this.#s.deleteByHandle!.run(handle, queue).changes > 0)
   }
 
   setVisibleAt(seq: number, visibleAt: number): void {
-    this.#s.setVisibleAt!.run(visibleAt, seq)
+    this.#relaxed(() => this.#s.setVisibleAt!.run(visibleAt, seq))
   }
 
   depth(queue: string, now: number): DepthRow {
@@ -181,14 +181,25 @@ export class QueueStore {
   }
 
   purge(queue: string): number {
-    return this.#s.purge!.run(queue).changes
+    return this.#relaxed(() => this.#s.purge!.run(queue).changes)
   }
 
   peek(queue: string, afterSeq: number, limit: number): MessageRow[] {
     return this.#s.peek!.all(queue, afterSeq, limit) as MessageRow[]
   }
 
+  /** Message writes in one transaction, group committed (see {@link #relaxed}). */
   transaction<T>(fn: () => T): T {
-    return this.store.transaction(fn)
+    return this.#relaxed(() => this.store.transaction(fn))
+  }
+
+  /**
+   * A message write, group committed: visible at once and safe from a crash of the process;
+   * whoever acknowledges it (the SQS and SNS APIs, the binding host, a mapping's checkpoint)
+   * awaits `StateStore.durable()` first, so an acknowledged write survives a power loss too.
+   * Queue declarations stay fully synchronous commits.
+   */
+  #relaxed<T>(write: () => T): T {
+    return this.store.commitRelaxed(write)
   }
 }
