@@ -46,3 +46,18 @@ export function isProcessRuntime(runtime: string | undefined): boolean {
 export function executionEnv(runtime: string): string | undefined {
   return runtimeFamily(runtime) === 'provided' ? undefined : `AWS_Lambda_${runtime}`
 }
+
+/**
+ * Under `tributary dev`, which changed files (paths relative to the code directory) restart a
+ * process runtime's processes: any Python module (and the requirements), or a custom runtime's
+ * `bootstrap`. Node.js functions are reloaded through their handler file instead.
+ */
+const RELOAD_ON: Record<RuntimeFamily, ((path: string) => boolean) | undefined> = {
+  nodejs: undefined,
+  python: (path) => path.endsWith('.py') || path === 'requirements.txt',
+  provided: (path) => path === 'bootstrap',
+}
+
+export function reloadsOn(runtime: string | undefined): ((path: string) => boolean) | undefined {
+  return RELOAD_ON[runtimeFamily(runtime)]
+}
