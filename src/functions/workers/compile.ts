@@ -292,8 +292,15 @@ function hash(data: string | Uint8Array): string {
 
 /** Readers (other processes sharing the cache) see the whole file or none of it. */
 function writeAtomically(path: string, contents: Uint8Array): void {
-  mkdirSync(join(path, '..'), { recursive: true })
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  writeFileSync(temp, contents)
-  renameSync(temp, path)
+  try {
+    mkdirSync(join(path, '..'), { recursive: true })
+    writeFileSync(temp, contents)
+    renameSync(temp, path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw new Error(
+      `cannot write the compiled handler to ${join(path, '..')} (${code}); set TRIBUTARY_CACHE_DIR to a writable directory`,
+    )
+  }
 }
