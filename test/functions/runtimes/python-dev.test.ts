@@ -11,7 +11,8 @@ import { needPython } from './python-helpers.ts'
 /**
  * `tributary dev` with a Python function: its requirements.txt when no index is reachable (one
  * line per requirement the system does not satisfy, the function runs anyway), and the new code
- * of a .py file saved while it runs (the module it imports, not only the handler's).
+ * of a .py file saved while it runs (the module it imports, not only the handler's), and an
+ * edited requirements.txt installed again.
  */
 describe('tributary dev with a Python function', () => {
   it('says which requirement is missing offline, runs anyway, and reloads an edited .py file', async (ctx) => {
@@ -83,6 +84,14 @@ def lambda_handler(event, context):
     await dev.waitFor(/reloaded function processor/)
     await put('two')
     await dev.waitFor(/\[processor\] v2 two/)
+    // An edited requirements.txt is installed again (the functions are rebuilt): pip is asked anew.
+    await writeFile(join(dir, 'py', 'requirements.txt'), 'boto3\ntributary-other-pkg==2\n')
+    await dev.waitFor(
+      /requirement 'tributary-other-pkg==2' is not installed and pip could not reach an index/,
+    )
+    await dev.waitFor(/reloaded \S*tributary\.config\.ts/)
+    await put('three')
+    await dev.waitFor(/\[processor\] v2 three/)
     client.destroy()
     expect((await dev.kill('SIGTERM')).code).toBe(0)
   })
