@@ -15,6 +15,7 @@ import type { InvocationEvent } from '../src/functions/workers/function-worker.t
 import type { FunctionPool, FunctionPoolOptions } from '../src/functions/workers/pool.ts'
 import { type FunctionsRun, type NoopThroughputResult, noopThroughput } from './functions.ts'
 import type { ProcessFunctionCode } from './pipelines.ts'
+import { machineCpuMs } from './proc.ts'
 import { removeDir, scratchDir } from './servers.ts'
 import { percentile } from './stats.ts'
 
@@ -39,6 +40,10 @@ export interface WarmInvokeResult {
   max: number
   /** The process's RSS after the last invocation (REPORT's Max Memory Used), MB; none for threads. */
   rssMb: number | undefined
+  /** Cores busy on the whole machine during the measured invocations (every process). */
+  machineCores: number
+  /** Cores this process (the engine's pool and the driver) used meanwhile. */
+  benchCores: number
 }
 
 export interface ColdStartResult {
@@ -264,7 +269,12 @@ async function warmInvoke(
   try {
     for (let i = 0; i < o.warmup; i++) await p.invoke('empty')
     const ms: number[] = []
+    const machine0 = machineCpuMs().busy
+    const cpu0 = process.cpuUsage()
+    const t0 = performance.now()
     for (let i = 0; i < o.invocations; i++) ms.push(await p.invoke('empty'))
+    const wallMs = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
     return {
       subject: subject.id,
       label: subject.label,
@@ -273,6 +283,8 @@ async function warmInvoke(
       p99: percentile(ms, 99),
       max: percentile(ms, 100),
       rssMb: subject.id === 'nodejs' ? undefined : p.lastRssMb(),
+      machineCores: (machineCpuMs().busy - machine0) / wallMs,
+      benchCores: (cpu.user + cpu.system) / 1000 / wallMs,
     }
   } finally {
     await p.pool.close()

@@ -28,6 +28,7 @@ function warmTable(rs: WarmInvokeResult[]): string {
       `p99, ms (≤ ${RUNTIME_TARGETS.warmP99Ms})`,
       'max, ms',
       'RSS of the warm process, MB',
+      'cores busy: machine / engine',
       'met',
     ],
     rs.map((r) => [
@@ -37,6 +38,7 @@ function warmTable(rs: WarmInvokeResult[]): string {
       fix2(r.p99),
       fix(r.max),
       rss(r.rssMb),
+      `${fix2(r.machineCores)} / ${fix2(r.benchCores)}`,
       mark(warmMet(r)),
     ]),
   )
