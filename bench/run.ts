@@ -7,7 +7,8 @@
 //   --skip-h2      leave out the put cases over HTTP/2 (run against Tributary only)
 // Runs kinesalite and Tributary side by side as child processes and drives the same SDK
 // workload against each from this process; the functions, delivery and monitor groups run
-// `tributary dev` alone; the aws-apis group runs `tributary dev` beside s3rver and dynalite.
+// `tributary dev` alone (functions also: Python and custom runtimes through the function pool,
+// bench/functions-runtimes.ts); the aws-apis group runs `tributary dev` beside s3rver and dynalite.
 // Progress goes to stderr, the Markdown table to stdout.
 import './env.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
