@@ -89,6 +89,7 @@ function warmTable(r: WarmWorkersResult): string {
     [
       ['workers warm / time to warm, ms', `${r.workers} / ${int(r.warmMs)}`],
       ['PutRecords calls meanwhile / slowest, ms', `${r.calls} / ${int(r.putCallMaxMs)}`],
+      ['server CPU from the first call to 1 s after warm (all threads), ms', int(r.cpu.serverCpuMs)],
       [
         `RSS once warm (VmRSS), MB (≤ ${FUNCTION_TARGETS.warmRssMb})`,
         `**${int(mb(r.rssKiB))}** ${mark(warmMet(r))}`,
