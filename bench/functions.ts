@@ -13,7 +13,13 @@ import {
 import { createStream, makeClient } from './client.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 import { RECORD_BYTES } from './payload.ts'
-import { LATENCY_HANDLER, NOOP_HANDLER, type PipelineSpec, writePipeline } from './pipelines.ts'
+import {
+  LATENCY_HANDLER,
+  NOOP_HANDLER,
+  type PipelineSpec,
+  type ProcessFunctionCode,
+  writePipeline,
+} from './pipelines.ts'
 import { statusKiB } from './proc.ts'
 import { rawCall } from './raw-client.ts'
 import { removeDir, scratchDir, startServer } from './servers.ts'
@@ -31,6 +37,8 @@ export interface FunctionsRun {
   root: string
   cpuProfDir?: string
   log: (msg: string) => void
+  /** Environment of the `tributary dev` child (default: the bench's). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** What every functions case reports about its `tributary dev` process. */
@@ -200,6 +208,7 @@ async function withDev<T>(
       pipelineFile: pipeline.file,
       dataDir,
       cpuProfDir: run.cpuProfDir,
+      env: run.env,
     })
     let result: T
     try {
@@ -386,7 +395,7 @@ export async function invokeLatency(
  */
 export async function noopThroughput(
   run: FunctionsRun,
-  o: { records: number; batches: PutRecordsRequestEntry[][] },
+  o: { records: number; batches: PutRecordsRequestEntry[][]; code?: ProcessFunctionCode },
 ): Promise<NoopThroughputResult> {
   const stream = 'bench-noop'
   const dataDir = scratchDir(tmpdir(), 'tributary-bench-')
@@ -408,6 +417,7 @@ export async function noopThroughput(
       batchSize: 1000,
       startingPosition: 'TRIM_HORIZON',
       handler: NOOP_HANDLER,
+      code: o.code,
     }
     run.log('functions throughput: draining with a no-op handler')
     return await withDev(run, spec, dataDir, async (dev, outDir) => {

@@ -2,6 +2,7 @@
 import type { AwsApisResult } from './aws-apis.ts'
 import type { DeliveryResult } from './delivery.ts'
 import type { InvokeLatencyResult, NoopThroughputResult, WarmWorkersResult } from './functions.ts'
+import type { RuntimesResult } from './functions-runtimes.ts'
 import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
 import type { MonitorResult } from './monitor.ts'
 import type { ProfileSummary } from './profile.ts'
@@ -11,6 +12,7 @@ import { awsSection, awsTargets } from './report-aws.ts'
 import { deliverySection, deliveryTargets } from './report-delivery.ts'
 import { functionsSection, functionsTargets } from './report-functions.ts'
 import { monitorSection, monitorTargets } from './report-monitor.ts'
+import { runtimesSection, runtimesTargets } from './report-runtimes.ts'
 import type { LatencyResult, PutResult } from './workloads.ts'
 
 export interface Pair<T> {
@@ -36,6 +38,8 @@ export interface Results {
   invokeLatency: InvokeLatencyResult[]
   noopThroughput?: NoopThroughputResult
   warmWorkers: WarmWorkersResult | undefined
+  /** The functions group's Python and custom-runtime cases. */
+  runtimes?: RuntimesResult
   /** The delivery group: a filled stream delivered into the lake by `tributary dev`. */
   delivery: DeliveryResult[]
   /** The monitor group: ingest with and without monitoring, alternating (A, B, A, B). */
@@ -164,6 +168,7 @@ function targetTable(r: Results): string {
     }
   }
   rows.push(...functionsTargets(r.invokeLatency, r.noopThroughput, r.warmWorkers))
+  rows.push(...runtimesTargets(r.runtimes))
   rows.push(...deliveryTargets(r.delivery))
   rows.push(...monitorTargets(r.monitor))
   rows.push(...awsTargets(r.awsApis))
@@ -200,6 +205,7 @@ function otherLoad(r: Results): number {
     ...r.invokeLatency.map((x) => x.cpu),
     ...(r.noopThroughput ? [r.noopThroughput.cpu] : []),
     ...(r.warmWorkers ? [r.warmWorkers.cpu] : []),
+    ...(r.runtimes?.throughput ?? []).map((x) => x.cpu),
     ...r.delivery.map((x) => x.cpu),
     ...r.monitor.map((x) => x.cpu),
     ...(r.awsApis?.cases ?? []).flatMap((c) => [c.tributary.cpu, ...(c.peer ? [c.peer.cpu] : [])]),
@@ -256,6 +262,7 @@ export function renderMarkdown(r: Results): string {
     out.push('### Latency, reads, memory', '', otherTable(r), '')
   if (r.invokeLatency.length || r.noopThroughput || r.warmWorkers)
     out.push(...functionsSection(r.invokeLatency, r.noopThroughput, r.warmWorkers))
+  out.push(...runtimesSection(r.runtimes))
   out.push(...deliverySection(r.delivery))
   out.push(...monitorSection(r.monitor))
   out.push(...awsSection(r.awsApis))

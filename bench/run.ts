@@ -18,6 +18,7 @@ import { awsApis } from './aws-apis.ts'
 import { makeClient } from './client.ts'
 import { type DeliveryCaseName, deliveryCase, fillDeliverySource, removeDeliverySource } from './delivery.ts'
 import { type FunctionsRun, invokeLatency, noopThroughput, warmWorkers } from './functions.ts'
+import { runtimesCases } from './functions-runtimes.ts'
 import { type MonitorMode, monitorCase } from './monitor.ts'
 import { buildBatches } from './payload.ts'
 import { loadProfile, loadThreadProfiles, summarize } from './profile.ts'
@@ -90,6 +91,11 @@ const settings = {
       })),
     ),
     noopRecords: quick ? 100_000 : 300_000,
+    // Python and custom runtimes (bench/functions-runtimes.ts): empty-handler invocations after a
+    // warm-up, fresh processes for the cold start.
+    runtimes: quick
+      ? { warmup: 20, invocations: 300, coldSamples: 3 }
+      : { warmup: 50, invocations: 1000, coldSamples: 7 },
   },
   // 1 KiB JSON sensor records in a 4-shard stream, delivered from TRIM_HORIZON into the lake.
   deliveryRecords: quick ? 100_000 : 300_000,
@@ -247,6 +253,17 @@ async function functionsGroup(): Promise<void> {
   )
   log(`functions no-op: ${Math.round(r.recordsPerSec)} rec/s, ${r.delivered} of ${r.records} delivered`)
   results.noopThroughput = r
+  const root = args.tributary ? resolve(args.tributary) : ROOT
+  results.runtimes = await runtimesCases(
+    { root, log },
+    { ...settings.functions.runtimes, noopRecords, batches },
+  )
+  for (const w of results.runtimes.warm)
+    log(`functions warm invoke, ${w.label}: p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms`)
+  for (const c of results.runtimes.cold)
+    log(`functions cold start, ${c.label}: p50 ${Math.round(c.p50)} ms, max ${Math.round(c.max)} ms`)
+  for (const t of results.runtimes.throughput)
+    log(`functions no-op, ${t.label}: ${Math.round(t.recordsPerSec)} rec/s, ${t.delivered} of ${t.records}`)
 }
 
 async function deliveryGroup(): Promise<void> {

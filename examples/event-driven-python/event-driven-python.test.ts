@@ -226,5 +226,5 @@ describe('examples/event-driven-python (seed 001, Python functions with boto3)',
       requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 },
       responsePayload: { errorType: 'ValueError', errorMessage: expect.stringMatching(/^line 2: /) },
     })
-  }, 180_000)
+  }, 300_000)
 })

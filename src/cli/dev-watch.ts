@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import { reloadsOn } from '../functions/runtimes/catalog.ts'
 import { type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
@@ -126,6 +126,11 @@ export function watchFiles(
           watch(dir, { recursive: true }, (_event, name) => {
             if (!name) return
             const path = name.toString()
+            // New requirements are installed when the functions are built again: a pipeline reload.
+            if (basename(path) === 'requirements.txt') {
+              debounce(resolve(initial.file), reloadPipeline)
+              return
+            }
             const names = (codeDirs.get(dir) ?? []).filter((f) => f.matches(path)).map((f) => f.name)
             if (names.length > 0) debounce(`code:${dir}:${names.join(',')}`, () => reloadNames(names))
           }),

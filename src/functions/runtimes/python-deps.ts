@@ -80,10 +80,7 @@ export async function preparePythonEnv(options: PythonEnvOptions): Promise<Pytho
   if (!existsSync(venvPython) || (await readFile(base, 'utf8').catch(() => '')) !== options.python) {
     await rm(venv, { recursive: true, force: true })
     await mkdir(join(venv, '..'), { recursive: true })
-    const made = await exec(options.python, ['-m', 'venv', '--system-site-packages', venv], {
-      env,
-      timeoutMs: 120_000,
-    })
+    const made = await makeVenv(options.python, venv, venvPython, env)
     if (made.code !== 0) {
       const why = `Tributary could not create a virtual environment (${lastLine(made.output) || `${options.python} -m venv failed`})`
       return {
@@ -134,6 +131,22 @@ export async function withPythonEnvs(
     out.push(env.python === SYSTEM_PYTHON ? spec : { ...spec, interpreter: env.python })
   }
   return out
+}
+
+/**
+ * `--without-pip` first: with the system's site-packages visible, the system's pip runs in the
+ * venv and installs into it, and the venv takes a fraction of a second instead of ensurepip's
+ * seconds. Only when the system has no pip is the venv given its own.
+ */
+async function makeVenv(python: string, venv: string, venvPython: string, env: NodeJS.ProcessEnv) {
+  const bare = await exec(python, ['-m', 'venv', '--system-site-packages', '--without-pip', venv], {
+    env,
+    timeoutMs: 120_000,
+  })
+  if (bare.code !== 0) return bare
+  const pip = await exec(venvPython, ['-m', 'pip', '--version'], { env })
+  if (pip.code === 0) return pip
+  return exec(venvPython, ['-m', 'ensurepip', '--default-pip'], { env, timeoutMs: 120_000 })
 }
 
 async function missingNotices(
