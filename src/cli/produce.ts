@@ -128,6 +128,7 @@ async function produce(options: ProduceOptions): Promise<void> {
   })
   const items = source(options, seed)
   const started = performance.now()
+  const cpuAtStart = process.cpuUsage()
   const stats = new ProduceStats(started)
   let stopped = false
   const stop = () => {
@@ -186,6 +187,7 @@ async function produce(options: ProduceOptions): Promise<void> {
     },
     ranFor,
     producer.metrics(),
+    (({ user, system }) => user + system)(process.cpuUsage(cpuAtStart)),
   )
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`)
   if (summary.failed > 0) {

@@ -31,6 +31,8 @@ export interface ProduceSummary {
   windows: number[]
   kinesisRecords: number
   putRecordsCalls: number
+  /** CPU time of this process (user + system) over the run, s: `cpuSeconds / durationSeconds` cores. */
+  cpuSeconds: number
 }
 
 /** Tallies results and samples latencies (a bounded reservoir: memory stays flat on long runs). */
@@ -91,6 +93,7 @@ export class ProduceStats {
     base: Pick<ProduceSummary, 'stream' | 'endpoint' | 'source' | 'seed'>,
     durationMs: number,
     metrics: ProducerMetrics,
+    cpuMicros: number,
   ): ProduceSummary {
     const seconds = durationMs / 1000
     const round = (x: number) => Math.round(x * 100) / 100
@@ -109,6 +112,7 @@ export class ProduceStats {
       windows: [...this.windows],
       kinesisRecords: metrics.KinesisRecordsPut,
       putRecordsCalls: metrics.KinesisRecordsPerPutRecordsRequest.count,
+      cpuSeconds: round(cpuMicros / 1e6),
     }
   }
 }
@@ -127,6 +131,6 @@ export function formatSummary(s: ProduceSummary): string {
     `  throttled  ${n(s.throttled)}`,
     `  retries    ${n(s.retries)}`,
     `  put latency  p50 ${n(s.latencyMs.p50)} ms  p99 ${n(s.latencyMs.p99)} ms  max ${n(s.latencyMs.max)} ms`,
-    `  ${n(s.kinesisRecords)} Kinesis records in ${n(s.putRecordsCalls)} PutRecords calls`,
+    `  ${n(s.kinesisRecords)} Kinesis records in ${n(s.putRecordsCalls)} PutRecords calls; producer CPU ${n(s.cpuSeconds)} s`,
   ].join('\n')
 }
