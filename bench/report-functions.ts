@@ -96,7 +96,10 @@ export function functionsSection(
   rs: InvokeLatencyResult[],
   noop: NoopThroughputResult | undefined,
 ): string[] {
-  const out = ['### Functions stage (`tributary dev`, 4-shard stream, batching window 0, sync always)', '']
+  const out = [
+    '### Functions stage (`tributary dev`, 4-shard stream, batching window 0, sync always, shard limits off)',
+    '',
+  ]
   if (rs.length) {
     out.push(
       `#### put → handler invoked at ${int(FUNCTION_TARGETS.invokeRate)} rec/s (BatchSize 100, LATEST)`,
