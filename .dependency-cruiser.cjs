@@ -13,7 +13,7 @@ const layers = [
   ['contracts'],
   ['kind'],
   ['stream', 'bindings'],
-  ['storage'],
+  ['storage', 'producer'],
   ['monitor'],
   ['engine', 'lake', 'query'],
   ['services'],

@@ -16,6 +16,8 @@ export interface DevOptions {
   cpuProfDir?: string
   /** More `tributary dev` options (e.g. `--no-monitor`). */
   extraArgs?: string[]
+  /** Its environment (default: the bench's). */
+  env?: NodeJS.ProcessEnv
 }
 
 export interface DevServer {
@@ -42,6 +44,7 @@ async function startOnce({
   dataDir,
   cpuProfDir,
   extraArgs = [],
+  env,
 }: DevOptions): Promise<DevServer> {
   const port = await freePort()
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []
@@ -56,7 +59,7 @@ async function startOnce({
     ...extraArgs,
   ]
   const spawnedAt = performance.now()
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   live.add(child)
   try {
     await waitForLine(child, BANNER)

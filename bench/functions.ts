@@ -13,7 +13,14 @@ import {
 import { createStream, makeClient } from './client.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 import { RECORD_BYTES } from './payload.ts'
-import { LATENCY_HANDLER, NOOP_HANDLER, type PipelineSpec, writePipeline } from './pipelines.ts'
+import {
+  LATENCY_HANDLER,
+  NOOP_HANDLER,
+  type PipelineSpec,
+  type ProcessFunctionCode,
+  writePipeline,
+} from './pipelines.ts'
+import { statusKiB } from './proc.ts'
 import { rawCall } from './raw-client.ts'
 import { removeDir, scratchDir, startServer } from './servers.ts'
 import { percentile, sleep } from './stats.ts'
@@ -30,6 +37,8 @@ export interface FunctionsRun {
   root: string
   cpuProfDir?: string
   log: (msg: string) => void
+  /** Environment of the `tributary dev` child (default: the bench's). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** What every functions case reports about its `tributary dev` process. */
@@ -78,6 +87,85 @@ export interface NoopThroughputResult extends DevReport {
   recordsPerInvocation: number
 }
 
+export interface WarmWorkersResult extends DevReport {
+  /** Worker threads that ran the handler (one per shard, started together). */
+  workers: number
+  /** From the first PutRecords call to every worker's first report, ms. */
+  warmMs: number
+  /** PutRecords calls sent while the workers started: their slowest, ms. */
+  putCallMaxMs: number
+  calls: number
+  /** RSS (VmRSS) of `tributary dev` once every worker is warm and idle. */
+  rssKiB: number | undefined
+}
+
+/**
+ * Four warm function workers: `tributary dev` on the latency pipeline (4 shards), PutRecords of
+ * one record per shard (explicit hash keys) every 10 ms, so the first call starts four
+ * invocations at once and four workers. Sends until each worker has reported (or 20 s), then
+ * waits a second for the engine to settle and reads its RSS.
+ */
+export async function warmWorkers(run: FunctionsRun): Promise<WarmWorkersResult> {
+  const stream = 'bench-warm-workers'
+  const spec: PipelineSpec = {
+    stream,
+    shards: SHARDS,
+    batchSize: 100,
+    startingPosition: 'LATEST',
+    handler: LATENCY_HANDLER,
+  }
+  const dataDir = scratchDir(tmpdir(), 'tributary-bench-')
+  try {
+    return await withDev(run, spec, dataDir, async (dev, outDir) => {
+      await waitActive(dev.endpoint, stream)
+      const client = makeClient(dev.endpoint)
+      const quarter = 2n ** 128n / BigInt(SHARDS)
+      const callMs: number[] = []
+      const pending = new Set<Promise<void>>()
+      run.log('functions warm workers: starting four')
+      const a = snapshot(dev.pid)
+      const t0 = performance.now()
+      let seq = 0
+      let workers = 0
+      while (workers < SHARDS && performance.now() - t0 < 20_000) {
+        const now = Date.now()
+        const records = Array.from({ length: SHARDS }, (_, shard) => ({
+          Data: Buffer.from(`${now},${seq++},warm`),
+          PartitionKey: 'warm',
+          ExplicitHashKey: (BigInt(shard) * quarter).toString(),
+        }))
+        const start = performance.now()
+        const call = client
+          .send(new PutRecordsCommand({ StreamName: stream, Records: records }))
+          .then(() => {
+            callMs.push(performance.now() - start)
+          })
+          .finally(() => pending.delete(call))
+        pending.add(call)
+        await sleep(10)
+        workers = readdirSync(outDir).filter((name) => name.endsWith('.jsonl')).length
+      }
+      const warmMs = performance.now() - t0
+      await Promise.all(pending)
+      client.destroy()
+      await sleep(1000)
+      const rssKiB = statusKiB(dev.pid, 'VmRSS')
+      const cpu = windowCpu(a, snapshot(dev.pid))
+      return {
+        workers,
+        warmMs,
+        putCallMaxMs: percentile(callMs, 100),
+        calls: callMs.length,
+        rssKiB,
+        cpu,
+        serverCpuPer1k: cpu.serverCpuMs / (seq / 1000),
+      }
+    })
+  } finally {
+    removeDir(dataDir)
+  }
+}
+
 /** Complete lines appended since the last call to the files in `dir` ending with `suffix`. */
 class Tail {
   readonly #offsets = new Map<string, number>()
@@ -120,6 +208,7 @@ async function withDev<T>(
       pipelineFile: pipeline.file,
       dataDir,
       cpuProfDir: run.cpuProfDir,
+      env: run.env,
     })
     let result: T
     try {
@@ -306,7 +395,7 @@ export async function invokeLatency(
  */
 export async function noopThroughput(
   run: FunctionsRun,
-  o: { records: number; batches: PutRecordsRequestEntry[][] },
+  o: { records: number; batches: PutRecordsRequestEntry[][]; code?: ProcessFunctionCode },
 ): Promise<NoopThroughputResult> {
   const stream = 'bench-noop'
   const dataDir = scratchDir(tmpdir(), 'tributary-bench-')
@@ -328,6 +417,7 @@ export async function noopThroughput(
       batchSize: 1000,
       startingPosition: 'TRIM_HORIZON',
       handler: NOOP_HANDLER,
+      code: o.code,
     }
     run.log('functions throughput: draining with a no-op handler')
     return await withDev(run, spec, dataDir, async (dev, outDir) => {

@@ -21,6 +21,17 @@ export interface PipelineSpec {
   startingPosition: 'LATEST' | 'TRIM_HORIZON'
   /** Source of handler.mjs; it exports `handler`. */
   handler: string
+  /** A function on a process runtime instead (Python, a custom `bootstrap`): its code files. */
+  code?: ProcessFunctionCode
+}
+
+/** A process runtime's function for a generated pipeline (bench/functions-runtimes.ts). */
+export interface ProcessFunctionCode {
+  runtime: string
+  /** Lambda's handler string (`handler.handler` for Python; `_HANDLER` for a custom runtime). */
+  handler: string
+  /** Files of the code directory: name → text; `bootstrap` is made executable. */
+  files: Record<string, string>
 }
 
 export interface GeneratedPipeline {
@@ -76,6 +87,13 @@ export function writePipeline(root: string, spec: PipelineSpec): GeneratedPipeli
   const outDir = join(dir, 'out')
   mkdirSync(outDir)
   writeFileSync(join(dir, 'handler.mjs'), spec.handler)
+  let fn = "handler: 'handler.handler'"
+  if (spec.code) {
+    mkdirSync(join(dir, 'code'))
+    for (const [name, text] of Object.entries(spec.code.files))
+      writeFileSync(join(dir, 'code', name), text, { mode: name === 'bootstrap' ? 0o755 : 0o644 })
+    fn = `runtime: '${spec.code.runtime}', code: 'code', handler: '${spec.code.handler}'`
+  }
   const file = join(dir, 'tributary.config.ts')
   writeFileSync(
     file,
@@ -85,7 +103,7 @@ export default definePipeline({
   name: 'bench-functions',
   streams: { '${spec.stream}': { shardCount: ${spec.shards} } },
   functions: {
-    bench: { handler: 'handler.handler', timeout: 60, environment: { BENCH_OUT: '${outDir}' } },
+    bench: { ${fn}, timeout: 60, environment: { BENCH_OUT: '${outDir}' } },
   },
   mappings: [
     {

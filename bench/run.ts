@@ -7,7 +7,8 @@
 //   --skip-h2      leave out the put cases over HTTP/2 (run against Tributary only)
 // Runs kinesalite and Tributary side by side as child processes and drives the same SDK
 // workload against each from this process; the functions, delivery and monitor groups run
-// `tributary dev` alone; the aws-apis group runs `tributary dev` beside s3rver and dynalite.
+// `tributary dev` alone (functions also: Python and custom runtimes through the function pool,
+// bench/functions-runtimes.ts); the aws-apis group runs `tributary dev` beside s3rver and dynalite.
 // Progress goes to stderr, the Markdown table to stdout.
 import './env.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,7 +18,8 @@ import { parseArgs } from 'node:util'
 import { awsApis } from './aws-apis.ts'
 import { makeClient } from './client.ts'
 import { type DeliveryCaseName, deliveryCase, fillDeliverySource, removeDeliverySource } from './delivery.ts'
-import { type FunctionsRun, invokeLatency, noopThroughput } from './functions.ts'
+import { type FunctionsRun, invokeLatency, noopThroughput, warmWorkers } from './functions.ts'
+import { runtimesCases } from './functions-runtimes.ts'
 import { type MonitorMode, monitorCase } from './monitor.ts'
 import { buildBatches } from './payload.ts'
 import { loadProfile, loadThreadProfiles, summarize } from './profile.ts'
@@ -90,6 +92,11 @@ const settings = {
       })),
     ),
     noopRecords: quick ? 100_000 : 300_000,
+    // Python and custom runtimes (bench/functions-runtimes.ts): empty-handler invocations after a
+    // warm-up, fresh processes for the cold start.
+    runtimes: quick
+      ? { warmup: 20, invocations: 300, coldSamples: 3 }
+      : { warmup: 50, invocations: 1000, coldSamples: 7 },
   },
   // 1 KiB JSON sensor records in a 4-shard stream, delivered from TRIM_HORIZON into the lake.
   deliveryRecords: quick ? 100_000 : 300_000,
@@ -122,6 +129,7 @@ const results: Results = {
   put: [],
   putHttp2: [],
   invokeLatency: [],
+  warmWorkers: undefined,
   delivery: [],
   monitor: [],
   peakRssKiB: {},
@@ -223,6 +231,12 @@ async function functionsGroup(): Promise<void> {
   const { latency, noopRecords } = settings.functions
   // `tributary dev` runs with its default --sync always and does not print it.
   results.tributarySync ||= 'sync: always'
+  const warm = await functionsCase('warm', 'four warm workers', warmWorkers)
+  log(
+    `functions warm workers: ${warm.workers} warm in ${Math.round(warm.warmMs)} ms, ` +
+      `RSS ${Math.round((warm.rssKiB ?? 0) / 1024)} MiB, slowest PutRecords ${Math.round(warm.putCallMaxMs)} ms`,
+  )
+  results.warmWorkers = warm
   for (const o of latency) {
     const r = await functionsCase(
       `latency-${o.perCall}-${o.producer}`,
@@ -240,6 +254,17 @@ async function functionsGroup(): Promise<void> {
   )
   log(`functions no-op: ${Math.round(r.recordsPerSec)} rec/s, ${r.delivered} of ${r.records} delivered`)
   results.noopThroughput = r
+  const root = args.tributary ? resolve(args.tributary) : ROOT
+  results.runtimes = await runtimesCases(
+    { root, log },
+    { ...settings.functions.runtimes, noopRecords, batches },
+  )
+  for (const w of results.runtimes.warm)
+    log(`functions warm invoke, ${w.label}: p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms`)
+  for (const c of results.runtimes.cold)
+    log(`functions cold start, ${c.label}: p50 ${Math.round(c.p50)} ms, max ${Math.round(c.max)} ms`)
+  for (const t of results.runtimes.throughput)
+    log(`functions no-op, ${t.label}: ${Math.round(t.recordsPerSec)} rec/s, ${t.delivered} of ${t.records}`)
 }
 
 async function deliveryGroup(): Promise<void> {

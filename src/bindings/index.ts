@@ -10,16 +10,47 @@
  * }
  * ```
  *
- * Under `tributary dev` each call travels to the engine that runs the worker. The calls carry
- * only resource names and plain data, so an implementation backed by AWS SDK v3 clients (resource
- * names from environment variables set by the deployment) can replace the transport without any
- * change to handler code.
+ * Under `tributary dev` each call travels to the engine that runs the worker (the worker installs
+ * that transport). Anywhere else, when the process is a Lambda function (`AWS_LAMBDA_FUNCTION_NAME`)
+ * or `TRIBUTARY_TRANSPORT=aws` is set, the calls go to AWS through SDK v3 clients (src/bindings/aws/),
+ * each resource's physical name read from the variable the deployment sets (aws-env.ts). The
+ * same handler file runs in both places.
  */
+import { TRANSPORT_ENV } from './aws-env.ts'
+import type {
+  BindingTransport,
+  BucketBinding,
+  MetricsBinding,
+  QueueBinding,
+  StreamBinding,
+  TableBinding,
+  TopicBinding,
+} from './types.ts'
 
-/** Moves a call to wherever the resources live. */
-export interface BindingTransport {
-  call(service: string, resource: string, method: string, args: unknown[]): Promise<unknown>
-}
+export type {
+  BindingTransport,
+  BucketBinding,
+  BucketListOptions,
+  BucketListResult,
+  BucketObjectHead,
+  BucketPutOptions,
+  Changes,
+  Condition,
+  MetricsBinding,
+  MetricUnit,
+  QueryOptions,
+  QueueBinding,
+  QueueSendOptions,
+  RecordData,
+  SortKeyCondition,
+  StreamBinding,
+  StreamPutOptions,
+  StreamPutResult,
+  TableBinding,
+  TableKey,
+  TopicBinding,
+  TopicPublishOptions,
+} from './types.ts'
 
 const TRANSPORT = Symbol.for('tributary.bindings.transport')
 
@@ -28,41 +59,43 @@ export function setBindingTransport(transport: BindingTransport | undefined): vo
   ;(globalThis as Record<symbol, unknown>)[TRANSPORT] = transport
 }
 
-function transport(): BindingTransport {
-  const t = (globalThis as Record<symbol, unknown>)[TRANSPORT] as BindingTransport | undefined
+const AWS_TRANSPORT = Symbol.for('tributary.bindings.aws-transport')
+
+/**
+ * Whether calls go to AWS: no local transport installed, and the process is a Lambda function
+ * or asks for AWS (`TRIBUTARY_TRANSPORT=aws`; `TRIBUTARY_TRANSPORT=local` never does).
+ */
+export function awsTransportSelected(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((globalThis as Record<symbol, unknown>)[TRANSPORT]) return false
+  const asked = env[TRANSPORT_ENV]
+  if (asked === 'aws') return true
+  return asked !== 'local' && Boolean(env.AWS_LAMBDA_FUNCTION_NAME)
+}
+
+/** The AWS transport, one per process (shared by every copy of this module), loaded on first use. */
+function awsTransport(): BindingTransport {
+  const slot = globalThis as Record<symbol, unknown>
+  let t = slot[AWS_TRANSPORT] as BindingTransport | undefined
   if (!t) {
-    throw new Error(
-      'tributary bindings are only available inside a function run by tributary (tributary dev); ' +
-        'the AWS implementation arrives with tributary deploy',
-    )
+    const loaded = import('./aws/index.ts').then((m) => m.createAwsTransport())
+    t = { call: async (...args) => (await loaded).call(...args) }
+    slot[AWS_TRANSPORT] = t
   }
   return t
 }
 
+function transport(): BindingTransport {
+  const t = (globalThis as Record<symbol, unknown>)[TRANSPORT] as BindingTransport | undefined
+  if (t) return t
+  if (awsTransportSelected()) return awsTransport()
+  throw new Error(
+    'tributary bindings have no transport here: handlers reach their resources under tributary dev, ' +
+      `on AWS Lambda, or with ${TRANSPORT_ENV}=aws (AWS SDK v3, resources named by TRIBUTARY_<KIND>_<NAME> variables)`,
+  )
+}
+
 function call<T>(service: string, resource: string, method: string, ...args: unknown[]): Promise<T> {
   return transport().call(service, resource, method, args) as Promise<T>
-}
-
-/** Record data: bytes as given, strings as UTF-8, anything else as JSON. */
-export type RecordData = Uint8Array | string | number | boolean | object
-
-export interface StreamPutOptions {
-  partitionKey: string
-  explicitHashKey?: string
-}
-
-export interface StreamPutResult {
-  shardId: string
-  sequenceNumber: string
-}
-
-export interface StreamBinding {
-  put(data: RecordData, options: StreamPutOptions): Promise<StreamPutResult>
-  /** Like Kinesis PutRecords: up to 500 records; per-record results in order. */
-  putMany(records: Array<{ data: RecordData } & StreamPutOptions>): Promise<{
-    failedRecordCount: number
-    records: Array<Partial<StreamPutResult> & { errorCode?: string; errorMessage?: string }>
-  }>
 }
 
 export function stream(name: string): StreamBinding {
@@ -70,62 +103,6 @@ export function stream(name: string): StreamBinding {
     put: (data, options) => call('stream', name, 'put', data, options),
     putMany: (records) => call('stream', name, 'putMany', records),
   }
-}
-
-/** A table key: the partition key attribute, and the sort key attribute if the table has one. */
-export type TableKey = Record<string, string | number>
-
-/**
- * A condition on the item currently stored (DynamoDB's condition expressions, as data). All
- * given parts must hold. A failed condition rejects with `ConditionalCheckFailedException`.
- */
-export interface Condition {
-  /** The item exists (`true`) or does not (`false`). */
-  exists?: boolean
-  /** These attributes exist. */
-  attributeExists?: string[]
-  /** These attributes do not exist. */
-  attributeNotExists?: string[]
-  /** These attributes have exactly these values. */
-  equals?: Record<string, unknown>
-}
-
-/** Changes for `update` (DynamoDB's SET / ADD / REMOVE). */
-export interface Changes {
-  set?: Record<string, unknown>
-  /** Numeric increments (creating the attribute at the increment if absent). */
-  add?: Record<string, number>
-  remove?: string[]
-}
-
-/** A condition on the sort key for `query`. */
-export type SortKeyCondition =
-  | { equals: string | number }
-  | { lessThan: string | number }
-  | { lessThanOrEqual: string | number }
-  | { greaterThan: string | number }
-  | { greaterThanOrEqual: string | number }
-  | { between: [string | number, string | number] }
-  | { beginsWith: string }
-
-export interface QueryOptions {
-  /** Value of the partition key. */
-  partitionKey: string | number
-  sortKey?: SortKeyCondition
-  limit?: number
-  /** Ascending by sort key (default), or descending. */
-  scanForward?: boolean
-  /** Continue after this key (the `lastKey` of the previous page). */
-  startAfter?: TableKey
-}
-
-export interface TableBinding<T extends Record<string, unknown> = Record<string, unknown>> {
-  get(key: TableKey): Promise<T | undefined>
-  put(item: T, options?: { condition?: Condition }): Promise<void>
-  /** Applies `changes` (creating the item if absent) and returns the item as it is afterwards. */
-  update(key: TableKey, changes: Changes, options?: { condition?: Condition }): Promise<T>
-  delete(key: TableKey, options?: { condition?: Condition }): Promise<void>
-  query(options: QueryOptions): Promise<{ items: T[]; lastKey?: TableKey }>
 }
 
 export function table<T extends Record<string, unknown> = Record<string, unknown>>(
@@ -140,87 +117,12 @@ export function table<T extends Record<string, unknown> = Record<string, unknown
   }
 }
 
-export interface QueueSendOptions {
-  /** 0–900 s before the message becomes visible (SQS DelaySeconds). */
-  delaySeconds?: number
-  attributes?: Record<string, string>
-}
-
-export interface QueueBinding {
-  /** Strings are sent as-is, anything else as JSON. */
-  send(body: string | object, options?: QueueSendOptions): Promise<{ messageId: string }>
-}
-
 export function queue(name: string): QueueBinding {
   return { send: (body, options) => call('queue', name, 'send', body, options) }
 }
 
-export interface TopicPublishOptions {
-  subject?: string
-  attributes?: Record<string, string>
-}
-
-export interface TopicBinding {
-  /** Strings are published as-is, anything else as JSON. */
-  publish(message: string | object, options?: TopicPublishOptions): Promise<{ messageId: string }>
-}
-
 export function topic(name: string): TopicBinding {
   return { publish: (message, options) => call('topic', name, 'publish', message, options) }
-}
-
-export interface BucketPutOptions {
-  /** Defaults by body: `application/json` for objects, `text/plain; charset=utf-8` for strings, `binary/octet-stream` for bytes. */
-  contentType?: string
-  contentEncoding?: string
-  /** User metadata (S3's `x-amz-meta-*`): names are lower-cased; 2 KB in all. */
-  metadata?: Record<string, string>
-}
-
-/** HeadObject's answer. */
-export interface BucketObjectHead {
-  key: string
-  size: number
-  /** Quoted MD5 hex, as S3's `ETag` header. */
-  etag: string
-  contentType: string
-  contentEncoding?: string
-  metadata: Record<string, string>
-  lastModified: Date
-}
-
-export interface BucketListOptions {
-  prefix?: string
-  delimiter?: string
-  /** At most 1000 (the default). */
-  maxKeys?: number
-  continuationToken?: string
-  startAfter?: string
-}
-
-export interface BucketListResult {
-  objects: Array<{ key: string; size: number; etag: string; lastModified: Date }>
-  commonPrefixes: string[]
-  isTruncated: boolean
-  nextContinuationToken?: string
-  keyCount: number
-}
-
-/**
- * An S3 bucket with S3's semantics: `get` and `head` of a missing key reject with an error named
- * `NoSuchKey`; `delete` of a missing key succeeds; `list` pages like ListObjectsV2.
- */
-export interface BucketBinding {
-  /** Bytes as given, strings as UTF-8, anything else as JSON. Replaces an existing object. */
-  put(
-    key: string,
-    body: string | Uint8Array | object,
-    options?: BucketPutOptions,
-  ): Promise<{ etag: string; size: number }>
-  get(key: string): Promise<BucketObjectHead & { body: Uint8Array }>
-  head(key: string): Promise<BucketObjectHead>
-  delete(key: string): Promise<void>
-  list(options?: BucketListOptions): Promise<BucketListResult>
 }
 
 export function bucket(name: string): BucketBinding {
@@ -231,21 +133,6 @@ export function bucket(name: string): BucketBinding {
     delete: (key) => call('bucket', name, 'delete', key),
     list: (options) => call('bucket', name, 'list', options),
   }
-}
-
-/** CloudWatch-style units a custom metric may carry. */
-export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes' | 'Percent' | 'None'
-
-export interface MetricsBinding {
-  /**
-   * Publishes one datapoint (CloudWatch's PutMetricData): alarms and the dashboard see it. The
-   * same can be done with the embedded metric format in a log line.
-   */
-  put(
-    name: string,
-    value: number,
-    options?: { unit?: MetricUnit; dimensions?: Record<string, string>; timestamp?: number },
-  ): Promise<void>
 }
 
 /**

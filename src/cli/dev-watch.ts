@@ -1,5 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
+import { reloadsOn } from '../functions/runtimes/catalog.ts'
 import { type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { describeLambdaError } from './function-log.ts'
@@ -17,6 +18,8 @@ export interface WatchOutput {
  * into a dead-letter queue) until a save makes it load; both are said once. Directories are
  * watched, not files, so a save that replaces the file (write to a temp file, rename over) is
  * seen too; after the pipeline file changes, the handler files of the new definition are watched.
+ * A Python or custom-runtime function is reloaded (its processes restarted) when a file of its
+ * code directory changes: any `.py` (or `requirements.txt`), or the `bootstrap`.
  */
 export function watchFiles(
   runtime: PipelineRuntime,
@@ -96,16 +99,58 @@ export function watchFiles(
   /** Watched file → what its change does. */
   let actions = new Map<string, () => Promise<void>>()
   const dirs = new Map<string, FSWatcher>()
+  /** Code directories of process runtimes (watched recursively) → their functions. */
+  let codeDirs = new Map<string, { name: string; matches: (path: string) => boolean }[]>()
+  const codeWatchers = new Map<string, FSWatcher>()
+  const reloadNames = async (names: string[]) => {
+    for (const name of names) await reloadFunction(name)
+    if (pipelineWaits && failing.size === 0) await reloadPipeline()
+  }
+  const followCode = (pipeline: LoadedPipeline) => {
+    codeDirs = new Map()
+    for (const fn of pipeline.functions) {
+      const matches = reloadsOn(fn.runtime)
+      if (!matches || !fn.codeDir) continue
+      codeDirs.set(fn.codeDir, [...(codeDirs.get(fn.codeDir) ?? []), { name: fn.name, matches }])
+    }
+    for (const [dir, watcher] of codeWatchers) {
+      if (codeDirs.has(dir)) continue
+      watcher.close()
+      codeWatchers.delete(dir)
+    }
+    for (const dir of codeDirs.keys()) {
+      if (codeWatchers.has(dir)) continue
+      try {
+        codeWatchers.set(
+          dir,
+          watch(dir, { recursive: true }, (_event, name) => {
+            if (!name) return
+            const path = name.toString()
+            // New requirements are installed when the functions are built again: a pipeline reload.
+            if (path === 'requirements.txt') {
+              debounce(resolve(initial.file), reloadPipeline)
+              return
+            }
+            const names = (codeDirs.get(dir) ?? []).filter((f) => f.matches(path)).map((f) => f.name)
+            if (names.length > 0) debounce(`code:${dir}:${names.join(',')}`, () => reloadNames(names))
+          }),
+        )
+      } catch {
+        // A directory that vanished: reported when the pipeline is next loaded.
+      }
+    }
+  }
   const follow = (pipeline: LoadedPipeline) => {
+    followCode(pipeline)
     const byFile = new Map<string, string[]>()
-    for (const fn of pipeline.functions) byFile.set(fn.file, [...(byFile.get(fn.file) ?? []), fn.name])
+    for (const fn of pipeline.functions) {
+      if (reloadsOn(fn.runtime)) continue
+      byFile.set(fn.file, [...(byFile.get(fn.file) ?? []), fn.name])
+    }
     actions = new Map([[resolve(initial.file), reloadPipeline]])
     for (const [handlerFile, names] of byFile) {
       if (actions.has(resolve(handlerFile))) continue
-      actions.set(resolve(handlerFile), async () => {
-        for (const name of names) await reloadFunction(name)
-        if (pipelineWaits && failing.size === 0) await reloadPipeline()
-      })
+      actions.set(resolve(handlerFile), () => reloadNames(names))
     }
     const wanted = new Set([...actions.keys()].map((f) => dirname(f)))
     for (const [dir, watcher] of dirs) {
@@ -133,6 +178,7 @@ export function watchFiles(
   return {
     close() {
       for (const watcher of dirs.values()) watcher.close()
+      for (const watcher of codeWatchers.values()) watcher.close()
       for (const timer of timers.values()) clearTimeout(timer)
     },
   }

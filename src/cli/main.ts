@@ -4,6 +4,7 @@ import { alarmsCommand } from './alarms.ts'
 import { printError } from './cli-error.ts'
 import { devCommand } from './dev.ts'
 import { initCommand } from './init.ts'
+import { produceCommand } from './produce.ts'
 import { queryCommand } from './query.ts'
 import { resetCommand } from './reset.ts'
 import { serveCommand } from './serve.ts'
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(initCommand())
   program.addCommand(devCommand())
   program.addCommand(serveCommand())
+  program.addCommand(produceCommand())
   program.addCommand(queryCommand())
   program.addCommand(tailCommand())
   program.addCommand(alarmsCommand())

@@ -46,3 +46,22 @@ export function isProcessRuntime(runtime: string | undefined): boolean {
 export function executionEnv(runtime: string): string | undefined {
   return runtimeFamily(runtime) === 'provided' ? undefined : `AWS_Lambda_${runtime}`
 }
+
+/**
+ * Under `tributary dev`, which changed files (paths relative to the code directory) restart a
+ * process runtime's processes: any Python module (and the requirements), or a custom runtime's
+ * `bootstrap`. Node.js functions are reloaded through their handler file instead.
+ */
+const RELOAD_ON: Record<RuntimeFamily, ((path: string) => boolean) | undefined> = {
+  nodejs: undefined,
+  // Not the modules of a virtual environment or a data directory inside the code directory
+  // (`.venv/`, `.tributary/`, `site-packages/`): pip writing there is no edit of the function's.
+  python: (path) =>
+    path === 'requirements.txt' ||
+    (path.endsWith('.py') && !/(^|\/)(\.[^/]*|site-packages|__pycache__)\//.test(path)),
+  provided: (path) => path === 'bootstrap',
+}
+
+export function reloadsOn(runtime: string | undefined): ((path: string) => boolean) | undefined {
+  return RELOAD_ON[runtimeFamily(runtime)]
+}

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import type { FunctionSpec } from '../../contracts/functions.ts'
-import type { Placement } from '../workers/environment.ts'
+import { localAwsEnv, type Placement } from '../workers/environment.ts'
 import type { WorkerInit } from '../workers/protocol.ts'
 import { executionEnv, type RuntimeFamily, runtimeFamily } from './catalog.ts'
 
@@ -23,12 +23,15 @@ export interface Launch {
 }
 
 /**
- * The Python interpreter a function runs on: `python3` on PATH. The hook for a per-function
- * virtual environment (its `bin/python`) once requirements are installed.
+ * The Python interpreter a function runs on: its requirements' virtual environment when it has
+ * one (python-deps.ts), else `python3` on PATH.
  */
-export function pythonExecutable(_spec: FunctionSpec): string {
-  return 'python3'
+export function pythonExecutable(spec: FunctionSpec): string {
+  return spec.interpreter ?? SYSTEM_PYTHON
 }
+
+/** The interpreter Python functions run on, and their virtual environments are made from. */
+export const SYSTEM_PYTHON = 'python3'
 
 const LAUNCHERS: Record<Exclude<RuntimeFamily, 'nodejs'>, (spec: FunctionSpec, codeDir: string) => Launch> = {
   python: (spec, codeDir) => ({
@@ -83,16 +86,12 @@ export function processEnv(
   runtimeApi: string,
   target: SdkTarget,
 ): Record<string, string | undefined> {
-  const ownKeys = process.env.AWS_ACCESS_KEY_ID !== undefined
   const execution = executionEnv(spec.runtime ?? '')
   return {
     ...process.env,
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
-    AWS_ACCESS_KEY_ID: ownKeys ? process.env.AWS_ACCESS_KEY_ID : 'ASIATRIBUTARYLOCAL00',
-    AWS_SECRET_ACCESS_KEY: ownKeys ? process.env.AWS_SECRET_ACCESS_KEY : 'tributary-local-secret',
-    AWS_SESSION_TOKEN: ownKeys ? process.env.AWS_SESSION_TOKEN : 'tributary-local-session',
-    ...(target.endpointUrl ? { AWS_ENDPOINT_URL: target.endpointUrl } : {}),
+    ...localAwsEnv(target.endpointUrl),
     ...spec.environment,
     AWS_REGION: placement.region,
     AWS_DEFAULT_REGION: placement.region,

@@ -11,6 +11,10 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { FunctionSpec } from '../../contracts/functions.ts'
+import type { Logger } from '../../util/logger.ts'
+import { runtimeFamily } from './catalog.ts'
+import { codeDirOf, SYSTEM_PYTHON } from './launch.ts'
 
 export interface PythonEnvOptions {
   functionName: string
@@ -76,10 +80,7 @@ export async function preparePythonEnv(options: PythonEnvOptions): Promise<Pytho
   if (!existsSync(venvPython) || (await readFile(base, 'utf8').catch(() => '')) !== options.python) {
     await rm(venv, { recursive: true, force: true })
     await mkdir(join(venv, '..'), { recursive: true })
-    const made = await exec(options.python, ['-m', 'venv', '--system-site-packages', venv], {
-      env,
-      timeoutMs: 120_000,
-    })
+    const made = await makeVenv(options.python, venv, venvPython, env)
     if (made.code !== 0) {
       const why = `Tributary could not create a virtual environment (${lastLine(made.output) || `${options.python} -m venv failed`})`
       return {
@@ -102,6 +103,50 @@ export async function preparePythonEnv(options: PythonEnvOptions): Promise<Pytho
     ? 'pip could not reach an index'
     : `pip could not install it (${lastLine(pip.output) || `exit ${pip.code}`})`
   return { python: venvPython, notices: await missingNotices(options, venvPython, requirements, why) }
+}
+
+/**
+ * Each Python function's interpreter (its `interpreter`), its requirements installed first; what
+ * a function runs without is a warning (`tributary dev` prints it at once).
+ */
+export async function withPythonEnvs(
+  specs: readonly FunctionSpec[],
+  dataDir: string,
+  logger: Logger,
+): Promise<FunctionSpec[]> {
+  const out: FunctionSpec[] = []
+  // One at a time: two pip installs at once would only compete for the same cores and network.
+  for (const spec of specs) {
+    if (runtimeFamily(spec.runtime) !== 'python') {
+      out.push(spec)
+      continue
+    }
+    const env = await preparePythonEnv({
+      functionName: spec.name,
+      codeDir: codeDirOf(spec),
+      dataDir,
+      python: SYSTEM_PYTHON,
+    })
+    for (const notice of env.notices) logger.warn(notice)
+    out.push(env.python === SYSTEM_PYTHON ? spec : { ...spec, interpreter: env.python })
+  }
+  return out
+}
+
+/**
+ * `--without-pip` first: with the system's site-packages visible, the system's pip runs in the
+ * venv and installs into it, and the venv takes a fraction of a second instead of ensurepip's
+ * seconds. Only when the system has no pip is the venv given its own.
+ */
+async function makeVenv(python: string, venv: string, venvPython: string, env: NodeJS.ProcessEnv) {
+  const bare = await exec(python, ['-m', 'venv', '--system-site-packages', '--without-pip', venv], {
+    env,
+    timeoutMs: 120_000,
+  })
+  if (bare.code !== 0) return bare
+  const pip = await exec(venvPython, ['-m', 'pip', '--version'], { env })
+  if (pip.code === 0) return pip
+  return exec(venvPython, ['-m', 'ensurepip', '--default-pip'], { env, timeoutMs: 120_000 })
 }
 
 async function missingNotices(

@@ -88,13 +88,34 @@ export async function compileHandler(file: string): Promise<CompiledHandler> {
   }
 }
 
+/** Builds in flight; esbuild's service process is stopped a moment after the last one. */
+let active = 0
+let idleTimer: NodeJS.Timeout | undefined
+const SERVICE_IDLE_MS = 2000
+
+/**
+ * esbuild runs as a child process (about 16 MB) that stays until stopped; compiles come in bursts
+ * (startup, a save), so it is stopped once idle and started again by the next build.
+ */
+async function withEsbuild<T>(work: () => Promise<T>): Promise<T> {
+  active++
+  clearTimeout(idleTimer)
+  try {
+    return await work()
+  } finally {
+    if (--active === 0) {
+      idleTimer = setTimeout(() => {
+        if (active === 0) void esbuild.stop()
+      }, SERVICE_IDLE_MS).unref()
+    }
+  }
+}
+
 async function build(file: string): Promise<Built> {
   let result: esbuild.BuildResult<{ metafile: true; write: false }>
   try {
-    result = await esbuild.build({
-      ...handlerOptions(file),
-      outfile: join(cacheDir(), 'functions', 'out.mjs'),
-    })
+    const outfile = join(cacheDir(), 'functions', 'out.mjs')
+    result = await withEsbuild(() => esbuild.build({ ...handlerOptions(file), outfile }))
   } catch (error) {
     throw compileError(error)
   }
@@ -123,7 +144,8 @@ export function workerRuntime(): Promise<URL> {
   runtime ??= (async () => {
     const entry = fileURLToPath(new URL('./worker.ts', import.meta.url))
     const outdir = join(cacheDir(), 'runtime')
-    const result = await esbuild.build({ ...handlerOptions(entry), outfile: join(outdir, 'out.mjs') })
+    const outfile = join(outdir, 'out.mjs')
+    const result = await withEsbuild(() => esbuild.build({ ...handlerOptions(entry), outfile }))
     const contents = result.outputFiles[0]!.contents
     const output = join(outdir, `worker-${hash(contents).slice(0, 16)}.mjs`)
     if (!existsSync(output)) writeAtomically(output, contents)
@@ -270,8 +292,15 @@ function hash(data: string | Uint8Array): string {
 
 /** Readers (other processes sharing the cache) see the whole file or none of it. */
 function writeAtomically(path: string, contents: Uint8Array): void {
-  mkdirSync(join(path, '..'), { recursive: true })
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  writeFileSync(temp, contents)
-  renameSync(temp, path)
+  try {
+    mkdirSync(join(path, '..'), { recursive: true })
+    writeFileSync(temp, contents)
+    renameSync(temp, path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw new Error(
+      `cannot write the compiled handler to ${join(path, '..')} (${code}); set TRIBUTARY_CACHE_DIR to a writable directory`,
+    )
+  }
 }

@@ -51,17 +51,35 @@ export function workerInit(spec: FunctionSpec, placement: Placement, captureLogs
 }
 
 /**
+ * What Lambda sets that a function may override here: credentials (the engine's own when it has
+ * some, else placeholders: Lambda always provides a role's keys, and SDKs refuse to sign without)
+ * and `AWS_ENDPOINT_URL`, the running server, so AWS SDKs that read it reach the local pipeline.
+ */
+export function localAwsEnv(endpointUrl: string | undefined): Record<string, string | undefined> {
+  const own = process.env.AWS_ACCESS_KEY_ID !== undefined
+  return {
+    AWS_ACCESS_KEY_ID: own ? process.env.AWS_ACCESS_KEY_ID : 'ASIATRIBUTARYLOCAL00',
+    AWS_SECRET_ACCESS_KEY: own ? process.env.AWS_SECRET_ACCESS_KEY : 'tributary-local-secret',
+    AWS_SESSION_TOKEN: own ? process.env.AWS_SESSION_TOKEN : 'tributary-local-session',
+    ...(endpointUrl ? { AWS_ENDPOINT_URL: endpointUrl } : {}),
+  }
+}
+
+/**
  * `process.env` inside the worker: the engine's own environment (so local credentials, PATH and
- * the like stay visible, as a local tool should), then the function's `environment`, then the
- * variables Lambda reserves, which always win (AWS refuses to let a function set them).
+ * the like stay visible, as a local tool should), then {@link localAwsEnv}, then the function's
+ * `environment`, then the variables Lambda reserves, which always win (AWS refuses to let a
+ * function set them).
  */
 export function workerEnv(
   spec: FunctionSpec,
   init: WorkerInit,
   placement: Placement,
+  endpointUrl?: string,
 ): Record<string, string | undefined> {
   return {
     ...process.env,
+    ...localAwsEnv(endpointUrl),
     ...spec.environment,
     AWS_REGION: placement.region,
     AWS_DEFAULT_REGION: placement.region,
@@ -72,6 +90,7 @@ export function workerEnv(
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_LAMBDA_LOG_GROUP_NAME: init.logGroupName,
     AWS_LAMBDA_LOG_STREAM_NAME: init.logStreamName,
+    LAMBDA_TASK_ROOT: spec.codeDir ?? process.cwd(),
     _HANDLER: init.handlerString,
   }
 }

@@ -41,7 +41,7 @@ export interface FunctionPoolOptions {
   region?: string
   /** For `invokedFunctionArn`. Default 000000000000. */
   account?: string
-  /** The running server, as `AWS_ENDPOINT_URL` of process runtimes (their AWS SDKs reach it). */
+  /** The running server, as every function's `AWS_ENDPOINT_URL` (AWS SDKs that read it reach it). */
   endpointUrl?: string
 }
 
@@ -317,7 +317,7 @@ export class FunctionPool implements Invoker {
       : new FunctionWorker({
           ...shared,
           init,
-          env: workerEnv(spec, init, this.placement),
+          env: workerEnv(spec, init, this.placement, this.options.endpointUrl),
           bindings: this.options.bindings,
         })
     entry.workers.add(worker)

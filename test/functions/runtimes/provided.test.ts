@@ -1,10 +1,15 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { InvokeOutcome } from '../../../src/contracts/functions.ts'
 import type { InvocationEvent } from '../../../src/functions/workers/function-worker.ts'
 import { logCollector, pool } from '../workers/helpers.ts'
 import { alive, bootstrapDir, curlMissing, gate, providedSpec, SHELL_BOOTSTRAP } from './bootstraps.ts'
+
+/** Polls wait on processes starting on a busy machine: generous, and over as soon as they match. */
+const WAIT = { timeout: 30_000, interval: 20 }
 
 type Echo = {
   pid: number
@@ -110,7 +115,7 @@ describe('provided.al2023: a custom runtime process', () => {
     const outcome = await p.invoke('big', { action: 'big' })
     expect(outcome).toMatchObject({ kind: 'error', errorType: 'Function.ResponseSizeTooLarge' })
     // The runtime saw the 413 and carried on.
-    await expect.poll(() => logs.map((l) => l.message)).toContain('big answered 413')
+    await expect.poll(() => logs.map((l) => l.message), WAIT).toContain('big answered 413')
     expect((await p.invoke('big', {})).kind).toBe('ok')
   })
 
@@ -123,8 +128,8 @@ describe('provided.al2023: a custom runtime process', () => {
     const outcome = await p.invoke('slow', { action: 'hang', pidFile }, { requestId: 'req-hang' })
     expect(outcome).toMatchObject({ kind: 'timeout', requestId: 'req-hang' })
     const child = Number(readFileSync(pidFile, 'utf8'))
-    await expect.poll(() => alive(first.pid)).toBe(false)
-    await expect.poll(() => alive(child)).toBe(false)
+    await expect.poll(() => alive(first.pid), WAIT).toBe(false)
+    await expect.poll(() => alive(child), WAIT).toBe(false)
     expect(logs.filter((l) => l.requestId === 'req-hang').map((l) => l.message)).toEqual([
       'hanging',
       'Task timed out after 1.00 seconds',
@@ -166,19 +171,20 @@ describe('provided.al2023: a custom runtime process', () => {
     expect(logs.map((l) => l.message)).toContain(
       'Init Error \t{"errorType":"Runtime.Custom","errorMessage":"init went wrong","stackTrace":["at init"]}',
     )
-    await expect.poll(() => p.stats('broken').workers).toBe(0)
+    await expect.poll(() => p.stats('broken').workers, WAIT).toBe(0)
     expect((await p.invoke('broken', {})).kind).toBe('error')
   })
 
   it('reports a runtime that exits during init as Runtime.ExitError, one that never asks for work as an init timeout', async () => {
     const exits = providedSpec('exits', await bootstrapDir(), { environment: { INIT_EXIT: '1' } })
     const hangs = providedSpec('hangs', await bootstrapDir(), { environment: { INIT_HANG: '1' } })
-    const p = pool({ functions: [exits, hangs], initTimeoutMs: 500 })
+    const p = pool({ functions: [exits] })
     expect(await p.invoke('exits', {})).toMatchObject({
       kind: 'crash',
       errorMessage: 'Runtime exited with error: exit status 7',
     })
-    expect(await p.invoke('hangs', {})).toMatchObject({ kind: 'timeout' })
+    const q = pool({ functions: [hangs], initTimeoutMs: 500 })
+    expect(await q.invoke('hangs', {})).toMatchObject({ kind: 'timeout' })
   })
 
   it('holds invocations while new code fails to load under dev (tryReload), like a worker thread', async () => {
@@ -188,7 +194,7 @@ describe('provided.al2023: a custom runtime process', () => {
     const result = await p.tryReload('held', providedSpec('held', dir, { environment: { INIT_FAIL: '1' } }))
     expect(result).toMatchObject({ kind: 'failed', error: { errorType: 'Runtime.Custom' } })
     const waiting = p.invoke('held', { n: 1 })
-    await expect.poll(() => p.waitingForLoad('held')).toBe(1)
+    await expect.poll(() => p.waitingForLoad('held'), WAIT).toBe(1)
     expect(await p.tryReload('held', providedSpec('held', dir))).toMatchObject({ kind: 'loaded', held: 1 })
     expect(okResult(await waiting).event).toEqual({ n: 1 })
   })
@@ -197,7 +203,7 @@ describe('provided.al2023: a custom runtime process', () => {
     const g = await gate()
     const p = pool({ functions: [providedSpec('one', await bootstrapDir(), { reservedConcurrency: 1 })] })
     const running = p.invoke('one', { action: 'gate', gate: g.url })
-    await expect.poll(() => g.arrived()).toBe(1)
+    await expect.poll(() => g.arrived(), WAIT).toBe(1)
     expect(await p.invoke('one', {})).toMatchObject({ kind: 'throttled' })
     g.open()
     expect((await running).kind).toBe('ok')
@@ -208,7 +214,7 @@ describe('provided.al2023: a custom runtime process', () => {
     const g = await gate()
     const p = pool({ functions: [providedSpec('many', await bootstrapDir())] })
     const runs = [1, 2, 3].map(() => p.invoke('many', { action: 'gate', gate: g.url }))
-    await expect.poll(() => g.arrived()).toBe(3)
+    await expect.poll(() => g.arrived(), WAIT).toBe(3)
     g.open()
     const pids = new Set((await Promise.all(runs)).map((o) => okResult(o).pid))
     expect(pids.size).toBe(3)
@@ -243,6 +249,30 @@ describe('provided.al2023: a custom runtime process', () => {
     await p.invoke('chatty', { action: 'grow' })
     const grown = events.filter((e) => e.phase === 'end').at(-1)!
     expect(grown.phase === 'end' && grown.maxMemoryUsedMb).toBeGreaterThan(small + 50)
+  })
+
+  it('takes its runtime processes along when the engine exits without closing the pool', async () => {
+    const dir = await bootstrapDir()
+    const pool = fileURLToPath(new URL('../../../src/functions/workers/pool.ts', import.meta.url))
+    const pidFile = join(dir, 'runtime.pid')
+    // A runtime that never asks for work (so it never notices the engine is gone), in an engine
+    // that exits while waiting for it.
+    const spec = providedSpec('orphan', dir, { environment: { INIT_HANG: '1', PID_FILE: pidFile } })
+    const script = `
+      import { existsSync } from 'node:fs'
+      import { FunctionPool } from ${JSON.stringify(pool)}
+      const p = new FunctionPool({ functions: [${JSON.stringify(spec)}], bindings: { call: async () => null } })
+      void p.invoke('orphan', {})
+      setInterval(() => { if (existsSync(${JSON.stringify(pidFile)})) process.exit(0) }, 10)
+    `
+    const engine = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(engine.status, engine.stderr).toBe(0)
+    const pid = Number(readFileSync(pidFile, 'utf8'))
+    await expect.poll(() => alive(pid), WAIT).toBe(false)
   })
 
   it('runs a POSIX shell bootstrap using curl', async (ctx) => {

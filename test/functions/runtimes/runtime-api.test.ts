@@ -2,6 +2,9 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { MAX_RESPONSE_BYTES, RuntimeApi } from '../../../src/functions/runtimes/runtime-api.ts'
 import type { LambdaError } from '../../../src/functions/workers/protocol.ts'
 
+/** Polls wait on processes starting on a busy machine: generous, and over as soon as they match. */
+const WAIT = { timeout: 30_000, interval: 20 }
+
 /** A Runtime API with its calls recorded; the test plays the runtime with fetch. */
 async function api() {
   const calls: Array<
@@ -39,7 +42,7 @@ describe('Lambda Runtime API', () => {
     const { server, calls, base } = await api()
     expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/)
     const next = fetch(`${base}/invocation/next`)
-    await expect.poll(() => calls).toEqual([{ t: 'next' }])
+    await expect.poll(() => calls, WAIT).toEqual([{ t: 'next' }])
     server.deliver(
       invocation('r-1', { clientContext: '{"client":{}}', cognitoIdentity: '{"cognitoIdentityId":"x"}' }),
     )
@@ -172,7 +175,7 @@ describe('Lambda Runtime API', () => {
 
     const other = await api()
     void fetch(`${other.base}/invocation/next`).catch(() => {})
-    await expect.poll(() => other.calls).toEqual([{ t: 'next' }])
+    await expect.poll(() => other.calls, WAIT).toEqual([{ t: 'next' }])
     expect(await post(`${other.base}/init/error`, '{}')).toMatchObject({
       status: 403,
       body: { errorType: 'InvalidStateTransition' },

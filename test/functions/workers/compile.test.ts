@@ -197,6 +197,20 @@ describe('handlers are compiled once to plain JavaScript (esbuild)', () => {
     })
   })
 
+  it('says which cache directory it cannot write, and how to choose another', async () => {
+    const dir = await project({ 'handler.ts': 'export const handler = async () => 1\n', 'not-a-dir': '' })
+    const previous = process.env.TRIBUTARY_CACHE_DIR
+    process.env.TRIBUTARY_CACHE_DIR = join(dir, 'not-a-dir')
+    try {
+      await expect(compileHandler(join(dir, 'handler.ts'))).rejects.toThrow(
+        `cannot write the compiled handler to ${join(dir, 'not-a-dir', 'functions')} (ENOTDIR); set TRIBUTARY_CACHE_DIR to a writable directory`,
+      )
+    } finally {
+      if (previous === undefined) delete process.env.TRIBUTARY_CACHE_DIR
+      else process.env.TRIBUTARY_CACHE_DIR = previous
+    }
+  })
+
   it('writes outputs to the cache directory, named by their inputs', async () => {
     const compiled = await compileHandler(fixture('noop.ts'))
     const name = compiled.url.split('/').pop()!

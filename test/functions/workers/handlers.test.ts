@@ -119,6 +119,7 @@ describe('context and environment', () => {
       ],
       region: 'eu-west-1',
       account: '123456789012',
+      endpointUrl: 'http://127.0.0.1:4567',
     })
     const outcome = await p.invoke('ctx', {}, { requestId: 'the-request' })
     if (outcome.kind !== 'ok') throw new Error(`unexpected ${JSON.stringify(outcome)}`)
@@ -128,7 +129,7 @@ describe('context and environment', () => {
       legacy: string[]
       first: number
       second: number
-      env: Record<string, string>
+      env: Record<string, string | boolean>
     }
     expect(seen.fields).toEqual({
       callbackWaitsForEmptyEventLoop: true,
@@ -152,6 +153,10 @@ describe('context and environment', () => {
       _HANDLER: 'test/fixtures/handlers/context.handler',
       GREETING: 'hi',
       AWS_LAMBDA_LOG_STREAM_NAME: seen.fields.logStreamName,
+      // AWS SDKs in the handler reach the running server, with credentials to sign with.
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4567',
+      LAMBDA_TASK_ROOT: process.cwd(),
+      credentials: true,
     })
   })
 

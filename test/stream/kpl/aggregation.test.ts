@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { aggregate, deaggregate, KPL_MAGIC } from '../../../src/delivery/kpl/aggregation.ts'
-import { encodeVarint, ProtobufError, ProtoReader } from '../../../src/delivery/kpl/protobuf.ts'
+import { aggregate, deaggregate, KPL_MAGIC } from '../../../src/stream/kpl/aggregation.ts'
+import { encodeVarint, ProtobufError, ProtoReader } from '../../../src/stream/kpl/protobuf.ts'
 
 // Aggregated records produced by other implementations, found in public repositories: the
 // awslabs/kinesis-aggregation test vectors and captures of its output used by its users' tests.

@@ -1,0 +1,597 @@
+import { Agent as HttpAgent } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
+import {
+  KinesisClient,
+  ListShardsCommand,
+  type ListShardsCommandInput,
+  PutRecordsCommand,
+  type PutRecordsCommandOutput,
+  type Shard,
+} from '@aws-sdk/client-kinesis'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { hashKeyFromDecimal, MAX_HASH_KEY, partitionKeyHash } from '../stream/hash-key.ts'
+import { type Clock, systemClock, type TimerHandle } from '../util/clock.ts'
+import { Aggregator, type InFlight, type KinesisRecord } from './aggregator.ts'
+import { compress } from './compression.ts'
+import {
+  MAX_PARTITION_KEY_LENGTH,
+  MAX_RECORD_BYTES,
+  type ProducerConfig,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.ts'
+import { ShardLimiter } from './limiter.ts'
+import { MetricsRecorder, type ProducerMetrics } from './metrics.ts'
+import { classifyCallError, isRetryableRecordError, toEntry } from './put-records.ts'
+import { ShardMap } from './shard-map.ts'
+import type { PutTicket, UserRecord, UserRecordResult } from './types.ts'
+
+/** A user record `put` refuses (what PutRecords would refuse for it). */
+export class InvalidUserRecordError extends Error {
+  override readonly name = 'InvalidUserRecordError'
+}
+
+/** `put` after `close()`. */
+export class ProducerClosedError extends Error {
+  override readonly name = 'ProducerClosedError'
+}
+
+const THROTTLED = 'ProvisionedThroughputExceededException'
+const DECIMAL = /^\d{1,39}$/
+
+/**
+ * A Kinesis producer in the manner of the Kinesis Producer Library (KPL): user records are routed
+ * to their shard by the stream's shard map, aggregated per shard in the KPL's format, rate-limited
+ * per shard, collected into PutRecords calls and retried per record until they are put or their
+ * time to live runs out. `put` applies back-pressure: it waits while too many records are
+ * outstanding, so memory stays bounded whatever the stream accepts.
+ *
+ * Works against AWS and against Tributary (`endpoint: 'http://127.0.0.1:4567'`).
+ *
+ * @example
+ * const producer = new KinesisProducer({ streamName: 'events', endpoint: 'http://127.0.0.1:4567' })
+ * const { result } = await producer.put({ partitionKey: 'device-1', data: JSON.stringify(reading) })
+ * await producer.flush()
+ * console.log(await result) // { successful: true, shardId, sequenceNumber, subSequenceNumber, attempts }
+ * await producer.close()
+ */
+export class KinesisProducer {
+  readonly #config: ResolvedConfig
+  readonly #client: KinesisClient
+  readonly #ownsClient: boolean
+  readonly #clock: Clock
+  readonly #metrics = new MetricsRecorder()
+  readonly #outstanding = new Map<InFlight, Promise<UserRecordResult>>()
+  #outstandingBytes = 0
+  /** Room promised to admitted `put`s that have not resumed yet. */
+  #reserved = 0
+  #reservedBytes = 0
+  readonly #waiters: Array<{ bytes: number; admit: () => void }> = []
+  #map: ShardMap | undefined
+  #mapLoading = false
+  #mapFailures = 0
+  #unrouted: InFlight[] = []
+  readonly #aggregators = new Map<string, Aggregator>()
+  readonly #limiters = new Map<string, ShardLimiter<KinesisRecord>>()
+  #limiterWake = new Map<string, number>()
+  #collected: KinesisRecord[] = []
+  #collectedBytes = 0
+  #collectedDeadline = Number.POSITIVE_INFINITY
+  readonly #ready: KinesisRecord[][] = []
+  #requests = 0
+  #pausedUntil = 0
+  #callFailures = 0
+  #flushing = 0
+  #closed = false
+  #wakeAt = Number.POSITIVE_INFINITY
+  #wakeTimer: TimerHandle | undefined
+  #pumpQueued = false
+  #mapTimer: TimerHandle | undefined
+
+  constructor(config: ProducerConfig) {
+    this.#clock = config.clock ?? systemClock
+    this.#config = resolveConfig(config, this.#clock)
+    this.#ownsClient = config.client === undefined
+    this.#client = config.client ?? makeClient(this.#config)
+    this.#loadShardMap()
+  }
+
+  /** Records buffered, in flight or waiting to retry (the KPL's `getOutstandingRecordsCount()`). */
+  get outstandingRecords(): number {
+    return this.#outstanding.size
+  }
+
+  get outstandingBytes(): number {
+    return this.#outstandingBytes
+  }
+
+  /** The KPL's metrics, cumulative since the producer started. */
+  metrics(): ProducerMetrics {
+    return this.#metrics.snapshot(this.#outstanding.size)
+  }
+
+  /**
+   * Accepts a user record: resolves once it is buffered (after waiting, while `maxOutstandingRecords`
+   * or `maxOutstandingBytes` are reached). `ticket.result` settles with the record's fate.
+   * Throws {@link InvalidUserRecordError} for a record Kinesis would refuse.
+   */
+  async put(record: UserRecord): Promise<PutTicket> {
+    if (this.#closed) throw new ProducerClosedError('the producer is closed')
+    const { partitionKey, explicitHashKey } = record
+    if (
+      typeof partitionKey !== 'string' ||
+      partitionKey.length < 1 ||
+      partitionKey.length > MAX_PARTITION_KEY_LENGTH
+    )
+      throw new InvalidUserRecordError(`partitionKey must have 1 to ${MAX_PARTITION_KEY_LENGTH} characters`)
+    let hashKey: string
+    if (explicitHashKey !== undefined) {
+      if (!DECIMAL.test(explicitHashKey) || BigInt(explicitHashKey) > MAX_HASH_KEY)
+        throw new InvalidUserRecordError(`explicitHashKey must be a decimal integer from 0 to 2^128-1`)
+      hashKey = hashKeyFromDecimal(explicitHashKey)
+    } else hashKey = partitionKeyHash(partitionKey)
+    let data = typeof record.data === 'string' ? Buffer.from(record.data, 'utf8') : record.data
+    if (this.#config.compression === 'gzip') data = compress(data)
+    const keyBytes = Buffer.byteLength(partitionKey, 'utf8')
+    const bytes = data.length + keyBytes
+    if (bytes > MAX_RECORD_BYTES)
+      throw new InvalidUserRecordError(
+        `data and partition key take ${bytes} bytes; a record holds at most 1 MiB`,
+      )
+    if (this.#waiters.length > 0 || !this.#fits(bytes)) {
+      await new Promise<void>((admit) => this.#waiters.push({ bytes, admit }))
+      this.#reserved--
+      this.#reservedBytes -= bytes
+      if (this.#closed) throw new ProducerClosedError('the producer is closed')
+    }
+    const now = this.#clock.now()
+    let settle!: (result: UserRecordResult) => void
+    const result = new Promise<UserRecordResult>((resolve) => {
+      settle = resolve
+    })
+    const inFlight: InFlight = {
+      partitionKey,
+      explicitHashKey,
+      hashKey,
+      data,
+      keyBytes,
+      bytes,
+      receivedAt: now,
+      expiresAt: now + this.#config.recordTtl,
+      deadline: now + this.#config.recordMaxBufferedTime,
+      attempts: [],
+      lastEnd: now,
+      settle,
+    }
+    this.#outstanding.set(inFlight, result)
+    this.#outstandingBytes += bytes
+    this.#metrics.userRecordsReceived++
+    this.#route(inFlight)
+    return { result }
+  }
+
+  /** Sends everything buffered now, and resolves once every record put before the call has its result. */
+  async flush(): Promise<void> {
+    const pending = [...this.#outstanding.values()]
+    if (pending.length === 0) return
+    this.#flushing++
+    try {
+      this.#pump()
+      await Promise.all(pending)
+    } finally {
+      this.#flushing--
+    }
+  }
+
+  /** Flushes, then stops: later `put`s throw; a client the producer made is destroyed. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    await this.flush()
+    this.#closed = true
+    for (const waiter of this.#waiters.splice(0)) {
+      this.#reserved++
+      this.#reservedBytes += waiter.bytes
+      waiter.admit()
+    }
+    if (this.#wakeTimer) this.#clock.clearTimeout(this.#wakeTimer)
+    if (this.#mapTimer) this.#clock.clearTimeout(this.#mapTimer)
+    if (this.#ownsClient) this.#client.destroy()
+  }
+
+  #fits(bytes: number): boolean {
+    const records = this.#outstanding.size + this.#reserved
+    if (records === 0) return true
+    return (
+      records < this.#config.maxOutstandingRecords &&
+      this.#outstandingBytes + this.#reservedBytes + bytes <= this.#config.maxOutstandingBytes
+    )
+  }
+
+  /** Admits waiting `put`s in order, reserving their room until they resume. */
+  #admit(): void {
+    while (this.#waiters.length > 0 && this.#fits(this.#waiters[0]!.bytes)) {
+      const waiter = this.#waiters.shift()!
+      this.#reserved++
+      this.#reservedBytes += waiter.bytes
+      waiter.admit()
+    }
+  }
+
+  // ---- routing, aggregation, rate limiting, collection ------------------------------------
+
+  #route(record: InFlight): void {
+    const shard = this.#map?.shardFor(record.hashKey)
+    if (!shard) {
+      this.#unrouted.push(record)
+      if (this.#map) this.#refreshShardMap()
+      return
+    }
+    if (!this.#config.aggregationEnabled) {
+      this.#limit({
+        shardId: shard.shardId,
+        records: [record],
+        size: record.bytes,
+        deadline: record.deadline,
+      })
+      return
+    }
+    let aggregator = this.#aggregators.get(shard.shardId)
+    if (!aggregator) {
+      aggregator = new Aggregator(
+        shard.shardId,
+        this.#config.aggregationMaxCount,
+        this.#config.aggregationMaxSize,
+      )
+      this.#aggregators.set(shard.shardId, aggregator)
+    }
+    for (const sealed of aggregator.add(record)) this.#limit(sealed)
+    this.#wake(this.#flushing > 0 ? this.#clock.now() : aggregator.deadline)
+  }
+
+  #limit(record: KinesisRecord): void {
+    let limiter = this.#limiters.get(record.shardId)
+    if (!limiter) {
+      limiter = new ShardLimiter(this.#config.rateLimit, this.#clock.now())
+      this.#limiters.set(record.shardId, limiter)
+    }
+    limiter.push(record)
+    this.#drainLimiter(record.shardId, limiter, this.#clock.now())
+  }
+
+  #drainLimiter(shardId: string, limiter: ShardLimiter<KinesisRecord>, now: number): void {
+    const { ready, waitMs } = limiter.drain(now)
+    for (const record of ready) this.#collect(record)
+    if (waitMs === undefined) this.#limiterWake.delete(shardId)
+    else {
+      this.#limiterWake.set(shardId, now + waitMs)
+      this.#wake(now + waitMs)
+    }
+  }
+
+  #collect(record: KinesisRecord): void {
+    const { collectionMaxCount, collectionMaxSize } = this.#config
+    if (this.#collected.length > 0 && this.#collectedBytes + record.size > collectionMaxSize) this.#seal()
+    this.#collected.push(record)
+    this.#collectedBytes += record.size
+    this.#collectedDeadline = Math.min(this.#collectedDeadline, record.deadline)
+    if (this.#collected.length >= collectionMaxCount) this.#seal()
+    this.#wake(this.#flushing > 0 ? this.#clock.now() : this.#collectedDeadline)
+  }
+
+  #seal(): void {
+    if (this.#collected.length === 0) return
+    this.#ready.push(this.#collected)
+    this.#collected = []
+    this.#collectedBytes = 0
+    this.#collectedDeadline = Number.POSITIVE_INFINITY
+    this.#dispatch()
+  }
+
+  #dispatch(): void {
+    const now = this.#clock.now()
+    if (now < this.#pausedUntil) {
+      if (this.#ready.length > 0) this.#wake(this.#pausedUntil)
+      return
+    }
+    while (this.#ready.length > 0 && this.#requests < this.#config.maxConnections) {
+      void this.#send(this.#ready.shift()!)
+    }
+  }
+
+  /** One timer for every deadline: the earliest aggregate, limiter, collection or pause. */
+  #wake(at: number): void {
+    if (this.#closed || at >= this.#wakeAt) return
+    if (at <= this.#clock.now()) {
+      // Due now: on a microtask, not a timer (a manual clock in tests need not be advanced).
+      if (!this.#pumpQueued) {
+        this.#pumpQueued = true
+        queueMicrotask(() => {
+          this.#pumpQueued = false
+          this.#pump()
+        })
+      }
+      return
+    }
+    if (this.#wakeTimer) this.#clock.clearTimeout(this.#wakeTimer)
+    this.#wakeAt = at
+    this.#wakeTimer = this.#clock.setTimeout(() => this.#pump(), Math.max(0, at - this.#clock.now()))
+    this.#wakeTimer.unref?.()
+  }
+
+  #pump(): void {
+    if (this.#wakeTimer) this.#clock.clearTimeout(this.#wakeTimer)
+    this.#wakeTimer = undefined
+    this.#wakeAt = Number.POSITIVE_INFINITY
+    const now = this.#clock.now()
+    const all = this.#flushing > 0
+    let next = Number.POSITIVE_INFINITY
+    for (const aggregator of this.#aggregators.values()) {
+      if (aggregator.length === 0) continue
+      if (all || aggregator.deadline <= now) this.#limit(aggregator.seal()!)
+      else next = Math.min(next, aggregator.deadline)
+    }
+    for (const [shardId, limiter] of this.#limiters) {
+      if (limiter.length > 0 && (this.#limiterWake.get(shardId) ?? 0) <= now)
+        this.#drainLimiter(shardId, limiter, now)
+    }
+    for (const at of this.#limiterWake.values()) next = Math.min(next, at)
+    if (this.#collected.length > 0) {
+      if (all || this.#collectedDeadline <= now) this.#seal()
+      else next = Math.min(next, this.#collectedDeadline)
+    }
+    this.#dispatch()
+    if (next < Number.POSITIVE_INFINITY) this.#wake(next)
+  }
+
+  // ---- sending and results -----------------------------------------------------------------
+
+  async #send(batch: KinesisRecord[]): Promise<void> {
+    const start = this.#clock.now()
+    const live: KinesisRecord[] = []
+    for (const record of batch) {
+      record.records = record.records.filter((r) => start < r.expiresAt || !this.#expire(r, start))
+      if (record.records.length > 0) live.push(record)
+    }
+    if (live.length === 0) return
+    let users = 0
+    for (const record of live)
+      for (const r of record.records) {
+        users++
+        if (r.attempts.length === 0) this.#metrics.bufferingTime.add(start - r.receivedAt)
+      }
+    this.#metrics.kinesisRecordsPerRequest.add(live.length)
+    this.#metrics.userRecordsPerRequest.add(users)
+    this.#requests++
+    const abort = new AbortController()
+    const timeout = this.#clock.setTimeout(() => abort.abort(), this.#config.requestTimeout)
+    timeout.unref?.()
+    let output: PutRecordsCommandOutput | undefined
+    let failure: unknown
+    try {
+      output = await this.#client.send(
+        new PutRecordsCommand({ ...this.#streamRef(), Records: live.map(toEntry) }),
+        { abortSignal: abort.signal },
+      )
+    } catch (error) {
+      failure = error
+    }
+    this.#clock.clearTimeout(timeout)
+    this.#requests--
+    const end = this.#clock.now()
+    this.#metrics.requestTime.add(end - start)
+    if (output) {
+      this.#callFailures = 0
+      this.#results(live, output, start, end)
+    } else this.#callFailed(live, failure, start, end)
+    this.#dispatch()
+  }
+
+  #results(live: KinesisRecord[], output: PutRecordsCommandOutput, start: number, end: number): void {
+    const entries = output.Records ?? []
+    live.forEach((record, i) => {
+      const entry = entries[i]
+      if (entry?.SequenceNumber && entry.ShardId) {
+        const aggregated = record.records.length > 1
+        if (entry.ShardId !== record.shardId) {
+          // The shard map is out of date (a reshard). A single record went where its own key
+          // routes it; an aggregate went where its first record routes, so its records are put
+          // again under the new map, as the KPL does ("Wrong Shard").
+          this.#refreshShardMap()
+          if (aggregated) {
+            this.#metrics.error('Wrong Shard')
+            for (const r of record.records)
+              this.#retry(r, 'Wrong Shard', `put in ${entry.ShardId}, not ${record.shardId}`, start, end)
+            return
+          }
+        }
+        this.#metrics.kinesisRecordsPut++
+        this.#metrics.kinesisRecordsDataPut += record.size
+        this.#metrics.userRecordsPerKinesisRecord.add(record.records.length)
+        record.records.forEach((r, sub) => {
+          r.attempts.push({ delay: start - r.lastEnd, duration: end - start, success: true })
+          this.#metrics.userRecordsPut++
+          this.#metrics.userRecordsDataPut += r.data.length
+          const result: UserRecordResult = {
+            successful: true,
+            shardId: entry.ShardId!,
+            sequenceNumber: entry.SequenceNumber!,
+            attempts: r.attempts,
+          }
+          if (aggregated) result.subSequenceNumber = sub
+          this.#finish(r, result)
+        })
+        return
+      }
+      const code = entry?.ErrorCode ?? 'InternalFailure'
+      const message = entry?.ErrorMessage ?? 'PutRecords returned no result for this record'
+      this.#metrics.error(code)
+      const retryable = isRetryableRecordError(code) && !(code === THROTTLED && this.#config.failIfThrottled)
+      for (const r of record.records) {
+        if (retryable) this.#retry(r, code, message, start, end)
+        else this.#fail(r, code, message, start, end)
+      }
+    })
+  }
+
+  #callFailed(live: KinesisRecord[], error: unknown, start: number, end: number): void {
+    const { code, message, final } = classifyCallError(error)
+    if (!final) {
+      // Pause the sender (exponential backoff with full jitter): an endpoint that is down or
+      // throttling whole calls is not hammered by every buffered batch at once.
+      this.#callFailures++
+      this.#pausedUntil = end + this.#backoff(this.#callFailures)
+    }
+    for (const record of live) {
+      this.#metrics.error(code)
+      for (const r of record.records) {
+        if (final) this.#fail(r, code, message, start, end)
+        else this.#retry(r, code, message, start, end)
+      }
+    }
+  }
+
+  #backoff(retries: number): number {
+    const { retryBaseDelay, retryMaxDelay, random } = this.#config
+    return Math.floor(random() * Math.min(retryMaxDelay, retryBaseDelay * 2 ** Math.min(retries - 1, 30)))
+  }
+
+  /** Puts a failed record back into the buffer (re-routed: the map may have changed), with backoff. */
+  #retry(r: InFlight, code: string, message: string, start: number, end: number): void {
+    r.attempts.push({
+      delay: start - r.lastEnd,
+      duration: end - start,
+      success: false,
+      errorCode: code,
+      errorMessage: message,
+    })
+    r.lastEnd = end
+    if (end >= r.expiresAt) {
+      this.#expire(r, end)
+      return
+    }
+    r.deadline = Math.min(end + this.#backoff(r.attempts.length), r.expiresAt)
+    this.#route(r)
+  }
+
+  #fail(r: InFlight, code: string, message: string, start: number, end: number): void {
+    r.attempts.push({
+      delay: start - r.lastEnd,
+      duration: end - start,
+      success: false,
+      errorCode: code,
+      errorMessage: message,
+    })
+    r.lastEnd = end
+    this.#finish(r, { successful: false, errorCode: code, errorMessage: message, attempts: r.attempts })
+  }
+
+  /** Fails a record that outlived `recordTtl`. Returns true (for filters). */
+  #expire(r: InFlight, now: number): true {
+    this.#metrics.userRecordExpired++
+    this.#metrics.error('Expired')
+    const message = `record not put within recordTtl (${this.#config.recordTtl} ms)`
+    r.attempts.push({
+      delay: now - r.lastEnd,
+      duration: 0,
+      success: false,
+      errorCode: 'Expired',
+      errorMessage: message,
+    })
+    this.#finish(r, { successful: false, errorCode: 'Expired', errorMessage: message, attempts: r.attempts })
+    return true
+  }
+
+  #finish(r: InFlight, result: UserRecordResult): void {
+    if (!this.#outstanding.delete(r)) return
+    this.#outstandingBytes -= r.bytes
+    this.#metrics.retriesPerRecord.add(Math.max(0, r.attempts.length - 1))
+    r.settle(result)
+    this.#admit()
+  }
+
+  // ---- the shard map -------------------------------------------------------------------------
+
+  #streamRef(): { StreamName?: string; StreamARN?: string } {
+    return this.#config.streamARN
+      ? { StreamARN: this.#config.streamARN }
+      : { StreamName: this.#config.streamName }
+  }
+
+  #refreshShardMap(): void {
+    if (!this.#mapLoading) this.#loadShardMap()
+  }
+
+  #loadShardMap(): void {
+    this.#mapLoading = true
+    void this.#listShards().then(
+      (shards) => {
+        this.#mapLoading = false
+        this.#mapFailures = 0
+        this.#installMap(new ShardMap(shards))
+      },
+      (error: unknown) => {
+        this.#mapLoading = false
+        this.#mapFailures++
+        const { code, message, final } = classifyCallError(error)
+        this.#metrics.error(code)
+        const now = this.#clock.now()
+        const waiting = this.#unrouted
+        this.#unrouted = []
+        for (const r of waiting) {
+          // A stream that does not exist (or may not be written) fails its records at once.
+          if (final) this.#fail(r, code, message, now, now)
+          else if (now >= r.expiresAt) this.#expire(r, now)
+          else this.#unrouted.push(r)
+        }
+        if (this.#closed) return
+        const delay = Math.max(this.#config.retryBaseDelay, this.#backoff(this.#mapFailures))
+        this.#mapTimer = this.#clock.setTimeout(() => this.#loadShardMap(), delay)
+        this.#mapTimer.unref?.()
+      },
+    )
+  }
+
+  async #listShards(): Promise<Shard[]> {
+    const shards: Shard[] = []
+    let input: ListShardsCommandInput = this.#streamRef()
+    for (;;) {
+      const out = await this.#client.send(new ListShardsCommand(input))
+      shards.push(...(out.Shards ?? []))
+      if (!out.NextToken) return shards
+      input = { NextToken: out.NextToken }
+    }
+  }
+
+  #installMap(map: ShardMap): void {
+    this.#map = map
+    // Records buffered for shards that are gone (closed by a reshard) are routed again.
+    const moved: InFlight[] = this.#unrouted
+    this.#unrouted = []
+    for (const [shardId, aggregator] of this.#aggregators) {
+      if (map.get(shardId)) continue
+      this.#aggregators.delete(shardId)
+      moved.push(...(aggregator.seal()?.records ?? []))
+    }
+    const now = this.#clock.now()
+    for (const r of moved) {
+      if (now >= r.expiresAt) this.#expire(r, now)
+      else this.#route(r)
+    }
+  }
+}
+
+function makeClient(config: ResolvedConfig): KinesisClient {
+  const agent = { keepAlive: true, maxSockets: config.maxConnections }
+  return new KinesisClient({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    // The producer retries per record, with its own backoff; the SDK's retries would hide throttling.
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agent),
+      httpsAgent: new HttpsAgent(agent),
+      connectionTimeout: config.requestTimeout,
+    }),
+  })
+}

@@ -1,0 +1,182 @@
+import { execFile } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { deaggregate } from '../../src/producer/index.ts'
+import { startPipeline } from '../../src/testing/index.ts'
+import { tempDir } from '../helpers/tmp.ts'
+import { readStream } from './helpers.ts'
+
+const BIN = resolve('bin/tributary.js')
+
+function tributary(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, NODE_OPTIONS: '' } },
+      (error, stdout, stderr) => {
+        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
+      },
+    )
+  })
+}
+
+async function served() {
+  return startPipeline(
+    { name: 'produce', streams: { a: { shardCount: 2 }, b: { shardCount: 2 }, c: { shardCount: 1 } } },
+    { serve: true, teardown: onTestFinished },
+  )
+}
+
+async function userRecords(p: Awaited<ReturnType<typeof served>>, stream: string) {
+  const shards = await readStream(p.kinesis!, stream)
+  return [...shards.values()].flat().flatMap((r) => deaggregate(r))
+}
+
+/** Generated values without their time fields (which come from the wall clock). */
+const timeless = (data: Buffer) =>
+  JSON.stringify(JSON.parse(data.toString()), (k, v) =>
+    /time|^ts$|timestamp|datetime/.test(k) ? undefined : v,
+  )
+
+describe('tributary produce', () => {
+  it('--records N --json puts N generated records and prints the summary; the same --seed gives the same records', async () => {
+    const p = await served()
+    const first = await tributary([
+      'produce',
+      '-s',
+      'a',
+      '-e',
+      p.endpoint!,
+      '-n',
+      '120',
+      '-g',
+      'clickstream',
+      '--seed',
+      '7',
+      '--json',
+    ])
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    const summary = JSON.parse(first.stdout)
+    expect(summary).toMatchObject({
+      stream: 'a',
+      records: 120,
+      sent: 120,
+      failed: 0,
+      seed: 7,
+      source: 'generator clickstream',
+    })
+    expect(summary.latencyMs.p99).toBeGreaterThan(0)
+
+    const again = await tributary([
+      'produce',
+      '-s',
+      'b',
+      '-e',
+      p.endpoint!,
+      '-n',
+      '120',
+      '-g',
+      'clickstream',
+      '--seed',
+      '7',
+      '--aggregate',
+      '--json',
+    ])
+    expect(JSON.parse(again.stdout)).toMatchObject({ sent: 120 })
+    const a = await userRecords(p, 'a')
+    const b = await userRecords(p, 'b')
+    expect(a).toHaveLength(120)
+    expect(b.every((r) => r.subSequenceNumber !== undefined)).toBe(true)
+    const key = (r: (typeof a)[number]) => `${r.partitionKey} ${timeless(r.data)}`
+    expect(b.map(key).sort()).toEqual(a.map(key).sort())
+    const event = JSON.parse(a[0]!.data.toString())
+    expect(event).toMatchObject({ user_id: a[0]!.partitionKey, metadata: { schema_version: '1.0' } })
+
+    const other = await tributary([
+      'produce',
+      '-s',
+      'c',
+      '-e',
+      p.endpoint!,
+      '-n',
+      '120',
+      '-g',
+      'clickstream',
+      '--seed',
+      '8',
+      '--json',
+    ])
+    expect(JSON.parse(other.stdout)).toMatchObject({ sent: 120 })
+    expect((await userRecords(p, 'c')).map(key).sort()).not.toEqual(a.map(key).sort())
+  }, 120_000)
+
+  it('--file replays NDJSON (as is) and CSV (rows as JSON), with a partition key field; --event-time-field keeps the order', async () => {
+    const p = await served()
+    const dir = await tempDir()
+    const ndjson = join(dir, 'events.ndjson')
+    const lines = Array.from({ length: 6 }, (_, i) =>
+      JSON.stringify({ id: `d${i % 2}`, at: 1_767_225_600 + i * 2, n: i }),
+    )
+    await writeFile(ndjson, `${lines.join('\n')}\n`)
+    const csv = join(dir, 'trips.csv')
+    await writeFile(csv, 'trip_id,fare,note\nt1,12.5,"quoted, comma"\nt2,7,\n')
+
+    const replay = await tributary([
+      'produce',
+      '-s',
+      'a',
+      '-e',
+      p.endpoint!,
+      '-f',
+      ndjson,
+      '-k',
+      'id',
+      '--event-time-field',
+      'at',
+      '--speed',
+      '100',
+      '--json',
+    ])
+    expect(replay.code).toBe(0)
+    expect(JSON.parse(replay.stdout)).toMatchObject({ records: 6, sent: 6, source: `file ${ndjson}` })
+    const got = await userRecords(p, 'a')
+    for (const key of ['d0', 'd1'])
+      expect(got.filter((r) => r.partitionKey === key).map((r) => r.data.toString())).toEqual(
+        lines.filter((l) => l.includes(`"${key}"`)),
+      )
+
+    const rows = await tributary([
+      'produce',
+      '-s',
+      'b',
+      '-e',
+      p.endpoint!,
+      '-f',
+      csv,
+      '-k',
+      'trip_id',
+      '--json',
+    ])
+    expect(rows.code).toBe(0)
+    const trips = (await userRecords(p, 'b')).map((r) => [r.partitionKey, JSON.parse(r.data.toString())])
+    expect(trips.sort()).toEqual([
+      ['t1', { trip_id: 't1', fare: 12.5, note: 'quoted, comma' }],
+      ['t2', { trip_id: 't2', fare: 7, note: null }],
+    ])
+  }, 120_000)
+
+  it('errors are one line and a hint', async () => {
+    const p = await served()
+    const missing = await tributary(['produce', '-s', 'nope', '-e', p.endpoint!, '-n', '1'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toBe(
+      `tributary: error: stream 'nope' does not exist on ${p.endpoint}\n  hint: create it (a stream in the pipeline, or \`aws kinesis create-stream\`), or check --stream\n`,
+    )
+    const noFile = await tributary(['produce', '-s', 'a', '-e', p.endpoint!, '-f', '/nonexistent/x.ndjson'])
+    expect(noFile.code).toBe(1)
+    expect(noFile.stderr).toMatch(/^tributary: error: no such file: \/nonexistent\/x\.ndjson\n {2}hint: /)
+  }, 120_000)
+})
