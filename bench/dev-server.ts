@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { processCpuMs, statusKiB } from './proc.ts'
-import { freePort, live, stopChild, waitForLine, withRetries } from './servers.ts'
+import { freePort, live, shardLimitsArgs, stopChild, waitForLine, withRetries } from './servers.ts'
 
 const BANNER = 'Tributary is running pipeline'
 const MAX_KEPT_LINES = 20
@@ -54,6 +54,8 @@ async function startOnce({
     'dev',
     pipelineFile,
     ...['--data-dir', dataDir, '--port', String(port), '--summary', '0', '--no-watch'],
+    // The groups measure the pipeline at rates far above a shard's limits: lifted, as for serve.
+    ...shardLimitsArgs(root),
     ...extraArgs,
   ]
   const spawnedAt = performance.now()

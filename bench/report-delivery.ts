@@ -62,7 +62,7 @@ function deliveryTable(rs: DeliveryResult[]): string {
 export function deliverySection(rs: DeliveryResult[]): string[] {
   if (rs.length === 0) return []
   const out = [
-    '### Delivery stage (`tributary dev`, 4-shard stream of 1 KiB JSON, TRIM_HORIZON, sizeInMBs 64, intervalInSeconds 60, sync always)',
+    '### Delivery stage (`tributary dev`, 4-shard stream of 1 KiB JSON, TRIM_HORIZON, sizeInMBs 64, intervalInSeconds 60, sync always, shard limits off)',
     '',
     'The stream is filled by `tributary serve` at least 61 s before each `tributary dev` starts, so every ' +
       'buffer of the backlog is already past its interval: the numbers are how fast the backlog reaches ' +

@@ -119,7 +119,10 @@ export function functionsSection(
   noop: NoopThroughputResult | undefined,
   warm?: WarmWorkersResult,
 ): string[] {
-  const out = ['### Functions stage (`tributary dev`, 4-shard stream, batching window 0, sync always)', '']
+  const out = [
+    '### Functions stage (`tributary dev`, 4-shard stream, batching window 0, sync always, shard limits off)',
+    '',
+  ]
   if (warm)
     out.push(
       '#### Four warm workers (PutRecords of one record per shard every 10 ms)',

@@ -121,7 +121,7 @@ export function monitorSection(rs: MonitorResult[]): string[] {
   if (rs.length === 0) return []
   const first = rs[0]!
   const out = [
-    `### Monitoring overhead (\`tributary dev\`, 4-shard stream only, ${int(first.offeredPerSec)} rec/s of 1 KiB, 500 per call, sync always)`,
+    `### Monitoring overhead (\`tributary dev\`, 4-shard stream only, ${int(first.offeredPerSec)} rec/s of 1 KiB, 500 per call, sync always, shard limits off)`,
     '',
     'A runs `tributary dev --no-monitor` (no metric store, alarms or dashboard); B runs the default ' +
       '`tributary dev` (metric store and dashboard routes on) with one client reading ' +

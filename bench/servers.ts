@@ -1,6 +1,6 @@
 // Spawns the servers under test as child processes of the bench, each on its own loopback port,
 // and stops them by PID.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -21,18 +21,48 @@ export interface ServerOptions {
   tributaryRoot?: string
   /** Use this data dir and keep it when the server stops (default: a fresh temp dir, deleted). */
   dataDir?: string
+  /**
+   * Keep AWS's per-shard throughput limits on (default: off). The groups measure the engine and
+   * push far above a shard's 1,000 records/s, so they lift them; a group about producers under
+   * AWS's limits keeps them.
+   */
+  shardLimits?: boolean
 }
 
 export interface RunningServer {
   kind: ServerKind
   pid: number
   endpoint: string
-  /** The line the server printed about its sync mode, if any. */
+  /** What the server printed about its sync mode and shard limits (for the report's header). */
   syncNote: string
   cpuMs(): number
   peakRssKiB(): number | undefined
   /** Stops the server (SIGTERM, then SIGKILL) and deletes its data dir; returns its peak RSS. */
   stop(): Promise<number | undefined>
+}
+
+const shardLimitsFlag = new Map<string, boolean>()
+
+/**
+ * Whether the Tributary at `root` has `--shard-limits` (a checkout from before it enforced no
+ * limits at all, and refuses the option): asked once per root, from `serve --help`.
+ */
+export function hasShardLimitsFlag(root: string): boolean {
+  let known = shardLimitsFlag.get(root)
+  if (known === undefined) {
+    const help = spawnSync(process.execPath, [join(root, 'bin/tributary.js'), 'serve', '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    known = help.stdout.includes('--shard-limits')
+    shardLimitsFlag.set(root, known)
+  }
+  return known
+}
+
+/** `--shard-limits on|off` for a Tributary at `root`, or nothing when it has no such option. */
+export function shardLimitsArgs(root: string, on = false): string[] {
+  return hasShardLimitsFlag(root) ? ['--shard-limits', on ? 'on' : 'off'] : []
 }
 
 export const live = new Set<ChildProcess>()
@@ -149,6 +179,7 @@ async function startOnce(kind: ServerKind, options: ServerOptions): Promise<Runn
     }
     const prof = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
     // The default --sync (always) is kept on purpose: the durable mode is what is measured.
+    const root = options.tributaryRoot ?? ROOT
     args = [
       ...prof,
       join(options.tributaryRoot ?? ROOT, 'bin/tributary.js'),
@@ -156,6 +187,7 @@ async function startOnce(kind: ServerKind, options: ServerOptions): Promise<Runn
       ...['--port', String(port), '--data-dir', dataDir],
       ...['--create-stream-ms', '0', '--update-stream-ms', '0', '--delete-stream-ms', '0'],
       ...['--shard-limit', '1000'],
+      ...shardLimitsArgs(root, options.shardLimits),
     ]
     marker = 'Tributary is serving'
   }
@@ -172,8 +204,9 @@ async function startOnce(kind: ServerKind, options: ServerOptions): Promise<Runn
   }
   const pid = child.pid!
   const sync = /sync: ([^)\n]*)/.exec(banner)?.[1]
+  const limits = /shard limits: (on|off)/.exec(banner)?.[1]
   const syncNote = sync
-    ? `sync: ${sync}`
+    ? `sync: ${sync}, shard limits ${limits ?? 'not enforced by this version'}`
     : kind === 'kinesalite'
       ? 'in memory, no fsync'
       : 'sync mode not printed'

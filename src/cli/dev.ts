@@ -12,7 +12,7 @@ import { corsOriginOption } from './cors-option.ts'
 import { handleStopSignals } from './dev-stop.ts'
 import { watchFiles } from './dev-watch.ts'
 import { FunctionLogPrinter } from './function-log.ts'
-import { parsePort, parseSeconds, parseSync } from './options.ts'
+import { parsePort, parseSeconds, parseSync, shardLimitsOption } from './options.ts'
 import { loadForCommand } from './pipeline-arg.ts'
 import { dataDirOption, legacyStateNotice, type StateDir, shown, stateDirOf } from './state-dir.ts'
 import { SummaryPrinter } from './summary.ts'
@@ -22,6 +22,7 @@ interface DevOptions {
   host: string
   dataDir?: string
   sync: SyncPolicy
+  shardLimits: boolean
   summary: number
   watch: boolean
   fireSchedules: boolean
@@ -46,6 +47,7 @@ export function devCommand(): Command {
         .default({ mode: 'always' }, 'always')
         .argParser(parseSync),
     )
+    .addOption(shardLimitsOption())
     .addOption(
       new Option('--summary <seconds>', 'print the live summary every N seconds when it changed (0: never)')
         .default(10)
@@ -92,6 +94,7 @@ async function start(loaded: LoadedPipeline, state: StateDir, options: DevOption
       pipeline: loaded,
       dataDir: state.dir,
       sync: options.sync,
+      shardLimits: options.shardLimits,
       logger,
       onLog: (log) => printer.print(log),
       serve: {
@@ -124,6 +127,9 @@ function banner(runtime: PipelineRuntime, loaded: LoadedPipeline, state: StateDi
     options.monitor ? `  Dashboard:   ${runtime.server!.url}/ui/` : '  Dashboard:   off (--no-monitor)',
     `  Kinesis API: ${runtime.server!.url}   (also Firehose)`,
     `  State:       ${shown(state.dir)}   (tributary reset ${file} deletes it)`,
+    options.shardLimits
+      ? "  Shards:      AWS's throughput limits per shard (--shard-limits off lifts them)"
+      : '  Shards:      no throughput limits (--shard-limits off)',
     `  ${counts}`,
   ]
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander'
+import { InvalidArgumentError, Option } from 'commander'
 import type { SyncPolicy } from '../storage/log/shard-log.ts'
 
 /** `always` | `interval:<ms>` | `os` */
@@ -8,6 +8,23 @@ export function parseSync(value: string): SyncPolicy {
   const m = /^interval:(\d+)$/.exec(value)
   if (m && Number(m[1]) > 0) return { mode: 'interval', intervalMs: Number(m[1]) }
   throw new InvalidArgumentError('expected always, interval:<ms> (e.g. interval:1000) or os.')
+}
+
+/** `--shard-limits on|off`: AWS's per-shard throughput limits, enforced (on) or lifted (off). */
+export function parseOnOff(value: string): boolean {
+  if (value === 'on') return true
+  if (value === 'off') return false
+  throw new InvalidArgumentError('expected on or off.')
+}
+
+/** The `--shard-limits` option of `dev` and `serve`. */
+export function shardLimitsOption(): Option {
+  return new Option(
+    '--shard-limits <on|off>',
+    "AWS's per-shard throughput limits (1,000 records/s and 1 MiB/s in, 5 reads/s and 2 MiB/s out); off for load tests",
+  )
+    .default(true, 'on')
+    .argParser(parseOnOff)
 }
 
 export function parsePort(value: string): number {

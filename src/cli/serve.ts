@@ -8,7 +8,15 @@ import type { SyncPolicy } from '../storage/log/shard-log.ts'
 import { stderrLogger } from '../util/logger.ts'
 import { CliError } from './cli-error.ts'
 import { corsOriginOption } from './cors-option.ts'
-import { collect, parseAuthKeys, parseNonNegative, parsePort, parsePositive, parseSync } from './options.ts'
+import {
+  collect,
+  parseAuthKeys,
+  parseNonNegative,
+  parsePort,
+  parsePositive,
+  parseSync,
+  shardLimitsOption,
+} from './options.ts'
 import { legacyStateNotice } from './state-dir.ts'
 
 interface ServeOptions {
@@ -16,6 +24,7 @@ interface ServeOptions {
   host: string
   dataDir: string
   sync: SyncPolicy
+  shardLimits: boolean
   region: string
   account: string
   auth: boolean
@@ -58,6 +67,7 @@ export function serveCommand(): Command {
         .default({ mode: 'always' }, 'always')
         .argParser(parseSync),
     )
+    .addOption(shardLimitsOption())
     .addOption(new Option('--region <region>', 'region shown in ARNs').default('us-east-1'))
     .addOption(
       new Option('--account <id>', '12-digit account id shown in ARNs and errors').default('000000000000'),
@@ -129,6 +139,7 @@ async function serve(options: ServeOptions): Promise<void> {
       deleteStreamMs: options.deleteStreamMs,
       updateStreamMs: options.updateStreamMs,
       shardLimit: options.shardLimit,
+      shardLimits: options.shardLimits,
       logger: stderrLogger,
       onFatal: (error) => fatal(error),
     })
@@ -216,6 +227,7 @@ function printBanner(url: string, dataDir: string, options: ServeOptions): void 
     `Tributary is serving the Kinesis Data Streams API on ${url}`,
     `  data: ${dataDir}  (sync: ${sync}${options.sync.mode === 'always' ? ', every acknowledged record is fsynced' : ''})`,
     `  auth: ${options.auth ? 'SigV4 signatures verified' : 'any credentials accepted (add --auth to verify signatures)'}`,
+    `  shard limits: ${options.shardLimits ? "on (AWS's per-shard throughput; --shard-limits off lifts them)" : 'off (--shard-limits off)'}`,
   ]
   if (options.demo) {
     const env = 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1'

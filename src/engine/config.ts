@@ -16,6 +16,12 @@ export const streamSchema = z
     shardCount: z.int().min(1).max(10_000).optional(),
     /** Hours records stay readable, 24-8,760 (Kinesis's default 24). */
     retentionHours: z.int().min(24).max(8760).default(24),
+    /**
+     * AWS's per-shard throughput limits (writes 1,000 records/s and 1 MiB/s, reads 5 GetRecords
+     * calls/s and 2 MiB/s): `false` lifts them for this stream, for load tests
+     * (`--shard-limits off` lifts them for every stream).
+     */
+    shardLimits: z.boolean().default(true),
   })
   .strict()
   .superRefine((s, ctx) => {

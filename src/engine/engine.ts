@@ -30,6 +30,12 @@ export interface EngineOptions {
   updateStreamMs?: number
   /** Open shards allowed across all streams (AWS's default account quota is 500 or 200). */
   shardLimit?: number
+  /**
+   * Enforce AWS's per-shard throughput limits (writes 1,000 records/s and 1 MiB/s, reads 5
+   * GetRecords calls/s and 2 MiB/s: see stream/shard-throughput.ts). On by default, as on AWS;
+   * `--shard-limits off` turns them off for every stream, a stream's `shardLimits: false` for it.
+   */
+  shardLimits?: boolean
   onDemandStreamLimit?: number
   segmentBytes?: number
   /** How often expired segments are trimmed. */
@@ -58,6 +64,8 @@ export class StreamEngine {
   readonly clock: Clock
   readonly iterators: IteratorCodec
   readonly shardLimit: number
+  /** Whether shards enforce AWS's throughput limits (a stream can also opt out: {@link setShardLimits}). */
+  readonly shardLimits: boolean
   readonly onDemandStreamLimit: number
   readonly logger: Logger
   readonly metrics: MetricSink
@@ -80,6 +88,7 @@ export class StreamEngine {
     this.region = options.region ?? 'us-east-1'
     this.clock = options.clock ?? systemClock
     this.shardLimit = options.shardLimit ?? 500
+    this.shardLimits = options.shardLimits ?? true
     this.onDemandStreamLimit = options.onDemandStreamLimit ?? 50
     this.logger = options.logger ?? silentLogger
     this.metrics = options.metrics ?? { record: () => {} }
@@ -226,6 +235,19 @@ export class StreamEngine {
     return [...this.#streams.values()].sort((a, b) =>
       a.state.name < b.state.name ? -1 : a.state.name > b.state.name ? 1 : 0,
     )
+  }
+
+  /** Whether `stream`'s shards enforce AWS's throughput limits now. */
+  shardLimitsOn(stream: StreamRuntime): boolean {
+    return this.shardLimits && stream.shardLimits
+  }
+
+  /**
+   * Lifts (false) or restores (true) the throughput limits of one stream, as its pipeline
+   * definition's `shardLimits` says. Kept in memory: the definition applies it at every start.
+   */
+  setShardLimits(name: string, on: boolean): void {
+    this.stream(name).shardLimits = on
   }
 
   openShardCount(): number {

@@ -21,6 +21,9 @@ export const streamKind = defineKind({
     const metrics = ctx.need(MetricsToken)
     const existing = new Map(engine.streams().map((s) => [s.state.name, s]))
     for (const { name, config } of streams) ensure(name, config)
+    // A stream the definition no longer declares (or never did) keeps AWS's limits.
+    const declared = new Map(streams.map((s) => [s.name, s.config.shardLimits]))
+    for (const s of engine.streams()) engine.setShardLimits(s.state.name, declared.get(s.state.name) ?? true)
     function ensure(name: string, config: StreamConfig): void {
       const stream = existing.get(name)
       if (!stream) {

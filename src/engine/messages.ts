@@ -42,9 +42,23 @@ export const errors = {
       `Iterator expired. The iterator was created at time ${amzUtc(createdAt)} while right now it is ${amzUtc(now)} ` +
         'which is further in the future than the tolerated delay of 300000 milliseconds.',
     ),
+  /** A shard over its write limit: PutRecords' per-record ErrorMessage, and PutRecord's error. */
+  writeThroughputExceeded: (shardId: string, name: string, account: string) =>
+    new ServiceError('ProvisionedThroughputExceededException', writeThrottledMessage(shardId, name, account)),
+  /** A shard over its read limit (GetRecords), in the wording AWS has used since about 2020. */
+  readThroughputExceeded: (shardId: string, name: string, account: string) =>
+    new ServiceError(
+      'ProvisionedThroughputExceededException',
+      `Rate exceeded for Shard - ${account}/${name}/${shardId}`,
+    ),
   internalFailure: () => new ServiceError('InternalFailure', 'Internal service failure.'),
   invalidArgument: (message: string) => new ServiceError('InvalidArgumentException', message),
   limitExceeded: (message: string) => new ServiceError('LimitExceededException', message),
+}
+
+/** The text of a write a shard's limit refused (per record in PutRecords, the error of PutRecord). */
+export function writeThrottledMessage(shardId: string, name: string, account: string): string {
+  return `Rate exceeded for shard ${shardId} in stream ${name} under account ${account}.`
 }
 
 /** `Thu Jan 22 01:22:02 UTC 2015`: the date format of Kinesis's iterator-expiry message. */

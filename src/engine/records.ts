@@ -6,7 +6,7 @@ import { parseClientSequenceNumber, printedShardId } from '../stream/sequence-la
 import { decodeSequenceNumber, END_SEQUENCE_INDEX } from '../stream/sequence-number.ts'
 import { parseShardId, shardIdName } from '../stream/shard-id.ts'
 import type { StreamEngine } from './engine.ts'
-import { errors } from './messages.ts'
+import { errors, writeThrottledMessage } from './messages.ts'
 import type { ShardRuntime, StreamRuntime } from './stream-state.ts'
 
 export interface PutEntry {
@@ -18,7 +18,11 @@ export interface PutEntry {
 
 export type PutOutcome =
   | { ok: true; shardId: string; sequenceNumber: string }
-  | { ok: false; errorCode: 'InternalFailure'; errorMessage: string }
+  | {
+      ok: false
+      errorCode: 'InternalFailure' | 'ProvisionedThroughputExceededException'
+      errorMessage: string
+    }
 
 export interface PutResult {
   outcomes: PutOutcome[]
@@ -54,37 +58,64 @@ function hashKeyOf(entry: PutEntry): HashKeyHex {
   return hashKeyFromBigInt(value)
 }
 
+/** Bytes a record counts against its shard's write limit: its data plus its partition key. */
+function recordBytes(entry: PutEntry): number {
+  return decodedLength(entry.data) + Buffer.byteLength(entry.partitionKey)
+}
+
+export interface PutOptions {
+  /**
+   * Apply the shards' write limits (default: as the engine and the stream are configured).
+   * The test harness puts without them, as it puts without AWS's request limits.
+   */
+  shardLimits?: boolean
+}
+
 /**
  * Appends records to their shards and resolves once every one is durable. Records for one shard
  * keep their request order and form one frame; shards commit in parallel. A shard that cannot
- * take writes fails only its own entries (InternalFailure), as PutRecords does on AWS.
+ * take writes fails only its own entries (InternalFailure), as PutRecords does on AWS; a shard
+ * over its write limit refuses its entries from the first one that does not fit to the end of
+ * the request (ProvisionedThroughputExceededException), so what it takes keeps the request order.
  */
 export async function putRecords(
   engine: StreamEngine,
   streamName: string,
   entries: PutEntry[],
+  options: PutOptions = {},
 ): Promise<PutResult> {
   const stream = engine.writableStream(streamName)
-  const groups = new Map<ShardRuntime, { indexes: number[]; records: FrameRecordInput[] }>()
-  const shards: ShardRuntime[] = new Array(entries.length)
+  const limited = options.shardLimits ?? engine.shardLimitsOn(stream)
+  const now = engine.clock.now()
+  const groups = new Map<ShardRuntime, Group>()
+  const outcomes: PutOutcome[] = new Array(entries.length)
+  let throttled = 0
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!
     const shard = stream.route(hashKeyOf(entry))
     if (!shard) throw errors.internalFailure()
-    shards[i] = shard
     let group = groups.get(shard)
     if (!group) {
-      group = { indexes: [], records: [] }
+      group = { indexes: [], records: [], throttled: false }
       groups.set(shard, group)
+    }
+    if (limited && (group.throttled || !shard.throughput.admitWrite(recordBytes(entry), now))) {
+      group.throttled = true
+      throttled++
+      outcomes[i] = {
+        ok: false,
+        errorCode: 'ProvisionedThroughputExceededException',
+        errorMessage: writeThrottledMessage(shard.id, streamName, engine.account),
+      }
+      continue
     }
     group.indexes.push(i)
     group.records.push(entry)
   }
   const encrypted = stream.state.encryptionType === 'KMS'
-  const now = engine.clock.now()
-  const outcomes: PutOutcome[] = new Array(entries.length)
   await Promise.all(
     [...groups].map(async ([shard, group]) => {
+      if (group.records.length === 0) return
       try {
         const ticket = shard.requireLog().append(group.records, now, encrypted ? FLAG_ENCRYPTED : 0)
         await ticket.durable
@@ -110,12 +141,20 @@ export async function putRecords(
     ok++
     bytes += decodedLength(entries[i]!.data)
   }
+  const metrics = engine.streamMetrics.of(streamName)
   if (ok > 0) {
-    const metrics = engine.streamMetrics.of(streamName)
     metrics.record(Kinesis.IncomingRecords, ok, now)
     metrics.record(Kinesis.IncomingBytes, bytes, now)
   }
+  if (throttled > 0) metrics.record(Kinesis.WriteProvisionedThroughputExceeded, throttled, now)
   return { outcomes, encrypted }
+}
+
+interface Group {
+  indexes: number[]
+  records: FrameRecordInput[]
+  /** The shard refused a record of this request: it takes none of the request's later ones. */
+  throttled: boolean
 }
 
 /**
@@ -261,6 +300,11 @@ export async function getRecords(
   const shard = stream.shards.get(position.shardIndex)
   if (!shard) throw errors.shardNotFound(shardIdName(position.shardIndex), stream.state.name, engine.account)
   const log = shard.requireLog()
+  const limited = engine.shardLimitsOn(stream)
+  if (limited && !shard.throughput.admitRead(now)) {
+    engine.streamMetrics.of(stream.state.name).record(Kinesis.ReadProvisionedThroughputExceeded, 1, now)
+    throw errors.readThroughputExceeded(shard.id, stream.state.name, engine.account)
+  }
   // An iterator of a deleted stream still reads after the name is created again, as on AWS: from
   // the start of the new stream's shard of the same index, since the position it holds lies
   // before every record that shard will ever have.
@@ -286,6 +330,12 @@ export async function getRecords(
   const last = read.records[read.records.length - 1]
   const metrics = engine.streamMetrics.of(stream.state.name)
   metrics.record(Kinesis.GetRecords_Success, 1, now)
+  if (limited) {
+    // What the response counts against the shard's 2 MiB/s: data plus partition keys, as writes.
+    let size = 0
+    for (const r of records) size += decodedLength(r.data) + Buffer.byteLength(r.partitionKey)
+    shard.throughput.chargeRead(size)
+  }
   if (records.length > 0) {
     let bytes = 0
     for (const r of records) bytes += decodedLength(r.data)

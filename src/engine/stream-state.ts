@@ -3,6 +3,7 @@ import type { ShardLog } from '../storage/log/shard-log.ts'
 import type { HashKeyHex } from '../stream/hash-key.ts'
 import { END_SEQUENCE_INDEX, encodeSequenceNumber, SequenceEncoder } from '../stream/sequence-number.ts'
 import { shardIdName } from '../stream/shard-id.ts'
+import { ShardThroughput } from '../stream/shard-throughput.ts'
 import type { ShardState, StreamState } from '../stream/types.ts'
 
 /** A shard in memory: its persisted state, its open log (or why it could not be opened). */
@@ -11,6 +12,8 @@ export class ShardRuntime {
   readonly createdSeconds: number
   log: ShardLog | undefined
   failure: Error | undefined
+  /** AWS's per-shard write and read limits (consulted only when the stream enforces them). */
+  readonly throughput = new ShardThroughput()
   #encoder: { second: number; encoder: SequenceEncoder } | undefined
 
   constructor(
@@ -68,6 +71,8 @@ export class StreamRuntime {
   readonly shards = new Map<number, ShardRuntime>()
   /** Open shards sorted by starting hash key, for routing puts. */
   routing: ShardRuntime[] = []
+  /** False when the pipeline definition lifts this stream's throughput limits (`shardLimits: false`). */
+  shardLimits = true
 
   constructor(
     public state: StreamState,

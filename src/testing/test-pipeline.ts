@@ -91,7 +91,7 @@ export class TestPipeline extends Inspectors {
 
   /**
    * Puts records on a stream, as PutRecords does (durable when it resolves), without AWS's
-   * request limits. A string is sent as its UTF-8 bytes, bytes as they are, anything else as JSON.
+   * request limits or the shards' throughput limits. A string is sent as its UTF-8 bytes, bytes as they are, anything else as JSON.
    * Throws if a record could not be stored.
    *
    * @example
@@ -108,7 +108,7 @@ export class TestPipeline extends Inspectors {
       partitionKey: typeof key === 'function' ? key(record, i) : key,
       data: toBytes(record).toString('base64'),
     }))
-    const { outcomes } = await putRecords(this.runtime.engine, stream, entries)
+    const { outcomes } = await putRecords(this.runtime.engine, stream, entries, { shardLimits: false })
     return outcomes.map((o, i) => {
       if (!o.ok) throw new Error(`put to ${stream}: record ${i}: ${o.errorCode}: ${o.errorMessage}`)
       return { shardId: o.shardId, sequenceNumber: o.sequenceNumber }

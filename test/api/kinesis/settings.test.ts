@@ -336,7 +336,8 @@ describe('Enable/DisableEnhancedMonitoring', () => {
 
 describe('UpdateMaxRecordSize', () => {
   it('raises the record size limit for the stream', async () => {
-    const t = await startServer()
+    // Records of several MiB in a row, over a shard's 1 MiB/s: about the size limit.
+    const t = await startServer({ shardLimits: false })
     await createActiveStream(t, 's', 1)
     const big = { StreamName: 's', PartitionKey: 'k', Data: Buffer.alloc(2 * MiB, 'b') }
     await expectAwsError(

@@ -115,7 +115,7 @@ export const putRecord = defineOperation({
     if (ordering != null) checkOrderingNumber(ctx.engine.clock.now(), ordering, name, ctx.engine.account)
     const result = await put(ctx.engine, name, [toEntry(input)])
     const o = result.outcomes[0]!
-    if (!o.ok) throw new ServiceError('InternalFailure', o.errorMessage)
+    if (!o.ok) throw new ServiceError(o.errorCode, o.errorMessage)
     return { ShardId: o.shardId, SequenceNumber: o.sequenceNumber, ...encryption(result) }
   },
 })
