@@ -3,6 +3,7 @@
  * the real Runtime API. What a handler returns, its `context`, Lambda's error shape and log lines,
  * timeouts, init failures.
  */
+import { existsSync, readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { InvokeOutcome } from '../../../src/contracts/functions.ts'
 import { logCollector, pool } from '../workers/helpers.ts'
@@ -246,4 +247,35 @@ describe('python3.x functions', () => {
     expect(await p.invoke('dotted', {})).toMatchObject({ kind: 'ok', result: { from: 'pkg.mod' } })
     expect(await p.invoke('slashed', {})).toMatchObject({ kind: 'ok', result: { from: 'pkg.mod' } })
   })
+})
+
+/** Other interpreters the machine has (pyenv's), to hold the bootstrap to Python 3.9–3.13. */
+const OTHER_PYTHONS = ['3.9', '3.10', '3.12', '3.13'].map((minor) => {
+  const root = '/root/.pyenv/versions'
+  const found = existsSync(root) ? readdirSync(root).find((v) => v.startsWith(`${minor}.`)) : undefined
+  return { minor, python: found ? `${root}/${found}/bin/python3` : undefined }
+})
+
+describe('the bootstrap on other Python versions', () => {
+  for (const { minor, python } of OTHER_PYTHONS)
+    it(`Python ${minor}: value, context, error shape`, async (ctx) => {
+      if (!python) {
+        const why = `no Python ${minor} on this machine (/root/.pyenv/versions/${minor}.*)`
+        console.warn(`skipped: ${why}`)
+        ctx.skip(why)
+        return
+      }
+      const dir = await pythonCode({ 'handler.py': HANDLER })
+      const p = pool({ functions: [pythonSpec('v', dir, 'handler.lambda_handler', { interpreter: python })] })
+      expect(ok(await p.invoke('v', { n: 1 }, { requestId: 'req-v' }))).toMatchObject({
+        event: { n: 1 },
+        aws_request_id: 'req-v',
+        function_name: 'v',
+      })
+      expect(await p.invoke('v', { action: 'raise', n: 2 })).toMatchObject({
+        kind: 'error',
+        errorType: 'ValueError',
+        errorMessage: 'bad record 2',
+      })
+    })
 })
