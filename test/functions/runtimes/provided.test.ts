@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -185,6 +186,18 @@ describe('provided.al2023: a custom runtime process', () => {
     })
     const q = pool({ functions: [hangs], initTimeoutMs: 500 })
     expect(await q.invoke('hangs', {})).toMatchObject({ kind: 'timeout' })
+  })
+
+  it('reports a bootstrap that cannot be started (gone since the pipeline loaded) as Runtime.InvalidEntrypoint', async () => {
+    const dir = await bootstrapDir()
+    await rm(join(dir, 'bootstrap'))
+    const p = pool({ functions: [providedSpec('gone', dir)] })
+    expect(await p.invoke('gone', {})).toMatchObject({
+      kind: 'error',
+      errorType: 'Runtime.InvalidEntrypoint',
+      errorMessage: expect.stringContaining('ENOENT'),
+    })
+    await expect.poll(() => p.stats('gone').workers, WAIT).toBe(0)
   })
 
   it('holds invocations while new code fails to load under dev (tryReload), like a worker thread', async () => {
