@@ -19,10 +19,10 @@ const UNCAUGHT = /^Uncaught Exception \t([\s\S]*)$/
  */
 export function describeLambdaError(error: LambdaError, cwd = process.cwd()): string {
   const failure = describeText(error.errorMessage, error.stackTrace.join('\n'), undefined)
-  // A syntax error's message already starts with its place (see the worker's classifyLoadError).
+  // A handler that does not compile names the place first (src/functions/workers/compile.ts).
   const placed =
-    error.errorType === 'Runtime.UserCodeSyntaxError'
-      ? /^(.+?):(\d+):(\d+): ([\s\S]*)$/.exec(error.errorMessage)
+    error.errorType === 'Runtime.UserCodeSyntaxError' || error.errorType === 'Runtime.ImportModuleError'
+      ? /^(\/.+?|[A-Za-z]:\\.+?):(\d+):(\d+): ([\s\S]*)$/.exec(error.errorMessage)
       : null
   const location = placed
     ? { file: placed[1]!, line: Number(placed[2]), column: Number(placed[3]) }

@@ -29,6 +29,11 @@ export interface FunctionSpec {
   handler?: string
   /** The function's code directory (Lambda's task root, `LAMBDA_TASK_ROOT`) for process runtimes. */
   codeDir?: string
+  /**
+   * Python: the interpreter to run (its requirements' virtual environment's `bin/python`, see
+   * functions/runtimes/python-deps.ts); default `python3` on PATH.
+   */
+  interpreter?: string
 }
 
 /**

@@ -12,6 +12,7 @@ import { BindingRouter } from './bindings-host.ts'
 import { type FunctionConfig, functionSchema } from './config.ts'
 import { functionSpec } from './handler-file.ts'
 import { MeteredInvoker } from './metered-invoker.ts'
+import { withPythonEnvs } from './runtimes/python-deps.ts'
 import {
   AsyncInvocationsToken,
   BindingUseToken,
@@ -67,13 +68,17 @@ export const functionKind = defineKind({
     functionSpec(name, f, env.dir)
   },
   dependsOn: ['stream', 'queue', 'topic', 'table'],
-  build(ctx, functions) {
+  async build(ctx, functions) {
     const metrics = ctx.need(MetricsToken)
     const bindingUse = ctx.need(BindingUseToken)
     const configs: Record<string, FunctionConfig> = Object.fromEntries(
       functions.map((f) => [f.name, f.config]),
     )
-    const specs: FunctionSpec[] = functions.map(({ name, config }) => functionSpec(name, config, ctx.dir))
+    const specs: FunctionSpec[] = await withPythonEnvs(
+      functions.map(({ name, config }) => functionSpec(name, config, ctx.dir)),
+      ctx.dataDir,
+      ctx.logger,
+    )
     const declared: DeclaredResources = { ...ctx.pipeline, functions: configs }
     const state = ctx.need(StateStoreToken)
     const router = new BindingRouter(

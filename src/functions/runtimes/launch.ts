@@ -23,12 +23,15 @@ export interface Launch {
 }
 
 /**
- * The Python interpreter a function runs on: `python3` on PATH. The hook for a per-function
- * virtual environment (its `bin/python`) once requirements are installed.
+ * The Python interpreter a function runs on: its requirements' virtual environment when it has
+ * one (python-deps.ts), else `python3` on PATH.
  */
-export function pythonExecutable(_spec: FunctionSpec): string {
-  return 'python3'
+export function pythonExecutable(spec: FunctionSpec): string {
+  return spec.interpreter ?? SYSTEM_PYTHON
 }
+
+/** The interpreter Python functions run on, and their virtual environments are made from. */
+export const SYSTEM_PYTHON = 'python3'
 
 const LAUNCHERS: Record<Exclude<RuntimeFamily, 'nodejs'>, (spec: FunctionSpec, codeDir: string) => Launch> = {
   python: (spec, codeDir) => ({

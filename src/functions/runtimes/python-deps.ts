@@ -11,6 +11,10 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { FunctionSpec } from '../../contracts/functions.ts'
+import type { Logger } from '../../util/logger.ts'
+import { runtimeFamily } from './catalog.ts'
+import { codeDirOf, SYSTEM_PYTHON } from './launch.ts'
 
 export interface PythonEnvOptions {
   functionName: string
@@ -102,6 +106,34 @@ export async function preparePythonEnv(options: PythonEnvOptions): Promise<Pytho
     ? 'pip could not reach an index'
     : `pip could not install it (${lastLine(pip.output) || `exit ${pip.code}`})`
   return { python: venvPython, notices: await missingNotices(options, venvPython, requirements, why) }
+}
+
+/**
+ * Each Python function's interpreter (its `interpreter`), its requirements installed first; what
+ * a function runs without is a warning (`tributary dev` prints it at once).
+ */
+export async function withPythonEnvs(
+  specs: readonly FunctionSpec[],
+  dataDir: string,
+  logger: Logger,
+): Promise<FunctionSpec[]> {
+  const out: FunctionSpec[] = []
+  // One at a time: two pip installs at once would only compete for the same cores and network.
+  for (const spec of specs) {
+    if (runtimeFamily(spec.runtime) !== 'python') {
+      out.push(spec)
+      continue
+    }
+    const env = await preparePythonEnv({
+      functionName: spec.name,
+      codeDir: codeDirOf(spec),
+      dataDir,
+      python: SYSTEM_PYTHON,
+    })
+    for (const notice of env.notices) logger.warn(notice)
+    out.push(env.python === SYSTEM_PYTHON ? spec : { ...spec, interpreter: env.python })
+  }
+  return out
 }
 
 async function missingNotices(

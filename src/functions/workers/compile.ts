@@ -57,7 +57,9 @@ const retired = new Map<string, string>()
 /**
  * The handler `file` compiled, from the cache when none of its inputs changed. Rejects with the
  * `Runtime.*` error a load failure reports: `ImportModuleError` for a missing file or import,
- * `UserCodeSyntaxError` (`file:line:column: message`) for code that does not parse.
+ * `UserCodeSyntaxError` for code that does not parse, each led by the place
+ * (`file:line:column: message`); a missing handler file is `Error: Cannot find module '<file>'`,
+ * as the Node.js runtime says.
  *
  * @example
  * const { url, commonJs } = await compileHandler('/project/functions/consumer.ts')
@@ -170,7 +172,8 @@ const RESOLVING = Symbol('resolving')
  * resolved from the importing file: the output lives in the cache, where a bare name would not
  * resolve. TypeScript reached through a package (our own package's `tributary-source` condition
  * in a clone) is bundled, since Node cannot load it. A name that does not resolve stays as it
- * is, for Node to report as it would (`Runtime.ImportModuleError`).
+ * is in a dynamic `import()` or a `require()` (code may expect that to fail, and Node reports it
+ * as it would); in an import statement, nothing can run, so the compile fails there.
  */
 const packagesInPlace: esbuild.Plugin = {
   name: 'tributary-packages-in-place',
@@ -184,7 +187,11 @@ const packagesInPlace: esbuild.Plugin = {
         importer: args.importer,
         pluginData: RESOLVING,
       })
-      if (found.errors.length > 0 || found.external || !found.path) return { path: args.path, external: true }
+      if (found.errors.length > 0 || found.external || !found.path) {
+        if (args.kind === 'import-statement')
+          return { errors: [{ text: `Cannot find package '${args.path}'` }] }
+        return { path: args.path, external: true }
+      }
       if (/\.[cm]?tsx?$/.test(found.path)) return { path: found.path, sideEffects: found.sideEffects }
       const required = args.kind === 'require-call' || args.kind === 'require-resolve'
       return { path: required ? found.path : pathToFileURL(found.path).href, external: true }
@@ -239,7 +246,7 @@ function compileError(error: unknown): Error {
     : ''
   const more = ((error as esbuild.BuildFailure).errors.length ?? 1) - 1
   const message = `${where}${first.text}${more > 0 ? ` (and ${more} more error${more > 1 ? 's' : ''})` : ''}`
-  if (/^Could not resolve /.test(first.text)) return new ImportModuleError(`Error: ${message}`)
+  if (/^(Could not resolve|Cannot find package) /.test(first.text)) return new ImportModuleError(message)
   return new UserCodeSyntaxError(error as Error, message)
 }
 

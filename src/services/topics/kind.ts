@@ -45,7 +45,17 @@ export const topicKind = defineKind({
   build(ctx, topics) {
     const queues = ctx.need(QueuesToken)
     const asyncInvoke = ctx.later(AsyncInvokeToken)
-    const functionExists = ctx.later(FunctionNamesToken)
+    // Functions are built after topics (their handlers publish), but subscriptions are resolved
+    // now: the definition says which functions there are; once built, the function kind does.
+    const declaredFunctions = (ctx.pipeline.functions ?? {}) as Record<string, unknown>
+    const builtFunctions = ctx.later(FunctionNamesToken)
+    const functionExists = (name: string): boolean => {
+      try {
+        return builtFunctions()(name)
+      } catch {
+        return Object.hasOwn(declaredFunctions, name)
+      }
+    }
     const notify = createNotificationProtocols({
       dataDir: ctx.dataDir,
       clock: ctx.clock,
@@ -61,7 +71,7 @@ export const topicKind = defineKind({
       clock: ctx.clock,
       metrics: ctx.need(MetricsToken),
       logger: ctx.logger,
-      functionExists: (name) => functionExists()(name),
+      functionExists,
     })
     service.declareAll(Object.fromEntries(topics.map(({ name, config }) => [name, config])))
     ctx.offer(TopicsToken, service)

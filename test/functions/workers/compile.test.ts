@@ -151,7 +151,7 @@ describe('handlers are compiled once to plain JavaScript (esbuild)', () => {
       kind: 'failed',
       error: {
         errorType: 'Runtime.ImportModuleError',
-        errorMessage: `Error: ${file}:1:19: Could not resolve "./missing.ts"`,
+        errorMessage: `${file}:1:19: Could not resolve "./missing.ts"`,
         stackTrace: expect.any(Array),
       },
     })
@@ -165,6 +165,36 @@ describe('handlers are compiled once to plain JavaScript (esbuild)', () => {
     await writeFile(file, 'export const handler = async () => 2\n')
     expect(await p.tryReload('f')).toEqual({ kind: 'loaded', held: 1, recovered: true })
     expect(ok(await waiting)).toBe(2)
+  })
+
+  it('fails the compile on a missing package in an import statement; leaves import() and require() to run', async () => {
+    const dir = await project({
+      'static.ts': "import 'tributary-no-such-package'\nexport const handler = async () => 1\n",
+      'dynamic.ts': [
+        'export const handler = async () => {',
+        "  const imported = await import('tributary-no-such-package').then(() => 'loaded', (e) => e.code)",
+        "  let required = 'loaded'",
+        '  try {',
+        "    require('tributary-no-such-package')",
+        '  } catch (e) {',
+        '    required = (e as { code: string }).code',
+        '  }',
+        '  return { imported, required }',
+        '}',
+      ].join('\n'),
+    })
+    const p = pool({
+      functions: [spec('static', join(dir, 'static.ts')), spec('dynamic', join(dir, 'dynamic.ts'))],
+    })
+    expect(await p.invoke('static', {})).toMatchObject({
+      kind: 'error',
+      errorType: 'Runtime.ImportModuleError',
+      errorMessage: `${join(dir, 'static.ts')}:1:8: Cannot find package 'tributary-no-such-package'`,
+    })
+    expect(ok(await p.invoke('dynamic', {}))).toEqual({
+      imported: 'ERR_MODULE_NOT_FOUND',
+      required: 'MODULE_NOT_FOUND',
+    })
   })
 
   it('writes outputs to the cache directory, named by their inputs', async () => {
