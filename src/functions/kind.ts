@@ -35,6 +35,7 @@ export const functionKind = defineKind({
   title: 'Lambda functions',
   layout: 'named',
   schema: functionSchema,
+  synth: async () => (await import('./synth.ts')).functionSynth,
   references: (f) => {
     const refs: Reference[] = []
     const onFailure = f.asyncInvokeConfig?.destinationConfig?.onFailure
