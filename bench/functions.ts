@@ -20,6 +20,7 @@ import {
   type ProcessFunctionCode,
   writePipeline,
 } from './pipelines.ts'
+import { statusKiB } from './proc.ts'
 import { rawCall } from './raw-client.ts'
 import { removeDir, scratchDir, startServer } from './servers.ts'
 import { percentile, sleep } from './stats.ts'
@@ -84,6 +85,85 @@ export interface NoopThroughputResult extends DevReport {
   firstInvokeMs: number
   invocations: number
   recordsPerInvocation: number
+}
+
+export interface WarmWorkersResult extends DevReport {
+  /** Worker threads that ran the handler (one per shard, started together). */
+  workers: number
+  /** From the first PutRecords call to every worker's first report, ms. */
+  warmMs: number
+  /** PutRecords calls sent while the workers started: their slowest, ms. */
+  putCallMaxMs: number
+  calls: number
+  /** RSS (VmRSS) of `tributary dev` once every worker is warm and idle. */
+  rssKiB: number | undefined
+}
+
+/**
+ * Four warm function workers: `tributary dev` on the latency pipeline (4 shards), PutRecords of
+ * one record per shard (explicit hash keys) every 10 ms, so the first call starts four
+ * invocations at once and four workers. Sends until each worker has reported (or 20 s), then
+ * waits a second for the engine to settle and reads its RSS.
+ */
+export async function warmWorkers(run: FunctionsRun): Promise<WarmWorkersResult> {
+  const stream = 'bench-warm-workers'
+  const spec: PipelineSpec = {
+    stream,
+    shards: SHARDS,
+    batchSize: 100,
+    startingPosition: 'LATEST',
+    handler: LATENCY_HANDLER,
+  }
+  const dataDir = scratchDir(tmpdir(), 'tributary-bench-')
+  try {
+    return await withDev(run, spec, dataDir, async (dev, outDir) => {
+      await waitActive(dev.endpoint, stream)
+      const client = makeClient(dev.endpoint)
+      const quarter = 2n ** 128n / BigInt(SHARDS)
+      const callMs: number[] = []
+      const pending = new Set<Promise<void>>()
+      run.log('functions warm workers: starting four')
+      const a = snapshot(dev.pid)
+      const t0 = performance.now()
+      let seq = 0
+      let workers = 0
+      while (workers < SHARDS && performance.now() - t0 < 20_000) {
+        const now = Date.now()
+        const records = Array.from({ length: SHARDS }, (_, shard) => ({
+          Data: Buffer.from(`${now},${seq++},warm`),
+          PartitionKey: 'warm',
+          ExplicitHashKey: (BigInt(shard) * quarter).toString(),
+        }))
+        const start = performance.now()
+        const call = client
+          .send(new PutRecordsCommand({ StreamName: stream, Records: records }))
+          .then(() => {
+            callMs.push(performance.now() - start)
+          })
+          .finally(() => pending.delete(call))
+        pending.add(call)
+        await sleep(10)
+        workers = readdirSync(outDir).filter((name) => name.endsWith('.jsonl')).length
+      }
+      const warmMs = performance.now() - t0
+      await Promise.all(pending)
+      client.destroy()
+      await sleep(1000)
+      const rssKiB = statusKiB(dev.pid, 'VmRSS')
+      const cpu = windowCpu(a, snapshot(dev.pid))
+      return {
+        workers,
+        warmMs,
+        putCallMaxMs: percentile(callMs, 100),
+        calls: callMs.length,
+        rssKiB,
+        cpu,
+        serverCpuPer1k: cpu.serverCpuMs / (seq / 1000),
+      }
+    })
+  } finally {
+    removeDir(dataDir)
+  }
 }
 
 /** Complete lines appended since the last call to the files in `dir` ending with `suffix`. */

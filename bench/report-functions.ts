@@ -1,13 +1,17 @@
 // The functions group in the Markdown report: put → handler invoked latency, no-op handler
 // throughput, and their DESIGN.md §6 targets.
-import type { DevReport, InvokeLatencyResult, NoopThroughputResult } from './functions.ts'
+import type { DevReport, InvokeLatencyResult, NoopThroughputResult, WarmWorkersResult } from './functions.ts'
 import { fix, fix2, int, mark, mb, table } from './markdown.ts'
 
 export const FUNCTION_TARGETS = {
   invokeRate: 10_000,
   invokeP99Ms: 25,
   noopRecordsPerSec: 100_000,
+  /** `tributary dev` with four warm workers (issue 12). */
+  warmRssMb: 300,
 }
+
+export const warmMet = (r: WarmWorkersResult) => r.workers === 4 && mb(r.rssKiB) <= FUNCTION_TARGETS.warmRssMb
 
 /** Every record sent in the window arrived, and the producer kept up with the offered rate. */
 const complete = (r: InvokeLatencyResult) =>
@@ -79,6 +83,24 @@ function noopTable(r: NoopThroughputResult): string {
   )
 }
 
+function warmTable(r: WarmWorkersResult): string {
+  return table(
+    ['', 'four workers started together, then idle'],
+    [
+      ['workers warm / time to warm, ms', `${r.workers} / ${int(r.warmMs)}`],
+      ['PutRecords calls meanwhile / slowest, ms', `${r.calls} / ${int(r.putCallMaxMs)}`],
+      ['server CPU from the first call to 1 s after warm (all threads), ms', int(r.cpu.serverCpuMs)],
+      [
+        `RSS once warm (VmRSS), MB (≤ ${FUNCTION_TARGETS.warmRssMb})`,
+        `**${int(mb(r.rssKiB))}** ${mark(warmMet(r))}`,
+      ],
+      ['peak RSS (VmHWM), MB', int(mb(r.peakRssKiB))],
+      ['cores: server / driver / other', cores(r)],
+      ['`tributary dev` start (spawn → banner), ms', int(r.startMs)],
+    ],
+  )
+}
+
 function devOutput(label: string, r: DevReport): string[] {
   if (r.output.total === 0) return []
   const more = r.output.total > r.output.lines.length ? ` (first ${r.output.lines.length} shown)` : ''
@@ -95,8 +117,16 @@ function devOutput(label: string, r: DevReport): string[] {
 export function functionsSection(
   rs: InvokeLatencyResult[],
   noop: NoopThroughputResult | undefined,
+  warm?: WarmWorkersResult,
 ): string[] {
   const out = ['### Functions stage (`tributary dev`, 4-shard stream, batching window 0, sync always)', '']
+  if (warm)
+    out.push(
+      '#### Four warm workers (PutRecords of one record per shard every 10 ms)',
+      '',
+      warmTable(warm),
+      '',
+    )
   if (rs.length) {
     out.push(
       `#### put → handler invoked at ${int(FUNCTION_TARGETS.invokeRate)} rec/s (BatchSize 100, LATEST)`,
@@ -118,6 +148,7 @@ export function functionsSection(
 export function functionsTargets(
   rs: InvokeLatencyResult[],
   noop: NoopThroughputResult | undefined,
+  warm?: WarmWorkersResult,
 ): string[][] {
   const rows = rs.map((r) => [
     `put → handler invoked p99 ≤ ${FUNCTION_TARGETS.invokeP99Ms} ms at ${int(FUNCTION_TARGETS.invokeRate)} rec/s, window 0 (${r.recordsPerCall} per call, ${clientLabel(r)})`,
@@ -129,6 +160,12 @@ export function functionsTargets(
       `no-op handler ≥ ${int(FUNCTION_TARGETS.noopRecordsPerSec)} rec/s at BatchSize 1000`,
       `${int(noop.recordsPerSec)} rec/s, ${int(noop.delivered)} of ${int(noop.records)} delivered`,
       mark(noopMet(noop)),
+    ])
+  if (warm)
+    rows.push([
+      `\`tributary dev\` with four warm workers ≤ ${FUNCTION_TARGETS.warmRssMb} MB RSS`,
+      `${int(mb(warm.rssKiB))} MB (VmRSS once warm; ${warm.workers} workers)`,
+      mark(warmMet(warm)),
     ])
   return rows
 }

@@ -1,7 +1,7 @@
 // Renders the results as Markdown (stdout), with ratios and the DESIGN.md §6 targets.
 import type { AwsApisResult } from './aws-apis.ts'
 import type { DeliveryResult } from './delivery.ts'
-import type { InvokeLatencyResult, NoopThroughputResult } from './functions.ts'
+import type { InvokeLatencyResult, NoopThroughputResult, WarmWorkersResult } from './functions.ts'
 import type { RuntimesResult } from './functions-runtimes.ts'
 import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
 import type { MonitorResult } from './monitor.ts'
@@ -38,6 +38,7 @@ export interface Results {
   /** The functions group: `tributary dev` alone, no kinesalite counterpart. */
   invokeLatency: InvokeLatencyResult[]
   noopThroughput?: NoopThroughputResult
+  warmWorkers: WarmWorkersResult | undefined
   /** The functions group's Python and custom-runtime cases. */
   runtimes?: RuntimesResult
   /** The delivery group: a filled stream delivered into the lake by `tributary dev`. */
@@ -169,7 +170,7 @@ function targetTable(r: Results): string {
       ])
     }
   }
-  rows.push(...functionsTargets(r.invokeLatency, r.noopThroughput))
+  rows.push(...functionsTargets(r.invokeLatency, r.noopThroughput, r.warmWorkers))
   rows.push(...runtimesTargets(r.runtimes))
   rows.push(...deliveryTargets(r.delivery))
   rows.push(...monitorTargets(r.monitor))
@@ -206,6 +207,7 @@ function otherLoad(r: Results): number {
     ...(r.drain ? [r.drain.kinesalite, r.drain.tributary].flatMap((d) => [d.sdk.cpu, d.raw.cpu]) : []),
     ...r.invokeLatency.map((x) => x.cpu),
     ...(r.noopThroughput ? [r.noopThroughput.cpu] : []),
+    ...(r.warmWorkers ? [r.warmWorkers.cpu] : []),
     ...(r.runtimes?.throughput ?? []).map((x) => x.cpu),
     ...r.delivery.map((x) => x.cpu),
     ...r.monitor.map((x) => x.cpu),
@@ -218,7 +220,15 @@ export function renderMarkdown(r: Results): string {
   // Only the aws-apis group ran: its section says what it compares with.
   const awsOnly =
     r.awsApis !== undefined &&
-    !(r.put.length || r.latency || r.drain || r.e2e || r.invokeLatency.length || r.noopThroughput) &&
+    !(
+      r.put.length ||
+      r.latency ||
+      r.drain ||
+      r.e2e ||
+      r.invokeLatency.length ||
+      r.noopThroughput ||
+      r.warmWorkers
+    ) &&
     !(r.delivery.length || r.monitor.length)
   const out = [
     awsOnly ? `## Tributary vs s3rver and dynalite (${r.mode})` : `## Tributary vs kinesalite (${r.mode})`,
@@ -253,8 +263,8 @@ export function renderMarkdown(r: Results): string {
   out.push(...putHttp2Section(r.putHttp2 ?? []))
   if (r.latency || r.drain || r.e2e || r.peakRssKiB.tributary)
     out.push('### Latency, reads, memory', '', otherTable(r), '')
-  if (r.invokeLatency.length || r.noopThroughput)
-    out.push(...functionsSection(r.invokeLatency, r.noopThroughput))
+  if (r.invokeLatency.length || r.noopThroughput || r.warmWorkers)
+    out.push(...functionsSection(r.invokeLatency, r.noopThroughput, r.warmWorkers))
   out.push(...runtimesSection(r.runtimes))
   out.push(...deliverySection(r.delivery))
   out.push(...monitorSection(r.monitor))

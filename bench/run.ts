@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util'
 import { awsApis } from './aws-apis.ts'
 import { makeClient } from './client.ts'
 import { type DeliveryCaseName, deliveryCase, fillDeliverySource, removeDeliverySource } from './delivery.ts'
-import { type FunctionsRun, invokeLatency, noopThroughput } from './functions.ts'
+import { type FunctionsRun, invokeLatency, noopThroughput, warmWorkers } from './functions.ts'
 import { runtimesCases } from './functions-runtimes.ts'
 import { type MonitorMode, monitorCase } from './monitor.ts'
 import { buildBatches } from './payload.ts'
@@ -140,6 +140,7 @@ const results: Results = {
   put: [],
   putHttp2: [],
   invokeLatency: [],
+  warmWorkers: undefined,
   delivery: [],
   monitor: [],
   peakRssKiB: {},
@@ -241,6 +242,12 @@ async function functionsGroup(): Promise<void> {
   const { latency, noopRecords } = settings.functions
   // `tributary dev` runs with its default --sync always and does not print it.
   results.tributarySync ||= 'sync: always'
+  const warm = await functionsCase('warm', 'four warm workers', warmWorkers)
+  log(
+    `functions warm workers: ${warm.workers} warm in ${Math.round(warm.warmMs)} ms, ` +
+      `RSS ${Math.round((warm.rssKiB ?? 0) / 1024)} MiB, slowest PutRecords ${Math.round(warm.putCallMaxMs)} ms`,
+  )
+  results.warmWorkers = warm
   for (const o of latency) {
     const r = await functionsCase(
       `latency-${o.perCall}-${o.producer}`,

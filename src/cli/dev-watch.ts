@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs'
-import { basename, dirname, join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { reloadsOn } from '../functions/runtimes/catalog.ts'
 import { type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
@@ -127,7 +127,7 @@ export function watchFiles(
             if (!name) return
             const path = name.toString()
             // New requirements are installed when the functions are built again: a pipeline reload.
-            if (basename(path) === 'requirements.txt') {
+            if (path === 'requirements.txt') {
               debounce(resolve(initial.file), reloadPipeline)
               return
             }

@@ -54,7 +54,11 @@ export function executionEnv(runtime: string): string | undefined {
  */
 const RELOAD_ON: Record<RuntimeFamily, ((path: string) => boolean) | undefined> = {
   nodejs: undefined,
-  python: (path) => path.endsWith('.py') || path === 'requirements.txt',
+  // Not the modules of a virtual environment or a data directory inside the code directory
+  // (`.venv/`, `.tributary/`, `site-packages/`): pip writing there is no edit of the function's.
+  python: (path) =>
+    path === 'requirements.txt' ||
+    (path.endsWith('.py') && !/(^|\/)(\.[^/]*|site-packages|__pycache__)\//.test(path)),
   provided: (path) => path === 'bootstrap',
 }
 

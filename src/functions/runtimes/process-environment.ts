@@ -32,6 +32,27 @@ export interface ProcessEnvironmentOptions {
   logInitFailure?: boolean
 }
 
+/**
+ * Process groups of live runtimes. They lead groups of their own (so a timeout can kill a whole
+ * tree) and so would outlive the engine if it exited without stopping its pool: they go with it.
+ */
+const liveGroups = new Set<number>()
+let killOnExit = false
+function trackGroup(pid: number): void {
+  liveGroups.add(pid)
+  if (killOnExit) return
+  killOnExit = true
+  process.once('exit', () => {
+    for (const group of liveGroups) {
+      try {
+        process.kill(-group, 'SIGKILL')
+      } catch {
+        // Gone already.
+      }
+    }
+  })
+}
+
 interface Running {
   requestId: string
   startedAt: number
@@ -166,6 +187,7 @@ export class ProcessEnvironment {
       detached: true,
     })
     this.#child = child
+    if (child.pid !== undefined) trackGroup(child.pid)
     child.stdout!.setEncoding('utf8')
     child.stderr!.setEncoding('utf8')
     child.stdout!.on('data', (text: string) => this.#output('out', text))
@@ -269,6 +291,7 @@ export class ProcessEnvironment {
     clearTimeout(this.idleTimer)
     // Its children may live on (a bootstrap that forked): they go with it.
     this.#kill()
+    if (this.#child?.pid !== undefined) liveGroups.delete(this.#child.pid)
     const reason =
       this.#deathReason ??
       (signal

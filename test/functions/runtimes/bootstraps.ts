@@ -20,6 +20,7 @@ const api = 'http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/2018-06-01/runtim
 const post = (path, body, headers = {}) =>
   fetch(api + path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers })
 ;(async () => {
+  if (process.env.PID_FILE) fs.writeFileSync(process.env.PID_FILE, String(process.pid))
   if (process.env.INIT_FAIL) {
     await post('/init/error', { errorMessage: 'init went wrong', errorType: 'Runtime.Custom', stackTrace: ['at init'] })
     process.exit(1)

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { InvokeOutcome } from '../../../src/contracts/functions.ts'
 import type { InvocationEvent } from '../../../src/functions/workers/function-worker.ts'
@@ -247,6 +249,30 @@ describe('provided.al2023: a custom runtime process', () => {
     await p.invoke('chatty', { action: 'grow' })
     const grown = events.filter((e) => e.phase === 'end').at(-1)!
     expect(grown.phase === 'end' && grown.maxMemoryUsedMb).toBeGreaterThan(small + 50)
+  })
+
+  it('takes its runtime processes along when the engine exits without closing the pool', async () => {
+    const dir = await bootstrapDir()
+    const pool = fileURLToPath(new URL('../../../src/functions/workers/pool.ts', import.meta.url))
+    const pidFile = join(dir, 'runtime.pid')
+    // A runtime that never asks for work (so it never notices the engine is gone), in an engine
+    // that exits while waiting for it.
+    const spec = providedSpec('orphan', dir, { environment: { INIT_HANG: '1', PID_FILE: pidFile } })
+    const script = `
+      import { existsSync } from 'node:fs'
+      import { FunctionPool } from ${JSON.stringify(pool)}
+      const p = new FunctionPool({ functions: [${JSON.stringify(spec)}], bindings: { call: async () => null } })
+      void p.invoke('orphan', {})
+      setInterval(() => { if (existsSync(${JSON.stringify(pidFile)})) process.exit(0) }, 10)
+    `
+    const engine = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(engine.status, engine.stderr).toBe(0)
+    const pid = Number(readFileSync(pidFile, 'utf8'))
+    await expect.poll(() => alive(pid), WAIT).toBe(false)
   })
 
   it('runs a POSIX shell bootstrap using curl', async (ctx) => {
