@@ -87,13 +87,30 @@ export class KinesisProducer {
   #wakeTimer: TimerHandle | undefined
   #pumpQueued = false
   #mapTimer: TimerHandle | undefined
+  readonly #mapReady: Promise<void>
+  #markReady!: () => void
+  #failReady!: (error: unknown) => void
 
   constructor(config: ProducerConfig) {
     this.#clock = config.clock ?? systemClock
     this.#config = resolveConfig(config, this.#clock)
     this.#ownsClient = config.client === undefined
     this.#client = config.client ?? makeClient(this.#config)
+    this.#mapReady = new Promise<void>((resolve, reject) => {
+      this.#markReady = resolve
+      this.#failReady = reject
+    })
+    this.#mapReady.catch(() => undefined)
     this.#loadShardMap()
+  }
+
+  /**
+   * Resolves once the shard map is loaded (records put before are held until then); rejects if
+   * the stream cannot be listed for a reason no retry fixes (it does not exist, no permission).
+   * Optional: `put` works at once. A load generator waits for it so its clock starts warm.
+   */
+  ready(): Promise<void> {
+    return this.#mapReady
   }
 
   /** Records buffered, in flight or waiting to retry (the KPL's `getOutstandingRecordsCount()`). */
@@ -528,12 +545,14 @@ export class KinesisProducer {
         this.#mapLoading = false
         this.#mapFailures = 0
         this.#installMap(new ShardMap(shards))
+        this.#markReady()
       },
       (error: unknown) => {
         this.#mapLoading = false
         this.#mapFailures++
         const { code, message, final } = classifyCallError(error)
         this.#metrics.error(code)
+        if (final) this.#failReady(error)
         const now = this.#clock.now()
         const waiting = this.#unrouted
         this.#unrouted = []
