@@ -12,7 +12,13 @@ export const STREAM_WRITE_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords']
  * encrypted with the AWS-managed key (no key policy to keep, no cost per key).
  */
 export const streamSynth: SynthFace<StreamConfig> = {
-  localOnly: [],
+  localOnly: [
+    {
+      path: 'shardLimits',
+      why: 'Kinesis enforces its shard limits itself',
+      isSet: (s) => s.shardLimits === false,
+    },
+  ],
   synth(ctx, streams) {
     for (const { name, config } of streams) {
       const stream = new Stream(ctx.stack, ctx.id('stream', name), {

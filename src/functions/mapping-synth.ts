@@ -33,7 +33,7 @@ export function destinationArn(
     : { kind: 'topic', arn: ctx.get<ITopic>('topic', name).construct.topicArn }
 }
 
-/** Lambda's filter patterns: the definition holds them as JSON text, the CDK takes objects. */
+/** Lambda's filter patterns, as the CDK takes them (FilterCriteria.filter's output: the JSON text). */
 export function filterPatterns(criteria: { filters: readonly { pattern: string }[] } | undefined) {
-  return criteria?.filters.map((f) => JSON.parse(f.pattern) as Record<string, unknown>)
+  return criteria?.filters.map((f) => ({ pattern: f.pattern }))
 }
