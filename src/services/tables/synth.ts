@@ -6,7 +6,8 @@ import type { TableConfig } from './definition.ts'
 
 /** What the `table(name)` bindings call on AWS, by access. */
 export const TABLE_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  // Query reads the key schema first (DescribeTable, once per process).
+  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 } as const
 
