@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateReference } from '../../scripts/config-reference.ts'
 import type { Synthesized } from '../../src/deploy/app.ts'
+import { BINDING_ACCESS } from '../../src/functions/binding-usage.ts'
 import { KINDS } from '../../src/pipeline/kinds.ts'
 import { KITCHEN_SINK } from './kitchen-sink.ts'
 import { synth } from './synth-helpers.ts'
@@ -663,4 +664,90 @@ describe('the parity matrix: every setting of every kind, on AWS', () => {
     }
     expect(missing).toEqual([])
   }, 180_000)
+
+  it("gives each function's role only what its bindings, event sources and destinations need", () => {
+    const problems: string[] = []
+    for (const [name, f] of Object.entries(KITCHEN_SINK.functions) as [string, FunctionDecl][]) {
+      const needed = new Set(['logs:CreateLogStream', 'logs:PutLogEvents'])
+      for (const [field, access] of [
+        ['reads', 'read'],
+        ['writes', 'write'],
+      ] as const)
+        for (const ref of f[field] ?? [])
+          for (const kind of Object.keys(ref))
+            for (const [method, a] of Object.entries(BINDING_ACCESS[kind] ?? {}))
+              if (a === access) for (const action of API_CALLS[kind]![method]!) needed.add(action)
+      for (const m of KITCHEN_SINK.mappings as {
+        function: string
+        stream?: string
+        destinationConfig?: object
+      }[])
+        if (m.function === name) for (const a of m.stream ? KINESIS_ESM : SQS_ESM) needed.add(a)
+      for (const m of KITCHEN_SINK.mappings as {
+        function: string
+        destinationConfig?: { onFailure: object }
+      }[])
+        if (m.function === name && m.destinationConfig)
+          for (const k of Object.keys(m.destinationConfig.onFailure)) needed.add(SEND[k]!)
+      if (f.deadLetterQueue) needed.add('sqs:SendMessage')
+      for (const k of Object.keys(f.asyncInvokeConfig?.destinationConfig?.onFailure ?? {}))
+        needed.add(SEND[k]!)
+      const granted = statementsOf(`function-${name}-role`)
+      for (const s of granted) {
+        for (const action of [s.Action].flat())
+          if (!needed.has(action)) problems.push(`${name}: ${action} is not needed`)
+        for (const resource of [s.Resource].flat())
+          if (resource === '*') problems.push(`${name}: Resource '*' for ${s.Action}`)
+      }
+      expect(granted.length, name).toBeGreaterThan(0)
+    }
+    expect(problems).toEqual([])
+  })
 })
+
+interface FunctionDecl {
+  reads?: Record<string, string>[]
+  writes?: Record<string, string>[]
+  deadLetterQueue?: object
+  asyncInvokeConfig?: { destinationConfig?: { onFailure: object } }
+}
+
+/** The AWS API call (IAM action) each binding method makes on AWS (src/bindings/aws/). */
+const API_CALLS: Record<string, Record<string, string[]>> = {
+  stream: { put: ['kinesis:PutRecord'], putMany: ['kinesis:PutRecords'] },
+  table: {
+    get: ['dynamodb:GetItem'],
+    query: ['dynamodb:Query', 'dynamodb:DescribeTable'],
+    put: ['dynamodb:PutItem'],
+    update: ['dynamodb:UpdateItem'],
+    delete: ['dynamodb:DeleteItem'],
+  },
+  bucket: {
+    get: ['s3:GetObject'],
+    head: ['s3:GetObject'],
+    list: ['s3:ListBucket'],
+    put: ['s3:PutObject'],
+    delete: ['s3:DeleteObject'],
+  },
+  queue: { send: ['sqs:SendMessage'] },
+  topic: { publish: ['sns:Publish'] },
+}
+/** What Lambda's event source mappings need (the Lambda developer guide's permission lists). */
+const KINESIS_ESM = [
+  'kinesis:DescribeStream',
+  'kinesis:DescribeStreamSummary',
+  'kinesis:GetRecords',
+  'kinesis:GetShardIterator',
+  'kinesis:ListShards',
+  'kinesis:SubscribeToShard',
+]
+const SQS_ESM = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']
+const SEND: Record<string, string> = { queue: 'sqs:SendMessage', topic: 'sns:Publish' }
+
+/** Every statement of the policies attached to a role. */
+function statementsOf(roleConstructId: string): { Action: string | string[]; Resource: unknown }[] {
+  const role = id(roleConstructId)
+  return Object.values(t.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement)
+}
