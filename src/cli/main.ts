@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { alarmsCommand } from './alarms.ts'
 import { printError } from './cli-error.ts'
 import { devCommand } from './dev.ts'
+import { faultCommand } from './fault.ts'
 import { initCommand } from './init.ts'
 import { produceCommand } from './produce.ts'
 import { queryCommand } from './query.ts'
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(produceCommand())
   program.addCommand(queryCommand())
   program.addCommand(tailCommand())
+  program.addCommand(faultCommand())
   program.addCommand(alarmsCommand())
   program.addCommand(resetCommand())
   for (const command of program.commands) {
