@@ -21,7 +21,7 @@ const layers = [
   ['delivery'],
   ['api'],
   ['pipeline'],
-  ['web', 'testing'],
+  ['web', 'testing', 'deploy'],
   ['cli', 'index.ts'],
 ]
 
@@ -46,6 +46,31 @@ module.exports = {
       comment: 'A module reaches itself through its imports (type-only imports count).',
       from: {},
       to: { circular: true },
+    },
+    {
+      name: 'cdk-only-in-synth-faces',
+      severity: 'error',
+      comment:
+        'aws-cdk-lib (160 MB, an optional dependency) is for tributary synth/diff/deploy/destroy only: ' +
+        "the kinds' synthesis faces (synth.ts beside a kind) and src/deploy/ import it; the rest at most its types.",
+      from: { path: '^src/', pathNot: '(^src/deploy/|synth\\.ts$)' },
+      to: {
+        path: 'node_modules/(aws-cdk-lib|cdk-nag|constructs|@aws-cdk/)',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'synth-faces-load-lazily',
+      severity: 'error',
+      comment:
+        "A synthesis face or the CDK app is loaded with `await import()` (a kind's `synth`, the CLI), " +
+        'so that tributary dev never loads aws-cdk-lib.',
+      from: { path: '^src/', pathNot: '(^src/deploy/|synth\\.ts$)' },
+      to: {
+        path: '(synth\\.ts$|^src/deploy/(app|toolkit)\\.ts$)',
+        pathNot: '^src/(kind|cli)/synth\\.ts$',
+        dependencyTypesNot: ['type-only', 'dynamic-import'],
+      },
     },
     {
       name: 'src-not-to-test',

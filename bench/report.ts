@@ -5,6 +5,7 @@ import type { InvokeLatencyResult, NoopThroughputResult, WarmWorkersResult } fro
 import type { RuntimesResult } from './functions-runtimes.ts'
 import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
 import type { MonitorResult } from './monitor.ts'
+import { type ProduceBenchResult, produceSection } from './produce.ts'
 import type { ProfileSummary } from './profile.ts'
 import { type PutHttp2Row, putHttp2Section } from './put-http2.ts'
 import type { DrainResult, EndToEndResult } from './reads.ts'
@@ -46,6 +47,8 @@ export interface Results {
   monitor: MonitorResult[]
   /** The aws-apis group: S3, DynamoDB and SQS through the SDK, beside s3rver and dynalite. */
   awsApis?: AwsApisResult
+  /** The produce group: `tributary produce` and the producer against shard limits. */
+  produce?: ProduceBenchResult
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -266,6 +269,7 @@ export function renderMarkdown(r: Results): string {
   out.push(...deliverySection(r.delivery))
   out.push(...monitorSection(r.monitor))
   out.push(...awsSection(r.awsApis))
+  out.push(...produceSection(r.produce))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {

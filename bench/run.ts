@@ -1,4 +1,4 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis|produce] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
 //   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
 //                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
@@ -22,6 +22,7 @@ import { type FunctionsRun, invokeLatency, noopThroughput, warmWorkers } from '.
 import { runtimesCases } from './functions-runtimes.ts'
 import { type MonitorMode, monitorCase } from './monitor.ts'
 import { buildBatches } from './payload.ts'
+import { produceGroup } from './produce.ts'
 import { loadProfile, loadThreadProfiles, summarize } from './profile.ts'
 import { putOverHttp2 } from './put-http2.ts'
 import { type DrainResult, drain, type EndToEndResult, endToEnd } from './reads.ts'
@@ -30,10 +31,20 @@ import { ROOT, type RunningServer, type ServerKind, startServer } from './server
 import type { WindowCpu } from './window.ts'
 import { type PutCase, type PutResult, putRecordLatency, putThroughput, type Target } from './workloads.ts'
 
-const GROUPS = ['put', 'latency', 'drain', 'e2e', 'functions', 'delivery', 'monitor', 'aws-apis'] as const
+const GROUPS = [
+  'put',
+  'latency',
+  'drain',
+  'e2e',
+  'functions',
+  'delivery',
+  'monitor',
+  'aws-apis',
+  'produce',
+] as const
 type Group = (typeof GROUPS)[number]
 /** Groups that run kinesalite and Tributary side by side. */
-type ServerGroup = Exclude<Group, 'functions' | 'delivery' | 'monitor' | 'aws-apis'>
+type ServerGroup = Exclude<Group, 'functions' | 'delivery' | 'monitor' | 'aws-apis' | 'produce'>
 
 const { values: args } = parseArgs({
   options: {
@@ -52,7 +63,7 @@ if (args.help) {
     [
       'npm run bench -- [options]',
       '  --quick              shorter windows, fewer cases (about 30 s)',
-      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis',
+      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis | produce',
       '                       (aws-apis: S3, DynamoDB and SQS through the SDK vs s3rver and dynalite)',
       '  --cpu-prof           profile the Tributary server (and its worker threads); print top functions',
       '  --cpu-prof-dir <dir> same, and keep the .cpuprofile files (one folder per group)',
@@ -425,6 +436,7 @@ for (const group of GROUPS) {
   else if (group === 'delivery') await deliveryGroup()
   else if (group === 'monitor') await monitorGroup()
   else if (group === 'aws-apis') await awsApisGroup()
+  else if (group === 'produce') results.produce = await produceGroup({ quick, log })
   else await withServers(group, groups[group])
 }
 

@@ -27,8 +27,9 @@ function missingPython(): string | undefined {
   const debian = findBoto3()
   if ('missing' in debian) return debian.missing
   const probe = spawnSync('python3', ['-c', 'import boto3'], { encoding: 'utf8', timeout: 30_000 })
+  if (probe.error) return `no python3 on PATH (${probe.error.message}): apt-get install python3-boto3`
   if (probe.status !== 0)
-    return `the python3 on PATH cannot import boto3 (${probe.error?.message ?? probe.stderr.trim()}): apt-get install python3-boto3`
+    return `the python3 on PATH cannot import boto3 (${probe.stderr.trim().split('\n').at(-1)}): apt-get install python3-boto3`
   return undefined
 }
 const missing = missingPython()

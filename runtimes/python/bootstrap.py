@@ -36,6 +36,16 @@ _LOG_LEVELS = {
     "CRITICAL": logging.CRITICAL,
 }
 
+# Lambda's advanced logging controls: AWS_LAMBDA_LOG_FORMAT=JSON makes every logging record and
+# the error of a failed invocation one JSON object per line.
+_JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+# LogRecord attributes that are not a record's `extra` fields (awslambdaric's list).
+_RESERVED = {
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
+    "threadName", "processName", "process", "aws_request_id", "taskName",
+}
+
 _request_id = ""
 
 
@@ -179,14 +189,43 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+class _JsonFormatter(logging.Formatter):
+    """The JSON object Lambda's Python runtime writes per record with the JSON log format."""
+
+    def format(self, record):
+        level = min(50, max(0, record.levelno)) // 10 * 10
+        exc = record.exc_info
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        result = {
+            "timestamp": "%s.%03dZ" % (stamp, int(record.msecs)),
+            "level": logging.getLevelName(level),
+            "message": record.getMessage(),
+            "logger": record.name,
+            "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+            "errorType": exc[0].__name__ if exc else None,
+            "errorMessage": str(exc[1]) if exc else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": "%s:%s:%s" % (record.pathname, record.funcName, record.lineno) if exc else None,
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and key not in result and not key.startswith("_"):
+                result[key] = value
+        return json.dumps({k: v for k, v in result.items() if v is not None}, default=str)
+
+
 def _setup_logging():
     logging.Formatter.converter = time.gmtime
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
+    if _JSON_LOGS:
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     root.addHandler(handler)
-    level = _LOG_LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper())
+    # With the JSON format Lambda sets the application log level (INFO unless configured).
+    default = "INFO" if _JSON_LOGS else ""
+    level = _LOG_LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", default).upper())
     if level is not None:
         root.setLevel(level)
 
@@ -249,6 +288,10 @@ def _error_from_exception(exc, request_id=""):
 
 
 def _log_error(error):
+    if _JSON_LOGS:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        sys.stderr.write(json.dumps(dict({"timestamp": stamp, "level": "ERROR"}, **error)) + "\n")
+        return
     # Lambda's text format: "[ERROR] Type: message", then the traceback's lines.
     line = "[ERROR]"
     if error["errorType"]:

@@ -29,6 +29,10 @@
  * Lambda allows 4 KB of environment variables per function in all: a function binding many
  * resources with long queue URLs and topic ARNs should be split.
  *
+ * The AWS API actions the transport calls for each kind and access are {@link BINDING_ACTIONS}
+ * (what a function's role needs on the resource it declares); metrics call
+ * `cloudwatch:PutMetricData`, which has no resource ARN ({@link METRICS_ACTION}).
+ *
  * @example
  * bindingEnvName('bucket', 'raw-events') // 'TRIBUTARY_BUCKET_RAW_EVENTS'
  * bindingEnvironment('ingest', [{ kind: 'queue', name: 'alerts', value: queueUrl }])
@@ -53,6 +57,30 @@ export const BINDING_ENV_VALUE: Readonly<Record<BindingKind, string>> = {
   topic: 'topic ARN',
   stream: 'stream name',
 }
+
+/**
+ * The IAM actions behind each binding method, by kind and by how the function declares the
+ * resource (`reads` / `writes`): exactly the API calls src/bindings/aws/ makes.
+ * `table().query` reads the key schema once per table with DescribeTable (a query names key
+ * values, a KeyConditionExpression needs the attribute names); `bucket().list` is ListObjectsV2
+ * (`s3:ListBucket`, on the bucket's ARN, not its objects'), which also makes a missing key a 404
+ * `NoSuchKey` rather than a 403 for `get` and `head`.
+ */
+export const BINDING_ACTIONS: Readonly<
+  Record<BindingKind, { read: readonly string[]; write: readonly string[] }>
+> = {
+  bucket: { read: ['s3:GetObject', 's3:ListBucket'], write: ['s3:PutObject', 's3:DeleteObject'] },
+  table: {
+    read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
+    write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  },
+  queue: { read: [], write: ['sqs:SendMessage'] },
+  topic: { read: [], write: ['sns:Publish'] },
+  stream: { read: [], write: ['kinesis:PutRecord', 'kinesis:PutRecords'] },
+}
+
+/** `metrics(namespace).put`: PutMetricData (no resource ARN; condition on `cloudwatch:namespace`). */
+export const METRICS_ACTION = 'cloudwatch:PutMetricData'
 
 /** The variable naming the physical resource behind `kind(name)`: `TRIBUTARY_<KIND>_<NAME>`. */
 export function bindingEnvName(kind: BindingKind, name: string): string {

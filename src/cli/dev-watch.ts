@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { reloadsOn } from '../functions/runtimes/catalog.ts'
+import { compileHandler } from '../functions/workers/compile.ts'
 import { type LoadedPipeline, loadPipeline } from '../pipeline/load.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { describeLambdaError } from './function-log.ts'
@@ -140,7 +141,28 @@ export function watchFiles(
       }
     }
   }
-  const follow = (pipeline: LoadedPipeline) => {
+  /** Node.js handler file → the other files of its compiled bundle (its own imports). */
+  const imports = new Map<string, string[]>()
+  let followed = initial
+  /** Learns what each handler imports from its compile (cached: the pool compiled it already). */
+  const learnImports = async (pipeline: LoadedPipeline) => {
+    let changed = false
+    for (const fn of pipeline.functions) {
+      if (reloadsOn(fn.runtime)) continue
+      const file = resolve(fn.file)
+      // One that does not compile keeps what it imported last; its reload says why.
+      const inputs = await compileHandler(file).then(
+        (c) => c.inputs.filter((i) => i !== file),
+        () => undefined,
+      )
+      if (!inputs || inputs.join('\n') === imports.get(file)?.join('\n')) continue
+      imports.set(file, inputs)
+      changed = true
+    }
+    if (changed && pipeline === followed) follow(pipeline, false)
+  }
+  const follow = (pipeline: LoadedPipeline, learn = true) => {
+    followed = pipeline
     followCode(pipeline)
     const byFile = new Map<string, string[]>()
     for (const fn of pipeline.functions) {
@@ -150,8 +172,24 @@ export function watchFiles(
     actions = new Map([[resolve(initial.file), reloadPipeline]])
     for (const [handlerFile, names] of byFile) {
       if (actions.has(resolve(handlerFile))) continue
-      actions.set(resolve(handlerFile), () => reloadNames(names))
+      actions.set(resolve(handlerFile), async () => {
+        await reloadNames(names)
+        await learnImports(followed)
+      })
     }
+    // A file a handler imports reloads every function whose bundle has it.
+    const byImport = new Map<string, string[]>()
+    for (const [handlerFile, names] of byFile)
+      for (const input of imports.get(resolve(handlerFile)) ?? [])
+        byImport.set(input, [...(byImport.get(input) ?? []), ...names])
+    for (const [input, names] of byImport) {
+      if (actions.has(input)) continue
+      actions.set(input, async () => {
+        await reloadNames(names)
+        await learnImports(followed)
+      })
+    }
+    if (learn) void learnImports(pipeline)
     const wanted = new Set([...actions.keys()].map((f) => dirname(f)))
     for (const [dir, watcher] of dirs) {
       if (wanted.has(dir)) continue

@@ -2,13 +2,17 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { alarmsCommand } from './alarms.ts'
 import { printError } from './cli-error.ts'
+import { deployCommand } from './deploy.ts'
+import { destroyCommand } from './destroy.ts'
 import { devCommand } from './dev.ts'
+import { diffCommand } from './diff.ts'
 import { faultCommand } from './fault.ts'
 import { initCommand } from './init.ts'
 import { produceCommand } from './produce.ts'
 import { queryCommand } from './query.ts'
 import { resetCommand } from './reset.ts'
 import { serveCommand } from './serve.ts'
+import { synthCommand } from './synth.ts'
 import { tailCommand } from './tail.ts'
 
 // The AWS SDK warns about future Node versions on every load; it is noise for a local tool.
@@ -38,6 +42,10 @@ export function buildProgram(): Command {
   program.addCommand(faultCommand())
   program.addCommand(alarmsCommand())
   program.addCommand(resetCommand())
+  program.addCommand(synthCommand())
+  program.addCommand(diffCommand())
+  program.addCommand(deployCommand())
+  program.addCommand(destroyCommand())
   for (const command of program.commands) {
     command
       .exitOverride()

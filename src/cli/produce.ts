@@ -127,7 +127,11 @@ async function produce(options: ProduceOptions): Promise<void> {
     collectionMaxCount: options.batch,
   })
   const items = source(options, seed)
+  // The clock starts once the shard map is loaded and the client warm: records due meanwhile
+  // would otherwise leave in one burst.
+  await producer.ready()
   const started = performance.now()
+  const startedAt = Date.now()
   const cpuAtStart = process.cpuUsage()
   const stats = new ProduceStats(started)
   let stopped = false
@@ -184,6 +188,7 @@ async function produce(options: ProduceOptions): Promise<void> {
       endpoint: options.endpoint,
       source: options.file ? `file ${options.file}` : `generator ${options.generator}`,
       seed,
+      startedAt: new Date(startedAt).toISOString(),
     },
     ranFor,
     producer.metrics(),

@@ -21,6 +21,7 @@ export const deliveryKind = defineKind({
   title: 'Firehose delivery streams',
   layout: 'named',
   schema: deliverySchema,
+  synth: async () => (await import('./synth.ts')).deliverySynth,
   references: (d) => {
     const refs: Reference[] = []
     if (d.stream !== undefined)

@@ -16,6 +16,7 @@ export const streamKind = defineKind({
   title: 'Kinesis data streams',
   layout: 'named',
   schema: streamSchema,
+  synth: async () => (await import('./synth.ts')).streamSynth,
   build(ctx, streams) {
     const engine = ctx.need(EngineToken)
     const metrics = ctx.need(MetricsToken)

@@ -1,12 +1,19 @@
 import type { FunctionSpec } from '../contracts/functions.ts'
-import { defineKind, type Reference } from '../kind/kind.ts'
+import { ConfigProblem, defineKind, type Reference } from '../kind/kind.ts'
 import { named } from '../kind/references.ts'
-import { AsyncInvokeToken, DestinationsToken, FunctionNamesToken, InvokerToken } from '../kind/tokens.ts'
+import {
+  AsyncInvokeToken,
+  DestinationsToken,
+  FunctionNamesToken,
+  InvokerToken,
+  ServedEndpointToken,
+} from '../kind/tokens.ts'
 import { Lambda } from '../monitor/catalog/index.ts'
-import { DashboardUrlToken, MetricsToken } from '../monitor/tokens.ts'
+import { MetricsToken } from '../monitor/tokens.ts'
 import { StateStoreToken } from '../storage/state/token.ts'
 import { asyncFailureHandler } from './async/async-failures.ts'
 import { AsyncInvocations } from './async/async-invocations.ts'
+import { awsTransportEnvironment, awsTransportMode } from './aws-transport-env.ts'
 import type { DeclaredResources } from './binding-usage.ts'
 import { BindingRouter } from './bindings-host.ts'
 import { type FunctionConfig, functionSchema } from './config.ts'
@@ -23,6 +30,9 @@ import {
 } from './tokens.ts'
 import { FunctionPool } from './workers/pool.ts'
 
+const LOCAL_CALL_IN_AWS_MODE =
+  'TRIBUTARY_TRANSPORT=aws: a binding call reached the local transport instead of the AWS APIs'
+
 /**
  * Lambda functions: the worker pool running the handlers, the metered invoker event sources use,
  * Lambda's asynchronous invoke, and the router serving handlers' binding calls. Built after the
@@ -35,6 +45,7 @@ export const functionKind = defineKind({
   title: 'Lambda functions',
   layout: 'named',
   schema: functionSchema,
+  synth: async () => (await import('./synth.ts')).functionSynth,
   references: (f) => {
     const refs: Reference[] = []
     const onFailure = f.asyncInvokeConfig?.destinationConfig?.onFailure
@@ -74,8 +85,18 @@ export const functionKind = defineKind({
     const configs: Record<string, FunctionConfig> = Object.fromEntries(
       functions.map((f) => [f.name, f.config]),
     )
+    const endpointUrl = ctx.need(ServedEndpointToken)
+    const awsMode = awsTransportMode()
+    if (awsMode && !endpointUrl)
+      throw new ConfigProblem('TRIBUTARY_TRANSPORT=aws needs the AWS APIs served (the handlers call them)')
     const specs: FunctionSpec[] = await withPythonEnvs(
-      functions.map(({ name, config }) => functionSpec(name, config, ctx.dir)),
+      functions.map(({ name, config }) => {
+        const spec = functionSpec(name, config, ctx.dir)
+        if (!awsMode || !endpointUrl) return spec
+        const apis = { endpointUrl, region: ctx.region, account: ctx.account }
+        const aws = awsTransportEnvironment(ctx.pipeline.name, config, apis)
+        return { ...spec, environment: { ...aws, ...spec.environment } }
+      }),
       ctx.dataDir,
       ctx.logger,
     )
@@ -89,12 +110,13 @@ export const functionKind = defineKind({
     )
     const pool = new FunctionPool({
       functions: specs,
-      bindings: router,
+      // In AWS transport mode a call reaching the local transport is a bug: fail it, loudly.
+      bindings: awsMode ? { call: () => Promise.reject(new Error(LOCAL_CALL_IN_AWS_MODE)) } : router,
       onLog: ctx.need(FunctionLogsToken),
       onInvocation: ctx.need(InvocationsToken),
       region: ctx.region,
       account: ctx.account,
-      endpointUrl: ctx.need(DashboardUrlToken),
+      endpointUrl,
     })
     const invoker = new MeteredInvoker(pool, metrics, ctx.clock)
     const destinations = ctx.need(DestinationsToken)

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { BindingCall } from '../contracts/functions.ts'
 import type { Clock } from '../util/clock.ts'
 import type { Logger } from '../util/logger.ts'
+import type { SynthFace } from './synth.ts'
 
 /**
  * A resource kind of the pipeline definition as a component: everything Tributary knows about
@@ -64,6 +65,13 @@ export interface ResourceKind<
   readonly graph?: KindGraph<z.output<Sch>>
   /** The kind's lines in the `dev` summary. */
   readonly summary?: (part: P, view: SummaryView) => SummaryBlock[]
+  /**
+   * The kind's AWS face for `tributary synth`/`deploy`: loads the module beside the kind that maps
+   * its resources to AWS CDK constructs (loaded only then: `dev` never loads aws-cdk-lib).
+   * Synthesized in `dependsOn` order; a problem that AWS would reject is thrown as a
+   * {@link ConfigProblem} whose path starts with the resource's name (a list kind's: its index).
+   */
+  readonly synth?: () => Promise<SynthFace<z.output<Sch>>>
 }
 
 export type Layout = 'named' | 'list'

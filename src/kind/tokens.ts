@@ -18,3 +18,5 @@ export const FunctionNamesToken = token<(name: string) => boolean>('function-nam
 export const TopicPublisherToken = token<{
   publish(topic: string, message: string, options?: { subject?: string }): unknown
 }>('topic-publisher')
+/** The served AWS APIs' URL (`AWS_ENDPOINT_URL` for handlers), when the pipeline is served. */
+export const ServedEndpointToken = token<string | undefined>('served-endpoint')

@@ -34,6 +34,7 @@ import type {
   SummaryView,
   Token,
 } from '../kind/kind.ts'
+import { ServedEndpointToken } from '../kind/tokens.ts'
 import type { BucketStore } from '../lake/buckets/bucket-store.ts'
 import { BucketRegistryToken, BucketStoreToken } from '../lake/tokens.ts'
 import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
@@ -71,7 +72,10 @@ export interface PipelineRuntimeOptions extends Omit<EngineOptions, 'logger'> {
   /** Every line a handler logs. */
   onLog?: (log: FunctionLog) => void
   /** Serve the Kinesis API too (what `tributary dev` does). */
-  serve?: Pick<ServerOptions, 'host' | 'port' | 'allowedHosts' | 'corsOrigins'>
+  serve?: Pick<ServerOptions, 'host' | 'port' | 'allowedHosts' | 'corsOrigins'> & {
+    /** Served for handlers' SDK calls only: e-mails link to no dashboard on this port. */
+    apisOnly?: boolean
+  }
   /**
    * Keep the metric store (1-second and 1-minute series, alarms' input, charts). On by default;
    * off only to measure what it costs (`tributary dev --no-monitor`): alarms then see no data.
@@ -323,7 +327,8 @@ export class PipelineRuntime {
     offer(BindingUseToken, this.bindingUse)
     offer(FunctionLogsToken, (log: FunctionLog) => this.#onLog(log))
     offer(InvocationsToken, (event: InvocationEvent) => this.#onInvocation(event))
-    offer(DashboardUrlToken, this.server ? `${this.server.url}` : undefined)
+    offer(DashboardUrlToken, this.server && !this.#options.serve?.apisOnly ? `${this.server.url}` : undefined)
+    offer(ServedEndpointToken, this.server ? `${this.server.url}` : undefined)
     return offered
   }
 

@@ -38,6 +38,10 @@ export class ProducerClosedError extends Error {
 
 const THROTTLED = 'ProvisionedThroughputExceededException'
 const DECIMAL = /^\d{1,39}$/
+const MAP_RELOAD_MS = 1000
+const LIMITER_DRAIN_MS = 25
+/** Hash keys of recent partition keys: MD5 per record is the hot path's largest cost. */
+const HASH_CACHE_SIZE = 4096
 
 /**
  * A Kinesis producer in the manner of the Kinesis Producer Library (KPL): user records are routed
@@ -61,6 +65,7 @@ export class KinesisProducer {
   readonly #ownsClient: boolean
   readonly #clock: Clock
   readonly #metrics = new MetricsRecorder()
+  readonly #hashCache = new Map<string, string>()
   readonly #outstanding = new Map<InFlight, Promise<UserRecordResult>>()
   #outstandingBytes = 0
   /** Room promised to admitted `put`s that have not resumed yet. */
@@ -70,6 +75,7 @@ export class KinesisProducer {
   #map: ShardMap | undefined
   #mapLoading = false
   #mapFailures = 0
+  #mapLoadedAt = Number.NEGATIVE_INFINITY
   #unrouted: InFlight[] = []
   readonly #aggregators = new Map<string, Aggregator>()
   readonly #limiters = new Map<string, ShardLimiter<KinesisRecord>>()
@@ -87,13 +93,30 @@ export class KinesisProducer {
   #wakeTimer: TimerHandle | undefined
   #pumpQueued = false
   #mapTimer: TimerHandle | undefined
+  readonly #mapReady: Promise<void>
+  #markReady!: () => void
+  #failReady!: (error: unknown) => void
 
   constructor(config: ProducerConfig) {
     this.#clock = config.clock ?? systemClock
     this.#config = resolveConfig(config, this.#clock)
     this.#ownsClient = config.client === undefined
     this.#client = config.client ?? makeClient(this.#config)
+    this.#mapReady = new Promise<void>((resolve, reject) => {
+      this.#markReady = resolve
+      this.#failReady = reject
+    })
+    this.#mapReady.catch(() => undefined)
     this.#loadShardMap()
+  }
+
+  /**
+   * Resolves once the shard map is loaded (records put before are held until then); rejects if
+   * the stream cannot be listed for a reason no retry fixes (it does not exist, no permission).
+   * Optional: `put` works at once. A load generator waits for it so its clock starts warm.
+   */
+  ready(): Promise<void> {
+    return this.#mapReady
   }
 
   /** Records buffered, in flight or waiting to retry (the KPL's `getOutstandingRecordsCount()`). */
@@ -129,7 +152,7 @@ export class KinesisProducer {
       if (!DECIMAL.test(explicitHashKey) || BigInt(explicitHashKey) > MAX_HASH_KEY)
         throw new InvalidUserRecordError(`explicitHashKey must be a decimal integer from 0 to 2^128-1`)
       hashKey = hashKeyFromDecimal(explicitHashKey)
-    } else hashKey = partitionKeyHash(partitionKey)
+    } else hashKey = this.#hashOf(partitionKey)
     let data = typeof record.data === 'string' ? Buffer.from(record.data, 'utf8') : record.data
     if (this.#config.compression === 'gzip') data = compress(data)
     const keyBytes = Buffer.byteLength(partitionKey, 'utf8')
@@ -198,6 +221,16 @@ export class KinesisProducer {
     if (this.#ownsClient) this.#client.destroy()
   }
 
+  #hashOf(partitionKey: string): string {
+    let hash = this.#hashCache.get(partitionKey)
+    if (hash === undefined) {
+      hash = partitionKeyHash(partitionKey)
+      if (this.#hashCache.size >= HASH_CACHE_SIZE) this.#hashCache.clear()
+      this.#hashCache.set(partitionKey, hash)
+    }
+    return hash
+  }
+
   #fits(bytes: number): boolean {
     const records = this.#outstanding.size + this.#reserved
     if (records === 0) return true
@@ -255,7 +288,9 @@ export class KinesisProducer {
       this.#limiters.set(record.shardId, limiter)
     }
     limiter.push(record)
-    this.#drainLimiter(record.shardId, limiter, this.#clock.now())
+    // A limiter already waiting for tokens drains when its wake-up comes, not per record.
+    const now = this.#clock.now()
+    if ((this.#limiterWake.get(record.shardId) ?? 0) <= now) this.#drainLimiter(record.shardId, limiter, now)
   }
 
   #drainLimiter(shardId: string, limiter: ShardLimiter<KinesisRecord>, now: number): void {
@@ -263,8 +298,11 @@ export class KinesisProducer {
     for (const record of ready) this.#collect(record)
     if (waitMs === undefined) this.#limiterWake.delete(shardId)
     else {
-      this.#limiterWake.set(shardId, now + waitMs)
-      this.#wake(now + waitMs)
+      // Drain every 25 ms at most (the KPL's limiter does too): what the tokens allow by then
+      // leaves together, in one PutRecords, rather than one record per millisecond.
+      const at = now + Math.max(waitMs, LIMITER_DRAIN_MS)
+      this.#limiterWake.set(shardId, at)
+      this.#wake(at)
     }
   }
 
@@ -518,22 +556,33 @@ export class KinesisProducer {
   }
 
   #refreshShardMap(): void {
-    if (!this.#mapLoading) this.#loadShardMap()
+    if (this.#mapLoading || this.#closed) return
+    // At most one reload a second: a map that still misses a key (mid-reshard) is not polled hot.
+    const wait = this.#mapLoadedAt + MAP_RELOAD_MS - this.#clock.now()
+    if (wait <= 0) this.#loadShardMap()
+    else {
+      this.#mapLoading = true
+      this.#mapTimer = this.#clock.setTimeout(() => this.#loadShardMap(), wait)
+      this.#mapTimer.unref?.()
+    }
   }
 
   #loadShardMap(): void {
     this.#mapLoading = true
+    this.#mapLoadedAt = this.#clock.now()
     void this.#listShards().then(
       (shards) => {
         this.#mapLoading = false
         this.#mapFailures = 0
         this.#installMap(new ShardMap(shards))
+        this.#markReady()
       },
       (error: unknown) => {
         this.#mapLoading = false
         this.#mapFailures++
         const { code, message, final } = classifyCallError(error)
         this.#metrics.error(code)
+        if (final) this.#failReady(error)
         const now = this.#clock.now()
         const waiting = this.#unrouted
         this.#unrouted = []

@@ -10,6 +10,7 @@ export const catalogKind = defineKind({
   title: 'Catalog tables (Glue)',
   layout: 'named',
   schema: catalogTableSchema,
+  synth: async () => (await import('./synth.ts')).catalogSynth,
   references: (t) => [{ path: ['bucket'], kind: 'bucket', name: t.bucket, label: 'files', inbound: true }],
   build(ctx, tables) {
     ctx.offer(CatalogToken, Object.fromEntries(tables.map(({ name, config }) => [name, config])))

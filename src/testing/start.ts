@@ -86,7 +86,12 @@ export async function startPipeline(
         activity?.event()
         options.onLog?.(log)
       },
-      ...(options.serve ? { serve: { port: 0 } } : {}),
+      // TRIBUTARY_TRANSPORT=aws: handlers' bindings call the served AWS APIs (docs/functions.md, "Bindings on AWS").
+      ...(options.serve
+        ? { serve: { port: 0 } }
+        : process.env.TRIBUTARY_TRANSPORT === 'aws'
+          ? { serve: { port: 0, apisOnly: true } }
+          : {}),
     }),
   ).catch(async (error: unknown) => {
     if (ownDataDir) await rm(dataDir, { recursive: true, force: true })

@@ -109,6 +109,58 @@ describe('tributary dev reloads', () => {
     client.destroy()
     expect((await dev.kill('SIGTERM')).code).toBe(0)
   })
+
+  it('reloads a function when a file its handler imports is saved', async () => {
+    const dir = await tempDir()
+    await writeFile(
+      join(dir, 'tributary.config.ts'),
+      `export default {
+  streams: { s: { shardCount: 1 } },
+  functions: { f: { handler: 'functions/handler.handler' } },
+  mappings: [{ function: 'f', stream: 's', startingPosition: 'TRIM_HORIZON' }],
+}
+`,
+    )
+    await mkdir(join(dir, 'functions'))
+    await mkdir(join(dir, 'lib'))
+    await writeFile(
+      join(dir, 'functions', 'handler.ts'),
+      "import { tag } from '../lib/tag.ts'\nexport const handler = async (e) => { for (const r of e.Records) console.log(tag + ' ' + Buffer.from(r.kinesis.data, 'base64')) }\n",
+    )
+    const tag = (value: string) => `export const tag: string = '${value}'\n`
+    await writeFile(join(dir, 'lib', 'tag.ts'), tag('v1'))
+    const dev = spawnDev([
+      join(dir, 'tributary.config.ts'),
+      '--data-dir',
+      join(dir, 'data'),
+      '--port',
+      String(await freePort()),
+      '--summary',
+      '0',
+    ])
+    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const client = kinesisClient(url)
+    const put = async (data: string) => {
+      for (;;) {
+        try {
+          return await client.send(
+            new PutRecordCommand({ StreamName: 's', PartitionKey: 'k', Data: Buffer.from(data) }),
+          )
+        } catch (error) {
+          if ((error as Error).name !== 'ResourceNotFoundException') throw error
+          await new Promise((r) => setImmediate(r))
+        }
+      }
+    }
+    await put('one')
+    await dev.waitFor(/\[f\] v1 one/)
+    await writeFile(join(dir, 'lib', 'tag.ts'), tag('v2'))
+    await dev.waitFor(/reloaded function f/)
+    await put('two')
+    await dev.waitFor(/\[f\] v2 two/)
+    client.destroy()
+    expect((await dev.kill('SIGTERM')).code).toBe(0)
+  })
 })
 
 describe('tributary dev pauses a function whose handler fails to load after an edit', () => {

@@ -99,6 +99,7 @@ describe('KinesisProducer against a served pipeline', () => {
   it('explicit hash keys land in the shard whose range holds them', async () => {
     const p = await served(3)
     const kpl = producer(p.endpoint!)
+    await kpl.ready()
     const shards = (await p.kinesis!.send(new ListShardsCommand({ StreamName: 'events' }))).Shards ?? []
     const tickets = []
     for (const s of shards) {
@@ -224,5 +225,6 @@ describe('KinesisProducer against a served pipeline', () => {
     const kpl = producer(p.endpoint!, { streamName: 'nope' })
     const { result } = await kpl.put({ partitionKey: 'k', data: 'x' })
     expect(await result).toMatchObject({ successful: false, errorCode: 'ResourceNotFoundException' })
+    await expect(kpl.ready()).rejects.toMatchObject({ name: 'ResourceNotFoundException' })
   })
 })

@@ -9,6 +9,8 @@ export interface ProduceSummary {
   endpoint: string
   source: string
   seed?: number
+  /** When the first record was due (ISO 8601): the origin of `windows`. */
+  startedAt: string
   /** Records handed to the producer. */
   records: number
   /** Records put (acknowledged by the stream). */
@@ -90,7 +92,7 @@ export class ProduceStats {
   }
 
   summary(
-    base: Pick<ProduceSummary, 'stream' | 'endpoint' | 'source' | 'seed'>,
+    base: Pick<ProduceSummary, 'stream' | 'endpoint' | 'source' | 'seed' | 'startedAt'>,
     durationMs: number,
     metrics: ProducerMetrics,
     cpuMicros: number,

@@ -23,6 +23,7 @@ export const kinesisMappingKind = defineKind({
   title: 'Kinesis event source mappings',
   layout: 'list',
   schema: kinesisMappingSchema,
+  synth: async () => (await import('./synth.ts')).kinesisMappingSynth,
   claims: (entry) => 'stream' in entry,
   unclaimed: UNCLAIMED_MAPPING,
   references: (m) => {

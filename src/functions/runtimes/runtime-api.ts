@@ -193,6 +193,7 @@ export class RuntimeApi {
       return
     }
     const body = await readLimited(req)
+    if (!body) return
     // The invocation may have timed out while the body arrived.
     if (this.#current !== current) {
       reply(res, 403, outOfTurn(this.#phase, invocationState(kind)))
@@ -225,6 +226,7 @@ export class RuntimeApi {
       return
     }
     const body = await readLimited(req)
+    if (!body) return
     this.#phase = 'failed'
     reply(res, 202, { status: 'OK' })
     this.handlers.onInitError(errorDocument(body.bytes, req.headers))
@@ -274,17 +276,27 @@ function errorDocument(bytes: Buffer, headers: IncomingMessage['headers']): Lamb
   return { errorType: headerType, errorMessage: text, stackTrace: [] }
 }
 
-/** The body, or its size once past the limit (the rest is read and dropped). */
-async function readLimited(req: IncomingMessage): Promise<{ bytes: Buffer; tooLarge?: number }> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength
-    if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk)
-  }
-  return size > MAX_RESPONSE_BYTES
-    ? { bytes: Buffer.alloc(0), tooLarge: size }
-    : { bytes: Buffer.concat(chunks) }
+/**
+ * The body, or its size once past the limit (the rest is read and dropped); undefined when the
+ * runtime's connection broke before the end (a process killed while posting).
+ */
+function readLimited(req: IncomingMessage): Promise<{ bytes: Buffer; tooLarge?: number } | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength
+      if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk)
+    })
+    req.once('error', () => resolve(undefined))
+    req.once('end', () =>
+      resolve(
+        size > MAX_RESPONSE_BYTES
+          ? { bytes: Buffer.alloc(0), tooLarge: size }
+          : { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) },
+      ),
+    )
+  })
 }
 
 function reply(res: ServerResponse, status: number, body: object): void {

@@ -18,6 +18,7 @@ export const sqsMappingKind = defineKind({
   title: 'SQS event source mappings',
   layout: 'list',
   schema: sqsMappingSchema,
+  synth: async () => (await import('./synth.ts')).sqsMappingSynth,
   claims: (entry) => 'queue' in entry,
   unclaimed: UNCLAIMED_MAPPING,
   references: (m) => [

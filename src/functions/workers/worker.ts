@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 // The transport lives on globalThis, so handler code reaches it whichever copy of
 // `tributary-pipeline/bindings` it imports (its compiled bundle carries its own in a clone).
+import { TRANSPORT_ENV } from '../../bindings/aws-env.ts'
 import { setBindingTransport } from '../../bindings/index.ts'
 import { describeLoadError } from '../../util/source-location.ts'
 import { type Complete, createContext } from './context.ts'
@@ -48,21 +49,23 @@ interface PendingCall {
 let nextCallId = 0
 const calls = new Map<number, PendingCall>()
 
-setBindingTransport({
-  call(service, resource, method, args) {
-    return new Promise((resolve, reject) => {
-      const id = ++nextCallId
-      calls.set(id, { resolve, reject })
-      try {
-        post({ t: 'call', id, call: { service, resource, method, args } })
-      } catch (error) {
-        // Arguments that cannot be cloned (functions, symbols) fail the call, not the worker.
-        calls.delete(id)
-        reject(error as Error)
-      }
-    })
-  },
-})
+// TRIBUTARY_TRANSPORT=aws: the bindings take their AWS transport, as on Lambda (aws-transport-env.ts).
+if (process.env[TRANSPORT_ENV] !== 'aws')
+  setBindingTransport({
+    call(service, resource, method, args) {
+      return new Promise((resolve, reject) => {
+        const id = ++nextCallId
+        calls.set(id, { resolve, reject })
+        try {
+          post({ t: 'call', id, call: { service, resource, method, args } })
+        } catch (error) {
+          // Arguments that cannot be cloned (functions, symbols) fail the call, not the worker.
+          calls.delete(id)
+          reject(error as Error)
+        }
+      })
+    },
+  })
 
 // --- Invocations -------------------------------------------------------------------------------
 

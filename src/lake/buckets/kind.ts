@@ -25,6 +25,7 @@ export const bucketKind = defineKind({
   title: 'S3 buckets',
   layout: 'named',
   schema: bucketSchema,
+  synth: async () => (await import('./synth.ts')).bucketSynth,
   references: (b) =>
     b.notifications.map((n, i) => ({
       path: ['notifications', i, 'function'],

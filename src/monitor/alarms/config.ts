@@ -20,6 +20,16 @@ export type TreatMissingData = (typeof TREAT_MISSING_DATA)[number]
 export const MAX_EVALUATION_SECONDS = 86_400
 export const MAX_LONG_EVALUATION_SECONDS = 604_800
 
+/** CloudWatch dimensions that name a resource of the pipeline: an alarm on them watches it. */
+export const DIMENSION_KINDS: Readonly<Record<string, string>> = {
+  StreamName: 'stream',
+  FunctionName: 'function',
+  QueueName: 'queue',
+  DeliveryStreamName: 'delivery',
+  TopicName: 'topic',
+  RuleName: 'schedule',
+}
+
 /** CloudWatch: at most five actions per state. */
 export const MAX_ALARM_ACTIONS = 5
 

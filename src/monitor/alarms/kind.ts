@@ -3,22 +3,12 @@ import { defineKind, type GraphEdgeSpec } from '../../kind/kind.ts'
 import { TopicPublisherToken } from '../../kind/tokens.ts'
 import { StateStoreToken } from '../../storage/state/token.ts'
 import { AlarmsToken, MetricStoreToken } from '../tokens.ts'
-import { alarmConfigSchema, alarmDefinitions } from './config.ts'
+import { alarmConfigSchema, alarmDefinitions, DIMENSION_KINDS } from './config.ts'
 import { AlarmEvaluator } from './evaluator.ts'
 import { alarmMessage } from './message.ts'
 
 /** An alarm's action lists, by the CloudWatch state that triggers them. */
 const ALARM_STATES = { alarm: 'ALARM', ok: 'OK', insufficientData: 'INSUFFICIENT_DATA' } as const
-
-/** CloudWatch dimensions that name a resource of the pipeline: an alarm on them watches it. */
-const DIMENSION_KINDS: Readonly<Record<string, string>> = {
-  StreamName: 'stream',
-  FunctionName: 'function',
-  QueueName: 'queue',
-  DeliveryStreamName: 'delivery',
-  TopicName: 'topic',
-  RuleName: 'schedule',
-}
 
 /** SNS caps a subject at 100 characters. */
 const MAX_SUBJECT = 100
@@ -34,6 +24,7 @@ export const alarmKind = defineKind({
   title: 'CloudWatch alarms',
   layout: 'named',
   schema: alarmConfigSchema,
+  synth: async () => (await import('./synth.ts')).alarmSynth,
   key: z.string().min(1).max(255),
   references: (a) =>
     Object.entries(a.actions).flatMap(([state, topics]) =>

@@ -18,6 +18,7 @@ export const queueKind = defineKind({
   title: 'SQS queues',
   layout: 'named',
   schema: queueSchema,
+  synth: async () => (await import('./synth.ts')).queueSynth,
   references: (q) =>
     q.deadLetterQueue
       ? [

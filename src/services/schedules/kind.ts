@@ -12,6 +12,7 @@ export const scheduleKind = defineKind({
   title: 'Schedules (EventBridge)',
   layout: 'named',
   schema: scheduleSchema,
+  synth: async () => (await import('./synth.ts')).scheduleSynth,
   references: (s) => [{ path: ['function'], kind: 'function', name: s.function, label: 'trigger' }],
   dependsOn: ['function'],
   build(ctx, schedules) {

@@ -14,6 +14,7 @@ export const tableKind = defineKind({
   title: 'DynamoDB tables',
   layout: 'named',
   schema: tableSchema,
+  synth: async () => (await import('./synth.ts')).tableSynth,
   build(ctx, tables) {
     // The declared tables, and those created through the DynamoDB API (kept in the state store).
     const registry = new TableRegistry(

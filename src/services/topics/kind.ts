@@ -26,6 +26,7 @@ export const topicKind = defineKind({
   title: 'SNS topics',
   layout: 'named',
   schema: topicSchema,
+  synth: async () => (await import('./synth.ts')).topicSynth,
   references: (t) =>
     t.subscriptions.flatMap((s, i): Reference[] =>
       'queue' in s

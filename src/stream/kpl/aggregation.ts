@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto'
-import {
-  encodeKey,
-  encodeVarint,
-  ProtobufError,
-  ProtoReader,
-  WIRE_LENGTH_DELIMITED,
-  WIRE_VARINT,
-} from './protobuf.ts'
+import { ProtobufError, ProtoReader, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf.ts'
 
 /**
  * The KPL aggregated record format, as Firehose's `RecordDeAggregation` (KPL) and the KCL read it:
@@ -136,7 +129,8 @@ function decodeString(bytes: Uint8Array): string {
 }
 
 /**
- * Builds a KPL aggregated record (partition and hash keys deduplicated into the tables).
+ * Builds a KPL aggregated record (partition and hash keys deduplicated into the tables, in
+ * first-seen order). Two passes: sizes first, then one buffer of exactly that size is written.
  *
  * @example
  * const blob = aggregate([{ partitionKey: 'p1', data: Buffer.from('hello') }])
@@ -144,36 +138,79 @@ function decodeString(bytes: Uint8Array): string {
 export function aggregate(records: readonly AggregateInput[]): Buffer {
   const pkIndex = new Map<string, number>()
   const ehkIndex = new Map<string, number>()
-  const indexOf = (map: Map<string, number>, value: string) => {
-    let i = map.get(value)
-    if (i === undefined) {
-      i = map.size
-      map.set(value, i)
+  const keys: Buffer[] = []
+  const hashKeys: Buffer[] = []
+  const pkOf = new Array<number>(records.length)
+  const ehkOf = new Array<number>(records.length)
+  const inner = new Array<number>(records.length)
+  let size = 0
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!
+    let k = pkIndex.get(record.partitionKey)
+    if (k === undefined) {
+      k = keys.length
+      pkIndex.set(record.partitionKey, k)
+      const bytes = Buffer.from(record.partitionKey, 'utf8')
+      keys.push(bytes)
+      size += 1 + varintSize(bytes.length) + bytes.length
     }
-    return i
-  }
-  const encodedRecords = records.map((record) => {
-    const out: number[] = []
-    encodeKey(1, WIRE_VARINT, out)
-    encodeVarint(indexOf(pkIndex, record.partitionKey), out)
+    pkOf[i] = k
+    let length = 1 + varintSize(k) + 1 + varintSize(record.data.length) + record.data.length
     if (record.explicitHashKey !== undefined) {
-      encodeKey(2, WIRE_VARINT, out)
-      encodeVarint(indexOf(ehkIndex, record.explicitHashKey), out)
-    }
-    encodeKey(3, WIRE_LENGTH_DELIMITED, out)
-    encodeVarint(record.data.length, out)
-    return Buffer.concat([Buffer.from(out), record.data])
-  })
-  const chunks: Buffer[] = []
-  const field = (n: number, payload: Buffer) => {
-    const head: number[] = []
-    encodeKey(n, WIRE_LENGTH_DELIMITED, head)
-    encodeVarint(payload.length, head)
-    chunks.push(Buffer.from(head), payload)
+      let h = ehkIndex.get(record.explicitHashKey)
+      if (h === undefined) {
+        h = hashKeys.length
+        ehkIndex.set(record.explicitHashKey, h)
+        const bytes = Buffer.from(record.explicitHashKey, 'utf8')
+        hashKeys.push(bytes)
+        size += 1 + varintSize(bytes.length) + bytes.length
+      }
+      ehkOf[i] = h
+      length += 1 + varintSize(h)
+    } else ehkOf[i] = -1
+    inner[i] = length
+    size += 1 + varintSize(length) + length
   }
-  for (const key of pkIndex.keys()) field(1, Buffer.from(key, 'utf8'))
-  for (const key of ehkIndex.keys()) field(2, Buffer.from(key, 'utf8'))
-  for (const record of encodedRecords) field(3, record)
-  const message = Buffer.concat(chunks)
-  return Buffer.concat([KPL_MAGIC, message, createHash('md5').update(message).digest()])
+  const out = Buffer.allocUnsafe(KPL_MAGIC.length + size + DIGEST_BYTES)
+  KPL_MAGIC.copy(out, 0)
+  let pos = KPL_MAGIC.length
+  const varint = (value: number) => {
+    let v = value
+    while (v >= 0x80) {
+      out[pos++] = (v % 0x80) | 0x80
+      v = Math.floor(v / 0x80)
+    }
+    out[pos++] = v
+  }
+  const bytesField = (field: number, bytes: Uint8Array) => {
+    out[pos++] = field * 8 + WIRE_LENGTH_DELIMITED
+    varint(bytes.length)
+    out.set(bytes, pos)
+    pos += bytes.length
+  }
+  for (const key of keys) bytesField(1, key)
+  for (const key of hashKeys) bytesField(2, key)
+  for (let i = 0; i < records.length; i++) {
+    out[pos++] = 3 * 8 + WIRE_LENGTH_DELIMITED
+    varint(inner[i]!)
+    out[pos++] = 1 * 8 + WIRE_VARINT
+    varint(pkOf[i]!)
+    if (ehkOf[i]! >= 0) {
+      out[pos++] = 2 * 8 + WIRE_VARINT
+      varint(ehkOf[i]!)
+    }
+    bytesField(3, records[i]!.data)
+  }
+  createHash('md5').update(out.subarray(KPL_MAGIC.length, pos)).digest().copy(out, pos)
+  return out
+}
+
+function varintSize(value: number): number {
+  let size = 1
+  let v = value
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80)
+    size++
+  }
+  return size
 }

@@ -155,6 +155,46 @@ describe('python3.x functions', () => {
     ])
   })
 
+  it("AWS_LAMBDA_LOG_FORMAT=JSON: Lambda's JSON object per logging record and for the error", async (ctx) => {
+    needPython(ctx)
+    const dir = await pythonCode({
+      'handler.py': `import logging
+log = logging.getLogger("app")
+def lambda_handler(event, context):
+    log.info("order %s", 7, extra={"orderId": "o-7"})
+    log.debug("not shown: INFO is the default level")
+    raise ValueError("bad order")
+`,
+    })
+    const { logs, onLog } = logCollector()
+    const p = pool({
+      functions: [
+        pythonSpec('json', dir, 'handler.lambda_handler', { environment: { AWS_LAMBDA_LOG_FORMAT: 'JSON' } }),
+      ],
+      onLog,
+    })
+    await p.invoke('json', {}, { requestId: 'req-json' })
+    const [info, error, ...rest] = logs
+      .filter((l) => l.requestId === 'req-json')
+      .map((l) => JSON.parse(l.message))
+    expect(rest).toEqual([])
+    expect(info).toEqual({
+      timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      level: 'INFO',
+      message: 'order 7',
+      logger: 'app',
+      requestId: 'req-json',
+      orderId: 'o-7',
+    })
+    expect(error).toMatchObject({
+      level: 'ERROR',
+      errorType: 'ValueError',
+      errorMessage: 'bad order',
+      requestId: 'req-json',
+      stackTrace: [expect.stringContaining('raise ValueError("bad order")')],
+    })
+  })
+
   it('a timeout kills the process and the next invocation gets a new one', async (ctx) => {
     needPython(ctx)
     const { logs, onLog } = logCollector()

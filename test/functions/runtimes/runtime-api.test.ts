@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { MAX_RESPONSE_BYTES, RuntimeApi } from '../../../src/functions/runtimes/runtime-api.ts'
 import type { LambdaError } from '../../../src/functions/workers/protocol.ts'
@@ -189,6 +190,22 @@ describe('Lambda Runtime API', () => {
     const res = await fetch(`${base}/invocation/next`)
     expect(res.status).toBe(403)
     expect(await res.json()).toMatchObject({ errorType: 'InvalidStateTransition' })
+  })
+
+  it('survives a runtime whose connection breaks in the middle of posting its response', async () => {
+    const { server, calls, base } = await api()
+    server.deliver(invocation('r-1'))
+    await (await fetch(`${base}/invocation/next`)).arrayBuffer()
+    const url = new URL(`${base}/invocation/r-1/response`)
+    const socket = connect(Number(url.port), url.hostname)
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"par`)
+    socket.destroy()
+    await new Promise((resolve) => socket.once('close', resolve))
+    // Nothing was answered; the invocation is still the one in flight and can be answered.
+    expect(calls.filter((c) => c.t === 'response')).toEqual([])
+    expect((await post(`${base}/invocation/r-1/response`, '2')).status).toBe(202)
+    expect(calls.at(-1)).toEqual({ t: 'response', id: 'r-1', body: '2' })
   })
 
   it('answers 404 for a path that is not the Runtime API', async () => {

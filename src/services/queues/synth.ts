@@ -1,0 +1,63 @@
+import { Duration } from 'aws-cdk-lib'
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
+import { ConfigProblem } from '../../kind/kind.ts'
+import type { SynthFace } from '../../kind/synth.ts'
+import type { QueueDefinition } from './definition.ts'
+
+/** What `queue(name).send` calls on AWS. */
+export const QUEUE_WRITE_ACTIONS = ['sqs:SendMessage']
+
+/**
+ * Queues become SQS standard queues with the declared attributes and redrive policy, encrypted
+ * with SQS-managed keys and refusing requests without TLS. Dead-letter queues are made first.
+ */
+export const queueSynth: SynthFace<QueueDefinition> = {
+  localOnly: [],
+  synth(ctx, queues) {
+    const configs = new Map(queues.map((q) => [q.name, q.config]))
+    const made = new Map<string, Queue>()
+    const making = new Set<string>()
+    const make = (name: string): Queue => {
+      const existing = made.get(name)
+      if (existing) return existing
+      if (making.has(name))
+        throw new ConfigProblem('dead-letter queues redrive into each other in a cycle', [
+          name,
+          'deadLetterQueue',
+        ])
+      making.add(name)
+      const config = configs.get(name)!
+      const dlq = config.deadLetterQueue
+      const queue = new Queue(ctx.stack, ctx.id('queue', name), {
+        visibilityTimeout: Duration.seconds(config.visibilityTimeout),
+        deliveryDelay: Duration.seconds(config.delaySeconds),
+        retentionPeriod: Duration.seconds(config.messageRetentionPeriod),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        ...(dlq ? { deadLetterQueue: { queue: make(dlq.queue), maxReceiveCount: dlq.maxReceiveCount } } : {}),
+      })
+      if (!dlq)
+        ctx.acknowledge(
+          queue,
+          'AwsSolutions-SQS3',
+          `the pipeline declares no deadLetterQueue for queue '${name}' (it is a dead-letter or failure queue itself, or its messages are kept until retention ends)`,
+        )
+      made.set(name, queue)
+      ctx.add('queue', name, {
+        construct: queue,
+        physicalName: queue.queueName,
+        bindingValue: queue.queueUrl,
+        grant: (grantee, access) => {
+          if (access === 'write')
+            grantee.grantPrincipal.addToPrincipalPolicy(
+              new PolicyStatement({ actions: QUEUE_WRITE_ACTIONS, resources: [queue.queueArn] }),
+            )
+        },
+      })
+      ctx.output('queue', name, 'Url', queue.queueUrl)
+      return queue
+    }
+    for (const { name } of queues) make(name)
+  },
+}

@@ -1,0 +1,3 @@
+// examples/event-driven/event-driven.test.ts, with the bindings on their AWS transport against Tributary's own AWS APIs.
+import './aws-mode.ts'
+import '../../../examples/event-driven/event-driven.test.ts'

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import { synthError } from './synth-helpers.ts'
+
+const fn = { handler: 'functions/handler.handler' }
+
+/** Definitions `dev` runs but AWS would refuse: synth fails with one line naming the field. */
+describe('tributary synth refuses what AWS would reject, naming the field', () => {
+  it.each([
+    {
+      what: 'a fractional function timeout',
+      definition: { functions: { f: { ...fn, timeout: 2.5 } } },
+      message: 'functions.f.timeout: Lambda takes whole seconds (got 2.5)',
+    },
+    {
+      what: 'a variable Lambda reserves',
+      definition: { functions: { f: { ...fn, environment: { AWS_REGION: 'x' } } } },
+      message: 'functions.f.environment.AWS_REGION: Lambda sets this variable itself and refuses it',
+    },
+    {
+      what: 'a variable name Lambda refuses',
+      definition: { functions: { f: { ...fn, environment: { 'MY-VAR': 'x' } } } },
+      message:
+        'functions.f.environment.MY-VAR: Lambda takes variable names of letters, digits and _ starting with a letter',
+    },
+    {
+      what: 'dynamic partitioning with a small buffer',
+      definition: {
+        streams: { s: { shardCount: 1 } },
+        buckets: { b: {} },
+        deliveries: {
+          d: {
+            stream: 's',
+            bucket: 'b',
+            prefix: 'x/!{partitionKeyFromQuery:k}/',
+            errorOutputPrefix: 'errors/',
+            dynamicPartitioning: { metadataExtraction: { queries: { k: '.k' } } },
+          },
+        },
+      },
+      message:
+        'deliveries.d.bufferingHints.sizeInMBs: Firehose needs at least 64 MB with dynamic partitioning (got 5)',
+    },
+    {
+      what: 'KPL de-aggregation without a stream',
+      definition: { buckets: { b: {} }, deliveries: { d: { bucket: 'b', deaggregation: true } } },
+      message:
+        'deliveries.d.deaggregation: Firehose de-aggregates KPL records only when it reads a Kinesis stream',
+    },
+    {
+      what: 'an SQS mapping whose queue shows messages again mid-invocation',
+      definition: {
+        functions: { f: { ...fn, timeout: 60 } },
+        queues: { q: { visibilityTimeout: 30 } },
+        mappings: [{ function: 'f', queue: 'q' }],
+      },
+      message:
+        "mappings[0].queue: queue 'q' has visibilityTimeout 30 s, below function 'f' timeout 60 s: Lambda refuses the mapping",
+    },
+    {
+      what: 'two mappings of one stream to one function',
+      definition: {
+        streams: { s: { shardCount: 1 } },
+        functions: { f: fn },
+        mappings: [
+          { function: 'f', stream: 's', startingPosition: 'LATEST' },
+          { function: 'f', stream: 's', startingPosition: 'TRIM_HORIZON' },
+        ],
+      },
+      message: "mappings[1].stream: a second mapping of stream 's' to function 'f': Lambda allows one",
+    },
+    {
+      what: 'an alarm period CloudWatch refuses',
+      definition: {
+        alarms: {
+          a: {
+            metric: { namespace: 'AWS/Lambda', name: 'Errors', stat: 'Sum' },
+            period: 15,
+            evaluationPeriods: 1,
+            comparisonOperator: 'GreaterThanThreshold',
+            threshold: 0,
+          },
+        },
+      },
+      message: 'alarms.a.period: CloudWatch takes 10, 20, 30 or a multiple of 60 seconds (got 15)',
+    },
+    {
+      what: 'a catalog table name Glue would lowercase',
+      definition: {
+        buckets: { b: {} },
+        catalog: { Readings: { bucket: 'b', columns: [{ name: 'x', type: 'string' }] } },
+      },
+      message:
+        'catalog.Readings: Glue table names are lower case letters, digits and _ (Glue lowercases others, Athena refuses - and .)',
+    },
+    {
+      what: 'a column type Glue does not have',
+      definition: {
+        buckets: { b: {} },
+        catalog: { readings: { bucket: 'b', columns: [{ name: 'x', type: 'text' }] } },
+      },
+      message: /^catalog\.readings\.columns\[0\]\.type: is not a Glue type/,
+    },
+  ])('$what', async ({ definition, message }) => {
+    const error = await synthError(definition)
+    if (typeof message === 'string') expect(error).toBe(message)
+    else expect(error).toMatch(message)
+    expect(error).not.toContain('\n')
+  })
+})
