@@ -12,7 +12,7 @@ const layers = [
   ['util'],
   ['contracts'],
   ['kind'],
-  ['stream', 'bindings'],
+  ['stream', 'bindings', 'faults'],
   ['storage', 'producer'],
   ['monitor'],
   ['engine', 'lake', 'query'],

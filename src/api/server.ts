@@ -69,7 +69,12 @@ const isHttp2 = (req: HttpRequest): req is Http2ServerRequest => req instanceof 
 /** Paths of Tributary's own routes (dashboard, health, metrics), which never take part in CORS. */
 function ownPath(url: string | undefined): boolean {
   const path = (url ?? '/').split('?')[0]!
-  return path === '/ui' || path.startsWith('/ui/') || ['/health', '/ready', '/metrics'].includes(path)
+  return (
+    path === '/ui' ||
+    path.startsWith('/ui/') ||
+    path.startsWith('/_tributary/') ||
+    ['/health', '/ready', '/metrics'].includes(path)
+  )
 }
 
 /**
@@ -199,8 +204,9 @@ export class TributaryServer {
       )
       return
     }
-    // AWS clients only ever POST to `/`; the dashboard's API also POSTs, under /ui/.
-    if (req.method !== 'POST' || req.url?.startsWith('/ui/')) {
+    // AWS clients only ever POST to `/`; the dashboard's API also POSTs, under /ui/, and the
+    // faults API under /_tributary/.
+    if (req.method !== 'POST' || req.url?.startsWith('/ui/') || req.url?.startsWith('/_tributary/')) {
       // Routes first: a pipeline answers /ready with its own readiness.
       const [webReq, webRes] = [req as IncomingMessage, res as ServerResponse]
       for (const route of [...(this.#options.routes ?? []), healthRoute])

@@ -1,5 +1,6 @@
 import { relative } from 'node:path'
 import { Command, type Command as CommandType, Option } from 'commander'
+import { describeFault } from '../faults/injector.ts'
 import type { LoadedPipeline } from '../pipeline/load.ts'
 import { kindsInWords, sectionCounts } from '../pipeline/resources.ts'
 import { PipelineRuntime } from '../pipeline/runtime.ts'
@@ -166,6 +167,14 @@ async function dev(file: string, options: DevOptions): Promise<void> {
     '',
   )
   process.stdout.write(lines.join('\n'))
+  // Injected faults are visible while active: a line when one is added or cleared.
+  const unwatch = runtime.engine.faults.onChange((change) => {
+    if ('added' in change) process.stdout.write(`tributary: fault ${describeFault(change.added)}\n`)
+    else
+      for (const f of change.cleared)
+        process.stdout.write(`tributary: fault ${f.id} cleared (${f.hits} hit)\n`)
+  })
+  cleanups.push(unwatch)
   if (options.fireSchedules)
     for (const name of Object.keys(loaded.pipeline.schedules)) await runtime.fireSchedule(name)
   if (options.summary > 0) {

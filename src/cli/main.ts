@@ -6,6 +6,7 @@ import { deployCommand } from './deploy.ts'
 import { destroyCommand } from './destroy.ts'
 import { devCommand } from './dev.ts'
 import { diffCommand } from './diff.ts'
+import { faultCommand } from './fault.ts'
 import { initCommand } from './init.ts'
 import { produceCommand } from './produce.ts'
 import { queryCommand } from './query.ts'
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   program.addCommand(produceCommand())
   program.addCommand(queryCommand())
   program.addCommand(tailCommand())
+  program.addCommand(faultCommand())
   program.addCommand(alarmsCommand())
   program.addCommand(resetCommand())
   program.addCommand(synthCommand())

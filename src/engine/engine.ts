@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { FaultInjector } from '../faults/injector.ts'
 import { MetricScopes } from '../monitor/catalog/scope.ts'
 import type { MetricSink } from '../monitor/metrics.ts'
 import { lockDataDir } from '../storage/data-dir.ts'
@@ -71,6 +72,8 @@ export class StreamEngine {
   readonly metrics: MetricSink
   /** Where each stream's AWS/Kinesis metrics go (StreamName dimension), one scope per stream. */
   readonly streamMetrics: MetricScopes<'StreamName'>
+  /** Faults injected into puts and reads (`tributary fault add`, the pipeline's `faults`). */
+  readonly faults: FaultInjector
   readonly #options: EngineOptions
   readonly #store: StateStore
   readonly #repo: StreamRepository
@@ -93,6 +96,7 @@ export class StreamEngine {
     this.logger = options.logger ?? silentLogger
     this.metrics = options.metrics ?? { record: () => {} }
     this.streamMetrics = new MetricScopes(this.metrics, 'StreamName', this.clock)
+    this.faults = new FaultInjector(() => this.clock.now())
     this.#store = store
     this.#repo = new StreamRepository(store)
     this.#unlock = unlock

@@ -1,3 +1,4 @@
+import type { FaultOutcome } from '../faults/injector.ts'
 import { Kinesis } from '../monitor/catalog/kinesis.ts'
 import { type DecodedRecord, FLAG_ENCRYPTED, type FrameRecordInput } from '../storage/log/frame.ts'
 import { decodedLength, releaseReadBuffers } from '../storage/log/reader.ts'
@@ -84,7 +85,15 @@ export async function putRecords(
   entries: PutEntry[],
   options: PutOptions = {},
 ): Promise<PutResult> {
-  const stream = engine.writableStream(streamName)
+  let stream = engine.writableStream(streamName)
+  const faults = engine.faults.size > 0 ? engine.faults : undefined
+  if (faults) {
+    const wait = faults.delay(streamName, 'put')
+    if (wait > 0) {
+      await sleep(engine, wait)
+      stream = engine.writableStream(streamName)
+    }
+  }
   const limited = options.shardLimits ?? engine.shardLimitsOn(stream)
   const now = engine.clock.now()
   const groups = new Map<ShardRuntime, Group>()
@@ -107,6 +116,12 @@ export async function putRecords(
         errorCode: 'ProvisionedThroughputExceededException',
         errorMessage: writeThrottledMessage(shard.id, streamName, engine.account),
       }
+      continue
+    }
+    const fault = faults?.fail(streamName, 'put')
+    if (fault) {
+      outcomes[i] = faultOutcome(fault, shard.id, streamName, engine.account)
+      if (fault === 'throttle') throttled++
       continue
     }
     group.indexes.push(i)
@@ -148,6 +163,22 @@ export async function putRecords(
   }
   if (throttled > 0) metrics.record(Kinesis.WriteProvisionedThroughputExceeded, throttled, now)
   return { outcomes, encrypted }
+}
+
+/** What an injected fault makes of a PutRecords entry: AWS's own per-entry errors. */
+function faultOutcome(fault: FaultOutcome, shardId: string, stream: string, account: string): PutOutcome {
+  return fault === 'throttle'
+    ? {
+        ok: false,
+        errorCode: 'ProvisionedThroughputExceededException',
+        errorMessage: writeThrottledMessage(shardId, stream, account),
+      }
+    : { ok: false, errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' }
+}
+
+/** Waits `ms` on the engine's clock (an injected latency fault). */
+function sleep(engine: StreamEngine, ms: number): Promise<void> {
+  return new Promise((resolve) => engine.clock.setTimeout(resolve, ms))
 }
 
 interface Group {
@@ -294,12 +325,25 @@ export async function getRecords(
 ): Promise<GetRecordsResult> {
   const position = engine.iterators.decode(token)
   if (!position) throw errors.invalidIterator()
-  const now = engine.clock.now()
+  let now = engine.clock.now()
   if (now - position.issuedAt > ITERATOR_TTL_MS) throw errors.iteratorExpired(position.issuedAt, now)
   const stream = streamOfShard(engine, position.streamName, shardIdName(position.shardIndex))
   const shard = stream.shards.get(position.shardIndex)
   if (!shard) throw errors.shardNotFound(shardIdName(position.shardIndex), stream.state.name, engine.account)
   const log = shard.requireLog()
+  if (engine.faults.size > 0) {
+    const wait = engine.faults.delay(stream.state.name, 'get')
+    if (wait > 0) {
+      await sleep(engine, wait)
+      now = engine.clock.now()
+    }
+    const fault = engine.faults.fail(stream.state.name, 'get')
+    if (fault === 'throttle') {
+      engine.streamMetrics.of(stream.state.name).record(Kinesis.ReadProvisionedThroughputExceeded, 1, now)
+      throw errors.readThroughputExceeded(shard.id, stream.state.name, engine.account)
+    }
+    if (fault === 'internal-failure') throw errors.internalFailure()
+  }
   const limited = engine.shardLimitsOn(stream)
   if (limited && !shard.throughput.admitRead(now)) {
     engine.streamMetrics.of(stream.state.name).record(Kinesis.ReadProvisionedThroughputExceeded, 1, now)

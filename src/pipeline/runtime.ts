@@ -9,6 +9,7 @@ import { DeliveriesToken, EncoderToken, SyncToken } from '../delivery/tokens.ts'
 import type { DeliveryService } from '../delivery/types.ts'
 import { type EngineOptions, StreamEngine } from '../engine/engine.ts'
 import { EngineToken } from '../engine/tokens.ts'
+import { faultRoute } from '../faults/routes.ts'
 import { BindingUsage } from '../functions/binding-usage.ts'
 import { kinesisMappingKind } from '../functions/kinesis/kind.ts'
 import type { KinesisMapping } from '../functions/kinesis/mapping.ts'
@@ -117,6 +118,8 @@ export class PipelineRuntime {
   readonly #memory = new MemorySample()
   #exporter: PrometheusExporter | undefined
   #extraRoutes: { routes: WebRoute[]; close(): void | Promise<void> } | undefined
+  /** `/_tributary/faults`: the faults injected into the engine (`tributary fault`, the dashboard). */
+  readonly #faults: WebRoute = faultRoute(() => this.engine.faults)
   readonly #options: PipelineRuntimeOptions
   readonly #logger: Logger
   /**
@@ -152,6 +155,7 @@ export class PipelineRuntime {
 
   /** `/metrics` (Prometheus) and whatever `routes` adds, on the served port. */
   async #route(req: Parameters<WebRoute>[0], res: Parameters<WebRoute>[1]): Promise<boolean> {
+    if (await this.#faults(req, res)) return true
     const path = req.url?.split('?')[0]
     if (req.method === 'GET' && path === '/ready') {
       // Ready once the pipeline is built and every stream it declares is ACTIVE.
