@@ -27,7 +27,8 @@ function producer(
 }
 
 // These run against a tiny real HTTP server that answers per-record failures on demand (see
-// fake-kinesis.ts): the local engine has no shard limits to throttle with yet.
+// fake-kinesis.ts): InternalFailure, KMS errors and a throttle on a chosen attempt are not what the
+// engine produces at will. Throttles from the engine's real shard limits: shard-limits.test.ts.
 describe('per-record failures', () => {
   it('retries throttled and internally failed records with backoff until they are put, attempts recorded', async () => {
     const failures = new Map<string, Decision[]>([
