@@ -1,5 +1,5 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib'
-import { Match, Template } from 'aws-cdk-lib/assertions'
+import { Template } from 'aws-cdk-lib/assertions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateReference } from '../../scripts/config-reference.ts'
 import type { Synthesized } from '../../src/deploy/app.ts'
