@@ -57,6 +57,7 @@ const LOCAL_SETTINGS: readonly { path: string; why: string; isSet: (p: Pipeline)
     isSet: (p) => p.notifications.smtp !== undefined,
   },
   { path: 'server', why: 'the local port only', isSet: (p) => p.server !== undefined },
+  { path: 'faults', why: 'injected locally, docs/faults.md', isSet: (p) => p.faults.length > 0 },
 ]
 
 /** `tributary-<pipeline>`: CloudFormation's stack names are letters, digits and hyphens. */

@@ -120,6 +120,8 @@ export class PipelineRuntime {
   #extraRoutes: { routes: WebRoute[]; close(): void | Promise<void> } | undefined
   /** `/_tributary/faults`: the faults injected into the engine (`tributary fault`, the dashboard). */
   readonly #faults: WebRoute = faultRoute(() => this.engine.faults)
+  /** Ids of the faults the definition declared (replaced when it changes). */
+  #configFaults: string[] = []
   readonly #options: PipelineRuntimeOptions
   readonly #logger: Logger
   /**
@@ -380,6 +382,13 @@ export class PipelineRuntime {
       throw error
     }
     this.#built = built
+    this.#applyFaults(pipeline.faults)
+  }
+
+  /** The definition's faults replace those of its previous version (faults added at run time stay). */
+  #applyFaults(faults: Pipeline['faults']): void {
+    for (const id of this.#configFaults) this.engine.faults.clear(id)
+    this.#configFaults = faults.map((f) => this.engine.faults.add(f).id)
   }
 
   /** Stops everything built from the pipeline definition (the engine and server keep running). */

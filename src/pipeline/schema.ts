@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseCorsOrigin } from '../api/cors.ts'
+import { faultSchema } from '../faults/fault.ts'
 import type { AnyKind, ConfigOf, DefinitionOf } from '../kind/kind.ts'
 import { resourceName } from '../kind/name.ts'
 import { smtpSchema } from '../monitor/notify/config.ts'
@@ -98,6 +99,11 @@ const settings = {
     .default({}),
   /** Settings of the served port under `tributary dev`. */
   server: serverSchema.optional(),
+  /**
+   * Faults injected into the pipeline's streams while it runs (docs/faults.md), reproducible from
+   * their seeds; `tributary fault` adds and clears more at run time.
+   */
+  faults: z.array(faultSchema).default([]),
 }
 
 /**

@@ -110,4 +110,22 @@ describe('fault injection', () => {
     expect((await cli('clear', 'f1')).stdout).toBe('cleared 1 fault\n')
     expect((await cli('list')).stdout).toBe('no faults\n')
   })
+
+  it('applies the definition’s faults while the pipeline runs', async () => {
+    const p = await startPipeline(
+      {
+        name: 'declared',
+        streams: { s: { shardCount: 1 } },
+        faults: [{ stream: 's', effect: 'internal-failure', operations: ['put'], rate: 1, seed: 9 }],
+      },
+      { serve: true, teardown: onTestFinished },
+    )
+    expect(p.runtime.engine.faults.list()).toMatchObject([
+      { id: 'f1', stream: 's', effect: 'internal-failure' },
+    ])
+    const out = await p.kinesis!.send(
+      new PutRecordsCommand({ StreamName: 's', Records: [{ PartitionKey: 'k', Data: Buffer.from('x') }] }),
+    )
+    expect(out.Records).toEqual([{ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure.' }])
+  })
 })
