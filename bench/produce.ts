@@ -359,7 +359,8 @@ async function memoryCase(
   child.stdout!.on('data', (chunk) => {
     stdout += chunk
   })
-  await new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  // 'close', not 'exit': stdout is complete only once its stream has ended.
+  await new Promise<void>((resolve) => child.once('close', () => resolve()))
   clearInterval(timer)
   const summary = JSON.parse(stdout)
   const started = Date.parse(summary.startedAt)

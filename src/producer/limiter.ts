@@ -43,6 +43,7 @@ export class ShardLimiter<T extends { size: number }> {
   readonly #records: TokenBucket
   readonly #bytes: TokenBucket
   readonly #queue: T[] = []
+  readonly #retried = new WeakSet<T>()
   #head = 0
 
   constructor(rateLimitPercent: number, now: number) {
@@ -56,6 +57,17 @@ export class ShardLimiter<T extends { size: number }> {
 
   push(item: T): void {
     this.#queue.push(item)
+  }
+
+  /**
+   * Queues a retry ahead of first attempts (after earlier retries), as the KPL's deadline-ordered
+   * limiter does: a throttled record does not wait behind the whole backlog again, past its TTL.
+   */
+  pushRetry(item: T): void {
+    let i = this.#head
+    while (i < this.#queue.length && this.#retried.has(this.#queue[i]!)) i++
+    this.#queue.splice(i, 0, item)
+    this.#retried.add(item)
   }
 
   /** Every queued item, oldest first (for expiry sweeps). */

@@ -287,7 +287,8 @@ export class KinesisProducer {
       limiter = new ShardLimiter(this.#config.rateLimit, this.#clock.now())
       this.#limiters.set(record.shardId, limiter)
     }
-    limiter.push(record)
+    if (record.records.some((r) => r.attempts.length > 0)) limiter.pushRetry(record)
+    else limiter.push(record)
     // A limiter already waiting for tokens drains when its wake-up comes, not per record.
     const now = this.#clock.now()
     if ((this.#limiterWake.get(record.shardId) ?? 0) <= now) this.#drainLimiter(record.shardId, limiter, now)
