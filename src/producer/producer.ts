@@ -354,7 +354,6 @@ export class KinesisProducer {
     if (this.#wakeTimer) this.#clock.clearTimeout(this.#wakeTimer)
     this.#wakeAt = at
     this.#wakeTimer = this.#clock.setTimeout(() => this.#pump(), Math.max(0, at - this.#clock.now()))
-    this.#wakeTimer.unref?.()
   }
 
   #pump(): void {
@@ -564,7 +563,6 @@ export class KinesisProducer {
     else {
       this.#mapLoading = true
       this.#mapTimer = this.#clock.setTimeout(() => this.#loadShardMap(), wait)
-      this.#mapTimer.unref?.()
     }
   }
 
@@ -596,7 +594,6 @@ export class KinesisProducer {
         if (this.#closed) return
         const delay = Math.max(this.#config.retryBaseDelay, this.#backoff(this.#mapFailures))
         this.#mapTimer = this.#clock.setTimeout(() => this.#loadShardMap(), delay)
-        this.#mapTimer.unref?.()
       },
     )
   }
