@@ -108,7 +108,9 @@ describe('tributary dev reloads', () => {
     await dev.waitFor(/\[g\] g2 four/)
     client.destroy()
     expect((await dev.kill('SIGTERM')).code).toBe(0)
-  })
+    // Four reloads of a real `tributary dev`, each a compile and a new worker: seconds alone, over
+    // than the default minute on a loaded CI box.
+  }, 180_000)
 
   it('reloads a function when a file its handler imports is saved', async () => {
     const dir = await tempDir()
