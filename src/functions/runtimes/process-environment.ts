@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import type { FunctionLog, FunctionSpec, InvokeOutcome } from '../../contracts/functions.ts'
 import { EncodedEvent } from '../encoded-event.ts'
 import type { Placement } from '../workers/environment.ts'
-import type { InitFailure, InvocationEvent } from '../workers/function-worker.ts'
+import type { InitFailure, InvocationEvent, Running } from '../workers/function-worker.ts'
 import type { LambdaError, WorkerInit } from '../workers/protocol.ts'
 import { launchOf, processEnv, type SdkTarget } from './launch.ts'
 import { RuntimeApi } from './runtime-api.ts'
@@ -51,14 +51,6 @@ function trackGroup(pid: number): void {
       }
     }
   })
-}
-
-interface Running {
-  requestId: string
-  startedAt: number
-  timeoutMs: number
-  timer: NodeJS.Timeout
-  resolve: (outcome: InvokeOutcome) => void
 }
 
 export class ProcessEnvironment {

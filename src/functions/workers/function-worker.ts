@@ -57,7 +57,8 @@ export type InitFailure =
   | { kind: 'crash'; errorMessage: string }
   | { kind: 'timeout' }
 
-interface Running {
+/** The invocation an execution environment is running (a worker thread or a runtime process). */
+export interface Running {
   requestId: string
   startedAt: number
   timeoutMs: number
