@@ -14,6 +14,7 @@ import { planUniformScaling } from '../stream/reshard-plan.ts'
 import type { PendingChange, ShardState, StreamMode, StreamState } from '../stream/types.ts'
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
+import { ConsumerRegistry } from './consumers.ts'
 import { errors } from './messages.ts'
 import { StreamRepository } from './stream-repository.ts'
 import { ShardRuntime, StreamRuntime } from './stream-state.ts'
@@ -38,6 +39,9 @@ export interface EngineOptions {
    */
   shardLimits?: boolean
   onDemandStreamLimit?: number
+  /** How long a registered enhanced fan-out consumer is CREATING, and a deregistered one DELETING. */
+  registerConsumerMs?: number
+  deregisterConsumerMs?: number
   segmentBytes?: number
   /** How often expired segments are trimmed. */
   retentionCheckMs?: number
@@ -74,6 +78,8 @@ export class StreamEngine {
   readonly streamMetrics: MetricScopes<'StreamName'>
   /** Faults injected into puts and reads (`tributary fault add`, the pipeline's `faults`). */
   readonly faults: FaultInjector
+  /** Enhanced fan-out consumers (RegisterStreamConsumer, SubscribeToShard's budgets). */
+  readonly consumers: ConsumerRegistry
   readonly #options: EngineOptions
   readonly #store: StateStore
   readonly #repo: StreamRepository
@@ -101,6 +107,10 @@ export class StreamEngine {
     this.#repo = new StreamRepository(store)
     this.#unlock = unlock
     this.iterators = new IteratorCodec(store.secret('iterator-secret'))
+    this.consumers = new ConsumerRegistry(this, store, {
+      registerMs: options.registerConsumerMs,
+      deregisterMs: options.deregisterConsumerMs,
+    })
   }
 
   /** Opens the data directory, recovers every shard log and resumes interrupted changes. */

@@ -67,3 +67,48 @@ export function amzUtc(ms: number): string {
   if (!m) return new Date(ms).toISOString()
   return `${m[1]} ${m[3]} ${m[2]} ${m[5]} UTC ${m[4]}`
 }
+
+/**
+ * Enhanced fan-out consumers' errors. AWS's wording is recorded for "not in ACTIVE status" (quoted
+ * in public issue threads, 2025) and "Another active subscription exists"; the others follow the
+ * same pattern (docs/kinesis-api.md lists them).
+ */
+export const consumerErrors = {
+  notFound: (name: string, stream: string, account: string) =>
+    new ServiceError(
+      'ResourceNotFoundException',
+      `Consumer ${name} under stream ${stream} and account ${account} not found.`,
+    ),
+  arnNotFound: (arn: string) => new ServiceError('ResourceNotFoundException', `Consumer ${arn} not found.`),
+  exists: (name: string, stream: string, account: string) =>
+    new ServiceError(
+      'ResourceInUseException',
+      `Consumer ${name} under stream ${stream} and account ${account} already exists.`,
+    ),
+  notActive: (name: string, createdSeconds: number, stream: string, account: string) =>
+    new ServiceError(
+      'ResourceInUseException',
+      `Consumer ${name} with creation timestamp ${createdSeconds} under stream ${stream} and account ${account} is not in ACTIVE status.`,
+    ),
+  tooMany: (stream: string, account: string, limit: number) =>
+    new ServiceError(
+      'LimitExceededException',
+      `This request would exceed the limit of ${limit} consumers registered with stream ${stream} under account ${account}.`,
+    ),
+  tooManyCreating: (stream: string, account: string, limit: number) =>
+    new ServiceError(
+      'LimitExceededException',
+      `This request would exceed the limit of ${limit} consumers in CREATING status for stream ${stream} under account ${account}.`,
+    ),
+  /** SubscribeToShard again within 5 s of a successful call (KCL logs quote this text). */
+  subscribedAlready: (account: string, stream: string, shardId: string, consumer: string) =>
+    new ServiceError(
+      'ResourceInUseException',
+      `Another active subscription exists for this consumer: ${account}:${stream}:${shardId}:${consumer}`,
+    ),
+  hasConsumers: (stream: string, account: string) =>
+    new ServiceError(
+      'ResourceInUseException',
+      `Stream ${stream} under account ${account} has registered consumers. Deregister them first, or set EnforceConsumerDeletion.`,
+    ),
+}

@@ -4,6 +4,7 @@
  *
  * - Writes (PutRecord, PutRecords): 1,000 records/s and 1 MiB/s per shard.
  * - Reads (GetRecords, shared by every polling consumer): 5 calls/s and 2 MiB/s per shard.
+ * - Enhanced fan-out (SubscribeToShard): 2 MiB/s per consumer per shard, apart from the above.
  *
  * AWS does not publish its exact algorithm; it documents per-second limits and that a shard
  * absorbs short bursts. The model here: each limit is a bucket holding one second of capacity,
@@ -22,6 +23,7 @@ export const WRITE_RECORDS_PER_SECOND = 1_000
 export const WRITE_BYTES_PER_SECOND = 1024 * 1024
 export const READ_CALLS_PER_SECOND = 5
 export const READ_BYTES_PER_SECOND = 2 * 1024 * 1024
+export const FAN_OUT_BYTES_PER_SECOND = 2 * 1024 * 1024
 
 /** Units per token: buckets count thousandths, so a millisecond's refill is a whole number. */
 const SCALE = 1000
@@ -60,6 +62,11 @@ class Bucket {
 
   take(amount: number): void {
     this.#units -= amount * SCALE
+  }
+
+  /** Milliseconds until some capacity is back (0: there is some now). */
+  msUntilPositive(): number {
+    return this.#units > 0 ? 0 : Math.floor(-this.#units / this.#perMs) + 1
   }
 }
 
@@ -103,5 +110,25 @@ export class ShardThroughput {
   /** Charges the bytes a GetRecords call returned (may leave the byte bucket in debt). */
   chargeRead(bytes: number): void {
     this.#readBytes.take(bytes)
+  }
+}
+
+/**
+ * One enhanced fan-out consumer's budget on one shard: 2 MiB/s pushed by SubscribeToShard, its
+ * own (it takes nothing from the shard's shared read limits). A push is made while the bucket is
+ * not in debt and charged afterwards, as GetRecords' bytes are; the pusher waits out a debt.
+ */
+export class FanOutThroughput {
+  readonly #bytes = new Bucket(FAN_OUT_BYTES_PER_SECOND)
+
+  /** Milliseconds to wait at `now` before the next push may go (0: now). */
+  waitMs(now: number): number {
+    this.#bytes.refill(now)
+    return this.#bytes.msUntilPositive()
+  }
+
+  /** Charges the bytes a push carried (data plus partition keys). */
+  charge(bytes: number): void {
+    this.#bytes.take(bytes)
   }
 }

@@ -26,7 +26,7 @@ export const describeStreamSummary = defineOperation({
         EnhancedMonitoring: enhancedMonitoring(stream),
         ...encryptionShape(stream),
         OpenShardCount: stream.openShardCount(),
-        ConsumerCount: 0,
+        ConsumerCount: ctx.engine.consumers.count(name),
         MaxRecordSizeInKiB: stream.state.maxRecordSizeKiB,
       },
     }

@@ -12,6 +12,12 @@ import { putRecord, putRecords } from './put-records.ts'
 import { mergeShards, splitShard, updateShardCount } from './reshard.ts'
 import { decreaseStreamRetentionPeriod, increaseStreamRetentionPeriod } from './retention.ts'
 import {
+  deregisterStreamConsumer,
+  describeStreamConsumer,
+  listStreamConsumers,
+  registerStreamConsumer,
+} from './stream-consumers.ts'
+import {
   describeLimits,
   startStreamEncryption,
   stopStreamEncryption,
@@ -34,8 +40,10 @@ export const KINESIS_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
     createStream,
     decreaseStreamRetentionPeriod,
     deleteStream,
+    deregisterStreamConsumer,
     describeLimits,
     describeStream,
+    describeStreamConsumer,
     describeStreamSummary,
     disableEnhancedMonitoring,
     enableEnhancedMonitoring,
@@ -43,12 +51,14 @@ export const KINESIS_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
     getShardIterator,
     increaseStreamRetentionPeriod,
     listShards,
+    listStreamConsumers,
     listStreams,
     listTagsForResource,
     listTagsForStream,
     mergeShards,
     putRecord,
     putRecords,
+    registerStreamConsumer,
     removeTagsFromStream,
     splitShard,
     startStreamEncryption,
