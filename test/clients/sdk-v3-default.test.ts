@@ -92,6 +92,18 @@ async function everyKinesisOperation(t: TestServer, call: ReturnType<typeof call
   await t.settle()
   await call('UpdateStreamMode', { StreamARN, StreamModeDetails: { StreamMode: 'ON_DEMAND' } })
   await t.settle()
+
+  const { Consumer } = await call<{ Consumer: { ConsumerARN: string } }>('RegisterStreamConsumer', {
+    StreamARN,
+    ConsumerName: 'efo',
+  })
+  await t.settle()
+  await call('DescribeStreamConsumer', { ConsumerARN: Consumer.ConsumerARN })
+  expect(await call('ListStreamConsumers', { StreamARN })).toMatchObject({
+    Consumers: [{ ConsumerName: 'efo' }],
+  })
+  await call('DeregisterStreamConsumer', { ConsumerARN: Consumer.ConsumerARN })
+  await t.settle()
   await call('DeleteStream', { StreamName })
   await t.settle()
   expect(await call('ListStreams')).toMatchObject({ StreamNames: [] })
