@@ -21,7 +21,7 @@
  * {@link bindingEnvironment} rejects them.
  *
  * Besides, every function gets `TRIBUTARY_PIPELINE` (the pipeline's name). Metrics need no
- * variable: the namespace is given in the call. The bindings choose the AWS transport when no
+ * variable: the namespace is given in the call (and declared in `writes: [{ metrics: ns }]`). The bindings choose the AWS transport when no
  * local transport is installed and either `TRIBUTARY_TRANSPORT=aws` or `AWS_LAMBDA_FUNCTION_NAME`
  * is set (see `src/bindings/aws/`); `AWS_ENDPOINT_URL` (SDK v3) points them at another endpoint,
  * such as Tributary's own AWS APIs.
@@ -31,7 +31,8 @@
  *
  * The AWS API actions the transport calls for each kind and access are {@link BINDING_ACTIONS}
  * (what a function's role needs on the resource it declares); metrics call
- * `cloudwatch:PutMetricData`, which has no resource ARN ({@link METRICS_ACTION}).
+ * `cloudwatch:PutMetricData`, which has no resource ARN ({@link METRICS_ACTION}: granted on `*`
+ * for the declared namespaces only).
  *
  * @example
  * bindingEnvName('bucket', 'raw-events') // 'TRIBUTARY_BUCKET_RAW_EVENTS'
@@ -79,8 +80,15 @@ export const BINDING_ACTIONS: Readonly<
   stream: { read: [], write: ['kinesis:PutRecord', 'kinesis:PutRecords'] },
 }
 
-/** `metrics(namespace).put`: PutMetricData (no resource ARN; condition on `cloudwatch:namespace`). */
+/**
+ * `metrics(namespace).put`: PutMetricData. It has no resource ARN: a function declaring
+ * `writes: [{ metrics: 'Telemetry' }]` is granted it on `*` under the condition that
+ * {@link METRICS_NAMESPACE_KEY} is one of its declared namespaces.
+ */
 export const METRICS_ACTION = 'cloudwatch:PutMetricData'
+
+/** The IAM condition key naming the namespace a PutMetricData call publishes to. */
+export const METRICS_NAMESPACE_KEY = 'cloudwatch:namespace'
 
 /** The variable naming the physical resource behind `kind(name)`: `TRIBUTARY_<KIND>_<NAME>`. */
 export function bindingEnvName(kind: BindingKind, name: string): string {

@@ -38,9 +38,10 @@ export function awsTransportEnvironment(
   apis: ServedApis,
   env: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
-  const resources = [...(fn.reads ?? []), ...(fn.writes ?? [])].map((ref) => {
+  const resources = [...(fn.reads ?? []), ...(fn.writes ?? [])].flatMap((ref) => {
+    if ('metrics' in ref) return [] // a namespace: no variable, the call names it
     const { kind, name } = named(ref) as { kind: BindingKind; name: string }
-    return { kind, name, value: PHYSICAL[kind](name, apis) }
+    return [{ kind, name, value: PHYSICAL[kind](name, apis) }]
   })
   const ownKeys = env.AWS_ACCESS_KEY_ID !== undefined
   return {

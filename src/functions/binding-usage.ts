@@ -10,7 +10,8 @@ export type DeclaredResources = Readonly<Record<string, unknown>> & {
 
 /**
  * Which binding methods read and which write, per service (the name a `reads`/`writes` declaration
- * gives the kind). Services not listed here (`metrics`) name no resource of the pipeline.
+ * gives the kind). `metrics` names a namespace, not a resource of the pipeline: its use is
+ * checked against `writes: [{ metrics }]` but not recorded (the dashboard has no node for it).
  */
 export const BINDING_ACCESS: Readonly<Record<string, Readonly<Record<string, BindingAccess>>>> = {
   stream: { put: 'write', putMany: 'write' },
@@ -18,6 +19,7 @@ export const BINDING_ACCESS: Readonly<Record<string, Readonly<Record<string, Bin
   bucket: { get: 'read', head: 'read', list: 'read', put: 'write', delete: 'write' },
   queue: { send: 'write' },
   topic: { publish: 'write' },
+  metrics: { put: 'write' },
 }
 
 /** One (function, resource, access) a handler has used through its bindings. */
@@ -81,6 +83,11 @@ export class BindingUsage {
     const fn = call.caller
     const access = fn === undefined ? undefined : BINDING_ACCESS[call.service]?.[call.method]
     if (fn === undefined || access === undefined || typeof call.resource !== 'string') return
+    if (call.service === 'metrics') {
+      const use = { function: fn, kind: 'metrics', resource: call.resource, access, firstAt: 0, count: 0 }
+      if (pipeline) this.#check({ ...use, recent: 0 }, pipeline)
+      return
+    }
     const key = `${fn}\0${call.service}\0${call.resource}\0${access}`
     const now = this.#options.now()
     let entry = this.#uses.get(key)

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { resourceName } from '../kind/name.ts'
-import { destinationSchema, refSchema } from '../kind/references.ts'
+import { destinationSchema, refSchema, writeRefSchema } from '../kind/references.ts'
 import { DEFAULT_RUNTIME, RUNTIME_NAMES } from './runtimes/catalog.ts'
 
 /**
@@ -77,8 +77,11 @@ export const functionSchema = z
       .optional(),
     /** Resources the handler's bindings read (`bucket(...).get`, `table(...).query`, ...). */
     reads: z.array(refSchema).optional(),
-    /** Resources the handler's bindings write (`stream(...).put`, `queue(...).send`, ...). */
-    writes: z.array(refSchema).optional(),
+    /**
+     * Resources the handler's bindings write (`stream(...).put`, `queue(...).send`, ...), and the
+     * metrics namespaces it publishes to (`{ metrics: 'Telemetry' }` for `metrics('Telemetry').put`).
+     */
+    writes: z.array(writeRefSchema).optional(),
   })
   .strict()
 

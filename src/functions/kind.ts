@@ -70,6 +70,8 @@ export const functionKind = defineKind({
       ['writes', 'write'],
     ] as const)
       f[field]?.forEach((ref, i) => {
+        // A metrics namespace names no resource of the pipeline: nothing to check or draw.
+        if ('metrics' in ref) return
         const { kind, name } = named(ref)
         refs.push({ path: [field, i, kind], kind, name, label: field, access })
       })

@@ -12,7 +12,13 @@ import {
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { IQueue } from 'aws-cdk-lib/aws-sqs'
 import { buildSync } from 'esbuild'
-import { type BindingKind, type BoundResource, bindingEnvironment } from '../bindings/aws-env.ts'
+import {
+  type BindingKind,
+  type BoundResource,
+  bindingEnvironment,
+  METRICS_ACTION,
+  METRICS_NAMESPACE_KEY,
+} from '../bindings/aws-env.ts'
 import { ConfigProblem } from '../kind/kind.ts'
 import { type Destination, named } from '../kind/references.ts'
 import type { SynthContext, SynthFace } from '../kind/synth.ts'
@@ -127,11 +133,16 @@ function synthFunction(ctx: SynthContext, name: string, config: FunctionConfig):
   // The resources bound may be synthesized after the functions (buckets notify functions).
   ctx.defer(() => {
     const bound: BoundResource[] = []
+    const namespaces: string[] = []
     for (const [field, access] of [
       ['reads', 'read'],
       ['writes', 'write'],
     ] as const)
       for (const ref of config[field] ?? []) {
+        if ('metrics' in ref) {
+          namespaces.push(ref.metrics)
+          continue
+        }
         const { kind, name: resource } = named(ref)
         const target = ctx.get(kind, resource)
         target.grant?.(fn, access)
@@ -140,7 +151,28 @@ function synthFunction(ctx: SynthContext, name: string, config: FunctionConfig):
       }
     for (const [key, value] of Object.entries(bindingEnvironment(ctx.pipeline, bound)))
       fn.addEnvironment(key, value)
+    if (namespaces.length > 0) grantMetrics(ctx, fn, namespaces)
   })
+}
+
+/**
+ * `metrics(namespace).put` on AWS: PutMetricData has no resource ARN (IAM takes only `*`), so the
+ * declared namespaces bound it through the `cloudwatch:namespace` condition key
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
+ */
+function grantMetrics(ctx: SynthContext, fn: LambdaFunction, namespaces: readonly string[]): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: [METRICS_ACTION],
+      resources: ['*'],
+      conditions: { StringEquals: { [METRICS_NAMESPACE_KEY]: [...new Set(namespaces)] } },
+    }),
+  )
+  ctx.acknowledge(
+    fn.role!,
+    'AwsSolutions-IAM5[Resource::*]',
+    `cloudwatch:PutMetricData has no resource ARN; the ${METRICS_NAMESPACE_KEY} condition allows only the namespaces the function declares in writes`,
+  )
 }
 
 function checkDeployable(name: string, config: FunctionConfig): void {

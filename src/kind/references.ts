@@ -22,8 +22,37 @@ export const refSchema = z.union(
   { error: 'must name one resource: { bucket }, { table }, { queue }, { topic } or { stream }' },
 )
 
+/**
+ * A CloudWatch namespace a function's `metrics(namespace).put` publishes to: 1-255 characters,
+ * not `AWS/...` (AWS's own). PutMetricData has no resource ARN: on AWS the role may publish to the
+ * declared namespaces only (the `cloudwatch:namespace` condition key).
+ */
+export const metricNamespace = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((ns) => !ns.startsWith('AWS/'), 'must not start with AWS/ (CloudWatch keeps those for AWS)')
+
+/**
+ * What a function's bindings write: a resource (as {@link refSchema}) or a metrics namespace,
+ * `{ metrics: 'Telemetry' }` for `metrics('Telemetry').put(...)`.
+ */
+export const writeRefSchema = z.union(
+  [...refSchema.options, z.object({ metrics: metricNamespace }).strict()],
+  {
+    error:
+      'must name one resource: { bucket }, { table }, { queue }, { topic } or { stream }, or a namespace: { metrics }',
+  },
+)
+
 export type Destination = z.output<typeof destinationSchema>
 export type Ref = z.output<typeof refSchema>
+export type WriteRef = z.output<typeof writeRefSchema>
+
+/** The namespace a write declaration names, when it names one (`{ metrics: 'Telemetry' }`). */
+export function metricsNamespaceOf(ref: WriteRef | Ref): string | undefined {
+  return 'metrics' in ref ? ref.metrics : undefined
+}
 
 /** The kind and name a `{ queue: 'x' }`-style object names (a destination, a binding declaration). */
 export function named(ref: Destination | Ref): { kind: string; name: string } {

@@ -37,6 +37,7 @@ export const KITCHEN_SINK = {
         { topic: 'alerts' },
         { bucket: 'lake' },
         { table: 'devices' },
+        { metrics: 'KitchenSink' },
       ],
     },
     py: { handler: 'handler.lambda_handler', runtime: 'python3.12', code: 'py' },

@@ -692,13 +692,26 @@ describe('the parity matrix: every setting of every kind, on AWS', () => {
       if (f.deadLetterQueue) needed.add('sqs:SendMessage')
       for (const k of Object.keys(f.asyncInvokeConfig?.destinationConfig?.onFailure ?? {}))
         needed.add(SEND[k]!)
+      const namespaces = (f.writes ?? []).flatMap((w) => (w.metrics === undefined ? [] : [w.metrics]))
       const granted = statementsOf(`function-${name}-role`)
       for (const s of granted) {
         for (const action of [s.Action].flat())
           if (!needed.has(action)) problems.push(`${name}: ${action} is not needed`)
-        for (const resource of [s.Resource].flat())
-          if (resource === '*') problems.push(`${name}: Resource '*' for ${s.Action}`)
+        for (const resource of [s.Resource].flat()) {
+          if (resource !== '*') continue
+          // PutMetricData alone has no resource ARN: '*', bounded by the declared namespaces.
+          const bounded = [s.Condition?.StringEquals?.['cloudwatch:namespace'] ?? []].flat().sort()
+          if (s.Action !== 'cloudwatch:PutMetricData' || namespaces.length === 0)
+            problems.push(`${name}: Resource '*' for ${s.Action}`)
+          else if (JSON.stringify(bounded) !== JSON.stringify(namespaces.sort()))
+            problems.push(`${name}: PutMetricData for namespaces ${bounded}, declared ${namespaces}`)
+        }
       }
+      if (namespaces.length > 0)
+        expect(
+          granted.flatMap((s) => s.Action),
+          name,
+        ).toContain('cloudwatch:PutMetricData')
       expect(granted.length, name).toBeGreaterThan(0)
     }
     expect(problems).toEqual([])
@@ -731,6 +744,7 @@ const API_CALLS: Record<string, Record<string, string[]>> = {
   },
   queue: { send: ['sqs:SendMessage'] },
   topic: { publish: ['sns:Publish'] },
+  metrics: { put: ['cloudwatch:PutMetricData'] },
 }
 /** What Lambda's event source mappings need (the Lambda developer guide's permission lists). */
 const KINESIS_ESM = [
@@ -745,7 +759,11 @@ const SQS_ESM = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttribu
 const SEND: Record<string, string> = { queue: 'sqs:SendMessage', topic: 'sns:Publish' }
 
 /** Every statement of the policies attached to a role. */
-function statementsOf(roleConstructId: string): { Action: string | string[]; Resource: unknown }[] {
+function statementsOf(roleConstructId: string): {
+  Action: string | string[]
+  Resource: unknown
+  Condition?: { StringEquals?: Record<string, string | string[]> }
+}[] {
   const role = id(roleConstructId)
   return Object.values(t.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))

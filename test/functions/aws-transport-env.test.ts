@@ -9,7 +9,14 @@ describe('a function environment under TRIBUTARY_TRANSPORT=aws', () => {
     const fn = {
       handler: 'f.handler',
       reads: [{ bucket: 'raw-events' }, { table: 'devices' }],
-      writes: [{ table: 'devices' }, { queue: 'alerts' }, { topic: 'alarms' }, { stream: 'telemetry' }],
+      // A metrics namespace is named in the call: no variable.
+      writes: [
+        { table: 'devices' },
+        { queue: 'alerts' },
+        { topic: 'alarms' },
+        { stream: 'telemetry' },
+        { metrics: 'Telemetry' },
+      ],
     } as FunctionConfig
     expect(awsTransportEnvironment('ingest', fn, apis, {})).toEqual({
       TRIBUTARY_TRANSPORT: 'aws',

@@ -98,7 +98,7 @@ describe('BindingUsage', () => {
     const warnings: string[] = []
     const usage = new BindingUsage({ now: () => 0, onUndeclared: (m) => warnings.push(m) })
     const p = pipeline({
-      proc: { handler: 'h.proc', writes: [{ table: 'metadata' }] },
+      proc: { handler: 'h.proc', writes: [{ table: 'metadata' }, { metrics: 'Declared' }] },
       other: { handler: 'h.other' },
     })
     for (let i = 0; i < 3; i++) {
@@ -108,11 +108,15 @@ describe('BindingUsage', () => {
       usage.record(call('proc', 'table', 'metadata', 'get'), p)
       usage.record(call('other', 'bucket', 'raw', 'list'), p)
       usage.record(call('proc', 'bucket', 'elsewhere', 'put'), p)
+      // A namespace is declared in writes (PutMetricData is granted per namespace on AWS), not drawn.
+      usage.record(call('proc', 'metrics', 'Declared', 'put'), p)
+      usage.record(call('proc', 'metrics', 'Other', 'put'), p)
     }
     expect(warnings).toEqual([
       "function proc writes bucket 'raw' but does not declare it (add writes: [{ bucket: 'raw' }]; on AWS it would lack the permission)",
       "function proc reads table 'metadata' but does not declare it (add reads: [{ table: 'metadata' }]; on AWS it would lack the permission)",
       "function other reads bucket 'raw' but does not declare it (add reads: [{ bucket: 'raw' }]; on AWS it would lack the permission)",
+      "function proc writes metrics 'Other' but does not declare it (add writes: [{ metrics: 'Other' }]; on AWS it would lack the permission)",
     ])
     expect(usage.list().map((u) => `${u.function} ${u.access} ${u.kind}:${u.resource} ×${u.count}`)).toEqual([
       'proc write table:metadata ×3',

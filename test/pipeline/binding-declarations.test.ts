@@ -35,7 +35,13 @@ describe('declared binding use (reads / writes)', () => {
   it('accepts a reference to each kind of resource and keeps them as written', async () => {
     const dir = await project()
     const reads = [{ bucket: 'raw' }, { table: 'metadata' }]
-    const writes = [{ stream: 'events' }, { queue: 'jobs' }, { topic: 'alerts' }, { table: 'metadata' }]
+    const writes = [
+      { stream: 'events' },
+      { queue: 'jobs' },
+      { topic: 'alerts' },
+      { table: 'metadata' },
+      { metrics: 'Telemetry' },
+    ]
     const { pipeline } = validatePipeline(definition({ reads, writes }), dir)
     expect(pipeline.functions.worker).toMatchObject({ reads, writes })
   })
@@ -84,6 +90,10 @@ describe('declared binding use (reads / writes)', () => {
     ],
     [{ writes: [{ delivery: 'x' }] }, 'functions.worker.writes[0]: must name one resource'],
     [{ writes: { bucket: 'raw' } }, 'functions.worker.writes: must be an array'],
+    // A namespace is written, never read; AWS/ namespaces are AWS's own.
+    [{ reads: [{ metrics: 'Telemetry' }] }, 'functions.worker.reads[0]: must name one resource'],
+    [{ writes: [{ metrics: 'AWS/Lambda' }] }, 'functions.worker.writes[0].metrics: must not start with AWS/'],
+    [{ writes: [{ metrics: '' }] }, 'functions.worker.writes[0].metrics'],
   ])('rejects a malformed reference: %j', async (worker, start) => {
     expect(problem(await project(), definition(worker)).message).toMatch(
       new RegExp(`^${start.replace(/[[\].]/g, '\\$&')}`),
