@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import { gunzipSync } from 'node:zlib'
 import { CorruptLogError, LogFailedError } from '../storage/log/errors.ts'
 import type { Logger } from '../util/logger.ts'
+import { randomBase64 } from '../util/random-ids.ts'
 import { type AuthResult, checkAuthPresence, verifySigV4 } from './auth/sigv4.ts'
 import {
   AMZ_CBOR,
@@ -136,7 +137,7 @@ export class Dispatcher {
     const requestId = randomUUID()
     const response = (await this.#query(req, requestId)) ?? (await this.#pipeline(req))
     response.headers['x-amzn-requestid'] = requestId
-    response.headers['x-amz-id-2'] = randomBytes(72).toString('base64')
+    response.headers['x-amz-id-2'] = randomBase64(72)
     return response
   }
 

@@ -3,10 +3,11 @@
  * virtual-hosted `<bucket>.localhost` requests, routed by method, path and query subresource to
  * the operations in operations.ts. Errors are S3's `<Error>` documents with S3's status codes.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '../../util/logger.ts'
+import { randomBase64 } from '../../util/random-ids.ts'
 import { verifySigV4 } from '../auth/sigv4.ts'
 import type { AuthConfig, AwsRequest, AwsResponse } from '../dispatch.ts'
 import { PipelineRebuildingError, type PipelineServices } from '../pipeline-services.ts'
@@ -103,7 +104,7 @@ export class S3Api {
       }
     }
     response.headers['x-amz-request-id'] = requestId
-    response.headers['x-amz-id-2'] = randomBytes(48).toString('base64')
+    response.headers['x-amz-id-2'] = randomBase64(48)
     return response
   }
 

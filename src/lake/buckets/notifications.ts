@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import type { Statement } from 'better-sqlite3'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Logger, stderrLogger } from '../../util/logger.ts'
+import { randomBase64, randomHex } from '../../util/random-ids.ts'
 import type { BucketStore } from './bucket-store.ts'
 import type { BucketConfig } from './config.ts'
 import {
@@ -78,8 +78,8 @@ const describe = (target: NotificationTarget) =>
 const TOPIC_SUBJECT = 'Amazon S3 Notification'
 
 const randomRequestIds = () => ({
-  requestId: randomBytes(8).toString('hex').toUpperCase(),
-  hostId: randomBytes(48).toString('base64'),
+  requestId: randomHex(8).toUpperCase(),
+  hostId: randomBase64(48),
 })
 
 /**

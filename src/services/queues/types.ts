@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomHex } from '../../util/random-ids.ts'
 import type { ResolvedQueueConfig } from './config.ts'
 import { QueueError } from './errors.ts'
 import { type MessageAttributes, type SendAttributes, typedAttributes } from './message.ts'
@@ -123,7 +123,7 @@ export function toPeeked(row: MessageRow, now: number): PeekedMessage {
  * one and a handle from another queue or a typo is told apart from a merely stale handle.
  */
 export function newReceiptHandle(queue: string, messageId: string): string {
-  return Buffer.from(`${queue}\n${messageId}\n${randomBytes(16).toString('hex')}`).toString('base64')
+  return Buffer.from(`${queue}\n${messageId}\n${randomHex(16)}`).toString('base64')
 }
 
 /** A handle that is not one of this queue's is `ReceiptHandleIsInvalid`; a stale one is not. */

@@ -194,6 +194,8 @@ export class StateStore {
   }
 
   close(): void {
+    // The WAL's descriptor goes with the database (closing it cannot fail in a way that matters).
+    if (this.#relaxed?.kind === 'wal') this.#relaxed.sync.close().catch(() => undefined)
     this.db.close()
   }
 }
