@@ -1,3 +1,4 @@
+import { analyticsKind } from '../analytics/kind.ts'
 import { deliveryKind } from '../delivery/kind.ts'
 import { streamKind } from '../engine/kind.ts'
 import { functionKind } from '../functions/kind.ts'
@@ -31,6 +32,7 @@ export const KINDS = [
   bucketKind,
   catalogKind,
   alarmKind,
+  analyticsKind,
 ] as const satisfies readonly AnyKind[]
 
 export type Kind = (typeof KINDS)[number]

@@ -4,6 +4,7 @@
  * spec from here; readers (the dev summary, the dashboard's charts and edge rates, `/metrics`)
  * name metrics by spec. No metric name is written anywhere else in `src/` (a test checks).
  */
+import { KinesisAnalytics } from './analytics.ts'
 import type { MetricDefinition } from './define.ts'
 import { Events } from './events.ts'
 import { Firehose } from './firehose.ts'
@@ -14,9 +15,15 @@ import { SQS } from './sqs.ts'
 
 export * from './define.ts'
 export * from './scope.ts'
-export { Events, Firehose, Kinesis, Lambda, SNS, SQS }
+export { Events, Firehose, Kinesis, KinesisAnalytics, Lambda, SNS, SQS }
 
 /** Every catalog metric, namespace by namespace. */
-export const AWS_METRICS: readonly MetricDefinition[] = [Kinesis, Lambda, SQS, SNS, Firehose, Events].flatMap(
-  (namespace): MetricDefinition[] => Object.values(namespace),
-)
+export const AWS_METRICS: readonly MetricDefinition[] = [
+  Kinesis,
+  Lambda,
+  SQS,
+  SNS,
+  Firehose,
+  Events,
+  KinesisAnalytics,
+].flatMap((namespace): MetricDefinition[] => Object.values(namespace))
