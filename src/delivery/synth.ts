@@ -1,4 +1,5 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib'
+import type { CfnTable } from 'aws-cdk-lib/aws-glue'
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
 import type { IStream } from 'aws-cdk-lib/aws-kinesis'
 import { CfnDeliveryStream, type CfnDeliveryStreamProps } from 'aws-cdk-lib/aws-kinesisfirehose'
@@ -7,8 +8,10 @@ import type { Bucket } from 'aws-cdk-lib/aws-s3'
 import { ConfigProblem } from '../kind/kind.ts'
 import type { SynthContext, SynthFace } from '../kind/synth.ts'
 import { acknowledgeObjectWildcard } from '../lake/buckets/synth.ts'
+import type { CatalogTableConfig } from '../query/config.ts'
 import { glueDatabaseName } from '../query/synth.ts'
 import type { DeliveryConfig } from './config.ts'
+import { partitionProjection } from './projection.ts'
 
 /** Firehose: with dynamic partitioning or format conversion, buffers are at least 64 MB. */
 export const MIN_PARTITIONED_BUFFER_MB = 64
@@ -38,7 +41,25 @@ export const deliverySynth: SynthFace<DeliveryConfig> = {
   ],
   synth(ctx, deliveries) {
     for (const { name, config } of deliveries) synthDelivery(ctx, name, config)
+    projectPartitions(ctx, Object.fromEntries(deliveries.map((d) => [d.name, d.config])))
   },
+}
+
+/**
+ * Partition projection on each catalog table the deliveries write (src/delivery/projection.ts):
+ * Athena computes the partitions from the prefixes, so new ones need no crawler or MSCK REPAIR.
+ */
+function projectPartitions(ctx: SynthContext, deliveries: Record<string, DeliveryConfig>): void {
+  const catalog = (ctx.definition.catalog ?? {}) as Record<string, CatalogTableConfig>
+  for (const [name, config] of Object.entries(catalog)) {
+    const table = ctx.get<CfnTable>('catalog', name).construct
+    const input = table.tableInput as CfnTable.TableInputProperty
+    const descriptor = input.storageDescriptor as CfnTable.StorageDescriptorProperty
+    const { parameters, notes } = partitionProjection(name, config, descriptor.location!, deliveries)
+    for (const note of notes) ctx.warn(note)
+    if (parameters)
+      table.tableInput = { ...input, parameters: { ...(input.parameters as object), ...parameters } }
+  }
 }
 
 function check(name: string, d: DeliveryConfig): void {

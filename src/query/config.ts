@@ -41,3 +41,23 @@ export const catalogTableSchema = z
   .strict()
 
 export type CatalogTableConfig = z.output<typeof catalogTableSchema>
+
+/** What {@link writesInto} reads of a delivery stream (the delivery kind's settings). */
+export interface TableWriter {
+  bucket: string
+  prefix: string
+  format?: { parquet: { table: string } } | undefined
+}
+
+/**
+ * Whether a delivery stream writes catalog table `name`'s files: into its bucket, under its prefix,
+ * in its format (a Parquet table through the delivery's conversion naming it, a JSON table as the
+ * records are).
+ */
+export function writesInto(name: string, table: CatalogTableConfig, delivery: TableWriter): boolean {
+  return (
+    delivery.bucket === table.bucket &&
+    delivery.prefix.startsWith(table.prefix) &&
+    (table.format === 'parquet' ? delivery.format?.parquet.table === name : delivery.format === undefined)
+  )
+}

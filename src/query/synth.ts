@@ -3,7 +3,7 @@ import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue'
 import type { IBucket } from 'aws-cdk-lib/aws-s3'
 import { ConfigProblem } from '../kind/kind.ts'
 import type { SynthContext, SynthFace } from '../kind/synth.ts'
-import type { CatalogTableConfig } from './config.ts'
+import { type CatalogTableConfig, type TableWriter, writesInto } from './config.ts'
 import { duckdbType, UnsupportedTypeError } from './glue-types.ts'
 
 /** Glue's (and Athena's) names: lower case letters, digits and `_`; Glue lowercases any other. */
@@ -42,7 +42,9 @@ function database(ctx: SynthContext): CfnDatabase {
 
 /**
  * Catalog tables become Glue tables (external, over the bucket's prefix) in one Glue database
- * per pipeline, named after it. Athena then queries the lake as `tributary query` does.
+ * per pipeline, named after it. Athena then queries the lake as `tributary query` does. The
+ * deliveries writing a partitioned table add its partition projection; a partitioned table no
+ * delivery writes gets a warning (its partitions must be added to the catalog).
  */
 export const catalogSynth: SynthFace<CatalogTableConfig> = {
   localOnly: [],
@@ -82,6 +84,16 @@ export const catalogSynth: SynthFace<CatalogTableConfig> = {
       })
       table.addResourceDependency(db)
       ctx.add('catalog', name, { construct: table, physicalName: name })
+      // Deliveries writing the table project its partitions (src/delivery/projection.ts).
+      const deliveries = (ctx.definition.deliveries ?? {}) as Record<string, TableWriter>
+      if (
+        config.partitionKeys.length > 0 &&
+        !Object.values(deliveries).some((d) => writesInto(name, config, d))
+      )
+        ctx.warn(
+          `catalog.${name}.partitionKeys: no delivery writes this table, so its partitions are not projected: ` +
+            `Athena sees a partition once it is added (MSCK REPAIR TABLE ${name})`,
+        )
     }
   },
 }

@@ -76,7 +76,7 @@ export const KITCHEN_SINK = {
     partitioned: {
       stream: 'events',
       bucket: 'lake',
-      prefix: 'raw/!{partitionKeyFromQuery:device}/',
+      prefix: 'raw/device=!{partitionKeyFromQuery:device}/',
       errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
       bufferingHints: { sizeInMBs: 64, intervalInSeconds: 120 },
       compression: 'GZIP',
@@ -93,7 +93,7 @@ export const KITCHEN_SINK = {
     },
     parquet: {
       bucket: 'lake',
-      prefix: 'curated/',
+      prefix: 'curated/day=!{timestamp:yyyy-MM-dd}/',
       errorOutputPrefix: 'failed/',
       bufferingHints: { sizeInMBs: 128, intervalInSeconds: 900 },
       format: { parquet: { table: 'readings' } },
@@ -156,6 +156,13 @@ export const KITCHEN_SINK = {
         { name: 't', type: 'double' },
       ],
       partitionKeys: [{ name: 'day', type: 'string' }],
+    },
+    raw: {
+      bucket: 'lake',
+      prefix: 'raw/',
+      format: 'json',
+      columns: [{ name: 'deviceId', type: 'string' }],
+      partitionKeys: [{ name: 'device', type: 'string' }],
     },
   },
   alarms: {

@@ -32,7 +32,10 @@ const param = (p: { Parameters: { ParameterName: string; ParameterValue: unknown
 const alarm = (name: string) => props('AWS::CloudWatch::Alarm', id(`alarm-${name}`))
 const subscriptions = () => Object.values(t.findResources('AWS::SNS::Subscription')).map((r) => r.Properties)
 const table = () => props('AWS::DynamoDB::GlobalTable', id('table-devices'))
-const glue = () => props('AWS::Glue::Table', id('catalog-readings')).TableInput
+const glue = (name = 'readings') => props('AWS::Glue::Table', id(`catalog-${name}`)).TableInput
+/** A Glue table's location template, its bucket's token resolved to the bucket's logical id. */
+const template = (name: string) =>
+  JSON.stringify(glue(name).Parameters['storage.location.template']).replace(id('bucket-lake'), 'LAKE')
 
 type Row = [kind: string, field: string, check: () => void]
 
@@ -232,7 +235,7 @@ const MATRIX: Row[] = [
   [
     'delivery',
     'prefix',
-    () => expect(delivery('partitioned').Prefix).toBe('raw/!{partitionKeyFromQuery:device}/'),
+    () => expect(delivery('partitioned').Prefix).toBe('raw/device=!{partitionKeyFromQuery:device}/'),
   ],
   [
     'delivery',
@@ -555,6 +558,35 @@ const MATRIX: Row[] = [
       () => expect(glue().PartitionKeys).toEqual([{ Name: 'day', Type: 'string' }]),
     ],
   ),
+  // Partition projection from the deliveries writing the tables: Athena sees new partitions at once.
+  [
+    'catalog',
+    'partitionKeys',
+    () => {
+      expect(glue('readings').Parameters).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.day.type': 'date',
+        'projection.day.format': 'yyyy-MM-dd',
+        'projection.day.range': '2020-01-01,NOW',
+        'projection.day.interval': '1',
+        'projection.day.interval.unit': 'DAYS',
+      })
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's storage.location.template syntax
+      expect(template('readings')).toBe('{"Fn::Join":["",["s3://",{"Ref":"LAKE"},"/curated/day=${day}/"]]}')
+    },
+  ],
+  [
+    'catalog',
+    'partitionKeys',
+    () => {
+      expect(glue('raw').Parameters).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.device.type': 'injected',
+      })
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's storage.location.template syntax
+      expect(template('raw')).toBe('{"Fn::Join":["",["s3://",{"Ref":"LAKE"},"/raw/device=${device}/"]]}')
+    },
+  ],
 
   ['alarm', 'description', () => expect(alarm('single').AlarmDescription).toBe('worker errors, p99')],
   ['alarm', 'metric', () => expect(alarm('single').MetricName).toBe('Errors')],
@@ -645,6 +677,7 @@ describe('the parity matrix: every setting of every kind, on AWS', () => {
         'topics.alerts.subscriptions[].secret: local-only (SNS signs its HTTP/S messages with its own certificate, not an HMAC header), not deployed',
         "topics.alerts.subscriptions[].timeoutSeconds: local-only (SNS's HTTP/S delivery timeout is not configurable), not deployed",
         'deliveries.partitioned.startingPosition: local-only (Firehose starts reading a stream at its own position), not deployed',
+        "catalog.raw.partitionKeys: device projected as 'injected' (the records give the values): Athena queries of raw must name them (WHERE device = '...')",
       ]),
     )
   })

@@ -45,7 +45,8 @@ export interface RenderContext {
   randomString: string
 }
 
-type Part =
+/** One piece of a prefix: literal text or one `!{namespace:value}` expression. */
+export type PrefixPart =
   | { kind: 'literal'; text: string }
   | { kind: 'timestamp'; tokens: TimestampToken[] }
   | { kind: 'errorOutputType' }
@@ -91,7 +92,7 @@ export function parsePrefix(text: string, options: PrefixOptions): CompiledPrefi
     throw new PrefixError(`${field} must have length less than or equal to ${MAX_PREFIX_LENGTH}`)
   }
   let parts = parseParts(text, field)
-  const has = (kind: Part['kind']) => parts.some((p) => p.kind === kind)
+  const has = (kind: PrefixPart['kind']) => parts.some((p) => p.kind === kind)
   const queryKeys = unique(parts.flatMap((p) => (p.kind === 'queryKey' ? [p.key] : [])))
   const lambdaKeys = unique(parts.flatMap((p) => (p.kind === 'lambdaKey' ? [p.key] : [])))
   const hasKeys = queryKeys.length + lambdaKeys.length > 0
@@ -188,8 +189,13 @@ export function compileDeliveryPrefixes(config: DeliveryConfig): {
   })
 }
 
-function parseParts(text: string, field: string): Part[] {
-  const parts: Part[] = []
+/** A prefix's pieces as written (no default appended), for readers of its layout (Glue's partition projection). */
+export function prefixParts(text: string): PrefixPart[] {
+  return parseParts(text, 'Prefix')
+}
+
+function parseParts(text: string, field: string): PrefixPart[] {
+  const parts: PrefixPart[] = []
   let i = 0
   while (i < text.length) {
     const start = text.indexOf('!{', i)
@@ -210,7 +216,7 @@ function parseParts(text: string, field: string): Part[] {
   return parts
 }
 
-function parseExpression(body: string, field: string): Part {
+function parseExpression(body: string, field: string): PrefixPart {
   const colon = body.indexOf(':')
   const namespace = colon < 0 ? body : body.slice(0, colon)
   const value = colon < 0 ? '' : body.slice(colon + 1)
@@ -245,7 +251,7 @@ function parseExpression(body: string, field: string): Part {
 function compiled(
   kind: PrefixKind,
   source: string,
-  parts: readonly Part[],
+  parts: readonly PrefixPart[],
   queryKeys: string[],
   lambdaKeys: string[],
 ): CompiledPrefix {
@@ -263,7 +269,7 @@ function compiled(
   }
 }
 
-function renderPart(part: Part, ctx: RenderContext): string {
+function renderPart(part: PrefixPart, ctx: RenderContext): string {
   switch (part.kind) {
     case 'literal':
       return part.text
