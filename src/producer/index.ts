@@ -14,4 +14,13 @@ export {
 } from './deaggregate.ts'
 export type { MetricStatistics, ProducerMetrics } from './metrics.ts'
 export { InvalidUserRecordError, KinesisProducer, ProducerClosedError } from './producer.ts'
+export {
+  type GeneratedTrip,
+  type TaxiTrip,
+  type TaxiTripsOptions,
+  TRIP_FLAWS,
+  type TripFlaw,
+  taxiTrips,
+} from './sample-data/taxi-trips.ts'
+export { type Borough, TAXI_ZONES, type TaxiZone, taxiZone, UNKNOWN_ZONES } from './sample-data/taxi-zones.ts'
 export type { Attempt, PutTicket, UserRecord, UserRecordResult } from './types.ts'

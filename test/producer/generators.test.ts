@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { eventTime, parseCsvLine } from '../../src/cli/produce/file-source.ts'
 import { GENERATORS, generator } from '../../src/cli/produce/generators.ts'
+import { taxiTrips } from '../../src/producer/index.ts'
 
 const NOW = Date.UTC(2026, 11, 6, 12)
 
@@ -20,7 +21,7 @@ describe('produce generators', () => {
     expect(new Set(a.map((r) => r.partitionKey)).size).toBeGreaterThan(5)
   })
 
-  it('plausible values: sensors in range, taxi totals add up', () => {
+  it('plausible values: sensors in range; taxi is taxiTrips', () => {
     const iot = generator('iot', 3)
     for (let i = 0; i < 500; i++) {
       const { value } = iot(NOW)
@@ -28,12 +29,10 @@ describe('produce generators', () => {
       expect(value.temperature).toBeLessThanOrEqual(45)
       expect(value.humidity).toBeLessThanOrEqual(100)
     }
+    // The taxi generator is taxiTrips (test/producer/taxi-trips.test.ts checks its trips).
     const taxi = generator('taxi', 3)
-    for (let i = 0; i < 200; i++) {
-      const t = taxi(NOW).value as Record<string, number>
-      expect(t.total_amount).toBeCloseTo(t.fare_amount! + t.tip_amount! + t.tolls_amount! + 0.8, 1)
-      expect(Date.parse(String(t.pickup_datetime))).toBeLessThan(Date.parse(String(t.dropoff_datetime)))
-    }
+    const next = taxiTrips({ seed: 3 })
+    for (let i = 0; i < 50; i++) expect(taxi(NOW + i).value).toEqual(next(NOW + i).trip)
   })
 
   it('file helpers: CSV quoting, event times as ISO, epoch seconds or milliseconds', () => {

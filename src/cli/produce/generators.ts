@@ -4,6 +4,11 @@
  * timestamps come from the `now` passed in, so with a fixed time the output is byte-identical).
  */
 
+import { taxiTrips } from '../../producer/sample-data/taxi-trips.ts'
+import { prng } from '../../util/prng.ts'
+
+export { prng }
+
 export interface GeneratedRecord {
   partitionKey: string
   value: Record<string, unknown>
@@ -13,18 +18,6 @@ export type Generator = (now: number) => GeneratedRecord
 
 export const GENERATORS = ['iot', 'telemetry', 'clickstream', 'events', 'taxi'] as const
 export type GeneratorName = (typeof GENERATORS)[number]
-
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -159,52 +152,28 @@ function events(random: () => number): Generator {
   }
 }
 
-/** New York taxi trips (seed 004), in the NYC TLC yellow-cab fields with coordinates. */
-function taxi(random: () => number): Generator {
-  const { pick, int } = tools(random)
-  let trip = 0
+/**
+ * New York yellow-cab trips (seed 004, examples/taxi-trips): the TLC's fields and zones, up to 5 s
+ * out of order, 1 in 50 broken as real feeds are (`taxiTrips` from `tributary-pipeline/producer`).
+ */
+function taxi(seed: number): Generator {
+  const next = taxiTrips({ seed })
   return (now) => {
-    const distance = round(0.3 + -Math.log(1 - random()) * 2.8, 2)
-    const minutes = Math.max(2, distance * (2.5 + random() * 3))
-    const fare = round(3 + distance * 2.5 + minutes * 0.5, 2)
-    const payment_type = random() < 0.7 ? 1 : pick([2, 3, 4])
-    const tip = payment_type === 1 ? round(fare * (0.1 + random() * 0.15), 2) : 0
-    const tolls = random() < 0.05 ? 6.55 : 0
-    const pickup = { lon: -73.99 + (random() - 0.5) * 0.12, lat: 40.74 + (random() - 0.5) * 0.14 }
-    const bearing = random() * 2 * Math.PI
-    const trip_id = `trip-${String(++trip).padStart(9, '0')}`
-    return {
-      partitionKey: trip_id,
-      value: {
-        trip_id,
-        vendor_id: int(1, 2),
-        pickup_datetime: iso(now - minutes * 60_000),
-        dropoff_datetime: iso(now),
-        passenger_count: pick([1, 1, 1, 1, 2, 2, 3, 4, 5, 6]),
-        trip_distance: distance,
-        pickup_longitude: round(pickup.lon, 6),
-        pickup_latitude: round(pickup.lat, 6),
-        dropoff_longitude: round(pickup.lon + (Math.cos(bearing) * distance) / 52, 6),
-        dropoff_latitude: round(pickup.lat + (Math.sin(bearing) * distance) / 69, 6),
-        payment_type,
-        fare_amount: fare,
-        tip_amount: tip,
-        tolls_amount: tolls,
-        total_amount: round(fare + tip + tolls + 0.5 + 0.3, 2),
-      },
-    }
+    const { trip } = next(now)
+    return { partitionKey: trip.trip_id, value: { ...trip } }
   }
 }
 
-const FACTORIES: Record<GeneratorName, (random: () => number) => Generator> = {
-  iot,
-  telemetry,
-  clickstream,
-  events,
+const FACTORIES: Record<GeneratorName, (seed: number) => Generator> = {
+  iot: (seed) => iot(prng(seed)),
+  telemetry: (seed) => telemetry(prng(seed)),
+  clickstream: (seed) => clickstream(prng(seed)),
+  events: (seed) => events(prng(seed)),
+  // The same trips as `taxiTrips({ seed })` in tributary-pipeline/producer.
   taxi,
 }
 
 /** The generator `name`, seeded. */
 export function generator(name: GeneratorName, seed: number): Generator {
-  return FACTORIES[name](prng(seed))
+  return FACTORIES[name](seed)
 }

@@ -1,0 +1,18 @@
+/**
+ * mulberry32: a small, fast PRNG whose sequence depends only on its seed (uniform in [0, 1)).
+ * For reproducible sample data, never for anything secret.
+ *
+ * @example
+ * const random = prng(7)
+ * random() // the same number for seed 7, every run
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
