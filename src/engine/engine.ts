@@ -102,7 +102,7 @@ export class StreamEngine {
     this.logger = options.logger ?? silentLogger
     this.metrics = options.metrics ?? { record: () => {} }
     this.streamMetrics = new MetricScopes(this.metrics, 'StreamName', this.clock)
-    this.faults = new FaultInjector(() => this.clock.now())
+    this.faults = new FaultInjector(this.clock)
     this.#store = store
     this.#repo = new StreamRepository(store)
     this.#unlock = unlock
@@ -644,6 +644,7 @@ export class StreamEngine {
     if (this.#closed) return
     this.#closed = true
     for (const t of this.#timers.values()) this.clock.clearTimeout(t)
+    this.faults.dispose()
     await this.whenSettled()
     if (this.#retentionTimer) this.clock.clearTimeout(this.#retentionTimer)
     await Promise.all(

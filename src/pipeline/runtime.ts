@@ -10,6 +10,7 @@ import type { DeliveryService } from '../delivery/types.ts'
 import { type EngineOptions, StreamEngine } from '../engine/engine.ts'
 import { EngineToken } from '../engine/tokens.ts'
 import { faultRoute } from '../faults/routes.ts'
+import { FaultsToken } from '../faults/token.ts'
 import { BindingUsage } from '../functions/binding-usage.ts'
 import { kinesisMappingKind } from '../functions/kinesis/kind.ts'
 import type { KinesisMapping } from '../functions/kinesis/mapping.ts'
@@ -321,6 +322,7 @@ export class PipelineRuntime {
     const offered = new Map<string, unknown>()
     const offer = <T>(token: Token<T>, value: T) => offered.set(token.id, value)
     offer(EngineToken, engine)
+    offer(FaultsToken, engine.faults)
     offer(StateStoreToken, engine.state)
     offer(MetricsToken, metrics)
     offer(MetricStoreToken, this.metricStore)
