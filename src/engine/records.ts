@@ -228,6 +228,32 @@ export interface IteratorRequest {
 
 /** GetShardIterator: checks the request as Kinesis does and issues an authenticated iterator. */
 export async function shardIterator(engine: StreamEngine, req: IteratorRequest): Promise<string> {
+  const { stream, shard, ordinal } = await startingOrdinal(engine, req)
+  return engine.iterators.encode({
+    streamName: req.streamName,
+    streamCreatedAt: stream.state.createdAt,
+    shardIndex: shard.state.index,
+    ordinal,
+    issuedAt: engine.clock.now(),
+  })
+}
+
+/** Where a read that starts as `req` says begins: the shard, and the ordinal of its first record. */
+export interface StartingOrdinal {
+  stream: StreamRuntime
+  shard: ShardRuntime
+  ordinal: number
+}
+
+/**
+ * Resolves a starting position (GetShardIterator's, SubscribeToShard's) with Kinesis's checks
+ * and messages; `operation` is the one a bad sequence number's message names.
+ */
+export async function startingOrdinal(
+  engine: StreamEngine,
+  req: IteratorRequest,
+  operation = 'GetShardIterator',
+): Promise<StartingOrdinal> {
   const stream = streamOfShard(engine, req.streamName, req.shardId)
   const shard = findShard(engine, stream, req.shardId)
   const account = engine.account
@@ -250,7 +276,7 @@ export async function shardIterator(engine: StreamEngine, req: IteratorRequest):
   if (needsSeq) {
     const invalid = (printed: string, why = '') =>
       errors.invalidArgument(
-        `StartingSequenceNumber ${printed} used in GetShardIterator on shard ${shard.id} in stream ${req.streamName} under account ${account} is invalid${why}.`,
+        `StartingSequenceNumber ${printed} used in ${operation} on shard ${shard.id} in stream ${req.streamName} under account ${account} is invalid${why}.`,
       )
     const client = parseClientSequenceNumber(seq!)
     if (!client || client.version === 3) throw invalid(client?.printed ?? seq!)
@@ -289,13 +315,7 @@ export async function shardIterator(engine: StreamEngine, req: IteratorRequest):
     }
     ordinal = await log.ordinalAtTimestamp(req.timestamp)
   }
-  return engine.iterators.encode({
-    streamName: req.streamName,
-    streamCreatedAt: stream.state.createdAt,
-    shardIndex: shard.state.index,
-    ordinal,
-    issuedAt: engine.clock.now(),
-  })
+  return { stream, shard, ordinal }
 }
 
 export const ITERATOR_TTL_MS = 300_000
