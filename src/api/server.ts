@@ -12,6 +12,7 @@ import { eventMessage, exceptionMessage } from './event-stream.ts'
 import { FIREHOSE_OPERATIONS, FIREHOSE_TARGET_PREFIX } from './firehose/operations/index.ts'
 import { hostAllowed } from './host-check.ts'
 import { KINESIS_OPERATIONS, KINESIS_TARGET_PREFIX } from './kinesis/operations/index.ts'
+import { isOpenSearchPath, OpenSearchApi } from './opensearch/index.ts'
 import type { EventStreamOutput } from './operation.ts'
 import { PIPELINE_APIS, PIPELINE_QUERY_APIS } from './pipeline-apis.ts'
 import type { PipelineServices } from './pipeline-services.ts'
@@ -91,6 +92,8 @@ export class TributaryServer {
   readonly #dispatcher: Dispatcher
   /** The S3 API, served when a pipeline runs (its buckets are the lake's). */
   readonly #s3: S3Api | undefined
+  /** The OpenSearch API over the search indexes, under `/_opensearch` (a pipeline runs). */
+  readonly #search: OpenSearchApi | undefined
   readonly #options: ServerOptions
   readonly #allowed: Set<string>
   readonly #cors: CorsPolicy
@@ -136,6 +139,14 @@ export class TributaryServer {
           auth: options.auth,
           now: () => options.engine.clock.now(),
           logger: this.#logger,
+        })
+      : undefined
+    const pipeline = options.pipeline
+    this.#search = pipeline
+      ? new OpenSearchApi({
+          indexes: () => pipeline.searchIndexes(),
+          now: () => options.engine.clock.now(),
+          clusterName: 'tributary',
         })
       : undefined
     this.#transport = new DualProtocolServer((req, res) => this.#handle(req, res), {
@@ -248,9 +259,15 @@ export class TributaryServer {
       body,
       signal: gone.signal,
     }
-    // S3 (REST-XML: any method on a path) before the JSON and query services, which only POST to `/`.
-    const s3 = this.#s3 && !ownPath(req.url) && isS3Request(req)
-    const response = s3 ? await this.#s3Durably(awsRequest) : await this.#dispatcher.dispatch(awsRequest)
+    // OpenSearch under /_opensearch (no S3 bucket name starts with `_`), then S3 (REST-XML: any
+    // method on a path) before the JSON and query services, which only POST to `/`.
+    const search = this.#search && isOpenSearchPath(req.url)
+    const s3 = !search && this.#s3 && !ownPath(req.url) && isS3Request(req)
+    const response = search
+      ? await this.#search!.handle(awsRequest)
+      : s3
+        ? await this.#s3Durably(awsRequest)
+        : await this.#dispatcher.dispatch(awsRequest)
     // Operations are done with the request body once dispatch resolves (record data was copied
     // into frames while the handler ran), so its buffer can serve the next request.
     releaseBody(body)

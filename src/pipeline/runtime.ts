@@ -54,6 +54,7 @@ import { MetricStore } from '../monitor/metric-store.ts'
 import { MetricTotals } from '../monitor/metrics.ts'
 import { PrometheusExporter } from '../monitor/prometheus.ts'
 import { AlarmsToken, DashboardUrlToken, MetricStoreToken, MetricsToken } from '../monitor/tokens.ts'
+import { SearchIndexesToken } from '../search/tokens.ts'
 import type { QueueService } from '../services/queues/queue-service.ts'
 import { scheduleKind } from '../services/schedules/kind.ts'
 import type { Scheduler } from '../services/schedules/scheduler.ts'
@@ -496,6 +497,7 @@ function forwardServices(current: () => PipelineRuntime | undefined): PipelineSe
     metrics: () => need(MetricsToken),
     metricStore: () => need(MetricStoreToken),
     alarms: () => need(AlarmsToken),
+    searchIndexes: () => need(SearchIndexesToken),
     logs: () => {
       const runtime = current()
       if (!runtime) throw new PipelineRebuildingError()
