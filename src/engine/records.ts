@@ -95,6 +95,8 @@ export async function putRecords(
     }
   }
   const limited = options.shardLimits ?? engine.shardLimitsOn(stream)
+  // Demand an on-demand stream scales on: every entry offered, whether its shard takes it or not.
+  const onDemand = stream.state.mode === 'ON_DEMAND'
   const now = engine.clock.now()
   const groups = new Map<ShardRuntime, Group>()
   const outcomes: PutOutcome[] = new Array(entries.length)
@@ -103,6 +105,10 @@ export async function putRecords(
     const entry = entries[i]!
     const shard = stream.route(hashKeyOf(entry))
     if (!shard) throw errors.internalFailure()
+    if (onDemand) {
+      shard.offered.bytes += recordBytes(entry)
+      shard.offered.records++
+    }
     let group = groups.get(shard)
     if (!group) {
       group = { indexes: [], records: [], throttled: false }
