@@ -51,6 +51,28 @@ export default definePipeline({
       startingPosition: 'TRIM_HORIZON',
     },
   },
+  // Seed 004's Kinesis Data Analytics Studio notebook, as continuous Flink SQL (docs/analytics.md),
+  // one query per resource (one notebook paragraph each; see the README for why not one file).
+  analytics: {
+    // Trips and average fare per pickup zone per hour (TUMBLE) → table zone-hourly.
+    'zone-hourly': {
+      sql: 'analytics/zone-hourly.sql',
+      // Records too late for their window (the watermark allows 5 s): counted, and kept here.
+      lateRecords: { queue: 'late-trips' },
+    },
+    // The busiest zones over a sliding hour (HOP) → JSON lines in the curated bucket.
+    'busiest-zones': { sql: 'analytics/busiest-zones.sql' },
+    // Sessions per vendor (SESSION) → table vendor-sessions.
+    'vendor-sessions': { sql: 'analytics/vendor-sessions.sql' },
+  },
+  tables: {
+    // Sinks of the analytics: `tributary` table items, upserted per closed window.
+    'zone-hourly': { partitionKey: 'pickup_zone', sortKey: 'window_start' },
+    'vendor-sessions': { partitionKey: 'vendor_id', sortKey: 'session_start' },
+  },
+  queues: {
+    'late-trips': {},
+  },
   catalog: {
     // The seed's Glue database table over the curated lake: `tributary query "SELECT ... FROM taxi_trips"`.
     taxi_trips: {
@@ -89,6 +111,20 @@ export default definePipeline({
       partitionKeys: [
         { name: 'pickup_date', type: 'date' },
         { name: 'pickup_borough', type: 'string' },
+      ],
+    },
+    // The analytics' hopping-window results (JSON lines, one file per window).
+    busiest_zones: {
+      bucket: 'curated',
+      prefix: 'analytics/busiest-zones/',
+      format: 'json',
+      columns: [
+        { name: 'window_start', type: 'timestamp' },
+        { name: 'window_end', type: 'timestamp' },
+        { name: 'pickup_zone', type: 'string' },
+        { name: 'pickup_borough', type: 'string' },
+        { name: 'trips', type: 'bigint' },
+        { name: 'passengers', type: 'bigint' },
       ],
     },
   },
