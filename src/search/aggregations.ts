@@ -1,13 +1,14 @@
 import { dateMath } from './date-math.ts'
 import { fielddataDisabled, parsingError } from './errors.ts'
 import type { SearchIndex, StoredField } from './index-store.ts'
-import { type CompiledQuery, compileQuery } from './query.ts'
-import { cteParams, type Sql, withCtes } from './sql.ts'
+import { type CompiledQuery, compileQuery, type MatchTables } from './query.ts'
+import type { Sql } from './sql.ts'
 
 /** The documents an aggregation runs over: the query's, narrowed by the enclosing buckets. */
 interface Scope {
-  ctes: Sql[]
   where: Sql[]
+  /** Where `filter` aggregations put their full-text matches. */
+  matches: MatchTables
 }
 
 type AggRunner = (
@@ -56,8 +57,9 @@ export function runAggregations(
   query: CompiledQuery,
   aggs: unknown,
   now: number,
+  matches: MatchTables,
 ): Record<string, unknown> {
-  return runAll(index, { ctes: query.ctes, where: [query.where] }, aggs, now)
+  return runAll(index, { where: [query.where], matches }, aggs, now)
 }
 
 function runAll(index: SearchIndex, scope: Scope, aggs: unknown, now: number): Record<string, unknown> {
@@ -114,11 +116,8 @@ function select(
 ) {
   const where = scope.where.map((w) => `(${w.sql})`).join(' AND ') || '1'
   return index.db
-    .prepare(`${withCtes(scope.ctes)}SELECT ${what} FROM docs d${join} WHERE ${where}${rest}`)
-    .all(...cteParams(scope.ctes), ...scope.where.flatMap((w) => w.params), ...params) as Record<
-    string,
-    unknown
-  >[]
+    .prepare(`SELECT ${what} FROM docs d${join} WHERE ${where}${rest}`)
+    .all(...scope.where.flatMap((w) => w.params), ...params) as Record<string, unknown>[]
 }
 
 function runMetric(index: SearchIndex, scope: Scope, type: string, body: Record<string, unknown>): unknown {
@@ -130,7 +129,7 @@ function runMetric(index: SearchIndex, scope: Scope, type: string, body: Record<
   return metric.reply(row, f.storage === 'date')
 }
 
-const narrowed = (scope: Scope, cond: Sql): Scope => ({ ctes: scope.ctes, where: [...scope.where, cond] })
+const narrowed = (scope: Scope, cond: Sql): Scope => ({ ...scope, where: [...scope.where, cond] })
 
 /** A bucket with its sub-aggregations computed over its documents. */
 function bucket(
@@ -271,8 +270,7 @@ const BUCKETS: Record<string, AggRunner> = {
   },
 
   filter(index, scope, body, sub, now) {
-    const q = compileQuery(index, body, now)
-    const inner = merge(scope, q)
+    const inner = narrowed(scope, compileQuery(index, body, now, scope.matches).where)
     const n = (select(index, inner, 'count(*) AS n', '')[0] as { n: number }).n
     return { doc_count: n, ...(sub === undefined ? {} : runAll(index, inner, sub, now)) }
   },
@@ -282,23 +280,13 @@ const BUCKETS: Record<string, AggRunner> = {
     if (filters === null || typeof filters !== 'object')
       throw parsingError('[filters] must be an object or an array')
     const run = (q: unknown) => {
-      const inner = merge(scope, compileQuery(index, q, now))
+      const inner = narrowed(scope, compileQuery(index, q, now, scope.matches).where)
       const n = (select(index, inner, 'count(*) AS n', '')[0] as { n: number }).n
       return { doc_count: n, ...(sub === undefined ? {} : runAll(index, inner, sub, now)) }
     }
     if (Array.isArray(filters)) return { buckets: filters.map(run) }
     return { buckets: Object.fromEntries(Object.entries(filters).map(([k, q]) => [k, run(q)])) }
   },
-}
-
-/** The scope narrowed by another compiled query (its CTEs renamed after the scope's). */
-function merge(scope: Scope, q: CompiledQuery): Scope {
-  const offset = scope.ctes.length
-  const shift = (s: Sql): Sql => ({
-    sql: s.sql.replace(/\bm(\d+)\b/g, (_, n) => `m${Number(n) + offset}`),
-    params: s.params,
-  })
-  return { ctes: [...scope.ctes, ...q.ctes.map(shift)], where: [...scope.where, shift(q.where)] }
 }
 
 interface Interval {

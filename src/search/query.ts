@@ -4,20 +4,39 @@ import { type StoredField, TEXT_SLOTS } from './index-store.ts'
 import { parseQueryString } from './query-string.ts'
 import type { Sql } from './sql.ts'
 
+type Database = import('better-sqlite3').Database
+
 /** The fields a query can name: the index's mapped leaves. */
 export interface FieldSource {
   field(path: string): StoredField | undefined
   fields(): StoredField[]
 }
 
-/**
- * A compiled query: the condition on `docs d`, the score expression (when scoring), and the
- * full-text matches it reads, as CTEs (`WITH m0 AS (...)`) to put before the statement.
- */
+/** A compiled query: the condition on `docs d`, and the score expression (when scoring). */
 export interface CompiledQuery {
   where: Sql
   score: Sql
-  ctes: Sql[]
+}
+
+/**
+ * The full-text matches of one search, materialized in temporary tables (`temp.m0`, ...) keyed by
+ * document with their BM25 score, so a query reads them by primary key (as a condition and as a
+ * score) whatever else it combines them with. The tables are filled while the query is compiled
+ * and reused by the next search on the connection.
+ */
+export class MatchTables {
+  #next = 0
+  constructor(readonly db: Database) {}
+
+  /** Runs `select` (rows of `rid, s`) into a fresh table; returns its name. */
+  add(select: string, params: unknown[]): string {
+    const name = `temp.m${this.#next++}`
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${name} (rid INTEGER PRIMARY KEY, s REAL NOT NULL); DELETE FROM ${name}`,
+    )
+    this.db.prepare(`INSERT INTO ${name} (rid, s) ${select}`).run(...params)
+    return name
+  }
 }
 
 interface Clause {
@@ -44,17 +63,20 @@ export function tokens(text: string): string[] {
  * `should` clauses, as Lucene does (without its normalizations, so values differ from OpenSearch's;
  * the order of a single match's hits is BM25's).
  */
-export function compileQuery(fields: FieldSource, query: unknown, now: number): CompiledQuery {
-  const c = new Compiler(fields, now)
-  const { where, score } = c.clause(query ?? { match_all: {} })
-  return { where, score, ctes: c.ctes }
+export function compileQuery(
+  fields: FieldSource,
+  query: unknown,
+  now: number,
+  matches: MatchTables,
+): CompiledQuery {
+  return new Compiler(fields, now, matches).clause(query ?? { match_all: {} })
 }
 
 class Compiler {
-  readonly ctes: Sql[] = []
   constructor(
     readonly fields: FieldSource,
     readonly now: number,
+    readonly matches: MatchTables,
   ) {}
 
   clause(query: unknown): Clause {
@@ -256,17 +278,14 @@ class Compiler {
     return this.fullText(fts, [field.slot], o.boost)
   }
 
-  /** A full-text match over some text fields: a CTE of the matching documents and their BM25. */
+  /** A full-text match over some text fields: a table of the matching documents and their BM25. */
   fullText(fts: string, slots: number[] | undefined, boost: unknown): Clause {
-    const name = `m${this.ctes.length}`
     const inSlots = slots === undefined ? '' : ` AND rowid % ${TEXT_SLOTS} IN (${slots.join(',')})`
-    this.ctes.push(
-      sql(
-        slots?.length === 1
-          ? `${name} AS MATERIALIZED (SELECT rowid / ${TEXT_SLOTS} AS rid, -bm25(fts) AS s FROM fts WHERE fts MATCH ?${inSlots})`
-          : `${name} AS MATERIALIZED (SELECT rid, sum(s) AS s FROM (SELECT rowid / ${TEXT_SLOTS} AS rid, -bm25(fts) AS s FROM fts WHERE fts MATCH ?${inSlots}) GROUP BY rid)`,
-        [fts],
-      ),
+    const rows = `SELECT rowid / ${TEXT_SLOTS} AS rid, -bm25(fts) AS s FROM fts WHERE fts MATCH ?${inSlots}`
+    // One FTS row per document and field: several fields' rows of a document are summed.
+    const name = this.matches.add(
+      slots?.length === 1 ? rows : `SELECT rid, sum(s) FROM (${rows}) GROUP BY rid`,
+      [fts],
     )
     const b = boostOf(boost)
     return {

@@ -1,9 +1,9 @@
 import { runAggregations } from './aggregations.ts'
 import { fielddataDisabled, parsingError, SearchError } from './errors.ts'
 import type { SearchIndex } from './index-store.ts'
-import { type CompiledQuery, compileQuery } from './query.ts'
+import { type CompiledQuery, compileQuery, MatchTables } from './query.ts'
 import { filterSource, type SourceFilter, sourceFilter } from './source-filter.ts'
-import { cteParams, type Sql, withCtes } from './sql.ts'
+import type { Sql } from './sql.ts'
 
 /** `from + size` may not pass this (OpenSearch's `index.max_result_window`). */
 export const MAX_RESULT_WINDOW = 10_000
@@ -90,11 +90,12 @@ export function searchIndex(index: SearchIndex, body: Record<string, unknown>, n
       `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`,
       400,
     )
-  const query = compileQuery(index, body.query, now)
+  const matches = new MatchTables(index.db)
+  const query = compileQuery(index, body.query, now, matches)
   const sort = sortKeys(index, body.sort, query)
   const source = sourceFilter(body._source)
   const filtered =
-    body.post_filter === undefined ? query : withPostFilter(index, query, body.post_filter, now)
+    body.post_filter === undefined ? query : withPostFilter(index, query, body.post_filter, now, matches)
   const where = [filtered.where]
   if (typeof body.min_score === 'number')
     where.push({ sql: `(${query.score.sql}) >= ?`, params: [...query.score.params, body.min_score] })
@@ -102,7 +103,6 @@ export function searchIndex(index: SearchIndex, body: Record<string, unknown>, n
   const hits = size === 0 ? [] : fetchHits(index, filtered, where, sort, size, from, source, body)
   const total = totalHits(
     index,
-    filtered,
     where.slice(0, body.search_after === undefined ? where.length : -1),
     body.track_total_hits,
   )
@@ -118,18 +118,18 @@ export function searchIndex(index: SearchIndex, body: Record<string, unknown>, n
     },
   }
   const aggs = body.aggregations ?? body.aggs
-  if (aggs !== undefined) response.aggregations = runAggregations(index, query, aggs, now)
+  if (aggs !== undefined) response.aggregations = runAggregations(index, query, aggs, now, matches)
   response.took = Math.round(performance.now() - started)
   return response
 }
 
 /** The number of documents a query matches (`_count`). */
 export function countIndex(index: SearchIndex, query: unknown, now: number): number {
-  const q = compileQuery(index, query, now)
+  const q = compileQuery(index, query, now, new MatchTables(index.db))
   return (
-    index.db
-      .prepare(`${withCtes(q.ctes)}SELECT count(*) AS n FROM docs d WHERE ${q.where.sql}`)
-      .get(...cteParams(q.ctes), ...q.where.params) as { n: number }
+    index.db.prepare(`SELECT count(*) AS n FROM docs d WHERE ${q.where.sql}`).get(...q.where.params) as {
+      n: number
+    }
   ).n
 }
 
@@ -157,14 +157,15 @@ function fetchHits(
   })
   const order = sort.flatMap((s, i) => {
     const x = s.kind === 'score' ? 'score' : s.kind === 'doc' ? 'd.rid' : `s${i}`
-    const nulls = s.kind === 'field' ? [`(${x} IS NULL) ${s.missingFirst ? 'DESC' : 'ASC'}`] : []
-    return [...nulls, `${x} ${s.desc ? 'DESC' : 'ASC'}`]
+    // Missing values sort last either way, as in OpenSearch (written so an index on the column serves).
+    const nulls = s.kind !== 'field' ? '' : s.missingFirst ? ' NULLS FIRST' : ' NULLS LAST'
+    return [`${x} ${s.desc ? 'DESC' : 'ASC'}${nulls}`]
   })
   if (!sort.some((s) => s.kind === 'doc')) order.push('d.rid ASC')
-  const text = `${withCtes(query.ctes)}SELECT ${select.join(', ')} FROM docs d WHERE ${where.map((w) => w.sql).join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`
+  const text = `SELECT ${select.join(', ')} FROM docs d WHERE ${where.map((w) => w.sql).join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`
   const rows = index.db
     .prepare(text)
-    .all(...cteParams(query.ctes), ...selectParams, ...where.flatMap((w) => w.params), size, from) as Row[]
+    .all(...selectParams, ...where.flatMap((w) => w.params), size, from) as Row[]
   return rows.map((row) => {
     const hit: SearchHit = {
       _index: index.name,
@@ -194,14 +195,14 @@ interface Row {
   [sortValue: string]: unknown
 }
 
-function totalHits(index: SearchIndex, query: CompiledQuery, where: Sql[], track: unknown) {
+function totalHits(index: SearchIndex, where: Sql[], track: unknown) {
   if (track === false) return undefined
   const cap = track === true ? undefined : typeof track === 'number' ? track : TRACK_TOTAL_HITS
   const cond = where.map((w) => w.sql).join(' AND ')
   const inner = `SELECT 1 FROM docs d WHERE ${cond}${cap === undefined ? '' : ` LIMIT ${cap + 1}`}`
   const { n } = index.db
-    .prepare(`${withCtes(query.ctes)}SELECT count(*) AS n FROM (${inner})`)
-    .get(...cteParams(query.ctes), ...where.flatMap((w) => w.params)) as { n: number }
+    .prepare(`SELECT count(*) AS n FROM (${inner})`)
+    .get(...where.flatMap((w) => w.params)) as { n: number }
   return cap !== undefined && n > cap
     ? { value: cap, relation: 'gte' as const }
     : { value: n, relation: 'eq' as const }
@@ -212,27 +213,16 @@ function withPostFilter(
   query: CompiledQuery,
   filter: unknown,
   now: number,
+  matches: MatchTables,
 ): CompiledQuery {
-  const post = compileQuery(index, filter, now)
-  // The post filter's CTEs are numbered after the query's.
-  const renamed = renumber(post, query.ctes.length)
+  const post = compileQuery(index, filter, now, matches)
   return {
     where: {
-      sql: `(${query.where.sql}) AND (${renamed.where.sql})`,
-      params: [...query.where.params, ...renamed.where.params],
+      sql: `(${query.where.sql}) AND (${post.where.sql})`,
+      params: [...query.where.params, ...post.where.params],
     },
     score: query.score,
-    ctes: [...query.ctes, ...renamed.ctes],
   }
-}
-
-function renumber(q: CompiledQuery, offset: number): CompiledQuery {
-  const re = /\bm(\d+)\b/g
-  const shift = (s: Sql): Sql => ({
-    sql: s.sql.replace(re, (_, n) => `m${Number(n) + offset}`),
-    params: s.params,
-  })
-  return { where: shift(q.where), score: shift(q.score), ctes: q.ctes.map(shift) }
 }
 
 function sortKeys(index: SearchIndex, raw: unknown, query: CompiledQuery): SortKey[] {
