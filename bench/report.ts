@@ -1,4 +1,6 @@
 // Renders the results as Markdown (stdout), with ratios and the DESIGN.md §6 targets.
+
+import { type AnalyticsBenchResult, analyticsSection } from './analytics.ts'
 import type { AwsApisResult } from './aws-apis.ts'
 import type { DeliveryResult } from './delivery.ts'
 import type { InvokeLatencyResult, NoopThroughputResult, WarmWorkersResult } from './functions.ts'
@@ -49,6 +51,8 @@ export interface Results {
   awsApis?: AwsApisResult
   /** The produce group: `tributary produce` and the producer against shard limits. */
   produce?: ProduceBenchResult
+  /** The analytics group: streaming SQL through the operator. */
+  analytics?: AnalyticsBenchResult
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -270,6 +274,7 @@ export function renderMarkdown(r: Results): string {
   out.push(...monitorSection(r.monitor))
   out.push(...awsSection(r.awsApis))
   out.push(...produceSection(r.produce))
+  out.push(...analyticsSection(r.analytics))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {
