@@ -1,4 +1,6 @@
 // Renders the results as Markdown (stdout), with ratios and the DESIGN.md §6 targets.
+
+import { type AnalyticsBenchResult, analyticsSection } from './analytics.ts'
 import type { AwsApisResult } from './aws-apis.ts'
 import type { DeliveryResult } from './delivery.ts'
 import { type EfoBenchResult, efoSection } from './efo.ts'
@@ -52,6 +54,8 @@ export interface Results {
   produce?: ProduceBenchResult
   /** The efo group: put → received through SubscribeToShard. */
   efo?: EfoBenchResult
+  /** The analytics group: streaming SQL through the operator. */
+  analytics?: AnalyticsBenchResult
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -274,6 +278,7 @@ export function renderMarkdown(r: Results): string {
   out.push(...awsSection(r.awsApis))
   out.push(...produceSection(r.produce))
   out.push(...efoSection(r.efo))
+  out.push(...analyticsSection(r.analytics))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {

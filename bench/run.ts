@@ -1,4 +1,4 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis|produce|efo] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis|produce|efo|analytics] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
 //   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
 //                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { analyticsGroup } from './analytics.ts'
 import { awsApis } from './aws-apis.ts'
 import { makeClient } from './client.ts'
 import { type DeliveryCaseName, deliveryCase, fillDeliverySource, removeDeliverySource } from './delivery.ts'
@@ -43,10 +44,14 @@ const GROUPS = [
   'aws-apis',
   'produce',
   'efo',
+  'analytics',
 ] as const
 type Group = (typeof GROUPS)[number]
 /** Groups that run kinesalite and Tributary side by side. */
-type ServerGroup = Exclude<Group, 'functions' | 'delivery' | 'monitor' | 'aws-apis' | 'produce' | 'efo'>
+type ServerGroup = Exclude<
+  Group,
+  'functions' | 'delivery' | 'monitor' | 'aws-apis' | 'produce' | 'efo' | 'analytics'
+>
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +70,7 @@ if (args.help) {
     [
       'npm run bench -- [options]',
       '  --quick              shorter windows, fewer cases (about 30 s)',
-      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis | produce | efo',
+      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis | produce | efo | analytics',
       '                       (efo: put → received through SubscribeToShard at 10k rec/s, EFO_RATE=n to change)',
       '                       (aws-apis: S3, DynamoDB and SQS through the SDK vs s3rver and dynalite)',
       '  --cpu-prof           profile the Tributary server (and its worker threads); print top functions',
@@ -447,6 +452,7 @@ for (const group of GROUPS) {
   else if (group === 'aws-apis') await awsApisGroup()
   else if (group === 'produce') results.produce = await produceGroup({ quick, log })
   else if (group === 'efo') results.efo = await efoGroup(settings.efo, log)
+  else if (group === 'analytics') results.analytics = await analyticsGroup({ quick, log })
   else await withServers(group, groups[group])
 }
 

@@ -7,6 +7,7 @@ import { KinesisAnalytics, MetricScope } from '../monitor/catalog/index.ts'
 import type { MetricSink } from '../monitor/metrics.ts'
 import { deaggregate } from '../stream/kpl/aggregation.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
+import { crashPoint } from '../util/crash-point.ts'
 import type { Logger } from '../util/logger.ts'
 import type { AnalyticsOperator, Batch, Emission, InputRecord } from './operator.ts'
 import { deliver, type LateTarget, type SinkDeps } from './sinks.ts'
@@ -49,6 +50,11 @@ export class AnalyticsJob {
   #running: Promise<void> | undefined
   #kick: (() => void) | undefined
   #shardNumbers = new Map<string, number>()
+  /** Between waking and sleeping again: reading, processing or delivering. */
+  #busy = true
+  #outboxEmpty = false
+  #startedAt = 0
+  #turn = 0
   /** The last error that stopped the job, if one did. */
   error: Error | undefined
   /** Counters for the summary and the prompt. */
@@ -69,6 +75,7 @@ export class AnalyticsJob {
     const path = this.#o.stateDir ? join(this.#o.stateDir, `${this.#o.name}.duckdb`) : ':memory:'
     this.#operator = await AnalyticsOperator.open(path, this.#o.program, this.#o.sql)
     this.#stopped = false
+    this.#startedAt = this.#o.clock.now()
     const streams = new Set(
       this.#o.program.queries
         .map((q) => q.source)
@@ -159,6 +166,7 @@ export class AnalyticsJob {
       lastTick = now
       if (batch.records.size === 0 && !this.#timeMatters(batch)) continue
       const outcome = await this.#operator!.process(batch, this.#dims())
+      crashPoint('analytics.committed')
       this.totals.batches++
       this.totals.recordsIn += outcome.recordsIn
       this.totals.invalid += outcome.invalid
@@ -190,9 +198,13 @@ export class AnalyticsJob {
     const positions = new Map<string, { created: number; next: number }>()
     const shardKeys = new Map<number, string>()
     const finished: ShardReader[] = []
-    const sources = this.#o.program.queries.map((q) => q.source)
+    const sources = [...new Map(this.#o.program.queries.map((q) => [q.source.name, q.source])).values()]
     let total = 0
-    for (const reader of this.#readers()) {
+    // Shards take turns at being read first, so a busy shard cannot starve the others (and hold
+    // the watermark, the minimum over shards, back).
+    const all = this.#readers()
+    const first = all.length > 0 ? this.#turn++ % all.length : 0
+    for (const reader of [...all.slice(first), ...all.slice(0, first)]) {
       shardKeys.set(reader.number, reader.key)
       if (total >= this.#o.maxRecords) continue
       const tail = reader.tail
@@ -226,21 +238,24 @@ export class AnalyticsJob {
         records.set(t.name, list)
       }
     }
+    // Every shard of the stream holds the watermark back until it goes idle, a shard not read yet
+    // included (its reader may still be starting): otherwise its records would all come late.
+    const readers = new Map(this.#readers().map((r) => [r.key, r]))
     const activeShards = new Map<string, string[]>()
     for (const t of sources) {
       if (t.connector.kind !== 'stream') continue
       const stream = t.connector.stream
-      activeShards.set(
-        t.name,
-        this.#readers()
-          .filter(
-            (r) =>
-              r.stream === stream &&
-              !r.finished &&
-              (now - r.lastActive < this.#o.idleTimeoutMs || r.tail.readable),
-          )
-          .map((r) => r.key),
-      )
+      const shards = this.#o.engine.findWritableStream(stream)?.orderedShards() ?? []
+      const active: string[] = []
+      for (const shard of shards) {
+        const key = `${stream}/${shard.id}`
+        const r = readers.get(key)
+        const busy = r
+          ? !r.finished && (now - r.lastActive < this.#o.idleTimeoutMs || r.tail.readable)
+          : now - this.#startedAt < this.#o.idleTimeoutMs
+        if (busy) active.push(key)
+      }
+      activeShards.set(t.name, active)
     }
     return { records, now, positions, shardKeys, activeShards, finished }
   }
@@ -266,6 +281,7 @@ export class AnalyticsJob {
   async #flush(): Promise<void> {
     const op = this.#operator!
     const pending = await op.pending()
+    this.#outboxEmpty = pending.length === 0
     if (pending.length === 0) return
     for (const e of pending) {
       const query = this.#o.program.queries[e.query]!
@@ -275,14 +291,31 @@ export class AnalyticsJob {
         this.#metrics.record(KinesisAnalytics.RecordsOut, e.rows.length)
       }
       this.#o.onEmission?.(e)
+      crashPoint('analytics.delivered')
     }
     await op.acknowledge(pending[pending.length - 1]!.seq)
+    this.#outboxEmpty = true
+  }
+
+  /**
+   * Every record its shards hold now is read and committed, and every output delivered (tests
+   * wait for this; so does the prompt before it says a query is up to date).
+   */
+  caughtUp(): boolean {
+    const readers = this.#readers()
+    return (
+      !this.#busy &&
+      this.#outboxEmpty &&
+      readers.length > 0 &&
+      readers.every((r) => r.finished || (!r.tail.unreadable && r.tail.position >= r.tail.end))
+    )
   }
 
   async #sleep(): Promise<void> {
     if (this.#stopped) return
     const clock = this.#o.clock
     let timer: TimerHandle | undefined
+    this.#busy = false
     await new Promise<void>((resolve) => {
       this.#kick = resolve
       timer = clock.setTimeout(resolve, TICK_MS)
@@ -291,6 +324,7 @@ export class AnalyticsJob {
     })
     if (timer) clock.clearTimeout(timer)
     this.#kick = undefined
+    this.#busy = true
   }
 }
 

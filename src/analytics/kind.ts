@@ -8,6 +8,7 @@ import type { AnalyticsJob } from './job.ts'
 import type { Connector } from './sql/catalog.ts'
 import { SqlError } from './sql/lexer.ts'
 import { analyzeProgram, compileProgram } from './sql/program.ts'
+import { AnalyticsJobsToken } from './tokens.ts'
 
 /** Streaming SQL (Managed Service for Apache Flink): continuous Flink SQL queries over streams. */
 export const analyticsKind = defineKind({
@@ -69,6 +70,7 @@ export const analyticsKind = defineKind({
   dependsOn: ['stream', 'table', 'bucket', 'topic', 'queue'],
   async build(ctx, resources) {
     const jobs: { name: string; job: AnalyticsJob }[] = []
+    ctx.offer(AnalyticsJobsToken, new Map())
     if (resources.length === 0) return { jobs }
     const { AnalyticsJob } = await import('./job.ts')
     const { join } = await import('node:path')
@@ -117,6 +119,7 @@ export const analyticsKind = defineKind({
         }),
       })
     }
+    ctx.offer(AnalyticsJobsToken, new Map(jobs.map(({ name, job }) => [name, job])))
     return {
       jobs,
       start: async () => {

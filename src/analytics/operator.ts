@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
 import { duckdbError } from '../query/lake-query.ts'
+import { crashPoint } from '../util/crash-point.ts'
 import { decodeSql, MACROS, planQuery, type QueryPlan } from './plan.ts'
 import type { Program } from './sql/program.ts'
 import { sinkValue } from './values.ts'
@@ -65,6 +66,8 @@ export class AnalyticsOperator {
   readonly #maxEt = new Map<string, number>()
   readonly #watermarks = new Map<string, number>()
   #seq = 0
+  /** One statement sequence at a time on the connection (a batch, a reader's first position). */
+  #queue: Promise<unknown> = Promise.resolve()
   /** The processing time of the last batch committed. */
   #lastNow = Number.NEGATIVE_INFINITY
 
@@ -239,8 +242,18 @@ export class AnalyticsOperator {
     appender.closeSync()
   }
 
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn)
+    this.#queue = next.catch(() => undefined)
+    return next
+  }
+
   /** Runs one micro-batch and commits it with its outputs; returns what it did. */
-  async process(batch: Batch, dims?: Map<string, string[]>): Promise<BatchOutcome> {
+  process(batch: Batch, dims?: Map<string, string[]>): Promise<BatchOutcome> {
+    return this.#serial(() => this.#process(batch, dims))
+  }
+
+  async #process(batch: Batch, dims?: Map<string, string[]>): Promise<BatchOutcome> {
     const seq = this.#seq + 1
     const outcome: BatchOutcome = {
       recordsIn: 0,
@@ -280,6 +293,7 @@ export class AnalyticsOperator {
         if (late > 0) outcome.late.set(plan.index, late)
       }
       await this.#persist(batch, seq, emissions)
+      crashPoint('analytics.batch')
       await this.#run('COMMIT')
       this.#seq = seq
       this.#lastNow = batch.now
@@ -467,7 +481,11 @@ export class AnalyticsOperator {
   }
 
   /** Outputs committed but not yet acknowledged by the sinks, in order. */
-  async pending(): Promise<Emission[]> {
+  pending(): Promise<Emission[]> {
+    return this.#serial(() => this.#pending())
+  }
+
+  async #pending(): Promise<Emission[]> {
     const rows = await this.#rows(
       'SELECT seq, query, kind, unit, body FROM __outbox ORDER BY seq, query, kind, unit, n',
     )
@@ -495,22 +513,26 @@ export class AnalyticsOperator {
   }
 
   /** The sinks have everything up to `seq`. */
-  async acknowledge(seq: number): Promise<void> {
-    await this.#run(`DELETE FROM __outbox WHERE seq <= ${seq}`)
+  acknowledge(seq: number): Promise<void> {
+    return this.#serial(() => this.#run(`DELETE FROM __outbox WHERE seq <= ${seq}`))
   }
 
   /** Commits positions alone (a reader's starting positions, before any batch). */
-  async commitPositions(positions: Map<string, { created: number; next: number }>): Promise<void> {
-    await this.#run('BEGIN TRANSACTION')
-    for (const [shard, p] of positions) {
-      this.#positions.set(shard, p)
-      await this.#run(`INSERT OR REPLACE INTO __pos VALUES (${quote(shard)}, ${p.created}, ${p.next})`)
-    }
-    await this.#run('COMMIT')
+  commitPositions(positions: Map<string, { created: number; next: number }>): Promise<void> {
+    return this.#serial(async () => {
+      for (const [shard, p] of positions) {
+        this.#positions.set(shard, p)
+        await this.#run(`INSERT OR REPLACE INTO __pos VALUES (${quote(shard)}, ${p.created}, ${p.next})`)
+      }
+    })
   }
 
   /** Rows of open state (partial groups or buffered rows): memory is bounded by these. */
-  async stateRows(): Promise<number> {
+  stateRows(): Promise<number> {
+    return this.#serial(() => this.#stateRows())
+  }
+
+  async #stateRows(): Promise<number> {
     let n = 0
     for (const plan of this.plans) {
       if (plan.mode === 'append') continue

@@ -4,7 +4,8 @@
  * is one property lookup per call.
  *
  * Points: `lake.temp-written`, `lake.renamed` (bucket store), `delivery.intent`,
- * `delivery.written`, `delivery.committed` (delivery stream flush).
+ * `delivery.written`, `delivery.committed` (delivery stream flush), `analytics.batch` (inside a
+ * micro-batch's transaction), `analytics.committed`, `analytics.delivered` (streaming SQL).
  */
 const plan = parse(process.env.TRIBUTARY_CRASH_AT)
 const hits = new Map<string, number>()
