@@ -1,3 +1,4 @@
+import type { HashKeyHex } from '../stream/hash-key.ts'
 import {
   onDemandTarget,
   PeakHistory,
@@ -5,9 +6,19 @@ import {
   type ShardLoad,
   shardUnits,
 } from '../stream/on-demand.ts'
-import type { TimerHandle } from '../util/clock.ts'
-import type { StreamEngine } from './engine.ts'
+import type { Clock, TimerHandle } from '../util/clock.ts'
+import type { Logger } from '../util/logger.ts'
 import type { StreamRuntime } from './stream-state.ts'
+
+/** What the scaler needs of the engine (the engine owns the scaler: no import back). */
+export interface ScaledEngine {
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly shardLimit: number
+  openShardCount(): number
+  streams(): StreamRuntime[]
+  splitHotShards(name: string, splits: { shard: number; newStartingHashKey: HashKeyHex }[]): void
+}
 
 /**
  * Scales ON_DEMAND streams as Kinesis does (the model: stream/on-demand.ts): once per window on
@@ -17,14 +28,14 @@ import type { StreamRuntime } from './stream-state.ts'
  * per-key order, and every reader (GetRecords, mappings, delivery streams) follows the lineage.
  */
 export class OnDemandScaler {
-  readonly #engine: StreamEngine
+  readonly #engine: ScaledEngine
   readonly #windowMs: number
   /** Peaks by stream id (a stream deleted and created again under its name starts afresh). */
   readonly #peaks = new Map<string, PeakHistory>()
   #timer: TimerHandle | undefined
   #stopped = false
 
-  constructor(engine: StreamEngine, windowMs: number) {
+  constructor(engine: ScaledEngine, windowMs: number) {
     this.#engine = engine
     this.#windowMs = windowMs
   }

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { FunctionSpec } from '../contracts/functions.ts'
+import { faultTarget } from '../faults/fault.ts'
 import { functionSpec } from '../functions/handler-file.ts'
 import { issueParams } from '../kind/config-issue.ts'
 import { type AnyKind, ConfigProblem, type Reference } from '../kind/kind.ts'
@@ -121,6 +122,25 @@ function checkReference(
   }
 }
 
+/** A declared fault hits a resource the definition declares (`tributary fault add` reaches any at run time). */
+function checkFaultTargets(
+  pipeline: Pipeline,
+  names: Map<string, { section: string; names: Set<string> }>,
+): void {
+  pipeline.faults?.forEach((fault, i) => {
+    const { target, name } = faultTarget(fault)
+    const declared = names.get(target)
+    if (!declared || declared.names.has(name)) return
+    const known = [...declared.names]
+    throw new PipelineError(
+      `faults[${i}].${target}: no ${target} named '${name}'`,
+      known.length
+        ? `declared ${declared.section}: ${known.join(', ')} (one created at run time takes \`tributary fault add\`)`
+        : `declare it under ${declared.section}`,
+    )
+  })
+}
+
 /**
  * Checks a definition completely before anything starts: shapes and AWS ranges (each kind's zod
  * schema, its rules across fields included), then that every name a resource refers to is declared
@@ -139,6 +159,7 @@ export function validatePipeline(
   const names = namesByKind(pipeline, kinds)
   for (const resource of resources)
     for (const ref of resource.kind.references?.(resource.config) ?? []) checkReference(resource, ref, names)
+  checkFaultTargets(pipeline, names)
   for (const resource of resources) {
     try {
       resource.kind.check?.(resource.name, resource.config, { dir })

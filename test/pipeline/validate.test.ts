@@ -85,6 +85,16 @@ describe('pipeline validation', () => {
       "mappings[0].stream: no stream named 'nope'",
     ],
     [
+      'a fault on an undeclared function',
+      (d: ReturnType<typeof base>) => Object.assign(d, { faults: [{ function: 'nope', effect: 'error' }] }),
+      "faults[0].function: no function named 'nope'",
+    ],
+    [
+      'a fault whose effect does not fit its target',
+      (d: ReturnType<typeof base>) => Object.assign(d, { faults: [{ stream: 'events', effect: 'timeout' }] }),
+      "faults[0].effect: a stream fault's effect is 'throttle' or 'internal-failure' or 'latency', not 'timeout'",
+    ],
+    [
       'an unknown destination',
       (d: ReturnType<typeof base>) =>
         Object.assign(d.mappings[0]!, { destinationConfig: { onFailure: { queue: 'x' } } }),
