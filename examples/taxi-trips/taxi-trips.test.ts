@@ -1,3 +1,4 @@
+import { Client } from '@opensearch-project/opensearch'
 import { ManualClock, startPipeline } from 'tributary-pipeline/testing'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { openLakeQuery } from '../../src/query/index.ts'
@@ -11,7 +12,7 @@ const CONFIG = new URL('./tributary.config.ts', import.meta.url).pathname
 const cents = (x: number) => Math.round(x * 100)
 
 describe('examples/taxi-trips (seed 004)', () => {
-  it('produces aggregated trips, enriches them into a date- and borough-partitioned Parquet lake (invalid trips under the error prefix), and the streaming SQL equals batch SQL over the lake', async () => {
+  it('produces aggregated trips, enriches them into a date- and borough-partitioned Parquet lake (invalid trips under the error prefix) and a search index; the streaming SQL equals batch SQL over the lake', async () => {
     const p = await startPipeline(CONFIG, {
       clock: new ManualClock(Date.parse('2026-11-24T00:59:00.000Z')),
       // The producer's KinesisProducer reaches the stream over the served Kinesis API.
@@ -208,6 +209,43 @@ describe('examples/taxi-trips (seed 004)', () => {
     expect(p.metric('LateRecordsDropped', { Application: 'zone-hourly' }, 'AWS/KinesisAnalytics').sum).toBe(
       late.length,
     )
+
+    // The search index, through the OpenSearch API with the OpenSearch JS client: every valid trip
+    // of both runs, enriched as in the lake, found by term, range and aggregation.
+    const second = tripBatch({
+      count: 200,
+      seed: 2005,
+      time: Date.parse('2026-11-24T03:00:00.000Z'),
+      spanSeconds: 60,
+    })
+    const indexed = [...valid, ...second.filter((g) => invalidReason(JSON.stringify(g.trip)) === undefined)]
+    const search = new Client({ node: `${p.endpoint}/_opensearch` })
+    const count = async (query?: object) =>
+      (await search.count({ index: 'trips', ...(query && { body: { query } }) })).body.count
+    await p.until(async () => (await count()) === indexed.length)
+    const jfk = indexed.filter((g) => g.trip.pickup_zone === 'JFK Airport' && g.trip.fare_amount >= 70)
+    expect(jfk.length).toBeGreaterThan(5)
+    expect(
+      await count({
+        bool: { filter: [{ term: { pickup_zone: 'JFK Airport' } }, { range: { fare_amount: { gte: 70 } } }] },
+      }),
+    ).toBe(jfk.length)
+    const aggs = await search.search({
+      index: 'trips',
+      body: <never>{ size: 0, aggs: { boroughs: { terms: { field: 'pickup_borough' } } } },
+    })
+    const buckets = (
+      aggs.body.aggregations as Record<string, { buckets: { key: string; doc_count: number }[] }>
+    ).boroughs!.buckets
+    const perBorough = new Map<string, number>()
+    for (const { trip } of indexed)
+      perBorough.set(trip.pickup_borough, (perBorough.get(trip.pickup_borough) ?? 0) + 1)
+    expect(Object.fromEntries(buckets.map((b) => [b.key, b.doc_count]))).toEqual(
+      Object.fromEntries(perBorough),
+    )
+    const one = indexed[42]!.trip
+    expect((await search.get({ index: 'trips', id: one.trip_id })).body._source).toEqual(enrich(one))
+
     // Three analytics jobs, a served API and 3,200 trips: longer than most tests on a busy machine.
   }, 180_000)
 })

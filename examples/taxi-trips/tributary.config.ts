@@ -29,6 +29,41 @@ export default definePipeline({
       handler: 'functions/enrich.handler',
       timeout: 60,
     },
+    // Valid trips, enriched, into the search index for exploration (the seed's OpenSearch), over
+    // the OpenSearch REST API with the OpenSearch JS client.
+    'index-trips': {
+      handler: 'functions/index-trips.handler',
+      timeout: 60,
+      environment: { INDEX_NAME: 'trips' },
+    },
+  },
+  mappings: [{ function: 'index-trips', stream: 'trips', startingPosition: 'TRIM_HORIZON', batchSize: 100 }],
+  searchIndexes: {
+    // `curl -G http://127.0.0.1:4567/_opensearch/trips/_search --data-urlencode 'q=pickup_zone:"JFK Airport"'`
+    trips: {
+      mappings: {
+        properties: {
+          trip_id: { type: 'keyword' },
+          vendor_id: { type: 'integer' },
+          pickup_datetime: { type: 'date' },
+          dropoff_datetime: { type: 'date' },
+          pickup_zone: { type: 'keyword' },
+          pickup_borough: { type: 'keyword' },
+          dropoff_zone: { type: 'keyword' },
+          dropoff_borough: { type: 'keyword' },
+          payment_method: { type: 'keyword' },
+          passenger_count: { type: 'integer' },
+          trip_distance: { type: 'double' },
+          fare_amount: { type: 'double' },
+          tip_amount: { type: 'double' },
+          total_amount: { type: 'double' },
+          tip_percentage: { type: 'double' },
+          trip_duration_seconds: { type: 'integer' },
+          average_speed_mph: { type: 'double' },
+        },
+      },
+      timeField: 'dropoff_datetime',
+    },
   },
   buckets: {
     // The seed's bucket "receiving curated data from the Kinesis Data Firehose".
