@@ -3,6 +3,7 @@ import type { GraphLayout } from './graph-layout.ts'
 import { type ApiRoute, HttpError, intParam, readJson, sendJson, stringParam } from './http.ts'
 import { logRoutes } from './logs-api.ts'
 import { MAX_PREVIEW_OBJECT_BYTES, previewObject } from './preview.ts'
+import { searchRoutes } from './search-api.ts'
 import type { DashboardSource } from './source.ts'
 import { tableRoutes } from './tables-api.ts'
 
@@ -145,6 +146,7 @@ export function apiRoutes(
     },
     ...tableRoutes(source),
     ...logRoutes(source),
+    ...searchRoutes(source),
   ]
 }
 

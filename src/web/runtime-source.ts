@@ -3,6 +3,7 @@ import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { type LakeQuery, openLakeQuery } from '../query/lake-query.ts'
 import { liveDefinition } from './live-definition.ts'
 import { runtimeLogs } from './runtime-logs.ts'
+import { runtimeSearch } from './runtime-search.ts'
 import { runtimeTables } from './runtime-tables.ts'
 import type { DashboardAlarms, DashboardMetrics, DashboardSource } from './source.ts'
 import { tailStream } from './tail.ts'
@@ -79,6 +80,7 @@ export function dashboardSourceFromRuntime(
     },
     query: async (sql, o) => (await lakeQuery()).query(sql, undefined, o),
     tables: runtimeTables(runtime),
+    search: runtimeSearch(runtime),
     bindingUse: () => runtime.bindingUse.list(),
     logs: runtimeLogs(runtime.logs, () => Object.keys(runtime.pipeline.functions)),
     faults: () =>

@@ -34,6 +34,27 @@ export interface DashboardSource {
   logs?: DashboardLogs | undefined
   /** The injected faults active now (docs/faults.md), each as one line; the card hides when none. */
   faults?(): DashboardFault[]
+  /** The search indexes (the Explore panel); the panel says there are none when omitted. */
+  search?: DashboardSearch | undefined
+}
+
+/** A search index as the Explore panel lists it. */
+export interface SearchIndexView {
+  name: string
+  docCount: number
+  /** The date field the histogram is drawn over (declared, else the first date field). */
+  timeField?: string
+  /** Mapped leaves (`zone`, `zone.keyword`) with their OpenSearch types. */
+  fields: { path: string; type: string }[]
+}
+
+/**
+ * The search indexes: a list, and OpenSearch's `_search` on one (the body and the reply in
+ * OpenSearch's shapes). Unknown indexes and bad queries throw errors with `status` and `reason`.
+ */
+export interface DashboardSearch {
+  indexes(): SearchIndexView[]
+  search(index: string, body: Record<string, unknown>): unknown
 }
 
 /** An active fault as the Overview's Faults card shows it. */

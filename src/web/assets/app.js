@@ -1,6 +1,7 @@
 // The dashboard page: tabs, the live event stream, and the Overview (with its Faults card) and Alarms panels.
 import { Charts } from './charts.js'
 import { api, h, stamp, timeEl } from './dom.js'
+import { explorePanel } from './explore.js'
 import { renderGraph } from './graph.js'
 import { logsPanel } from './logs.js'
 import { lakePanel, sqlPanel, tailPanel } from './panels.js'
@@ -20,6 +21,7 @@ const lake = lakePanel()
 const tail = tailPanel()
 const tables = tablesPanel()
 const logs = logsPanel()
+const explore = explorePanel()
 const queues = queuesPanel({ show: (tab) => show(tab), graph: () => state.graph })
 sqlPanel()
 
@@ -28,6 +30,7 @@ const loaders = {
   lake: () => lake.load(),
   tail: () => tail.load(),
   tables: () => tables.load(),
+  explore: () => explore.load(),
   logs: (item) => logs.load(item),
   metrics: () => state.charts?.resize(),
 }
