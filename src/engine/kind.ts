@@ -36,14 +36,17 @@ export const streamKind = defineKind({
       }
     }
     ctx.serveBinding('stream', streamBindings(engine))
-    return { names: streams.map((s) => s.name), metrics }
+    return { names: streams.map((s) => s.name), metrics, engine }
   },
-  summary: ({ names, metrics }, view) => [
+  summary: ({ names, metrics, engine }, view) => [
     {
       line: 'streams',
       items: names.map((st) => {
         const records = metrics.of(Kinesis.IncomingRecords, { StreamName: st }).sum
-        return `${st}: ${view.count(records)} records in (${view.rate(`stream ${st}`, records)}/s)`
+        // Enhanced fan-out consumers registered with it (RegisterStreamConsumer, consumer mappings).
+        const consumers = engine.findWritableStream(st) ? engine.consumers.list(st).map((c) => c.name) : []
+        const fanOut = consumers.length > 0 ? `, consumers: ${consumers.join(', ')}` : ''
+        return `${st}: ${view.count(records)} records in (${view.rate(`stream ${st}`, records)}/s)${fanOut}`
       }),
     },
   ],

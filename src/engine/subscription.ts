@@ -1,3 +1,5 @@
+import { Kinesis } from '../monitor/catalog/kinesis.ts'
+import { MetricScope } from '../monitor/catalog/scope.ts'
 import type { StreamConsumer } from './consumers.ts'
 import type { StreamEngine } from './engine.ts'
 import { consumerErrors } from './messages.ts'
@@ -55,6 +57,7 @@ export async function subscribe(engine: StreamEngine, req: SubscribeRequest): Pr
   )
   const subscription = new ShardSubscription(engine, consumer, start.stream, start.shard, start.ordinal)
   subscription.release = engine.consumers.subscribe(consumer, start.shard.id, () => subscription.stop())
+  subscription.metrics.record(Kinesis.SubscribeToShard_Success, 1)
   return subscription
 }
 
@@ -67,6 +70,8 @@ export async function subscribe(engine: StreamEngine, req: SubscribeRequest): Pr
  */
 export class ShardSubscription {
   release: () => void = () => {}
+  /** AWS/Kinesis's per-consumer metrics (StreamName, ConsumerName). */
+  readonly metrics: MetricScope<'StreamName' | 'ConsumerName'>
   readonly #engine: StreamEngine
   readonly #consumer: StreamConsumer
   readonly #stream: StreamRuntime
@@ -91,6 +96,11 @@ export class ShardSubscription {
     this.#shard = shard
     this.#tail = new ShardTail(shard, ordinal)
     this.#lastTimestamp = engine.clock.now()
+    this.metrics = new MetricScope(
+      engine.metrics,
+      { StreamName: stream.state.name, ConsumerName: consumer.name },
+      engine.clock,
+    )
   }
 
   /** Ends the subscription: its events stop at the next one (the client left, the server closes). */
@@ -128,6 +138,7 @@ export class ShardSubscription {
             for (const r of event.records) bytes += decodedLength(r.data) + Buffer.byteLength(r.partitionKey)
             budget?.charge(bytes)
             lastEventAt = clock.now()
+            this.#observe(event, bytes)
             yield event
           } finally {
             batch.release()
@@ -146,7 +157,9 @@ export class ShardSubscription {
         const idle = clock.now() - lastEventAt
         if (idle >= HEARTBEAT_MS) {
           lastEventAt = clock.now()
-          yield this.#event([], tail.position)
+          const heartbeat = this.#event([], tail.position)
+          this.#observe(heartbeat, 0)
+          yield heartbeat
           continue
         }
         // One wait on the tail at a time: heartbeats come and go while it is pending.
@@ -161,6 +174,15 @@ export class ShardSubscription {
       this.#interrupt?.()
       this.release()
     }
+  }
+
+  #observe(event: SubscriptionEvent, bytes: number): void {
+    const { metrics } = this
+    if (event.records.length > 0) {
+      metrics.record(Kinesis.SubscribeToShardEvent_Records, event.records.length)
+      metrics.record(Kinesis.SubscribeToShardEvent_Bytes, bytes)
+    }
+    metrics.record(Kinesis.SubscribeToShardEvent_MillisBehindLatest, event.millisBehindLatest)
   }
 
   /** The shard can still be read: its stream was not deleted and its log not closed (shutdown). */

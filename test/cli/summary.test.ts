@@ -51,4 +51,30 @@ describe('the live summary', () => {
     expect(printer.render(p.runtime, at(50))).toMatch(/streams s: 20 records in \(0\/s\)/)
     expect(printer.render(p.runtime, at(60))).toBeUndefined()
   })
+
+  it("names a stream's enhanced fan-out consumers, and the consumer a mapping reads through", async () => {
+    const dir = await tempDir()
+    await writeFile(
+      join(dir, 'tributary.config.ts'),
+      `export default {
+  name: 'summary-efo',
+  streams: { s: { shardCount: 1 } },
+  functions: { f: { handler: 'f.handler' } },
+  mappings: [{ function: 'f', stream: 's', consumer: 'fast', startingPosition: 'TRIM_HORIZON' }],
+}
+`,
+    )
+    await writeFile(join(dir, 'f.ts'), 'export const handler = async () => {}\n')
+    const p = await startPipeline(join(dir, 'tributary.config.ts'), { teardown: onTestFinished })
+    await p.active()
+    await putRecords(p.runtime.engine, 's', [
+      { partitionKey: 'k', data: Buffer.from('{}').toString('base64') },
+    ])
+    await p.until(() => p.metric('Invocations', { FunctionName: 'f' }).sum > 0)
+
+    const out = new SummaryPrinter(p.clock.now()).render(p.runtime, new Date(p.clock.now() + 10_000))
+
+    expect(out).toMatch(/streams s: 1 records in \([^)]*\), consumers: fast/)
+    expect(out).toMatch(/\n {2}s \(consumer fast\) → f /)
+  })
 })
