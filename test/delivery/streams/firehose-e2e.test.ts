@@ -61,8 +61,8 @@ describe('the Firehose API against the real delivery runtime', () => {
         .DeliveryStreamDescription?.DeliveryStreamStatus
     expect(await status()).toBe('CREATING')
     clock.advance(1000)
-    for (let i = 0; i < 100 && (await status()) !== 'ACTIVE'; i++) await new Promise((r) => setImmediate(r))
-    expect(await status()).toBe('ACTIVE')
+    // Polled, not counted: a fixed number of turns ran out on a loaded CI box.
+    await expect.poll(status, { timeout: 30_000, interval: 5 }).toBe('ACTIVE')
 
     const records = Array.from({ length: 20 }, (_, i) => ({ Data: Buffer.from(JSON.stringify({ i })) }))
     const out = await client.send(
@@ -74,7 +74,9 @@ describe('the Firehose API against the real delivery runtime', () => {
     const bucket = join(dataDir, 'lake', 'lake')
     const landed = async () => (await filesUnder(bucket)).filter((f) => f.startsWith('api/'))
     clock.advance(61_000)
-    for (let i = 0; i < 500 && (await landed()).length === 0; i++) await new Promise((r) => setImmediate(r))
+    await expect
+      .poll(async () => (await landed()).length, { timeout: 30_000, interval: 5 })
+      .toBeGreaterThan(0)
     const [file] = await landed()
     expect(file).toMatch(/^api\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/api-direct-direct-\d{20}-\d{20}\.json$/)
     const lines = (await readFile(join(bucket, file!), 'utf8')).trim().split('\n')
