@@ -1,11 +1,14 @@
-import { Duration } from 'aws-cdk-lib'
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
 import type { IStream } from 'aws-cdk-lib/aws-kinesis'
-import { EventSourceMapping, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda'
+import type { IFunction } from 'aws-cdk-lib/aws-lambda'
+import { cdk } from '../../kind/cdk-synth.ts'
 import { ConfigProblem } from '../../kind/kind.ts'
 import type { SynthFace } from '../../kind/synth.ts'
 import { filterPatterns, onFailureDestination } from '../mapping-synth.ts'
 import type { KinesisMappingConfig } from './config.ts'
+
+const { Duration } = cdk
+const { PolicyStatement } = cdk.aws_iam
+const { EventSourceMapping, StartingPosition } = cdk.aws_lambda
 
 /**
  * What Lambda's event source mapping calls on the stream
