@@ -1,9 +1,11 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
+import { Runtime } from 'aws-cdk-lib/aws-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateReference } from '../../scripts/config-reference.ts'
 import type { Synthesized } from '../../src/deploy/app.ts'
 import { BINDING_ACCESS } from '../../src/functions/binding-usage.ts'
+import { DEFAULT_RUNTIME } from '../../src/functions/runtimes/catalog.ts'
 import { KINDS } from '../../src/pipeline/kinds.ts'
 import { KITCHEN_SINK } from './kitchen-sink.ts'
 import { synth } from './synth-helpers.ts'
@@ -64,7 +66,13 @@ const MATRIX: Row[] = [
   [
     'function',
     'runtime',
-    () => expect([fnProps('worker').Runtime, fnProps('py').Runtime]).toEqual(['nodejs22.x', 'python3.12']),
+    () =>
+      // transform names none: the default, CDK's NODEJS_LATEST (held equal below).
+      expect([fnProps('worker').Runtime, fnProps('py').Runtime, fnProps('transform').Runtime]).toEqual([
+        'nodejs22.x',
+        'python3.12',
+        'nodejs24.x',
+      ]),
   ],
   ['function', 'code', () => expect(fnProps('py').Handler).toBe('handler.lambda_handler')],
   ['function', 'timeout', () => expect(fnProps('worker').Timeout).toBe(30)],
@@ -680,6 +688,20 @@ describe('the parity matrix: every setting of every kind, on AWS', () => {
         "catalog.raw.partitionKeys: device projected as 'injected' (the records give the values): Athena queries of raw must name them (WHERE device = '...')",
       ]),
     )
+  })
+
+  it("passes CloudFormation's template validation (synth --validate, as diff and deploy run it)", async () => {
+    const validated = await synth(KITCHEN_SINK, false, true)
+    try {
+      // An error would have failed the synth; warnings (a deprecated runtime, ...) are listed.
+      expect(validated.warnings.filter((w) => w.startsWith('CloudFormation validation'))).toEqual([])
+    } finally {
+      validated.dispose()
+    }
+  }, 300_000)
+
+  it("defaults functions to aws-cdk-lib's newest Node.js runtime (Runtime.NODEJS_LATEST)", () => {
+    expect(DEFAULT_RUNTIME).toBe(Runtime.NODEJS_LATEST.name)
   })
 
   it('has a row or a local-only entry for every field of every kind', async () => {
