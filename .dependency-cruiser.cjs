@@ -15,7 +15,7 @@ const layers = [
   ['stream', 'bindings', 'faults'],
   ['storage', 'producer'],
   ['monitor'],
-  ['engine', 'lake', 'query'],
+  ['engine', 'lake', 'query', 'search'],
   ['services'],
   ['functions'],
   ['delivery'],

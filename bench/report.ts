@@ -1,6 +1,7 @@
 // Renders the results as Markdown (stdout), with ratios and the DESIGN.md §6 targets.
 import type { AwsApisResult } from './aws-apis.ts'
 import type { DeliveryResult } from './delivery.ts'
+import { type EfoBenchResult, efoSection } from './efo.ts'
 import type { InvokeLatencyResult, NoopThroughputResult, WarmWorkersResult } from './functions.ts'
 import type { RuntimesResult } from './functions-runtimes.ts'
 import { fix, fix2, int, mark, mb, pct, ratio, table } from './markdown.ts'
@@ -49,6 +50,8 @@ export interface Results {
   awsApis?: AwsApisResult
   /** The produce group: `tributary produce` and the producer against shard limits. */
   produce?: ProduceBenchResult
+  /** The efo group: put → received through SubscribeToShard. */
+  efo?: EfoBenchResult
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -270,6 +273,7 @@ export function renderMarkdown(r: Results): string {
   out.push(...monitorSection(r.monitor))
   out.push(...awsSection(r.awsApis))
   out.push(...produceSection(r.produce))
+  out.push(...efoSection(r.efo))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {

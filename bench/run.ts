@@ -1,4 +1,4 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis|produce] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis|produce|efo] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
 //   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
 //                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util'
 import { awsApis } from './aws-apis.ts'
 import { makeClient } from './client.ts'
 import { type DeliveryCaseName, deliveryCase, fillDeliverySource, removeDeliverySource } from './delivery.ts'
+import { efoGroup } from './efo.ts'
 import { type FunctionsRun, invokeLatency, noopThroughput, warmWorkers } from './functions.ts'
 import { runtimesCases } from './functions-runtimes.ts'
 import { type MonitorMode, monitorCase } from './monitor.ts'
@@ -41,10 +42,11 @@ const GROUPS = [
   'monitor',
   'aws-apis',
   'produce',
+  'efo',
 ] as const
 type Group = (typeof GROUPS)[number]
 /** Groups that run kinesalite and Tributary side by side. */
-type ServerGroup = Exclude<Group, 'functions' | 'delivery' | 'monitor' | 'aws-apis' | 'produce'>
+type ServerGroup = Exclude<Group, 'functions' | 'delivery' | 'monitor' | 'aws-apis' | 'produce' | 'efo'>
 
 const { values: args } = parseArgs({
   options: {
@@ -63,7 +65,8 @@ if (args.help) {
     [
       'npm run bench -- [options]',
       '  --quick              shorter windows, fewer cases (about 30 s)',
-      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis | produce',
+      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis | produce | efo',
+      '                       (efo: put → received through SubscribeToShard at 10k rec/s, EFO_RATE=n to change)',
       '                       (aws-apis: S3, DynamoDB and SQS through the SDK vs s3rver and dynalite)',
       '  --cpu-prof           profile the Tributary server (and its worker threads); print top functions',
       '  --cpu-prof-dir <dir> same, and keep the .cpuprofile files (one folder per group)',
@@ -118,6 +121,12 @@ const settings = {
     ...(quick ? { warmupMs: 1000, measureMs: 4000 } : { warmupMs: 2000, measureMs: 10_000 }),
   },
   monitorOrder: ['off', 'on', 'off', 'on'] as MonitorMode[],
+  // Enhanced fan-out: put → received through SubscribeToShard, 10k rec/s in calls of 100.
+  efo: {
+    rate: Number(process.env.EFO_RATE ?? 10_000),
+    perCall: 100,
+    ...(quick ? { warmupMs: 1000, measureMs: 3000 } : { warmupMs: 2000, measureMs: 10_000 }),
+  },
   // S3 / DynamoDB / SQS operations, closed loop at 1 and 16 requests in flight.
   aws: {
     concurrency: [1, 16],
@@ -437,6 +446,7 @@ for (const group of GROUPS) {
   else if (group === 'monitor') await monitorGroup()
   else if (group === 'aws-apis') await awsApisGroup()
   else if (group === 'produce') results.produce = await produceGroup({ quick, log })
+  else if (group === 'efo') results.efo = await efoGroup(settings.efo, log)
   else await withServers(group, groups[group])
 }
 

@@ -178,6 +178,10 @@ export class AnalyticsOperator {
         await this.#run(
           `CREATE TABLE IF NOT EXISTS st_q${plan.index} AS ${plan.partialSql!(`in_q${plan.index}`)} LIMIT 0`,
         )
+        const types = await this.#rows(
+          `SELECT column_name, numeric_scale FROM duckdb_columns() WHERE table_name = 'st_q${plan.index}' AND data_type LIKE 'DECIMAL%'`,
+        )
+        for (const [column, scale] of types) plan.decimalScales?.set(String(column), Number(scale))
         await this.#rows(`${plan.outputSql(`st_q${plan.index}`)} LIMIT 0`)
       } else if (plan.mode === 'raw' || plan.mode === 'session') {
         await this.#run(

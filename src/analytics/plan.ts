@@ -89,6 +89,8 @@ export interface QueryPlan {
   sessionSql?: (rows: string) => string
   /** Output column names, in order. */
   columns: string[]
+  /** partial: the scale of each DECIMAL sum column (set once the state table's types are known). */
+  decimalScales?: Map<string, number>
 }
 
 const MERGEABLE = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG'])
@@ -213,7 +215,7 @@ export function planQuery(
     ...base,
     aggregate(fn, args) {
       const a = find(fn, args)
-      if (fn === 'AVG') return `(CAST(${a.columns[0]} AS DOUBLE) / NULLIF(${a.columns[1]}, 0))`
+      if (fn === 'AVG') return `__AVG(${a.columns[0]},${a.columns[1]})`
       return a.columns[0]
     },
   }
@@ -245,8 +247,20 @@ export function planQuery(
       `SELECT ${[windowCols, ...keySelect, ...partials].join(', ')} FROM ${kept} GROUP BY ALL`,
     mergeSql: (rows) =>
       `SELECT ${['__ws', '__we', ...keyCols, ...merges].join(', ')} FROM ${rows} GROUP BY ALL`,
-    outputSql: (rows) =>
-      `SELECT __ws, __we, ${select.join(', ')} FROM (SELECT *, ${WINDOW_COLUMNS} FROM ${rows})${having} ORDER BY ALL`,
+    decimalScales: new Map(),
+    outputSql(rows) {
+      // AVG as DuckDB's avg computes it, so results equal a batch query's to the last bit: a
+      // DECIMAL sum's unscaled integer over count × 10^scale; any other sum over the count.
+      const avg = (text: string) =>
+        text.replace(/__AVG\((__a\d+),(__a\d+)\)/g, (_, sum: string, count: string) => {
+          const scale = this.decimalScales?.get(sum)
+          if (scale === undefined) return `(CAST(${sum} AS DOUBLE) / NULLIF(${count}, 0))`
+          return `(CAST(CAST(${sum} * ${10 ** scale} AS HUGEINT) AS DOUBLE) / (NULLIF(${count}, 0) * ${10 ** scale}.0))`
+        })
+      return avg(
+        `SELECT __ws, __we, ${select.join(', ')} FROM (SELECT *, ${WINDOW_COLUMNS} FROM ${rows})${having} ORDER BY ALL`,
+      )
+    },
   }
 }
 

@@ -16,7 +16,14 @@ import {
   type WireFormat,
 } from './codec.ts'
 import { AwsError, internalFailure } from './errors.ts'
-import { isPreRendered, type Operation, type OperationContext } from './operation.ts'
+import { EVENT_STREAM_CONTENT_TYPE } from './event-stream.ts'
+import {
+  type EventStreamOutput,
+  isEventStream,
+  isPreRendered,
+  type Operation,
+  type OperationContext,
+} from './operation.ts'
 import { PipelineRebuildingError } from './pipeline-services.ts'
 import { QueryParams, type QueryService, queryError, queryResponse, signedService } from './query.ts'
 import { checkTypes, checkValidations } from './validation.ts'
@@ -77,6 +84,8 @@ export interface AwsResponse {
   status: number
   headers: Record<string, string>
   body: Buffer
+  /** A streamed reply (SubscribeToShard): the transport sends its events after the headers. */
+  events?: EventStreamOutput
 }
 
 /** A decompressed request body is bounded as a plain one is (CloudWatch's payloads are ≤ 1 MB). */
@@ -202,6 +211,14 @@ export class Dispatcher {
         checkValidations(input, operation.spec)
       }
       const output = await operation.handle(input, this.#options.context)
+      if (isEventStream(output)) {
+        return {
+          status: 200,
+          headers: { 'content-type': EVENT_STREAM_CONTENT_TYPE },
+          body: Buffer.alloc(0),
+          events: output,
+        }
+      }
       if (isPreRendered(output)) {
         return format === 'json'
           ? { status: 200, headers: { 'content-type': AMZ_JSON }, body: output.json() }

@@ -16,6 +16,23 @@ export interface PreRendered {
   cbor: () => Record<string, unknown>
 }
 
+/**
+ * A response sent as a stream of event-stream messages (SubscribeToShard). The transport writes
+ * the 200 and the `initial-response` event, then `run` sends events until it is done (the
+ * response ends) or throws (an exception message ends it). `cancel` stops it early: the client
+ * went away or the server is closing.
+ */
+export interface EventStreamOutput {
+  readonly eventStream: true
+  run(sink: EventSink): Promise<void>
+  cancel(): void
+}
+
+export interface EventSink {
+  /** Sends one event (a JSON payload); resolves once the transport can take more. */
+  event(type: string, payload: Uint8Array): Promise<void>
+}
+
 export interface OperationContext {
   engine: StreamEngine
   /** The delivery streams, for the Firehose operations (present when the server serves Firehose). */
@@ -28,7 +45,11 @@ export interface OperationContext {
   signal?: AbortSignal | undefined
 }
 
-export type Result = Output | PreRendered | Promise<Output | PreRendered>
+export type Result =
+  | Output
+  | PreRendered
+  | EventStreamOutput
+  | Promise<Output | PreRendered | EventStreamOutput>
 
 /** An operation's handler: its input is what the spec (or the fast path) let through. */
 export type Handler<Input> = (input: Input, ctx: OperationContext) => Result
@@ -93,4 +114,8 @@ export function defineOperation<
 
 export function isPreRendered(value: unknown): value is PreRendered {
   return typeof value === 'object' && value !== null && typeof (value as PreRendered).json === 'function'
+}
+
+export function isEventStream(value: unknown): value is EventStreamOutput {
+  return typeof value === 'object' && value !== null && (value as EventStreamOutput).eventStream === true
 }

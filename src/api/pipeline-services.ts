@@ -4,6 +4,7 @@ import type { AlarmEvaluator } from '../monitor/alarms/evaluator.ts'
 import type { LogStore } from '../monitor/logs/log-store.ts'
 import type { MetricStore } from '../monitor/metric-store.ts'
 import type { MetricSink } from '../monitor/metrics.ts'
+import type { SearchIndexes } from '../search/indexes.ts'
 import type { QueueService } from '../services/queues/queue-service.ts'
 import type { TableRegistry } from '../services/tables/registry.ts'
 import type { TableService } from '../services/tables/table-service.ts'
@@ -32,6 +33,8 @@ export interface PipelineServices {
   alarms(): AlarmEvaluator
   /** The functions' logs (CloudWatch Logs). */
   logs(): LogStore
+  /** The search indexes (the OpenSearch API under `/_opensearch`). */
+  searchIndexes(): SearchIndexes
 }
 
 /** A request that arrived while the pipeline was being rebuilt: the client may retry. */

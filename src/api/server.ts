@@ -6,10 +6,14 @@ import type { StreamEngine } from '../engine/engine.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { readBody, releaseBody } from './body.ts'
 import { CorsPolicy } from './cors.ts'
-import { type AuthConfig, Dispatcher } from './dispatch.ts'
+import { type AuthConfig, type AwsResponse, Dispatcher } from './dispatch.ts'
+import { AwsError } from './errors.ts'
+import { eventMessage, exceptionMessage } from './event-stream.ts'
 import { FIREHOSE_OPERATIONS, FIREHOSE_TARGET_PREFIX } from './firehose/operations/index.ts'
 import { hostAllowed } from './host-check.ts'
 import { KINESIS_OPERATIONS, KINESIS_TARGET_PREFIX } from './kinesis/operations/index.ts'
+import { isOpenSearchPath, OpenSearchApi } from './opensearch/index.ts'
+import type { EventStreamOutput } from './operation.ts'
 import { PIPELINE_APIS, PIPELINE_QUERY_APIS } from './pipeline-apis.ts'
 import type { PipelineServices } from './pipeline-services.ts'
 import { isS3Request, lakeRootOf, S3Api } from './s3/index.ts'
@@ -56,6 +60,8 @@ export interface TransportStats {
   h2: { connections: number; requests: number }
 }
 
+const EMPTY_OBJECT = Buffer.from('{}')
+
 const healthRoute: WebRoute = (req, res) => {
   const path = req.url?.split('?')[0]
   if (req.method !== 'GET' || (path !== '/health' && path !== '/ready')) return false
@@ -86,12 +92,16 @@ export class TributaryServer {
   readonly #dispatcher: Dispatcher
   /** The S3 API, served when a pipeline runs (its buckets are the lake's). */
   readonly #s3: S3Api | undefined
+  /** The OpenSearch API over the search indexes, under `/_opensearch` (a pipeline runs). */
+  readonly #search: OpenSearchApi | undefined
   readonly #options: ServerOptions
   readonly #allowed: Set<string>
   readonly #cors: CorsPolicy
   readonly #maxBody: number
   readonly #logger: Logger
   readonly #requests = { http1: 0, h2: 0 }
+  /** Cancels each streamed reply under way (SubscribeToShard), for close(). */
+  readonly #streaming = new Set<() => void>()
   #inFlight = 0
   #idle: (() => void) | undefined
   #closing = false
@@ -129,6 +139,14 @@ export class TributaryServer {
           auth: options.auth,
           now: () => options.engine.clock.now(),
           logger: this.#logger,
+        })
+      : undefined
+    const pipeline = options.pipeline
+    this.#search = pipeline
+      ? new OpenSearchApi({
+          indexes: () => pipeline.searchIndexes(),
+          now: () => options.engine.clock.now(),
+          clusterName: 'tributary',
         })
       : undefined
     this.#transport = new DualProtocolServer((req, res) => this.#handle(req, res), {
@@ -241,17 +259,70 @@ export class TributaryServer {
       body,
       signal: gone.signal,
     }
-    // S3 (REST-XML: any method on a path) before the JSON and query services, which only POST to `/`.
-    const s3 = this.#s3 && !ownPath(req.url) && isS3Request(req)
-    const response = s3 ? await this.#s3Durably(awsRequest) : await this.#dispatcher.dispatch(awsRequest)
+    // OpenSearch under /_opensearch (no S3 bucket name starts with `_`), then S3 (REST-XML: any
+    // method on a path) before the JSON and query services, which only POST to `/`.
+    const search = this.#search && isOpenSearchPath(req.url)
+    const s3 = !search && this.#s3 && !ownPath(req.url) && isS3Request(req)
+    const response = search
+      ? await this.#search!.handle(awsRequest)
+      : s3
+        ? await this.#s3Durably(awsRequest)
+        : await this.#dispatcher.dispatch(awsRequest)
     // Operations are done with the request body once dispatch resolves (record data was copied
     // into frames while the handler ran), so its buffer can serve the next request.
     releaseBody(body)
     Object.assign(response.headers, cors)
+    if (response.events) return this.#streamEvents(res, response, response.events, gone.signal)
     // A HEAD reply (S3's HeadObject) states the length of the body it does not send.
     response.headers['content-length'] ??= String(response.body.length)
     res.writeHead(response.status, response.headers)
     res.end(response.body)
+  }
+
+  /**
+   * Sends a streamed reply: the headers, the `initial-response` event, then the operation's
+   * events as the transport takes them (a slow reader holds the sender back), until the
+   * operation is done, the client goes away or the server closes. An error once the events have
+   * started ends the stream with an exception message, as AWS does.
+   */
+  async #streamEvents(
+    res: HttpResponse,
+    response: AwsResponse,
+    events: EventStreamOutput,
+    gone: AbortSignal,
+  ): Promise<void> {
+    const cancel = () => events.cancel()
+    this.#streaming.add(cancel)
+    gone.addEventListener('abort', cancel, { once: true })
+    const out = res as ServerResponse
+    const write = (chunk: Uint8Array): Promise<void> => {
+      if (out.destroyed || out.writableEnded) return Promise.resolve()
+      if (out.write(chunk)) return Promise.resolve()
+      return new Promise((resolve) => {
+        const done = () => {
+          out.off('drain', done)
+          out.off('close', done)
+          resolve()
+        }
+        out.on('drain', done)
+        out.on('close', done)
+      })
+    }
+    try {
+      res.writeHead(response.status, response.headers)
+      await write(eventMessage('initial-response', EMPTY_OBJECT))
+      await events.run({ event: (type, payload) => write(eventMessage(type, payload)) })
+    } catch (error) {
+      const wire = AwsError.from(error)
+      if (!wire) this.#logger.error(`event stream failed: ${(error as Error).stack ?? error}`)
+      // In an event stream the 500 is a modelled exception with a message.
+      const code = !wire || wire.code === 'InternalFailure' ? 'InternalFailureException' : wire.code
+      await write(exceptionMessage(code, wire?.hasMessage ? wire.message : 'Internal service failure.'))
+    } finally {
+      this.#streaming.delete(cancel)
+      gone.removeEventListener('abort', cancel)
+      if (!out.writableEnded) out.end()
+    }
   }
 
   /** 413 without reading the rest: the connection closes (HTTP/1.1) or the stream is reset (HTTP/2). */
@@ -293,6 +364,7 @@ export class TributaryServer {
     if (this.#closing) return
     this.#closing = true
     const closed = this.#transport.close()
+    for (const cancel of this.#streaming) cancel()
     if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
     this.#transport.destroyAll()
     await closed

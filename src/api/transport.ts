@@ -63,6 +63,8 @@ export class DualProtocolServer {
   readonly #http1Connection: (socket: Socket) => void
   readonly #sessions = new Set<ServerHttp2Session>()
   readonly #sniffing = new Set<Socket>()
+  /** The sockets HTTP/2 sessions run on (a destroyed session may leave its socket open). */
+  readonly #h2Sockets = new Set<Socket>()
   readonly #options: TransportOptions
   #closing = false
   /** Connections handed to each protocol so far (tests and benchmarks read them). */
@@ -138,6 +140,9 @@ export class DualProtocolServer {
   destroyAll(): void {
     this.#http1.closeAllConnections()
     for (const session of this.#sessions) session.destroy()
+    // A session whose client stopped reading a response (an event stream it no longer
+    // consumes) is destroyed but keeps its socket until the client closes it: drop those too.
+    for (const socket of this.#h2Sockets) socket.destroy()
   }
 
   #track(session: ServerHttp2Session): void {
@@ -176,6 +181,8 @@ export class DualProtocolServer {
         // node:http's sockets allow half-open connections; node:http2's do not, and its sessions
         // rely on that: a peer that ends its side (or vanishes) must close the session's streams.
         socket.allowHalfOpen = false
+        this.#h2Sockets.add(socket)
+        socket.once('close', () => this.#h2Sockets.delete(socket))
         this.#http2.emit('connection', socket)
       } else {
         this.connections.http1++

@@ -170,6 +170,8 @@ async function dev(file: string, options: DevOptions): Promise<void> {
   // Injected faults are visible while active: a line when one is added or cleared.
   const unwatch = runtime.engine.faults.onChange((change) => {
     if ('added' in change) process.stdout.write(`tributary: fault ${describeFault(change.added)}\n`)
+    else if ('expired' in change)
+      process.stdout.write(`tributary: fault ${change.expired.id} expired (${change.expired.hits} hit)\n`)
     else
       for (const f of change.cleared)
         process.stdout.write(`tributary: fault ${f.id} cleared (${f.hits} hit)\n`)

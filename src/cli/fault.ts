@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import type { ActiveFault } from '../faults/fault.ts'
+import { type ActiveFault, FAULT_EFFECTS, FAULT_TARGETS } from '../faults/fault.ts'
 import { describeFault } from '../faults/injector.ts'
 import { FAULTS_PATH } from '../faults/routes.ts'
 import { CliError } from './cli-error.ts'
@@ -10,8 +10,13 @@ interface Common {
 }
 
 interface AddOptions extends Common {
-  stream: string
+  stream?: string
+  function?: string
+  bucket?: string
+  delivery?: string
   effect: string
+  for?: string
+  until?: string
   rate?: number
   seed?: number
   latencyMs?: number
@@ -61,17 +66,18 @@ async function call(endpoint: string, method: string, path = '', body?: unknown)
 /** `tributary fault add|list|clear`: faults injected into a running `tributary dev` (docs/faults.md). */
 export function faultCommand(): Command {
   const fault = new Command('fault').description(
-    'Inject faults into a running `tributary dev`: throttles, InternalFailure and latency on streams.',
+    'Inject faults into a running `tributary dev`: streams, functions, buckets and delivery streams.',
   )
   fault
     .command('add')
-    .description('add a fault; it stays until cleared (or the server stops)')
-    .requiredOption('--stream <name>', 'the stream it hits')
-    .addOption(
-      new Option('--effect <effect>', 'what it does')
-        .choices(['throttle', 'internal-failure', 'latency'])
-        .makeOptionMandatory(),
-    )
+    .description('add a fault; it stays until cleared, it expires (--for, --until) or the server stops')
+    .option('--stream <name>', 'the stream it hits (throttle, internal-failure, latency)')
+    .option('--function <name>', 'the function whose invocations it fails (error, timeout)')
+    .option('--bucket <name>', 'the bucket whose writes it fails (slow-down, internal-error)')
+    .option('--delivery <name>', 'the delivery stream whose deliveries it fails (slow-down, internal-error)')
+    .addOption(new Option('--effect <effect>', 'what it does').choices(FAULT_EFFECTS).makeOptionMandatory())
+    .option('--for <duration>', 'how long it stays active: 30s, 5m, 1h, 500ms (on the engine clock)')
+    .option('--until <time>', 'when it ends, ISO 8601 (2026-05-01T12:00:00Z)')
     .addOption(
       new Option('--rate <share>', 'share of calls (PutRecords entries) it hits, 0-1').argParser(parseRate),
     )
@@ -87,9 +93,20 @@ export function faultCommand(): Command {
     .addOption(endpointOption())
     .option('--json', 'print JSON')
     .action(async (options: AddOptions) => {
+      const targets = FAULT_TARGETS.filter((t) => options[t] !== undefined)
+      if (targets.length !== 1)
+        throw new CliError(
+          targets.length === 0
+            ? 'a fault needs a target'
+            : `a fault has one target, not ${targets.join(' and ')}`,
+          'pass one of --stream, --function, --bucket or --delivery',
+        )
+      const target = targets[0]!
       const { fault: added } = (await call(options.endpoint, 'POST', '', {
-        stream: options.stream,
+        [target]: options[target],
         effect: options.effect,
+        ...(options.for !== undefined && { for: options.for }),
+        ...(options.until !== undefined && { until: options.until }),
         ...(options.rate !== undefined && { rate: options.rate }),
         ...(options.seed !== undefined && { seed: options.seed }),
         ...(options.latencyMs !== undefined && { latencyMs: options.latencyMs }),

@@ -10,7 +10,10 @@ import { configIssue } from '../kind/config-issue.ts'
  */
 export const streamSchema = z
   .object({
-    /** PROVISIONED streams need a shard count; ON_DEMAND ones start with 4 shards. */
+    /**
+     * PROVISIONED streams need a shard count; ON_DEMAND ones start with 4 shards and split hot
+     * shards as sustained traffic grows (docs/kinesis-api.md#on-demand-scaling).
+     */
     mode: z.enum(['PROVISIONED', 'ON_DEMAND']).default('PROVISIONED'),
     /** Shards of a PROVISIONED stream, 1-10,000. */
     shardCount: z.int().min(1).max(10_000).optional(),

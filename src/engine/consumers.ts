@@ -1,6 +1,6 @@
 import type { StateStore } from '../storage/state/state-store.ts'
 import { FanOutThroughput } from '../stream/shard-throughput.ts'
-import type { StreamEngine } from './engine.ts'
+import type { Clock } from '../util/clock.ts'
 import { consumerErrors, errors } from './messages.ts'
 import type { StreamRuntime } from './stream-state.ts'
 
@@ -16,6 +16,8 @@ import type { StreamRuntime } from './stream-state.ts'
  */
 export const MAX_CONSUMERS_PER_STREAM = 20
 export const MAX_CONSUMERS_CREATING = 5
+/** A consumer may not subscribe to the same shard again within 5 s of a successful subscription. */
+export const RESUBSCRIBE_MS = 5_000
 
 const MIGRATIONS = [
   `CREATE TABLE stream_consumers (
@@ -59,15 +61,27 @@ export interface ConsumerTimings {
   deregisterMs?: number | undefined
 }
 
+/** What the registry needs of its engine (narrow: the engine owns the registry). */
+export interface ConsumerHost {
+  readonly account: string
+  readonly region: string
+  readonly clock: Clock
+  arn(streamName: string): string
+  stream(name: string): StreamRuntime
+  streams(): StreamRuntime[]
+}
+
 export class ConsumerRegistry {
-  readonly #engine: StreamEngine
+  readonly #engine: ConsumerHost
   readonly #store: StateStore
   readonly #registerMs: number
   readonly #deregisterMs: number
   /** The 2 MiB/s each consumer has per shard, by `consumer ARN + shard id` (kept while the process runs). */
   readonly #budgets = new Map<string, FanOutThroughput>()
+  /** When each `consumer ARN + shard id` last subscribed successfully, and how to end that subscription. */
+  readonly #subscriptions = new Map<string, { at: number; end: () => void }>()
 
-  constructor(engine: StreamEngine, store: StateStore, timings: ConsumerTimings = {}) {
+  constructor(engine: ConsumerHost, store: StateStore, timings: ConsumerTimings = {}) {
     this.#engine = engine
     this.#store = store
     this.#registerMs = timings.registerMs ?? 500
@@ -150,7 +164,13 @@ export class ConsumerRegistry {
     this.#store.db
       .prepare('UPDATE stream_consumers SET gone_at = ? WHERE stream_id = ? AND name = ?')
       .run(goneAt, consumer.streamId, consumer.name)
-    for (const key of this.#budgets.keys()) if (key.startsWith(`${consumer.arn} `)) this.#budgets.delete(key)
+    const prefix = `${consumer.arn} `
+    for (const key of this.#budgets.keys()) if (key.startsWith(prefix)) this.#budgets.delete(key)
+    for (const [key, subscription] of this.#subscriptions) {
+      if (!key.startsWith(prefix)) continue
+      subscription.end()
+      this.#subscriptions.delete(key)
+    }
     return { ...consumer, status: 'DELETING' }
   }
 
@@ -163,6 +183,33 @@ export class ConsumerRegistry {
       this.#budgets.set(key, budget)
     }
     return budget
+  }
+
+  /**
+   * Takes the consumer's subscription to a shard. Refused (ResourceInUseException) within 5 s of
+   * the previous successful one, as AWS documents; past that, the new one replaces the previous
+   * (which `end`s). Returns the release for when the subscription is over.
+   */
+  subscribe(consumer: StreamConsumer, shardId: string, end: () => void): () => void {
+    const key = `${consumer.arn} ${shardId}`
+    const now = this.#engine.clock.now()
+    const previous = this.#subscriptions.get(key)
+    if (previous && now - previous.at < RESUBSCRIBE_MS) {
+      throw consumerErrors.subscribedAlready(
+        this.#engine.account,
+        consumer.streamName,
+        shardId,
+        consumer.name,
+      )
+    }
+    previous?.end()
+    const entry = { at: now, end }
+    this.#subscriptions.set(key, entry)
+    // The entry outlives its subscription (its time still refuses a resubscription within 5 s);
+    // once over, it no longer ends anything.
+    return () => {
+      entry.end = () => {}
+    }
   }
 
   /** Rows still registered; rows whose DELETING time is over are removed on the way. */

@@ -10,12 +10,14 @@ import { ShardLog, type SyncPolicy } from '../storage/log/shard-log.ts'
 import { StateStore } from '../storage/state/state-store.ts'
 import { type HashKeyHex, uniformRanges } from '../stream/hash-key.ts'
 import { IteratorCodec } from '../stream/iterator-token.ts'
+import { ON_DEMAND_WINDOW_MS } from '../stream/on-demand.ts'
 import { planUniformScaling } from '../stream/reshard-plan.ts'
 import type { PendingChange, ShardState, StreamMode, StreamState } from '../stream/types.ts'
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { ConsumerRegistry } from './consumers.ts'
 import { errors } from './messages.ts'
+import { OnDemandScaler } from './on-demand-scaler.ts'
 import { StreamRepository } from './stream-repository.ts'
 import { ShardRuntime, StreamRuntime } from './stream-state.ts'
 
@@ -45,6 +47,11 @@ export interface EngineOptions {
   segmentBytes?: number
   /** How often expired segments are trimmed. */
   retentionCheckMs?: number
+  /**
+   * The window over which an ON_DEMAND stream's write traffic must be sustained to count as a
+   * peak it scales for (stream/on-demand.ts; default a minute); 0 turns on-demand scaling off.
+   */
+  onDemandWindowMs?: number
   logger?: Logger
   /** Where the engine publishes AWS/Kinesis metrics (IncomingRecords, GetRecords.*, ...). */
   metrics?: MetricSink
@@ -89,6 +96,7 @@ export class StreamEngine {
   readonly #changeListeners = new Set<(streamName: string) => void>()
   readonly #unlock: () => void
   #retentionTimer: TimerHandle | undefined
+  readonly #onDemand: OnDemandScaler
   #closed = false
 
   private constructor(options: EngineOptions, store: StateStore, unlock: () => void) {
@@ -102,7 +110,8 @@ export class StreamEngine {
     this.logger = options.logger ?? silentLogger
     this.metrics = options.metrics ?? { record: () => {} }
     this.streamMetrics = new MetricScopes(this.metrics, 'StreamName', this.clock)
-    this.faults = new FaultInjector(() => this.clock.now())
+    this.faults = new FaultInjector(this.clock)
+    this.#onDemand = new OnDemandScaler(this, options.onDemandWindowMs ?? ON_DEMAND_WINDOW_MS)
     this.#store = store
     this.#repo = new StreamRepository(store)
     this.#unlock = unlock
@@ -159,6 +168,7 @@ export class StreamEngine {
     for (const id of entries)
       if (!known.has(id)) await rm(this.#streamDir(id), { recursive: true, force: true })
     this.#scheduleRetention()
+    this.#onDemand.start()
   }
 
   #streamDir(id: string): string {
@@ -350,6 +360,18 @@ export class StreamEngine {
     this.#begin(this.activeStream(name), 'UPDATING', change, this.#options.updateStreamMs ?? 500)
   }
 
+  /**
+   * Splits hot shards of an ON_DEMAND stream (the on-demand scaler's decision): ordinary splits,
+   * carried out together. The stream stays ACTIVE, as an on-demand stream does on AWS while
+   * Kinesis scales it. Does nothing while another change is pending.
+   */
+  splitHotShards(name: string, splits: { shard: number; newStartingHashKey: HashKeyHex }[]): void {
+    const stream = this.stream(name)
+    if (stream.state.status !== 'ACTIVE' || stream.state.pending || splits.length === 0) return
+    this.#checkShardLimit(splits.length)
+    this.#begin(stream, 'ACTIVE', { kind: 'splits', splits }, 0)
+  }
+
   /** Applies an immediate (non-UPDATING) change to the stream's persisted settings. */
   updateSettings(
     name: string,
@@ -466,6 +488,7 @@ export class StreamEngine {
       case 'split':
       case 'merge':
       case 'scale':
+      case 'splits':
         return this.#reshard(stream, change)
       case 'mode':
         this.#commit(stream, { mode: change.mode })
@@ -539,7 +562,7 @@ export class StreamEngine {
    */
   async #reshard(
     stream: StreamRuntime,
-    change: PendingChange & { kind: 'split' | 'merge' | 'scale' },
+    change: PendingChange & { kind: 'split' | 'merge' | 'scale' | 'splits' },
   ): Promise<void> {
     const now = this.clock.now()
     let next = stream.state.nextShardIndex
@@ -566,6 +589,8 @@ export class StreamEngine {
     }
     if (change.kind === 'split') split(change.shard, change.newStartingHashKey, [next++, next++])
     else if (change.kind === 'merge') merge(change.shard, change.adjacent, next++)
+    else if (change.kind === 'splits')
+      for (const s of change.splits) split(s.shard, s.newStartingHashKey, [next++, next++])
     else {
       const open = stream.routing.map((s) => ({
         index: s.state.index,
@@ -644,6 +669,8 @@ export class StreamEngine {
     if (this.#closed) return
     this.#closed = true
     for (const t of this.#timers.values()) this.clock.clearTimeout(t)
+    this.faults.dispose()
+    this.#onDemand.stop()
     await this.whenSettled()
     if (this.#retentionTimer) this.clock.clearTimeout(this.#retentionTimer)
     await Promise.all(

@@ -95,6 +95,8 @@ export async function putRecords(
     }
   }
   const limited = options.shardLimits ?? engine.shardLimitsOn(stream)
+  // Demand an on-demand stream scales on: every entry offered, whether its shard takes it or not.
+  const onDemand = stream.state.mode === 'ON_DEMAND'
   const now = engine.clock.now()
   const groups = new Map<ShardRuntime, Group>()
   const outcomes: PutOutcome[] = new Array(entries.length)
@@ -103,6 +105,10 @@ export async function putRecords(
     const entry = entries[i]!
     const shard = stream.route(hashKeyOf(entry))
     if (!shard) throw errors.internalFailure()
+    if (onDemand) {
+      shard.offered.bytes += recordBytes(entry)
+      shard.offered.records++
+    }
     let group = groups.get(shard)
     if (!group) {
       group = { indexes: [], records: [], throttled: false }
@@ -228,6 +234,32 @@ export interface IteratorRequest {
 
 /** GetShardIterator: checks the request as Kinesis does and issues an authenticated iterator. */
 export async function shardIterator(engine: StreamEngine, req: IteratorRequest): Promise<string> {
+  const { stream, shard, ordinal } = await startingOrdinal(engine, req)
+  return engine.iterators.encode({
+    streamName: req.streamName,
+    streamCreatedAt: stream.state.createdAt,
+    shardIndex: shard.state.index,
+    ordinal,
+    issuedAt: engine.clock.now(),
+  })
+}
+
+/** Where a read that starts as `req` says begins: the shard, and the ordinal of its first record. */
+export interface StartingOrdinal {
+  stream: StreamRuntime
+  shard: ShardRuntime
+  ordinal: number
+}
+
+/**
+ * Resolves a starting position (GetShardIterator's, SubscribeToShard's) with Kinesis's checks
+ * and messages; `operation` is the one a bad sequence number's message names.
+ */
+export async function startingOrdinal(
+  engine: StreamEngine,
+  req: IteratorRequest,
+  operation = 'GetShardIterator',
+): Promise<StartingOrdinal> {
   const stream = streamOfShard(engine, req.streamName, req.shardId)
   const shard = findShard(engine, stream, req.shardId)
   const account = engine.account
@@ -250,7 +282,7 @@ export async function shardIterator(engine: StreamEngine, req: IteratorRequest):
   if (needsSeq) {
     const invalid = (printed: string, why = '') =>
       errors.invalidArgument(
-        `StartingSequenceNumber ${printed} used in GetShardIterator on shard ${shard.id} in stream ${req.streamName} under account ${account} is invalid${why}.`,
+        `StartingSequenceNumber ${printed} used in ${operation} on shard ${shard.id} in stream ${req.streamName} under account ${account} is invalid${why}.`,
       )
     const client = parseClientSequenceNumber(seq!)
     if (!client || client.version === 3) throw invalid(client?.printed ?? seq!)
@@ -289,13 +321,7 @@ export async function shardIterator(engine: StreamEngine, req: IteratorRequest):
     }
     ordinal = await log.ordinalAtTimestamp(req.timestamp)
   }
-  return engine.iterators.encode({
-    streamName: req.streamName,
-    streamCreatedAt: stream.state.createdAt,
-    shardIndex: shard.state.index,
-    ordinal,
-    issuedAt: engine.clock.now(),
-  })
+  return { stream, shard, ordinal }
 }
 
 export const ITERATOR_TTL_MS = 300_000

@@ -14,6 +14,8 @@ export class ShardRuntime {
   failure: Error | undefined
   /** AWS's per-shard write and read limits (consulted only when the stream enforces them). */
   readonly throughput = new ShardThroughput()
+  /** Write traffic offered since the on-demand scaler last looked (ON_DEMAND streams only). */
+  readonly offered = { bytes: 0, records: 0 }
   #encoder: { second: number; encoder: SequenceEncoder } | undefined
 
   constructor(

@@ -1,4 +1,5 @@
 import type { FunctionSpec } from '../contracts/functions.ts'
+import { FaultsToken } from '../faults/token.ts'
 import { ConfigProblem, defineKind, type Reference } from '../kind/kind.ts'
 import { named } from '../kind/references.ts'
 import {
@@ -17,6 +18,7 @@ import { awsTransportEnvironment, awsTransportMode } from './aws-transport-env.t
 import type { DeclaredResources } from './binding-usage.ts'
 import { BindingRouter } from './bindings-host.ts'
 import { type FunctionConfig, functionSchema } from './config.ts'
+import { FaultingInvoker } from './faulting-invoker.ts'
 import { functionSpec } from './handler-file.ts'
 import { MeteredInvoker } from './metered-invoker.ts'
 import { withPythonEnvs } from './runtimes/python-deps.ts'
@@ -120,7 +122,15 @@ export const functionKind = defineKind({
       account: ctx.account,
       endpointUrl,
     })
-    const invoker = new MeteredInvoker(pool, metrics, ctx.clock)
+    const timeouts = new Map(specs.map((s) => [s.name, s.timeoutMs]))
+    // Faults inside the meter: a faulted invocation counts as the failure it stands for.
+    const faulting = new FaultingInvoker(
+      pool,
+      ctx.need(FaultsToken),
+      ctx.clock,
+      (fn) => timeouts.get(fn) ?? 3000,
+    )
+    const invoker = new MeteredInvoker(faulting, metrics, ctx.clock)
     const destinations = ctx.need(DestinationsToken)
     const asyncInvocations = new AsyncInvocations({
       store: state,
@@ -150,6 +160,7 @@ export const functionKind = defineKind({
       specs,
       start: () => asyncInvocations.start(),
       async stop() {
+        faulting.close()
         await asyncInvocations.stop()
         await pool.close()
       },

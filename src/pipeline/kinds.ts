@@ -8,6 +8,7 @@ import type { AnyKind } from '../kind/kind.ts'
 import { bucketKind } from '../lake/buckets/kind.ts'
 import { alarmKind } from '../monitor/alarms/kind.ts'
 import { catalogKind } from '../query/kind.ts'
+import { searchIndexKind } from '../search/kind.ts'
 import { queueKind } from '../services/queues/kind.ts'
 import { scheduleKind } from '../services/schedules/kind.ts'
 import { tableKind } from '../services/tables/kind.ts'
@@ -31,6 +32,7 @@ export const KINDS = [
   scheduleKind,
   bucketKind,
   catalogKind,
+  searchIndexKind,
   alarmKind,
   analyticsKind,
 ] as const satisfies readonly AnyKind[]

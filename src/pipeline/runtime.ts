@@ -10,6 +10,7 @@ import type { DeliveryService } from '../delivery/types.ts'
 import { type EngineOptions, StreamEngine } from '../engine/engine.ts'
 import { EngineToken } from '../engine/tokens.ts'
 import { faultRoute } from '../faults/routes.ts'
+import { FaultsToken } from '../faults/token.ts'
 import { BindingUsage } from '../functions/binding-usage.ts'
 import { kinesisMappingKind } from '../functions/kinesis/kind.ts'
 import type { KinesisMapping } from '../functions/kinesis/mapping.ts'
@@ -53,6 +54,7 @@ import { MetricStore } from '../monitor/metric-store.ts'
 import { MetricTotals } from '../monitor/metrics.ts'
 import { PrometheusExporter } from '../monitor/prometheus.ts'
 import { AlarmsToken, DashboardUrlToken, MetricStoreToken, MetricsToken } from '../monitor/tokens.ts'
+import { SearchIndexesToken } from '../search/tokens.ts'
 import type { QueueService } from '../services/queues/queue-service.ts'
 import { scheduleKind } from '../services/schedules/kind.ts'
 import type { Scheduler } from '../services/schedules/scheduler.ts'
@@ -321,6 +323,7 @@ export class PipelineRuntime {
     const offered = new Map<string, unknown>()
     const offer = <T>(token: Token<T>, value: T) => offered.set(token.id, value)
     offer(EngineToken, engine)
+    offer(FaultsToken, engine.faults)
     offer(StateStoreToken, engine.state)
     offer(MetricsToken, metrics)
     offer(MetricStoreToken, this.metricStore)
@@ -494,6 +497,7 @@ function forwardServices(current: () => PipelineRuntime | undefined): PipelineSe
     metrics: () => need(MetricsToken),
     metricStore: () => need(MetricStoreToken),
     alarms: () => need(AlarmsToken),
+    searchIndexes: () => need(SearchIndexesToken),
     logs: () => {
       const runtime = current()
       if (!runtime) throw new PipelineRebuildingError()

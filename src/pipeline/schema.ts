@@ -100,8 +100,9 @@ const settings = {
   /** Settings of the served port under `tributary dev`. */
   server: serverSchema.optional(),
   /**
-   * Faults injected into the pipeline's streams while it runs (docs/faults.md), reproducible from
-   * their seeds; `tributary fault` adds and clears more at run time.
+   * Faults injected into the pipeline's streams, functions, buckets and delivery streams while it
+   * runs (docs/faults.md), reproducible from their seeds; `tributary fault` adds and clears more at
+   * run time.
    */
   faults: z.array(faultSchema).default([]),
 }

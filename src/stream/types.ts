@@ -25,6 +25,8 @@ export type PendingChange =
   | { kind: 'split'; shard: number; newStartingHashKey: HashKeyHex }
   | { kind: 'merge'; shard: number; adjacent: number }
   | { kind: 'scale'; target: number }
+  /** On-demand scaling: ordinary splits of hot shards, carried out together (the stream stays ACTIVE). */
+  | { kind: 'splits'; splits: { shard: number; newStartingHashKey: HashKeyHex }[] }
   | { kind: 'mode'; mode: StreamMode }
   | { kind: 'encryption'; type: EncryptionType; keyId: string | undefined }
 

@@ -49,6 +49,12 @@ export interface StartPipelineOptions {
    * `[...KINDS, myKind]` (docs/architecture.md, "Adding a resource kind").
    */
   kinds?: readonly AnyKind[]
+  /**
+   * The window over which ON_DEMAND streams' traffic must be sustained before they scale
+   * (docs/kinesis-api.md#on-demand-scaling; default a minute, as in `tributary dev`): a shorter
+   * one lets a test drive scaling with less traffic.
+   */
+  onDemandWindowMs?: number
 }
 
 /**
@@ -81,6 +87,7 @@ export async function startPipeline(
       clock,
       // Streams become ACTIVE at the first step of the clock, not after AWS's delay.
       createStreamMs: 0,
+      ...(options.onDemandWindowMs !== undefined && { onDemandWindowMs: options.onDemandWindowMs }),
       onLog: (log) => {
         logs.push(log)
         activity?.event()

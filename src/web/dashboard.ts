@@ -66,7 +66,7 @@ export function createDashboardRoutes(
   /** Tail and log-follow streams get only their records or lines, not the broadcast feed. */
   const tails = new Set<SseStream>()
   const maxStreams = options.maxStreams ?? 32
-  const last = { second: 0, alarms: '', queues: '', graph: '', rates: '' }
+  const last = { second: 0, alarms: '', queues: '', faults: '', graph: '', rates: '' }
   const graph = new GraphFeed(source)
   const api = apiRoutes(source, {
     charts: () => chartHistory(ring.toArray(), charts),
@@ -86,6 +86,7 @@ export function createDashboardRoutes(
   const alarmsJson = () =>
     snapshot(() => ({ configured: source.alarms !== undefined, alarms: source.alarms?.list() ?? [] }))
   const queuesJson = () => snapshot(() => ({ queues: queueViews(source) }))
+  const faultsJson = () => snapshot(() => ({ faults: source.faults?.() ?? [] }))
 
   const tick = () => {
     const second = Math.floor(now() / 1000) * 1000 - 1000
@@ -106,6 +107,11 @@ export function createDashboardRoutes(
     if (queues !== last.queues) {
       last.queues = queues
       broadcast('queues', queues)
+    }
+    const faults = faultsJson()
+    if (faults !== last.faults) {
+      last.faults = faults
+      broadcast('faults', faults)
     }
   }
   // The graph is redrawn when observed binding use or the pipeline changes; its rates every second.
@@ -143,8 +149,10 @@ export function createDashboardRoutes(
     if (!stream) return
     last.alarms ||= alarmsJson()
     last.queues ||= queuesJson()
+    last.faults ||= faultsJson()
     stream.send('alarms', last.alarms)
     stream.send('queues', last.queues)
+    stream.send('faults', last.faults)
     if (last.rates) stream.send('rates', last.rates)
   }
 

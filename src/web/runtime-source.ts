@@ -1,3 +1,4 @@
+import { describeFault } from '../faults/injector.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { type LakeQuery, openLakeQuery } from '../query/lake-query.ts'
 import { liveDefinition } from './live-definition.ts'
@@ -80,6 +81,12 @@ export function dashboardSourceFromRuntime(
     tables: runtimeTables(runtime),
     bindingUse: () => runtime.bindingUse.list(),
     logs: runtimeLogs(runtime.logs, () => Object.keys(runtime.pipeline.functions)),
+    faults: () =>
+      runtime.engine.faults.list().map((f) => ({
+        id: f.id,
+        text: describeFault(f),
+        ...(f.expiresAt !== undefined && { expiresAt: f.expiresAt }),
+      })),
     close: async () => {
       const open = lake
       lake = undefined

@@ -32,6 +32,17 @@ export interface DashboardSource {
   bindingUse?(): BindingUse[]
   /** The functions' logs (CloudWatch Logs); the Logs panel says there are none when omitted. */
   logs?: DashboardLogs | undefined
+  /** The injected faults active now (docs/faults.md), each as one line; the card hides when none. */
+  faults?(): DashboardFault[]
+}
+
+/** An active fault as the Overview's Faults card shows it. */
+export interface DashboardFault {
+  id: string
+  /** What `tributary fault list` prints for it. */
+  text: string
+  /** When it expires (ms since the epoch, engine clock), if it does. */
+  expiresAt?: number
 }
 
 /** One line of a function's log group, as CloudWatch Logs keeps it. */

@@ -99,6 +99,17 @@ async function everyKinesisOperation(t: TestServer, call: ReturnType<typeof call
   })
   await t.settle()
   await call('DescribeStreamConsumer', { ConsumerARN: Consumer.ConsumerARN })
+  const subscription = await call<{
+    EventStream: AsyncIterable<{ SubscribeToShardEvent?: { Records: unknown[] } }>
+  }>('SubscribeToShard', {
+    ConsumerARN: Consumer.ConsumerARN,
+    ShardId: shardId(0),
+    StartingPosition: { Type: 'TRIM_HORIZON' },
+  })
+  for await (const event of subscription.EventStream) {
+    expect(event.SubscribeToShardEvent?.Records).toHaveLength(3)
+    break
+  }
   expect(await call('ListStreamConsumers', { StreamARN })).toMatchObject({
     Consumers: [{ ConsumerName: 'efo' }],
   })

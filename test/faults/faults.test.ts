@@ -10,6 +10,7 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { FaultInjector } from '../../src/faults/injector.ts'
 import { startPipeline } from '../../src/testing/index.ts'
+import { ManualClock } from '../../src/util/clock.ts'
 import { ACCOUNT, expectAwsError, shardId } from '../helpers/kinesis.ts'
 import { createActiveStream, startServer, type TestServer } from '../helpers/server.ts'
 
@@ -29,7 +30,7 @@ async function putPattern(t: TestServer): Promise<string[]> {
 describe('fault injection', () => {
   it('draws the same hits from the same seed, other hits from another', () => {
     const draws = (seed: number) => {
-      const f = new FaultInjector(() => 0)
+      const f = new FaultInjector(new ManualClock())
       f.add({ stream: 's', effect: 'throttle', rate: 0.5, seed })
       return Array.from({ length: 64 }, () => f.fail('s', 'put') ?? 'ok')
     }
@@ -108,6 +109,19 @@ describe('fault injection', () => {
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^tributary: error: latencyMs: .*\n {2}hint: /)
     expect((await cli('clear', 'f1')).stdout).toBe('cleared 1 fault\n')
+    // Other targets, with an end on the engine clock.
+    const until = new Date(p.clock.now() + 30_000).toISOString()
+    expect((await cli('add', '--function', 'fn', '--effect', 'timeout', '--for', '30s')).stdout).toBe(
+      `added f2: timeout on 100% of invocations of function fn (seed 1, 0 hit, until ${until})\n`,
+    )
+    const twoTargets = await cli('add', '--bucket', 'b', '--delivery', 'd', '--effect', 'slow-down').catch(
+      (e) => e,
+    )
+    expect(twoTargets.code).toBe(1)
+    expect(twoTargets.stderr).toBe(
+      'tributary: error: a fault has one target, not bucket and delivery\n  hint: pass one of --stream, --function, --bucket or --delivery\n',
+    )
+    p.clock.advance(30_000)
     expect((await cli('list')).stdout).toBe('no faults\n')
   })
 

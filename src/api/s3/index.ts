@@ -123,7 +123,9 @@ export class S3Api {
       name === 'InvalidBucketName' ||
       name === 'BucketNotEmpty' ||
       name === 'InvalidBucketState' ||
-      name === 'MalformedXML'
+      name === 'MalformedXML' ||
+      name === 'SlowDown' ||
+      name === 'InternalError'
     )
       return new S3Error(
         name,

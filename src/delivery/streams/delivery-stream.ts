@@ -13,6 +13,7 @@ import type { ShardLog } from '../../storage/log/shard-log.ts'
 import type { Clock } from '../../util/clock.ts'
 import type { Logger } from '../../util/logger.ts'
 import type { DeliveryConfig } from '../config.ts'
+import { DeliveryFaultError } from '../errors.ts'
 import type { Encoder } from '../types.ts'
 import type { Buffered } from './buffer.ts'
 import type { DeliveryCheckpoints, DeliveryPosition } from './checkpoints.ts'
@@ -215,6 +216,9 @@ export class DeliveryStream {
         })
       },
       refused: (o, error, first, last) => this.#refused(o, error, feed, first, last),
+      fault: () => this.#fault(),
+      // Firehose's DeliveryToS3.Success is successful puts over all puts: a failed attempt is a 0.
+      attemptFailed: () => this.metrics.record(Firehose.DeliveryToS3_Success, 0),
       remove: async (key) => {
         await writer.deleteObject(bucket, key)
       },
@@ -222,6 +226,19 @@ export class DeliveryStream {
       onError: (error) => logger.error(`delivery ${this.name}: ${feed.tag}: ${error.message}`),
       onFinished: () => void this.#follower?.refresh(),
     })
+  }
+
+  /** A delivery attempt an injected fault fails, with the S3 error Firehose would report. */
+  #fault(): DeliveryFaultError | undefined {
+    const faults = this.#deps.engine.faults
+    const hit = faults.size > 0 ? faults.strike('delivery', this.name) : undefined
+    if (!hit) return undefined
+    return hit.effect === 'slow-down'
+      ? new DeliveryFaultError('S3.SlowDown', `Please reduce your request rate. (fault ${hit.id})`)
+      : new DeliveryFaultError(
+          'S3.InternalError',
+          `We encountered an internal error. Please try again. (fault ${hit.id})`,
+        )
   }
 
   async #refused(

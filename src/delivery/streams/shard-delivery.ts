@@ -85,6 +85,10 @@ export interface ShardDeliveryOptions {
     last: SourceItem,
   ): Promise<PlannedObject | undefined>
   remove(key: string): Promise<void>
+  /** An injected fault that fails this delivery attempt (docs/faults.md), drawn once per attempt. */
+  fault?(): Error | undefined
+  /** After each failed attempt at a buffer (before its retry). */
+  attemptFailed?(error: Error): void
   /** After each committed buffer (metrics, retention of the direct-put log). */
   committed(outcome: FlushOutcome, items: readonly Buffered[], nextOrdinal: number): void
   onError(error: Error): void
@@ -96,6 +100,8 @@ const READ_RECORDS = 1000
 const READ_BYTES = 4 * 1024 * 1024
 const WRITE_CONCURRENCY = 8
 const RETRY_MS = 1000
+/** "If data delivery to your Amazon S3 bucket fails, Firehose retries every 5 seconds" (for up to 24 h). */
+const DELIVERY_RETRY_MS = 5000
 /**
  * Packed base64 of one chunk (planRawFlush's 2 MiB of records, plus the record that crosses the
  * line, up to 1 MiB) fits this. Such chunks live in shared memory that is reused from chunk to
@@ -274,7 +280,7 @@ export class ShardDelivery {
         release()
       }
       if (!failure) return
-      await this.#pause(RETRY_MS)
+      await this.#pause(DELIVERY_RETRY_MS)
       if (this.#stopped) throw failure
     }
   }
@@ -359,6 +365,8 @@ export class ShardDelivery {
   async #attempt(items: Buffered[], first: SourceItem, last: SourceItem): Promise<Error | undefined> {
     const { checkpoints, delivery, feed } = this.#o
     try {
+      const fault = this.#o.fault?.()
+      if (fault) throw fault
       const outcome = this.#o.planRaw
         ? await this.#o.planRaw(this.#raw(items, first, last), first, last)
         : await this.#o.plan(await this.#reread(first, last), first, last)
@@ -403,6 +411,7 @@ export class ShardDelivery {
       return undefined
     } catch (error) {
       this.#o.onError(error as Error)
+      this.#o.attemptFailed?.(error as Error)
       if (this.#stopped) throw error
       return error as Error
     }

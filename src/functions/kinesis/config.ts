@@ -24,6 +24,12 @@ export const kinesisMappingSchema = z
     function: resourceName,
     /** The stream read. */
     stream: resourceName,
+    /**
+     * Read through this enhanced fan-out consumer of the stream, as a Lambda mapping whose
+     * EventSourceArn is a consumer's ARN: registered when the mapping starts if it is not yet; it
+     * has its own 2 MiB/s per shard and takes nothing from the stream's shared read limits.
+     */
+    consumer: resourceName.optional(),
     /** Records per batch at most, 1-10,000 (Lambda's default 100). */
     batchSize: z.int().min(1).max(10_000).default(100),
     /** Seconds to gather records before invoking, 0-300. */

@@ -72,7 +72,7 @@ export const kinesisMappingKind = defineKind({
         const dims = { EventSourceMappingUUID: s.uuid }
         const records = metrics.of(Lambda.PolledEventCount, dims).sum
         return [
-          `${s.streamName} → ${s.functionName}${s.state === 'Waiting' ? ' (waiting for the stream)' : pausedNote(pool, s.functionName)}`,
+          `${s.streamName}${s.consumerName ? ` (consumer ${s.consumerName})` : ''} → ${s.functionName}${s.state === 'Waiting' ? ' (waiting for the stream)' : pausedNote(pool, s.functionName)}`,
           view.count(records),
           view.rate(`mapping ${s.uuid}`, records),
           view.count(metrics.of(Lambda.InvokedEventCount, dims).count),

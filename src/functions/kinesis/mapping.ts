@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { DestinationSender, InvokeOutcome, Invoker } from '../../contracts/functions.ts'
+import type { StreamConsumer } from '../../engine/consumers.ts'
 import type { StreamEngine } from '../../engine/engine.ts'
 import { ShardTail, type StartingPosition } from '../../engine/shard-tail.ts'
 import { StreamFollower } from '../../engine/stream-follower.ts'
@@ -24,6 +25,9 @@ export interface MappingDeps {
   logger: Logger
 }
 
+/** How often a mapping whose consumer is still CREATING looks again. */
+const CONSUMER_CHECK_MS = 100
+
 /** A stable id for a mapping (Lambda's EventSourceMappingUUID), from what it connects. */
 export function mappingUuid(functionName: string, source: string): string {
   const h = createHash('sha1').update(`${functionName}\0${source}`).digest('hex')
@@ -34,6 +38,8 @@ export interface MappingStatus {
   uuid: string
   functionName: string
   streamName: string
+  /** The enhanced fan-out consumer it reads through, if any. */
+  consumerName: string | undefined
   state: 'Enabled' | 'Disabled' | 'Waiting'
   /** Age of the last record handed to the function (Lambda's IteratorAge), ms. */
   iteratorAgeMs: number
@@ -104,6 +110,7 @@ export class KinesisMapping {
       uuid: this.uuid,
       functionName: this.#config.function,
       streamName: this.#config.stream,
+      consumerName: this.#config.consumer,
       state: !this.#config.enabled ? 'Disabled' : this.#follower.size > 0 ? 'Enabled' : 'Waiting',
       iteratorAgeMs: this.#iteratorAge,
       shards: [...this.#follower.entries()].map(([index, c]) => ({
@@ -122,6 +129,29 @@ export class KinesisMapping {
     return { atTimestamp: typeof ts === 'number' ? ts * 1000 : Date.parse(ts) }
   }
 
+  /**
+   * The enhanced fan-out consumer the mapping reads through: registered if it is not yet (as a
+   * deployment creates it beside the mapping). Undefined while it is not ACTIVE (the follower
+   * looks again shortly, as Lambda waits for it) or cannot be registered (logged).
+   */
+  #fanOutConsumer(stream: StreamRuntime, name: string): StreamConsumer | undefined {
+    const { engine, logger } = this.#deps
+    const streamName = stream.state.name
+    let consumer: StreamConsumer | undefined
+    try {
+      consumer = engine.consumers.find({ streamName, name }) ?? engine.consumers.register(streamName, name)
+    } catch (error) {
+      logger.error(
+        `mapping ${this.#config.function} <- ${streamName} (consumer ${name}): ${(error as Error).message}`,
+      )
+      return undefined
+    }
+    if (consumer.status === 'ACTIVE') return consumer
+    const timer = engine.clock.setTimeout(() => void this.#follower.refresh(), CONSUMER_CHECK_MS)
+    timer.unref?.()
+    return undefined
+  }
+
   /** The shard's consumer, from its checkpoint or (pinned first) its starting position. */
   async #consumer(
     stream: StreamRuntime,
@@ -130,6 +160,12 @@ export class KinesisMapping {
   ): Promise<ShardConsumer | undefined> {
     const { checkpoints, engine } = this.#deps
     const name = this.#config.stream
+    const fanOut =
+      this.#config.consumer === undefined ? undefined : this.#fanOutConsumer(stream, this.#config.consumer)
+    if (this.#config.consumer !== undefined && !fanOut) return undefined
+    // Through a consumer, reads have its 2 MiB/s on the shard (when the stream enforces limits).
+    const budget =
+      fanOut && engine.shardLimitsOn(stream) ? engine.consumers.budget(fanOut, shard.id) : undefined
     const created = stream.state.createdAt
     const tail = new ShardTail(shard)
     let checkpoint = checkpoints.get(this.uuid, name, created, shard.state.index)
@@ -169,6 +205,7 @@ export class KinesisMapping {
           account: engine.account,
         },
         clock: engine.clock,
+        budget,
         batchSize: this.#config.batchSize,
         batchingWindowMs: this.#config.maximumBatchingWindowInSeconds * 1000,
         parallelizationFactor: this.#config.parallelizationFactor,

@@ -1,6 +1,7 @@
 import type { InvokeOutcome } from '../../contracts/functions.ts'
-import { FLAG_ENCRYPTED, type ShardTail, type TailBatch } from '../../engine/shard-tail.ts'
+import { decodedLength, FLAG_ENCRYPTED, type ShardTail, type TailBatch } from '../../engine/shard-tail.ts'
 import type { ShardRuntime } from '../../engine/stream-state.ts'
+import type { FanOutThroughput } from '../../stream/shard-throughput.ts'
 import type { Clock } from '../../util/clock.ts'
 import type { EncodedEvent } from '../encoded-event.ts'
 import type { RecordFilter } from '../filter.ts'
@@ -36,6 +37,11 @@ export interface ShardConsumerOptions {
   observe(records: MappedRecord[], outcome: InvokeOutcome): void
   /** Records read from the shard, and those dropped by filters (metrics). */
   polled(count: number, filteredOut: number): void
+  /**
+   * An enhanced fan-out consumer's budget on this shard (2 MiB/s), when the mapping reads through
+   * one and the stream enforces limits: reads wait while it is in debt.
+   */
+  budget?: FanOutThroughput | undefined
   /** A read failed (e.g. the shard's log failed); the consumer retries after a pause. */
   onError(error: Error): void
 }
@@ -142,6 +148,11 @@ export class ShardConsumer {
         await tail.wait()
         continue
       }
+      const budgetWait = this.#o.budget?.waitMs(this.#o.clock.now()) ?? 0
+      if (budgetWait > 0) {
+        await sleepOrSignal(this.#o.clock, budgetWait, this.#wake)
+        continue
+      }
       let read: TailBatch | undefined
       try {
         read = await tail.next(batchSize, this.#readBudget())
@@ -179,6 +190,12 @@ export class ShardConsumer {
         const lane = this.#laneFor(record)
         if (lane.queue.length === 0) lane.firstQueuedAt = now
         lane.queue.push(record)
+      }
+      if (this.#o.budget) {
+        // What the consumer's 2 MiB/s counts: data plus partition keys, as SubscribeToShard's.
+        let bytes = 0
+        for (const r of read.records) bytes += decodedLength(r.data) + Buffer.byteLength(r.partitionKey)
+        this.#o.budget.charge(bytes)
       }
       const dropped = read.records.length - kept.length
       if (kept.length > 0) {

@@ -1,3 +1,4 @@
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import type { IStream } from 'aws-cdk-lib/aws-kinesis'
 import type { IFunction } from 'aws-cdk-lib/aws-lambda'
 import { cdk } from '../../kind/cdk-synth.ts'
@@ -8,6 +9,7 @@ import type { KinesisMappingConfig } from './config.ts'
 
 const { Duration } = cdk
 const { PolicyStatement } = cdk.aws_iam
+const { CfnStreamConsumer } = cdk.aws_kinesis
 const { EventSourceMapping, StartingPosition } = cdk.aws_lambda
 
 /**
@@ -23,11 +25,19 @@ export const KINESIS_MAPPING_ACTIONS = [
   'kinesis:SubscribeToShard',
 ]
 
-/** Kinesis mappings become Lambda event source mappings with every knob as declared. */
+/** What a mapping reading through an enhanced fan-out consumer calls on the consumer. */
+export const KINESIS_CONSUMER_ACTIONS = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard']
+
+/**
+ * Kinesis mappings become Lambda event source mappings with every knob as declared; one that
+ * names a `consumer` reads through an AWS::Kinesis::StreamConsumer (its EventSourceArn is the
+ * consumer's ARN), one per stream and consumer name.
+ */
 export const kinesisMappingSynth: SynthFace<KinesisMappingConfig> = {
   localOnly: [],
   synth(ctx, mappings) {
     const seen = new Set<string>()
+    const consumers = new Map<string, kinesis.CfnStreamConsumer>()
     for (const { name, config: m, index } of mappings) {
       const id = ctx.id('mapping', `${m.stream}-${m.function}`)
       // CreateEventSourceMapping: one mapping per event source and function.
@@ -43,6 +53,22 @@ export const kinesisMappingSynth: SynthFace<KinesisMappingConfig> = {
       fn.addToRolePolicy(
         new PolicyStatement({ actions: KINESIS_MAPPING_ACTIONS, resources: [stream.streamArn] }),
       )
+      let eventSourceArn = stream.streamArn
+      if (m.consumer !== undefined) {
+        const key = `${m.stream}/${m.consumer}`
+        let consumer = consumers.get(key)
+        if (!consumer) {
+          consumer = new CfnStreamConsumer(ctx.stack, ctx.id('consumer', `${m.stream}-${m.consumer}`), {
+            consumerName: m.consumer,
+            streamArn: stream.streamArn,
+          })
+          consumers.set(key, consumer)
+        }
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: KINESIS_CONSUMER_ACTIONS, resources: [consumer.attrConsumerArn] }),
+        )
+        eventSourceArn = consumer.attrConsumerArn
+      }
       let timestamp: number | undefined
       if (m.startingPositionTimestamp !== undefined) {
         timestamp =
@@ -58,7 +84,7 @@ export const kinesisMappingSynth: SynthFace<KinesisMappingConfig> = {
       const onFailure = m.destinationConfig?.onFailure
       new EventSourceMapping(ctx.stack, id, {
         target: fn,
-        eventSourceArn: stream.streamArn,
+        eventSourceArn,
         startingPosition: StartingPosition[m.startingPosition],
         ...(timestamp !== undefined ? { startingPositionTimestamp: timestamp } : {}),
         batchSize: m.batchSize,

@@ -40,6 +40,11 @@ export interface BucketStoreOptions {
   fsync?: boolean
   /** Where a throwing object-created listener is reported. */
   logger?: Logger
+  /**
+   * The error an injected fault fails a write to `bucket` with (docs/faults.md), or undefined.
+   * Asked once per object write, after the bucket and key are checked.
+   */
+  writeFault?: (bucket: string) => BucketError | undefined
 }
 
 /** Bucket names as the pipeline schema allows them; never `.`-prefixed, so `.tmp`/`.sidecars` stay ours. */
@@ -89,6 +94,7 @@ export class BucketStore implements ObjectWriter {
   readonly #clock: Clock
   readonly #fsync: boolean
   readonly #logger: Logger
+  readonly #writeFault: BucketStoreOptions['writeFault']
   readonly #temp: TempFiles
   readonly #dirSyncs: DirSyncs
   readonly #locks = new KeyLocks()
@@ -104,6 +110,7 @@ export class BucketStore implements ObjectWriter {
     this.#clock = options.clock ?? systemClock
     this.#fsync = options.fsync ?? true
     this.#logger = options.logger ?? stderrLogger
+    this.#writeFault = options.writeFault
     this.#temp = new TempFiles(join(root, TEMP), this.#fsync)
     this.#dirSyncs = new DirSyncs(this.#fsync)
   }
@@ -219,6 +226,8 @@ export class BucketStore implements ObjectWriter {
     options: PutObjectOptions = {},
   ): Promise<{ etag: string; size: number }> {
     const { data, meta } = this.#paths(bucket, key)
+    const fault = this.#writeFault?.(bucket)
+    if (fault) throw fault
     const bytes = toBuffer(body)
     const sidecar: Omit<Sidecar, 'ino' | 'mtimeNs' | 'lastModified'> = {
       v: 1,

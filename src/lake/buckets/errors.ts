@@ -18,6 +18,8 @@ export type BucketErrorName =
   | 'BucketNotEmpty'
   | 'InvalidBucketState'
   | 'MalformedXML'
+  | 'SlowDown'
+  | 'InternalError'
 
 export class BucketError extends Error {
   override readonly name: BucketErrorName
@@ -37,6 +39,13 @@ export const noSuchBucket = (bucket: string) =>
 export const noSuchKey = () => new BucketError('NoSuchKey', 'The specified key does not exist.')
 
 export const invalidArgument = (message: string) => new BucketError('InvalidArgument', message)
+
+/** S3's 503 when a prefix takes more requests than it can: the caller backs off and retries. */
+export const slowDown = () => new BucketError('SlowDown', 'Please reduce your request rate.')
+
+/** S3's 500: a failure on S3's side, worth retrying. */
+export const internalError = () =>
+  new BucketError('InternalError', 'We encountered an internal error. Please try again.')
 
 /** A store that cannot be opened as configured (bad bucket name, root not a directory). */
 export class BucketConfigError extends Error {

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { FaultsToken } from '../../faults/token.ts'
 import { defineKind } from '../../kind/kind.ts'
 import {
   AsyncInvokeToken,
@@ -11,6 +12,7 @@ import { BucketNamesToken, BucketRegistryToken, BucketStoreToken } from '../toke
 import { createBucketBindings } from './bindings.ts'
 import { BucketStore } from './bucket-store.ts'
 import { bucketSchema } from './config.ts'
+import { internalError, slowDown } from './errors.ts'
 import { BucketNotifications } from './notifications.ts'
 import { BucketRegistry } from './registry.ts'
 
@@ -40,11 +42,16 @@ export const bucketKind = defineKind({
     // The declared buckets, and those created through the S3 API (kept in the state store).
     const declared = new Set(buckets.map((b) => b.name))
     const created = BucketRegistry.load(state)
+    const faults = ctx.need(FaultsToken)
     const store = await BucketStore.open({
       root: join(ctx.dataDir, 'lake'),
       buckets: [...new Set([...declared, ...created.keys()])],
       clock: ctx.clock,
       logger: ctx.logger,
+      writeFault: (bucket) => {
+        const hit = faults.size > 0 ? faults.strike('bucket', bucket) : undefined
+        return hit && (hit.effect === 'slow-down' ? slowDown() : internalError())
+      },
     })
     // Queues and topics are looked up when used: a pipeline built without those kinds still runs.
     const destinations = ctx.later(DestinationsToken)

@@ -185,6 +185,11 @@ export class ShardLog {
     return this.#sealed
   }
 
+  /** Closed (shutdown, or its stream deleted): nothing more is read from it. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
   /** Bytes on disk across all segments. */
   get sizeBytes(): number {
     return this.#segments.reduce((n, s) => n + s.size, 0)

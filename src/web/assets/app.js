@@ -1,4 +1,4 @@
-// The dashboard page: tabs, the live event stream, and the Overview and Alarms panels.
+// The dashboard page: tabs, the live event stream, and the Overview (with its Faults card) and Alarms panels.
 import { Charts } from './charts.js'
 import { api, h, stamp, timeEl } from './dom.js'
 import { renderGraph } from './graph.js'
@@ -138,6 +138,21 @@ async function loadHistory(name) {
   }
 }
 
+// ---- injected faults: a card on the overview while any is active
+function renderFaults(faults) {
+  $('faults-card').hidden = faults.length === 0
+  $('faults').replaceChildren(
+    ...faults.map((f) =>
+      h(
+        'li',
+        { 'data-testid': `fault-${f.id}` },
+        h('span', { class: 'badge state-ALARM' }, 'FAULT'),
+        h('span', {}, f.text),
+      ),
+    ),
+  )
+}
+
 // ---- live events
 function connect() {
   const events = new EventSource('/ui/api/events')
@@ -161,6 +176,7 @@ function connect() {
     renderAlarms()
   })
   events.addEventListener('queues', (e) => queues.update(JSON.parse(e.data).queues ?? []))
+  events.addEventListener('faults', (e) => renderFaults(JSON.parse(e.data).faults ?? []))
   // A function used a binding for the first time, or the pipeline was reloaded: redraw.
   events.addEventListener('graph', (e) => drawGraph(JSON.parse(e.data)))
   events.addEventListener('rates', (e) => {

@@ -1,10 +1,11 @@
-import { type GetRecordsResult, getRecords as read } from '../../../engine/records.ts'
+import { type GetRecordsResult, type ReadRecord, getRecords as read } from '../../../engine/records.ts'
 import type { ShardRuntime } from '../../../engine/stream-state.ts'
 import { hashKeyToDecimal } from '../../../stream/hash-key.ts'
 import { defineOperation, type PreRendered } from '../../operation.ts'
 import { STREAM_ARN } from '../shapes.ts'
 
-function childShard(shard: ShardRuntime) {
+/** A child shard as GetRecords' and SubscribeToShard's `ChildShards` name it. */
+export function childShard(shard: ShardRuntime) {
   const s = shard.state
   const parents = [s.parent, s.adjacentParent].filter((p): p is number => p !== undefined)
   return {
@@ -23,13 +24,15 @@ function tail(result: GetRecordsResult): Record<string, unknown> {
 }
 
 /**
- * Renders the JSON response into one buffer of exactly the right size, copying each record's
- * stored base64 straight in: nothing is decoded or re-encoded, only partition keys need JSON
- * escaping, and no per-record buffers are created (at 10,000 records a call, that garbage was
- * most of the read path's cost).
+ * Renders `{"Records":[...], ...rest}` into one buffer of exactly the right size, copying each
+ * record's stored base64 straight in: nothing is decoded or re-encoded, only partition keys need
+ * JSON escaping, and no per-record buffers are created (at 10,000 records a call, that garbage
+ * was most of the read path's cost). GetRecords' response and SubscribeToShard's events.
  */
-function renderJson(result: GetRecordsResult): Buffer {
-  const records = result.records
+export function renderRecordsJson(
+  records: readonly ReadRecord[],
+  restFields: Record<string, unknown>,
+): Buffer {
   const n = records.length
   // Text between one record's data and the next one's: its metadata, then the next opening.
   const between: string[] = new Array(n)
@@ -50,7 +53,7 @@ function renderJson(result: GetRecordsResult): Buffer {
     // UTF-8: partition keys are any Unicode text.
     size += r.data.length + Buffer.byteLength(text, 'utf8')
   }
-  const rest = JSON.stringify(tail(result))
+  const rest = JSON.stringify(restFields)
   const head = n > 0 ? '{"Records":[{"Data":"' : '{"Records":['
   const end = `]${rest.length > 2 ? `,${rest.slice(1)}` : '}'}`
   const out = Buffer.allocUnsafe(head.length + size + Buffer.byteLength(end))
@@ -78,7 +81,7 @@ export const getRecords = defineOperation({
     // Both renderings copy the record data out, so the read buffers can be reused right after.
     return {
       json: () => {
-        const body = renderJson(result)
+        const body = renderRecordsJson(result.records, tail(result))
         result.release()
         return body
       },

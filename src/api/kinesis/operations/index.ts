@@ -24,6 +24,7 @@ import {
   updateMaxRecordSize,
   updateStreamMode,
 } from './stream-settings.ts'
+import { subscribeToShard } from './subscribe-to-shard.ts'
 import {
   addTagsToStream,
   listTagsForResource,
@@ -63,6 +64,7 @@ export const KINESIS_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
     splitShard,
     startStreamEncryption,
     stopStreamEncryption,
+    subscribeToShard,
     tagResource,
     untagResource,
     updateMaxRecordSize,

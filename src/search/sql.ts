@@ -1,0 +1,5 @@
+/** A piece of SQL over `docs d` with its parameters. */
+export interface Sql {
+  sql: string
+  params: unknown[]
+}
