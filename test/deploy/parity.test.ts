@@ -180,6 +180,18 @@ const MATRIX: Row[] = [
   ),
   [
     'kinesis-mapping',
+    'consumer',
+    () => {
+      const consumer = id('consumer-od-fanout')
+      expect(props('AWS::Kinesis::StreamConsumer', consumer)).toEqual({
+        ConsumerName: 'fanout',
+        StreamARN: arn('stream-od'),
+      })
+      expect(mapping('od', 'transform').EventSourceArn).toEqual({ 'Fn::GetAtt': [consumer, 'ConsumerARN'] })
+    },
+  ],
+  [
+    'kinesis-mapping',
     'parallelizationFactor',
     () => expect(mapping('od', 'transform').ParallelizationFactor).toBe(4),
   ],
@@ -735,9 +747,11 @@ describe('the parity matrix: every setting of every kind, on AWS', () => {
       for (const m of KITCHEN_SINK.mappings as {
         function: string
         stream?: string
-        destinationConfig?: object
+        consumer?: string
       }[])
-        if (m.function === name) for (const a of m.stream ? KINESIS_ESM : SQS_ESM) needed.add(a)
+        if (m.function === name)
+          for (const a of m.stream ? [...KINESIS_ESM, ...(m.consumer ? KINESIS_CONSUMER : [])] : SQS_ESM)
+            needed.add(a)
       for (const m of KITCHEN_SINK.mappings as {
         function: string
         destinationConfig?: { onFailure: object }
@@ -810,6 +824,8 @@ const KINESIS_ESM = [
   'kinesis:ListShards',
   'kinesis:SubscribeToShard',
 ]
+/** Through an enhanced fan-out consumer, on the consumer's ARN. */
+const KINESIS_CONSUMER = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard']
 const SQS_ESM = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']
 const SEND: Record<string, string> = { queue: 'sqs:SendMessage', topic: 'sns:Publish' }
 
