@@ -60,6 +60,15 @@ module.exports = {
       },
     },
     {
+      name: 'cdk-values-through-require',
+      severity: 'error',
+      comment:
+        'aws-cdk-lib and cdk-nag are CommonJS with lazy exports: an ES import reads every export and so ' +
+        'loads all of them (seconds). Values come from src/kind/cdk-synth.ts (`cdk`), types from `import type`.',
+      from: { path: '^src/' },
+      to: { path: 'node_modules/(aws-cdk-lib|cdk-nag)/', dependencyTypesNot: ['type-only', 'require'] },
+    },
+    {
       name: 'synth-faces-load-lazily',
       severity: 'error',
       comment:

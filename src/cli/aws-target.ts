@@ -80,7 +80,8 @@ export async function withToolkit(
     if (error instanceof aws.AwsAccessError) throw new CliError(error.message, error.hint)
     throw error
   }
-  const out = await synthesizeForCommand(command, loaded, options.out)
+  // A template error found here costs seconds; found by CloudFormation, a failed deployment.
+  const out = await synthesizeForCommand(command, loaded, options.out, { validate: command !== 'destroy' })
   try {
     const toolkit = aws.toolkitFor(target, options.requireApproval, confirm)
     const cx = await toolkit.fromAssemblyDirectory(out.outDir)

@@ -8,6 +8,7 @@ import { loadForCommand } from './pipeline-arg.ts'
 
 interface SynthOptions {
   out: string
+  validate?: boolean
 }
 
 const EXAMPLES = `
@@ -27,9 +28,15 @@ export function synthCommand(): Command {
     )
     .argument('[pipeline]', 'the pipeline file, or a directory holding tributary.config.ts', '.')
     .option('-o, --out <dir>', 'where the cloud assembly is written', 'cdk.out')
+    .option(
+      '--validate',
+      "also run CloudFormation's template validation (cfn-lint rules; several seconds more; diff and deploy always do)",
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (file: string, options: SynthOptions) => {
-      const out = await synthesizeForCommand('synth', await loadForCommand(file), options.out)
+      const out = await synthesizeForCommand('synth', await loadForCommand(file), options.out, {
+        validate: options.validate === true,
+      })
       out.dispose()
     })
 }
@@ -39,12 +46,16 @@ export async function synthesizeForCommand(
   command: string,
   loaded: LoadedPipeline,
   outDir: string | undefined,
+  options: { validate: boolean },
 ) {
   const { synthesize } = await cdkModule(command, () => import('../deploy/app.ts'))
   const started = performance.now()
   let out: Awaited<ReturnType<typeof synthesize>>
   try {
-    out = await synthesize(loaded, outDir === undefined ? {} : { outDir })
+    out = await synthesize(loaded, {
+      ...(outDir === undefined ? {} : { outDir }),
+      validate: options.validate,
+    })
   } catch (error) {
     if (error instanceof SynthError) throw new CliError(error.message, error.hint ?? 'see docs/deploy.md')
     throw error

@@ -1,10 +1,10 @@
-import { type CfnElement, Stack } from 'aws-cdk-lib'
+import type { CfnElement } from 'aws-cdk-lib'
 import type { CfnTable } from 'aws-cdk-lib/aws-glue'
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
 import type { IStream } from 'aws-cdk-lib/aws-kinesis'
-import { CfnDeliveryStream, type CfnDeliveryStreamProps } from 'aws-cdk-lib/aws-kinesisfirehose'
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose'
 import type { IFunction } from 'aws-cdk-lib/aws-lambda'
 import type { Bucket } from 'aws-cdk-lib/aws-s3'
+import { cdk } from '../kind/cdk-synth.ts'
 import { ConfigProblem } from '../kind/kind.ts'
 import type { SynthContext, SynthFace } from '../kind/synth.ts'
 import { acknowledgeObjectWildcard } from '../lake/buckets/synth.ts'
@@ -12,6 +12,10 @@ import type { CatalogTableConfig } from '../query/config.ts'
 import { glueDatabaseName } from '../query/synth.ts'
 import type { DeliveryConfig } from './config.ts'
 import { partitionProjection } from './projection.ts'
+
+const { Stack } = cdk
+const { Policy, PolicyStatement, Role, ServicePrincipal } = cdk.aws_iam
+const { CfnDeliveryStream } = cdk.aws_kinesisfirehose
 
 /** Firehose: with dynamic partitioning or format conversion, buffers are at least 64 MB. */
 export const MIN_PARTITIONED_BUFFER_MB = 64
@@ -94,7 +98,7 @@ function synthDelivery(ctx: SynthContext, name: string, d: DeliveryConfig): void
   allow(FIREHOSE_ACTIONS.objects, [bucket.arnForObjects('*')])
   acknowledgeObjectWildcard(ctx, policy, bucket, 'Firehose writes')
 
-  let source: Partial<CfnDeliveryStreamProps> = {
+  let source: Partial<firehose.CfnDeliveryStreamProps> = {
     deliveryStreamType: 'DirectPut',
     deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
   }
@@ -107,7 +111,7 @@ function synthDelivery(ctx: SynthContext, name: string, d: DeliveryConfig): void
     }
   }
 
-  const processors: CfnDeliveryStream.ProcessorProperty[] = []
+  const processors: firehose.CfnDeliveryStream.ProcessorProperty[] = []
   if (d.processing) {
     const fn = ctx.get<IFunction>('function', d.processing.function).construct
     allow(FIREHOSE_ACTIONS.function, [fn.functionArn])
@@ -140,7 +144,7 @@ function synthDelivery(ctx: SynthContext, name: string, d: DeliveryConfig): void
     })
   if (d.appendNewline) processors.push({ type: 'AppendDelimiterToRecord', parameters: [] })
 
-  let conversion: CfnDeliveryStream.DataFormatConversionConfigurationProperty | undefined
+  let conversion: firehose.CfnDeliveryStream.DataFormatConversionConfigurationProperty | undefined
   const catalogTable = d.format?.parquet.table
   if (catalogTable !== undefined) {
     const table = ctx.get('catalog', catalogTable).construct as CfnElement

@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib'
-import { AwsSolutionsChecks } from 'cdk-nag'
+import type { Stack } from 'aws-cdk-lib'
+import type * as nag from 'cdk-nag'
 import type { IConstruct } from 'constructs'
+import { cdk } from '../kind/cdk-synth.ts'
 import { type AnyKind, ConfigProblem } from '../kind/kind.ts'
 import type { SynthContext, SynthResource } from '../kind/synth.ts'
 import { KINDS } from '../pipeline/kinds.ts'
@@ -12,6 +14,11 @@ import { buildOrder, resourcesOf } from '../pipeline/resources.ts'
 import type { Pipeline } from '../pipeline/schema.ts'
 import { pathText, SynthError } from './synth-error.ts'
 
+// Through require, as the synthesis faces take it (src/kind/cdk-synth.ts says why); cdk-nag too.
+const { App, CfnOutput, Stack: CdkStack, Validations } = cdk
+const { DISABLE_METADATA_STACK_TRACE } = cdk.cx_api
+const { AwsSolutionsChecks } = createRequire(import.meta.url)('cdk-nag') as typeof nag
+
 export interface SynthOptions {
   /** Where the cloud assembly is written (default: a temporary directory, removed by `dispose`). */
   outDir?: string
@@ -19,6 +26,12 @@ export interface SynthOptions {
   kinds?: readonly AnyKind[]
   /** Run cdk-nag's AwsSolutions pack (default true): an unacknowledged error fails the synth. */
   nag?: boolean
+  /**
+   * Run aws-cdk-lib's CloudFormation template validation (default false): the cfn-lint rules,
+   * compiled to WebAssembly, about 7 s of CPU for a small stack, more than everything else synth
+   * does. An error fails the synth; warnings (a deprecated runtime, ...) join {@link Synthesized.warnings}.
+   */
+  validate?: boolean
 }
 
 export interface Synthesized {
@@ -88,9 +101,14 @@ export async function synthesize(loaded: LoadedPipeline, options: SynthOptions =
     if (temporary) rmSync(outDir, { recursive: true, force: true })
   }
   try {
-    const app = new App({ outdir: outDir })
+    const app = new App({
+      outdir: outDir,
+      builtinCloudFormationValidation: options.validate === true,
+      // A stack trace per construct and annotation is metadata nobody reads here, and costs time.
+      context: { [DISABLE_METADATA_STACK_TRACE]: true },
+    })
     const stackName = stackNameOf(pipeline.name)
-    const stack = new Stack(app, stackName, {
+    const stack = new CdkStack(app, stackName, {
       stackName,
       description: `Tributary pipeline '${pipeline.name}' (tributary synth)`,
     })
@@ -102,17 +120,24 @@ export async function synthesize(loaded: LoadedPipeline, options: SynthOptions =
     ctx.runDeferred()
     if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
     const constructed = performance.now()
-    let assembly: ReturnType<App['synth']>
+    let assembly: ReturnType<typeof app.synth>
     try {
       assembly = app.synth()
     } catch (error) {
-      const report = readReport(outDir)
+      const report = readReport(outDir, NAG_PLUGIN)
       if (report.errors.length === 0) throw error
       throw new SynthError(
         `cdk-nag AwsSolutions: ${report.errors.length} unacknowledged error(s): ${report.errors.join(', ')}`,
         `see ${join(outDir, 'validation-report.json')}`,
       )
     }
+    const cfn = readReport(outDir, CFN_VALIDATE_PLUGIN)
+    if (cfn.errors.length > 0)
+      throw new SynthError(
+        `CloudFormation validation: ${cfn.errors.length} error(s): ${cfn.errors.join('; ')}`,
+        `see ${join(outDir, 'validation-report.json')}`,
+      )
+    for (const warning of cfn.warnings) warnings.push(`CloudFormation validation ${warning}`)
     const artifact = assembly.getStackByName(stackName)
     return {
       stackName,
@@ -121,7 +146,7 @@ export async function synthesize(loaded: LoadedPipeline, options: SynthOptions =
       templateFile: artifact.templateFullPath,
       warnings,
       stack,
-      nagReport: { ...readReport(outDir), acknowledged: acknowledgements(stack) },
+      nagReport: { ...readReport(outDir, NAG_PLUGIN), acknowledged: acknowledgements(stack) },
       timings: { constructMs: constructed - started, synthMs: performance.now() - constructed },
       dispose,
     }
@@ -212,19 +237,34 @@ class Context implements SynthContext {
   }
 }
 
-/** The AwsSolutions findings of the validation report the synth wrote (none when it wrote none). */
-function readReport(outDir: string): Omit<NagReport, 'acknowledged'> {
+const NAG_PLUGIN = 'AwsSolutions'
+const CFN_VALIDATE_PLUGIN = 'CloudFormation Validate'
+
+interface Violation {
+  ruleName: string
+  description?: string
+  severity: string
+  violatingConstructs?: { constructPath: string }[]
+}
+
+/** One plugin's findings in the validation report the synth wrote (none when it wrote none). */
+function readReport(outDir: string, plugin: string): { errors: string[]; warnings: string[] } {
   const file = join(outDir, 'validation-report.json')
   if (!existsSync(file)) return { errors: [], warnings: [] }
   const report = JSON.parse(readFileSync(file, 'utf8')) as {
-    pluginReports?: { pluginName: string; violations?: { ruleName: string; severity: string }[] }[]
+    pluginReports?: { pluginName: string; violations?: Violation[] }[]
   }
   const violations = (report.pluginReports ?? [])
-    .filter((p) => p.pluginName === 'AwsSolutions')
+    .filter((p) => p.pluginName === plugin)
     .flatMap((p) => p.violations ?? [])
+  // `W2531 (function-f): Runtime 'nodejs18.x' was deprecated ...`, rule names alone for cdk-nag.
+  const line = (v: Violation) =>
+    plugin === NAG_PLUGIN
+      ? v.ruleName
+      : `${v.ruleName} (${[...new Set((v.violatingConstructs ?? []).map((c) => c.constructPath.split('/')[1]))].join(', ')}): ${v.description?.split('\n')[0] ?? ''}`
   return {
-    errors: violations.filter((v) => v.severity === 'error').map((v) => v.ruleName),
-    warnings: violations.filter((v) => v.severity !== 'error').map((v) => v.ruleName),
+    errors: violations.filter((v) => v.severity === 'error').map(line),
+    warnings: violations.filter((v) => v.severity !== 'error').map(line),
   }
 }
 

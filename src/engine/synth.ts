@@ -1,8 +1,10 @@
-import { Duration } from 'aws-cdk-lib'
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
-import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis'
+import { cdk } from '../kind/cdk-synth.ts'
 import type { SynthFace } from '../kind/synth.ts'
 import type { StreamConfig } from './config.ts'
+
+const { Duration } = cdk
+const { PolicyStatement } = cdk.aws_iam
+const { Stream, StreamEncryption, StreamMode } = cdk.aws_kinesis
 
 /** What `stream(name).put`/`putMany` call on AWS. */
 export const STREAM_WRITE_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords']

@@ -1,9 +1,11 @@
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
 import type { IEventSourceDlq, IFunction } from 'aws-cdk-lib/aws-lambda'
 import type { ITopic } from 'aws-cdk-lib/aws-sns'
 import type { IQueue } from 'aws-cdk-lib/aws-sqs'
+import { cdk } from '../kind/cdk-synth.ts'
 import { type Destination, named } from '../kind/references.ts'
 import type { SynthContext } from '../kind/synth.ts'
+
+const { PolicyStatement } = cdk.aws_iam
 
 /** What Lambda sends a failure record with, by the destination's kind. */
 export const DESTINATION_ACTIONS = { queue: ['sqs:SendMessage'], topic: ['sns:Publish'] } as const

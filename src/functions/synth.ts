@@ -1,15 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { Duration } from 'aws-cdk-lib'
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
-import {
-  RuntimeFamily as CdkFamily,
-  Code,
-  type IDestination,
-  Function as LambdaFunction,
-  Runtime,
-} from 'aws-cdk-lib/aws-lambda'
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import type * as lambda from 'aws-cdk-lib/aws-lambda'
 import type { IQueue } from 'aws-cdk-lib/aws-sqs'
 import { buildSync } from 'esbuild'
 import {
@@ -19,6 +10,7 @@ import {
   METRICS_ACTION,
   METRICS_NAMESPACE_KEY,
 } from '../bindings/aws-env.ts'
+import { cdk } from '../kind/cdk-synth.ts'
 import { ConfigProblem } from '../kind/kind.ts'
 import { type Destination, named } from '../kind/references.ts'
 import type { SynthContext, SynthFace } from '../kind/synth.ts'
@@ -26,6 +18,11 @@ import type { FunctionConfig } from './config.ts'
 import { functionSpec } from './handler-file.ts'
 import { DESTINATION_ACTIONS, destinationArn } from './mapping-synth.ts'
 import { runtimeFamily } from './runtimes/catalog.ts'
+
+const { Duration } = cdk
+const { PolicyStatement, Role, ServicePrincipal } = cdk.aws_iam
+const { RuntimeFamily: CdkFamily, Code, Function: LambdaFunction, Runtime } = cdk.aws_lambda
+const { LogGroup, RetentionDays } = cdk.aws_logs
 
 /** What every function's role may do besides its bindings: write its own log group. */
 export const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents']
@@ -91,7 +88,7 @@ function synthFunction(ctx: SynthContext, name: string, config: FunctionConfig):
   const family = runtimeFamily(config.runtime)
   const { code, handler } =
     family === 'nodejs'
-      ? bundle(ctx, name, spec.file, spec.exportName)
+      ? bundle(ctx, name, spec.file, spec.exportName, config.runtime)
       : directory(ctx, name, spec.codeDir!, config.handler)
   const logGroup = new LogGroup(ctx.stack, ctx.id('function', name, 'logs'), { retention: LOG_RETENTION })
   const role = new Role(ctx.stack, ctx.id('function', name, 'role'), {
@@ -160,7 +157,7 @@ function synthFunction(ctx: SynthContext, name: string, config: FunctionConfig):
  * declared namespaces bound it through the `cloudwatch:namespace` condition key
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
  */
-function grantMetrics(ctx: SynthContext, fn: LambdaFunction, namespaces: readonly string[]): void {
+function grantMetrics(ctx: SynthContext, fn: lambda.Function, namespaces: readonly string[]): void {
   fn.addToRolePolicy(
     new PolicyStatement({
       actions: [METRICS_ACTION],
@@ -200,7 +197,8 @@ function bundle(
   name: string,
   file: string,
   exportName: string,
-): { code: Code; handler: string } {
+  runtime: string,
+): { code: lambda.Code; handler: string } {
   const outdir = join(ctx.buildDir, name)
   mkdirSync(outdir, { recursive: true })
   const result = buildSync({
@@ -209,7 +207,8 @@ function bundle(
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: 'node18',
+    // The runtime's Node.js (`nodejs24.x` → node24): its syntax as it is, nothing lowered.
+    target: runtime.replace(/^nodejs(\d+)\.x$/, 'node$1'),
     // The Node.js runtimes of Lambda provide the AWS SDK v3 (as the CDK's NodejsFunction assumes).
     external: ['@aws-sdk/*'],
     conditions: SOURCE_MODE ? ['tributary-source'] : [],
@@ -234,7 +233,7 @@ function directory(
   name: string,
   codeDir: string,
   handler: string,
-): { code: Code; handler: string } {
+): { code: lambda.Code; handler: string } {
   const requirements = join(codeDir, 'requirements.txt')
   if (existsSync(requirements))
     ctx.warn(
@@ -253,7 +252,11 @@ function directory(
  * An asynchronous invocation's on-failure destination, the role allowed to send there and no more
  * (the CDK's SqsDestination also grants GetQueueAttributes and GetQueueUrl, which Lambda does not use).
  */
-function asyncDestination(ctx: SynthContext, fn: LambdaFunction, destination: Destination): IDestination {
+function asyncDestination(
+  ctx: SynthContext,
+  fn: lambda.Function,
+  destination: Destination,
+): lambda.IDestination {
   const { kind, arn } = destinationArn(ctx, destination)
   fn.addToRolePolicy(new PolicyStatement({ actions: [...DESTINATION_ACTIONS[kind]], resources: [arn] }))
   return { bind: () => ({ destination: arn }) }

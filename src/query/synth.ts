@@ -1,10 +1,13 @@
-import { Stack } from 'aws-cdk-lib'
-import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue'
+import type * as glue from 'aws-cdk-lib/aws-glue'
 import type { IBucket } from 'aws-cdk-lib/aws-s3'
+import { cdk } from '../kind/cdk-synth.ts'
 import { ConfigProblem } from '../kind/kind.ts'
 import type { SynthContext, SynthFace } from '../kind/synth.ts'
 import { type CatalogTableConfig, type TableWriter, writesInto } from './config.ts'
 import { duckdbType, UnsupportedTypeError } from './glue-types.ts'
+
+const { Stack } = cdk
+const { CfnDatabase, CfnTable } = cdk.aws_glue
 
 /** Glue's (and Athena's) names: lower case letters, digits and `_`; Glue lowercases any other. */
 const GLUE_NAME = /^[a-z0-9_]{1,255}$/
@@ -28,9 +31,9 @@ const FORMATS = {
 } as const
 
 /** The pipeline's Glue database, made once. */
-function database(ctx: SynthContext): CfnDatabase {
+function database(ctx: SynthContext): glue.CfnDatabase {
   const existing = ctx.stack.node.tryFindChild('catalog-database')
-  if (existing) return existing as CfnDatabase
+  if (existing) return existing as glue.CfnDatabase
   return new CfnDatabase(ctx.stack, 'catalog-database', {
     catalogId: Stack.of(ctx.stack).account,
     databaseInput: {

@@ -60,7 +60,13 @@ export const KITCHEN_SINK = {
       filterCriteria: { filters: [{ pattern: JSON.stringify({ data: { type: ['click'] } }) }] },
       enabled: false,
     },
-    { function: 'transform', stream: 'od', startingPosition: 'LATEST', parallelizationFactor: 4 },
+    {
+      function: 'transform',
+      stream: 'od',
+      startingPosition: 'LATEST',
+      parallelizationFactor: 4,
+      consumer: 'fanout',
+    },
     {
       function: 'py',
       queue: 'work',

@@ -1,9 +1,11 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
+import { Runtime } from 'aws-cdk-lib/aws-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateReference } from '../../scripts/config-reference.ts'
 import type { Synthesized } from '../../src/deploy/app.ts'
 import { BINDING_ACCESS } from '../../src/functions/binding-usage.ts'
+import { DEFAULT_RUNTIME } from '../../src/functions/runtimes/catalog.ts'
 import { KINDS } from '../../src/pipeline/kinds.ts'
 import { KITCHEN_SINK } from './kitchen-sink.ts'
 import { synth } from './synth-helpers.ts'
@@ -64,7 +66,13 @@ const MATRIX: Row[] = [
   [
     'function',
     'runtime',
-    () => expect([fnProps('worker').Runtime, fnProps('py').Runtime]).toEqual(['nodejs22.x', 'python3.12']),
+    () =>
+      // transform names none: the default, CDK's NODEJS_LATEST (held equal below).
+      expect([fnProps('worker').Runtime, fnProps('py').Runtime, fnProps('transform').Runtime]).toEqual([
+        'nodejs22.x',
+        'python3.12',
+        'nodejs24.x',
+      ]),
   ],
   ['function', 'code', () => expect(fnProps('py').Handler).toBe('handler.lambda_handler')],
   ['function', 'timeout', () => expect(fnProps('worker').Timeout).toBe(30)],
@@ -170,6 +178,18 @@ const MATRIX: Row[] = [
         }),
     ],
   ),
+  [
+    'kinesis-mapping',
+    'consumer',
+    () => {
+      const consumer = id('consumer-od-fanout')
+      expect(props('AWS::Kinesis::StreamConsumer', consumer)).toEqual({
+        ConsumerName: 'fanout',
+        StreamARN: arn('stream-od'),
+      })
+      expect(mapping('od', 'transform').EventSourceArn).toEqual({ 'Fn::GetAtt': [consumer, 'ConsumerARN'] })
+    },
+  ],
   [
     'kinesis-mapping',
     'parallelizationFactor',
@@ -682,6 +702,20 @@ describe('the parity matrix: every setting of every kind, on AWS', () => {
     )
   })
 
+  it("passes CloudFormation's template validation (synth --validate, as diff and deploy run it)", async () => {
+    const validated = await synth(KITCHEN_SINK, false, true)
+    try {
+      // An error would have failed the synth; warnings (a deprecated runtime, ...) are listed.
+      expect(validated.warnings.filter((w) => w.startsWith('CloudFormation validation'))).toEqual([])
+    } finally {
+      validated.dispose()
+    }
+  }, 300_000)
+
+  it("defaults functions to aws-cdk-lib's newest Node.js runtime (Runtime.NODEJS_LATEST)", () => {
+    expect(DEFAULT_RUNTIME).toBe(Runtime.NODEJS_LATEST.name)
+  })
+
   it('has a row or a local-only entry for every field of every kind', async () => {
     const reference = generateReference()
     const missing: string[] = []
@@ -713,9 +747,11 @@ describe('the parity matrix: every setting of every kind, on AWS', () => {
       for (const m of KITCHEN_SINK.mappings as {
         function: string
         stream?: string
-        destinationConfig?: object
+        consumer?: string
       }[])
-        if (m.function === name) for (const a of m.stream ? KINESIS_ESM : SQS_ESM) needed.add(a)
+        if (m.function === name)
+          for (const a of m.stream ? [...KINESIS_ESM, ...(m.consumer ? KINESIS_CONSUMER : [])] : SQS_ESM)
+            needed.add(a)
       for (const m of KITCHEN_SINK.mappings as {
         function: string
         destinationConfig?: { onFailure: object }
@@ -788,6 +824,8 @@ const KINESIS_ESM = [
   'kinesis:ListShards',
   'kinesis:SubscribeToShard',
 ]
+/** Through an enhanced fan-out consumer, on the consumer's ARN. */
+const KINESIS_CONSUMER = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard']
 const SQS_ESM = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']
 const SEND: Record<string, string> = { queue: 'sqs:SendMessage', topic: 'sns:Publish' }
 

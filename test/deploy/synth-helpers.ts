@@ -13,9 +13,13 @@ export function loaded(definition: Record<string, unknown>): LoadedPipeline {
 }
 
 /** Synthesizes a definition (aws-cdk-lib loaded as the CLI loads it: on first use). */
-export async function synth(definition: Record<string, unknown>, nag = true): Promise<Synthesized> {
+export async function synth(
+  definition: Record<string, unknown>,
+  nag = true,
+  validate = false,
+): Promise<Synthesized> {
   const { synthesize } = await import('../../src/deploy/app.ts')
-  return synthesize(loaded(definition), { nag })
+  return synthesize(loaded(definition), { nag, validate })
 }
 
 /** The message a definition's synth fails with. */

@@ -51,7 +51,7 @@ describe('pipeline validation', () => {
         memoryMb: 128,
         reservedConcurrency: undefined,
         environment: {},
-        runtime: 'nodejs20.x',
+        runtime: 'nodejs24.x',
         handler: 'functions/consumer.handler',
         codeDir: dir,
       },

@@ -1,11 +1,16 @@
-import { Duration } from 'aws-cdk-lib'
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
-import { CfnStreamConsumer, type IStream } from 'aws-cdk-lib/aws-kinesis'
-import { EventSourceMapping, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda'
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
+import type { IStream } from 'aws-cdk-lib/aws-kinesis'
+import type { IFunction } from 'aws-cdk-lib/aws-lambda'
+import { cdk } from '../../kind/cdk-synth.ts'
 import { ConfigProblem } from '../../kind/kind.ts'
 import type { SynthFace } from '../../kind/synth.ts'
 import { filterPatterns, onFailureDestination } from '../mapping-synth.ts'
 import type { KinesisMappingConfig } from './config.ts'
+
+const { Duration } = cdk
+const { PolicyStatement } = cdk.aws_iam
+const { CfnStreamConsumer } = cdk.aws_kinesis
+const { EventSourceMapping, StartingPosition } = cdk.aws_lambda
 
 /**
  * What Lambda's event source mapping calls on the stream
@@ -32,7 +37,7 @@ export const kinesisMappingSynth: SynthFace<KinesisMappingConfig> = {
   localOnly: [],
   synth(ctx, mappings) {
     const seen = new Set<string>()
-    const consumers = new Map<string, CfnStreamConsumer>()
+    const consumers = new Map<string, kinesis.CfnStreamConsumer>()
     for (const { name, config: m, index } of mappings) {
       const id = ctx.id('mapping', `${m.stream}-${m.function}`)
       // CreateEventSourceMapping: one mapping per event source and function.

@@ -27,8 +27,14 @@ export type RuntimeName = keyof typeof RUNTIMES
 
 export const RUNTIME_NAMES = Object.keys(RUNTIMES) as [RuntimeName, ...RuntimeName[]]
 
-/** The runtime of a function that names none (the worker threads of earlier versions). */
-export const DEFAULT_RUNTIME: RuntimeName = 'nodejs20.x'
+/**
+ * The runtime of a function that names none: aws-cdk-lib's `Runtime.NODEJS_LATEST` (the newest
+ * Node.js runtime Lambda offers in every region; a test holds the two equal), so a deployment does
+ * not start on a deprecated one (nodejs20.x was deprecated on 2026-04-30). Under `tributary dev`
+ * every `nodejs*` function runs in worker threads on the Node.js that runs Tributary, whatever it
+ * names; `runtime: 'nodejs20.x'` keeps a function on that runtime when deployed.
+ */
+export const DEFAULT_RUNTIME: RuntimeName = 'nodejs24.x'
 
 export function runtimeFamily(runtime: string | undefined): RuntimeFamily {
   return RUNTIMES[(runtime ?? DEFAULT_RUNTIME) as RuntimeName] ?? 'nodejs'

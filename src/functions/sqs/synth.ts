@@ -1,12 +1,15 @@
-import { Duration } from 'aws-cdk-lib'
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
-import { EventSourceMapping, type IFunction } from 'aws-cdk-lib/aws-lambda'
+import type { IFunction } from 'aws-cdk-lib/aws-lambda'
 import type { IQueue } from 'aws-cdk-lib/aws-sqs'
+import { cdk } from '../../kind/cdk-synth.ts'
 import { ConfigProblem } from '../../kind/kind.ts'
 import type { SynthFace } from '../../kind/synth.ts'
 import type { FunctionConfig } from '../config.ts'
 import { filterPatterns } from '../mapping-synth.ts'
 import type { SqsMappingSchemaConfig } from './config.ts'
+
+const { Duration } = cdk
+const { PolicyStatement } = cdk.aws_iam
+const { EventSourceMapping } = cdk.aws_lambda
 
 /**
  * What Lambda's event source mapping calls on the queue

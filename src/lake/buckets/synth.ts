@@ -1,11 +1,16 @@
-import { type CfnElement, Stack } from 'aws-cdk-lib'
-import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam'
+import type { CfnElement } from 'aws-cdk-lib'
+import type { IGrantable } from 'aws-cdk-lib/aws-iam'
 import type { IFunction } from 'aws-cdk-lib/aws-lambda'
-import { BlockPublicAccess, Bucket, BucketEncryption, EventType } from 'aws-cdk-lib/aws-s3'
-import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications'
+import type * as s3 from 'aws-cdk-lib/aws-s3'
 import type { IConstruct } from 'constructs'
+import { cdk } from '../../kind/cdk-synth.ts'
 import type { SynthContext, SynthFace } from '../../kind/synth.ts'
 import type { BucketConfig } from './config.ts'
+
+const { Stack } = cdk
+const { PolicyStatement } = cdk.aws_iam
+const { BlockPublicAccess, Bucket, BucketEncryption, EventType } = cdk.aws_s3
+const { LambdaDestination } = cdk.aws_s3_notifications
 
 /** What the `bucket(name)` bindings call on AWS, by access: on the bucket, on its objects. */
 export const BUCKET_ACTIONS = {
@@ -13,7 +18,7 @@ export const BUCKET_ACTIONS = {
   write: { bucket: [], objects: ['s3:PutObject', 's3:DeleteObject'] },
 } as const
 
-const EVENTS: Record<BucketConfig['notifications'][number]['events'][number], EventType> = {
+const EVENTS: Record<BucketConfig['notifications'][number]['events'][number], s3.EventType> = {
   's3:ObjectCreated:*': EventType.OBJECT_CREATED,
   's3:ObjectCreated:Put': EventType.OBJECT_CREATED_PUT,
   's3:ObjectCreated:Post': EventType.OBJECT_CREATED_POST,
@@ -30,7 +35,7 @@ const EVENTS: Record<BucketConfig['notifications'][number]['events'][number], Ev
 export function acknowledgeObjectWildcard(
   ctx: SynthContext,
   owner: IConstruct,
-  bucket: Bucket,
+  bucket: s3.Bucket,
   what: string,
 ): void {
   const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement)

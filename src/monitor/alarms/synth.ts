@@ -1,9 +1,12 @@
-import { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch'
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
 import type { ITopic } from 'aws-cdk-lib/aws-sns'
+import { cdk } from '../../kind/cdk-synth.ts'
 import { ConfigProblem } from '../../kind/kind.ts'
 import type { SynthContext, SynthFace } from '../../kind/synth.ts'
 import { isPercentile } from '../statistics.ts'
 import { type AlarmConfig, DIMENSION_KINDS, type MetricStat, returnedQuery } from './config.ts'
+
+const { CfnAlarm } = cdk.aws_cloudwatch
 
 /** Which kind a dimension names, for the dimensions CloudWatch gives the kinds' metrics. */
 const DIMENSIONS: Readonly<Record<string, string>> = {
@@ -50,7 +53,7 @@ export const alarmSynth: SynthFace<AlarmConfig> = {
   },
 }
 
-function dimensions(ctx: SynthContext, metric: MetricStat): CfnAlarm.DimensionProperty[] {
+function dimensions(ctx: SynthContext, metric: MetricStat): cloudwatch.CfnAlarm.DimensionProperty[] {
   return Object.entries(metric.dimensions).map(([dimension, value]) => {
     const kind = DIMENSIONS[dimension]
     let physical: string | undefined
@@ -75,7 +78,7 @@ function single(ctx: SynthContext, metric: MetricStat, period: number) {
   }
 }
 
-function math(ctx: SynthContext, a: AlarmConfig): CfnAlarm.MetricDataQueryProperty[] {
+function math(ctx: SynthContext, a: AlarmConfig): cloudwatch.CfnAlarm.MetricDataQueryProperty[] {
   const metrics = a.metrics ?? []
   const returned = returnedQuery(metrics)
   return metrics.map((q) => ({

@@ -1,9 +1,12 @@
-import { Duration } from 'aws-cdk-lib'
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
+import type * as sqs from 'aws-cdk-lib/aws-sqs'
+import { cdk } from '../../kind/cdk-synth.ts'
 import { ConfigProblem } from '../../kind/kind.ts'
 import type { SynthFace } from '../../kind/synth.ts'
 import type { QueueDefinition } from './definition.ts'
+
+const { Duration } = cdk
+const { PolicyStatement } = cdk.aws_iam
+const { Queue, QueueEncryption } = cdk.aws_sqs
 
 /** What `queue(name).send` calls on AWS. */
 export const QUEUE_WRITE_ACTIONS = ['sqs:SendMessage']
@@ -16,9 +19,9 @@ export const queueSynth: SynthFace<QueueDefinition> = {
   localOnly: [],
   synth(ctx, queues) {
     const configs = new Map(queues.map((q) => [q.name, q.config]))
-    const made = new Map<string, Queue>()
+    const made = new Map<string, sqs.Queue>()
     const making = new Set<string>()
-    const make = (name: string): Queue => {
+    const make = (name: string): sqs.Queue => {
       const existing = made.get(name)
       if (existing) return existing
       if (making.has(name))

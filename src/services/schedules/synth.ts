@@ -1,8 +1,10 @@
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events'
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets'
 import type { IFunction } from 'aws-cdk-lib/aws-lambda'
+import { cdk } from '../../kind/cdk-synth.ts'
 import type { SynthFace } from '../../kind/synth.ts'
 import type { ScheduleDefinition } from './definition.ts'
+
+const { Rule, RuleTargetInput, Schedule } = cdk.aws_events
+const { LambdaFunction } = cdk.aws_events_targets
 
 /**
  * Schedules become EventBridge rules (the same `rate(...)`/`cron(...)` expression, UTC) invoking

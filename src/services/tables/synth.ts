@@ -1,8 +1,10 @@
-import { Arn, Stack } from 'aws-cdk-lib'
-import { AttributeType, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb'
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
+import { cdk } from '../../kind/cdk-synth.ts'
 import type { SynthFace } from '../../kind/synth.ts'
 import type { TableConfig } from './definition.ts'
+
+const { Arn, Stack } = cdk
+const { AttributeType, ProjectionType, TableV2 } = cdk.aws_dynamodb
+const { PolicyStatement } = cdk.aws_iam
 
 /** What the `table(name)` bindings call on AWS, by access. */
 export const TABLE_ACTIONS = {

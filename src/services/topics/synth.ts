@@ -1,16 +1,13 @@
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
 import type { IFunction } from 'aws-cdk-lib/aws-lambda'
-import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns'
-import {
-  EmailSubscription,
-  LambdaSubscription,
-  SqsSubscription,
-  UrlSubscription,
-} from 'aws-cdk-lib/aws-sns-subscriptions'
 import type { IQueue } from 'aws-cdk-lib/aws-sqs'
+import { cdk } from '../../kind/cdk-synth.ts'
 import type { SynthFace } from '../../kind/synth.ts'
 import { WEBHOOK_DEFAULTS } from '../../monitor/notify/config.ts'
 import type { TopicDefinition } from './definition.ts'
+
+const { PolicyStatement } = cdk.aws_iam
+const { SubscriptionProtocol, Topic } = cdk.aws_sns
+const { EmailSubscription, LambdaSubscription, SqsSubscription, UrlSubscription } = cdk.aws_sns_subscriptions
 
 /** What `topic(name).publish` calls on AWS. */
 export const TOPIC_WRITE_ACTIONS = ['sns:Publish']
