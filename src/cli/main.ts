@@ -12,6 +12,7 @@ import { produceCommand } from './produce.ts'
 import { queryCommand } from './query.ts'
 import { resetCommand } from './reset.ts'
 import { serveCommand } from './serve.ts'
+import { sqlCommand } from './sql.ts'
 import { synthCommand } from './synth.ts'
 import { tailCommand } from './tail.ts'
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand())
   program.addCommand(produceCommand())
   program.addCommand(queryCommand())
+  program.addCommand(sqlCommand())
   program.addCommand(tailCommand())
   program.addCommand(faultCommand())
   program.addCommand(alarmsCommand())
