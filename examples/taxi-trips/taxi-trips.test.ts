@@ -133,7 +133,7 @@ describe('examples/taxi-trips (seed 004)', () => {
       await q.close()
     }
 
-    // Streaming SQL (analytics/*.sql). Windows close when the watermark passes their end: a
+    // Streaming SQL (analytics/trips.sql). Windows close when the watermark passes their end: a
     // second, small batch two hours later moves it past every window of the first.
     p.clock.set(Date.parse('2026-11-24T03:00:00.000Z'))
     const later = await p.runtime.pool.invoke('producer', {
@@ -206,7 +206,7 @@ describe('examples/taxi-trips (seed 004)', () => {
       invalid.filter((g) => g.flaw === 'dropoff-before-pickup').map((g) => g.trip.trip_id),
     )
     for (const trip of late) expect(swapped.has(trip.trip_id)).toBe(true)
-    expect(p.metric('LateRecordsDropped', { Application: 'zone-hourly' }, 'AWS/KinesisAnalytics').sum).toBe(
+    expect(p.metric('LateRecordsDropped', { Application: 'trip-analytics' }, 'AWS/KinesisAnalytics').sum).toBe(
       late.length,
     )
 
@@ -246,11 +246,11 @@ describe('examples/taxi-trips (seed 004)', () => {
     const one = indexed[42]!.trip
     expect((await search.get({ index: 'trips', id: one.trip_id })).body._source).toEqual(enrich(one))
 
-    // Three analytics jobs, a served API and 3,200 trips: longer than most tests on a busy machine.
+    // Three continuous queries, a served API and 3,200 trips: longer than most tests on a busy machine.
   }, 180_000)
 })
 
-/** The streaming queries of analytics/*.sql, as batch SQL over the curated lake. */
+/** The streaming queries of analytics/trips.sql, as batch SQL over the curated lake. */
 const BATCH_SQL = {
   zoneHourly: `
     SELECT pickup_zone, time_bucket(INTERVAL 1 HOUR, dropoff_datetime) AS window_start,

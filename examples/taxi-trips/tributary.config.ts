@@ -86,19 +86,16 @@ export default definePipeline({
       startingPosition: 'TRIM_HORIZON',
     },
   },
-  // Seed 004's Kinesis Data Analytics Studio notebook, as continuous Flink SQL (docs/analytics.md),
-  // one query per resource (one notebook paragraph each; see the README for why not one file).
+  // Seed 004's Kinesis Data Analytics Studio notebook, as continuous Flink SQL (docs/analytics.md):
+  // trips and average fare per zone per hour (TUMBLE) → table zone-hourly; the busiest zones over
+  // a sliding hour (HOP) → JSON lines in the curated bucket; sessions per vendor (SESSION) → table
+  // vendor-sessions.
   analytics: {
-    // Trips and average fare per pickup zone per hour (TUMBLE) → table zone-hourly.
-    'zone-hourly': {
-      sql: 'analytics/zone-hourly.sql',
+    'trip-analytics': {
+      sql: 'analytics/trips.sql',
       // Records too late for their window (the watermark allows 5 s): counted, and kept here.
       lateRecords: { queue: 'late-trips' },
     },
-    // The busiest zones over a sliding hour (HOP) → JSON lines in the curated bucket.
-    'busiest-zones': { sql: 'analytics/busiest-zones.sql' },
-    // Sessions per vendor (SESSION) → table vendor-sessions.
-    'vendor-sessions': { sql: 'analytics/vendor-sessions.sql' },
   },
   tables: {
     // Sinks of the analytics: `tributary` table items, upserted per closed window.
