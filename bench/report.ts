@@ -17,6 +17,7 @@ import { deliverySection, deliveryTargets } from './report-delivery.ts'
 import { functionsSection, functionsTargets } from './report-functions.ts'
 import { monitorSection, monitorTargets } from './report-monitor.ts'
 import { runtimesSection, runtimesTargets } from './report-runtimes.ts'
+import { type SearchBenchResult, searchSection } from './search.ts'
 import type { LatencyResult, PutResult } from './workloads.ts'
 
 export interface Pair<T> {
@@ -56,6 +57,8 @@ export interface Results {
   efo?: EfoBenchResult
   /** The analytics group: streaming SQL through the operator. */
   analytics?: AnalyticsBenchResult
+  /** The search group: the OpenSearch API of a search index. */
+  search?: SearchBenchResult
   /** Peak RSS (VmHWM) per server over every group run, in KiB. */
   peakRssKiB: Partial<Pair<number>>
   /** The same per group (each group runs on fresh servers). */
@@ -279,6 +282,7 @@ export function renderMarkdown(r: Results): string {
   out.push(...produceSection(r.produce))
   out.push(...efoSection(r.efo))
   out.push(...analyticsSection(r.analytics))
+  out.push(...searchSection(r.search))
   out.push('### Targets', '', targetTable(r), '')
   const other = otherLoad(r)
   if (other > 0.25) {

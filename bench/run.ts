@@ -1,4 +1,4 @@
-// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis|produce|efo|analytics] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
+// npm run bench -- [--quick] [--only put|latency|drain|e2e|functions|delivery|monitor|aws-apis|produce|efo|analytics|search] [--cpu-prof] [--json FILE] [--tributary DIR] [--skip-h2]
 //   --cpu-prof     profile the Tributary server (all its threads for functions); print top self-time
 //                  functions per measured window
 //   --cpu-prof-dir DIR  same, and keep the .cpuprofile files (one per group) in DIR
@@ -29,6 +29,7 @@ import { loadProfile, loadThreadProfiles, summarize } from './profile.ts'
 import { putOverHttp2 } from './put-http2.ts'
 import { type DrainResult, drain, type EndToEndResult, endToEnd } from './reads.ts'
 import { type Pair, type Results, renderMarkdown } from './report.ts'
+import { searchGroup } from './search.ts'
 import { ROOT, type RunningServer, type ServerKind, startServer } from './servers.ts'
 import type { WindowCpu } from './window.ts'
 import { type PutCase, type PutResult, putRecordLatency, putThroughput, type Target } from './workloads.ts'
@@ -45,12 +46,13 @@ const GROUPS = [
   'produce',
   'efo',
   'analytics',
+  'search',
 ] as const
 type Group = (typeof GROUPS)[number]
 /** Groups that run kinesalite and Tributary side by side. */
 type ServerGroup = Exclude<
   Group,
-  'functions' | 'delivery' | 'monitor' | 'aws-apis' | 'produce' | 'efo' | 'analytics'
+  'functions' | 'delivery' | 'monitor' | 'aws-apis' | 'produce' | 'efo' | 'analytics' | 'search'
 >
 
 const { values: args } = parseArgs({
@@ -70,7 +72,7 @@ if (args.help) {
     [
       'npm run bench -- [options]',
       '  --quick              shorter windows, fewer cases (about 30 s)',
-      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis | produce | efo | analytics',
+      '  --only <group>       put | latency | drain | e2e | functions | delivery | monitor | aws-apis | produce | efo | analytics | search',
       '                       (efo: put → received through SubscribeToShard at 10k rec/s, EFO_RATE=n to change)',
       '                       (aws-apis: S3, DynamoDB and SQS through the SDK vs s3rver and dynalite)',
       '  --cpu-prof           profile the Tributary server (and its worker threads); print top functions',
@@ -453,6 +455,7 @@ for (const group of GROUPS) {
   else if (group === 'produce') results.produce = await produceGroup({ quick, log })
   else if (group === 'efo') results.efo = await efoGroup(settings.efo, log)
   else if (group === 'analytics') results.analytics = await analyticsGroup({ quick, log })
+  else if (group === 'search') results.search = await searchGroup({ quick, log })
   else await withServers(group, groups[group])
 }
 

@@ -164,6 +164,7 @@ export function explorePanel() {
               y: 30 - (b.doc_count / max) * 30,
               width: width * 0.8,
               height: (b.doc_count / max) * 30,
+              class: 'bar',
               'data-testid': 'explore-bar',
               'data-count': b.doc_count,
               onclick: () =>
