@@ -56,6 +56,12 @@ const RESERVED_ENV = new Set([
 ])
 /** Lambda's pattern for variable names. */
 const ENV_NAME = /^[a-zA-Z][a-zA-Z0-9_]+$/
+/**
+ * Lambda's limit on a function's variables, names and values together
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); the bindings' variables
+ * (names of the resources it declares) come on top.
+ */
+export const MAX_ENVIRONMENT_BYTES = 4096
 
 const FAMILIES = { nodejs: CdkFamily.NODEJS, python: CdkFamily.PYTHON, provided: CdkFamily.OTHER } as const
 
@@ -175,6 +181,16 @@ function grantMetrics(ctx: SynthContext, fn: lambda.Function, namespaces: readon
 function checkDeployable(name: string, config: FunctionConfig): void {
   if (!Number.isInteger(config.timeout))
     throw new ConfigProblem(`Lambda takes whole seconds (got ${config.timeout})`, [name, 'timeout'])
+  const bytes = Object.entries(config.environment).reduce(
+    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
+    0,
+  )
+  if (bytes > MAX_ENVIRONMENT_BYTES)
+    throw new ConfigProblem(
+      `Lambda takes at most ${MAX_ENVIRONMENT_BYTES} bytes of variables (got ${bytes})`,
+      [name, 'environment'],
+      'move large values to a table or a bucket the function reads',
+    )
   for (const key of Object.keys(config.environment)) {
     if (RESERVED_ENV.has(key))
       throw new ConfigProblem(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { synthError } from './synth-helpers.ts'
+import { PipelineError } from '../../src/pipeline/validate.ts'
+import { loaded, resourcesOfType, synth, synthError } from './synth-helpers.ts'
 
 const fn = { handler: 'functions/handler.handler' }
 
@@ -15,6 +16,11 @@ describe('tributary synth refuses what AWS would reject, naming the field', () =
       what: 'a variable Lambda reserves',
       definition: { functions: { f: { ...fn, environment: { AWS_REGION: 'x' } } } },
       message: 'functions.f.environment.AWS_REGION: Lambda sets this variable itself and refuses it',
+    },
+    {
+      what: "variables over Lambda's 4 KB",
+      definition: { functions: { f: { ...fn, environment: { BIG: 'x'.repeat(4094) } } } },
+      message: 'functions.f.environment: Lambda takes at most 4096 bytes of variables (got 4097)',
     },
     {
       what: 'a variable name Lambda refuses',
@@ -105,5 +111,55 @@ describe('tributary synth refuses what AWS would reject, naming the field', () =
     if (typeof message === 'string') expect(error).toBe(message)
     else expect(error).toMatch(message)
     expect(error).not.toContain('\n')
+  })
+})
+
+/**
+ * Names: the pipeline's names are logical (construct ids); CloudFormation generates the physical
+ * names AWS takes, so a bucket name S3 itself would refuse deploys, and a name no AWS service takes
+ * fails validation (as under `dev`), with one line naming the field.
+ */
+describe('tributary synth and names AWS would refuse as physical names', () => {
+  it("deploys a bucket, stream and table named outside their services' rules under generated names", async () => {
+    const out = await synth(
+      {
+        buckets: { Raw_Events: {} },
+        streams: { 'Events.v2': { shardCount: 1 } },
+        tables: { 'devices.v1': { partitionKey: 'id' } },
+      },
+      false,
+    )
+    try {
+      for (const [type, field] of [
+        ['AWS::S3::Bucket', 'BucketName'],
+        ['AWS::Kinesis::Stream', 'Name'],
+        ['AWS::DynamoDB::GlobalTable', 'TableName'],
+      ] as const) {
+        const [resource] = resourcesOfType(out.template, type)
+        expect(resource?.Properties?.[field], type).toBeUndefined()
+      }
+    } finally {
+      out.dispose()
+    }
+  }, 120_000)
+
+  it.each([
+    [
+      'a stream name over 128 characters',
+      { streams: { ['s'.repeat(129)]: { shardCount: 1 } } },
+      /^streams\.s{129}: /,
+    ],
+    ['a bucket name with a space', { buckets: { 'raw events': {} } }, /^buckets\.raw events: /],
+    ['a table name with a slash', { tables: { 'a/b': { partitionKey: 'id' } } }, /^tables\.a\/b: /],
+  ])('refuses %s before synthesizing, naming it', (_what, definition, message) => {
+    let error: unknown
+    try {
+      loaded(definition)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(PipelineError)
+    expect((error as Error).message).toMatch(message)
+    expect((error as Error).message).not.toContain('\n')
   })
 })
