@@ -206,9 +206,9 @@ describe('examples/taxi-trips (seed 004)', () => {
       invalid.filter((g) => g.flaw === 'dropoff-before-pickup').map((g) => g.trip.trip_id),
     )
     for (const trip of late) expect(swapped.has(trip.trip_id)).toBe(true)
-    expect(p.metric('LateRecordsDropped', { Application: 'trip-analytics' }, 'AWS/KinesisAnalytics').sum).toBe(
-      late.length,
-    )
+    expect(
+      p.metric('LateRecordsDropped', { Application: 'trip-analytics' }, 'AWS/KinesisAnalytics').sum,
+    ).toBe(late.length)
 
     // The search index, through the OpenSearch API with the OpenSearch JS client: every valid trip
     // of both runs, enriched as in the lake, found by term, range and aggregation.
