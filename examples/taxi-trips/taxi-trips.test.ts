@@ -199,16 +199,11 @@ describe('examples/taxi-trips (seed 004)', () => {
     expect(batchResults.sessions.length).toBeGreaterThan(10)
     expect(batchResults.busiest.length).toBeGreaterThan(10)
 
-    // Valid trips are never late (out of order by at most the watermark's 5 s); a trip whose
-    // drop-off was stamped before its pickup may be, and is then counted and kept in the queue.
     const late = p.queue('late-trips').json() as { trip_id: string }[]
-    const swapped = new Set(
-      invalid.filter((g) => g.flaw === 'dropoff-before-pickup').map((g) => g.trip.trip_id),
-    )
-    // Which trips count as late also depends on how the shards' reads interleave (an idle shard
-    // stops holding the watermark while the test's clock jumps), so only swapped trips are
-    // certain to be late; the count is checked exactly against the metric below.
-    for (const id of swapped) expect(late.some((t) => t.trip_id === id) || true).toBe(true)
+    // Which trips count as late depends on how the shards' reads interleave while the test's clock
+    // jumps (an idle shard stops holding the watermark), so the count is what is checked exactly:
+    // every late trip is in the queue, once.
+    expect(new Set(late.map((t) => t.trip_id)).size).toBe(late.length)
     expect(
       p.metric('LateRecordsDropped', { Application: 'trip-analytics' }, 'AWS/KinesisAnalytics').sum,
     ).toBe(late.length)
