@@ -2,12 +2,14 @@ import { EngineToken } from '../engine/tokens.ts'
 import { ConfigProblem, defineKind, type Reference } from '../kind/kind.ts'
 import { BucketStoreToken } from '../lake/tokens.ts'
 import { MetricsToken } from '../monitor/tokens.ts'
+import { SearchIndexesToken } from '../search/tokens.ts'
 import { QueuesToken, TablesToken, TopicsToken } from '../services/tokens.ts'
 import { analyticsSchema, isSqlFile, sqlText } from './config.ts'
 import type { AnalyticsJob } from './job.ts'
 import type { Connector } from './sql/catalog.ts'
 import { SqlError } from './sql/lexer.ts'
 import { analyzeProgram, compileProgram } from './sql/program.ts'
+import { loopbackHosts } from './sql/search-connector.ts'
 import { AnalyticsJobsToken } from './tokens.ts'
 
 /** Streaming SQL (Managed Service for Apache Flink): continuous Flink SQL queries over streams. */
@@ -67,7 +69,7 @@ export const analyticsKind = defineKind({
       throw error
     }
   },
-  dependsOn: ['stream', 'table', 'bucket', 'topic', 'queue'],
+  dependsOn: ['stream', 'table', 'bucket', 'topic', 'queue', 'index'],
   async build(ctx, resources) {
     const jobs: { name: string; job: AnalyticsJob }[] = []
     ctx.offer(AnalyticsJobsToken, new Map())
@@ -88,6 +90,11 @@ export const analyticsKind = defineKind({
         throw error
       }
       checkDeclared(name, program, ctx.pipeline)
+      for (const t of program.tables.values())
+        if (t.connector.kind === 'index' && !loopbackHosts(t.connector.hosts))
+          ctx.logger.warn(
+            `analytics ${name}: table '${t.name}' names hosts '${t.connector.hosts}'; locally its rows go to this pipeline's search index '${t.connector.index}'`,
+          )
       const late = config.lateRecords
       jobs.push({
         name,
@@ -104,6 +111,7 @@ export const analyticsKind = defineKind({
             buckets: ctx.need(BucketStoreToken),
             topics: ctx.need(TopicsToken),
             queues: ctx.need(QueuesToken),
+            indexes: ctx.need(SearchIndexesToken),
             print: (line) => ctx.logger.info(`analytics ${name}: ${line}`),
           },
           late:
@@ -160,6 +168,8 @@ function connectorRef(c: Connector, inbound: boolean): Reference | undefined {
       return { path, kind: 'bucket', name: c.bucket, label: 'writes' }
     case 'topic':
       return { path, kind: 'topic', name: c.topic, label: 'publishes' }
+    case 'index':
+      return { path, kind: 'index', name: c.index, label: 'indexes' }
     default:
       return undefined
   }
@@ -186,6 +196,7 @@ function checkDeclared(
     table: 'tables',
     bucket: 'buckets',
     topic: 'topics',
+    index: 'searchIndexes',
   }
   for (const table of program.tables.values()) {
     const ref = connectorRef(table.connector, false)

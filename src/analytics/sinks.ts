@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto'
 import type { StreamEngine } from '../engine/engine.ts'
 import { putRecords } from '../engine/records.ts'
 import type { BucketStore } from '../lake/buckets/bucket-store.ts'
+import { SearchError } from '../search/errors.ts'
+import type { SearchIndexes } from '../search/indexes.ts'
 import type { QueueService } from '../services/queues/queue-service.ts'
 import type { TableService } from '../services/tables/table-service.ts'
 import type { TopicService } from '../services/topics/topic-service.ts'
 import type { Emission } from './operator.ts'
+import { indexDocuments } from './search-sink.ts'
 import type { TableDef } from './sql/catalog.ts'
 
 /** Where late records go, besides the count (the resource's `lateRecords`). */
@@ -17,6 +20,7 @@ export interface SinkDeps {
   buckets?: BucketStore
   topics?: TopicService
   queues?: QueueService
+  indexes?: SearchIndexes
   /** The `print` connector's lines (the dev log, or the `sql` prompt). */
   print(line: string): void
 }
@@ -28,6 +32,8 @@ export interface SinkDeps {
  * - bucket: one file per window (or per batch), named from it, replaced whole;
  * - stream: records keyed by a hash of the row's key columns (a replay appends them again:
  *   at least once, as AWS's Kinesis sink is);
+ * - search index: upserts by document id (the primary key's fields, or a hash of the window
+ *   or batch, the row and its occurrence): see search-sink.ts;
  * - topic, queue (late records): at least once.
  */
 export async function deliver(
@@ -105,6 +111,14 @@ export async function deliver(
     }
     case 'topic':
       for (const row of emission.rows) deps.topics!.publish(c.topic, row)
+      return
+    case 'index':
+      try {
+        await deps.indexes!.bulkUpsert(c.index, indexDocuments(emission, sink, c))
+      } catch (error) {
+        if (!(error instanceof SearchError)) throw error
+        throw new Error(`search index '${c.index}': ${error.type}: ${error.reason}`)
+      }
       return
   }
 }

@@ -1,5 +1,6 @@
 import { intervalMs, translate } from './expressions.ts'
 import { closing, errorAt, isWord, SqlError, splitCommas, type Token, textOf } from './lexer.ts'
+import { type SearchIndexConnector, searchIndexConnector } from './search-connector.ts'
 import { type ColumnType, columnType } from './types.ts'
 
 export interface PhysicalColumn {
@@ -19,6 +20,7 @@ export type Connector =
   | { kind: 'table'; table: string }
   | { kind: 'bucket'; bucket: string; prefix: string }
   | { kind: 'topic'; topic: string }
+  | SearchIndexConnector
   | { kind: 'print' }
   | { kind: 'blackhole' }
 
@@ -100,6 +102,9 @@ const CONNECTORS: Record<
       return { kind: 'topic', topic: o.topic }
     },
   },
+  'elasticsearch-7': searchIndexConnector('elasticsearch-7', []),
+  'elasticsearch-6': searchIndexConnector('elasticsearch-6', ['document-type']),
+  opensearch: searchIndexConnector('opensearch', ['allow-insecure']),
   print: { options: [], make: () => ({ kind: 'print' }) },
   blackhole: { options: [], make: () => ({ kind: 'blackhole' }) },
 }
@@ -146,6 +151,10 @@ export function createTable(sql: string, tokens: readonly Token[]): TableDef {
     }
     fail(t, `${t.text} is not supported in CREATE TABLE`)
   }
+  if (table.connector.kind === 'index')
+    for (const key of table.primaryKey ?? [])
+      if (!table.physical.some((c) => c.name === key))
+        fail(nameTok, `the primary key column '${key}' is not a column of '${name}'`)
   if (table.watermark && table.proctime === table.watermark.column)
     fail(nameTok, 'a processing-time column cannot carry a watermark')
   return table
@@ -211,8 +220,6 @@ function withOptions(tokens: Token[], table: TableDef, at: Token): void {
   }
   const connectorName = options.connector
   if (connectorName === undefined) fail(at, "the table needs a 'connector' option")
-  if (connectorName === 'elasticsearch-7' || connectorName === 'opensearch')
-    fail(at, `connector '${connectorName}' is not supported yet`, 'write to a table, stream, bucket or topic')
   const connector = CONNECTORS[connectorName]
   if (!connector)
     fail(

@@ -113,10 +113,20 @@ export function analyzeQuery(tokens: readonly Token[], tables: ReadonlyMap<strin
     )
   if (
     sink &&
-    (sink.connector.kind === 'stream' || sink.connector.kind === 'table') &&
+    (sink.connector.kind === 'stream' ||
+      sink.connector.kind === 'table' ||
+      sink.connector.kind === 'index') &&
     sink.computed.length > 0
   )
     fail(tokens[2]!, 'a sink table cannot have computed columns')
+  // Flink's search sinks take an updating result only as upserts by key: without one, every
+  // update would be a new document.
+  if (sink?.connector.kind === 'index' && query.mode === 'update' && !sink.primaryKey)
+    fail(
+      tokens[2]!,
+      `sink '${sink.name}' takes an updating result (an aggregate without a window) only with a PRIMARY KEY`,
+      'add PRIMARY KEY (the grouping columns) NOT ENFORCED: each group is then one document, updated in place',
+    )
   return query
 }
 
