@@ -12,6 +12,16 @@ import type { Logger } from '../util/logger.ts'
 import type { AnalyticsOperator, Batch, Emission, InputRecord } from './operator.ts'
 import { deliver, type LateTarget, type SinkDeps } from './sinks.ts'
 import type { Program } from './sql/program.ts'
+import {
+  type AnalyticsStatus,
+  describeSink,
+  describeWindow,
+  type QueryResults,
+  type QueryStatus,
+  queryTexts,
+  queryTime,
+  ResultRing,
+} from './status.ts'
 
 export interface JobOptions {
   /** The analytics resource's name (metrics' `Application`, the state file's name). */
@@ -59,9 +69,17 @@ export class AnalyticsJob {
   error: Error | undefined
   /** Counters for the summary and the prompt. */
   readonly totals = { recordsIn: 0, recordsOut: 0, late: 0, invalid: 0, batches: 0 }
+  /** The same per query, and the newest rows each output (the dashboard's Analytics tab). */
+  readonly #perQuery: { recordsIn: number; rowsOut: number; late: number }[]
+  readonly #results: ResultRing
+  #lastBatchAt: number | undefined
+  /** The shards that counted for each source's watermark in the last batch. */
+  #activeShards = new Map<string, string[]>()
 
   constructor(options: JobOptions) {
     this.#o = options
+    this.#perQuery = options.program.queries.map(() => ({ recordsIn: 0, rowsOut: 0, late: 0 }))
+    this.#results = new ResultRing(options.program.queries.length)
     this.#metrics = new MetricScope(options.metrics, { Application: options.name }, options.clock)
   }
 
@@ -172,6 +190,12 @@ export class AnalyticsJob {
       this.totals.invalid += outcome.invalid
       const late = [...outcome.late.values()].reduce((a, b) => a + b, 0)
       this.totals.late += late
+      this.#lastBatchAt = now
+      this.#activeShards = batch.activeShards
+      for (const [i, q] of this.#o.program.queries.entries()) {
+        this.#perQuery[i]!.recordsIn += batch.records.get(q.source.name)?.length ?? 0
+        this.#perQuery[i]!.late += outcome.late.get(i) ?? 0
+      }
       this.#metrics.record(KinesisAnalytics.RecordsIn, outcome.recordsIn)
       if (late > 0) this.#metrics.record(KinesisAnalytics.LateRecordsDropped, late)
       if (outcome.invalid > 0) this.#metrics.record(KinesisAnalytics.InvalidRecords, outcome.invalid)
@@ -288,6 +312,8 @@ export class AnalyticsJob {
       await deliver(e, query.sink, this.#o.name, this.#o.late, this.#o.sinks)
       if (e.kind === 'rows') {
         this.totals.recordsOut += e.rows.length
+        this.#perQuery[e.query]!.rowsOut += e.rows.length
+        this.#results.push(e.query, e.rows)
         this.#metrics.record(KinesisAnalytics.RecordsOut, e.rows.length)
       }
       this.#o.onEmission?.(e)
@@ -309,6 +335,79 @@ export class AnalyticsJob {
       readers.length > 0 &&
       readers.every((r) => r.finished || (!r.tail.unreadable && r.tail.position >= r.tail.end))
     )
+  }
+
+  /** Where the job is: its state, and each query's watermark, lag, counts and open state. */
+  async status(): Promise<AnalyticsStatus> {
+    const { program, clock, name } = this.#o
+    const op = this.#operator
+    let state: Array<{ rows: number; windows?: number }> = []
+    // The job may stop (and close its state) while the read waits its turn: then it has none.
+    if (op) state = await op.openState().catch(() => [])
+    const now = clock.now()
+    const texts = queryTexts(this.#o.sql)
+    const queries = program.queries.map((spec, i): QueryStatus => {
+      const time = queryTime(program, spec)
+      const source = program.tables.get(spec.source.name)!
+      const watermark =
+        time === 'processing' ? op?.lastBatchTime : time === 'event' ? op?.watermark(source.name) : undefined
+      const active = this.#activeShards.get(source.name) ?? []
+      const stream = source.connector.kind === 'stream' ? source.connector.stream : undefined
+      const shards = this.#readers()
+        .filter((r) => r.stream === stream)
+        .map((r) => {
+          const maxEt = op?.maxEventTime(source.name, r.key)
+          const wm = maxEt !== undefined && source.watermark ? maxEt - source.watermark.boundMs : undefined
+          return { shard: r.key, ...(wm !== undefined && { watermark: wm }), idle: !active.includes(r.key) }
+        })
+        .sort((a, b) => (a.shard < b.shard ? -1 : a.shard > b.shard ? 1 : 0))
+      const sink = describeSink(spec)
+      const window = describeWindow(spec)
+      const open = state[i]
+      return {
+        index: i,
+        sql: texts.length === program.queries.length ? texts[i]! : '',
+        ...(sink && { sink }),
+        source: source.name,
+        ...(window && { window }),
+        mode: spec.mode,
+        time,
+        ...(watermark !== undefined && { watermark, watermarkLagMs: now - watermark }),
+        shards,
+        ...this.#perQuery[i]!,
+        ...(open?.windows !== undefined && { openWindows: open.windows }),
+        stateRows: open?.rows ?? 0,
+        columns: this.#columns(i),
+        resultsSeq: this.#results.total(i),
+      }
+    })
+    return {
+      name,
+      state: this.error ? 'failed' : this.#stopped ? 'stopped' : 'running',
+      ...(this.error && { error: this.error.message.split('\n')[0]! }),
+      now,
+      ...(this.#lastBatchAt !== undefined && { lastBatchAt: this.#lastBatchAt }),
+      batches: this.totals.batches,
+      recordsIn: this.totals.recordsIn,
+      rowsOut: this.totals.recordsOut,
+      late: this.totals.late,
+      invalid: this.totals.invalid,
+      queries,
+    }
+  }
+
+  /** The newest rows each query output (at most `limit` each), oldest first. */
+  results(limit?: number): QueryResults[] {
+    return this.#o.program.queries.map((_, i) => ({
+      index: i,
+      columns: this.#columns(i),
+      total: this.#results.total(i),
+      rows: this.#results.read(i, limit),
+    }))
+  }
+
+  #columns(query: number): string[] {
+    return this.#operator?.plans[query]?.columns ?? this.#o.program.queries[query]!.select.map((s) => s.name)
   }
 
   async #sleep(): Promise<void> {

@@ -126,6 +126,16 @@ export class AnalyticsOperator {
     return this.#sources
   }
 
+  /** The newest event time a shard of `source` has had (its own watermark is this − the bound). */
+  maxEventTime(source: string, shardKey: string): number | undefined {
+    return this.#maxEt.get(`${source}\u0000${shardKey}`)
+  }
+
+  /** The processing time of the last batch committed (processing-time windows' watermark). */
+  get lastBatchTime(): number | undefined {
+    return Number.isFinite(this.#lastNow) ? this.#lastNow : undefined
+  }
+
   async #run(sql: string): Promise<void> {
     try {
       await this.#c.run(sql)
@@ -540,6 +550,29 @@ export class AnalyticsOperator {
       n += Number((await this.#rows(`SELECT count(*) FROM ${table}`))[0]![0])
     }
     return n
+  }
+
+  /**
+   * Each query's open state: rows of partial aggregates or buffered rows, and the windows they
+   * belong to (where windows are kept apart). Read between batches, never inside one.
+   */
+  openState(): Promise<Array<{ rows: number; windows?: number }>> {
+    return this.#serial(async () => {
+      const out: Array<{ rows: number; windows?: number }> = []
+      for (const plan of this.plans) {
+        if (plan.mode === 'append') {
+          out.push({ rows: 0 })
+          continue
+        }
+        const table = plan.mode === 'partial' ? `st_q${plan.index}` : `rows_q${plan.index}`
+        const windowed = plan.spec.mode === 'window' && plan.mode !== 'session'
+        const [[rows, windows]] = (await this.#rows(
+          `SELECT count(*), ${windowed ? 'count(DISTINCT __ws)' : 'NULL'} FROM ${table}`,
+        )) as [[bigint, bigint | null]]
+        out.push(windows === null ? { rows: Number(rows) } : { rows: Number(rows), windows: Number(windows) })
+      }
+      return out
+    })
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { analyticsRoutes } from './analytics-api.ts'
 import type { GraphLayout } from './graph-layout.ts'
 import { type ApiRoute, HttpError, intParam, readJson, sendJson, stringParam } from './http.ts'
 import { logRoutes } from './logs-api.ts'
@@ -147,6 +148,7 @@ export function apiRoutes(
     ...tableRoutes(source),
     ...logRoutes(source),
     ...searchRoutes(source),
+    ...analyticsRoutes(source),
   ]
 }
 

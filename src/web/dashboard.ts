@@ -66,7 +66,7 @@ export function createDashboardRoutes(
   /** Tail and log-follow streams get only their records or lines, not the broadcast feed. */
   const tails = new Set<SseStream>()
   const maxStreams = options.maxStreams ?? 32
-  const last = { second: 0, alarms: '', queues: '', faults: '', graph: '', rates: '' }
+  const last = { second: 0, alarms: '', queues: '', faults: '', graph: '', rates: '', analytics: '' }
   const graph = new GraphFeed(source)
   const api = apiRoutes(source, {
     charts: () => chartHistory(ring.toArray(), charts),
@@ -113,6 +113,28 @@ export function createDashboardRoutes(
       last.faults = faults
       broadcast('faults', faults)
     }
+    analyticsTick()
+  }
+  // The analytics resources' progress is read from their state (a query each): one read at a time,
+  // and only while a page listens.
+  let readingAnalytics = false
+  const analyticsTick = () => {
+    if (!source.analytics || readingAnalytics || streams.size === tails.size) return
+    readingAnalytics = true
+    source.analytics
+      .list()
+      .then(
+        (analytics) => JSON.stringify({ analytics }),
+        (error: Error) => JSON.stringify({ error: error.message }),
+      )
+      .then((json) => {
+        if (json === last.analytics) return
+        last.analytics = json
+        broadcast('analytics', json)
+      })
+      .finally(() => {
+        readingAnalytics = false
+      })
   }
   // The graph is redrawn when observed binding use or the pipeline changes; its rates every second.
   const graphTick = (second: number) => {
@@ -154,6 +176,8 @@ export function createDashboardRoutes(
     stream.send('queues', last.queues)
     stream.send('faults', last.faults)
     if (last.rates) stream.send('rates', last.rates)
+    if (last.analytics) stream.send('analytics', last.analytics)
+    else analyticsTick()
   }
 
   const tail = (req: IncomingMessage, res: ServerResponse, url: URL) => {

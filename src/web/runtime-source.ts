@@ -2,6 +2,7 @@ import { describeFault } from '../faults/injector.ts'
 import type { PipelineRuntime } from '../pipeline/runtime.ts'
 import { type LakeQuery, openLakeQuery } from '../query/lake-query.ts'
 import { liveDefinition } from './live-definition.ts'
+import { runtimeAnalytics } from './runtime-analytics.ts'
 import { runtimeLogs } from './runtime-logs.ts'
 import { runtimeSearch } from './runtime-search.ts'
 import { runtimeTables } from './runtime-tables.ts'
@@ -81,6 +82,7 @@ export function dashboardSourceFromRuntime(
     query: async (sql, o) => (await lakeQuery()).query(sql, undefined, o),
     tables: runtimeTables(runtime),
     search: runtimeSearch(runtime),
+    analytics: runtimeAnalytics(runtime),
     bindingUse: () => runtime.bindingUse.list(),
     logs: runtimeLogs(runtime.logs, () => Object.keys(runtime.pipeline.functions)),
     faults: () =>

@@ -1,3 +1,4 @@
+import type { AnalyticsStatus, QueryResults } from '../analytics/status.ts'
 import type { QueryOptions, TableKey } from '../bindings/index.ts'
 import type { BindingUse } from '../functions/binding-usage.ts'
 import type { AlarmHistoryItem, AlarmStatus } from '../monitor/alarms/alarm-store.ts'
@@ -36,6 +37,17 @@ export interface DashboardSource {
   faults?(): DashboardFault[]
   /** The search indexes (the Explore panel); the panel says there are none when omitted. */
   search?: DashboardSearch | undefined
+  /** The analytics resources (the Analytics panel); the panel says there are none when omitted. */
+  analytics?: DashboardAnalytics | undefined
+}
+
+/**
+ * The analytics resources' progress (each query's watermark, lag, counts and open state) and the
+ * newest rows each query output. `results` of an unknown resource is undefined.
+ */
+export interface DashboardAnalytics {
+  list(): Promise<AnalyticsStatus[]>
+  results(name: string, limit?: number): QueryResults[] | undefined
 }
 
 /** A search index as the Explore panel lists it. */
