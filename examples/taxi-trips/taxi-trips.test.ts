@@ -244,7 +244,44 @@ describe('examples/taxi-trips (seed 004)', () => {
     const one = indexed[42]!.trip
     expect((await search.get({ index: 'trips', id: one.trip_id })).body._source).toEqual(enrich(one))
 
-    // Three continuous queries, a served API and 3,200 trips: longer than most tests on a busy machine.
+    // The seed's OpenSearch sink (analytics/zone-hourly-search.sql, Flink's elasticsearch-7
+    // connector): a document per pickup zone and hour in the index zone-hourly, its id the primary
+    // key joined with '_' as Flink joins it, equal to the batch query over the lake.
+    const firstWindows = { range: { window_start: { lt: '2026-11-24T01:01:00Z' } } }
+    const hourlyDocs = batchResults.zoneHourlySearch
+    await p.until(
+      async () =>
+        (await search.count({ index: 'zone-hourly', body: { query: firstWindows } })).body.count ===
+        hourlyDocs.length,
+    )
+    const found = await search.search({
+      index: 'zone-hourly',
+      body: <never>{
+        query: firstWindows,
+        size: 10_000,
+        sort: [{ window_start: 'asc' }, { pickup_zone: 'asc' }],
+      },
+    })
+    const isoTime = (iso: unknown) => String(iso).replace('Z', '')
+    expect(
+      (found.body.hits.hits as { _id: string; _source: unknown }[]).map((h) => [h._id, h._source]),
+    ).toEqual(
+      hourlyDocs.map(([zone, start, borough, end, trips, fare, tip]) => [
+        `${zone}_${String(start).slice(0, 16)}`,
+        {
+          pickup_zone: zone,
+          window_start: isoTime(start),
+          pickup_borough: borough,
+          window_end: isoTime(end),
+          trips,
+          avg_fare: fare,
+          avg_tip: tip,
+        },
+      ]),
+    )
+    expect(hourlyDocs.length).toBe(batchResults.zoneHourly.length)
+
+    // Four continuous queries, a served API and 3,200 trips: longer than most tests on a busy machine.
   }, 180_000)
 })
 
@@ -253,6 +290,10 @@ const BATCH_SQL = {
   zoneHourly: `
     SELECT pickup_zone, time_bucket(INTERVAL 1 HOUR, dropoff_datetime) AS window_start,
            window_start + INTERVAL 1 HOUR AS window_end, count(*), avg(fare_amount), sum(fare_amount)
+      FROM taxi_trips GROUP BY ALL ORDER BY window_start, pickup_zone`,
+  zoneHourlySearch: `
+    SELECT pickup_zone, time_bucket(INTERVAL 1 HOUR, dropoff_datetime) AS window_start, pickup_borough,
+           window_start + INTERVAL 1 HOUR AS window_end, count(*), avg(fare_amount), avg(tip_amount)
       FROM taxi_trips GROUP BY ALL ORDER BY window_start, pickup_zone`,
   busiest: `
     WITH hops AS (

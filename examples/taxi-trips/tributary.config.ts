@@ -64,6 +64,22 @@ export default definePipeline({
       },
       timeField: 'dropoff_datetime',
     },
+    // The analytics' hourly results per zone (analytics/zone-hourly-search.sql), a document per
+    // (zone, hour): `curl -G http://127.0.0.1:4567/_opensearch/zone-hourly/_search -d sort=trips:desc`
+    'zone-hourly': {
+      mappings: {
+        properties: {
+          pickup_zone: { type: 'keyword' },
+          pickup_borough: { type: 'keyword' },
+          window_start: { type: 'date' },
+          window_end: { type: 'date' },
+          trips: { type: 'long' },
+          avg_fare: { type: 'double' },
+          avg_tip: { type: 'double' },
+        },
+      },
+      timeField: 'window_start',
+    },
   },
   buckets: {
     // The seed's bucket "receiving curated data from the Kinesis Data Firehose".
@@ -96,6 +112,9 @@ export default definePipeline({
       // Records too late for their window (the watermark allows 5 s): counted, and kept here.
       lateRecords: { queue: 'late-trips' },
     },
+    // The seed's OpenSearch sink (Flink's elasticsearch-7 connector): hourly results per zone as
+    // documents in the search index zone-hourly, for the dashboard's Explore tab.
+    'zone-hourly-search': { sql: 'analytics/zone-hourly-search.sql' },
   },
   tables: {
     // Sinks of the analytics: `tributary` table items, upserted per closed window.

@@ -1,16 +1,14 @@
--- NOT WIRED YET: the seed's OpenSearch sink (Flink's elasticsearch-7 connector) for exploration.
+-- The seed's OpenSearch sink for exploration: Flink's elasticsearch-7 connector, writing the
+-- search index `zone-hourly` (tributary.config.ts declares it, with window_start as the Explore
+-- tab's time field).
 --
--- The analytics kind refuses the connector for now ("connector 'elasticsearch-7' is not supported
--- yet"), so tributary.config.ts does not load this file. Once analytics can write to a search
--- index, wire it with:
---
---   analytics: { 'zone-hourly-search': { sql: 'analytics/not-wired/zone-hourly-search.sql' } },
---   searchIndexes: { 'zone-hourly': { timeField: 'window_start' } },
---
--- Meanwhile the function `index-trips` puts every valid trip into the search index `trips`.
---
--- Per pickup zone and hour: trips, average fare and tip, one document per (zone, hour) whose id is
--- the primary key (Flink joins its fields with '_'), so a replayed window overwrites its document.
+-- Per pickup zone and hour: trips, average fare and tip. One document per (zone, hour), whose id
+-- is the primary key's fields joined with '_' as Flink joins them ("JFK Airport_2026-11-23T22:00"),
+-- so a replayed window overwrites its document. `hosts` names this pipeline's port; with an
+-- OpenSearch domain's endpoint there (as on AWS), the rows still go to the local index, and
+-- `tributary dev` says so in one line when it starts. Timestamps are written as ISO-8601
+-- ("2026-11-23T22:00:00.000"), which OpenSearch's default date format reads (Flink's default, SQL,
+-- writes "2026-11-23 22:00:00.000", which a date field reads only with a `format`).
 
 CREATE TABLE trips (
   trip_id STRING,
@@ -47,8 +45,11 @@ CREATE TABLE zone_hourly_search (
   PRIMARY KEY (pickup_zone, window_start) NOT ENFORCED
 ) WITH (
   'connector' = 'elasticsearch-7',
-  'hosts' = 'http://127.0.0.1:4567/_opensearch',
-  'index' = 'zone-hourly'
+  'hosts' = 'http://127.0.0.1:4567',
+  'connection.path-prefix' = '/_opensearch',
+  'index' = 'zone-hourly',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'ISO-8601'
 );
 
 INSERT INTO zone_hourly_search
