@@ -126,6 +126,21 @@ export const KITCHEN_SINK = {
       ],
     },
   },
+  searchIndexes: {
+    docs: { mappings: { dynamic: false, properties: { status: { type: 'keyword' } } }, timeField: 'ts' },
+  },
+  analytics: {
+    counts: {
+      sql: `CREATE TABLE ev (id STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'kinesis', 'stream' = 'events', 'format' = 'json');
+CREATE TABLE per_id (id STRING, n BIGINT) WITH ('connector' = 'kinesis', 'stream' = 'od', 'format' = 'json');
+INSERT INTO per_id SELECT id, COUNT(*) FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
+GROUP BY window_start, window_end, id;`,
+      idleTimeoutMs: 1000,
+      maxBatchRecords: 100,
+      lateRecords: { bucket: 'lake', prefix: 'late-events/' },
+    },
+  },
   tables: {
     devices: {
       partitionKey: 'id',

@@ -39,6 +39,15 @@ const glue = (name = 'readings') => props('AWS::Glue::Table', id(`catalog-${name
 const template = (name: string) =>
   JSON.stringify(glue(name).Parameters['storage.location.template']).replace(id('bucket-lake'), 'LAKE')
 
+/** The indexes the search indexes' custom resource creates. */
+const searchIndexes = () =>
+  JSON.parse(Object.values(t.findResources('Custom::TributarySearchIndexes'))[0]!.Properties.Indexes)
+/** An analytics resource's deployed SQL, the deploy-time names as `<token>`. */
+const analyticsSql = (name: string) =>
+  (props('AWS::SSM::Parameter', id(`analytics-${name}-sql`)).Value['Fn::Join'][1] as unknown[])
+    .map((p) => (typeof p === 'string' ? p : '<token>'))
+    .join('')
+
 type Row = [kind: string, field: string, check: () => void]
 
 /** One row per field of each kind's schema (as docs/configuration.md lists them) that AWS has. */
@@ -659,6 +668,33 @@ const MATRIX: Row[] = [
         false,
         true,
       ]),
+  ],
+  [
+    'index',
+    'mappings',
+    () => expect(searchIndexes()).toEqual([{ name: 'docs', mappings: expect.any(Object) }]),
+  ],
+  ['index', 'mappings.dynamic', () => expect(searchIndexes()[0].mappings.dynamic).toBe(false)],
+  [
+    'index',
+    'mappings.properties',
+    () => expect(searchIndexes()[0].mappings.properties).toEqual({ status: { type: 'keyword' } }),
+  ],
+  [
+    'analytics',
+    'sql',
+    () => {
+      expect(props('AWS::KinesisAnalyticsV2::Application', id('analytics-counts'))).toMatchObject({
+        ApplicationMode: 'INTERACTIVE',
+        RuntimeEnvironment: 'ZEPPELIN-FLINK-3_0',
+      })
+      expect(analyticsSql('counts')).toContain('INSERT INTO per_id SELECT id, COUNT(*)')
+    },
+  ],
+  [
+    'analytics',
+    'idleTimeoutMs',
+    () => expect(analyticsSql('counts')).toMatch(/^SET 'table.exec.source.idle-timeout' = '1000 ms';\n/),
   ],
   ['alarm', 'period', () => expect(alarm('single').Period).toBe(300)],
   ['alarm', 'evaluationPeriods', () => expect(alarm('single').EvaluationPeriods).toBe(3)],
