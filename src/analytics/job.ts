@@ -73,8 +73,6 @@ export class AnalyticsJob {
   readonly #perQuery: { recordsIn: number; rowsOut: number; late: number }[]
   readonly #results: ResultRing
   #lastBatchAt: number | undefined
-  /** The shards that counted for each source's watermark in the last batch. */
-  #activeShards = new Map<string, string[]>()
 
   constructor(options: JobOptions) {
     this.#o = options
@@ -191,7 +189,6 @@ export class AnalyticsJob {
       const late = [...outcome.late.values()].reduce((a, b) => a + b, 0)
       this.totals.late += late
       this.#lastBatchAt = now
-      this.#activeShards = batch.activeShards
       for (const [i, q] of this.#o.program.queries.entries()) {
         this.#perQuery[i]!.recordsIn += batch.records.get(q.source.name)?.length ?? 0
         this.#perQuery[i]!.late += outcome.late.get(i) ?? 0
@@ -351,14 +348,15 @@ export class AnalyticsJob {
       const source = program.tables.get(spec.source.name)!
       const watermark =
         time === 'processing' ? op?.lastBatchTime : time === 'event' ? op?.watermark(source.name) : undefined
-      const active = this.#activeShards.get(source.name) ?? []
       const stream = source.connector.kind === 'stream' ? source.connector.stream : undefined
       const shards = this.#readers()
         .filter((r) => r.stream === stream)
         .map((r) => {
           const maxEt = op?.maxEventTime(source.name, r.key)
           const wm = maxEt !== undefined && source.watermark ? maxEt - source.watermark.boundMs : undefined
-          return { shard: r.key, ...(wm !== undefined && { watermark: wm }), idle: !active.includes(r.key) }
+          // As #collect decides which shards hold the watermark back.
+          const idle = r.finished || !(now - r.lastActive < this.#o.idleTimeoutMs || r.tail.readable)
+          return { shard: r.key, ...(wm !== undefined && { watermark: wm }), idle }
         })
         .sort((a, b) => (a.shard < b.shard ? -1 : a.shard > b.shard ? 1 : 0))
       const sink = describeSink(spec)

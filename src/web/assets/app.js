@@ -1,4 +1,5 @@
 // The dashboard page: tabs, the live event stream, and the Overview (with its Faults card) and Alarms panels.
+import { analyticsPanel } from './analytics.js'
 import { Charts } from './charts.js'
 import { api, h, stamp, timeEl } from './dom.js'
 import { explorePanel } from './explore.js'
@@ -22,6 +23,7 @@ const tail = tailPanel()
 const tables = tablesPanel()
 const logs = logsPanel()
 const explore = explorePanel()
+const analytics = analyticsPanel()
 const queues = queuesPanel({ show: (tab) => show(tab), graph: () => state.graph })
 sqlPanel()
 
@@ -31,6 +33,7 @@ const loaders = {
   tail: () => tail.load(),
   tables: () => tables.load(),
   explore: () => explore.load(),
+  analytics: (item) => analytics.load(item),
   logs: (item) => logs.load(item),
   metrics: () => state.charts?.resize(),
 }
@@ -180,6 +183,7 @@ function connect() {
   })
   events.addEventListener('queues', (e) => queues.update(JSON.parse(e.data).queues ?? []))
   events.addEventListener('faults', (e) => renderFaults(JSON.parse(e.data).faults ?? []))
+  events.addEventListener('analytics', (e) => analytics.update(JSON.parse(e.data)))
   // A function used a binding for the first time, or the pipeline was reloaded: redraw.
   events.addEventListener('graph', (e) => drawGraph(JSON.parse(e.data)))
   events.addEventListener('rates', (e) => {
@@ -191,8 +195,11 @@ function connect() {
 async function main() {
   // Links in alert messages point at `#/alarms/<name>`: the tab, then the alarm's history.
   const [tab, item] = location.hash.replace(/^#\/?/, '').split('/')
-  // `#logs/<function>`: the Logs panel on that function.
-  show(tab || 'overview', tab === 'logs' && item ? decodeURIComponent(item) : undefined)
+  // `#logs/<function>`, `#analytics/<name>`: the panel on that function or analytics resource.
+  show(
+    tab || 'overview',
+    (tab === 'logs' || tab === 'analytics') && item ? decodeURIComponent(item) : undefined,
+  )
   if (tab === 'alarms' && item) void loadHistory(decodeURIComponent(item))
   await loadPipeline()
   const { charts } = await api('charts')

@@ -2,6 +2,8 @@
 import { h, stamp } from './dom.js'
 
 const PALETTE = ['#2f6fed', '#d1242f', '#1a7f37', '#bf8700', '#8250df', '#cf5c00', '#bf3989', '#0969da']
+/** Lines a chart draws at most (one colour each). */
+export const MAX_LINES = PALETTE.length
 const HEIGHT = 190
 /** Time-axis steps in seconds; uPlot picks the smallest that leaves `space` pixels per label. */
 const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400]
@@ -60,7 +62,8 @@ function isolated(u, seriesIdx) {
   return out.length ? out : null
 }
 
-class Chart {
+/** One live chart: a line per label over time (seconds), at most `capacity` points. */
+export class Chart {
   constructor(container, spec, capacity) {
     this.spec = spec
     this.capacity = capacity
@@ -102,6 +105,17 @@ class Chart {
     this.el.dataset.points = String(this.t.length)
     this.#showState()
     if (draw) this.draw(rebuild)
+  }
+
+  /** Replaces every point: times `t` (seconds, ascending) and a line of values per label. */
+  replace(t, lines) {
+    const labels = Object.keys(lines).slice(0, PALETTE.length)
+    const rebuild = labels.join('\n') !== [...this.lines.keys()].join('\n')
+    this.t = t.slice(-this.capacity)
+    this.lines = new Map(labels.map((label) => [label, lines[label].slice(-this.capacity)]))
+    this.el.dataset.points = String(this.t.length)
+    this.#showState()
+    this.draw(rebuild)
   }
 
   /** "No data yet" until some line has a value: an empty plot reads as a broken one. */
