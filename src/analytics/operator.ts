@@ -192,7 +192,7 @@ export class AnalyticsOperator {
           `CREATE TABLE IF NOT EXISTS st_q${plan.index} AS ${plan.partialSql!(`in_q${plan.index}`)} LIMIT 0`,
         )
         const types = await this.#rows(
-          `SELECT column_name, numeric_scale FROM duckdb_columns() WHERE table_name = 'st_q${plan.index}' AND data_type LIKE 'DECIMAL%'`,
+          `SELECT column_name, coalesce(numeric_scale, 0) FROM duckdb_columns() WHERE table_name = 'st_q${plan.index}' AND (data_type LIKE 'DECIMAL%' OR data_type IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT'))`,
         )
         for (const [column, scale] of types) plan.decimalScales?.set(String(column), Number(scale))
         await this.#rows(`${plan.outputSql(`st_q${plan.index}`)} LIMIT 0`)

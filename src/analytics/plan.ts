@@ -31,7 +31,47 @@ export function decodeSql(table: TableDef, input: string, procTimeMs: number): s
 /** Macros the decoding uses: a JSON timestamp is SQL or ISO-8601 text, or epoch milliseconds. */
 export const MACROS = [
   `CREATE OR REPLACE TEMP MACRO __ts(v) AS CASE WHEN regexp_full_match(v, '-?[0-9]+') THEN make_timestamp(CAST(v AS BIGINT) * 1000) ELSE make_timestamp(epoch_us(TRY_CAST(v AS TIMESTAMPTZ))) END`,
+  ...avgMacros(),
 ]
+
+/**
+ * `__avg(a, b)`: the integer `a` over the integer `b` as DuckDB's `avg` of integers and decimals
+ * finalizes it: in `long double` (x87's 64-bit significand), then rounded to a double. That double
+ * rounding differs from one correct rounding in about one quotient in 2,000 (by one ulp), so a
+ * plain double division would not equal a batch query to the last bit. The correction in exact
+ * HUGEINT arithmetic: with `d` = a/b rounded once (mantissa `m`, exponent `e`) and the remainder
+ * `r` = a·2^(52−e) − m·b, rounding to 64 bits first lands on the midpoint between `d` and its
+ * neighbour exactly when |r|/b ≥ 2047/4096; from a midpoint, ties go to the even mantissa. Outside
+ * |a|, b < 2^53 (and for extreme exponents) it falls back to the plain division.
+ */
+function avgMacros(): string[] {
+  const m = (name: string, args: string, body: string) =>
+    `CREATE OR REPLACE TEMP MACRO ${name}(${args}) AS ${body}`
+  const two53 = '9007199254740992'
+  return [
+    m('__avg_e0', 'd', 'CAST(floor(log2(d)) AS INTEGER)'),
+    m(
+      '__avg_exp',
+      'd',
+      `CASE WHEN d * pow(2.0, 52 - __avg_e0(d)) >= ${two53}.0 THEN __avg_e0(d) + 1 WHEN d * pow(2.0, 52 - __avg_e0(d)) < 4503599627370496.0 THEN __avg_e0(d) - 1 ELSE __avg_e0(d) END`,
+    ),
+    m(
+      '__avg_tie',
+      'b, m, n, e, d',
+      'CASE WHEN 4096 * abs(n - m * b) >= 2047 * b AND m % 2 = 1 THEN CAST(m + sign(n - m * b) AS DOUBLE) * pow(2.0, e - 52) ELSE d END',
+    ),
+    m(
+      '__avg_pos',
+      'a, b, d, e',
+      'CASE WHEN e > 52 OR e < -60 THEN d ELSE __avg_tie(b, CAST(d * pow(2.0, 52 - e) AS HUGEINT), a * (CAST(1 AS HUGEINT) << (52 - e)), e, d) END',
+    ),
+    m(
+      '__avg',
+      'a, b',
+      `CASE WHEN a IS NULL OR b IS NULL OR b = 0 THEN NULL WHEN a = 0 THEN 0.0 WHEN abs(a) >= ${two53} OR b >= ${two53} THEN CAST(a AS DOUBLE) / CAST(b AS DOUBLE) ELSE sign(a) * __avg_pos(abs(a), b, CAST(abs(a) AS DOUBLE) / CAST(b AS DOUBLE), __avg_exp(CAST(abs(a) AS DOUBLE) / CAST(b AS DOUBLE))) END`,
+    ),
+  ]
+}
 
 const WINDOW_COLUMNS =
   'make_timestamp(__ws * 1000) AS window_start, make_timestamp(__we * 1000) AS window_end, make_timestamp(__we * 1000 - 1000) AS window_time'
@@ -89,7 +129,7 @@ export interface QueryPlan {
   sessionSql?: (rows: string) => string
   /** Output column names, in order. */
   columns: string[]
-  /** partial: the scale of each DECIMAL sum column (set once the state table's types are known). */
+  /** partial: the scale of each DECIMAL (or integer: 0) sum column (set once the state table's types are known). */
   decimalScales?: Map<string, number>
 }
 
@@ -249,13 +289,14 @@ export function planQuery(
       `SELECT ${['__ws', '__we', ...keyCols, ...merges].join(', ')} FROM ${rows} GROUP BY ALL`,
     decimalScales: new Map(),
     outputSql(rows) {
-      // AVG as DuckDB's avg computes it, so results equal a batch query's to the last bit: a
-      // DECIMAL sum's unscaled integer over count × 10^scale; any other sum over the count.
+      // AVG as DuckDB's avg computes it, so results equal a batch query's to the last bit: an
+      // integer or DECIMAL sum's unscaled integer over count × 10^scale, as avg's long double
+      // division rounds it (__avg); a floating-point sum over the count.
       const avg = (text: string) =>
         text.replace(/__AVG\((__a\d+),(__a\d+)\)/g, (_, sum: string, count: string) => {
           const scale = this.decimalScales?.get(sum)
           if (scale === undefined) return `(CAST(${sum} AS DOUBLE) / NULLIF(${count}, 0))`
-          return `(CAST(CAST(${sum} * ${10 ** scale} AS HUGEINT) AS DOUBLE) / (NULLIF(${count}, 0) * ${10 ** scale}.0))`
+          return `__avg(CAST(${sum} * ${10 ** scale} AS HUGEINT), CAST(${count} AS HUGEINT) * ${10 ** scale})`
         })
       return avg(
         `SELECT __ws, __we, ${select.join(', ')} FROM (SELECT *, ${WINDOW_COLUMNS} FROM ${rows})${having} ORDER BY ALL`,
