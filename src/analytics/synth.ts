@@ -42,6 +42,11 @@ export const CONNECTOR_ARTIFACTS: Readonly<
     artifactId: 'flink-sql-connector-elasticsearch7',
     version: '1.15.4',
   },
+  'elasticsearch-6': {
+    groupId: 'org.apache.flink',
+    artifactId: 'flink-sql-connector-elasticsearch6',
+    version: '1.15.4',
+  },
 }
 
 /** What Flink's Kinesis source calls (polling: no enhanced fan-out consumer is registered). */
@@ -316,14 +321,18 @@ function deployedSql(
         break
       }
       case 'elasticsearch-7':
+      case 'elasticsearch-6':
       case 'opensearch': {
         const index = option('index')
         if (index === undefined) break
         const target = ctx.get('index', index)
         set(table, 'hosts', `${target.bindingValue}:443`)
-        const prefix = table.options.find((o) => o.key === 'connection-path-prefix')
+        // The local API's `/_opensearch` prefix: a domain serves the API at its root.
+        const prefix = table.options.find((o) => o.key === 'connection.path-prefix')
         if (prefix) edits.push({ ...prefix.pairAt, text: '' })
         target.grant?.(role, 'write')
+        if (table.connector === 'opensearch')
+          ctx.warn(`${where}: Flink 1.15 (Studio) has no opensearch connector: use elasticsearch-7 on AWS`)
         ctx.warn(
           `${where}: Flink's ${table.connector} connector does not sign its requests, and the domain takes only ` +
             'SigV4-signed ones: its writes are refused until the domain allows them (docs/deploy.md#search-indexes)',

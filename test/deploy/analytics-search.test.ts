@@ -13,7 +13,7 @@ import {
   S3_SINK_ACTIONS,
 } from '../../src/analytics/synth.ts'
 import type { Synthesized } from '../../src/deploy/app.ts'
-import { DOMAIN_DEFAULTS } from '../../src/search/synth.ts'
+import { DOMAIN_DEFAULTS, INDEX_WRITE_ACTIONS } from '../../src/search/synth.ts'
 import { resourcesOfType, synth } from './synth-helpers.ts'
 
 const SQL = `-- rides per zone per minute
@@ -24,6 +24,13 @@ CREATE TABLE per_zone (zone STRING, window_start TIMESTAMP(3), rides BIGINT)
 WITH ('connector' = 'dynamodb', 'table-name' = 'zone-stats', 'aws.region' = 'us-east-1');
 CREATE TABLE busy (zone STRING, window_start TIMESTAMP(3), rides BIGINT)
 WITH ('connector' = 'filesystem', 'path' = 's3://lake/busy/', 'format' = 'json');
+CREATE TABLE zone_docs (zone STRING, window_start TIMESTAMP(3), rides BIGINT,
+  PRIMARY KEY (zone, window_start) NOT ENFORCED)
+WITH ('connector' = 'elasticsearch-7', 'hosts' = 'http://127.0.0.1:4567',
+  'connection.path-prefix' = '/_opensearch', 'index' = 'rides');
+INSERT INTO zone_docs
+SELECT zone, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE rides, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
+GROUP BY window_start, window_end, zone;
 INSERT INTO per_zone
 SELECT zone, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE rides, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
 GROUP BY window_start, window_end, zone;
@@ -140,6 +147,14 @@ describe('tributary synth: search indexes and analytics', () => {
                 Version: '3.0.0-1.15',
               },
             },
+            {
+              ArtifactType: 'DEPENDENCY_JAR',
+              MavenReference: {
+                GroupId: 'org.apache.flink',
+                ArtifactId: 'flink-sql-connector-elasticsearch7',
+                Version: '1.15.4',
+              },
+            },
           ],
         },
       },
@@ -159,6 +174,19 @@ describe('tributary synth: search indexes and analytics', () => {
     expect(on(arn('stream-rides'))).toEqual(KINESIS_SOURCE_ACTIONS)
     expect(on(arn('table-zone-stats'))).toEqual(DYNAMODB_SINK_ACTIONS)
     expect(on(arn('bucket-lake'))).toEqual([...S3_SINK_ACTIONS.bucket, ...S3_SINK_ACTIONS.objects])
+    // The search index's sink: its index, what is under it, and `_bulk` (which names it in the body).
+    const domain = arn('index-domain')
+    const es = all.filter((s) => actions(s).some((a) => a.startsWith('es:')))
+    expect(es.map((s) => [actions(s), s.Resource])).toEqual([
+      [
+        INDEX_WRITE_ACTIONS,
+        [
+          { 'Fn::Join': ['', [domain, '/rides']] },
+          { 'Fn::Join': ['', [domain, '/rides/*']] },
+          { 'Fn::Join': ['', [domain, '/_bulk']] },
+        ],
+      ],
+    ])
     // Nothing may write the source stream, nothing reads the sinks.
     expect(all.flatMap(actions)).not.toContain('kinesis:PutRecords')
     expect(all.flatMap(actions)).not.toContain('dynamodb:GetItem')
@@ -184,7 +212,11 @@ describe('tributary synth: search indexes and analytics', () => {
           "'table-name' = 'zone-stats', 'aws.region' = 'us-east-1'",
           `'table-name' = '${ref('table-zone-stats')}', 'aws.region' = '<{"Ref":"AWS::Region"}>'`,
         )
-        .replace("'path' = 's3://lake/busy/'", `'path' = 's3://${ref('bucket-lake')}/busy/'`),
+        .replace("'path' = 's3://lake/busy/'", `'path' = 's3://${ref('bucket-lake')}/busy/'`)
+        .replace(
+          "'hosts' = 'http://127.0.0.1:4567',\n  'connection.path-prefix' = '/_opensearch', 'index'",
+          `'hosts' = 'https://<${JSON.stringify({ 'Fn::GetAtt': [id('index-domain'), 'DomainEndpoint'] })}>:443', 'index'`,
+        ),
     )
   })
 
@@ -193,6 +225,7 @@ describe('tributary synth: search indexes and analytics', () => {
       expect.arrayContaining([
         'analytics.zones.maxBatchRecords: local-only (Flink processes records one at a time, not in micro-batches), not deployed',
         'analytics.zones.lateRecords: local-only (Flink drops late records, counting them in the numLateRecordsDropped metric), not deployed',
+        "analytics.zones.sql: table zone_docs: Flink's elasticsearch-7 connector does not sign its requests, and the domain takes only SigV4-signed ones: its writes are refused until the domain allows them (docs/deploy.md#search-indexes)",
         expect.stringMatching(
           /^analytics\.zones: a Managed Service for Apache Flink Studio notebook is deployed, not started: .*\/tributary\/rides\/analytics\/zones\/sql/,
         ),
