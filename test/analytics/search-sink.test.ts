@@ -11,6 +11,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { AnalyticsOperator, type Batch } from '../../src/analytics/operator.ts'
 import { deliver } from '../../src/analytics/sinks.ts'
 import { compileProgram } from '../../src/analytics/sql/program.ts'
+import { PipelineRuntime } from '../../src/pipeline/runtime.ts'
 import { PipelineError, validatePipeline } from '../../src/pipeline/validate.ts'
 import { SearchIndexes } from '../../src/search/indexes.ts'
 import { searchIndex } from '../../src/search/search.ts'
@@ -112,6 +113,27 @@ describe('the search-index sink in a pipeline', () => {
       _id: 'A_2026-01-01T10:01',
       _source: { zone: 'A', window_start: '2026-01-01T10:01:00.000', trips: 1, total: 1 },
     })
+  })
+})
+
+describe('the search-index sink with remote hosts', () => {
+  it('writes the local index all the same, and says so in one warning line at start', async () => {
+    const domain = 'https://search-taxi-abc123.us-east-1.es.amazonaws.com:443'
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-search-sink-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const sql = KEYED.replace("'hosts' = 'http://127.0.0.1:4567'", `'hosts' = '${domain}'`)
+    const definition = { ...PIPELINE, analytics: { fares: { sql } } }
+    const warnings: string[] = []
+    const runtime = await PipelineRuntime.start({
+      pipeline: { file: join(dir, 'tributary.config.ts'), dir, ...validatePipeline(definition, dir) },
+      dataDir: dir,
+      clock: new ManualClock(T0),
+      logger: { info() {}, warn: (m) => warnings.push(m), error() {} },
+    })
+    await runtime.close()
+    expect(warnings).toEqual([
+      `analytics fares: table 'per_zone' names hosts '${domain}'; locally its rows go to this pipeline's search index 'zone-stats'`,
+    ])
   })
 })
 
