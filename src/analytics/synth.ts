@@ -25,13 +25,17 @@ const { ParameterTier, StringParameter } = cdk.aws_ssm
 export const STUDIO_RUNTIME = 'ZEPPELIN-FLINK-3_0'
 
 /**
- * Flink 1.15's SQL connectors that Studio does not bundle, added as custom artifacts from Maven
- * (versions as https://docs.aws.amazon.com/managed-flink/latest/java/how-flink-connectors.html lists
- * them for 1.15). Studio bundles `kinesis` and `filesystem` (S3).
+ * Flink 1.15's SQL connectors as custom artifacts from Maven, for the connectors the SQL's tables
+ * name (versions as https://docs.aws.amazon.com/managed-flink/latest/java/how-flink-connectors.html
+ * lists them for 1.15). A notebook created through the API, as CloudFormation creates it, has no
+ * connector of its own, not even Kinesis (the console adds that one;
+ * https://docs.aws.amazon.com/managed-flink/latest/java/how-zeppelin-connectors.html); the
+ * `filesystem` connector and the S3 file system are Flink's own.
  */
 export const CONNECTOR_ARTIFACTS: Readonly<
   Record<string, { groupId: string; artifactId: string; version: string }>
 > = {
+  kinesis: { groupId: 'org.apache.flink', artifactId: 'flink-sql-connector-kinesis', version: '1.15.4' },
   dynamodb: {
     groupId: 'org.apache.flink',
     artifactId: 'flink-sql-connector-dynamodb',

@@ -142,6 +142,14 @@ describe('tributary synth: search indexes and analytics', () => {
             {
               ArtifactType: 'DEPENDENCY_JAR',
               MavenReference: {
+                GroupId: 'org.apache.flink',
+                ArtifactId: 'flink-sql-connector-kinesis',
+                Version: '1.15.4',
+              },
+            },
+            {
+              ArtifactType: 'DEPENDENCY_JAR',
+              MavenReference: {
                 GroupId: CONNECTOR_ARTIFACTS.dynamodb!.groupId,
                 ArtifactId: 'flink-sql-connector-dynamodb',
                 Version: '3.0.0-1.15',
