@@ -6,6 +6,7 @@ import { SearchIndexesToken } from '../search/tokens.ts'
 import { QueuesToken, TablesToken, TopicsToken } from '../services/tokens.ts'
 import { analyticsSchema, isSqlFile, sqlText } from './config.ts'
 import type { AnalyticsJob } from './job.ts'
+import { timestampMismatch } from './search-sink.ts'
 import type { Connector } from './sql/catalog.ts'
 import { SqlError } from './sql/lexer.ts'
 import { analyzeProgram, compileProgram } from './sql/program.ts'
@@ -90,6 +91,9 @@ export const analyticsKind = defineKind({
         throw error
       }
       checkDeclared(name, program, ctx.pipeline)
+      const indexes = (ctx.pipeline.searchIndexes ?? {}) as Parameters<typeof timestampMismatch>[1]
+      const mismatch = timestampMismatch(program, indexes)
+      if (mismatch) throw new Error(`analytics.${name}.sql: ${mismatch.message} (${mismatch.hint})`)
       for (const t of program.tables.values())
         if (t.connector.kind === 'index' && !loopbackHosts(t.connector.hosts))
           ctx.logger.warn(

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { IndexDocument } from '../search/indexes.ts'
 import type { Emission } from './operator.ts'
 import type { TableDef } from './sql/catalog.ts'
+import type { Program } from './sql/program.ts'
 import type { SearchIndexConnector } from './sql/search-connector.ts'
 import type { ColumnType } from './sql/types.ts'
 
@@ -73,4 +74,30 @@ function javaDouble(n: number): string {
   if (abs === 0 || (abs >= 1e-3 && abs < 1e7)) return Number.isInteger(n) ? `${n}.0` : String(n)
   const [mantissa, exponent] = n.toExponential().split('e') as [string, string]
   return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`
+}
+
+/**
+ * A search-index sink that would write SQL-format timestamps (`2026-01-01 10:00:00.000`, Flink's
+ * default) into a field its declared index maps as `date`: OpenSearch's default date format reads
+ * only ISO-8601, so the first window would stop the job with a mapper_parsing_exception, maybe an
+ * hour after it started. Said at start instead; undefined when there is no such sink.
+ */
+export function timestampMismatch(
+  program: Program,
+  indexes: Readonly<Record<string, { mappings?: { properties?: Record<string, unknown> } | undefined }>>,
+): { message: string; hint: string } | undefined {
+  for (const table of program.tables.values()) {
+    const c = table.connector
+    if (c.kind !== 'index' || c.timestamps !== 'SQL') continue
+    const properties = indexes[c.index]?.mappings?.properties ?? {}
+    for (const column of table.physical) {
+      const field = properties[column.name] as { type?: string } | undefined
+      if (!column.type.timestamp || field?.type !== 'date') continue
+      return {
+        message: `table '${table.name}' writes ${column.name} as SQL text ('2026-01-01 10:00:00.000'), which the date field ${column.name} of search index '${c.index}' does not read`,
+        hint: "add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options",
+      }
+    }
+  }
+  return undefined
 }

@@ -294,6 +294,15 @@ describe('the search-index sink refuses', () => {
     expect((error as PipelineError).hint).toBe('declared searchIndexes: zone-stats')
   })
 
+  it('SQL-format timestamps into a date field, when it starts (not at the first window)', async () => {
+    const sql = KEYED.replace(", 'json.timestamp-format.standard' = 'ISO-8601'", '')
+    await expect(
+      startPipeline({ ...PIPELINE, analytics: { fares: { sql } } } as never, { teardown: onTestFinished }),
+    ).rejects.toThrow(
+      "analytics.fares.sql: table 'per_zone' writes window_start as SQL text ('2026-01-01 10:00:00.000'), which the date field window_start of search index 'zone-stats' does not read (add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options)",
+    )
+  })
+
   it('an index the pipeline does not declare, from a .sql file, when it starts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-search-sink-'))
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
