@@ -188,6 +188,25 @@ describe('the dashboard’s Analytics API', () => {
     expect((await get(`${s.url}/ui/api/analytics/fares/results?limit=0`)).status).toBe(400)
   })
 
+  it('says a job failed, and why, when a sink refuses its rows', async () => {
+    // The table is keyed by a column the query does not output: DynamoDB refuses every put.
+    const { p, s } = await served({
+      name: 'taxi',
+      streams: { trips: { shardCount: 1 } },
+      tables: { 'zone-stats': { partitionKey: 'zone_id' } },
+      analytics: { fares: { sql: FARES_SQL } },
+    })
+    await p.put('trips', [
+      { zone: 'A', fare: 1, ts: at(1_000) },
+      { zone: 'A', fare: 2, ts: at(70_000) },
+    ])
+    await expect.poll(async () => (await list(s.url))[0]?.state).toBe('failed')
+    const [fares] = await list(s.url)
+    expect(fares!.error).toBe(
+      'One or more parameter values were invalid: Missing the key zone_id in the item',
+    )
+  })
+
   it('lists none for a pipeline without analytics', async () => {
     const { s } = await served({ name: 'plain', streams: { trips: { shardCount: 1 } } })
     expect(await get(`${s.url}/ui/api/analytics`)).toEqual({ status: 200, body: { analytics: [] } })

@@ -169,6 +169,61 @@ describe('the Analytics panel in Chromium', () => {
     await page.close()
   })
 
+  it('charts the latest row of each window and group, the groups with the largest totals', async (ctx) => {
+    if (!needChromium(ctx)) return
+    const { page } = await open(browser!, empty.url, '#analytics')
+    // The page's own module (a string: vitest would rewrite an import() in a function).
+    await page.evaluate("import('/ui/assets/analytics.js').then((m) => { window.analyticsModule = m })")
+    const series = await page.evaluate(() => {
+      type Row = Record<string, unknown>
+      const { chartColumns, chartSeries } = (
+        globalThis as unknown as {
+          analyticsModule: {
+            chartColumns(c: string[], r: Row[]): { x: string; numeric: string[]; keys: string[] }
+            chartSeries(r: Row[], x: string, v: string, k: string[]): unknown
+          }
+        }
+      ).analyticsModule
+      const w = (m: number) => `2026-01-01 10:0${m}:00.000`
+      // Ten zones over two windows; zone 0's first window is output twice (an update): 1, then 50.
+      const rows = [
+        ...Array.from({ length: 10 }, (_, z) => ({
+          window_start: w(0),
+          window_end: w(1),
+          zone: `z${z}`,
+          trips: z + 1,
+        })),
+        ...Array.from({ length: 10 }, (_, z) => ({
+          window_start: w(1),
+          window_end: w(2),
+          zone: `z${z}`,
+          trips: z + 1,
+        })),
+        { window_start: w(0), window_end: w(1), zone: 'z0', trips: 50 },
+      ]
+      const columns = chartColumns(['window_start', 'window_end', 'zone', 'trips'], rows)
+      return { columns, series: chartSeries(rows, columns.x, 'trips', columns.keys) }
+    })
+    expect(series.columns).toEqual({ x: 'window_start', numeric: ['trips'], keys: ['zone'] })
+    const t = Date.UTC(2026, 0, 1, 10, 0, 0) / 1000
+    expect(series.series).toEqual({
+      t: [t, t + 60],
+      // z0: 50 + 1; then z9 … z3 by their totals (z2, z1 left out).
+      lines: {
+        z0: [50, 1],
+        z9: [10, 10],
+        z8: [9, 9],
+        z7: [8, 8],
+        z6: [7, 7],
+        z5: [6, 6],
+        z4: [5, 5],
+        z3: [4, 4],
+      },
+      groups: 10,
+    })
+    await page.close()
+  })
+
   it('says so, with where to read on, when the pipeline has no analytics', async (ctx) => {
     if (!needChromium(ctx)) return
     const { page, problems } = await open(browser!, empty.url, '#analytics')
