@@ -4,6 +4,8 @@
  * notebook per analytics resource, its role, its SQL pointed at the deployed resources in an SSM
  * parameter), cdk-nag's AwsSolutions pack and CloudFormation's template validation passing.
  */
+
+import { join } from 'node:path'
 import { type CfnElement, Stack } from 'aws-cdk-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -14,6 +16,7 @@ import {
 } from '../../src/analytics/synth.ts'
 import type { Synthesized } from '../../src/deploy/app.ts'
 import { DOMAIN_DEFAULTS, INDEX_WRITE_ACTIONS } from '../../src/search/synth.ts'
+import { startPipeline } from '../../src/testing/index.ts'
 import { resourcesOfType, synth } from './synth-helpers.ts'
 
 const SQL = `-- rides per zone per minute
@@ -124,6 +127,38 @@ describe('tributary synth: search indexes and analytics', () => {
     expect(JSON.stringify(es[0]!.Resource)).toMatch(
       /\/rides".*\/rides\/_mapping".*\/notes".*\/notes\/_mapping"/,
     )
+  })
+
+  it("bundles the custom resource into one self-contained module that creates the indexes (against tributary dev's OpenSearch API)", async () => {
+    const fn = resources[id('index-provider')]!
+    const key = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '')
+    // The asset as `deploy` uploads it, imported from cdk.out: nothing it needs is left outside.
+    const bundle = (await import(
+      join(out.outDir, `asset.${key}`, 'index.mjs')
+    )) as typeof import('../../src/search/index-provider.ts')
+    const local = await startPipeline({ name: 'rides-local' } as never, { serve: true })
+    try {
+      process.env.AWS_ACCESS_KEY_ID ??= 'AKIDEXAMPLE'
+      process.env.AWS_SECRET_ACCESS_KEY ??= 'secret'
+      const [indexes] = resourcesOfType(out.template, 'Custom::TributarySearchIndexes')
+      const endpoint = `${local.endpoint}/_opensearch`
+      const created = await bundle.ensureIndexes(
+        { Endpoint: endpoint, Indexes: indexes!.Properties!.Indexes as string },
+        process.env,
+      )
+      expect(created).toEqual(['rides', 'notes'])
+      const mapping = (await (await fetch(`${endpoint}/rides/_mapping`)).json()) as Record<string, unknown>
+      expect(mapping).toMatchObject({
+        rides: {
+          mappings: {
+            dynamic: 'strict',
+            properties: { zone: { type: 'keyword' }, fare: { type: 'double' } },
+          },
+        },
+      })
+    } finally {
+      await local.dispose()
+    }
   })
 
   it('makes a Studio notebook per analytics resource: Flink 1.15, its Glue database, the connectors its SQL names', () => {
