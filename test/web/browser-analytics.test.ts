@@ -160,10 +160,16 @@ describe('the Analytics panel in Chromium', () => {
       page.$eval(chart, (el) => (el as unknown as { uplot: { data: unknown[][] } }).uplot.data[1])
     await expect.poll(firstLine).toEqual([15, 1])
 
+    // The statement, opened, stays open while the table updates.
+    await page.click('[data-testid="analytics-query-0"] summary')
+    expect(await page.textContent('[data-testid="analytics-query-0"] details[open] pre')).toMatch(
+      /^INSERT INTO per_zone\s+SELECT window_start/,
+    )
     // A late trip shows up as it is counted.
     await p.put('trips', [{ zone: 'B', fare: 9, ts: at(30_000) }], { partitionKey: a })
     await page.waitForSelector('[data-testid="query-late"]:has-text("1")')
     expect(await text(page, 'analytics-late')).toBe('1 late')
+    expect(await page.isVisible('[data-testid="analytics-query-0"] details[open] pre')).toBe(true)
     expect(problems.errors).toEqual([])
     await shot(page, 'analytics')
     await page.close()

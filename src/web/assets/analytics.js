@@ -112,10 +112,14 @@ export function analyticsPanel() {
       a.lastBatchAt === undefined ? '' : ` · last batch ${stamp(a.lastBatchAt)}`,
     )
     const cell = (text, attrs = {}) => h('td', { class: 'num', ...attrs }, text)
+    // The table is redrawn on every update: a statement opened to read stays open.
+    const opened = new Set(
+      [...$('analytics-queries').querySelectorAll('details[open]')].map((d) => d.dataset.query),
+    )
     table(
       $('analytics-queries'),
       [
-        { label: 'query', cell: (q) => h('td', {}, querySummary(q)) },
+        { label: 'query', cell: (q) => h('td', {}, querySummary(q, opened.has(String(q.index)))) },
         {
           label: 'window',
           cell: (q) => h('td', {}, q.window ?? (q.mode === 'update' ? 'none (updates)' : 'none')),
@@ -157,11 +161,15 @@ export function analyticsPanel() {
     $('analytics-query').replaceChildren(...options)
   }
 
-  const querySummary = (q) =>
+  const querySummary = (q, open) =>
     h(
       'details',
-      {},
-      h('summary', {}, `#${q.index + 1} → ${q.sink ? `${q.sink.table} (${q.sink.connector})` : 'SELECT'}`),
+      { 'data-query': q.index, open },
+      h(
+        'summary',
+        { onclick: (e) => e.stopPropagation() },
+        `#${q.index + 1} → ${q.sink ? `${q.sink.table} (${q.sink.connector})` : 'SELECT'}`,
+      ),
       h('pre', { class: 'mono sql' }, q.sql),
     )
 
