@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { AnalyticsJobsToken } from '../../src/analytics/tokens.ts'
+import { searchIndex } from '../../src/search/search.ts'
+import { SearchIndexesToken } from '../../src/search/tokens.ts'
 import { startPipeline } from '../../src/testing/index.ts'
 import { resources } from '../fixtures/pipelines/analytics-crash/tributary.config.ts'
 import { spawnDev } from '../helpers/child-dev.ts'
@@ -50,7 +52,9 @@ async function loaded(): Promise<string> {
 }
 
 /** Runs the pipeline in-process until the analytics are caught up; returns the sinks' contents. */
-async function finish(dataDir: string): Promise<{ table: unknown[]; lake: Record<string, string> }> {
+async function finish(
+  dataDir: string,
+): Promise<{ table: unknown[]; lake: Record<string, string>; docs: [string, unknown][] }> {
   const p = await startPipeline(CONFIG, { dataDir, teardown: onTestFinished })
   const job = () => p.runtime.offered(AnalyticsJobsToken)?.get('fares')
   await p.until(() => job()?.caughtUp() === true)
@@ -65,8 +69,13 @@ async function finish(dataDir: string): Promise<{ table: unknown[]; lake: Record
   const lake: Record<string, string> = {}
   for (const f of await filesUnder(bucket))
     if (!f.startsWith('.')) lake[f] = await readFile(join(bucket, f), 'utf8')
+  // The search index, by id: with a primary key (zone_docs) and without one (count_docs, hashed ids).
+  const index = p.runtime.offered(SearchIndexesToken)!.get('zone-stats')
+  const docs = searchIndex(index, { size: 10_000 }, 0)
+    .hits.hits.map((h): [string, unknown] => [h._id, h._source])
+    .sort(([a], [b]) => (a < b ? -1 : 1))
   await p.close()
-  return { table, lake }
+  return { table, lake, docs }
 }
 
 describe('SIGKILL along the streaming SQL path', () => {
@@ -74,6 +83,7 @@ describe('SIGKILL along the streaming SQL path', () => {
     const reference = await finish(await loaded())
     expect(reference.table.length).toBeGreaterThan(40)
     expect(Object.keys(reference.lake).length).toBeGreaterThan(10)
+    expect(reference.docs.length).toBe(reference.table.length * 2)
 
     const dataDir = await loaded()
     for (const [point, n] of CRASHES) {
@@ -89,5 +99,6 @@ describe('SIGKILL along the streaming SQL path', () => {
     expect(crashed.table).toEqual(reference.table)
     expect(Object.keys(crashed.lake).sort()).toEqual(Object.keys(reference.lake).sort())
     for (const [key, body] of Object.entries(reference.lake)) expect(crashed.lake[key], key).toBe(body)
+    expect(crashed.docs).toEqual(reference.docs)
   }, 300_000)
 })
