@@ -227,7 +227,7 @@ function synthNotebook(ctx: SynthContext, name: string, config: AnalyticsConfig)
     ctx.warn(
       `analytics.${name}: a Managed Service for Apache Flink Studio notebook is deployed, not started: ` +
         `run it, open it in Apache Zeppelin and run the SQL of SSM parameter ${parameterName(ctx, name)} ` +
-        'in a %flink.ssql(type=update) paragraph (docs/deploy.md#analytics)',
+        'in one %flink.ssql(runAsOne=true) paragraph (docs/deploy.md#analytics)',
     )
   })
   ctx.add('analytics', name, { construct: app, physicalName: app.ref })
