@@ -78,23 +78,32 @@ function javaDouble(n: number): string {
 
 /**
  * A search-index sink that would write SQL-format timestamps (`2026-01-01 10:00:00.000`, Flink's
- * default) into a field its declared index maps as `date`: OpenSearch's default date format reads
- * only ISO-8601, so the first window would stop the job with a mapper_parsing_exception, maybe an
- * hour after it started. Said at start instead; undefined when there is no such sink.
+ * default) into a field its declared index maps as `date` or names as its `timeField`: OpenSearch's
+ * default date format reads only ISO-8601, so the first window would stop the job with a
+ * mapper_parsing_exception (maybe an hour after it started), or dynamic mapping would make the
+ * Explore tab's time field `text`. Said at start instead; undefined when there is no such sink.
  */
 export function timestampMismatch(
   program: Program,
-  indexes: Readonly<Record<string, { mappings?: { properties?: Record<string, unknown> } | undefined }>>,
+  indexes: Readonly<
+    Record<
+      string,
+      { mappings?: { properties?: Record<string, unknown> } | undefined; timeField?: string | undefined }
+    >
+  >,
 ): { message: string; hint: string } | undefined {
   for (const table of program.tables.values()) {
     const c = table.connector
     if (c.kind !== 'index' || c.timestamps !== 'SQL') continue
-    const properties = indexes[c.index]?.mappings?.properties ?? {}
+    const index = indexes[c.index]
+    const properties = index?.mappings?.properties ?? {}
     for (const column of table.physical) {
       const field = properties[column.name] as { type?: string } | undefined
-      if (!column.type.timestamp || field?.type !== 'date') continue
+      const timeField = index?.timeField === column.name
+      if (!column.type.timestamp || (field?.type !== 'date' && !timeField)) continue
+      const what = field?.type === 'date' ? 'the date field' : "the Explore tab's time field"
       return {
-        message: `table '${table.name}' writes ${column.name} as SQL text ('2026-01-01 10:00:00.000'), which the date field ${column.name} of search index '${c.index}' does not read`,
+        message: `table '${table.name}' writes ${column.name} as SQL text ('2026-01-01 10:00:00.000'), which ${what} ${column.name} of search index '${c.index}' does not read as a date`,
         hint: "add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options",
       }
     }

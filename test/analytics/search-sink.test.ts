@@ -299,7 +299,16 @@ describe('the search-index sink refuses', () => {
     await expect(
       startPipeline({ ...PIPELINE, analytics: { fares: { sql } } } as never, { teardown: onTestFinished }),
     ).rejects.toThrow(
-      "analytics.fares.sql: table 'per_zone' writes window_start as SQL text ('2026-01-01 10:00:00.000'), which the date field window_start of search index 'zone-stats' does not read (add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options)",
+      "analytics.fares.sql: table 'per_zone' writes window_start as SQL text ('2026-01-01 10:00:00.000'), which the date field window_start of search index 'zone-stats' does not read as a date (add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options)",
+    )
+    // Without a mapping, the Explore tab's time field would be mapped as text.
+    const unmapped = { 'zone-stats': { timeField: 'window_start' } }
+    await expect(
+      startPipeline({ ...PIPELINE, searchIndexes: unmapped, analytics: { fares: { sql } } } as never, {
+        teardown: onTestFinished,
+      }),
+    ).rejects.toThrow(
+      "which the Explore tab's time field window_start of search index 'zone-stats' does not read as a date",
     )
   })
 
