@@ -15,8 +15,8 @@ export interface TableWith {
   table: string
   connector: string | undefined
   options: TableOption[]
-  /** Offset of the closing parenthesis of `WITH (…)` (where an added option goes). */
-  closeAt: number
+  /** Where an added option goes: right after the last option's value (before any comment or newline). */
+  appendAt: number
 }
 
 /** A change to the SQL text: the characters `start`…`end` become `text`. */
@@ -66,7 +66,7 @@ export function tablesWith(sql: string): TableWith[] {
       table: name.kind === 'quoted' ? name.value : name.text,
       connector: options.find((o) => o.key === 'connector')?.value,
       options,
-      closeAt: statement[close]!.start,
+      appendAt: options.at(-1)?.valueAt.end ?? statement[close]!.start,
     })
   }
   return out

@@ -277,8 +277,8 @@ function deployedSql(
     if (option) edits.push({ ...option.valueAt, text: sqlString(value) })
     else
       edits.push({
-        start: table.closeAt,
-        end: table.closeAt,
+        start: table.appendAt,
+        end: table.appendAt,
         text: `, ${sqlString(key)} = ${sqlString(value)}`,
       })
   }

@@ -41,13 +41,27 @@ export interface CustomResourceEvent {
   ResourceProperties: IndexProviderProperties
 }
 
-/** Runs a request and replies to CloudFormation; never throws (CloudFormation would wait an hour). */
-export async function handler(event: CustomResourceEvent): Promise<void> {
+/** What Lambda passes besides the event (only the time left is used). */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number
+}
+
+/** Time kept to reply to CloudFormation after the requests to OpenSearch gave up. */
+const REPLY_MS = 10_000
+
+/**
+ * Runs a request and replies to CloudFormation; never throws, and gives up on OpenSearch in time
+ * to reply before the function times out (else CloudFormation waits for the resource's timeout).
+ */
+export async function handler(event: CustomResourceEvent, context?: LambdaContext): Promise<void> {
   const physicalId = event.PhysicalResourceId ?? `${event.LogicalResourceId}-indexes`
+  const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 120_000) - REPLY_MS
   let reply: { Status: 'SUCCESS' | 'FAILED'; Reason?: string; Data?: Record<string, string> }
   try {
     const created =
-      event.RequestType === 'Delete' ? [] : await ensureIndexes(event.ResourceProperties, process.env)
+      event.RequestType === 'Delete'
+        ? []
+        : await ensureIndexes(event.ResourceProperties, process.env, deadline)
     reply = { Status: 'SUCCESS', Data: { Created: created.join(',') } }
   } catch (error) {
     reply = { Status: 'FAILED', Reason: (error as Error).message.slice(0, 2000) }
@@ -67,9 +81,10 @@ export async function handler(event: CustomResourceEvent): Promise<void> {
 export async function ensureIndexes(
   properties: IndexProviderProperties,
   env: NodeJS.ProcessEnv,
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<string[]> {
   const indexes = JSON.parse(properties.Indexes) as IndexSpec[]
-  const send = signer(properties.Endpoint, env)
+  const send = signer(properties.Endpoint, env, deadline)
   const created: string[] = []
   for (const index of indexes) {
     const path = `/${encodeURIComponent(index.name)}`
@@ -101,7 +116,7 @@ type Send = (
 ) => Promise<{ ok: boolean; status: number; text: string }>
 
 /** Sends SigV4-signed requests (service `es`) with the function's credentials, as AWS SDKs do. */
-function signer(endpoint: string, env: NodeJS.ProcessEnv): Send {
+function signer(endpoint: string, env: NodeJS.ProcessEnv, deadline: number): Send {
   const base = new URL(endpoint)
   const prefix = base.pathname.replace(/\/$/, '')
   const sigv4 = new SignatureV4({
@@ -128,10 +143,13 @@ function signer(endpoint: string, env: NodeJS.ProcessEnv): Send {
       },
       ...(text === undefined ? {} : { body: text }),
     })
+    const left = deadline - Date.now()
+    if (left <= 0) throw new Error(`no time left for ${method} ${path} (the function's timeout)`)
     const response = await fetch(`${base.origin}${prefix}${path}`, {
       method,
       headers: request.headers,
       ...(text === undefined ? {} : { body: text }),
+      ...(Number.isFinite(left) ? { signal: AbortSignal.timeout(left) } : {}),
     })
     return { ok: response.ok, status: response.status, text: await response.text() }
   }

@@ -213,6 +213,8 @@ function createIndexes(
     serviceToken: fn.functionArn,
     resourceType: 'Custom::TributarySearchIndexes',
     properties: { Endpoint: endpoint, Indexes: JSON.stringify(specs) },
+    // The function always replies within its timeout; CloudFormation need not wait its default hour.
+    serviceTimeout: Duration.minutes(5),
   })
   resource.node.addDependency(domain)
 }

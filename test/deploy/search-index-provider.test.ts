@@ -150,6 +150,21 @@ describe('the search indexes custom resource', () => {
     expect((await fetch(`${endpoint}/trips`, { method: 'HEAD' })).status).toBe(200)
   })
 
+  it('gives up on a domain that does not answer in time to reply FAILED before the function times out', async () => {
+    const cfn = await cloudFormation()
+    // Accepts the connection, never answers.
+    const silent = createServer(() => {})
+    servers.push(silent)
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+    // 10.3 s left: 10 s are kept for the reply, so OpenSearch gets 0.3 s.
+    await handler(event('Create', endpoint, cfn.url, [TRIPS]), { getRemainingTimeInMillis: () => 10_300 })
+    expect(cfn.replies).toEqual([
+      expect.objectContaining({ Status: 'FAILED', Reason: expect.stringMatching(/abort|timeout/i) }),
+    ])
+    silent.closeAllConnections()
+  })
+
   it('replies FAILED (never throws) when the domain cannot be reached', async () => {
     const cfn = await cloudFormation()
     await handler(event('Create', 'http://127.0.0.1:9/_opensearch', cfn.url, [TRIPS]))
