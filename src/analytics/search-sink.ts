@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { IndexDocument } from '../search/indexes.ts'
+import { parseDate } from '../search/mapping.ts'
 import type { Emission } from './operator.ts'
 import type { TableDef } from './sql/catalog.ts'
 import type { Program } from './sql/program.ts'
@@ -76,6 +77,8 @@ function javaDouble(n: number): string {
   return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`
 }
 
+const SQL_EXAMPLE = '2026-01-01 10:00:00.000'
+
 /**
  * A search-index sink that would write SQL-format timestamps (`2026-01-01 10:00:00.000`, Flink's
  * default) into a field its declared index maps as `date` or names as its `timeField`: OpenSearch's
@@ -98,13 +101,16 @@ export function timestampMismatch(
     const index = indexes[c.index]
     const properties = index?.mappings?.properties ?? {}
     for (const column of table.physical) {
-      const field = properties[column.name] as { type?: string } | undefined
+      const field = properties[column.name] as { type?: string; format?: unknown } | undefined
       const timeField = index?.timeField === column.name
       if (!column.type.timestamp || (field?.type !== 'date' && !timeField)) continue
+      // A date field whose `format` reads SQL text (`yyyy-MM-dd HH:mm:ss.SSS`) takes it.
+      const format = field?.type === 'date' && typeof field.format === 'string' ? field.format : undefined
+      if (format !== undefined && !Number.isNaN(parseDate(SQL_EXAMPLE, format))) continue
       const what = field?.type === 'date' ? 'the date field' : "the Explore tab's time field"
       return {
-        message: `table '${table.name}' writes ${column.name} as SQL text ('2026-01-01 10:00:00.000'), which ${what} ${column.name} of search index '${c.index}' does not read as a date`,
-        hint: "add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options",
+        message: `table '${table.name}' writes ${column.name} as SQL text ('${SQL_EXAMPLE}'), which ${what} ${column.name} of search index '${c.index}' does not read as a date`,
+        hint: "add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options, or give the field a format: 'yyyy-MM-dd HH:mm:ss.SSS'",
       }
     }
   }

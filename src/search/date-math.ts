@@ -10,11 +10,12 @@ const UNITS: Record<string, number> = {
 }
 
 /**
- * A date in a query, with ES date math: `now-1h`, `now/d`, `2024-05-01||+1M/d`, epoch millis.
+ * A date in a query, with ES date math: `now-1h`, `now/d`, `2024-05-01||+1M/d`, epoch millis, or
+ * as the field's `format` reads it.
  * Rounding (`/d`) goes down, or up to the unit's last millisecond when `roundUp` (what `lte` and
  * `gt` do in a range). Month and year steps are calendar steps (UTC). NaN when unreadable.
  */
-export function dateMath(value: unknown, now: number, roundUp = false): number {
+export function dateMath(value: unknown, now: number, roundUp = false, format?: string): number {
   if (typeof value === 'number') return Math.trunc(value)
   if (typeof value !== 'string') return Number.NaN
   let rest: string
@@ -24,7 +25,11 @@ export function dateMath(value: unknown, now: number, roundUp = false): number {
     rest = value.slice(3)
   } else {
     const at = value.indexOf('||')
-    t = parseDate(at < 0 ? value : value.slice(0, at))
+    const text = at < 0 ? value : value.slice(0, at)
+    // The field's (or the query's) format first; ISO and epoch millis as well, so that the
+    // dashboard's range filters work on any date field.
+    t = format === undefined ? Number.NaN : parseDate(text, format)
+    if (Number.isNaN(t)) t = parseDate(text)
     rest = at < 0 ? '' : value.slice(at + 2)
   }
   if (Number.isNaN(t)) return t

@@ -9,6 +9,7 @@ import {
   checkProperties,
   dynamicProperty,
   flatten,
+  formatAt,
   type Leaf,
   leavesOf,
   type Mapping,
@@ -420,6 +421,8 @@ export class SearchIndex {
       multi: row.multi === 1,
       ...(row.ignore_above === null ? {} : { ignoreAbove: row.ignore_above }),
     }
+    const format = row.type === 'date' ? formatAt(this.#mapping.properties, row.path) : undefined
+    if (format !== undefined) field.format = format
     this.#fields.set(row.path, field)
     if (field.storage === 'text') this.#nextSlot.text = Math.max(this.#nextSlot.text, row.slot + 1)
     else this.#nextSlot.column = Math.max(this.#nextSlot.column, row.slot + 1)

@@ -1,3 +1,4 @@
+import { invalidFormat, parseFormatted } from './date-format.ts'
 import { mapperParsing } from './errors.ts'
 
 /**
@@ -51,6 +52,8 @@ export interface Leaf {
   storage: Storage
   /** keyword: longer strings are not indexed (dynamic mappings set 256). */
   ignoreAbove?: number
+  /** date: the mapping's `format` (default `strict_date_optional_time||epoch_millis`). */
+  format?: string
 }
 
 /** Every leaf of a mapping, multi-fields (`title.keyword`) included. */
@@ -73,7 +76,16 @@ function leaf(path: string, p: Property): Leaf {
     type,
     storage: storageOf(type),
     ...(typeof p.ignore_above === 'number' ? { ignoreAbove: p.ignore_above } : {}),
+    ...(type === 'date' && typeof p.format === 'string' ? { format: p.format } : {}),
   }
+}
+
+/** The `format` of the date field at `path` (`pickup`, `trip.pickup`), if its mapping gives one. */
+export function formatAt(properties: Record<string, Property>, path: string): string | undefined {
+  const parts = path.split('.')
+  let p: Property | undefined = { properties }
+  for (const part of parts) p = p?.properties?.[part] ?? p?.fields?.[part]
+  return p?.type === 'date' && typeof p.format === 'string' ? p.format : undefined
 }
 
 /** Checks the types of an explicit mapping (`PUT /index`, `PUT /index/_mapping`, the kind's settings). */
@@ -88,6 +100,8 @@ export function checkProperties(properties: unknown, prefix = ''): Record<string
     if (type === undefined) throw mapperParsing(`No type specified for field [${prefix}${name}]`)
     if (type !== 'object' && type !== 'nested' && !LEAF_TYPES.has(type))
       throw mapperParsing(`No handler for type [${type}] declared on field [${prefix}${name}]`)
+    const invalid = type === 'date' && typeof p.format === 'string' ? invalidFormat(p.format) : undefined
+    if (invalid) throw mapperParsing(invalid)
     for (const [sub, f] of Object.entries(p.fields ?? {}))
       if (!f.type || !LEAF_TYPES.has(f.type))
         throw mapperParsing(`No handler for type [${f.type}] declared on field [${prefix}${name}.${sub}]`)
@@ -113,14 +127,20 @@ export function dynamicProperty(value: unknown): Property | undefined {
 }
 
 /**
- * Epoch milliseconds of a date as the default format (`strict_date_optional_time||epoch_millis`)
- * reads it; NaN when it is none. A date-time without a zone is UTC, as in ES (not local time, as
- * `Date.parse` would have it).
+ * Epoch milliseconds of a date as the default format (`strict_date_optional_time||epoch_millis`),
+ * or a field's own `format`, reads it; NaN when it is none. A date-time without a zone is UTC, as
+ * in ES (not local time, as `Date.parse` would have it).
  */
-export function parseDate(value: unknown): number {
+export function parseDate(value: unknown, format?: string): number {
+  if (format !== undefined) return parseFormatted(value, format, isoDate)
   if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : Number.NaN
   if (typeof value !== 'string') return Number.NaN
   if (/^-?\d+$/.test(value)) return Number(value)
+  return isoDate(value)
+}
+
+/** `strict_date_optional_time`. */
+function isoDate(value: string): number {
   const m = DATE_LIKE.exec(value)
   if (!m) return Number.NaN
   let text = value.replace(',', '.')
@@ -154,7 +174,7 @@ export function storedValue(leaf: Leaf, value: unknown, id: string): string | nu
       if (value === false || value === 'false' || value === '') return 0
       throw bad()
     case 'date': {
-      const ms = parseDate(value)
+      const ms = parseDate(value, leaf.format)
       if (Number.isNaN(ms)) throw bad()
       return ms
     }

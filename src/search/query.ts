@@ -330,7 +330,8 @@ class Compiler {
     const bound = (key: string, op: string, roundUp: boolean) => {
       const raw = o[key]
       if (raw === undefined || raw === null) return
-      const v = field.storage === 'date' ? dateMath(raw, this.now, roundUp) : this.value(field, raw)
+      const format = typeof o.format === 'string' ? o.format : field.format
+      const v = field.storage === 'date' ? dateMath(raw, this.now, roundUp, format) : this.value(field, raw)
       if (v === undefined || (typeof v === 'number' && Number.isNaN(v)))
         throw parsingError(
           `failed to parse [${String(raw)}] for range on field [${path}] of type [${field.type}]`,

@@ -14,7 +14,8 @@ import { compileProgram } from '../../src/analytics/sql/program.ts'
 import { PipelineRuntime } from '../../src/pipeline/runtime.ts'
 import { PipelineError, validatePipeline } from '../../src/pipeline/validate.ts'
 import { SearchIndexes } from '../../src/search/indexes.ts'
-import { searchIndex } from '../../src/search/search.ts'
+import { countIndex, searchIndex } from '../../src/search/search.ts'
+import { SearchIndexesToken } from '../../src/search/tokens.ts'
 import { ManualClock, startPipeline } from '../../src/testing/index.ts'
 import { at, source, T0 } from './harness.ts'
 
@@ -113,6 +114,34 @@ describe('the search-index sink in a pipeline', () => {
       _id: 'A_2026-01-01T10:01',
       _source: { zone: 'A', window_start: '2026-01-01T10:01:00.000', trips: 1, total: 1 },
     })
+  })
+})
+
+describe("the search-index sink with Flink's default SQL timestamps", () => {
+  it("writes them into date fields whose mapping's format reads them", async () => {
+    const sql = KEYED.replace(", 'json.timestamp-format.standard' = 'ISO-8601'", '')
+    const date = { type: 'date', format: 'yyyy-MM-dd HH:mm:ss.SSS' }
+    const searchIndexes = {
+      'zone-stats': {
+        mappings: { properties: { zone: { type: 'keyword' }, window_start: date, window_end: date } },
+        timeField: 'window_start',
+      },
+    }
+    const p = await startPipeline({ ...PIPELINE, searchIndexes, analytics: { fares: { sql } } } as never, {
+      clock: new ManualClock(T0),
+      teardown: onTestFinished,
+    })
+    await p.put('trips', [
+      { zone: 'A', fare: 10.5, ts: at(1_000) },
+      { zone: 'A', fare: 1, ts: at(66_000) },
+    ])
+    const index = () => p.runtime.offered(SearchIndexesToken)!.get('zone-stats')
+    await p.until(() => index().docCount() === 1)
+    expect(JSON.parse(index().get('A_2026-01-01T10:00')!.source)).toMatchObject({
+      window_start: '2026-01-01 10:00:00.000',
+    })
+    const hour = { range: { window_start: { gte: '2026-01-01T10:00:00Z', lt: '2026-01-01T11:00:00Z' } } }
+    expect(countIndex(index(), hour, T0)).toBe(1)
   })
 })
 
@@ -299,7 +328,7 @@ describe('the search-index sink refuses', () => {
     await expect(
       startPipeline({ ...PIPELINE, analytics: { fares: { sql } } } as never, { teardown: onTestFinished }),
     ).rejects.toThrow(
-      "analytics.fares.sql: table 'per_zone' writes window_start as SQL text ('2026-01-01 10:00:00.000'), which the date field window_start of search index 'zone-stats' does not read as a date (add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options)",
+      "analytics.fares.sql: table 'per_zone' writes window_start as SQL text ('2026-01-01 10:00:00.000'), which the date field window_start of search index 'zone-stats' does not read as a date (add 'json.timestamp-format.standard' = 'ISO-8601' to its WITH options, or give the field a format: 'yyyy-MM-dd HH:mm:ss.SSS')",
     )
     // Without a mapping, the Explore tab's time field would be mapped as text.
     const unmapped = { 'zone-stats': { timeField: 'window_start' } }
