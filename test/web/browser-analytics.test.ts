@@ -208,9 +208,19 @@ describe('the Analytics panel in Chromium', () => {
         { window_start: w(0), window_end: w(1), zone: 'z0', trips: 50 },
       ]
       const columns = chartColumns(['window_start', 'window_end', 'zone', 'trips'], rows)
-      return { columns, series: chartSeries(rows, columns.x, 'trips', columns.keys) }
+      // A numeric id groups rows: sessions per vendor are charted by their trips, a line per vendor.
+      const sessions = chartColumns(
+        ['vendor_id', 'session_start', 'session_end', 'trips', 'revenue'],
+        [{ vendor_id: 2, session_start: w(0), session_end: w(1), trips: 3, revenue: 41.5 }],
+      )
+      return { columns, sessions, series: chartSeries(rows, columns.x, 'trips', columns.keys) }
     })
     expect(series.columns).toEqual({ x: 'window_start', numeric: ['trips'], keys: ['zone'] })
+    expect(series.sessions).toEqual({
+      x: 'session_start',
+      numeric: ['trips', 'revenue'],
+      keys: ['vendor_id'],
+    })
     const t = Date.UTC(2026, 0, 1, 10, 0, 0) / 1000
     expect(series.series).toEqual({
       t: [t, t + 60],

@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id)
 /** Columns that give a row its time, in the order they are preferred as the chart's x axis. */
 const TIME_COLUMNS = ['window_start', 'window_end', 'window_time', 'rowtime']
 const SQL_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/
+/** A numeric column that names a thing (`vendor_id`, `VendorID`) groups rows rather than measures them. */
+const ID = /(^|_)(id|ID|Id)$|[a-z](ID|Id)$/
 const STATES = { running: 'OK', failed: 'ALARM', stopped: 'INSUFFICIENT_DATA' }
 
 /** A sink's timestamp (`2026-01-01 10:00:00.000`, UTC as Flink writes it) in ms, else undefined. */
@@ -26,6 +28,7 @@ export function chartColumns(columns, rows) {
   const numeric = columns.filter(
     (c) =>
       c !== x &&
+      !ID.test(c) &&
       rows.every((r) => r[c] == null || typeof r[c] === 'number') &&
       rows.some((r) => typeof r[c] === 'number'),
   )

@@ -32,13 +32,16 @@ function timeTicks(_u, splits, _axis, _space, step) {
  */
 function wholeTicks(u, splits, axis, space, step) {
   const ctx = u.ctx
+  // Not the canvas's width: on a new plot's first layout pass it is still the default 300 px,
+  // which would drop every label right of that on a chart drawn once (the Analytics tab's).
+  const width = Math.round(u.width * devicePixelRatio)
   ctx.save()
   ctx.font = u.axes[axis].font[0]
   const labels = timeTicks(u, splits, axis, space, step)
   const kept = splits.map((t, i) => {
     const half = ctx.measureText(labels[i]).width / 2
     const at = u.valToPos(t, 'x', true)
-    return at - half >= 0 && at + half <= ctx.canvas.width ? t : null
+    return at - half >= 0 && at + half <= width ? t : null
   })
   ctx.restore()
   return kept
