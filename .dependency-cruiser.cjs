@@ -18,7 +18,7 @@ const layers = [
   ['engine', 'lake', 'query', 'search'],
   ['services'],
   ['functions'],
-  ['delivery'],
+  ['delivery', 'analytics'],
   ['api'],
   ['pipeline'],
   ['web', 'testing', 'deploy'],
