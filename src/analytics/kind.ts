@@ -206,9 +206,14 @@ function checkDeclared(
     const ref = connectorRef(table.connector, false)
     if (!ref) continue
     const section = (pipeline[sections[ref.kind]!] ?? {}) as Record<string, unknown>
-    if (!(ref.name in section))
+    if (!(ref.name in section)) {
+      const known = Object.keys(section)
+      const hint = known.length
+        ? `declared ${sections[ref.kind]}: ${known.join(', ')}`
+        : `declare it under ${sections[ref.kind]}`
       throw new Error(
-        `analytics.${name}.sql: table '${table.name}' names ${ref.kind} '${ref.name}', which the pipeline does not declare`,
+        `analytics.${name}.sql: table '${table.name}' names ${ref.kind} '${ref.name}', which the pipeline does not declare (${hint})`,
       )
+    }
   }
 }

@@ -352,7 +352,7 @@ describe('the search-index sink refuses', () => {
         teardown: onTestFinished,
       }),
     ).rejects.toThrow(
-      "analytics.fares.sql: table 'per_zone' names index 'nope', which the pipeline does not declare",
+      "analytics.fares.sql: table 'per_zone' names index 'nope', which the pipeline does not declare (declared searchIndexes: zone-stats)",
     )
   })
 })
