@@ -369,7 +369,7 @@ async function memoryCase(
   const peak = Math.max(...during.map((x) => x.kib))
   const out = {
     seconds,
-    offeredPerSec: summary.records / seconds,
+    offeredPerSec: summary.records / summary.durationSeconds,
     deliveredPerSec: summary.sent / summary.durationSeconds,
     rssStartMB: start / 1024,
     rssPeakMB: peak / 1024,

@@ -12,6 +12,7 @@ interface ProduceOptions {
   duration?: number
   records?: number
   batch: number
+  maxOutstanding?: number
   generator: GeneratorName
   file?: string
   eventTimeField?: string
@@ -24,6 +25,12 @@ interface ProduceOptions {
 
 /** Fewer timer wake-ups than records: everything due within a tick is handed over together. */
 const TICK_MS = 10
+/**
+ * How far past --duration a paced run may go handing over records that fell due within it. A run
+ * only this late is timer lateness; later, the stream is holding it back (back-pressure): it stops
+ * then and counts what it did not hand over, so --duration stays the time it runs.
+ */
+const LATE_GRACE_MS = 1000
 
 function parseNumber(value: string): number {
   const n = Number(value)
@@ -63,6 +70,12 @@ export function produceCommand(): Command {
       new Option('--batch <n>', 'records per PutRecords call (KPL CollectionMaxCount, 1-500)')
         .default(500)
         .argParser(parseBatch),
+    )
+    .addOption(
+      new Option(
+        '--max-outstanding <n>',
+        'records buffered or in flight before producing waits (back-pressure; default 20,000)',
+      ).argParser(parsePositive),
     )
     .addOption(new Option('-g, --generator <name>', 'built-in data').choices(GENERATORS).default('iot'))
     .addOption(
@@ -125,6 +138,7 @@ async function produce(options: ProduceOptions): Promise<void> {
     credentials,
     aggregationEnabled: options.aggregate === true,
     collectionMaxCount: options.batch,
+    ...(options.maxOutstanding === undefined ? {} : { maxOutstandingRecords: options.maxOutstanding }),
   })
   const items = source(options, seed)
   // The clock starts once the shard map is loaded and the client warm: records due meanwhile
@@ -142,6 +156,7 @@ async function produce(options: ProduceOptions): Promise<void> {
   const progress = process.stderr.isTTY && !options.json ? startProgress(stats, producer, started) : undefined
   let lastHanded = started
   let firstEventTime: number | undefined
+  let behind = false
   try {
     for (let i = 0; !stopped; i++) {
       if (options.records !== undefined && i >= options.records) break
@@ -159,6 +174,14 @@ async function produce(options: ProduceOptions): Promise<void> {
       const at = options.rate || item.eventTime !== undefined ? due : performance.now()
       if (options.duration !== undefined && at - started >= options.duration * 1000) break
       const now = performance.now()
+      if (options.duration !== undefined && now - started >= options.duration * 1000 + LATE_GRACE_MS) {
+        behind = true
+        stats.notHanded = Math.max(
+          0,
+          Math.ceil(((started + options.duration * 1000 - due) * (options.rate ?? 0)) / 1000),
+        )
+        break
+      }
       if (due > now) {
         await new Promise((resolve) => setTimeout(resolve, Math.max(TICK_MS, due - now)))
         if (stopped) break
@@ -179,7 +202,7 @@ async function produce(options: ProduceOptions): Promise<void> {
   }
   // A paced run of --duration covers exactly that window; otherwise, up to the last record handed over.
   const ranFor =
-    options.rate && options.duration !== undefined && !stopped
+    options.rate && options.duration !== undefined && !stopped && !behind
       ? options.duration * 1000
       : lastHanded - started
   const summary = stats.summary(

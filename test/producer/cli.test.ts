@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { deaggregate } from '../../src/producer/index.ts'
 import { startPipeline } from '../../src/testing/index.ts'
+import { freePort, spawnServer } from '../helpers/child-server.ts'
 import { tempDir } from '../helpers/tmp.ts'
 import { readStream } from './helpers.ts'
 
@@ -166,6 +168,72 @@ describe('tributary produce', () => {
       ['t1', { trip_id: 't1', fare: 12.5, note: 'quoted, comma' }],
       ['t2', { trip_id: 't2', fare: 7, note: null }],
     ])
+  }, 120_000)
+
+  it('--duration ends a throttled run on time: what the stream did not take is counted, not handed over late', async () => {
+    // `tributary serve` on the wall clock: the shard's limits refill with time, as the producer's
+    // own pace does (a test pipeline's manual clock would never refill them).
+    const server = spawnServer(['--port', String(await freePort()), '--data-dir', await tempDir()])
+    const endpoint = await server.ready
+    const kinesis = new KinesisClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    })
+    onTestFinished(() => kinesis.destroy())
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'c', ShardCount: 1 }))
+    await waitUntilStreamExists({ client: kinesis, maxWaitTime: 60 }, { StreamName: 'c' })
+    // Stream c has one shard, which takes 1,000 records/s (AWS's limit, on by default); 4,000/s
+    // are asked for 2 s with room for 500 outstanding, so back-pressure holds the loop.
+    const run = await tributary([
+      'produce',
+      '-s',
+      'c',
+      '-e',
+      endpoint,
+      '--rate',
+      '4000',
+      '--duration',
+      '2',
+      '--max-outstanding',
+      '500',
+      '--seed',
+      '3',
+      '--json',
+    ])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const summary = JSON.parse(run.stdout)
+    // Without the cut the run would hand over all 8,000 and take about 8 s.
+    expect(summary.records).toBeLessThan(6000)
+    expect(summary.notHanded).toBeGreaterThan(2000)
+    expect(summary.records + summary.notHanded).toBeGreaterThanOrEqual(7900)
+    expect(summary.records + summary.notHanded).toBeLessThanOrEqual(8000)
+    expect(summary.sent).toBe(summary.records)
+    expect(summary.failed).toBe(0)
+    expect(summary.rate).toBeLessThan(3000)
+    // The rate is over the time the run took (about 3 s: --duration plus at most a second), not --duration.
+    expect(summary.durationSeconds).toBeGreaterThan(2)
+    expect(summary.durationSeconds).toBeLessThan(5)
+    expect([...(await readStream(kinesis, 'c')).values()].flat().length).toBe(summary.sent)
+
+    const text = await tributary([
+      'produce',
+      '-s',
+      'c',
+      '-e',
+      endpoint,
+      '-r',
+      '4000',
+      '-d',
+      '1',
+      '--max-outstanding',
+      '200',
+    ])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toMatch(
+      /\n {2}behind {5}[\d,]+ records due within --duration were not handed over: the stream took fewer than --rate/,
+    )
   }, 120_000)
 
   it('errors are one line and a hint', async () => {

@@ -13,6 +13,11 @@ export interface ProduceSummary {
   startedAt: string
   /** Records handed to the producer. */
   records: number
+  /**
+   * Records that fell due within --duration (at --rate) but were not handed over: the stream took
+   * fewer (back-pressure) and the run stopped on time instead. 0 when it kept up.
+   */
+  notHanded: number
   /** Records put (acknowledged by the stream). */
   sent: number
   failed: number
@@ -43,6 +48,7 @@ export class ProduceStats {
   sent = 0
   failed = 0
   bytes = 0
+  notHanded = 0
   readonly failures = new Map<string, number>()
   readonly windows: number[] = []
   #samples = new Float64Array(RESERVOIR)
@@ -102,6 +108,7 @@ export class ProduceStats {
     return {
       ...base,
       records: this.records,
+      notHanded: this.notHanded,
       sent: this.sent,
       failed: this.failed,
       failures: Object.fromEntries(this.failures),
@@ -130,6 +137,11 @@ export function formatSummary(s: ProduceSummary): string {
     `produced to '${s.stream}' on ${s.endpoint} (${s.source}${s.seed === undefined ? '' : `, seed ${s.seed}`})`,
     `  sent       ${n(s.sent)} of ${n(s.records)} records (${n(s.bytes / 1e6)} MB) in ${n(s.durationSeconds)} s: ${n(s.rate)} records/s`,
     `  failed     ${n(s.failed)}${failures ? ` (${failures})` : ''}`,
+    ...(s.notHanded > 0
+      ? [
+          `  behind     ${n(s.notHanded)} records due within --duration were not handed over: the stream took fewer than --rate (throttled: add shards, or lower --rate)`,
+        ]
+      : []),
     `  throttled  ${n(s.throttled)}`,
     `  retries    ${n(s.retries)}`,
     `  put latency  p50 ${n(s.latencyMs.p50)} ms  p99 ${n(s.latencyMs.p99)} ms  max ${n(s.latencyMs.max)} ms`,
