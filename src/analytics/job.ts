@@ -73,6 +73,8 @@ export class AnalyticsJob {
   readonly #perQuery: { recordsIn: number; rowsOut: number; late: number }[]
   readonly #results: ResultRing
   #lastBatchAt: number | undefined
+  /** Each query's statement as written (for the status; the SQL is split once). */
+  #texts: string[] | undefined
 
   constructor(options: JobOptions) {
     this.#o = options
@@ -342,7 +344,8 @@ export class AnalyticsJob {
     // The job may stop (and close its state) while the read waits its turn: then it has none.
     if (op) state = await op.openState().catch(() => [])
     const now = clock.now()
-    const texts = queryTexts(this.#o.sql)
+    this.#texts ??= queryTexts(this.#o.sql)
+    const texts = this.#texts
     const queries = program.queries.map((spec, i): QueryStatus => {
       const time = queryTime(program, spec)
       const source = program.tables.get(spec.source.name)!
