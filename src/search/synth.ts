@@ -4,7 +4,6 @@ import type { CfnElement } from 'aws-cdk-lib'
 import type * as opensearch from 'aws-cdk-lib/aws-opensearchservice'
 import { Construct } from 'constructs'
 import { buildSync } from 'esbuild'
-import { DEFAULT_RUNTIME } from '../functions/runtimes/catalog.ts'
 import { cdk } from '../kind/cdk-synth.ts'
 import type { SynthContext, SynthFace } from '../kind/synth.ts'
 import type { SearchIndexConfig } from './config.ts'
@@ -12,7 +11,7 @@ import type { IndexSpec } from './index-provider.ts'
 
 const { CustomResource, Duration, Stack } = cdk
 const { PolicyStatement, Role, ServicePrincipal } = cdk.aws_iam
-const { Code, Function: LambdaFunction, Runtime, RuntimeFamily } = cdk.aws_lambda
+const { Code, Function: LambdaFunction, Runtime } = cdk.aws_lambda
 const { CfnResourcePolicy, LogGroup, RetentionDays } = cdk.aws_logs
 const { CfnDomain } = cdk.aws_opensearchservice
 
@@ -191,7 +190,8 @@ function createIndexes(
     }),
   )
   const fn = new LambdaFunction(ctx.stack, 'index-provider', {
-    runtime: new Runtime(DEFAULT_RUNTIME, RuntimeFamily.NODEJS),
+    // The functions' default runtime too (test/deploy/parity.test.ts holds them equal).
+    runtime: Runtime.NODEJS_LATEST,
     handler: 'index.handler',
     code: Code.fromAsset(outdir),
     timeout: Duration.minutes(2),
@@ -203,7 +203,7 @@ function createIndexes(
   ctx.acknowledge(
     fn,
     'AwsSolutions-L1',
-    `the runtime functions default to (${DEFAULT_RUNTIME}, aws-cdk-lib's Runtime.NODEJS_LATEST)`,
+    `the runtime functions default to (${Runtime.NODEJS_LATEST.name}, aws-cdk-lib's Runtime.NODEJS_LATEST)`,
   )
   const specs: IndexSpec[] = indexes.map(({ name, config }) => ({
     name,
