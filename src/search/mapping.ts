@@ -156,26 +156,23 @@ function isoDate(value: string): number {
  * for a value of the wrong type.
  */
 export function storedValue(leaf: Leaf, value: unknown, id: string): string | number | undefined {
-  const bad = () =>
-    mapperParsing(
-      `failed to parse field [${leaf.path}] of type [${leaf.type}] in document with id '${id}'. Preview of field's value: '${preview(value)}'`,
-    )
+  // (The error is made only when needed: a closure per value was a visible share of a `_bulk`.)
   switch (leaf.storage) {
     case 'text':
-      if (typeof value === 'object') throw bad()
+      if (typeof value === 'object') throw badValue(leaf, value, id)
       return String(value)
     case 'keyword': {
-      if (typeof value === 'object') throw bad()
+      if (typeof value === 'object') throw badValue(leaf, value, id)
       const s = String(value)
       return leaf.ignoreAbove !== undefined && s.length > leaf.ignoreAbove ? undefined : s
     }
     case 'boolean':
       if (value === true || value === 'true') return 1
       if (value === false || value === 'false' || value === '') return 0
-      throw bad()
+      throw badValue(leaf, value, id)
     case 'date': {
       const ms = parseDate(value, leaf.format)
-      if (Number.isNaN(ms)) throw bad()
+      if (Number.isNaN(ms)) throw badValue(leaf, value, id)
       return ms
     }
     case 'number': {
@@ -185,10 +182,16 @@ export function storedValue(leaf: Leaf, value: unknown, id: string): string | nu
           : typeof value === 'string' && value.trim() !== ''
             ? Number(value)
             : Number.NaN
-      if (!Number.isFinite(n)) throw bad()
+      if (!Number.isFinite(n)) throw badValue(leaf, value, id)
       return leaf.type === 'double' || leaf.type.endsWith('float') ? n : Math.trunc(n)
     }
   }
+}
+
+function badValue(leaf: Leaf, value: unknown, id: string) {
+  return mapperParsing(
+    `failed to parse field [${leaf.path}] of type [${leaf.type}] in document with id '${id}'. Preview of field's value: '${preview(value)}'`,
+  )
 }
 
 function preview(value: unknown): string {
