@@ -21,27 +21,79 @@ export interface CompiledQuery {
 /**
  * The full-text matches of one search, materialized in temporary tables (`temp.m0`, ...) keyed by
  * document with their BM25 score, so a query reads them by primary key (as a condition and as a
- * score) whatever else it combines them with. The tables are filled while the query is compiled
- * and reused by the next search on the connection.
+ * score) whatever else it combines them with. A table is filled when the query is compiled
+ * ({@link fill}), and reused by the next search on the connection.
+ *
+ * A match required next to selective conditions (`bool` with `must: match` and `filter: term`)
+ * is filled only with the documents those conditions keep: FTS5 still walks the terms' documents,
+ * but BM25 is computed and stored for a few thousand instead of hundreds of thousands. The
+ * table then says "matches and meets the conditions", which is all a query asks of it there
+ * (see {@link Compiler.bool}).
  */
 export class MatchTables {
   #next = 0
+  readonly #pending = new Map<
+    string,
+    { select: (restrict: string) => string; params: unknown[]; within: Sql[] }
+  >()
   constructor(readonly db: Database) {}
 
-  /** Runs `select` (rows of `rid, s`) into a fresh table; returns its name. */
-  add(select: string, params: unknown[]): string {
+  /**
+   * A fresh table for `select` (rows of `rid, s`, with `restrict` spliced into the FTS query's
+   * condition), filled by {@link fill}; returns its name.
+   */
+  add(select: (restrict: string) => string, params: unknown[]): string {
     const name = `temp.m${this.#next++}`
-    this.db.exec(
-      `CREATE TABLE IF NOT EXISTS ${name} (rid INTEGER PRIMARY KEY, s REAL NOT NULL); DELETE FROM ${name}`,
-    )
-    this.db.prepare(`INSERT INTO ${name} (rid, s) ${select}`).run(...params)
+    this.#pending.set(name, { select, params, within: [] })
     return name
   }
+
+  /** Only documents meeting `cond` (on `docs d`, using no match table) need be in `name`. */
+  restrict(name: string, cond: Sql): void {
+    this.#pending.get(name)?.within.push(cond)
+  }
+
+  /** Fills the tables added since the last call. */
+  fill(): void {
+    for (const [name, { select, params, within }] of this.#pending) {
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${name} (rid INTEGER PRIMARY KEY, s REAL NOT NULL); DELETE FROM ${name}`,
+      )
+      const cond = within.length === 0 ? undefined : joinSql(within, ' AND ')
+      const narrow = cond !== undefined && this.#selective(cond)
+      const restrict = narrow
+        ? ` AND rowid / ${TEXT_SLOTS} IN (SELECT d.rid FROM docs d WHERE ${cond.sql})`
+        : ''
+      this.db
+        .prepare(`INSERT INTO ${name} (rid, s) ${select(restrict)}`)
+        .run(...params, ...(narrow ? cond.params : []))
+    }
+    this.#pending.clear()
+  }
+
+  /**
+   * Whether few documents meet `cond`: then the match is narrowed to them (a condition most
+   * documents meet would only add a large lookup table to the full-text walk).
+   */
+  #selective(cond: Sql): boolean {
+    const { n } = this.db
+      .prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM docs d WHERE ${cond.sql} LIMIT ${NARROW_BELOW})`)
+      .get(...cond.params) as { n: number }
+    return n < NARROW_BELOW
+  }
 }
+
+/** A match is narrowed to its conditions' documents when fewer than this many meet them. */
+const NARROW_BELOW = 50_000
+
+/** Whether a condition reads a match table (their names are the only `temp.m<n>` in the SQL). */
+const usesMatches = (where: Sql) => /\btemp\.m\d+\b/.test(where.sql)
 
 interface Clause {
   where: Sql
   score: Sql
+  /** A full-text match's table (the clause is the match itself). */
+  table?: string
 }
 
 const sql = (text: string, params: unknown[] = []): Sql => ({ sql: text, params })
@@ -69,7 +121,9 @@ export function compileQuery(
   now: number,
   matches: MatchTables,
 ): CompiledQuery {
-  return new Compiler(fields, now, matches).clause(query ?? { match_all: {} })
+  const compiled = new Compiler(fields, now, matches).clause(query ?? { match_all: {} })
+  matches.fill()
+  return { where: compiled.where, score: compiled.score }
 }
 
 class Compiler {
@@ -191,6 +245,14 @@ class Compiler {
       ...filter,
       ...mustNot.map((w) => sql(`NOT (${w.sql})`, w.params)),
     ]
+    // A required match needs only the documents the other required conditions keep: the bool
+    // is false elsewhere, and a clause's score is read only where the clause holds (a must's in
+    // its bool, a should's under CASE WHEN), so narrowing the match's table changes no answer.
+    for (const c of must) {
+      if (c.table === undefined) continue
+      const others = conditions.filter((w) => w !== c.where && !usesMatches(w))
+      if (others.length > 0) this.matches.restrict(c.table, joinSql(others, ' AND '))
+    }
     const minimum = minimumShouldMatch(o.minimum_should_match, should.length, must.length + filter.length > 0)
     if (minimum > 0) {
       if (minimum > should.length) conditions.push(FALSE)
@@ -281,10 +343,11 @@ class Compiler {
   /** A full-text match over some text fields: a table of the matching documents and their BM25. */
   fullText(fts: string, slots: number[] | undefined, boost: unknown): Clause {
     const inSlots = slots === undefined ? '' : ` AND rowid % ${TEXT_SLOTS} IN (${slots.join(',')})`
-    const rows = `SELECT rowid / ${TEXT_SLOTS} AS rid, -bm25(fts) AS s FROM fts WHERE fts MATCH ?${inSlots}`
+    const rows = (restrict: string) =>
+      `SELECT rowid / ${TEXT_SLOTS} AS rid, -bm25(fts) AS s FROM fts WHERE fts MATCH ?${inSlots}${restrict}`
     // One FTS row per document and field: several fields' rows of a document are summed.
     const name = this.matches.add(
-      slots?.length === 1 ? rows : `SELECT rid, sum(s) FROM (${rows}) GROUP BY rid`,
+      slots?.length === 1 ? rows : (restrict) => `SELECT rid, sum(s) FROM (${rows(restrict)}) GROUP BY rid`,
       [fts],
     )
     const b = boostOf(boost)
@@ -293,6 +356,7 @@ class Compiler {
       score: sql(
         `coalesce((SELECT s FROM ${name} WHERE ${name}.rid = d.rid), 0.0)${b === 1 ? '' : ` * ${b}`}`,
       ),
+      table: name,
     }
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SearchIndexes } from '../../src/search/indexes.ts'
+import { searchIndex } from '../../src/search/search.ts'
 import { ManualClock } from '../../src/util/clock.ts'
 
 // How searches over a larger index are executed: the planner's statistics and the SQL paths
@@ -81,5 +82,80 @@ describe('query plans of a search index', () => {
     expect(
       plan(index.db, `SELECT 1 FROM docs WHERE ${payment} = 'card' AND ${pickup} >= 0 AND ${pickup} < 1`),
     ).toContain(`INDEX docs_${pickup}`)
+  })
+
+  // A match the same bool also filters is computed for the filtered documents only; each pair is
+  // a query that is narrowed and one that says the same without letting it be (the match in a
+  // bool of its own), which must give the same hits, scores, totals and aggregations.
+  const match = { match: { notes: 'airport bridge' } }
+  const alone = { bool: { must: [match] } }
+  const zone = { term: { zone: 'zone-5' } }
+  it.each([
+    [
+      'must + filter',
+      { bool: { must: [match], filter: [zone] } },
+      { bool: { must: [alone], filter: [zone] } },
+    ],
+    [
+      'must + must_not + range',
+      {
+        bool: {
+          must: [match, { range: { fare: { gte: 20 } } }],
+          must_not: [{ term: { vendor: 'v1' } }],
+          filter: [zone],
+        },
+      },
+      {
+        bool: {
+          must: [alone, { range: { fare: { gte: 20 } } }],
+          must_not: [{ term: { vendor: 'v1' } }],
+          filter: [zone],
+        },
+      },
+    ],
+    [
+      'inside a should',
+      { bool: { should: [{ bool: { must: [match], filter: [zone] } }, { term: { vendor: 'v2' } }] } },
+      { bool: { should: [{ bool: { must: [alone], filter: [zone] } }, { term: { vendor: 'v2' } }] } },
+    ],
+    [
+      'under must_not',
+      {
+        bool: {
+          filter: [zone],
+          must_not: [{ bool: { must: [match], filter: [{ term: { vendor: 'v0' } }] } }],
+        },
+      },
+      {
+        bool: {
+          filter: [zone],
+          must_not: [{ bool: { must: [alone], filter: [{ term: { vendor: 'v0' } }] } }],
+        },
+      },
+    ],
+  ])('narrows a match to its filter (%s) with the same results', async (_, narrowed, plain) => {
+    const index = await tripsIndex(4000)
+    const body = (query: unknown) => ({
+      query,
+      size: 50,
+      aggs: { pay: { terms: { field: 'payment' }, aggs: { fare: { avg: { field: 'fare' } } } } },
+    })
+    const a = searchIndex(index, body(narrowed), NOW)
+    const b = searchIndex(index, body(plain), NOW)
+    expect(a.hits.total!.value).toBeGreaterThan(0)
+    expect({ ...a, took: 0 }).toEqual({ ...b, took: 0 })
+  })
+
+  it('scores only the filtered documents of a required match', async () => {
+    const index = await tripsIndex(4000)
+    const r = searchIndex(index, { query: { bool: { must: [match], filter: [zone] } } }, NOW)
+    const inTable = (index.db.prepare('SELECT count(*) AS n FROM temp.m0').get() as { n: number }).n
+    const matching = (
+      index.db.prepare(`SELECT count(*) AS n FROM fts WHERE fts MATCH '"airport" OR "bridge"'`).get() as {
+        n: number
+      }
+    ).n
+    expect(inTable).toBe(r.hits.total!.value)
+    expect(inTable).toBeLessThan(matching / 10)
   })
 })
