@@ -157,6 +157,57 @@ function keyCond(f: StoredField, test: string, params: unknown[]): Sql {
   }
 }
 
+/** Documents per group: each has one row unless the field's values live in `multi`. */
+const countOf = (f: StoredField) => (f.multi ? 'count(DISTINCT d.rid)' : 'count(*)')
+
+interface InlineMetric {
+  name: string
+  /** Its columns in the bucket query (aliased `m<i>_<column>`). */
+  sql: string
+  reply: (row: Record<string, number | null>) => unknown
+}
+
+/**
+ * Sub-aggregations that are all metrics over single-valued fields, as columns of the buckets'
+ * GROUP BY: one pass over the documents instead of one query per bucket. Undefined when they
+ * are not (or when one would fail: it then fails as before, only if some bucket exists).
+ */
+function inlineMetrics(index: SearchIndex, sub: unknown): InlineMetric[] | undefined {
+  if (sub === undefined) return []
+  if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) return undefined
+  const out: InlineMetric[] = []
+  for (const [name, def] of Object.entries(sub as Record<string, unknown>)) {
+    const entries = Object.entries((def ?? {}) as Record<string, unknown>)
+    if (entries.length !== 1) return undefined
+    const [type, body] = entries[0]!
+    const metric = METRICS[type]
+    if (!metric || body === null || typeof body !== 'object') return undefined
+    let f: StoredField | undefined
+    try {
+      f = fieldOf(index, body as Record<string, unknown>, type)
+    } catch {
+      return undefined
+    }
+    if (!f) {
+      out.push({ name, sql: 'NULL', reply: () => metric.reply({}, false) })
+      continue
+    }
+    if (f.multi) return undefined
+    const prefix = `m${out.length}_`
+    const date = f.storage === 'date'
+    out.push({
+      name,
+      sql: metric.sql(`d.c${f.slot}`).replace(/ AS (\w+)/g, ` AS ${prefix}$1`),
+      reply: (row) => {
+        const own: Record<string, number | null> = {}
+        for (const [k, v] of Object.entries(row)) if (k.startsWith(prefix)) own[k.slice(prefix.length)] = v
+        return metric.reply(own, date)
+      },
+    })
+  }
+  return out
+}
+
 const BUCKETS: Record<string, AggRunner> = {
   terms(index, scope, body, sub, now) {
     const f = fieldOf(index, body, 'terms')
@@ -165,13 +216,14 @@ const BUCKETS: Record<string, AggRunner> = {
     const empty = { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [] }
     if (!f) return empty
     const { join, x } = valuesOf(f)
+    const inline = f.multi ? undefined : inlineMetrics(index, sub)
     const rows = select(
       index,
       scope,
-      `${x} AS k, count(DISTINCT d.rid) AS n`,
+      `${x} AS k, ${countOf(f)} AS n${inline?.map((m) => `, ${m.sql}`).join('') ?? ''}`,
       join,
       ` AND ${x} IS NOT NULL GROUP BY k`,
-    ) as { k: string | number; n: number }[]
+    ) as ({ k: string | number; n: number } & Record<string, number | null>)[]
     const order = termsOrder(body.order)
     const buckets = rows
       .filter((r) => r.n >= minDocCount)
@@ -182,20 +234,22 @@ const BUCKETS: Record<string, AggRunner> = {
         return { raw: r, base }
       })
     const withSubs: Record<string, unknown>[] = buckets.map(({ raw, base }) =>
-      bucket(
-        index,
-        scope,
-        keyCond(f, '$x = ?', [raw.k]),
-        base,
-        raw.n,
-        order.by === 'count' || order.by === 'key' ? undefined : sub,
-        now,
-      ),
+      inline
+        ? { ...base, doc_count: raw.n, ...Object.fromEntries(inline.map((m) => [m.name, m.reply(raw)])) }
+        : bucket(
+            index,
+            scope,
+            keyCond(f, '$x = ?', [raw.k]),
+            base,
+            raw.n,
+            order.by === 'count' || order.by === 'key' ? undefined : sub,
+            now,
+          ),
     )
     withSubs.sort((a, b) => compareBuckets(a, b, order))
     const kept = withSubs.slice(0, size)
     const result = kept.map((b) =>
-      order.by === 'count' || order.by === 'key'
+      !inline && (order.by === 'count' || order.by === 'key')
         ? bucket(
             index,
             scope,
@@ -310,7 +364,7 @@ function histogramBuckets(
   const rows = select(
     index,
     scope,
-    `${interval.sql(x)} AS k, count(DISTINCT d.rid) AS n`,
+    `${interval.sql(x)} AS k, ${countOf(f)} AS n`,
     join,
     ` AND ${x} IS NOT NULL GROUP BY k ORDER BY k`,
   ) as { k: number; n: number }[]

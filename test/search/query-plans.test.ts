@@ -158,4 +158,53 @@ describe('query plans of a search index', () => {
     expect(inTable).toBe(r.hits.total!.value)
     expect(inTable).toBeLessThan(matching / 10)
   })
+
+  it('computes metric sub-aggregations of terms buckets in the buckets query, as per bucket', async () => {
+    const index = await tripsIndex(4000)
+    const docs = Array.from({ length: 4000 }, (_, i) => trip(i).source).filter((d) => d.vendor === 'v1')
+    const expected = ['card', 'cash', 'none', 'dispute'].map((key) => {
+      const fares = docs.filter((d) => d.payment === key).map((d) => d.fare)
+      const sum = fares.reduce((a, b) => a + b, 0)
+      return { key, n: fares.length, avg: sum / fares.length, max: Math.max(...fares), sum }
+    })
+    expected.sort((a, b) => b.avg - a.avg || (a.key < b.key ? -1 : 1))
+    const r = searchIndex(
+      index,
+      {
+        size: 0,
+        query: { term: { vendor: 'v1' } },
+        aggs: {
+          pay: {
+            terms: { field: 'payment', size: 3, order: { fare: 'desc' } },
+            aggs: {
+              fare: { avg: { field: 'fare' } },
+              top: { stats: { field: 'fare' } },
+              none: { max: { field: 'nope' } },
+            },
+          },
+        },
+      },
+      NOW,
+    )
+    const pay = r.aggregations!.pay as {
+      sum_other_doc_count: number
+      buckets: {
+        key: string
+        doc_count: number
+        fare: { value: number }
+        top: { count: number; max: number; sum: number }
+        none: unknown
+      }[]
+    }
+    expect(pay.sum_other_doc_count).toBe(expected[3]!.n)
+    expect(pay.buckets.map((b) => b.key)).toEqual(expected.slice(0, 3).map((e) => e.key))
+    pay.buckets.forEach((b, i) => {
+      const e = expected[i]!
+      expect(b.doc_count).toBe(e.n)
+      expect(b.fare.value).toBeCloseTo(e.avg, 9)
+      expect(b.top).toMatchObject({ count: e.n, max: e.max })
+      expect(b.top.sum).toBeCloseTo(e.sum, 6)
+      expect(b.none).toEqual({ value: null })
+    })
+  })
 })
