@@ -33,7 +33,13 @@ export interface StoredField extends Leaf {
 
 /** One write of a `_bulk` request (or of the document API), as OpenSearch names its actions. */
 export type WriteOp =
-  | { op: 'index' | 'create'; id?: string | undefined; source: Record<string, unknown> }
+  | {
+      op: 'index' | 'create'
+      id?: string | undefined
+      source: Record<string, unknown>
+      /** The source as the client sent it (JSON of `source`), stored as is: OpenSearch keeps it so too. */
+      text?: string | undefined
+    }
   | {
       op: 'update'
       id: string
@@ -277,9 +283,9 @@ export class SearchIndex {
         }
         case 'create':
           if (existing) throw versionConflict(this.name, id, existing.version)
-          return this.#put(id, op.source, undefined)
+          return this.#put(id, op.source, undefined, op.text)
         case 'index':
-          return this.#put(id, op.source, existing)
+          return this.#put(id, op.source, existing, op.text)
         case 'update': {
           if (!existing) {
             const upsert = op.upsert ?? (op.docAsUpsert ? op.doc : undefined)
@@ -288,7 +294,8 @@ export class SearchIndex {
           }
           const current = JSON.parse(existing.source) as Record<string, unknown>
           const merged = deepMerge(current, op.doc ?? {})
-          if (op.detectNoop !== false && JSON.stringify(merged) === existing.source)
+          // (A stored source may be the client's text: compare it as this process writes JSON.)
+          if (op.detectNoop !== false && JSON.stringify(merged) === JSON.stringify(current))
             return {
               ok: true,
               id,
@@ -310,10 +317,11 @@ export class SearchIndex {
     id: string,
     source: Record<string, unknown>,
     existing: { rid: number; version: number } | undefined,
+    sent?: string,
   ): WriteOutcome {
     if (source === null || typeof source !== 'object' || Array.isArray(source))
       throw mapperParsing('failed to parse, document is empty')
-    const text = JSON.stringify(source)
+    const text = sent ?? JSON.stringify(source)
     const { columns, multis, texts } = this.#values(id, source)
     if (existing) this.#remove(existing.rid)
     const version = existing ? existing.version + 1 : 1

@@ -79,7 +79,7 @@ export function parseBulk(body: string, defaultIndex: string | undefined): BulkA
       })
       continue
     }
-    out.push({ action, index, id, ...sourceOp(action, id, source) })
+    out.push({ action, index, id, ...sourceOp(action, id, source, sourceLine.trim()) })
   }
   return out
 }
@@ -88,13 +88,14 @@ function sourceOp(
   action: string,
   id: string | undefined,
   source: unknown,
+  text: string,
 ): { op: WriteOp | undefined; error?: SearchError } {
   if (source === null || typeof source !== 'object' || Array.isArray(source))
     return { op: undefined, error: mapperParsing('failed to parse, document is empty') }
   if (action === 'index' || action === 'create') {
     if (action === 'create' && id === undefined)
-      return { op: { op: 'create', source: source as Record<string, unknown> } }
-    return { op: { op: action, id, source: source as Record<string, unknown> } }
+      return { op: { op: 'create', source: source as Record<string, unknown>, text } }
+    return { op: { op: action, id, source: source as Record<string, unknown>, text } }
   }
   const u = source as Record<string, unknown>
   if (id === undefined)

@@ -194,6 +194,33 @@ describe('the OpenSearch API over HTTP', () => {
     expect((await call('GET', '/trips/_doc/1')).body._source).toEqual({ fare: 10, tip: 2 })
   })
 
+  it('keeps a _bulk source as sent (spacing and all), and an update that changes nothing is a noop', async () => {
+    const body = [
+      '{"index":{"_index":"trips","_id":"raw"}}',
+      '{ "fare" : 10.50 , "zone" : "zone-\\u0031",  "tags": [ "a" ] }\r',
+      '{"update":{"_index":"trips","_id":"raw"}}',
+      '{"doc":{"fare":10.5}}',
+      '',
+    ].join('\n')
+    const r = await call('POST', '/_bulk', body, 'application/x-ndjson')
+    expect(r.body.errors).toBe(false)
+    expect(r.body.items.map((i: Record<string, { result: string }>) => Object.values(i)[0]!.result)).toEqual([
+      'created',
+      'noop',
+    ])
+    expect((await call('GET', '/trips/_doc/raw')).body._source).toEqual({
+      fare: 10.5,
+      zone: 'zone-1',
+      tags: ['a'],
+    })
+    const hits = await call(
+      'POST',
+      '/trips/_search',
+      JSON.stringify({ query: { term: { 'zone.keyword': 'zone-1' } } }),
+    )
+    expect(hits.body.hits.hits.map((h: { _id: string }) => h._id)).toEqual(['raw'])
+  })
+
   it('leaves S3 and the AWS JSON APIs where they were', async () => {
     const s3 = await fetch(`${p.endpoint}/lake?list-type=2`)
     expect(s3.status).toBe(200)
