@@ -132,10 +132,11 @@ export class SearchIndex {
     db.pragma('synchronous = NORMAL')
     // A 1,000-document `_bulk` dirties a page of every column index per distinct value it adds
     // (thousands of pages): with SQLite's 1,000-page default every commit checkpointed (copying
-    // them to the database and fsyncing it, on the event loop). A larger WAL (up to 256 MB, kept
-    // for reuse) checkpoints a page once for many commits (a third of the checkpoint work of a
-    // 64 MB one); the larger cache and the mapping keep an index's hot pages at hand.
-    db.pragma('wal_autocheckpoint = 65536')
+    // them to the database and fsyncing it, on the event loop). A 64 MB WAL checkpoints a page once
+    // for several commits. (256 MB copied a third as much, but every page a search reads is looked
+    // up in the WAL's index first, one hash table per 16 MB of it: searches after a load got slower.)
+    // The larger cache and the mapping keep an index's hot pages at hand.
+    db.pragma('wal_autocheckpoint = 16384')
     db.pragma('cache_size = -131072')
     db.pragma('mmap_size = 1073741824')
     db.pragma('temp_store = MEMORY')
