@@ -15,6 +15,26 @@ export const at = (ms: number) => new Date(T0 + ms).toISOString()
 /** The SQL text of a timestamp `ms` after T0, as sinks write it. */
 export const sqlTime = (ms: number) => new Date(T0 + ms).toISOString().replace('T', ' ').replace('Z', '')
 
+/** The trips source and the per-zone table sink the pipeline and dashboard tests share. */
+export const TRIPS_DDL = `
+CREATE TABLE trips (
+  zone STRING,
+  fare DECIMAL(10,2),
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH ('connector' = 'kinesis', 'stream' = 'trips', 'scan.stream.initpos' = 'TRIM_HORIZON', 'format' = 'json');
+CREATE TABLE per_zone (
+  window_start TIMESTAMP(3), zone STRING, trips BIGINT, total DECIMAL(12,2)
+) WITH ('connector' = 'dynamodb', 'table-name' = 'zone-stats');
+`
+/** Trips and total fare per zone per 1-minute tumbling window, into `per_zone`. */
+export const PER_ZONE_INSERT = `
+INSERT INTO per_zone
+SELECT window_start, zone, COUNT(*), SUM(fare)
+FROM TABLE(TUMBLE(TABLE trips, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
+GROUP BY window_start, window_end, zone;
+`
+
 /**
  * Drives an operator directly with batches of records (one shard unless told), no engine: the
  * window logic's tests, deterministic and fast.

@@ -1,24 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../src/testing/index.ts'
+import { at, PER_ZONE_INSERT, TRIPS_DDL } from './harness.ts'
 
-const T0 = Date.UTC(2026, 0, 1, 10, 0, 0)
-const at = (ms: number) => new Date(T0 + ms).toISOString()
-
-const SQL = `
-CREATE TABLE trips (
-  zone STRING,
-  fare DECIMAL(10,2),
-  ts TIMESTAMP(3),
-  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
-) WITH ('connector' = 'kinesis', 'stream' = 'trips', 'scan.stream.initpos' = 'TRIM_HORIZON', 'format' = 'json');
-CREATE TABLE per_zone (
-  window_start TIMESTAMP(3), zone STRING, trips BIGINT, total DECIMAL(12,2)
-) WITH ('connector' = 'dynamodb', 'table-name' = 'zone-stats');
-INSERT INTO per_zone
-SELECT window_start, zone, COUNT(*), SUM(fare)
-FROM TABLE(TUMBLE(TABLE trips, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
-GROUP BY window_start, window_end, zone;
-`
+const SQL = TRIPS_DDL + PER_ZONE_INSERT
 
 describe('an analytics resource in a pipeline', () => {
   it('reads its stream, windows by event time and upserts closed windows into a table', async () => {

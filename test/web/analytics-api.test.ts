@@ -7,30 +7,15 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import type { AnalyticsStatus, QueryResults } from '../../src/analytics/status.ts'
 import { ManualClock, startPipeline, type TestPipeline } from '../../src/testing/index.ts'
 import { dashboardSourceFromRuntime } from '../../src/web/runtime-source.ts'
+import { at, PER_ZONE_INSERT, T0, TRIPS_DDL } from '../analytics/harness.ts'
 import { type Served, serveDashboard } from './fake-source.ts'
 import { openSse } from './sse-client.ts'
 
-const T0 = Date.UTC(2026, 0, 1, 10, 0, 0)
-const at = (ms: number) => new Date(T0 + ms).toISOString()
 /** The engine clock stands two minutes after the first trip: lags are exact. */
 const NOW = T0 + 120_000
 
-const FARES_SQL = `
-CREATE TABLE trips (
-  zone STRING,
-  fare DECIMAL(10,2),
-  ts TIMESTAMP(3),
-  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
-) WITH ('connector' = 'kinesis', 'stream' = 'trips', 'scan.stream.initpos' = 'TRIM_HORIZON', 'format' = 'json');
-CREATE TABLE per_zone (
-  window_start TIMESTAMP(3), zone STRING, trips BIGINT, total DECIMAL(12,2)
-) WITH ('connector' = 'dynamodb', 'table-name' = 'zone-stats');
-CREATE TABLE zone_totals (zone STRING, trips BIGINT) WITH ('connector' = 'blackhole');
-INSERT INTO per_zone
-SELECT window_start, zone, COUNT(*), SUM(fare)
-FROM TABLE(TUMBLE(TABLE trips, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
-GROUP BY window_start, window_end, zone;
-INSERT INTO zone_totals SELECT zone, COUNT(*) FROM trips GROUP BY zone;
+const FARES_SQL = `${TRIPS_DDL}CREATE TABLE zone_totals (zone STRING, trips BIGINT) WITH ('connector' = 'blackhole');
+${PER_ZONE_INSERT}INSERT INTO zone_totals SELECT zone, COUNT(*) FROM trips GROUP BY zone;
 `
 
 async function served(definition: Record<string, unknown>): Promise<{ p: TestPipeline; s: Served }> {

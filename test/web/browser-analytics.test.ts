@@ -8,28 +8,13 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock, startPipeline, type TestPipeline } from '../../src/testing/index.ts'
 import { dashboardSourceFromRuntime } from '../../src/web/runtime-source.ts'
+import { at, PER_ZONE_INSERT, T0, TRIPS_DDL } from '../analytics/harness.ts'
 import { launch, needChromium, open, shot } from './browser-helpers.ts'
 import { fakeSource, type Served, serveDashboard } from './fake-source.ts'
 
-const T0 = Date.UTC(2026, 0, 1, 10, 0, 0)
-const at = (ms: number) => new Date(T0 + ms).toISOString()
 const NOW = T0 + 300_000
 
-const SQL = `
-CREATE TABLE trips (
-  zone STRING,
-  fare DECIMAL(10,2),
-  ts TIMESTAMP(3),
-  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
-) WITH ('connector' = 'kinesis', 'stream' = 'trips', 'scan.stream.initpos' = 'TRIM_HORIZON', 'format' = 'json');
-CREATE TABLE per_zone (
-  window_start TIMESTAMP(3), zone STRING, trips BIGINT, total DECIMAL(12,2)
-) WITH ('connector' = 'dynamodb', 'table-name' = 'zone-stats');
-INSERT INTO per_zone
-SELECT window_start, zone, COUNT(*), SUM(fare)
-FROM TABLE(TUMBLE(TABLE trips, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
-GROUP BY window_start, window_end, zone;
-`
+const SQL = TRIPS_DDL + PER_ZONE_INSERT
 
 /** A partition key that lands on shard 0 (hash key below 2^127) or shard 1 of a 2-shard stream. */
 const keyFor = (shard: 0 | 1) => {
