@@ -156,7 +156,6 @@ async function produce(options: ProduceOptions): Promise<void> {
   const progress = process.stderr.isTTY && !options.json ? startProgress(stats, producer, started) : undefined
   let lastHanded = started
   let firstEventTime: number | undefined
-  let behind = false
   try {
     for (let i = 0; !stopped; i++) {
       if (options.records !== undefined && i >= options.records) break
@@ -175,7 +174,6 @@ async function produce(options: ProduceOptions): Promise<void> {
       if (options.duration !== undefined && at - started >= options.duration * 1000) break
       const now = performance.now()
       if (options.duration !== undefined && now - started >= options.duration * 1000 + LATE_GRACE_MS) {
-        behind = true
         stats.notHanded = Math.max(
           0,
           Math.ceil(((started + options.duration * 1000 - due) * (options.rate ?? 0)) / 1000),
@@ -200,9 +198,10 @@ async function produce(options: ProduceOptions): Promise<void> {
     progress?.stop()
     await producer.close()
   }
-  // A paced run of --duration covers exactly that window; otherwise, up to the last record handed over.
+  // A paced run of --duration covers exactly that window (unless it fell behind and stopped with
+  // records still due); otherwise, up to the last record handed over.
   const ranFor =
-    options.rate && options.duration !== undefined && !stopped && !behind
+    options.rate && options.duration !== undefined && !stopped && stats.notHanded === 0
       ? options.duration * 1000
       : lastHanded - started
   const summary = stats.summary(
