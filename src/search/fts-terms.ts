@@ -45,22 +45,27 @@ export class FtsTokenizer {
   #byFts5(texts: readonly string[], which: number[], out: string[][]): void {
     if (!this.#scratch) {
       this.#db.exec(
-        `CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_scratch USING fts5(t, tokenize='${TOKENIZE}');
+        `CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_scratch USING fts5(t, content='', tokenize='${TOKENIZE}');
          CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_scratch_terms USING fts5vocab(temp, fts_scratch, instance);`,
       )
       this.#scratch = {
         insert: this.#db.prepare('INSERT INTO temp.fts_scratch (rowid, t) VALUES (?, ?)'),
         terms: this.#db.prepare('SELECT doc, term FROM temp.fts_scratch_terms ORDER BY doc, offset').raw(),
-        clear: this.#db.prepare('DELETE FROM temp.fts_scratch'),
+        // (Emptied at once, not row by row: deleting rows of an FTS5 table leaves tombstones that
+        // every later scan reads through.)
+        clear: this.#db.prepare("INSERT INTO temp.fts_scratch (fts_scratch) VALUES ('delete-all')"),
       }
     }
     const s = this.#scratch
-    for (const i of which) {
-      out[i] = []
-      s.insert.run(i, texts[i])
-    }
-    for (const [doc, term] of s.terms.iterate() as Iterable<[number, string]>) out[doc]!.push(term)
-    s.clear.run()
+    // One transaction (or savepoint): FTS5 writes a segment per transaction.
+    this.#db.transaction(() => {
+      for (const i of which) {
+        out[i] = []
+        s.insert.run(i, texts[i])
+      }
+      for (const [doc, term] of s.terms.all() as [number, string][]) out[doc]!.push(term)
+      s.clear.run()
+    })()
   }
 }
 

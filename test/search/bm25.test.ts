@@ -7,6 +7,7 @@ import { scoreCandidates } from '../../src/search/bm25.ts'
 import { FtsTokenizer, ftsTotals, TOKENIZE } from '../../src/search/fts-terms.ts'
 import type { SearchIndex } from '../../src/search/index-store.ts'
 import { SearchIndexes } from '../../src/search/indexes.ts'
+import { flatten, valuesAt } from '../../src/search/mapping.ts'
 import { MatchTables } from '../../src/search/query.ts'
 import { searchIndex } from '../../src/search/search.ts'
 import { ManualClock } from '../../src/util/clock.ts'
@@ -104,6 +105,21 @@ describe('FTS5 terms outside FTS5', () => {
     let tokens = 0
     for (let i = 1; i <= 300; i++) tokens += i % 7
     expect(ftsTotals(db)).toEqual({ rows: 300, tokens })
+  })
+})
+
+describe('a text field’s values in a source', () => {
+  it.each([
+    ['notes', { notes: 'one' }],
+    ['notes', { notes: ['a', ['b', null, { c: 'not here' }], 3, true] }],
+    ['notes', { notes: { inner: 'only notes.inner' }, other: 'x' }],
+    ['notes', { other: 'x' }],
+    ['notes', { notes: null }],
+    ['constructor', { other: 'x' }],
+    ['__proto__', JSON.parse('{"__proto__": "own key"}')],
+    ['a.b', { a: { b: ['one', 'two'] }, 'a.b': 'three' }],
+  ])('are what flattening it gives at %s', (path, source) => {
+    expect(valuesAt(source as Record<string, unknown>, path)).toEqual(flatten(source).get(path))
   })
 })
 
