@@ -5,6 +5,7 @@ import { deleteItem, getItem, putItem, updateItem } from './items.ts'
 import { query, scan } from './reads.ts'
 import { createTable, deleteTable, describeTable, listTables } from './tables.ts'
 import { transactGetItems, transactWriteItems } from './transactions.ts'
+import { describeTimeToLive, updateTimeToLive } from './ttl.ts'
 import { updateTable } from './update-table.ts'
 
 /** DynamoDB's X-Amz-Target prefix (API version 2012-08-10). */
@@ -25,6 +26,8 @@ export const DYNAMODB_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
       createTable,
       deleteTable,
       updateTable,
+      updateTimeToLive,
+      describeTimeToLive,
       putItem,
       getItem,
       updateItem,
