@@ -38,7 +38,15 @@ export type FieldSpec =
       childKeyLengths?: readonly [number, number]
       childValueLengths?: readonly [number, number]
     })
-  | (Common & { type: 'Structure'; children: OperationSpec })
+  | (Common & {
+      type: 'Structure'
+      children: OperationSpec
+      /**
+       * The Java class AWS's deserializer reads the structure into (DynamoDB's `AttributeValue`),
+       * named in the messages of services whose type dialect names it (`dynamodb/type-errors.ts`).
+       */
+      shape?: string
+    })
 
 export type OperationSpec = Readonly<Record<string, FieldSpec>>
 
