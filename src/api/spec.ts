@@ -6,6 +6,11 @@
  */
 interface Common {
   notNull?: boolean
+  /**
+   * Refused, when missing, before any other constraint is checked, with "The parameter 'X' is
+   * required but was not present in the request" (DynamoDB's table operations' TableName).
+   */
+  required?: boolean
 }
 export type FieldSpec =
   | (Common & {
@@ -37,6 +42,8 @@ export type FieldSpec =
       lengthLessThanOrEqual?: number
       childKeyLengths?: readonly [number, number]
       childValueLengths?: readonly [number, number]
+      /** Check each value against `children` too (DynamoDB does; paths `<map>.<key>.member`). */
+      checkValues?: boolean
     })
   | (Common & {
       type: 'Structure'
@@ -78,7 +85,7 @@ export type ValueOf<F extends FieldSpec, Blob = string> = F extends { type: 'Str
               : never
 
 type RequiredKeys<S extends OperationSpec> = {
-  [K in keyof S]: S[K] extends { notNull: true } ? K : never
+  [K in keyof S]: S[K] extends { notNull: true } | { required: true } ? K : never
 }[keyof S]
 
 /**

@@ -203,6 +203,10 @@ export function blobLength(val: string | Buffer): number {
  * words ("2 validation errors detected: Value null at 'records' failed to satisfy constraint: ...").
  */
 export function checkValidations(data: Record<string, Json>, spec: OperationSpec): void {
+  for (const [key, field] of Object.entries(spec)) {
+    if (field.required && data[key] == null)
+      throw validationError(`The parameter '${key}' is required but was not present in the request`)
+  }
   const errors: string[] = []
   checkFields(data, spec, '', errors)
   if (errors.length) {
@@ -311,6 +315,11 @@ function checkField(
           )
         }
       }
+      if (field.checkValues) {
+        for (const [k, v] of Object.entries(map)) {
+          checkField('member', v, field.children, false, `${path}.${k}`, errors)
+        }
+      }
       return
     }
     case 'Structure':
@@ -346,9 +355,14 @@ function valueString(val: Json, field: FieldSpec): string {
       return `[${(val as Json[]).map((item) => field.memberStr ?? String(item)).join(', ')}]`
     case 'Map':
       return `{${Object.entries(val as Record<string, Json>)
-        .map(([k, v]) => `${k}=${'memberStr' in field && field.memberStr ? field.memberStr : String(v)}`)
+        .map(([k, v]) => `${k}=${'memberStr' in field && field.memberStr ? field.memberStr : javaString(v)}`)
         .join(', ')}}`
     default:
       return typeof val === 'object' ? JSON.stringify(val) : String(val)
   }
+}
+
+/** Java's toString of a map value: a list prints as `[a, b]` (DynamoDB's batch requests). */
+function javaString(val: Json): string {
+  return Array.isArray(val) ? `[${val.map(javaString).join(', ')}]` : String(val)
 }

@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { served } from './client.ts'
-
-/** A raw DynamoDB request: the SDK would refuse to send most of these bodies. */
-async function post(endpoint: string, operation: string, body: unknown) {
-  const res = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `DynamoDB_20120810.${operation}`,
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
-      'x-amz-date': '20261207T000000Z',
-    },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  })
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-}
+import { post } from './raw.ts'
 
 const serialization = (Message: string) => ({
   status: 400,
@@ -98,7 +83,19 @@ describe('DynamoDB SerializationException: every type-error message class, in Dy
       'Unrecognized collection type java.util.Map<java.lang.String, java.lang.String>',
     ],
     ['structure in a field ← scalar', 'CreateTable', { ProvisionedThroughput: 1 }, 'Unexpected field type'],
+    [
+      'structure in a field ← list',
+      'CreateTable',
+      { ProvisionedThroughput: [] },
+      'Unrecognized collection type class com.amazonaws.dynamodb.v20120810.ProvisionedThroughput',
+    ],
     ['structure in a map ← scalar', 'PutItem', { Item: { a: true } }, 'Unexpected value type in payload'],
+    [
+      'structure in a list ← list',
+      'CreateTable',
+      { KeySchema: [[]] },
+      'Unrecognized collection type class com.amazonaws.dynamodb.v20120810.KeySchemaElement',
+    ],
     ['list in a map ← scalar', 'BatchWriteItem', { RequestItems: { t: 'x' } }, CAST],
     ['map in a list ← scalar', 'BatchGetItem', { RequestItems: { t: { Keys: [1] } } }, CAST],
   ]
