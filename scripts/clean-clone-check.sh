@@ -43,7 +43,7 @@ url=""
 ready=""
 for _ in $(seq 1 240); do
   kill -0 "$server" 2>/dev/null || break
-  [ -n "$url" ] || url=$(grep -oE 'Kinesis API: +http://[0-9.]+:[0-9]+' "$work/start.log" | grep -oE 'http://.*' || true)
+  [ -n "$url" ] || url=$(grep -oE 'AWS APIs: +http://[0-9.]+:[0-9]+' "$work/start.log" | grep -oE 'http://.*' || true)
   if [ -n "$url" ] && node -e "fetch('$url/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
     ready=1
     break

@@ -35,6 +35,7 @@ export default definePipeline({
       handler: 'functions/index-trips.handler',
       timeout: 60,
       environment: { INDEX_NAME: 'trips' },
+      writes: [{ index: 'trips' }],
     },
   },
   mappings: [{ function: 'index-trips', stream: 'trips', startingPosition: 'TRIM_HORIZON', batchSize: 100 }],

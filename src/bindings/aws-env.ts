@@ -13,6 +13,10 @@
  * | `queue`  | `TRIBUTARY_QUEUE_<NAME>`       | the queue URL (SQS calls take the URL) |
  * | `topic`  | `TRIBUTARY_TOPIC_<NAME>`       | the topic ARN (SNS calls take the ARN) |
  * | `stream` | `TRIBUTARY_STREAM_<NAME>`      | the stream name                        |
+ * | `index`  | `TRIBUTARY_INDEX_<NAME>`       | the search endpoint (an OpenSearch     |
+ * |          |                                | client's `node`: the domain's          |
+ * |          |                                | `https://` endpoint on AWS, the served |
+ * |          |                                | `/_opensearch` URL locally)            |
  *
  * `<NAME>` is the logical name of the pipeline definition in upper snake case: every character
  * outside `A-Z 0-9` (resource names allow `a-z A-Z 0-9 _ . -`) becomes `_`, letters are upper-cased
@@ -41,7 +45,7 @@
  */
 
 /** The kinds a handler binds by name (metrics are bound by namespace, with no variable). */
-export const BINDING_KINDS = ['bucket', 'table', 'queue', 'topic', 'stream'] as const
+export const BINDING_KINDS = ['bucket', 'table', 'queue', 'topic', 'stream', 'index'] as const
 export type BindingKind = (typeof BINDING_KINDS)[number]
 
 /** The pipeline's name, set on every deployed function. */
@@ -57,6 +61,7 @@ export const BINDING_ENV_VALUE: Readonly<Record<BindingKind, string>> = {
   queue: 'queue URL',
   topic: 'topic ARN',
   stream: 'stream name',
+  index: 'search endpoint URL',
 }
 
 /**
@@ -78,6 +83,12 @@ export const BINDING_ACTIONS: Readonly<
   queue: { read: [], write: ['sqs:SendMessage'] },
   topic: { read: [], write: ['sns:Publish'] },
   stream: { read: [], write: ['kinesis:PutRecord', 'kinesis:PutRecords'] },
+  // An OpenSearch client's HTTP verbs: reads search (`_search` is a POST too), writes add PUT
+  // (`_doc/<id>`, creating the index on first write).
+  index: {
+    read: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost'],
+    write: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', 'es:ESHttpPut'],
+  },
 }
 
 /**

@@ -126,7 +126,10 @@ function banner(runtime: PipelineRuntime, loaded: LoadedPipeline, state: StateDi
   return [
     `Tributary is running pipeline '${p.name}' from ${file}`,
     options.monitor ? `  Dashboard:   ${runtime.server!.url}/ui/` : '  Dashboard:   off (--no-monitor)',
-    `  Kinesis API: ${runtime.server!.url}   (also Firehose)`,
+    `  AWS APIs:    ${runtime.server!.url}   (Kinesis, Firehose, S3, DynamoDB, SQS, SNS, CloudWatch, Logs; AWS_ENDPOINT_URL)`,
+    ...(Object.keys(p.searchIndexes ?? {}).length > 0
+      ? [`  OpenSearch:  ${runtime.server!.url}/_opensearch`]
+      : []),
     `  State:       ${shown(state.dir)}   (tributary reset ${file} deletes it)`,
     options.shardLimits
       ? "  Shards:      AWS's throughput limits per shard (--shard-limits off lifts them)"

@@ -6,7 +6,7 @@
  * plus `AWS_ENDPOINT_URL` and placeholder credentials. A handler that uses a resource it did not
  * declare fails here as it would on AWS. The worker leaves the local transport out (worker.ts).
  */
-import { type BindingKind, bindingEnvironment, TRANSPORT_ENV } from '../bindings/aws-env.ts'
+import { type BindingKind, bindingEnvironment, bindingEnvName, TRANSPORT_ENV } from '../bindings/aws-env.ts'
 import { named } from '../kind/references.ts'
 import type { FunctionConfig } from './config.ts'
 
@@ -29,6 +29,23 @@ const PHYSICAL: Readonly<Record<BindingKind, (name: string, apis: ServedApis) =>
   stream: (name) => name,
   queue: (name, { endpointUrl, account }) => `${endpointUrl.replace(/\/$/, '')}/${account}/${name}`,
   topic: (name, { region, account }) => `arn:aws:sns:${region}:${account}:${name}`,
+  index: (_name, { endpointUrl }) => searchEndpoint(endpointUrl),
+}
+
+/** Where the served OpenSearch API is (an OpenSearch client's `node`). */
+export function searchEndpoint(endpointUrl: string): string {
+  return `${endpointUrl.replace(/\/$/, '')}/_opensearch`
+}
+
+/**
+ * The variables naming a function's search indexes (`TRIBUTARY_INDEX_<NAME>`), in every mode:
+ * there is no local binding for an index, the handler's OpenSearch client takes the URL.
+ */
+export function searchIndexEnvironment(fn: FunctionConfig, endpointUrl: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const ref of [...(fn.reads ?? []), ...(fn.writes ?? [])])
+    if ('index' in ref) env[bindingEnvName('index', ref.index)] = searchEndpoint(endpointUrl)
+  return env
 }
 
 /** A function's environment additions in AWS transport mode. */

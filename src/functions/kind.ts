@@ -14,7 +14,7 @@ import { MetricsToken } from '../monitor/tokens.ts'
 import { StateStoreToken } from '../storage/state/token.ts'
 import { asyncFailureHandler } from './async/async-failures.ts'
 import { AsyncInvocations } from './async/async-invocations.ts'
-import { awsTransportEnvironment, awsTransportMode } from './aws-transport-env.ts'
+import { awsTransportEnvironment, awsTransportMode, searchIndexEnvironment } from './aws-transport-env.ts'
 import type { DeclaredResources } from './binding-usage.ts'
 import { BindingRouter } from './bindings-host.ts'
 import { type FunctionConfig, functionSchema } from './config.ts'
@@ -96,7 +96,12 @@ export const functionKind = defineKind({
     const specs: FunctionSpec[] = await withPythonEnvs(
       functions.map(({ name, config }) => {
         const spec = functionSpec(name, config, ctx.dir)
-        if (!awsMode || !endpointUrl) return spec
+        if (!endpointUrl) return spec
+        if (!awsMode)
+          return {
+            ...spec,
+            environment: { ...searchIndexEnvironment(config, endpointUrl), ...spec.environment },
+          }
         const apis = { endpointUrl, region: ctx.region, account: ctx.account }
         const aws = awsTransportEnvironment(ctx.pipeline.name, config, apis)
         return { ...spec, environment: { ...aws, ...spec.environment } }

@@ -10,6 +10,8 @@ export const destinationSchema = z.union([
 /**
  * A resource a function's bindings use, named by kind: `{ bucket: 'raw' }`, `{ table: 'metadata' }`.
  * Functions declare them in `reads` and `writes` (least-privilege permissions derive from them).
+ * A search index (`{ index: 'trips' }`) has no binding method: the function's environment names
+ * its endpoint (`TRIBUTARY_INDEX_TRIPS`) for an OpenSearch client.
  */
 export const refSchema = z.union(
   [
@@ -18,8 +20,9 @@ export const refSchema = z.union(
     z.object({ queue: resourceName }).strict(),
     z.object({ topic: resourceName }).strict(),
     z.object({ stream: resourceName }).strict(),
+    z.object({ index: resourceName }).strict(),
   ],
-  { error: 'must name one resource: { bucket }, { table }, { queue }, { topic } or { stream }' },
+  { error: 'must name one resource: { bucket }, { table }, { queue }, { topic }, { stream } or { index }' },
 )
 
 /**
@@ -41,7 +44,7 @@ export const writeRefSchema = z.union(
   [...refSchema.options, z.object({ metrics: metricNamespace }).strict()],
   {
     error:
-      'must name one resource: { bucket }, { table }, { queue }, { topic } or { stream }, or a namespace: { metrics }',
+      'must name one resource: { bucket }, { table }, { queue }, { topic }, { stream } or { index }, or a namespace: { metrics }',
   },
 )
 

@@ -4,6 +4,7 @@ import type { CfnElement } from 'aws-cdk-lib'
 import type * as opensearch from 'aws-cdk-lib/aws-opensearchservice'
 import { Construct } from 'constructs'
 import { buildSync } from 'esbuild'
+import { BINDING_ACTIONS } from '../bindings/aws-env.ts'
 import { cdk } from '../kind/cdk-synth.ts'
 import type { SynthContext, SynthFace } from '../kind/synth.ts'
 import type { SearchIndexConfig } from './config.ts'
@@ -28,17 +29,13 @@ export const DOMAIN_DEFAULTS = {
   volumeGiB: 10,
 } as const
 
-/** What a writer of an index calls (`_bulk`, `_doc`, `_update`, creating it on first write). */
-export const INDEX_WRITE_ACTIONS = ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', 'es:ESHttpPut']
-/** What a reader of an index calls (`_search`, `_count`, `_doc/<id>`, `_mapping`). */
-export const INDEX_READ_ACTIONS = ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost']
-
 /**
  * Search indexes become one OpenSearch Service domain per pipeline holding them all, and a custom
  * resource (a small Lambda function signing its requests with SigV4) that creates each index with
  * its declared mapping, adding fields on later deploys. Every request must be signed by a
  * principal of the account whose IAM policy allows it: the domain's access policy delegates to
- * IAM, and the writers (analytics sinks) are granted `es:ESHttp*` on their indexes only.
+ * IAM, and the writers (analytics sinks, functions declaring `{ index }` in `writes`) and readers
+ * are granted `es:ESHttp*` on their indexes only (`BINDING_ACTIONS.index`).
  */
 export const searchIndexSynth: SynthFace<SearchIndexConfig> = {
   localOnly: [
@@ -56,14 +53,16 @@ export const searchIndexSynth: SynthFace<SearchIndexConfig> = {
         grant: (grantee, access) => {
           grantee.grantPrincipal.addToPrincipalPolicy(
             new PolicyStatement({
-              actions: access === 'write' ? INDEX_WRITE_ACTIONS : INDEX_READ_ACTIONS,
+              actions: [...BINDING_ACTIONS.index[access]],
               // The index and what is under it (`trips/_doc/1`); `_bulk` at the root names its indexes in the body.
               resources: [indexArn(name), `${indexArn(name)}/*`, `${domain.attrArn}/_bulk`],
             }),
           )
-          if (Construct.isConstruct(grantee))
+          // The statement lands on the grantee's role (a function's own role, or the role given).
+          const holder = (grantee as { role?: unknown }).role ?? grantee
+          if (Construct.isConstruct(holder))
             ctx.acknowledge(
-              grantee,
+              holder,
               `AwsSolutions-IAM5[Resource::<${Stack.of(domain).getLogicalId(domain as CfnElement)}.Arn>/${name}/*]`,
               `the documents and APIs of search index ${name}, which OpenSearch names only as <index ARN>/*`,
             )

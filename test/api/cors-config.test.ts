@@ -77,7 +77,7 @@ describe('--cors-origin', () => {
       '--cors-origin',
       'https://from-flag.example',
     ])
-    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
     for (const origin of ['https://from-config.example', 'https://from-flag.example']) {
       const res = await preflight(url, origin)
       expect([res.status, res.headers['access-control-allow-origin']]).toEqual([200, origin])

@@ -58,7 +58,7 @@ describe('tributary dev reloads', () => {
       '--summary',
       '0',
     ])
-    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
     const client = kinesisClient(url)
     const put = async (data: string) => {
       for (;;) {
@@ -140,7 +140,7 @@ describe('tributary dev reloads', () => {
       '--summary',
       '0',
     ])
-    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
     const client = kinesisClient(url)
     const put = async (data: string) => {
       for (;;) {
@@ -185,7 +185,7 @@ describe('tributary dev pauses a function whose handler fails to load after an e
       `export const handler = async (e) => { for (const r of e.Records) console.log('${tag} ' + Buffer.from(r.kinesis.data, 'base64')) }\n`
     await writeFile(join(dir, 'processor.ts'), handler('v1'))
     const dev = spawnDev(['.', '--port', String(await freePort()), '--summary', '0'], {}, { cwd: dir })
-    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
     const client = kinesisClient(url)
     const put = (data: string) =>
       client.send(new PutRecordCommand({ StreamName: 's', PartitionKey: 'k', Data: Buffer.from(data) }))

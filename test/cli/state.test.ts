@@ -33,7 +33,7 @@ async function pipeline(root: string, name: string): Promise<string> {
 /** Runs `tributary dev <dir>` from `cwd` until its banner, returns the streams it serves, stops it. */
 async function runOnce(cwd: string, dir: string): Promise<{ streams: string[]; output: string }> {
   const dev = spawnDev([dir, '--port', String(await freePort()), '--summary', '0'], {}, { cwd })
-  const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+  const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
   await dev.waitFor(/Ctrl\+C stops/)
   const client = kinesisClient(url)
   const streams = (await client.send(new ListStreamsCommand({}))).StreamNames ?? []

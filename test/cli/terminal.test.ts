@@ -28,7 +28,7 @@ async function devIn(dir: string, extra: string[] = []) {
     {},
     { cwd: dir },
   )
-  const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+  const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
   return { dev, url }
 }
 

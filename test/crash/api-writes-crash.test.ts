@@ -26,7 +26,7 @@ describe('SIGKILL during API writes', () => {
     )
     const port = String(await freePort())
     const dev = spawnDev([config, '--data-dir', dataDir, '--port', port, '--summary', '0', '--no-watch'])
-    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
     const client = { endpoint: url, region: 'us-east-1', credentials, maxAttempts: 1 }
     const ddb = new DynamoDBClient(client)
     const sqs = new SQSClient(client)

@@ -62,7 +62,7 @@ describe('SIGKILL along the delivery path', () => {
         [CONFIG, '--data-dir', dataDir, '--port', String(await freePort()), ...DEV_FLAGS],
         { TRIBUTARY_CRASH_AT: `${point}:${n}` },
       )
-      const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+      const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
       const client = kinesisClient(url)
       let exited = false
       void dev.exited.then(() => {

@@ -14,8 +14,9 @@ import {
   KINESIS_SOURCE_ACTIONS,
   S3_SINK_ACTIONS,
 } from '../../src/analytics/synth.ts'
+import { BINDING_ACTIONS } from '../../src/bindings/aws-env.ts'
 import type { Synthesized } from '../../src/deploy/app.ts'
-import { DOMAIN_DEFAULTS, INDEX_WRITE_ACTIONS } from '../../src/search/synth.ts'
+import { DOMAIN_DEFAULTS } from '../../src/search/synth.ts'
 import { startPipeline } from '../../src/testing/index.ts'
 import { resourcesOfType, synth } from './synth-helpers.ts'
 
@@ -55,6 +56,14 @@ const PIPELINE = {
   },
   analytics: {
     zones: { sql: SQL, idleTimeoutMs: 5000, maxBatchRecords: 500, lateRecords: { queue: 'late' } },
+  },
+  // A function with an OpenSearch client: writes one index, reads the other.
+  functions: {
+    indexer: {
+      handler: 'functions/handler.handler',
+      writes: [{ index: 'rides' }],
+      reads: [{ index: 'notes' }],
+    },
   },
 }
 
@@ -161,6 +170,35 @@ describe('tributary synth: search indexes and analytics', () => {
     }
   })
 
+  it("gives a function declaring { index } the domain's endpoint and es:ESHttp* on those indexes only", () => {
+    const fn = resourcesOfType(out.template, 'AWS::Lambda::Function').find((f) =>
+      JSON.stringify(f.Properties!.Environment ?? {}).includes('TRIBUTARY_INDEX_'),
+    )!
+    const variables = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables
+    const endpoint = {
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id('index-domain'), 'DomainEndpoint'] }]],
+    }
+    expect(variables.TRIBUTARY_INDEX_RIDES).toEqual(endpoint)
+    expect(variables.TRIBUTARY_INDEX_NOTES).toEqual(endpoint)
+    const role = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]
+    const es = resourcesOfType(out.template, 'AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties!.Roles) === JSON.stringify([{ Ref: role }]))
+      .flatMap((p) => (p.Properties!.PolicyDocument as { Statement: never[] }).Statement)
+      .filter((s: { Action: string | string[] }) => actions(s).some((a) => a.startsWith('es:')))
+    const domain = arn('index-domain')
+    const on = (index: string) => [
+      { 'Fn::Join': ['', [domain, `/${index}`]] },
+      { 'Fn::Join': ['', [domain, `/${index}/*`]] },
+      { 'Fn::Join': ['', [domain, '/_bulk']] },
+    ]
+    expect(es.map((s: { Action: string | string[]; Resource: unknown }) => [actions(s), s.Resource])).toEqual(
+      [
+        [BINDING_ACTIONS.index.read, on('notes')],
+        [BINDING_ACTIONS.index.write, on('rides')],
+      ],
+    )
+  })
+
   it('makes a Studio notebook per analytics resource: Flink 1.15, its Glue database, the connectors its SQL names', () => {
     expect(props('analytics-zones')).toMatchObject({
       ApplicationMode: 'INTERACTIVE',
@@ -222,7 +260,7 @@ describe('tributary synth: search indexes and analytics', () => {
     const es = all.filter((s) => actions(s).some((a) => a.startsWith('es:')))
     expect(es.map((s) => [actions(s), s.Resource])).toEqual([
       [
-        INDEX_WRITE_ACTIONS,
+        BINDING_ACTIONS.index.write,
         [
           { 'Fn::Join': ['', [domain, '/rides']] },
           { 'Fn::Join': ['', [domain, '/rides/*']] },

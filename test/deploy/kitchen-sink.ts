@@ -150,6 +150,7 @@ GROUP BY window_start, window_end, id;`,
         byStatus: { type: 'global', partitionKey: 'status', sortKey: 'ts', projection: 'KEYS_ONLY' },
         byBlob: { type: 'local', sortKey: 'blob', projection: { include: ['note'] } },
       },
+      timeToLiveAttribute: 'expiresAt',
     },
   },
   schedules: {

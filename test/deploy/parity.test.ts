@@ -493,6 +493,11 @@ const MATRIX: Row[] = [
         { ProjectionType: 'INCLUDE', NonKeyAttributes: ['note'] },
       ]),
   ],
+  [
+    'table',
+    'timeToLiveAttribute',
+    () => expect(table().TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true }),
+  ],
 
   [
     'schedule',

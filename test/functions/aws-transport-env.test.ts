@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { awsTransportEnvironment, awsTransportMode } from '../../src/functions/aws-transport-env.ts'
+import {
+  awsTransportEnvironment,
+  awsTransportMode,
+  searchIndexEnvironment,
+} from '../../src/functions/aws-transport-env.ts'
 import type { FunctionConfig } from '../../src/functions/config.ts'
 
 const apis = { endpointUrl: 'http://127.0.0.1:4567/', region: 'eu-west-1', account: '123456789012' }
@@ -15,6 +19,7 @@ describe('a function environment under TRIBUTARY_TRANSPORT=aws', () => {
         { queue: 'alerts' },
         { topic: 'alarms' },
         { stream: 'telemetry' },
+        { index: 'trips' },
         { metrics: 'Telemetry' },
       ],
     } as FunctionConfig
@@ -29,7 +34,21 @@ describe('a function environment under TRIBUTARY_TRANSPORT=aws', () => {
       TRIBUTARY_QUEUE_ALERTS: 'http://127.0.0.1:4567/123456789012/alerts',
       TRIBUTARY_TOPIC_ALARMS: 'arn:aws:sns:eu-west-1:123456789012:alarms',
       TRIBUTARY_STREAM_TELEMETRY: 'telemetry',
+      TRIBUTARY_INDEX_TRIPS: 'http://127.0.0.1:4567/_opensearch',
     })
+  })
+
+  it('names declared search indexes by the served OpenSearch API in every mode (there is no local binding)', () => {
+    const fn = {
+      handler: 'f.handler',
+      reads: [{ index: 'zone-hourly' }, { bucket: 'raw' }],
+      writes: [{ index: 'trips' }],
+    } as FunctionConfig
+    expect(searchIndexEnvironment(fn, 'http://127.0.0.1:4567/')).toEqual({
+      TRIBUTARY_INDEX_ZONE_HOURLY: 'http://127.0.0.1:4567/_opensearch',
+      TRIBUTARY_INDEX_TRIPS: 'http://127.0.0.1:4567/_opensearch',
+    })
+    expect(searchIndexEnvironment({ handler: 'f.handler' } as FunctionConfig, 'http://x')).toEqual({})
   })
 
   it('keeps the engine’s own credentials, and sets nothing for undeclared resources', () => {

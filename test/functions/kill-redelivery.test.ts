@@ -23,7 +23,7 @@ describe('SIGKILL in the middle of a batch', () => {
       '--no-watch',
     ]
     const first = spawnDev(await args(), { MARKER: marker })
-    const [, url] = (await first.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const [, url] = (await first.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
     const records = Array.from({ length: 30 }, (_, i) => (i === 14 ? 'block' : `r${i + 1}`))
     const client = kinesisClient(url)
     // The stream starts out CREATING: retry the put until it is ACTIVE.

@@ -19,6 +19,7 @@ const definition = (worker: Record<string, unknown>) => ({
   tables: { metadata: { partitionKey: 'id' } },
   queues: { jobs: {} },
   topics: { alerts: {} },
+  searchIndexes: { trips: {} },
 })
 
 function problem(dir: string, input: unknown): { message: string; hint: string | undefined } {
@@ -34,8 +35,9 @@ function problem(dir: string, input: unknown): { message: string; hint: string |
 describe('declared binding use (reads / writes)', () => {
   it('accepts a reference to each kind of resource and keeps them as written', async () => {
     const dir = await project()
-    const reads = [{ bucket: 'raw' }, { table: 'metadata' }]
+    const reads = [{ bucket: 'raw' }, { table: 'metadata' }, { index: 'trips' }]
     const writes = [
+      { index: 'trips' },
       { stream: 'events' },
       { queue: 'jobs' },
       { topic: 'alerts' },
@@ -77,6 +79,11 @@ describe('declared binding use (reads / writes)', () => {
       { writes: [{ topic: 'alert' }] },
       "functions.worker.writes[0].topic: no topic named 'alert'",
       'declared topics: alerts',
+    ],
+    [
+      { writes: [{ index: 'trip' }] },
+      "functions.worker.writes[0].index: no index named 'trip'",
+      'declared searchIndexes: trips',
     ],
   ])('names the field of a reference to nothing: %j', async (worker, message, hint) => {
     expect(problem(await project(), definition(worker))).toEqual({ message, hint })

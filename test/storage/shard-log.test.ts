@@ -58,6 +58,29 @@ describe('ShardLog', () => {
     await log.close()
   })
 
+  it('reads back the same records whether a write or read went through the thread pool or not', async () => {
+    // Appends up to 256 KiB are written from the event loop and fresh bytes read back from it;
+    // bigger appends, and bytes from before a restart, go through libuv's pool.
+    const dir = await tempDir()
+    const big = (base: number) => Array.from({ length: 300 }, (_, i) => rec(base + i, 1024))
+    const first = await ShardLog.open({ dir, sync: always })
+    await first.append([rec(0)], 1).durable
+    await first.append(big(1), 2).durable
+    await first.close()
+    const log = await ShardLog.open({ dir, sync: always })
+    await Promise.all([log.append([rec(301), rec(302)], 3).durable, log.append(big(303), 4).durable])
+    await log.append([rec(603)], 5).durable
+    const all = await readAll(log)
+    expect(all.map((r) => r.ordinal)).toEqual(Array.from({ length: 604 }, (_, i) => i))
+    expect(all.map((r) => r.data)).toEqual(
+      [[rec(0)], big(1), [rec(301), rec(302)], big(303), [rec(603)]].flat().map((r) => r.data),
+    )
+    // From inside the bytes this process wrote, and from before them.
+    expect((await readAll(log, 450))[0]!.ordinal).toBe(450)
+    expect((await readAll(log, 150))[0]!.ordinal).toBe(150)
+    await log.close()
+  })
+
   it('survives a restart with the same records and continues numbering', async () => {
     const dir = await tempDir()
     const log = await fill(dir, 50, { perAppend: 5 })

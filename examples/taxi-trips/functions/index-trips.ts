@@ -1,13 +1,16 @@
 import { Client } from '@opensearch-project/opensearch'
+import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws'
 import type { KinesisStreamEvent } from 'aws-lambda'
 import { deaggregate, type TaxiTrip } from 'tributary-pipeline/producer'
 import { enrich, invalidReason } from './enrich.ts'
 
-// `tributary dev` serves the OpenSearch API on its port under /_opensearch (AWS_ENDPOINT_URL);
-// against an OpenSearch domain, OPENSEARCH_URL names it (and the client needs a SigV4 signer).
+// `writes: [{ index: 'trips' }]` sets TRIBUTARY_INDEX_TRIPS: the OpenSearch API that `tributary
+// dev` serves under /_opensearch, or the OpenSearch Service domain once deployed (whose role the
+// deployment grants es:ESHttp* on this index). The domain takes only SigV4-signed requests: the
+// signer uses the function's credentials (its role on Lambda); Tributary accepts signed requests.
 const client = new Client({
-  node:
-    process.env.OPENSEARCH_URL ?? `${process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4567'}/_opensearch`,
+  ...AwsSigv4Signer({ region: process.env.AWS_REGION ?? 'us-east-1', service: 'es' }),
+  node: process.env.TRIBUTARY_INDEX_TRIPS ?? 'http://127.0.0.1:4567/_opensearch',
 })
 
 /**

@@ -43,7 +43,7 @@ function attributeValueSpec(depth: number): FieldSpec {
     children.M = { type: 'Map', children: next }
     children.L = { type: 'List', children: next }
   }
-  return { type: 'Structure', children }
+  return { type: 'Structure', children, shape: 'AttributeValue' }
 }
 
 /**
@@ -85,7 +85,13 @@ export function parseNumber(text: string): number {
       'Number underflow. Attempting to store a number with magnitude smaller than supported range',
     )
   }
-  checkNumber(n)
+  try {
+    checkNumber(n)
+  } catch (error) {
+    // The table service's own check (magnitude), in the API's error type.
+    if (error instanceof TableError) throw new AwsError(error.name, error.message)
+    throw error
+  }
   return n === 0 ? 0 : n
 }
 

@@ -11,7 +11,14 @@ import { dirname, join } from 'node:path'
 import { syncDirs } from '../../lake/buckets/durable-file.ts'
 import type { AwsResponse } from '../dispatch.ts'
 import type { S3Call, S3Context } from './call.ts'
-import { checkConditions, header, parseCopySource, readHead, requestConditions } from './object-reads.ts'
+import {
+  checkConditions,
+  header,
+  parseCopySource,
+  readHead,
+  requestConditions,
+  writePrecondition,
+} from './object-reads.ts'
 import { CHECKSUMS, checksumHeaders, checksumsToStore, readPayload } from './payload.ts'
 import { S3Error, unescapeXml, type XmlNode, xmlDocument } from './xml.ts'
 
@@ -273,6 +280,8 @@ export async function completeMultipartUpload(call: S3Call, ctx: S3Context): Pro
     md5s.push(md5)
   }
   const checksums = compositeChecksums(upload, infos)
+  // A refused condition leaves the upload in place, its parts still there to complete later.
+  const precondition = writePrecondition(call.headers)
   const { etag } = await ctx.store.putObject(call.bucket!, call.key!, Buffer.concat(bodies), {
     ...(upload.contentType !== undefined ? { contentType: upload.contentType } : {}),
     ...(upload.contentEncoding !== undefined ? { contentEncoding: upload.contentEncoding } : {}),
@@ -280,6 +289,7 @@ export async function completeMultipartUpload(call: S3Call, ctx: S3Context): Pro
     etag: multipartEtag(md5s),
     checksums,
     eventName: 'ObjectCreated:CompleteMultipartUpload',
+    ...(precondition ? { precondition } : {}),
   })
   await rm(dir, { recursive: true, force: true })
   const checksumElements: XmlNode = {}

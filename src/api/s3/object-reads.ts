@@ -82,6 +82,37 @@ export function checkConditions(
   }
 }
 
+/**
+ * S3's conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` writes only
+ * when the key holds no object, `If-Match: <etag>` only over that very object (404 `NoSuchKey`
+ * when there is none); 412 `PreconditionFailed` otherwise. Checked by the bucket store under the
+ * key's lock. Undefined when the request has neither header.
+ */
+export function writePrecondition(
+  headers: IncomingHttpHeaders,
+): ((current: ObjectHead | undefined) => void) | undefined {
+  const ifNoneMatch = header(headers, 'if-none-match')
+  const ifMatch = header(headers, 'if-match')
+  if (ifNoneMatch === undefined && ifMatch === undefined) return undefined
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
+    throw new S3Error(
+      'NotImplemented',
+      'A header you provided implies functionality that is not implemented',
+      { Header: 'If-None-Match' },
+    )
+  const failed = (condition: string) =>
+    new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+      Condition: condition,
+    })
+  return (current) => {
+    if (ifNoneMatch !== undefined && current !== undefined) throw failed('If-None-Match')
+    if (ifMatch !== undefined) {
+      if (current === undefined) throw new S3Error('NoSuchKey', 'The specified key does not exist.')
+      if (!etagMatches(ifMatch, current.etag)) throw failed('If-Match')
+    }
+  }
+}
+
 export function requestConditions(headers: IncomingHttpHeaders, prefix = ''): Conditions {
   return {
     ifMatch: header(headers, `${prefix}if-match`),

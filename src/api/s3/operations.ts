@@ -27,6 +27,7 @@ import {
   parseRange,
   readHead,
   requestConditions,
+  writePrecondition,
 } from './object-reads.ts'
 import { checksumHeaders, checksumsToStore, readPayload } from './payload.ts'
 import { noSuchKey, notImplemented, S3Error, unescapeXml, type XmlNode, xmlDocument } from './xml.ts'
@@ -175,10 +176,30 @@ async function getBucketLocation(call: S3Call, ctx: S3Context): Promise<AwsRespo
   return xmlReply('LocationConstraint', {})
 }
 
+/**
+ * S3's general-purpose bucket naming rules: 3-63 characters of lower-case letters, digits, dots
+ * and hyphens, a letter or digit at each end, no two dots together, not an IP address, none of
+ * the prefixes and suffixes S3 keeps for itself. (Declared buckets are named by the pipeline and
+ * mapped to AWS names at deploy; only buckets created through the API must follow these.)
+ */
+export function s3BucketNameValid(name: string): boolean {
+  return (
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+    !name.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !/^(xn--|sthree-|amzn-s3-demo-)/.test(name) &&
+    !/(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(name)
+  )
+}
+
 async function createBucket(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  const name = call.bucket!
+  // A bucket that exists (declared in the pipeline, whatever its name) is answered as S3 does.
+  if (!ctx.store.has(name) && !s3BucketNameValid(name))
+    throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.', { BucketName: name })
   // Kept in the state store beside the declared buckets; us-east-1 answers 200 to creating a
   // bucket one already owns.
-  await ctx.buckets().create(call.bucket!)
+  await ctx.buckets().create(name)
   return empty(200, { location: `/${call.bucket}` })
 }
 
@@ -326,9 +347,11 @@ function contentEncodingOf(headers: IncomingHttpHeaders): string | undefined {
 async function putObject(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
   checkBucket(ctx.store, call.bucket!)
   const { bytes, checksums } = readPayload(call.headers, call.body)
+  const precondition = writePrecondition(call.headers)
   const { etag } = await ctx.store.putObject(call.bucket!, call.key!, bytes, {
     ...putOptions(call),
     checksums: checksumsToStore(checksums),
+    ...(precondition ? { precondition } : {}),
   })
   return empty(200, { etag, ...checksumHeaders(checksumsToStore(checksums)) })
 }

@@ -1,4 +1,4 @@
-import { md5OfMessageAttributes } from '../../services/queues/message.ts'
+import { isBinaryType, md5OfMessageAttributes } from '../../services/queues/message.ts'
 import type { QueueService } from '../../services/queues/queue-service.ts'
 import type { ReceivedMessage } from '../../services/queues/types.ts'
 import { defineOperation } from '../operation.ts'
@@ -24,7 +24,10 @@ interface WireAttribute {
   DataType?: string | undefined
 }
 
-/** SendMessage's MessageAttributes as the queue service keeps them: `String` and `Number` ones. */
+/**
+ * SendMessage's MessageAttributes as the queue service keeps them (a `Binary` one's value as the
+ * base64 the wire carries).
+ */
 function toServiceAttributes(
   attributes: Record<string, WireAttribute> | undefined,
 ): Record<string, { dataType: string; stringValue: string }> | undefined {
@@ -38,11 +41,14 @@ function toServiceAttributes(
         `The message attribute '${name}' must contain a non-empty message attribute type.`,
       )
     }
-    if (type.startsWith('Binary')) {
-      throw sqsError(
-        'InvalidParameterValue',
-        `The message attribute '${name}' has type '${type}': Binary message attributes are not supported.`,
-      )
+    if (isBinaryType(type)) {
+      if (attribute.BinaryValue === undefined || attribute.BinaryValue === '')
+        throw sqsError(
+          'InvalidParameterValue',
+          `The message attribute '${name}' must contain a non-empty message attribute value for message attribute type '${type}'.`,
+        )
+      out[name] = { dataType: type, stringValue: attribute.BinaryValue }
+      continue
     }
     if (attribute.StringValue === undefined) {
       throw sqsError(
@@ -157,11 +163,14 @@ function toWireMessage(
     if (value !== undefined && (systemNames.has('All') || systemNames.has(name))) attributes[name] = value
   }
   const chosen: Record<string, { dataType: string; stringValue: string }> = {}
-  const messageAttributes: Record<string, { DataType: string; StringValue: string }> = {}
+  const messageAttributes: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> =
+    {}
   for (const [name, attribute] of Object.entries(message.messageAttributes)) {
     if (!wantAttribute(name)) continue
     chosen[name] = attribute
-    messageAttributes[name] = { DataType: attribute.dataType, StringValue: attribute.stringValue }
+    messageAttributes[name] = isBinaryType(attribute.dataType)
+      ? { DataType: attribute.dataType, BinaryValue: attribute.stringValue }
+      : { DataType: attribute.dataType, StringValue: attribute.stringValue }
   }
   // The digest covers the attributes returned, so a client can check what it got; with none
   // returned, it is the digest of all of them (what SendMessage answered).

@@ -1,3 +1,4 @@
+import { isBinaryType } from '../../services/queues/message.ts'
 import type { ReceivedMessage } from '../../services/queues/types.ts'
 
 /** One record of Lambda's SQS event, field for field (`SQSRecord` in @types/aws-lambda). */
@@ -31,7 +32,9 @@ export function sqsEventRecord(message: ReceivedMessage, queueArn: string, regio
   const messageAttributes: SqsEventRecord['messageAttributes'] = {}
   for (const [name, value] of Object.entries(message.messageAttributes)) {
     messageAttributes[name] = {
-      stringValue: value.stringValue,
+      ...(isBinaryType(value.dataType)
+        ? { binaryValue: value.stringValue }
+        : { stringValue: value.stringValue }),
       stringListValues: [],
       binaryListValues: [],
       dataType: value.dataType,

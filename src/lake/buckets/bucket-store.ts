@@ -240,9 +240,11 @@ export class BucketStore implements ObjectWriter {
     if (options.checksums && Object.keys(options.checksums).length > 0)
       sidecar.checksums = { ...options.checksums }
     const eventName = options.eventName ?? 'ObjectCreated:Put'
-    const created = await this.#locks.run(`${bucket}/${key}`, () =>
-      this.#put(data, meta, bytes, sidecar, { bucket, key }, eventName),
-    )
+    const { precondition } = options
+    const created = await this.#locks.run(`${bucket}/${key}`, async () => {
+      if (precondition) precondition(await this.#headOrUndefined(bucket, key))
+      return this.#put(data, meta, bytes, sidecar, { bucket, key }, eventName)
+    })
     this.#emit(this.#listeners, created)
     return { etag: sidecar.etag, size: sidecar.size }
   }
@@ -320,6 +322,15 @@ export class BucketStore implements ObjectWriter {
   /** HeadObject: size, ETag, content type and encoding, user metadata, last modified. */
   async headObject(bucket: string, key: string): Promise<ObjectHead> {
     return this.#read(bucket, key, false)
+  }
+
+  async #headOrUndefined(bucket: string, key: string): Promise<ObjectHead | undefined> {
+    try {
+      return await this.headObject(bucket, key)
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchKey') return undefined
+      throw error
+    }
   }
 
   async #read(bucket: string, key: string, withBody: boolean): Promise<ObjectHead | StoredObject> {

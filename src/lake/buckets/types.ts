@@ -24,6 +24,12 @@ export interface PutObjectOptions {
   etag?: string
   /** The event the put announces (default `ObjectCreated:Put`). */
   eventName?: ObjectCreatedEventName
+  /**
+   * Checked under the key's lock, against the object the put would replace (undefined when there
+   * is none): throwing refuses the put and writes nothing. S3's conditional writes (`If-None-Match`,
+   * `If-Match`) are checked so, with no other write to the key in between.
+   */
+  precondition?: (current: ObjectHead | undefined) => void
 }
 
 /** S3's object-created event names (what `s3:ObjectCreated:*` covers). */

@@ -15,10 +15,22 @@ export function md5Hex(data: string | Buffer): string {
 /** Message attributes by value alone (every one a `String` attribute): what peeks show. */
 export type MessageAttributes = Record<string, string>
 
-/** A message attribute with its SQS data type: `String`, `Number`, or either with a custom label (`Number.int`). */
+/**
+ * A message attribute with its SQS data type: `String`, `Number` or `Binary`, or one of them with a
+ * custom label (`Number.int`). A `Binary` attribute's `stringValue` is its bytes in base64 (what
+ * every wire form carries: `BinaryValue` in the APIs, `binaryValue` in Lambda's event).
+ */
 export interface TypedMessageAttribute {
   dataType: string
   stringValue: string
+}
+
+/** Whether an attribute of this data type carries bytes (its `stringValue` is base64). */
+export const isBinaryType = (dataType: string) => dataType.startsWith('Binary')
+
+/** An attribute's value as bytes: UTF-8 of a String or Number, the bytes of a Binary one. */
+function valueBytes(a: TypedMessageAttribute): Buffer {
+  return isBinaryType(a.dataType) ? Buffer.from(a.stringValue, 'base64') : Buffer.from(a.stringValue, 'utf8')
 }
 
 /** What a send takes: a string is a `String` attribute. */
@@ -27,8 +39,10 @@ export type SendAttributes = Record<string, string | TypedMessageAttribute>
 /** Validated attributes, each with its type. */
 export type TypedMessageAttributes = Record<string, TypedMessageAttribute>
 
-/** SQS's data types: `String` or `Number`, optionally with a custom label after a dot. */
-const DATA_TYPE = /^(String|Number)(\.[^\s]{1,245})?$/
+/** SQS's data types: `String`, `Number` or `Binary`, optionally with a custom label after a dot. */
+const DATA_TYPE = /^(String|Number|Binary)(\.[^\s]{1,245})?$/
+/** Base64 as the APIs carry a Blob (padded, standard alphabet). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 /** A number SQS can hold: up to 38 significant digits, from -10^128 to 10^126. */
 const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
 
@@ -54,23 +68,24 @@ export function typedAttributes(
 /**
  * MD5OfMessageAttributes, computed the way SQS documents it: for each attribute in name order,
  * length-prefixed (4-byte big-endian) name, data type and value, with a transport byte (1 =
- * string) between type and value.
+ * string, 2 = binary) between type and value.
  */
 export function md5OfMessageAttributes(attributes: TypedMessageAttributes): string | undefined {
   const names = Object.keys(attributes).sort()
   if (names.length === 0) return undefined
   const parts: Buffer[] = []
-  const prefixed = (s: string) => {
-    const bytes = Buffer.from(s, 'utf8')
+  const prefixed = (s: string | Buffer) => {
+    const bytes = typeof s === 'string' ? Buffer.from(s, 'utf8') : s
     const len = Buffer.alloc(4)
     len.writeUInt32BE(bytes.length, 0)
     parts.push(len, bytes)
   }
   for (const name of names) {
     prefixed(name)
-    prefixed(attributes[name]!.dataType)
-    parts.push(Buffer.from([1]))
-    prefixed(attributes[name]!.stringValue)
+    const attribute = attributes[name]!
+    prefixed(attribute.dataType)
+    parts.push(Buffer.from([isBinaryType(attribute.dataType) ? 2 : 1]))
+    prefixed(valueBytes(attribute))
   }
   return md5Hex(Buffer.concat(parts))
 }
@@ -78,8 +93,8 @@ export function md5OfMessageAttributes(attributes: TypedMessageAttributes): stri
 /** Bytes a message counts against MaximumMessageSize: body plus attribute names, types and values. */
 export function messageSize(body: string, attributes: TypedMessageAttributes): number {
   let size = Buffer.byteLength(body, 'utf8')
-  for (const [name, { dataType, stringValue }] of Object.entries(attributes)) {
-    size += Buffer.byteLength(name, 'utf8') + dataType.length + Buffer.byteLength(stringValue, 'utf8')
+  for (const [name, attribute] of Object.entries(attributes)) {
+    size += Buffer.byteLength(name, 'utf8') + attribute.dataType.length + valueBytes(attribute).length
   }
   return size
 }
@@ -135,6 +150,15 @@ function validateAttributes(attributes: unknown): TypedMessageAttributes {
         'InvalidParameterValue',
         `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
       )
+    }
+    if (isBinaryType(dataType)) {
+      if (typeof value !== 'string' || value.length === 0 || !BASE64.test(value))
+        throw new QueueError(
+          'InvalidAttributeValue',
+          `Message (user) attribute '${name}' must contain a non-empty value of type '${dataType}'.`,
+        )
+      out[name] = { dataType, stringValue: value }
+      continue
     }
     if (typeof value !== 'string' || value.length === 0) {
       throw new QueueError(

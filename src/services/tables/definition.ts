@@ -71,6 +71,12 @@ export const tableSchema = z
      * `IndexName`. An item without an index's key attributes is not in that index.
      */
     indexes: z.record(z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/), indexSchema).optional(),
+    /**
+     * Time to live: the attribute holding each item's expiry as a Number of seconds since the
+     * epoch. Items past it are deleted by a sweep once a minute (DynamoDB takes up to a few
+     * days); until then reads still return them, as on DynamoDB.
+     */
+    timeToLiveAttribute: attributeName.optional(),
   })
   .strict()
 

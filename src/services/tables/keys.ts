@@ -33,6 +33,8 @@ export interface TableDefinition {
   /** The types of the key attributes (the table's and its indexes'), when known. */
   attributeTypes?: Readonly<Record<string, KeyType>>
   secondaryIndexes?: readonly IndexDefinition[]
+  /** The attribute holding items' expiry (epoch seconds), when time to live is enabled. */
+  timeToLiveAttribute?: string
 }
 
 export type KeyValue = string | number | Uint8Array

@@ -5,6 +5,7 @@ import { createTableBindings } from './bindings.ts'
 import { type TableConfig, tableSchema } from './definition.ts'
 import type { IndexDefinition, TableDefinition } from './keys.ts'
 import { TableRegistry } from './registry.ts'
+import { TtlSweeper } from './ttl-sweeper.ts'
 
 /** DynamoDB tables: items in the state store, served to handlers through `table(name)`. */
 export const tableKind = defineKind({
@@ -25,7 +26,8 @@ export const tableKind = defineKind({
     ctx.serveBinding('table', createTableBindings(registry.tables))
     ctx.offer(TablesToken, registry.tables)
     ctx.offer(TableRegistryToken, registry)
-    return { tables: registry.tables }
+    const sweeper = new TtlSweeper(registry, ctx.clock)
+    return { tables: registry.tables, start: () => sweeper.start(), stop: () => sweeper.stop() }
   },
 })
 
@@ -34,6 +36,7 @@ export function tableDefinition(config: TableConfig): TableDefinition {
   const definition: TableDefinition = { partitionKey: config.partitionKey }
   if (config.sortKey !== undefined) definition.sortKey = config.sortKey
   if (config.attributeTypes !== undefined) definition.attributeTypes = config.attributeTypes
+  if (config.timeToLiveAttribute !== undefined) definition.timeToLiveAttribute = config.timeToLiveAttribute
   if (config.indexes !== undefined) {
     definition.secondaryIndexes = Object.entries(config.indexes).map(([name, index]): IndexDefinition => {
       const { projection } = index

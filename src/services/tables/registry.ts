@@ -32,6 +32,8 @@ export class TableRegistry {
   readonly #entries = new Map<string, TableEntry>()
   readonly #insert: Statement
   readonly #delete: Statement
+  /** Time to live set through the API (UpdateTimeToLive): the attribute, or null once disabled. */
+  readonly #ttl = new Map<string, string | null>()
 
   constructor(store: StateStore, declared: Readonly<Record<string, TableDefinition>>, now: () => number) {
     this.#store = store
@@ -47,6 +49,12 @@ export class TableRegistry {
       'INSERT INTO api_tables (name, partition_key, sort_key, created_at, attribute_types, indexes) VALUES (?, ?, ?, ?, ?, ?)',
     )
     this.#delete = store.db.prepare('DELETE FROM api_tables WHERE name = ?')
+    store.ensureSchema('table-ttl', ['CREATE TABLE table_ttl (name TEXT PRIMARY KEY, attribute TEXT)'])
+    for (const row of store.db.prepare('SELECT name, attribute FROM table_ttl').all() as {
+      name: string
+      attribute: string | null
+    }[])
+      this.#ttl.set(row.name, row.attribute)
     for (const [name, definition] of Object.entries(declared))
       this.#open({
         name,
@@ -101,6 +109,42 @@ export class TableRegistry {
     return this.#entries.get(name)
   }
 
+  /**
+   * The attribute holding a table's items' expiry, when time to live is enabled: as
+   * UpdateTimeToLive last set it, else as the definition declares it.
+   */
+  timeToLive(name: string): string | undefined {
+    const set = this.#ttl.get(name)
+    if (set !== undefined) return set ?? undefined
+    return this.#entries.get(name)?.definition.timeToLiveAttribute
+  }
+
+  /**
+   * UpdateTimeToLive: enables time to live on `attribute`, or disables it (undefined); durable.
+   * A table whose definition declares `timeToLiveAttribute` belongs to the definition: refused.
+   */
+  setTimeToLive(name: string, attribute: string | undefined): void {
+    const entry = this.#entries.get(name)
+    if (!entry)
+      throw new TableError(
+        'ResourceNotFoundException',
+        `Requested resource not found: Table: ${name} not found`,
+      )
+    if (entry.definition.timeToLiveAttribute !== undefined)
+      throw new TableError(
+        'ValidationException',
+        `Table ${name} declares timeToLiveAttribute in the pipeline definition; change it there`,
+      )
+    this.#store.transaction(() => {
+      this.#store.db
+        .prepare(
+          'INSERT INTO table_ttl (name, attribute) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET attribute = excluded.attribute',
+        )
+        .run(name, attribute ?? null)
+    })
+    this.#ttl.set(name, attribute ?? null)
+  }
+
   /** CreateTable: a durable table; one of that name already: ResourceInUseException. */
   create(
     name: string,
@@ -114,6 +158,8 @@ export class TableRegistry {
     this.#store.transaction(() => {
       // Items left by an earlier table of this name (dropped outside the API) go first.
       TableService.drop(this.#store, name)
+      this.#store.db.prepare('DELETE FROM table_ttl WHERE name = ?').run(name)
+      this.#ttl.delete(name)
       const { partitionKey, sortKey } = definition
       const types = attributeTypes === undefined ? null : JSON.stringify(attributeTypes)
       const indexes = definition.secondaryIndexes?.length ? JSON.stringify(definition.secondaryIndexes) : null
@@ -179,7 +225,9 @@ export class TableRegistry {
     this.#store.transaction(() => {
       this.#delete.run(name)
       TableService.drop(this.#store, name)
+      this.#store.db.prepare('DELETE FROM table_ttl WHERE name = ?').run(name)
     })
+    this.#ttl.delete(name)
     this.#tables.delete(name)
     this.#entries.delete(name)
     return entry

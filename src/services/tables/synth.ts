@@ -53,6 +53,9 @@ export const tableSynth: SynthFace<TableConfig> = {
         localSecondaryIndexes: indexes
           .filter(([, i]) => i.type === 'local')
           .map(([indexName, i]) => ({ indexName, sortKey: key(i.sortKey!), ...projection(i.projection) })),
+        ...(config.timeToLiveAttribute !== undefined
+          ? { timeToLiveAttribute: config.timeToLiveAttribute }
+          : {}),
       })
       // Query on an index needs the index's ARN; each declared index is named, no wildcard.
       const indexArns = indexes.map(([indexName]) =>

@@ -102,6 +102,11 @@ function writeOptions(options: unknown): Condition | undefined {
   return options.condition as Condition | undefined
 }
 
+/** Items one TTL sweep step deletes at most (one transaction). */
+const EXPIRE_BATCH = 1000
+/** DynamoDB's TTL ignores expiry times more than five years in the past. */
+const TTL_MAX_AGE_SECONDS = 5 * 365 * 24 * 3600
+
 /**
  * One DynamoDB-like table in the state store: items keyed by partition (+ sort) key, one row each,
  * with DynamoDB's validation, conditional writes and Query/Scan paging. Every write is one SQLite
@@ -240,6 +245,29 @@ export class TableService {
         encoded.pk,
         encoded.sk,
       )
+    })
+  }
+
+  /**
+   * Time to live: deletes up to `limit` items whose `attribute` is a Number of epoch seconds at or
+   * before `nowMs`, but not more than five years before it (DynamoDB leaves those, taking the
+   * value for something else). Strings, other types and items without the attribute stay.
+   * Returns how many went; group committed as any delete.
+   */
+  expire(attribute: string, nowMs: number, limit = EXPIRE_BATCH): number {
+    const now = Math.floor(nowMs / 1000)
+    // Items are JSON text, or `T` + JSON when they hold B or sets (item-codec.ts); Numbers are JSON numbers either way.
+    const json = "CASE WHEN substr(item, 1, 1) = 'T' THEN substr(item, 2) ELSE item END"
+    const path = `$."${attribute.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
+    return this.#commit(() => {
+      const expired = this.#stmt(
+        `SELECT pk, sk FROM table_items WHERE table_name = ?
+           AND json_type(${json}, ?) IN ('integer', 'real') AND json_extract(${json}, ?) BETWEEN ? AND ?
+         LIMIT ?`,
+      ).all(this.name, path, path, now - TTL_MAX_AGE_SECONDS, now, limit) as { pk: string; sk: string }[]
+      const remove = this.#stmt('DELETE FROM table_items WHERE table_name = ? AND pk = ? AND sk = ?')
+      for (const { pk, sk } of expired) remove.run(this.name, pk, sk)
+      return expired.length
     })
   }
 

@@ -43,6 +43,30 @@ export const nodeLogIo: LogIo = {
   },
 }
 
+/**
+ * {@link nodeLogIo} with `writev` and `read` done on the calling thread (errors still arrive as
+ * rejections): for small writes and for reads of bytes written moments ago, page-cache copies of
+ * microseconds, where a round trip through libuv's thread pool costs two thread wake-ups and can
+ * queue behind other shards' fsyncs. The log chooses when (shard-log.ts, WRITE_NOW_MAX).
+ */
+export const nodeLogIoNow: LogIo = {
+  ...nodeLogIo,
+  writev: (fd, buffers, position) => {
+    try {
+      return Promise.resolve(fs.writevSync(fd, buffers, position))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  },
+  read: (fd, buffer, offset, length, position) => {
+    try {
+      return Promise.resolve(fs.readSync(fd, buffer, offset, length, position))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  },
+}
+
 /** Writes every byte of `buffers` at `position`, looping over short writes. */
 export async function writeFully(io: LogIo, fd: number, buffers: Buffer[], position: number): Promise<void> {
   let pending = buffers

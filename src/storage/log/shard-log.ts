@@ -13,7 +13,7 @@ import {
   sealFrame,
 } from './frame.ts'
 import { sharedFramePool } from './frame-pool.ts'
-import { type LogIo, nodeLogIo, readFully, writeFully } from './io.ts'
+import { type LogIo, nodeLogIo, nodeLogIoNow, readFully, writeFully } from './io.ts'
 import { readRecords } from './reader.ts'
 import {
   decodeIndexFile,
@@ -79,6 +79,16 @@ interface PendingAppend {
 }
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+/**
+ * Writes up to this size go to the kernel from the event loop (a page-cache copy of tens of
+ * microseconds), and so do reads of the last bytes this process wrote (still in the page cache):
+ * through libuv's thread pool they cost two thread wake-ups each and queue behind other shards'
+ * fsyncs (four pool threads, one fsync per shard), which on two busy cores was milliseconds of a
+ * record's put → consumer latency. Bigger writes, and reads of older data (possibly from disk),
+ * stay on the pool. The fsync always runs there: acknowledged still means fdatasync'ed.
+ */
+const WRITE_NOW_MAX = 256 * 1024
+const READ_NOW_WINDOW = 4 * 1024 * 1024
 const DEFAULT_INDEX_INTERVAL = 64 * 1024
 
 /**
@@ -89,6 +99,8 @@ const DEFAULT_INDEX_INTERVAL = 64 * 1024
 export class ShardLog {
   readonly dir: string
   readonly #io: LogIo
+  /** For small writes and reads of fresh bytes (WRITE_NOW_MAX); an injected io is used as it is. */
+  readonly #ioNow: LogIo
   readonly #sync: SyncPolicy
   readonly #segmentBytes: number
   readonly #indexInterval: number
@@ -103,6 +115,8 @@ export class ShardLog {
   #dirty = false
   /** Bytes of the active segment known to be on stable storage (stamped into each frame). */
   #syncedThrough: number
+  /** Where this process started writing the active segment: bytes after it are in the page cache. */
+  #writtenFrom: number
   #syncTimer: NodeJS.Timeout | undefined
   #failed: Error | undefined
   #sealed = false
@@ -122,6 +136,7 @@ export class ShardLog {
     this.#onFailure = options.onFailure
     this.dir = options.dir
     this.#io = options.io
+    this.#ioNow = options.io === nodeLogIo ? nodeLogIoNow : options.io
     this.#sync = options.sync
     this.#segmentBytes = options.segmentBytes
     this.#indexInterval = options.indexInterval
@@ -130,6 +145,7 @@ export class ShardLog {
     const last = segments[segments.length - 1]!
     // Recovery synced the last segment, so all of it is durable now.
     this.#syncedThrough = last.size
+    this.#writtenFrom = last.size
     this.#next = last.end
     this.#durable = last.end
     this.#lastTimestamp = lastKnownTimestamp(segments)
@@ -247,8 +263,13 @@ export class ShardLog {
           active = await this.#roll(batch[0]!.header.baseOrdinal)
           position = 0
         }
-        for (const p of batch) sealFrame(p.frame, this.#syncedThrough)
-        await writeFully(this.#io, this.#fd, coalesce(batch), position)
+        let bytes = 0
+        for (const p of batch) {
+          sealFrame(p.frame, this.#syncedThrough)
+          bytes += p.header.length
+        }
+        const io = bytes <= WRITE_NOW_MAX ? this.#ioNow : this.#io
+        await writeFully(io, this.#fd, coalesce(batch), position)
       } catch (error) {
         await this.#abandon(batch, position, error)
         continue
@@ -357,6 +378,7 @@ export class ShardLog {
     const segment = emptySegment(base, path, this.#indexInterval)
     this.#segments.push(segment)
     this.#syncedThrough = 0
+    this.#writtenFrom = 0
     return segment
   }
 
@@ -426,7 +448,16 @@ export class ShardLog {
         if (ordinal >= segment.end) continue
         const fd = await this.#readFd(segment)
         const end2 = Math.min(end, segment.end)
-        const result = await readRecords(this.#io, fd, segment, ordinal, end2, budget, records, buffers)
+        const result = await readRecords(
+          this.#readsNow(segment, ordinal) ? this.#ioNow : this.#io,
+          fd,
+          segment,
+          ordinal,
+          end2,
+          budget,
+          records,
+          buffers,
+        )
         ordinal = result.next
         budget = result.budget
         if (budget.records <= 0 || budget.bytes <= 0 || ordinal >= end) break
@@ -455,6 +486,13 @@ export class ShardLog {
     } finally {
       if (--this.#readsInFlight === 0) await this.#closeRetiredFds()
     }
+  }
+
+  /** A read of the active segment's last bytes, which this process wrote (see WRITE_NOW_MAX). */
+  #readsNow(segment: Segment, ordinal: number): boolean {
+    if (segment !== this.#segments[this.#segments.length - 1]) return false
+    const offset = segment.index.offsetForOrdinal(ordinal)
+    return offset >= this.#writtenFrom && segment.size - offset <= READ_NOW_WINDOW
   }
 
   #segmentIndexFor(ordinal: number): number {

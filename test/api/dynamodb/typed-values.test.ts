@@ -160,6 +160,15 @@ describe('DynamoDB typed values: B, SS, NS and BS', () => {
       message:
         'Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER',
     })
+    // Out of DynamoDB's range (magnitude 1E-130 to 9.99E+125): its ValidationException, not a failure of the server.
+    expect(await failure(update('SET big = :n', { ':n': { N: '1e200' } }))).toEqual({
+      name: 'ValidationException',
+      message: 'Number overflow. Attempting to store a number with magnitude larger than supported range',
+    })
+    expect(await failure(update('SET tiny = :n', { ':n': { N: '1e-200' } }))).toEqual({
+      name: 'ValidationException',
+      message: 'Number underflow. Attempting to store a number with magnitude smaller than supported range',
+    })
     expect(await failure(update('ADD codes :s', { ':s': { S: 'x' } }))).toEqual({
       name: 'ValidationException',
       message:

@@ -239,6 +239,60 @@ describe('the S3 API with @aws-sdk/client-s3', () => {
     expect(await modified.Body!.transformToString()).toBe('0123456789')
   })
 
+  it('writes conditionally: If-None-Match * and If-Match on PutObject and CompleteMultipartUpload', async () => {
+    const { p, s3 } = await start()
+    const first = await s3.send(
+      new PutObjectCommand({ Bucket: 'lake', Key: 'c.txt', Body: 'one', IfNoneMatch: '*' }),
+    )
+    expect(
+      await failure(
+        s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'c.txt', Body: 'two', IfNoneMatch: '*' })),
+      ),
+    ).toEqual({ name: 'PreconditionFailed', status: 412 })
+    expect(
+      await failure(
+        s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'c.txt', Body: 'two', IfMatch: '"0000"' })),
+      ),
+    ).toEqual({ name: 'PreconditionFailed', status: 412 })
+    // Nothing refused was written.
+    expect(await p.lake.text('lake', 'c.txt')).toBe('one')
+    await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'c.txt', Body: 'two', IfMatch: first.ETag }))
+    expect(await p.lake.text('lake', 'c.txt')).toBe('two')
+    expect(
+      await failure(
+        s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'none.txt', Body: 'x', IfMatch: first.ETag })),
+      ),
+    ).toEqual({ name: 'NoSuchKey', status: 404 })
+    const notStar = await raw(p, '/lake/c.txt', {
+      method: 'PUT',
+      body: 'x',
+      headers: { 'if-none-match': '"abc"' },
+    })
+    expect(notStar.status).toBe(501)
+    expect(notStar.text).toContain('<Code>NotImplemented</Code>')
+
+    // A refused completion keeps the upload: it completes once the condition holds.
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'lake', Key: 'c.txt' }))
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket: 'lake', Key: 'c.txt', UploadId, PartNumber: 1, Body: 'three' }),
+    )
+    const complete = (extra: { IfNoneMatch?: string; IfMatch?: string }) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'lake',
+          Key: 'c.txt',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+          ...extra,
+        }),
+      )
+    expect(await failure(complete({ IfNoneMatch: '*' }))).toEqual({ name: 'PreconditionFailed', status: 412 })
+    expect(await p.lake.text('lake', 'c.txt')).toBe('two')
+    const current = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'c.txt' }))
+    await complete({ IfMatch: current.ETag })
+    expect(await p.lake.text('lake', 'c.txt')).toBe('three')
+  })
+
   it('checks Content-MD5 and checksums (BadDigest), and answers S3 error documents', async () => {
     const { p, s3 } = await start()
     const wrongMd5 = createHash('md5').update('other').digest('base64')
@@ -516,6 +570,12 @@ describe('the S3 API with @aws-sdk/client-s3', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'uploads' }))
     // Creating it again: 200, as us-east-1 answers the owner.
     await s3.send(new CreateBucketCommand({ Bucket: 'uploads' }))
+    // S3's naming rules for new buckets: lower case, 3-63 characters, not an IP address, no '..'.
+    for (const bad of ['Bad_Name', 'ab', '192.168.5.4', 'a..b', 'xn--bucket', '-leading', 'trailing-'])
+      expect(await failure(s3.send(new CreateBucketCommand({ Bucket: bad }))), bad).toEqual({
+        name: 'InvalidBucketName',
+        status: 400,
+      })
     await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a.txt', Body: 'a' }))
     await p.close()
     const again = await startPipeline(definition, {

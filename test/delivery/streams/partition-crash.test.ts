@@ -65,7 +65,7 @@ describe('the active-partition quota across a crash', () => {
       [CONFIG, '--data-dir', dataDir, '--port', String(await freePort()), '--summary', '0', '--no-watch'],
       { TRIBUTARY_CRASH_AT: 'lake.renamed:150' },
     )
-    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
     const client = kinesisClient(url)
     for (const [from, shard] of [
       [0, 0],

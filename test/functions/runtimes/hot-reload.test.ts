@@ -28,7 +28,7 @@ async function devWith(dir: string, fn: string) {
     '--summary',
     '0',
   ])
-  const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+  const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
   const client = kinesisClient(url)
   const put = async (data: string) => {
     for (;;) {

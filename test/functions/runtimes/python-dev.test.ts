@@ -57,7 +57,7 @@ def lambda_handler(event, context):
         PIP_INDEX_URL: 'http://127.0.0.1:9/simple',
       },
     )
-    const [, url] = (await dev.waitFor(/Kinesis API: (http:\/\/\S+)/)) as unknown as [string, string]
+    const [, url] = (await dev.waitFor(/AWS APIs: +(http:\/\/\S+)/)) as unknown as [string, string]
     expect(dev.output()).toContain(
       "function processor: requirement 'tributary-absent-pkg>=14' is not installed and pip could not reach an index; running on the system's packages",
     )

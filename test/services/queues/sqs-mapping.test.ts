@@ -33,6 +33,7 @@ describe('SQS event source mapping', () => {
     const { queues, invoker, mapping, metrics } = await setup(() => undefined)
     const [id] = sendAll(queues, '{"n":1}')
     queues.send('jobs', 'with attributes', { attributes: { Hello: 'There', General: 'Kenobi' } })
+    queues.send('jobs', 'bytes', { attributes: { raw: { dataType: 'Binary', stringValue: 'AAH/' } } })
     mapping.start()
     await until(() => invoker.calls.length === 1)
     expect(invoker.calls[0]!.event).toEqual({
@@ -66,11 +67,18 @@ describe('SQS event source mapping', () => {
           },
           md5OfMessageAttributes: 'fca026605781cb4126a1e9044df24232',
         }),
+        // A Binary attribute as Lambda gives it: base64 in binaryValue.
+        expect.objectContaining({
+          body: 'bytes',
+          messageAttributes: {
+            raw: { binaryValue: 'AAH/', stringListValues: [], binaryListValues: [], dataType: 'Binary' },
+          },
+        }),
       ],
     })
     await until(() => queues.depth('jobs').inFlight === 0, 'the batch to be deleted')
     expect(queues.depth('jobs')).toMatchObject({ visible: 0, inFlight: 0 })
-    expect(sqsMetric(metrics, 'NumberOfMessagesDeleted', 'jobs').sum).toBe(2)
+    expect(sqsMetric(metrics, 'NumberOfMessagesDeleted', 'jobs').sum).toBe(3)
   })
 
   it('leaves a failed batch to reappear after the visibility timeout, then the DLQ takes it', async () => {
