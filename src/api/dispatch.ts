@@ -15,7 +15,7 @@ import {
   parseBody,
   type WireFormat,
 } from './codec.ts'
-import { AwsError, internalFailure } from './errors.ts'
+import { AwsError, internalFailure, serializationError } from './errors.ts'
 import { EVENT_STREAM_CONTENT_TYPE } from './event-stream.ts'
 import {
   type EventStreamOutput,
@@ -26,7 +26,7 @@ import {
 } from './operation.ts'
 import { PipelineRebuildingError } from './pipeline-services.ts'
 import { QueryParams, type QueryService, queryError, queryResponse, signedService } from './query.ts'
-import { checkTypes, checkValidations } from './validation.ts'
+import { CORAL_TYPE_DIALECT, checkTypes, checkValidations, type TypeDialect } from './validation.ts'
 
 /** An AWS JSON-protocol service: its X-Amz-Target prefix and operations. */
 export interface AwsService {
@@ -50,6 +50,13 @@ export interface JsonProtocol {
   errorType(code: string): string
   /** Headers an error reply carries besides `x-amzn-errortype` (SQS's `x-amzn-query-error`). */
   errorHeaders?(error: AwsError): Record<string, string>
+  /** How the service words a member of the wrong JSON type; Coral's older words without it. */
+  typeErrors?: TypeDialect
+  /**
+   * Whether an error keeps its own message key (`Message` in DynamoDB's SerializationException);
+   * without it every error's message is under `message`.
+   */
+  keepsMessageKey?: boolean
 }
 
 /** JSON 1.0 services accept 1.1 too, as AWS's front ends do; anything else is not JSON to them. */
@@ -324,7 +331,7 @@ export class Dispatcher {
     })
     const error = (e: AwsError): AwsResponse => {
       const body: Record<string, unknown> = { __type: protocol.errorType(e.code) }
-      if (e.hasMessage) body.message = e.message
+      if (e.hasMessage) body[protocol.keepsMessageKey ? e.messageKey : 'message'] = e.message
       Object.assign(body, e.fields)
       const response = reply(e.status, body)
       response.headers['x-amzn-errortype'] = e.code
@@ -333,17 +340,15 @@ export class Dispatcher {
     }
     if (!JSON_CONTENT_TYPES.has(contentType))
       return error(new AwsError('UnknownOperationException', undefined, 404))
+    const dialect = protocol.typeErrors ?? CORAL_TYPE_DIALECT
     const data = req.body.length === 0 ? undefined : parseBody(req.body, 'json')
-    if (!data)
-      return error(
-        new AwsError('SerializationException', 'Start of structure or map found where not expected.'),
-      )
+    if (!data) return error(serializationError(dialect.unreadableBody))
     const operation = service.operations.get(name)
     if (!operation) return error(new AwsError('UnknownOperationException', undefined))
     const auth = this.#authenticate(req, service.signingName)
     if (!auth.ok) return error(new AwsError(auth.code, auth.message, auth.status))
     try {
-      const input = checkTypes(data, operation.spec)
+      const input = checkTypes(data, operation.spec, dialect)
       checkValidations(input, operation.spec)
       const output = await this.#durably(() =>
         operation.handle(input, {

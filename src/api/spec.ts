@@ -6,6 +6,11 @@
  */
 interface Common {
   notNull?: boolean
+  /**
+   * Refused, when missing, before any other constraint is checked, with "The parameter 'X' is
+   * required but was not present in the request" (DynamoDB's table operations' TableName).
+   */
+  required?: boolean
 }
 export type FieldSpec =
   | (Common & {
@@ -37,8 +42,18 @@ export type FieldSpec =
       lengthLessThanOrEqual?: number
       childKeyLengths?: readonly [number, number]
       childValueLengths?: readonly [number, number]
+      /** Check each value against `children` too (DynamoDB does; paths `<map>.<key>.member`). */
+      checkValues?: boolean
     })
-  | (Common & { type: 'Structure'; children: OperationSpec })
+  | (Common & {
+      type: 'Structure'
+      children: OperationSpec
+      /**
+       * The Java class AWS's deserializer reads the structure into (DynamoDB's `AttributeValue`),
+       * named in the messages of services whose type dialect names it (`dynamodb/type-errors.ts`).
+       */
+      shape?: string
+    })
 
 export type OperationSpec = Readonly<Record<string, FieldSpec>>
 
@@ -70,7 +85,7 @@ export type ValueOf<F extends FieldSpec, Blob = string> = F extends { type: 'Str
               : never
 
 type RequiredKeys<S extends OperationSpec> = {
-  [K in keyof S]: S[K] extends { notNull: true } ? K : never
+  [K in keyof S]: S[K] extends { notNull: true } | { required: true } ? K : never
 }[keyof S]
 
 /**

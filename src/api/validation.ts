@@ -7,95 +7,158 @@ import type { FieldSpec, OperationSpec } from './spec.ts'
 
 type Json = unknown
 
-function typeError(message: string) {
+function typeError(message: string | undefined) {
   return serializationError(message)
 }
 
-function structureOrList(val: object): never {
-  throw typeError(
-    Array.isArray(val)
-      ? 'Start of list found where not expected'
-      : 'Start of structure or map found where not expected.',
-  )
+/**
+ * How a service's deserializer words a member of the wrong JSON type. Services differ: Kinesis
+ * and Firehose answer in the older Coral dialect ("class java.lang.Boolean can not be converted
+ * to an String"), DynamoDB in a Jackson-based one ("TRUE_VALUE cannot be converted to String").
+ */
+export interface TypeDialect {
+  /**
+   * The message for `val`, of the wrong JSON type for `spec`. `element` is true for a list
+   * member or map value (DynamoDB words a structure there differently from one in a field).
+   */
+  mismatch(val: unknown, spec: FieldSpec, element: boolean): string
+  /** A Boolean member given a string: its value, or undefined when the service refuses it. */
+  booleanFromString(val: string): boolean | undefined
+  /** Why base64 text is refused, or undefined when it is well formed. */
+  base64Error(val: string): string | undefined
+  /** The message for a body that is not JSON at all (undefined: the error has none). */
+  unreadableBody: string | undefined
+}
+
+const structureOrList = (val: object) =>
+  Array.isArray(val)
+    ? 'Start of list found where not expected'
+    : 'Start of structure or map found where not expected.'
+
+const TRUNCATING_BIG_NUMBER = 'class com.amazon.coral.value.json.numbers.TruncatingBigNumber'
+
+/** Kinesis's and Firehose's wording (Coral's JSON deserializer), as recorded from AWS. */
+export const CORAL_TYPE_DIALECT: TypeDialect = {
+  mismatch(val, spec) {
+    const number = typeof val === 'number' || typeof val === 'bigint'
+    switch (spec.type) {
+      case 'Boolean':
+        if (number) return `${TRUNCATING_BIG_NUMBER} can not be converted to an Boolean`
+        if (typeof val === 'string') return `'${val.toUpperCase()}' can not be converted to an Boolean`
+        return structureOrList(val as object)
+      case 'Integer':
+      case 'Long':
+        if (typeof val === 'boolean') return `class java.lang.Boolean can not be converted to an ${spec.type}`
+        if (typeof val === 'string') return `class java.lang.String can not be converted to an ${spec.type}`
+        return structureOrList(val as object)
+      case 'String':
+        if (typeof val === 'boolean') return 'class java.lang.Boolean can not be converted to an String'
+        if (number) return `${TRUNCATING_BIG_NUMBER} can not be converted to an String`
+        return structureOrList(val as object)
+      case 'Blob':
+        if (typeof val === 'boolean') return 'class java.lang.Boolean can not be converted to a Blob'
+        if (number) return `${TRUNCATING_BIG_NUMBER} can not be converted to a Blob`
+        return structureOrList(val as object)
+      case 'Timestamp':
+        if (typeof val === 'boolean')
+          return 'class java.lang.Boolean can not be converted to milliseconds since epoch'
+        if (typeof val === 'string')
+          return 'class java.lang.String can not be converted to milliseconds since epoch'
+        return structureOrList(val as object)
+      case 'List':
+        if (typeof val !== 'object') return 'Expected list or null'
+        return 'Start of structure or map found where not expected.'
+      case 'Map':
+        if (typeof val !== 'object') return 'Expected map or null'
+        return 'Start of list found where not expected'
+      case 'Structure':
+        if (typeof val !== 'object') return 'Expected null'
+        return 'Start of list found where not expected'
+    }
+  },
+  booleanFromString: () => undefined,
+  base64Error(s) {
+    if (s.length % 4) {
+      return `'${s}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${s.length}`
+    }
+    const bad = BASE64_INVALID.exec(s)
+    if (bad) return `'${s}' can not be converted to a Blob: Invalid Base64 character: '${bad[0][0]}'`
+    if (!canonicalBase64Tail(s))
+      return `'${s}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected`
+    return undefined
+  },
+  unreadableBody: 'Start of structure or map found where not expected.',
 }
 
 const BASE64_INVALID = /[^a-zA-Z0-9+/=]|=[^=]/
 
 /**
  * Converts a parsed body to the operation's shape, dropping unknown and null members, or throws
- * the SerializationException AWS's deserializer (Java) would. Blobs stay base64 strings (or
- * Buffers, from CBOR).
+ * the SerializationException AWS's deserializer (Java) would, in the service's `dialect`. Blobs
+ * stay base64 strings (or Buffers, from CBOR).
  */
-export function checkTypes(data: Record<string, Json>, spec: OperationSpec): Record<string, Json> {
+export function checkTypes(
+  data: Record<string, Json>,
+  spec: OperationSpec,
+  dialect: TypeDialect = CORAL_TYPE_DIALECT,
+): Record<string, Json> {
   const out: Record<string, Json> = {}
   for (const key of Object.keys(spec)) {
     const val = data[key]
     if (val === null || val === undefined) continue
-    const converted = checkType(val, spec[key]!)
+    const converted = checkType(val, spec[key]!, dialect, false)
     if (converted !== undefined) out[key] = converted
   }
   return out
 }
 
-function checkType(val: Json, spec: FieldSpec): Json {
+function checkType(val: Json, spec: FieldSpec, dialect: TypeDialect, element: boolean): Json {
   if (val === null || val === undefined) return undefined
+  const wrong = () => typeError(dialect.mismatch(val, spec, element))
   switch (spec.type) {
-    case 'Boolean':
-      if (typeof val === 'number') {
-        throw typeError(
-          'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an Boolean',
-        )
-      }
-      if (typeof val === 'string')
-        throw typeError(`'${val.toUpperCase()}' can not be converted to an Boolean`)
-      if (typeof val === 'object') structureOrList(val)
-      return val
+    case 'Boolean': {
+      if (typeof val === 'boolean') return val
+      const parsed = typeof val === 'string' ? dialect.booleanFromString(val) : undefined
+      if (parsed === undefined) throw wrong()
+      return parsed
+    }
     case 'Integer':
     case 'Long':
-      if (typeof val === 'boolean')
-        throw typeError(`class java.lang.Boolean can not be converted to an ${spec.type}`)
-      if (typeof val === 'string')
-        throw typeError(`class java.lang.String can not be converted to an ${spec.type}`)
-      if (typeof val === 'object') structureOrList(val)
-      return toInteger(val as number | bigint, spec.type)
+      if (typeof val === 'number' || typeof val === 'bigint') return toInteger(val, spec.type)
+      throw wrong()
     case 'String':
-      if (typeof val === 'boolean')
-        throw typeError('class java.lang.Boolean can not be converted to an String')
-      if (typeof val === 'number' || typeof val === 'bigint') {
-        throw typeError(
-          'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String',
-        )
-      }
-      if (typeof val === 'object') structureOrList(val)
-      return val
+      if (typeof val === 'string') return val
+      throw wrong()
     case 'Blob':
-      return checkBlob(val)
+      if (Buffer.isBuffer(val) || val instanceof Uint8Array) return Buffer.from(val).toString('base64')
+      if (typeof val !== 'string') throw wrong()
+      return checkBase64(val, dialect)
     case 'Timestamp':
-      if (typeof val === 'boolean')
-        throw typeError('class java.lang.Boolean can not be converted to milliseconds since epoch')
-      if (typeof val === 'string')
-        throw typeError('class java.lang.String can not be converted to milliseconds since epoch')
       if (val instanceof Date) return finite(val.getTime() / 1000)
-      if (typeof val === 'object') structureOrList(val)
-      return finite(Number(val))
+      if (typeof val === 'number' || typeof val === 'bigint') return finite(Number(val))
+      throw wrong()
     case 'List':
-      if (typeof val !== 'object') throw typeError('Expected list or null')
-      if (!Array.isArray(val)) throw typeError('Start of structure or map found where not expected.')
-      return val.map((child) => checkType(child, spec.children))
-    case 'Map': {
-      if (typeof val !== 'object') throw typeError('Expected map or null')
-      if (Array.isArray(val)) throw typeError('Start of list found where not expected')
+      if (!Array.isArray(val)) throw wrong()
+      return val.map((child) => checkType(child, spec.children, dialect, true))
+    case 'Map':
+      if (typeof val !== 'object' || Array.isArray(val)) throw wrong()
       // fromEntries defines own properties, so a "__proto__" key stays a key (`out[k] =` would drop it).
       return Object.fromEntries(
-        Object.entries(val as Record<string, Json>).map(([k, v]) => [k, checkType(v, spec.children)]),
+        Object.entries(val as Record<string, Json>).map(([k, v]) => [
+          k,
+          checkType(v, spec.children, dialect, true),
+        ]),
       )
-    }
     case 'Structure':
-      if (typeof val !== 'object') throw typeError('Expected null')
-      if (Array.isArray(val) || Buffer.isBuffer(val))
-        throw typeError('Start of list found where not expected')
-      return checkTypes(val as Record<string, Json>, spec.children)
+      if (typeof val !== 'object' || Array.isArray(val) || Buffer.isBuffer(val)) throw wrong()
+      return checkTypes(val as Record<string, Json>, spec.children, dialect)
   }
+}
+
+function checkBase64(s: string, dialect: TypeDialect): string {
+  const error = dialect.base64Error(s)
+  if (error !== undefined) throw typeError(error)
+  return s
 }
 
 /**
@@ -114,32 +177,6 @@ function toInteger(val: number | bigint, type: 'Integer' | 'Long'): number {
 function finite(seconds: number): number {
   if (!Number.isFinite(seconds)) throw serializationError()
   return seconds
-}
-
-function checkBlob(val: Json): Json {
-  if (typeof val === 'boolean') throw typeError('class java.lang.Boolean can not be converted to a Blob')
-  if (typeof val === 'number' || typeof val === 'bigint') {
-    throw typeError(
-      'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a Blob',
-    )
-  }
-  if (typeof val === 'object') {
-    if (Buffer.isBuffer(val) || val instanceof Uint8Array)
-      return Buffer.from(val as Uint8Array).toString('base64')
-    structureOrList(val as object)
-  }
-  const s = val as string
-  if (s.length % 4) {
-    throw typeError(
-      `'${s}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${s.length}`,
-    )
-  }
-  const bad = BASE64_INVALID.exec(s)
-  if (bad) throw typeError(`'${s}' can not be converted to a Blob: Invalid Base64 character: '${bad[0][0]}'`)
-  if (!canonicalBase64Tail(s)) {
-    throw typeError(`'${s}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected`)
-  }
-  return s
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -166,6 +203,10 @@ export function blobLength(val: string | Buffer): number {
  * words ("2 validation errors detected: Value null at 'records' failed to satisfy constraint: ...").
  */
 export function checkValidations(data: Record<string, Json>, spec: OperationSpec): void {
+  for (const [key, field] of Object.entries(spec)) {
+    if (field.required && data[key] == null)
+      throw validationError(`The parameter '${key}' is required but was not present in the request`)
+  }
   const errors: string[] = []
   checkFields(data, spec, '', errors)
   if (errors.length) {
@@ -274,6 +315,11 @@ function checkField(
           )
         }
       }
+      if (field.checkValues) {
+        for (const [k, v] of Object.entries(map)) {
+          checkField('member', v, field.children, false, `${path}.${k}`, errors)
+        }
+      }
       return
     }
     case 'Structure':
@@ -309,9 +355,14 @@ function valueString(val: Json, field: FieldSpec): string {
       return `[${(val as Json[]).map((item) => field.memberStr ?? String(item)).join(', ')}]`
     case 'Map':
       return `{${Object.entries(val as Record<string, Json>)
-        .map(([k, v]) => `${k}=${'memberStr' in field && field.memberStr ? field.memberStr : String(v)}`)
+        .map(([k, v]) => `${k}=${'memberStr' in field && field.memberStr ? field.memberStr : javaString(v)}`)
         .join(', ')}}`
     default:
       return typeof val === 'object' ? JSON.stringify(val) : String(val)
   }
+}
+
+/** Java's toString of a map value: a list prints as `[a, b]` (DynamoDB's batch requests). */
+function javaString(val: Json): string {
+  return Array.isArray(val) ? `[${val.map(javaString).join(', ')}]` : String(val)
 }

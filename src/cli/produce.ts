@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import type { UserRecordResult } from '../producer/index.ts'
 import { CliError } from './cli-error.ts'
 import { parsePositive } from './options.ts'
 import { readFileRecords } from './produce/file-source.ts'
@@ -156,6 +157,9 @@ async function produce(options: ProduceOptions): Promise<void> {
   const progress = process.stderr.isTTY && !options.json ? startProgress(stats, producer, started) : undefined
   let lastHanded = started
   let firstEventTime: number | undefined
+  // One callback for every record, not a promise and a closure each: a throttled run keeps up to
+  // --max-outstanding records waiting, and what each holds is the producer's memory.
+  const settled = (result: UserRecordResult) => stats.settled(result)
   try {
     for (let i = 0; !stopped; i++) {
       if (options.records !== undefined && i >= options.records) break
@@ -185,13 +189,11 @@ async function produce(options: ProduceOptions): Promise<void> {
         if (stopped) break
       }
       const handedAt = performance.now()
-      const bytes = Buffer.byteLength(item.data)
-      const ticket = await producer.put({ partitionKey: item.partitionKey, data: item.data })
+      await producer.put({ partitionKey: item.partitionKey, data: item.data }, settled)
       lastHanded = performance.now()
       stats.handed(handedAt)
-      void ticket.result.then((r) => stats.settled(r, performance.now() - handedAt, bytes))
     }
-    // Every result handler above was attached before flush's own: all have run when it resolves.
+    // Results are reported before flush resolves: all have been counted then.
     await producer.flush()
   } finally {
     process.off('SIGINT', stop)

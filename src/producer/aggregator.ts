@@ -1,10 +1,16 @@
 import type { HashKeyHex } from '../stream/hash-key.ts'
 import type { Attempt, UserRecordResult } from './types.ts'
 
-/** A user record inside the producer, from `put` to its result. */
+/**
+ * A user record inside the producer, from `put` to its result. Up to `maxOutstandingRecords` of
+ * these are alive at once, so each holds only what its PutRecords entry and its result need
+ * (docs/producer.md, "Memory"): times are integer ms since the producer started (small integers
+ * V8 stores inline, where epoch milliseconds would each be a 12-byte heap number), the expiry is
+ * `receivedAt + recordTtl`, and there is no promise unless the caller asks for one.
+ */
 export interface InFlight {
   partitionKey: string
-  explicitHashKey?: string
+  explicitHashKey: string | undefined
   hashKey: HashKeyHex
   data: Uint8Array
   /** UTF-8 bytes of the partition key. */
@@ -12,13 +18,18 @@ export interface InFlight {
   /** data + partition key: what Kinesis counts against its limits, and back-pressure counts. */
   bytes: number
   receivedAt: number
-  expiresAt: number
   /** When the record must leave the buffer (`recordMaxBufferedTime` after `put`, sooner on retry). */
   deadline: number
-  attempts: Attempt[]
   /** End of the previous attempt (or `receivedAt`): the next attempt's `delay` starts here. */
   lastEnd: number
-  settle: (result: UserRecordResult) => void
+  /** Made at the first attempt. */
+  attempts: Attempt[] | undefined
+  /** The `flush` generation the record was put in. */
+  generation: number
+  /** Who hears the result: `put`'s `onResult`, the ticket's promise, or both. */
+  settle: ((result: UserRecordResult) => void) | undefined
+  /** The result, once known (for a ticket whose `result` is first read after that). */
+  outcome: UserRecordResult | undefined
 }
 
 /** What one PutRecords entry carries: one user record alone, or several aggregated (same shard). */

@@ -24,7 +24,7 @@ import { ShardLimiter } from './limiter.ts'
 import { MetricsRecorder, type ProducerMetrics } from './metrics.ts'
 import { classifyCallError, isRetryableRecordError, toEntry } from './put-records.ts'
 import { ShardMap } from './shard-map.ts'
-import type { PutTicket, UserRecord, UserRecordResult } from './types.ts'
+import type { Attempt, PutTicket, ResultCallback, UserRecord, UserRecordResult } from './types.ts'
 
 /** A user record `put` refuses (what PutRecords would refuse for it). */
 export class InvalidUserRecordError extends Error {
@@ -42,6 +42,12 @@ const MAP_RELOAD_MS = 1000
 const LIMITER_DRAIN_MS = 25
 /** Hash keys of recent partition keys: MD5 per record is the hot path's largest cost. */
 const HASH_CACHE_SIZE = 4096
+/**
+ * Error codes and messages kept in results are interned: each throttled entry of a PutRecords
+ * response brings its own copy of the same text, and a record waiting to retry would keep it.
+ */
+const INTERNED_STRINGS = 256
+const NO_DATA = new Uint8Array(0)
 
 /**
  * A Kinesis producer in the manner of the Kinesis Producer Library (KPL): user records are routed
@@ -55,6 +61,7 @@ const HASH_CACHE_SIZE = 4096
  * @example
  * const producer = new KinesisProducer({ streamName: 'events', endpoint: 'http://127.0.0.1:4567' })
  * const { result } = await producer.put({ partitionKey: 'device-1', data: JSON.stringify(reading) })
+ * // or, without a promise per record: await producer.put(record, (r) => r.successful || log(r))
  * await producer.flush()
  * console.log(await result) // { successful: true, shardId, sequenceNumber, subSequenceNumber, attempts }
  * await producer.close()
@@ -66,8 +73,15 @@ export class KinesisProducer {
   readonly #clock: Clock
   readonly #metrics = new MetricsRecorder()
   readonly #hashCache = new Map<string, string>()
-  readonly #outstanding = new Map<InFlight, Promise<UserRecordResult>>()
+  readonly #interned = new Map<string, string>()
+  /** Start of the producer's own time line: its times are ms since then (see {@link InFlight}). */
+  readonly #epoch: number
+  #outstanding = 0
   #outstandingBytes = 0
+  /** `flush` generations: records outstanding per generation, and the flushes waiting on them. */
+  #generation = 0
+  readonly #openByGeneration = new Map<number, number>()
+  readonly #flushes: Array<{ generation: number; done: () => void }> = []
   /** Room promised to admitted `put`s that have not resumed yet. */
   #reserved = 0
   #reservedBytes = 0
@@ -99,6 +113,7 @@ export class KinesisProducer {
 
   constructor(config: ProducerConfig) {
     this.#clock = config.clock ?? systemClock
+    this.#epoch = this.#clock.now()
     this.#config = resolveConfig(config, this.#clock)
     this.#ownsClient = config.client === undefined
     this.#client = config.client ?? makeClient(this.#config)
@@ -121,7 +136,7 @@ export class KinesisProducer {
 
   /** Records buffered, in flight or waiting to retry (the KPL's `getOutstandingRecordsCount()`). */
   get outstandingRecords(): number {
-    return this.#outstanding.size
+    return this.#outstanding
   }
 
   get outstandingBytes(): number {
@@ -130,15 +145,17 @@ export class KinesisProducer {
 
   /** The KPL's metrics, cumulative since the producer started. */
   metrics(): ProducerMetrics {
-    return this.#metrics.snapshot(this.#outstanding.size)
+    return this.#metrics.snapshot(this.#outstanding)
   }
 
   /**
    * Accepts a user record: resolves once it is buffered (after waiting, while `maxOutstandingRecords`
-   * or `maxOutstandingBytes` are reached). `ticket.result` settles with the record's fate.
+   * or `maxOutstandingBytes` are reached). `ticket.result` settles with the record's fate, and
+   * `onResult`, if given, is called with it (a callback shared by many records costs no promise
+   * per record; one that throws does so on a later microtask, leaving the producer consistent).
    * Throws {@link InvalidUserRecordError} for a record Kinesis would refuse.
    */
-  async put(record: UserRecord): Promise<PutTicket> {
+  async put(record: UserRecord, onResult?: ResultCallback): Promise<PutTicket> {
     if (this.#closed) throw new ProducerClosedError('the producer is closed')
     const { partitionKey, explicitHashKey } = record
     if (
@@ -167,11 +184,8 @@ export class KinesisProducer {
       this.#reservedBytes -= bytes
       if (this.#closed) throw new ProducerClosedError('the producer is closed')
     }
-    const now = this.#clock.now()
-    let settle!: (result: UserRecordResult) => void
-    const result = new Promise<UserRecordResult>((resolve) => {
-      settle = resolve
-    })
+    const now = this.#now()
+    const generation = this.#generation
     const inFlight: InFlight = {
       partitionKey,
       explicitHashKey,
@@ -180,30 +194,72 @@ export class KinesisProducer {
       keyBytes,
       bytes,
       receivedAt: now,
-      expiresAt: now + this.#config.recordTtl,
       deadline: now + this.#config.recordMaxBufferedTime,
-      attempts: [],
       lastEnd: now,
-      settle,
+      attempts: undefined,
+      generation,
+      settle: onResult,
+      outcome: undefined,
     }
-    this.#outstanding.set(inFlight, result)
+    this.#outstanding++
     this.#outstandingBytes += bytes
+    this.#openByGeneration.set(generation, (this.#openByGeneration.get(generation) ?? 0) + 1)
     this.#metrics.userRecordsReceived++
     this.#route(inFlight)
-    return { result }
+    return new Ticket(inFlight)
   }
 
   /** Sends everything buffered now, and resolves once every record put before the call has its result. */
   async flush(): Promise<void> {
-    const pending = [...this.#outstanding.values()]
-    if (pending.length === 0) return
+    if (this.#outstanding === 0) return
+    // Records put from now on belong to the next generation: this flush waits for this one and
+    // every earlier one, however many records they hold, with no per-record promise.
+    const generation = this.#generation++
     this.#flushing++
     try {
+      const done = new Promise<void>((resolve) => this.#flushes.push({ generation, done: resolve }))
       this.#pump()
-      await Promise.all(pending)
+      this.#releaseFlushes()
+      await done
     } finally {
       this.#flushing--
     }
+  }
+
+  /** Resolves the flushes whose generations (and all earlier ones) have no record left. */
+  #releaseFlushes(): void {
+    if (this.#flushes.length === 0) return
+    let oldest = Number.POSITIVE_INFINITY
+    for (const generation of this.#openByGeneration.keys()) oldest = Math.min(oldest, generation)
+    for (let i = this.#flushes.length - 1; i >= 0; i--) {
+      const flush = this.#flushes[i]!
+      if (flush.generation < oldest) {
+        this.#flushes.splice(i, 1)
+        flush.done()
+      }
+    }
+  }
+
+  /**
+   * Whole ms since the producer started. Math.floor makes the value a small integer (a Smi) where
+   * a difference of two epoch times is a heap number, and a field that once holds one keeps
+   * boxing every value stored in it (see {@link InFlight}).
+   */
+  #now(): number {
+    return Math.floor(this.#clock.now() - this.#epoch)
+  }
+
+  #expiresAt(r: InFlight): number {
+    return r.receivedAt + this.#config.recordTtl
+  }
+
+  /** The one copy of an error code or message (bounded: a flood of distinct texts is not kept). */
+  #intern(text: string): string {
+    const known = this.#interned.get(text)
+    if (known !== undefined) return known
+    if (this.#interned.size >= INTERNED_STRINGS) this.#interned.clear()
+    this.#interned.set(text, text)
+    return text
   }
 
   /** Flushes, then stops: later `put`s throw; a client the producer made is destroyed. */
@@ -232,7 +288,7 @@ export class KinesisProducer {
   }
 
   #fits(bytes: number): boolean {
-    const records = this.#outstanding.size + this.#reserved
+    const records = this.#outstanding + this.#reserved
     if (records === 0) return true
     return (
       records < this.#config.maxOutstandingRecords &&
@@ -278,19 +334,19 @@ export class KinesisProducer {
       this.#aggregators.set(shard.shardId, aggregator)
     }
     for (const sealed of aggregator.add(record)) this.#limit(sealed)
-    this.#wake(this.#flushing > 0 ? this.#clock.now() : aggregator.deadline)
+    this.#wake(this.#flushing > 0 ? this.#now() : aggregator.deadline)
   }
 
   #limit(record: KinesisRecord): void {
     let limiter = this.#limiters.get(record.shardId)
     if (!limiter) {
-      limiter = new ShardLimiter(this.#config.rateLimit, this.#clock.now())
+      limiter = new ShardLimiter(this.#config.rateLimit, this.#now())
       this.#limiters.set(record.shardId, limiter)
     }
-    if (record.records.some((r) => r.attempts.length > 0)) limiter.pushRetry(record)
+    if (record.records.some((r) => r.attempts !== undefined)) limiter.pushRetry(record)
     else limiter.push(record)
     // A limiter already waiting for tokens drains when its wake-up comes, not per record.
-    const now = this.#clock.now()
+    const now = this.#now()
     if ((this.#limiterWake.get(record.shardId) ?? 0) <= now) this.#drainLimiter(record.shardId, limiter, now)
   }
 
@@ -314,7 +370,7 @@ export class KinesisProducer {
     this.#collectedBytes += record.size
     this.#collectedDeadline = Math.min(this.#collectedDeadline, record.deadline)
     if (this.#collected.length >= collectionMaxCount) this.#seal()
-    this.#wake(this.#flushing > 0 ? this.#clock.now() : this.#collectedDeadline)
+    this.#wake(this.#flushing > 0 ? this.#now() : this.#collectedDeadline)
   }
 
   #seal(): void {
@@ -327,7 +383,7 @@ export class KinesisProducer {
   }
 
   #dispatch(): void {
-    const now = this.#clock.now()
+    const now = this.#now()
     if (now < this.#pausedUntil) {
       if (this.#ready.length > 0) this.#wake(this.#pausedUntil)
       return
@@ -340,7 +396,7 @@ export class KinesisProducer {
   /** One timer for every deadline: the earliest aggregate, limiter, collection or pause. */
   #wake(at: number): void {
     if (this.#closed || at >= this.#wakeAt) return
-    if (at <= this.#clock.now()) {
+    if (at <= this.#now()) {
       // Due now: on a microtask, not a timer (a manual clock in tests need not be advanced).
       if (!this.#pumpQueued) {
         this.#pumpQueued = true
@@ -353,14 +409,14 @@ export class KinesisProducer {
     }
     if (this.#wakeTimer) this.#clock.clearTimeout(this.#wakeTimer)
     this.#wakeAt = at
-    this.#wakeTimer = this.#clock.setTimeout(() => this.#pump(), Math.max(0, at - this.#clock.now()))
+    this.#wakeTimer = this.#clock.setTimeout(() => this.#pump(), Math.max(0, at - this.#now()))
   }
 
   #pump(): void {
     if (this.#wakeTimer) this.#clock.clearTimeout(this.#wakeTimer)
     this.#wakeTimer = undefined
     this.#wakeAt = Number.POSITIVE_INFINITY
-    const now = this.#clock.now()
+    const now = this.#now()
     const all = this.#flushing > 0
     let next = Number.POSITIVE_INFINITY
     for (const aggregator of this.#aggregators.values()) {
@@ -384,10 +440,11 @@ export class KinesisProducer {
   // ---- sending and results -----------------------------------------------------------------
 
   async #send(batch: KinesisRecord[]): Promise<void> {
-    const start = this.#clock.now()
+    const start = this.#now()
     const live: KinesisRecord[] = []
     for (const record of batch) {
-      record.records = record.records.filter((r) => start < r.expiresAt || !this.#expire(r, start))
+      if (record.records.some((r) => start >= this.#expiresAt(r)))
+        record.records = record.records.filter((r) => start < this.#expiresAt(r) || !this.#expire(r, start))
       if (record.records.length > 0) live.push(record)
     }
     if (live.length === 0) return
@@ -395,7 +452,7 @@ export class KinesisProducer {
     for (const record of live)
       for (const r of record.records) {
         users++
-        if (r.attempts.length === 0) this.#metrics.bufferingTime.add(start - r.receivedAt)
+        if (r.attempts === undefined) this.#metrics.bufferingTime.add(start - r.receivedAt)
       }
     this.#metrics.kinesisRecordsPerRequest.add(live.length)
     this.#metrics.userRecordsPerRequest.add(users)
@@ -415,7 +472,7 @@ export class KinesisProducer {
     }
     this.#clock.clearTimeout(timeout)
     this.#requests--
-    const end = this.#clock.now()
+    const end = this.#now()
     this.#metrics.requestTime.add(end - start)
     if (output) {
       this.#callFailures = 0
@@ -445,23 +502,24 @@ export class KinesisProducer {
         this.#metrics.kinesisRecordsPut++
         this.#metrics.kinesisRecordsDataPut += record.size
         this.#metrics.userRecordsPerKinesisRecord.add(record.records.length)
+        const shardId = this.#intern(entry.ShardId)
         record.records.forEach((r, sub) => {
-          r.attempts.push({ delay: start - r.lastEnd, duration: end - start, success: true })
+          const attempts = addAttempt(r, { delay: start - r.lastEnd, duration: end - start, success: true })
           this.#metrics.userRecordsPut++
           this.#metrics.userRecordsDataPut += r.data.length
           const result: UserRecordResult = {
             successful: true,
-            shardId: entry.ShardId!,
+            shardId,
             sequenceNumber: entry.SequenceNumber!,
-            attempts: r.attempts,
+            attempts,
           }
           if (aggregated) result.subSequenceNumber = sub
           this.#finish(r, result)
         })
         return
       }
-      const code = entry?.ErrorCode ?? 'InternalFailure'
-      const message = entry?.ErrorMessage ?? 'PutRecords returned no result for this record'
+      const code = this.#intern(entry?.ErrorCode ?? 'InternalFailure')
+      const message = this.#intern(entry?.ErrorMessage ?? 'PutRecords returned no result for this record')
       this.#metrics.error(code)
       const retryable = isRetryableRecordError(code) && !(code === THROTTLED && this.#config.failIfThrottled)
       for (const r of record.records) {
@@ -472,7 +530,10 @@ export class KinesisProducer {
   }
 
   #callFailed(live: KinesisRecord[], error: unknown, start: number, end: number): void {
-    const { code, message, final } = classifyCallError(error)
+    const classified = classifyCallError(error)
+    const { final } = classified
+    const code = this.#intern(classified.code)
+    const message = this.#intern(classified.message)
     if (!final) {
       // Pause the sender (exponential backoff with full jitter): an endpoint that is down or
       // throttling whole calls is not hammered by every buffered batch at once.
@@ -495,7 +556,7 @@ export class KinesisProducer {
 
   /** Puts a failed record back into the buffer (re-routed: the map may have changed), with backoff. */
   #retry(r: InFlight, code: string, message: string, start: number, end: number): void {
-    r.attempts.push({
+    const attempts = addAttempt(r, {
       delay: start - r.lastEnd,
       duration: end - start,
       success: false,
@@ -503,16 +564,17 @@ export class KinesisProducer {
       errorMessage: message,
     })
     r.lastEnd = end
-    if (end >= r.expiresAt) {
+    const expiresAt = this.#expiresAt(r)
+    if (end >= expiresAt) {
       this.#expire(r, end)
       return
     }
-    r.deadline = Math.min(end + this.#backoff(r.attempts.length), r.expiresAt)
+    r.deadline = Math.min(end + this.#backoff(attempts.length), expiresAt)
     this.#route(r)
   }
 
   #fail(r: InFlight, code: string, message: string, start: number, end: number): void {
-    r.attempts.push({
+    const attempts = addAttempt(r, {
       delay: start - r.lastEnd,
       duration: end - start,
       success: false,
@@ -520,30 +582,50 @@ export class KinesisProducer {
       errorMessage: message,
     })
     r.lastEnd = end
-    this.#finish(r, { successful: false, errorCode: code, errorMessage: message, attempts: r.attempts })
+    this.#finish(r, { successful: false, errorCode: code, errorMessage: message, attempts })
   }
 
   /** Fails a record that outlived `recordTtl`. Returns true (for filters). */
   #expire(r: InFlight, now: number): true {
     this.#metrics.userRecordExpired++
     this.#metrics.error('Expired')
-    const message = `record not put within recordTtl (${this.#config.recordTtl} ms)`
-    r.attempts.push({
+    const message = this.#intern(`record not put within recordTtl (${this.#config.recordTtl} ms)`)
+    const attempts = addAttempt(r, {
       delay: now - r.lastEnd,
       duration: 0,
       success: false,
       errorCode: 'Expired',
       errorMessage: message,
     })
-    this.#finish(r, { successful: false, errorCode: 'Expired', errorMessage: message, attempts: r.attempts })
+    this.#finish(r, { successful: false, errorCode: 'Expired', errorMessage: message, attempts })
     return true
   }
 
   #finish(r: InFlight, result: UserRecordResult): void {
-    if (!this.#outstanding.delete(r)) return
+    if (r.outcome !== undefined) return
+    r.outcome = result
+    // A ticket the caller keeps keeps this record: it no longer needs the data.
+    r.data = NO_DATA
+    this.#outstanding--
     this.#outstandingBytes -= r.bytes
-    this.#metrics.retriesPerRecord.add(Math.max(0, r.attempts.length - 1))
-    r.settle(result)
+    const open = this.#openByGeneration.get(r.generation)! - 1
+    if (open > 0) this.#openByGeneration.set(r.generation, open)
+    else {
+      this.#openByGeneration.delete(r.generation)
+      this.#releaseFlushes()
+    }
+    this.#metrics.retriesPerRecord.add(Math.max(0, result.attempts.length - 1))
+    const settle = r.settle
+    if (settle !== undefined) {
+      try {
+        settle(result)
+      } catch (error) {
+        // The caller's callback failed: its error surfaces (unhandled) without leaving the producer half-way.
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
     this.#admit()
   }
 
@@ -558,7 +640,7 @@ export class KinesisProducer {
   #refreshShardMap(): void {
     if (this.#mapLoading || this.#closed) return
     // At most one reload a second: a map that still misses a key (mid-reshard) is not polled hot.
-    const wait = this.#mapLoadedAt + MAP_RELOAD_MS - this.#clock.now()
+    const wait = this.#mapLoadedAt + MAP_RELOAD_MS - this.#now()
     if (wait <= 0) this.#loadShardMap()
     else {
       this.#mapLoading = true
@@ -568,7 +650,7 @@ export class KinesisProducer {
 
   #loadShardMap(): void {
     this.#mapLoading = true
-    this.#mapLoadedAt = this.#clock.now()
+    this.#mapLoadedAt = this.#now()
     void this.#listShards().then(
       (shards) => {
         this.#mapLoading = false
@@ -582,13 +664,13 @@ export class KinesisProducer {
         const { code, message, final } = classifyCallError(error)
         this.#metrics.error(code)
         if (final) this.#failReady(error)
-        const now = this.#clock.now()
+        const now = this.#now()
         const waiting = this.#unrouted
         this.#unrouted = []
         for (const r of waiting) {
           // A stream that does not exist (or may not be written) fails its records at once.
           if (final) this.#fail(r, code, message, now, now)
-          else if (now >= r.expiresAt) this.#expire(r, now)
+          else if (now >= this.#expiresAt(r)) this.#expire(r, now)
           else this.#unrouted.push(r)
         }
         if (this.#closed) return
@@ -619,12 +701,48 @@ export class KinesisProducer {
       this.#aggregators.delete(shardId)
       moved.push(...(aggregator.seal()?.records ?? []))
     }
-    const now = this.#clock.now()
+    const now = this.#now()
     for (const r of moved) {
-      if (now >= r.expiresAt) this.#expire(r, now)
+      if (now >= this.#expiresAt(r)) this.#expire(r, now)
       else this.#route(r)
     }
   }
+}
+
+/** A record's ticket: its promise is made only if `result` is read. */
+class Ticket implements PutTicket {
+  readonly #record: InFlight
+  #result: Promise<UserRecordResult> | undefined
+
+  constructor(record: InFlight) {
+    this.#record = record
+  }
+
+  get result(): Promise<UserRecordResult> {
+    if (this.#result === undefined) {
+      const r = this.#record
+      if (r.outcome !== undefined) this.#result = Promise.resolve(r.outcome)
+      else
+        this.#result = new Promise((resolve) => {
+          const callback = r.settle
+          r.settle =
+            callback === undefined
+              ? resolve
+              : (result) => {
+                  resolve(result)
+                  callback(result)
+                }
+        })
+    }
+    return this.#result
+  }
+}
+
+/** Adds an attempt to a record's list (made at the first: most records never need more than one). */
+function addAttempt(r: InFlight, attempt: Attempt): Attempt[] {
+  if (r.attempts === undefined) r.attempts = [attempt]
+  else r.attempts.push(attempt)
+  return r.attempts
 }
 
 function makeClient(config: ResolvedConfig): KinesisClient {

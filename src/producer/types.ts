@@ -41,8 +41,15 @@ export type UserRecordResult =
       attempts: Attempt[]
     }
 
-/** What `put` returns once the record is accepted (a wrapper, so awaiting `put` does not wait for the result). */
+/**
+ * What `put` returns once the record is accepted (a wrapper, so awaiting `put` does not wait for the result).
+ * The promise is made when `result` is first read: a caller that takes results through `put`'s
+ * `onResult` callback instead, or ignores them, costs the producer no promise per record.
+ */
 export interface PutTicket {
   /** Settles when the record is put or has failed for good; never rejects. */
   readonly result: Promise<UserRecordResult>
 }
+
+/** `put`'s optional per-record callback: called once, with the record's result, when it is known. */
+export type ResultCallback = (result: UserRecordResult) => void

@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { WalSync } from '../storage/state/wal-sync.ts'
 import { documentMissing, illegalArgument, mapperParsing, SearchError, versionConflict } from './errors.ts'
+import { FtsTokenizer, TOKENIZE } from './fts-terms.ts'
 import {
   addProperty,
   checkProperties,
@@ -15,6 +16,7 @@ import {
   type Mapping,
   type Property,
   storedValue,
+  valuesAt,
 } from './mapping.ts'
 
 /**
@@ -80,7 +82,8 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS multi_rid ON multi (rid);
   CREATE INDEX IF NOT EXISTS multi_v ON multi (slot, v, rid);
   CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    t, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');`
+    t, content='', contentless_delete=1, tokenize='${TOKENIZE}');
+  CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, rows INTEGER NOT NULL) WITHOUT ROWID;`
 
 /**
  * One search index: a SQLite database of its own (WAL) with the documents' sources, a column per
@@ -110,6 +113,18 @@ export class SearchIndex {
   readonly #inserts = new Map<string, Database.Statement>()
   readonly #s: ReturnType<typeof statements>
   #closed = false
+  /** Splits text into terms as the full-text index does. */
+  readonly tokenizer: FtsTokenizer
+  /**
+   * Documents from this rowid on were written with every text field now mapped: each of their
+   * text values has its full-text row. (An older one may not: a field mapped after it was written.)
+   */
+  #textSince: number
+  /** Texts added to and removed from the full-text index by the write in progress. */
+  #textsIn: string[] = []
+  #textsOut: string[] = []
+  /** Where each text field's values are in a source (a multi-field's are its parent's). */
+  readonly #sourcePaths = new Map<number, string>()
 
   private constructor(name: string, path: string, db: Database.Database) {
     this.name = name
@@ -122,6 +137,31 @@ export class SearchIndex {
     this.#docs = this.docCount()
     this.#analyzedAt = Number(this.#meta('analyzed_at') ?? '0')
     for (const row of db.prepare('SELECT * FROM fields').all() as FieldRow[]) this.#remember(row)
+    this.tokenizer = new FtsTokenizer(db)
+    this.#textSince = Number(this.#meta('text_since') ?? Number.NaN)
+    if (Number.isNaN(this.#textSince)) this.#countTerms()
+  }
+
+  /**
+   * An index written before the `terms` table was kept: its counts are taken from FTS5's own
+   * vocabulary once (which skips deleted rows, as queries do), and its documents so far are all
+   * taken as possibly missing a text field's row.
+   */
+  #countTerms(): void {
+    this.db.transaction(() => {
+      this.db.exec(
+        `CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_rows USING fts5vocab(main, fts, row);
+         DELETE FROM terms; INSERT INTO terms (term, rows) SELECT term, doc FROM temp.fts_rows;
+         DROP TABLE temp.fts_rows`,
+      )
+      this.#textSince = this.#nextRid()
+      this.#s.setMeta.run('text_since', String(this.#textSince))
+    })()
+    this.#sync.wrote()
+  }
+
+  #nextRid(): number {
+    return (this.db.prepare('SELECT coalesce(max(rid), 0) + 1 AS n FROM docs').get() as { n: number }).n
   }
 
   /** Opens (or creates, with `mapping`) the index stored at `path`. */
@@ -221,8 +261,11 @@ export class SearchIndex {
    */
   write(ops: readonly WriteOp[]): WriteOutcome[] {
     if (this.#closed) throw new SearchError('index_closed_exception', 'closed', 400, { index: this.name })
+    this.#textsIn = []
+    this.#textsOut = []
     const out = this.db.transaction(() => {
       const outcomes = ops.map((op) => this.#apply(op))
+      this.#countWrittenTerms()
       this.#s.setMeta.run('seq_no', String(this.#seqNo))
       return outcomes
     })()
@@ -268,12 +311,12 @@ export class SearchIndex {
           `Validation Failed: 1: id [${id}] is too long, must be no longer than 512 bytes but was: ${Buffer.byteLength(id)};`,
           400,
         )
-      const existing = this.#s.byId.get(id) as { rid: number; version: number; source: string } | undefined
+      const existing = this.#s.byId.get(id) as Existing | undefined
       switch (op.op) {
         case 'delete': {
           if (!existing)
             return { ok: true, id, version: 1, seqNo: ++this.#seqNo, result: 'not_found', status: 404 }
-          this.#remove(existing.rid)
+          this.#remove(existing)
           return {
             ok: true,
             id,
@@ -318,14 +361,14 @@ export class SearchIndex {
   #put(
     id: string,
     source: Record<string, unknown>,
-    existing: { rid: number; version: number } | undefined,
+    existing: Existing | undefined,
     sent?: string,
   ): WriteOutcome {
     if (source === null || typeof source !== 'object' || Array.isArray(source))
       throw mapperParsing('failed to parse, document is empty')
     const text = sent ?? JSON.stringify(source)
     const { columns, multis, texts } = this.#values(id, source)
-    if (existing) this.#remove(existing.rid)
+    if (existing) this.#remove(existing)
     const version = existing ? existing.version + 1 : 1
     const seqNo = ++this.#seqNo
     const slots = [...columns.keys()].sort((a, b) => a - b)
@@ -338,7 +381,10 @@ export class SearchIndex {
     )
     const rid = Number(lastInsertRowid)
     for (const [slot, v] of multis) this.#s.multi.run(rid, slot, v)
-    for (const [slot, t] of texts) this.#s.fts.run(rid * TEXT_SLOTS + slot, t)
+    for (const [slot, t] of texts) {
+      this.#s.fts.run(rid * TEXT_SLOTS + slot, t)
+      this.#textsIn.push(t)
+    }
     return {
       ok: true,
       id,
@@ -349,10 +395,64 @@ export class SearchIndex {
     }
   }
 
-  #remove(rid: number): void {
+  #remove({ rid, id, source }: Existing): void {
+    const parsed = JSON.parse(source) as Record<string, unknown>
+    for (const field of this.#fields.values()) {
+      if (field.storage !== 'text') continue
+      const text = this.indexedText(field, rid, id, parsed)
+      if (text !== undefined) this.#textsOut.push(text)
+    }
     this.#s.deleteDoc.run(rid)
     this.#s.deleteMulti.run(rid)
     this.#s.deleteFts.run(rid * TEXT_SLOTS, rid * TEXT_SLOTS + TEXT_SLOTS - 1)
+  }
+
+  /**
+   * Keeps `terms` (how many full-text rows hold each term: FTS5's `bm25()` counts the same by
+   * walking each term's rows) up to date with the texts the write added and removed.
+   */
+  #countWrittenTerms(): void {
+    const delta = new Map<string, number>()
+    const count = (texts: string[], by: number) => {
+      for (const terms of this.tokenizer.tokenize(texts))
+        for (const term of new Set(terms)) delta.set(term, (delta.get(term) ?? 0) + by)
+    }
+    count(this.#textsIn, 1)
+    count(this.#textsOut, -1)
+    this.#textsIn = []
+    this.#textsOut = []
+    for (const [term, by] of delta) if (by !== 0) this.#s.termRows.run(term, by)
+  }
+
+  /** How many full-text rows (documents and text fields) hold each term. */
+  termRows(terms: readonly string[]): number[] {
+    return terms.map((t) => (this.#s.termRowsOf.get(t) as number | undefined) ?? 0)
+  }
+
+  /**
+   * The text a document's full-text row for `field` holds (undefined: it has none), from its
+   * source: what {@link write} indexed, derived the same way.
+   */
+  indexedText(
+    field: StoredField,
+    rid: number,
+    id: string,
+    source: Record<string, unknown>,
+  ): string | undefined {
+    let path = this.#sourcePaths.get(field.slot)
+    if (path === undefined) {
+      path = isMultiField(this.#mapping.properties, field.path)
+        ? field.path.slice(0, field.path.lastIndexOf('.'))
+        : field.path
+      this.#sourcePaths.set(field.slot, path)
+    }
+    const values = valuesAt(source, path)
+    if (values === undefined) return undefined
+    const stored = values.map((v) => storedValue(field, v, id)).filter((v) => v !== undefined)
+    if (stored.length === 0) return undefined
+    if (rid < this.#textSince && this.#s.hasFtsRow.get(rid * TEXT_SLOTS + field.slot) === undefined)
+      return undefined
+    return stored.join('\n')
   }
 
   /** A document's values by storage, mapping the fields dynamic mapping adds on the way. */
@@ -417,6 +517,10 @@ export class SearchIndex {
       this.db.exec(`ALTER TABLE docs ADD COLUMN c${slot}`)
       this.db.exec(`CREATE INDEX docs_c${slot} ON docs (c${slot})`)
       this.#inserts.clear()
+    } else {
+      // Documents written so far have no row for this field, whatever their sources hold.
+      this.#textSince = this.#nextRid()
+      this.#s.setMeta.run('text_since', String(this.#textSince))
     }
     this.db
       .prepare(
@@ -486,6 +590,13 @@ export class SearchIndex {
   }
 }
 
+interface Existing {
+  rid: number
+  id: string
+  version: number
+  source: string
+}
+
 interface FieldRow {
   path: string
   type: string
@@ -504,6 +615,11 @@ function statements(db: Database.Database) {
     deleteFts: db.prepare('DELETE FROM fts WHERE rowid BETWEEN ? AND ?'),
     multi: db.prepare('INSERT INTO multi (rid, slot, v) VALUES (?, ?, ?)'),
     fts: db.prepare('INSERT INTO fts (rowid, t) VALUES (?, ?)'),
+    termRows: db.prepare(
+      'INSERT INTO terms (term, rows) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET rows = rows + excluded.rows',
+    ),
+    termRowsOf: db.prepare('SELECT rows FROM terms WHERE term = ?').pluck(),
+    hasFtsRow: db.prepare('SELECT 1 FROM fts_docsize WHERE id = ?').pluck(),
     setMeta: db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),

@@ -199,6 +199,23 @@ function preview(value: unknown): string {
   return s.length > 20 ? `${s.slice(0, 20)}...` : s
 }
 
+/**
+ * What {@link flatten} has at `path` (undefined: nothing), without flattening the rest of the
+ * document when the path has no dot: its values are then those of the top-level key alone.
+ */
+export function valuesAt(source: Record<string, unknown>, path: string): unknown[] | undefined {
+  if (path.includes('.')) return flatten(source).get(path)
+  if (!Object.hasOwn(source, path)) return undefined
+  const out: unknown[] = []
+  const walk = (value: unknown) => {
+    if (value === null || value === undefined) return
+    if (Array.isArray(value)) for (const v of value) walk(v)
+    else if (typeof value !== 'object') out.push(value)
+  }
+  walk(source[path])
+  return out.length === 0 ? undefined : out
+}
+
 /** The leaf values of a document by dotted path: objects flattened, arrays spread, nulls dropped. */
 export function flatten(source: Record<string, unknown>): Map<string, unknown[]> {
   const out = new Map<string, unknown[]>()

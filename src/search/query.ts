@@ -1,10 +1,9 @@
+import { cheaperByCandidates, scoreCandidates, termsOf, type WordsMatch } from './bm25.ts'
 import { dateMath } from './date-math.ts'
 import { illegalArgument, parsingError } from './errors.ts'
-import { type StoredField, TEXT_SLOTS } from './index-store.ts'
+import { type SearchIndex, type StoredField, TEXT_SLOTS } from './index-store.ts'
 import { parseQueryString } from './query-string.ts'
 import type { Sql } from './sql.ts'
-
-type Database = import('better-sqlite3').Database
 
 /** The fields a query can name: the index's mapped leaves. */
 export interface FieldSource {
@@ -28,23 +27,35 @@ export interface CompiledQuery {
  * is filled only with the documents those conditions keep: FTS5 still walks the terms' documents,
  * but BM25 is computed and stored for a few thousand instead of hundreds of thousands. The
  * table then says "matches and meets the conditions", which is all a query asks of it there
- * (see {@link Compiler.bool}).
+ * (see {@link Compiler.bool}). A match of words is then scored without FTS5 when that is
+ * cheaper ({@link scoreCandidates}): FTS5 walks every document of each term, however few the
+ * conditions keep.
  */
 export class MatchTables {
   #next = 0
   readonly #pending = new Map<
     string,
-    { select: (restrict: string) => string; params: unknown[]; within: Sql[] }
+    { select: (restrict: string) => string; params: unknown[]; within: Sql[]; words?: WordsMatch | undefined }
   >()
-  constructor(readonly db: Database) {}
+  /** The tables filled by {@link scoreCandidates} (not by FTS5), for tests and `EXPLAIN`-like checks. */
+  readonly byCandidates: string[] = []
+  /**
+   * @param fullText how a narrowed match of words is scored: by cost (`auto`), always by FTS5, or
+   * always from its candidates (tests compare them).
+   */
+  constructor(
+    readonly index: SearchIndex,
+    readonly fullText: 'auto' | 'fts5' | 'candidates' = 'auto',
+  ) {}
 
   /**
    * A fresh table for `select` (rows of `rid, s`, with `restrict` spliced into the FTS query's
-   * condition), filled by {@link fill}; returns its name.
+   * condition), filled by {@link fill}; returns its name. `words`: the match `select` runs, when
+   * it is one of words on one field.
    */
-  add(select: (restrict: string) => string, params: unknown[]): string {
+  add(select: (restrict: string) => string, params: unknown[], words?: WordsMatch): string {
     const name = `temp.m${this.#next++}`
-    this.#pending.set(name, { select, params, within: [] })
+    this.#pending.set(name, { select, params, within: [], words })
     return name
   }
 
@@ -55,31 +66,41 @@ export class MatchTables {
 
   /** Fills the tables added since the last call. */
   fill(): void {
-    for (const [name, { select, params, within }] of this.#pending) {
-      this.db.exec(
+    const db = this.index.db
+    for (const [name, { select, params, within, words }] of this.#pending) {
+      db.exec(
         `CREATE TABLE IF NOT EXISTS ${name} (rid INTEGER PRIMARY KEY, s REAL NOT NULL); DELETE FROM ${name}`,
       )
       const cond = within.length === 0 ? undefined : joinSql(within, ' AND ')
-      const narrow = cond !== undefined && this.#selective(cond)
+      const candidates = cond === undefined ? NARROW_BELOW : this.#candidates(cond)
+      const narrow = cond !== undefined && candidates < NARROW_BELOW
+      const terms = narrow && words && this.fullText !== 'fts5' ? termsOf(this.index, words) : undefined
+      if (terms && (this.fullText === 'candidates' || cheaperByCandidates(this.index, terms, candidates))) {
+        scoreCandidates(this.index, words!, terms, cond!, name)
+        this.byCandidates.push(name)
+        continue
+      }
       const restrict = narrow
         ? ` AND rowid / ${TEXT_SLOTS} IN (SELECT d.rid FROM docs d WHERE ${cond.sql})`
         : ''
-      this.db
-        .prepare(`INSERT INTO ${name} (rid, s) ${select(restrict)}`)
-        .run(...params, ...(narrow ? cond.params : []))
+      db.prepare(`INSERT INTO ${name} (rid, s) ${select(restrict)}`).run(
+        ...params,
+        ...(narrow ? cond.params : []),
+      )
     }
     this.#pending.clear()
   }
 
   /**
-   * Whether few documents meet `cond`: then the match is narrowed to them (a condition most
-   * documents meet would only add a large lookup table to the full-text walk).
+   * How many documents meet `cond`, counted up to {@link NARROW_BELOW}: fewer, and the match is
+   * narrowed to them (a condition most documents meet would only add a large lookup table to the
+   * full-text walk).
    */
-  #selective(cond: Sql): boolean {
-    const { n } = this.db
+  #candidates(cond: Sql): number {
+    const { n } = this.index.db
       .prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM docs d WHERE ${cond.sql} LIMIT ${NARROW_BELOW})`)
       .get(...cond.params) as { n: number }
-    return n < NARROW_BELOW
+    return n
   }
 }
 
@@ -337,11 +358,12 @@ class Compiler {
     let fts: string
     if (o.phrase) fts = `"${words.join(' ')}"${o.prefix ? ' *' : ''}`
     else fts = quoted.join(operator === 'and' ? ' AND ' : ' OR ')
-    return this.fullText(fts, [field.slot], o.boost)
+    const plain = o.phrase ? undefined : { field, words, all: operator === 'and' }
+    return this.fullText(fts, [field.slot], o.boost, plain)
   }
 
   /** A full-text match over some text fields: a table of the matching documents and their BM25. */
-  fullText(fts: string, slots: number[] | undefined, boost: unknown): Clause {
+  fullText(fts: string, slots: number[] | undefined, boost: unknown, words?: WordsMatch): Clause {
     const inSlots = slots === undefined ? '' : ` AND rowid % ${TEXT_SLOTS} IN (${slots.join(',')})`
     const rows = (restrict: string) =>
       `SELECT rowid / ${TEXT_SLOTS} AS rid, -bm25(fts) AS s FROM fts WHERE fts MATCH ?${inSlots}${restrict}`
@@ -349,6 +371,7 @@ class Compiler {
     const name = this.matches.add(
       slots?.length === 1 ? rows : (restrict) => `SELECT rid, sum(s) FROM (${rows(restrict)}) GROUP BY rid`,
       [fts],
+      words,
     )
     const b = boostOf(boost)
     return {

@@ -75,9 +75,15 @@ interface SortKey {
 /**
  * Runs a search body (`query`, `size`, `from`, `sort`, `_source`, `track_total_hits`,
  * `aggregations`, `search_after`, `post_filter`, `min_score`, `version`, `seq_no_primary_term`)
- * against one index. `now` anchors date math (`now-1h`).
+ * against one index. `now` anchors date math (`now-1h`); `matches` holds its full-text matches
+ * (tests pass one that says how they were scored).
  */
-export function searchIndex(index: SearchIndex, body: Record<string, unknown>, now: number): SearchResponse {
+export function searchIndex(
+  index: SearchIndex,
+  body: Record<string, unknown>,
+  now: number,
+  matches: MatchTables = new MatchTables(index),
+): SearchResponse {
   const started = performance.now()
   for (const key of Object.keys(body))
     if (!KNOWN.has(key) && !IGNORED.has(key))
@@ -90,7 +96,6 @@ export function searchIndex(index: SearchIndex, body: Record<string, unknown>, n
       `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`,
       400,
     )
-  const matches = new MatchTables(index.db)
   const query = compileQuery(index, body.query, now, matches)
   const sort = sortKeys(index, body.sort, query)
   const source = sourceFilter(body._source)
@@ -125,7 +130,7 @@ export function searchIndex(index: SearchIndex, body: Record<string, unknown>, n
 
 /** The number of documents a query matches (`_count`). */
 export function countIndex(index: SearchIndex, query: unknown, now: number): number {
-  const q = compileQuery(index, query, now, new MatchTables(index.db))
+  const q = compileQuery(index, query, now, new MatchTables(index))
   return (
     index.db.prepare(`SELECT count(*) AS n FROM docs d WHERE ${q.where.sql}`).get(...q.where.params) as {
       n: number

@@ -36,11 +36,11 @@ describe('the pipeline APIs on the served port (JSON 1.0 services)', () => {
     expect(raw.status).toBe(400)
     expect(raw.headers.get('content-type')).toBe('application/x-amz-json-1.0')
     expect(JSON.parse(raw.body)).toEqual({
-      __type: 'com.amazonaws.dynamodb.v20120810#UnknownOperationException',
+      __type: 'com.amazon.coral.service#UnknownOperationException',
     })
     const notJson = await post(p.endpoint!, 'DynamoDB_20120810.ListTables', 'application/x-amz-json-1.0', '{')
     expect(notJson.status).toBe(400)
-    expect(JSON.parse(notJson.body).__type).toBe('com.amazonaws.dynamodb.v20120810#SerializationException')
+    expect(JSON.parse(notJson.body).__type).toBe('com.amazon.coral.service#SerializationException')
     const sqsRaw = await post(p.endpoint!, 'AmazonSQS.NoSuchOperation', 'application/x-amz-json-1.0', '{}')
     expect(JSON.parse(sqsRaw.body)).toEqual({ __type: 'com.amazonaws.sqs#UnknownOperationException' })
   })

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -11,12 +11,16 @@ import { readStream } from './helpers.ts'
 
 const BIN = resolve('bin/tributary.js')
 
-function tributary(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function tributary(
+  args: string[],
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, NODE_OPTIONS: '' } },
+      [...nodeArgs, BIN, ...args],
+      { env: { ...process.env, NODE_OPTIONS: '', ...env } },
       (error, stdout, stderr) => {
         done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
       },
@@ -235,6 +239,42 @@ describe('tributary produce', () => {
       /\n {2}behind {5}[\d,]+ records due within --duration were not handed over: the stream took fewer than --rate/,
     )
   }, 120_000)
+
+  it('loads only its own command: not the engine or the server; help still lists every command', async () => {
+    const dir = await tempDir()
+    // A module resolve hook that writes down every module the CLI loads.
+    await writeFile(
+      join(dir, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs'
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context)
+  appendFileSync(process.env.TRACE_FILE, result.url + '\\n')
+  return result
+}
+`,
+    )
+    await writeFile(
+      join(dir, 'register.mjs'),
+      `import { register } from 'node:module'\nregister(new URL('./hooks.mjs', import.meta.url))\n`,
+    )
+    const trace = join(dir, 'trace.txt')
+    const help = await tributary(['produce', '--help'], ['--import', join(dir, 'register.mjs')], {
+      TRACE_FILE: trace,
+    })
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^Usage: tributary produce \[options\]/)
+    const loaded = (await readFile(trace, 'utf8')).split('\n').filter((url) => url.includes('/src/'))
+    expect(loaded.some((url) => url.endsWith('/src/cli/produce.ts'))).toBe(true)
+    expect(loaded.filter((url) => /\/src\/(engine|api|pipeline|web|storage)\//.test(url))).toEqual([])
+
+    const all = await tributary(['--help'])
+    expect(all.code).toBe(0)
+    const listed = [...all.stdout.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1])
+    expect(listed).toEqual(
+      expect.arrayContaining(['init', 'dev', 'serve', 'produce', 'query', 'sql', 'tail', 'fault', 'alarms']),
+    )
+    expect(listed).toEqual(expect.arrayContaining(['reset', 'synth', 'diff', 'deploy', 'destroy']))
+  }, 60_000)
 
   it('errors are one line and a hint', async () => {
     const p = await served()

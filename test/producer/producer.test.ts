@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto'
 import { ListShardsCommand } from '@aws-sdk/client-kinesis'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { deaggregate, decompress, KinesisProducer, ProducerClosedError } from '../../src/producer/index.ts'
+import {
+  deaggregate,
+  decompress,
+  KinesisProducer,
+  ProducerClosedError,
+  type UserRecordResult,
+} from '../../src/producer/index.ts'
 import { startPipeline } from '../../src/testing/index.ts'
 import { ManualClock } from '../../src/util/clock.ts'
 import { oracleDeaggregate, readStream } from './helpers.ts'
@@ -218,6 +224,30 @@ describe('KinesisProducer against a served pipeline', () => {
     await expect(kpl.put({ partitionKey: 'k', data: 'late' })).rejects.toBeInstanceOf(ProducerClosedError)
     const all = [...(await readStream(p.kinesis!, 'events')).values()].flat()
     expect(all.map((r) => Buffer.from(r.Data!).toString())).toEqual(['first', 'second'])
+  })
+
+  it('onResult: one callback hears every result before flush resolves; a ticket read afterwards has the same result', async () => {
+    const p = await served(2)
+    const kpl = producer(p.endpoint!, { recordMaxBufferedTime: 60_000 })
+    const heard: UserRecordResult[] = []
+    const onResult = (r: UserRecordResult) => heard.push(r)
+    const tickets = []
+    for (let i = 0; i < 20; i++)
+      tickets.push(await kpl.put({ partitionKey: `k${i}`, data: `r${i}` }, onResult))
+    // Read before the result: the promise and the callback both hear it.
+    const early = tickets[0]!.result
+    expect(heard).toHaveLength(0)
+    await kpl.flush()
+    expect(heard).toHaveLength(20)
+    expect(heard.every((r) => r.successful && r.attempts.length === 1)).toBe(true)
+    expect(kpl.outstandingRecords).toBe(0)
+    expect(heard).toContain(await early)
+    // Read after the result: the ticket still has it.
+    expect(heard).toContain(await tickets[7]!.result)
+    expect(new Set(heard).size).toBe(20)
+    const all = [...(await readStream(p.kinesis!, 'events')).values()].flat()
+    const users = all.flatMap((r) => deaggregate(r).map((u) => Buffer.from(u.data).toString()))
+    expect(users.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`).sort())
   })
 
   it('a stream that does not exist fails its records with ResourceNotFoundException', async () => {

@@ -43,7 +43,7 @@ function attributeValueSpec(depth: number): FieldSpec {
     children.M = { type: 'Map', children: next }
     children.L = { type: 'List', children: next }
   }
-  return { type: 'Structure', children }
+  return { type: 'Structure', children, shape: 'AttributeValue' }
 }
 
 /**

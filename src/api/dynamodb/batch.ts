@@ -3,6 +3,7 @@ import { validationError } from '../errors.ts'
 import { defineOperation } from '../operation.ts'
 import { ATTRIBUTE_MAP, toAttributeMap } from './attribute-values.ts'
 import {
+  ATTRIBUTES_TO_GET,
   EXPRESSION_NAMES,
   keyFrom,
   keyText,
@@ -21,14 +22,20 @@ const DUPLICATES = 'Provided list of item keys contains duplicates'
 
 export const batchGetItem = defineOperation({
   name: 'BatchGetItem',
+  // Members in the order DynamoDB reports their violations (recorded from AWS). Table names (the
+  // map's keys) may be ARNs: 1 to 1024 characters, as AWS documents them now.
   spec: {
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
     RequestItems: {
       type: 'Map',
       notNull: true,
       lengthGreaterThanOrEqual: 1,
       lengthLessThanOrEqual: 100,
+      childKeyLengths: [1, 1024],
+      checkValues: true,
       children: {
         type: 'Structure',
+        shape: 'KeysAndAttributes',
         children: {
           Keys: {
             type: 'List',
@@ -37,14 +44,13 @@ export const batchGetItem = defineOperation({
             lengthLessThanOrEqual: 100,
             children: ATTRIBUTE_MAP,
           },
+          AttributesToGet: ATTRIBUTES_TO_GET,
+          ConsistentRead: { type: 'Boolean' },
           ProjectionExpression: { type: 'String' },
           ExpressionAttributeNames: EXPRESSION_NAMES,
-          ConsistentRead: { type: 'Boolean' },
-          AttributesToGet: { type: 'List', children: { type: 'String' } },
         },
       },
     },
-    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
   },
   handle(input, ctx) {
     const requests = Object.entries(input.RequestItems)
@@ -78,26 +84,36 @@ export const batchGetItem = defineOperation({
 export const batchWriteItem = defineOperation({
   name: 'BatchWriteItem',
   spec: {
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
     RequestItems: {
       type: 'Map',
       notNull: true,
       lengthGreaterThanOrEqual: 1,
       lengthLessThanOrEqual: 25,
+      childKeyLengths: [1, 1024],
+      childValueLengths: [1, 25],
+      checkValues: true,
       children: {
         type: 'List',
-        lengthGreaterThanOrEqual: 1,
-        lengthLessThanOrEqual: 25,
         children: {
           type: 'Structure',
+          shape: 'WriteRequest',
           children: {
-            PutRequest: { type: 'Structure', children: { Item: { ...ATTRIBUTE_MAP, notNull: true } } },
-            DeleteRequest: { type: 'Structure', children: { Key: { ...ATTRIBUTE_MAP, notNull: true } } },
+            DeleteRequest: {
+              type: 'Structure',
+              shape: 'DeleteRequest',
+              children: { Key: { ...ATTRIBUTE_MAP, notNull: true } },
+            },
+            PutRequest: {
+              type: 'Structure',
+              shape: 'PutRequest',
+              children: { Item: { ...ATTRIBUTE_MAP, notNull: true } },
+            },
           },
         },
       },
     },
-    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
-    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
   },
   handle(input, ctx) {
     const requests = Object.entries(input.RequestItems)

@@ -4,7 +4,7 @@ import type { TableService } from '../../services/tables/table-service.ts'
 import type { Item } from '../../services/tables/values.ts'
 import { AwsError, validationError } from '../errors.ts'
 import type { OperationContext } from '../operation.ts'
-import { ATTRIBUTE_MAP, fromAttributeMap } from './attribute-values.ts'
+import { ATTRIBUTE_MAP, ATTRIBUTE_VALUE, fromAttributeMap } from './attribute-values.ts'
 import { ExpressionScope, type Path, parseProjection, projectItem } from './expressions.ts'
 
 export const TABLE_NAME = {
@@ -12,11 +12,106 @@ export const TABLE_NAME = {
   lengthGreaterThanOrEqual: 1,
   lengthLessThanOrEqual: 1024,
 } as const
+export const INDEX_NAME = {
+  type: 'String',
+  regex: '[a-zA-Z0-9_.-]+',
+  lengthGreaterThanOrEqual: 3,
+  lengthLessThanOrEqual: 255,
+} as const
 export const EXPRESSION_NAMES = { type: 'Map', children: { type: 'String' } } as const
 export const EXPRESSION_VALUES = ATTRIBUTE_MAP
+// Enum values in the order DynamoDB lists them in "Member must satisfy enum value set: [...]".
 export const RETURN_CONSUMED_CAPACITY = { type: 'String', enum: ['INDEXES', 'TOTAL', 'NONE'] } as const
 export const RETURN_ITEM_COLLECTION_METRICS = { type: 'String', enum: ['SIZE', 'NONE'] } as const
 export const RETURN_VALUES_ON_CONDITION_CHECK_FAILURE = { type: 'String', enum: ['ALL_OLD', 'NONE'] } as const
+export const RETURN_VALUES = {
+  type: 'String',
+  enum: ['ALL_NEW', 'UPDATED_OLD', 'ALL_OLD', 'NONE', 'UPDATED_NEW'],
+} as const
+export const SELECT = {
+  type: 'String',
+  enum: ['SPECIFIC_ATTRIBUTES', 'COUNT', 'ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES'],
+} as const
+
+/*
+ * The legacy parameters. They are refused (expressions only), but after DynamoDB's own checks of
+ * their types and constraints, so they are declared in full: a ConditionalOperator of 'XOR' is
+ * an enum violation, as on AWS, before it is a legacy parameter.
+ */
+export const CONDITIONAL_OPERATOR = { type: 'String', enum: ['OR', 'AND'] } as const
+export const ATTRIBUTES_TO_GET = {
+  type: 'List',
+  lengthGreaterThanOrEqual: 1,
+  lengthLessThanOrEqual: 255,
+  children: { type: 'String' },
+} as const
+const COMPARISON_OPERATOR = {
+  type: 'String',
+  enum: [
+    'IN',
+    'NULL',
+    'BETWEEN',
+    'LT',
+    'NOT_CONTAINS',
+    'EQ',
+    'GT',
+    'NOT_NULL',
+    'NE',
+    'LE',
+    'BEGINS_WITH',
+    'GE',
+    'CONTAINS',
+  ],
+} as const
+const ATTRIBUTE_VALUE_LIST = { type: 'List', children: ATTRIBUTE_VALUE } as const
+export const EXPECTED = {
+  type: 'Map',
+  checkValues: true,
+  children: {
+    type: 'Structure',
+    shape: 'ExpectedAttributeValue',
+    children: {
+      AttributeValueList: ATTRIBUTE_VALUE_LIST,
+      ComparisonOperator: COMPARISON_OPERATOR,
+      Exists: { type: 'Boolean' },
+      Value: ATTRIBUTE_VALUE,
+    },
+  },
+} as const
+/** QueryFilter and ScanFilter. */
+export const FILTER_CONDITIONS = {
+  type: 'Map',
+  checkValues: true,
+  children: {
+    type: 'Structure',
+    shape: 'Condition',
+    children: {
+      AttributeValueList: ATTRIBUTE_VALUE_LIST,
+      ComparisonOperator: { ...COMPARISON_OPERATOR, notNull: true },
+    },
+  },
+} as const
+export const KEY_CONDITIONS = {
+  type: 'Map',
+  checkValues: true,
+  children: {
+    type: 'Structure',
+    shape: 'Condition',
+    children: {
+      ComparisonOperator: { ...COMPARISON_OPERATOR, notNull: true },
+      AttributeValueList: ATTRIBUTE_VALUE_LIST,
+    },
+  },
+} as const
+export const ATTRIBUTE_UPDATES = {
+  type: 'Map',
+  checkValues: true,
+  children: {
+    type: 'Structure',
+    shape: 'AttributeValueUpdate',
+    children: { Action: { type: 'String' }, Value: ATTRIBUTE_VALUE },
+  },
+} as const
 
 export const notFound = (message = 'Requested resource not found') =>
   new AwsError('ResourceNotFoundException', message)

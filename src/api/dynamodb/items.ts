@@ -6,6 +6,10 @@ import { AwsError, validationError } from '../errors.ts'
 import { defineOperation, type OperationContext } from '../operation.ts'
 import { ATTRIBUTE_MAP, fromAttributeMap, toAttributeMap } from './attribute-values.ts'
 import {
+  ATTRIBUTE_UPDATES,
+  ATTRIBUTES_TO_GET,
+  CONDITIONAL_OPERATOR,
+  EXPECTED,
   EXPRESSION_NAMES,
   EXPRESSION_VALUES,
   keyFrom,
@@ -14,6 +18,7 @@ import {
   projectionOf,
   RETURN_CONSUMED_CAPACITY,
   RETURN_ITEM_COLLECTION_METRICS,
+  RETURN_VALUES,
   RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
   refuseLegacy,
   scopeOf,
@@ -72,8 +77,8 @@ export function writeTogether(ctx: OperationContext, writes: () => void): void {
 
 const CONDITION_INPUT = {
   ConditionExpression: { type: 'String' },
-  ExpressionAttributeNames: EXPRESSION_NAMES,
   ExpressionAttributeValues: EXPRESSION_VALUES,
+  ExpressionAttributeNames: EXPRESSION_NAMES,
 } as const
 
 interface ConditionInput {
@@ -182,21 +187,18 @@ export function planUpdate(
   }
 }
 
-/** What PutItem and DeleteItem share beside the item or key: the condition and what comes back. */
-const SINGLE_WRITE_SPEC = {
-  ...CONDITION_INPUT,
-  ReturnValues: { type: 'String', enum: ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
-  ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
-  ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
-  ReturnValuesOnConditionCheckFailure: RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-  Expected: { type: 'Map', children: { type: 'Structure', children: {} } },
-  ConditionalOperator: { type: 'String' },
-} as const
-
+// Members in the order DynamoDB reports their violations (recorded from AWS); those newer than the
+// recordings last.
 const PUT_SPEC = {
+  ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
   TableName: { ...TABLE_NAME, notNull: true },
   Item: { ...ATTRIBUTE_MAP, notNull: true },
-  ...SINGLE_WRITE_SPEC,
+  ConditionalOperator: CONDITIONAL_OPERATOR,
+  Expected: EXPECTED,
+  ReturnValues: RETURN_VALUES,
+  ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
+  ...CONDITION_INPUT,
+  ReturnValuesOnConditionCheckFailure: RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
 } as const
 
 /**
@@ -228,13 +230,13 @@ export const putItem = defineOperation({
 export const getItem = defineOperation({
   name: 'GetItem',
   spec: {
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    AttributesToGet: ATTRIBUTES_TO_GET,
     TableName: { ...TABLE_NAME, notNull: true },
     Key: { ...ATTRIBUTE_MAP, notNull: true },
     ConsistentRead: { type: 'Boolean' },
     ProjectionExpression: { type: 'String' },
     ExpressionAttributeNames: EXPRESSION_NAMES,
-    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
-    AttributesToGet: { type: 'List', children: { type: 'String' } },
   },
   handle(input, ctx) {
     refuseLegacy(input, 'AttributesToGet')
@@ -251,9 +253,15 @@ export const getItem = defineOperation({
 export const deleteItem = defineOperation({
   name: 'DeleteItem',
   spec: {
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
     TableName: { ...TABLE_NAME, notNull: true },
+    ReturnValues: RETURN_VALUES,
+    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
     Key: { ...ATTRIBUTE_MAP, notNull: true },
-    ...SINGLE_WRITE_SPEC,
+    ConditionalOperator: CONDITIONAL_OPERATOR,
+    Expected: EXPECTED,
+    ...CONDITION_INPUT,
+    ReturnValuesOnConditionCheckFailure: RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
   },
   handle(input, ctx) {
     return writeOne(input, () => planDelete(ctx, input))
@@ -263,17 +271,19 @@ export const deleteItem = defineOperation({
 export const updateItem = defineOperation({
   name: 'UpdateItem',
   spec: {
-    TableName: { ...TABLE_NAME, notNull: true },
-    Key: { ...ATTRIBUTE_MAP, notNull: true },
-    UpdateExpression: { type: 'String' },
-    ...CONDITION_INPUT,
-    ReturnValues: { type: 'String', enum: ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] },
     ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    TableName: { ...TABLE_NAME, notNull: true },
     ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
+    ReturnValues: RETURN_VALUES,
+    Key: { ...ATTRIBUTE_MAP, notNull: true },
+    ConditionalOperator: CONDITIONAL_OPERATOR,
+    Expected: EXPECTED,
+    AttributeUpdates: ATTRIBUTE_UPDATES,
+    ConditionExpression: { type: 'String' },
+    UpdateExpression: { type: 'String' },
+    ExpressionAttributeValues: EXPRESSION_VALUES,
+    ExpressionAttributeNames: EXPRESSION_NAMES,
     ReturnValuesOnConditionCheckFailure: RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-    AttributeUpdates: { type: 'Map', children: { type: 'Structure', children: {} } },
-    Expected: { type: 'Map', children: { type: 'Structure', children: {} } },
-    ConditionalOperator: { type: 'String' },
   },
   handle(input, ctx) {
     refuseLegacy(input, 'AttributeUpdates', 'Expected', 'ConditionalOperator')

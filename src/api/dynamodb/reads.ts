@@ -8,12 +8,18 @@ import { validationError } from '../errors.ts'
 import { defineOperation } from '../operation.ts'
 import { ATTRIBUTE_MAP, fromAttributeMap, toAttributeMap } from './attribute-values.ts'
 import {
+  ATTRIBUTES_TO_GET,
+  CONDITIONAL_OPERATOR,
   EXPRESSION_NAMES,
   EXPRESSION_VALUES,
+  FILTER_CONDITIONS,
+  INDEX_NAME,
+  KEY_CONDITIONS,
   projected,
   projectionOf,
   RETURN_CONSUMED_CAPACITY,
   refuseLegacy,
+  SELECT,
   scopeOf,
   TABLE_NAME,
   tableOf,
@@ -27,27 +33,6 @@ import {
   type Path,
   parseCondition,
 } from './expressions.ts'
-
-const SELECT = {
-  type: 'String',
-  enum: ['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'SPECIFIC_ATTRIBUTES', 'COUNT'],
-} as const
-
-const READ_SPEC = {
-  TableName: { ...TABLE_NAME, notNull: true },
-  IndexName: { type: 'String', lengthGreaterThanOrEqual: 3, lengthLessThanOrEqual: 255 },
-  Select: SELECT,
-  Limit: { type: 'Integer', greaterThanOrEqual: 1 },
-  ConsistentRead: { type: 'Boolean' },
-  FilterExpression: { type: 'String' },
-  ProjectionExpression: { type: 'String' },
-  ExpressionAttributeNames: EXPRESSION_NAMES,
-  ExpressionAttributeValues: EXPRESSION_VALUES,
-  ExclusiveStartKey: ATTRIBUTE_MAP,
-  ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
-  AttributesToGet: { type: 'List', children: { type: 'String' } },
-  ConditionalOperator: { type: 'String' },
-} as const
 
 interface ReadInput {
   IndexName?: string
@@ -285,12 +270,25 @@ function keyConditionOf(
 
 export const query = defineOperation({
   name: 'Query',
+  // Members in the order DynamoDB reports their violations (recorded from AWS).
   spec: {
-    ...READ_SPEC,
-    KeyConditionExpression: { type: 'String' },
+    Select: SELECT,
+    IndexName: INDEX_NAME,
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    QueryFilter: FILTER_CONDITIONS,
+    TableName: { ...TABLE_NAME, notNull: true },
+    ConditionalOperator: CONDITIONAL_OPERATOR,
+    AttributesToGet: ATTRIBUTES_TO_GET,
+    Limit: { type: 'Integer', greaterThanOrEqual: 1 },
+    KeyConditions: KEY_CONDITIONS,
+    ExclusiveStartKey: ATTRIBUTE_MAP,
+    ConsistentRead: { type: 'Boolean' },
     ScanIndexForward: { type: 'Boolean' },
-    KeyConditions: { type: 'Map', children: { type: 'Structure', children: {} } },
-    QueryFilter: { type: 'Map', children: { type: 'Structure', children: {} } },
+    KeyConditionExpression: { type: 'String' },
+    FilterExpression: { type: 'String' },
+    ProjectionExpression: { type: 'String' },
+    ExpressionAttributeValues: EXPRESSION_VALUES,
+    ExpressionAttributeNames: EXPRESSION_NAMES,
   },
   handle(input, ctx) {
     refuseLegacy(input, 'KeyConditions', 'QueryFilter', 'AttributesToGet', 'ConditionalOperator')
@@ -329,11 +327,26 @@ export const query = defineOperation({
 
 export const scan = defineOperation({
   name: 'Scan',
+  // Members in the order DynamoDB reports their violations (recorded from AWS); ConsistentRead,
+  // which the recordings do not place, last. Segment's and TotalSegments' upper bounds are AWS's
+  // documented ones.
   spec: {
-    ...READ_SPEC,
-    Segment: { type: 'Integer', greaterThanOrEqual: 0, lessThanOrEqual: 999999 },
+    Select: SELECT,
+    IndexName: INDEX_NAME,
     TotalSegments: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 1000000 },
-    ScanFilter: { type: 'Map', children: { type: 'Structure', children: {} } },
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    TableName: { ...TABLE_NAME, notNull: true },
+    ConditionalOperator: CONDITIONAL_OPERATOR,
+    ScanFilter: FILTER_CONDITIONS,
+    Segment: { type: 'Integer', greaterThanOrEqual: 0, lessThanOrEqual: 999999 },
+    Limit: { type: 'Integer', greaterThanOrEqual: 1 },
+    AttributesToGet: ATTRIBUTES_TO_GET,
+    ExclusiveStartKey: ATTRIBUTE_MAP,
+    FilterExpression: { type: 'String' },
+    ProjectionExpression: { type: 'String' },
+    ExpressionAttributeValues: EXPRESSION_VALUES,
+    ExpressionAttributeNames: EXPRESSION_NAMES,
+    ConsistentRead: { type: 'Boolean' },
   },
   handle(input, ctx) {
     refuseLegacy(input, 'ScanFilter', 'AttributesToGet', 'ConditionalOperator')

@@ -15,22 +15,24 @@ const NAME = {
   lengthLessThanOrEqual: 255,
 } as const
 
-const KEY_SCHEMA = {
+export const KEY_SCHEMA = {
   type: 'List',
   notNull: true,
   lengthGreaterThanOrEqual: 1,
   lengthLessThanOrEqual: 2,
   children: {
     type: 'Structure',
+    shape: 'KeySchemaElement',
     children: { AttributeName: NAME, KeyType: { type: 'String', notNull: true, enum: ['HASH', 'RANGE'] } },
   },
 } as const
 
-const PROJECTION = {
+export const PROJECTION = {
   type: 'Structure',
+  shape: 'Projection',
   notNull: true,
   children: {
-    ProjectionType: { type: 'String', enum: ['ALL', 'KEYS_ONLY', 'INCLUDE'] },
+    ProjectionType: { type: 'String', enum: ['ALL', 'INCLUDE', 'KEYS_ONLY'] },
     NonKeyAttributes: {
       type: 'List',
       lengthGreaterThanOrEqual: 1,
@@ -48,18 +50,24 @@ const INDEX_NAME = {
   regex: '[a-zA-Z0-9_.-]+',
 } as const
 
-const THROUGHPUT = {
+/** ProvisionedThroughput, its members in the order DynamoDB reports their violations. */
+export const THROUGHPUT = {
   type: 'Structure',
+  shape: 'ProvisionedThroughput',
   children: {
-    ReadCapacityUnits: { type: 'Long', notNull: true, greaterThanOrEqual: 1 },
     WriteCapacityUnits: { type: 'Long', notNull: true, greaterThanOrEqual: 1 },
+    ReadCapacityUnits: { type: 'Long', notNull: true, greaterThanOrEqual: 1 },
   },
 } as const
+
+export const ON_DEMAND_THROUGHPUT = { type: 'Structure', shape: 'OnDemandThroughput', children: {} } as const
+export const WARM_THROUGHPUT = { type: 'Structure', shape: 'WarmThroughput', children: {} } as const
 
 export const LOCAL_INDEXES = {
   type: 'List',
   children: {
     type: 'Structure',
+    shape: 'LocalSecondaryIndex',
     children: { IndexName: INDEX_NAME, KeySchema: KEY_SCHEMA, Projection: PROJECTION },
   },
 } as const
@@ -68,13 +76,14 @@ export const GLOBAL_INDEXES = {
   type: 'List',
   children: {
     type: 'Structure',
+    shape: 'GlobalSecondaryIndex',
     children: {
       IndexName: INDEX_NAME,
       KeySchema: KEY_SCHEMA,
       Projection: PROJECTION,
       ProvisionedThroughput: THROUGHPUT,
-      OnDemandThroughput: { type: 'Structure', children: {} },
-      WarmThroughput: { type: 'Structure', children: {} },
+      OnDemandThroughput: ON_DEMAND_THROUGHPUT,
+      WarmThroughput: WARM_THROUGHPUT,
     },
   },
 } as const

@@ -4,14 +4,16 @@ import type { TableService } from '../../services/tables/table-service.ts'
 import { dynamoType } from '../../services/tables/values.ts'
 import { validationError } from '../errors.ts'
 import { defineOperation, type OperationContext } from '../operation.ts'
-import { notFound, TABLE_NAME, tableArn, tableNameOf, wire } from './common.ts'
+import { INDEX_NAME, notFound, TABLE_NAME, tableArn, tableNameOf, wire } from './common.ts'
 import {
   checkKeySchema,
   describeIndexes,
   GLOBAL_INDEXES,
   indexesOf,
+  KEY_SCHEMA,
   keyAttributes,
   LOCAL_INDEXES,
+  THROUGHPUT,
 } from './table-indexes.ts'
 
 /**
@@ -34,8 +36,9 @@ function attributeTypes(table: TableService): Record<string, KeyType> {
 export const listTables = defineOperation({
   name: 'ListTables',
   spec: {
-    ExclusiveStartTableName: TABLE_NAME,
     Limit: { type: 'Integer', greaterThanOrEqual: 1, lessThanOrEqual: 100 },
+    // A name, not an ARN: AWS still documents 3-255 characters of [a-zA-Z0-9_.-].
+    ExclusiveStartTableName: { ...INDEX_NAME },
   },
   handle(input, ctx) {
     const names = [...ctx.pipeline!.tables().keys()].sort()
@@ -94,42 +97,31 @@ const ATTRIBUTE_NAME = {
 
 const invalid = (why: string) => validationError(`One or more parameter values were invalid: ${why}`)
 
+/** An AttributeDefinition of CreateTable or UpdateTable. */
+export const ATTRIBUTE_DEFINITION = {
+  type: 'Structure',
+  shape: 'AttributeDefinition',
+  children: {
+    AttributeName: ATTRIBUTE_NAME,
+    AttributeType: { type: 'String', notNull: true, enum: ['B', 'N', 'S'] },
+  },
+} as const
+export const BILLING_MODE = { type: 'String', enum: ['PROVISIONED', 'PAY_PER_REQUEST'] } as const
+
 export const createTable = defineOperation({
   name: 'CreateTable',
+  // Members in the order DynamoDB reports their violations (recorded from AWS); those newer than
+  // the recordings last. A missing TableName is refused before anything else is checked.
   spec: {
     AttributeDefinitions: {
       type: 'List',
       notNull: true,
-      children: {
-        type: 'Structure',
-        children: {
-          AttributeName: ATTRIBUTE_NAME,
-          AttributeType: { type: 'String', notNull: true, enum: ['S', 'N', 'B'] },
-        },
-      },
+      children: ATTRIBUTE_DEFINITION,
     },
-    TableName: { ...TABLE_NAME, notNull: true },
-    KeySchema: {
-      type: 'List',
-      notNull: true,
-      lengthGreaterThanOrEqual: 1,
-      lengthLessThanOrEqual: 2,
-      children: {
-        type: 'Structure',
-        children: {
-          AttributeName: ATTRIBUTE_NAME,
-          KeyType: { type: 'String', notNull: true, enum: ['HASH', 'RANGE'] },
-        },
-      },
-    },
-    BillingMode: { type: 'String', enum: ['PROVISIONED', 'PAY_PER_REQUEST'] },
-    ProvisionedThroughput: {
-      type: 'Structure',
-      children: {
-        ReadCapacityUnits: { type: 'Long', notNull: true, greaterThanOrEqual: 1 },
-        WriteCapacityUnits: { type: 'Long', notNull: true, greaterThanOrEqual: 1 },
-      },
-    },
+    TableName: { ...TABLE_NAME, required: true },
+    BillingMode: BILLING_MODE,
+    ProvisionedThroughput: THROUGHPUT,
+    KeySchema: KEY_SCHEMA,
     LocalSecondaryIndexes: LOCAL_INDEXES,
     GlobalSecondaryIndexes: GLOBAL_INDEXES,
     DeletionProtectionEnabled: { type: 'Boolean' },
@@ -188,7 +180,7 @@ export const createTable = defineOperation({
 
 export const deleteTable = defineOperation({
   name: 'DeleteTable',
-  spec: { TableName: { ...TABLE_NAME, notNull: true } },
+  spec: { TableName: { ...TABLE_NAME, required: true } },
   handle(input, ctx) {
     const name = tableNameOf(input.TableName)
     const description = tableDescription(ctx, name, 'DELETING')
@@ -199,7 +191,7 @@ export const deleteTable = defineOperation({
 
 export const describeTable = defineOperation({
   name: 'DescribeTable',
-  spec: { TableName: { ...TABLE_NAME, notNull: true } },
+  spec: { TableName: { ...TABLE_NAME, required: true } },
   handle(input, ctx) {
     return { Table: tableDescription(ctx, tableNameOf(input.TableName), 'ACTIVE') }
   },

@@ -42,9 +42,11 @@ export const transactWriteItems = defineOperation({
       lengthLessThanOrEqual: 100,
       children: {
         type: 'Structure',
+        shape: 'TransactWriteItem',
         children: {
           ConditionCheck: {
             type: 'Structure',
+            shape: 'ConditionCheck',
             children: {
               Key: { ...ATTRIBUTE_MAP, notNull: true },
               TableName: { ...TABLE_NAME, notNull: true },
@@ -54,6 +56,7 @@ export const transactWriteItems = defineOperation({
           },
           Put: {
             type: 'Structure',
+            shape: 'Put',
             children: {
               Item: { ...ATTRIBUTE_MAP, notNull: true },
               TableName: { ...TABLE_NAME, notNull: true },
@@ -62,6 +65,7 @@ export const transactWriteItems = defineOperation({
           },
           Delete: {
             type: 'Structure',
+            shape: 'Delete',
             children: {
               Key: { ...ATTRIBUTE_MAP, notNull: true },
               TableName: { ...TABLE_NAME, notNull: true },
@@ -70,6 +74,7 @@ export const transactWriteItems = defineOperation({
           },
           Update: {
             type: 'Structure',
+            shape: 'Update',
             children: {
               Key: { ...ATTRIBUTE_MAP, notNull: true },
               UpdateExpression: { type: 'String', notNull: true },
@@ -159,9 +164,11 @@ export const transactGetItems = defineOperation({
       lengthLessThanOrEqual: 100,
       children: {
         type: 'Structure',
+        shape: 'TransactGetItem',
         children: {
           Get: {
             type: 'Structure',
+            shape: 'Get',
             notNull: true,
             children: {
               Key: { ...ATTRIBUTE_MAP, notNull: true },

@@ -8,27 +8,25 @@ import { validationError } from '../errors.ts'
 import { defineOperation } from '../operation.ts'
 import { TABLE_NAME, tableNameOf, tableOf, wire } from './common.ts'
 
-const ATTRIBUTE_NAME = {
-  type: 'String',
-  notNull: true,
-  lengthGreaterThanOrEqual: 1,
-  lengthLessThanOrEqual: 255,
-} as const
+/** An empty name has DynamoDB's own message (below), not a length violation. */
+const ATTRIBUTE_NAME = { type: 'String', notNull: true, lengthLessThanOrEqual: 255 } as const
 
 export const updateTimeToLive = defineOperation({
   name: 'UpdateTimeToLive',
   spec: {
-    TableName: { ...TABLE_NAME, notNull: true },
+    TableName: { ...TABLE_NAME, required: true },
     TimeToLiveSpecification: {
       type: 'Structure',
+      shape: 'TimeToLiveSpecification',
       notNull: true,
       children: { Enabled: { type: 'Boolean', notNull: true }, AttributeName: ATTRIBUTE_NAME },
     },
   },
   handle(input, ctx) {
+    const { Enabled: enabled, AttributeName: attribute } = input.TimeToLiveSpecification
+    if (attribute === '') throw validationError('TimeToLiveSpecification.AttributeName must be non empty')
     const name = tableNameOf(input.TableName)
     tableOf(ctx, name)
-    const { Enabled: enabled, AttributeName: attribute } = input.TimeToLiveSpecification
     const registry = ctx.pipeline!.tableRegistry()
     const current = registry.timeToLive(name)
     if (current !== undefined && current !== attribute)
@@ -44,7 +42,7 @@ export const updateTimeToLive = defineOperation({
 
 export const describeTimeToLive = defineOperation({
   name: 'DescribeTimeToLive',
-  spec: { TableName: { ...TABLE_NAME, notNull: true } },
+  spec: { TableName: { ...TABLE_NAME, required: true } },
   handle(input, ctx) {
     const name = tableNameOf(input.TableName)
     tableOf(ctx, name)

@@ -2,24 +2,19 @@ import type { IndexDefinition, KeyType } from '../../services/tables/keys.ts'
 import { AwsError, validationError } from '../errors.ts'
 import { defineOperation } from '../operation.ts'
 import { notFound, TABLE_NAME, tableNameOf, tableOf, wire } from './common.ts'
-import { GLOBAL_INDEXES, indexesOf, keyAttributes } from './table-indexes.ts'
-import { tableDescription } from './tables.ts'
+import {
+  GLOBAL_INDEXES,
+  indexesOf,
+  keyAttributes,
+  ON_DEMAND_THROUGHPUT,
+  THROUGHPUT,
+  WARM_THROUGHPUT,
+} from './table-indexes.ts'
+import { ATTRIBUTE_DEFINITION, BILLING_MODE, tableDescription } from './tables.ts'
 
-const ATTRIBUTE_DEFINITIONS = {
-  type: 'List',
-  children: {
-    type: 'Structure',
-    children: {
-      AttributeName: {
-        type: 'String',
-        notNull: true,
-        lengthGreaterThanOrEqual: 1,
-        lengthLessThanOrEqual: 255,
-      },
-      AttributeType: { type: 'String', notNull: true, enum: ['S', 'N', 'B'] },
-    },
-  },
-} as const
+const INDEX_FIELDS = GLOBAL_INDEXES.children.children
+const INDEX = INDEX_FIELDS.IndexName
+const ATTRIBUTE_DEFINITIONS = { type: 'List', children: ATTRIBUTE_DEFINITION } as const
 
 /**
  * UpdateTable: global secondary indexes created and deleted on a table created through the API
@@ -29,29 +24,48 @@ const ATTRIBUTE_DEFINITIONS = {
  */
 export const updateTable = defineOperation({
   name: 'UpdateTable',
+  // Members in the order DynamoDB reports their violations (recorded from AWS); those newer than
+  // the recordings last. A missing TableName is refused before anything else is checked.
   spec: {
-    TableName: { ...TABLE_NAME, notNull: true },
-    AttributeDefinitions: ATTRIBUTE_DEFINITIONS,
-    BillingMode: { type: 'String', enum: ['PROVISIONED', 'PAY_PER_REQUEST'] },
-    ProvisionedThroughput: { type: 'Structure', children: {} },
+    TableName: { ...TABLE_NAME, required: true },
+    ProvisionedThroughput: THROUGHPUT,
+    BillingMode: BILLING_MODE,
     GlobalSecondaryIndexUpdates: {
       type: 'List',
       children: {
         type: 'Structure',
+        shape: 'GlobalSecondaryIndexUpdate',
         children: {
-          Create: { type: 'Structure', children: GLOBAL_INDEXES.children.children },
+          Update: {
+            type: 'Structure',
+            shape: 'UpdateGlobalSecondaryIndexAction',
+            children: { IndexName: INDEX, ProvisionedThroughput: THROUGHPUT },
+          },
+          Create: {
+            type: 'Structure',
+            shape: 'CreateGlobalSecondaryIndexAction',
+            children: {
+              Projection: INDEX_FIELDS.Projection,
+              IndexName: INDEX,
+              ProvisionedThroughput: INDEX_FIELDS.ProvisionedThroughput,
+              KeySchema: INDEX_FIELDS.KeySchema,
+              OnDemandThroughput: INDEX_FIELDS.OnDemandThroughput,
+              WarmThroughput: INDEX_FIELDS.WarmThroughput,
+            },
+          },
           Delete: {
             type: 'Structure',
-            children: { IndexName: GLOBAL_INDEXES.children.children.IndexName },
+            shape: 'DeleteGlobalSecondaryIndexAction',
+            children: { IndexName: INDEX },
           },
-          Update: { type: 'Structure', children: { IndexName: GLOBAL_INDEXES.children.children.IndexName } },
         },
       },
     },
+    AttributeDefinitions: ATTRIBUTE_DEFINITIONS,
     DeletionProtectionEnabled: { type: 'Boolean' },
     TableClass: { type: 'String', enum: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] },
-    OnDemandThroughput: { type: 'Structure', children: {} },
-    WarmThroughput: { type: 'Structure', children: {} },
+    OnDemandThroughput: ON_DEMAND_THROUGHPUT,
+    WarmThroughput: WARM_THROUGHPUT,
   },
   handle(input, ctx) {
     const name = tableNameOf(input.TableName)

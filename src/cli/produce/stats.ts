@@ -26,13 +26,13 @@ export interface ProduceSummary {
   /** Per-record throttles answered by the stream (each retried unless the record expired). */
   throttled: number
   retries: number
-  /** Bytes of data put. */
+  /** Bytes of data put (the producer's `UserRecordsDataPut`). */
   bytes: number
   /** Seconds from the first record to the last one handed over. */
   durationSeconds: number
   /** `sent` per second of `durationSeconds`. */
   rate: number
-  /** Time from handing a record over to its result (buffering + PutRecords + retries), ms. */
+  /** Time from the producer accepting a record to its result (buffering + PutRecords + retries), ms. */
   latencyMs: { p50: number; p99: number; max: number }
   /** Records handed over in each 10-second window from the start (the last may be partial). */
   windows: number[]
@@ -47,7 +47,6 @@ export class ProduceStats {
   records = 0
   sent = 0
   failed = 0
-  bytes = 0
   notHanded = 0
   readonly failures = new Map<string, number>()
   readonly windows: number[] = []
@@ -65,11 +64,12 @@ export class ProduceStats {
     this.windows[w]!++
   }
 
-  settled(result: UserRecordResult, latencyMs: number, bytes: number): void {
-    if (result.successful) {
-      this.sent++
-      this.bytes += bytes
-    } else {
+  /** Counts a result; its latency is its attempts' delays and durations (from `put` to the result). */
+  settled(result: UserRecordResult): void {
+    let latencyMs = 0
+    for (const attempt of result.attempts) latencyMs += attempt.delay + attempt.duration
+    if (result.successful) this.sent++
+    else {
       this.failed++
       this.failures.set(result.errorCode, (this.failures.get(result.errorCode) ?? 0) + 1)
     }
@@ -114,7 +114,7 @@ export class ProduceStats {
       failures: Object.fromEntries(this.failures),
       throttled: metrics.ErrorsByCode.ProvisionedThroughputExceededException ?? 0,
       retries: metrics.RetriesPerRecord.sum,
-      bytes: this.bytes,
+      bytes: metrics.UserRecordsDataPut,
       durationSeconds: round(seconds),
       rate: seconds > 0 ? round(this.sent / seconds) : 0,
       latencyMs: { p50: round(this.percentile(50)), p99: round(this.percentile(99)), max: round(this.#max) },

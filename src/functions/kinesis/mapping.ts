@@ -63,6 +63,8 @@ export class KinesisMapping {
   readonly #functionMetrics: MetricScope<'FunctionName'>
   #stopped = true
   #iteratorAge = 0
+  /** The first pass's pinning of every shard (LATEST, AT_TIMESTAMP), by stream incarnation. */
+  #pinning: { created: number; done: Promise<void> } | undefined
 
   constructor(config: KinesisMappingConfig, deps: MappingDeps) {
     this.#config = config
@@ -152,6 +154,30 @@ export class KinesisMapping {
     return undefined
   }
 
+  /**
+   * LATEST and AT_TIMESTAMP name a point of the whole stream as it is when the mapping is created:
+   * every shard without a checkpoint is pinned there at once, the children of a closed parent
+   * included. (Pinned only as each shard's turn came, a closed parent would be at its end at once
+   * and its children, found in a later pass, would start from their beginning: records written
+   * before the mapping existed.) Errors are logged; the shard's own turn retries its pin.
+   */
+  async #pinAll(stream: StreamRuntime): Promise<void> {
+    const { checkpoints, logger } = this.#deps
+    const name = this.#config.stream
+    const created = stream.state.createdAt
+    const position = this.#startingPosition(true)
+    try {
+      for (const shard of stream.orderedShards()) {
+        if (checkpoints.get(this.uuid, name, created, shard.state.index)) continue
+        const nextOrdinal = await new ShardTail(shard).startingOrdinal(position)
+        checkpoints.set(this.uuid, name, created, shard.state.index, { nextOrdinal, window: undefined })
+      }
+      await checkpoints.durable()
+    } catch (error) {
+      logger.error(`mapping ${this.#config.function} <- ${name}: ${(error as Error).message}`)
+    }
+  }
+
   /** The shard's consumer, from its checkpoint or (pinned first) its starting position. */
   async #consumer(
     stream: StreamRuntime,
@@ -168,6 +194,10 @@ export class KinesisMapping {
       fanOut && engine.shardLimitsOn(stream) ? engine.consumers.budget(fanOut, shard.id) : undefined
     const created = stream.state.createdAt
     const tail = new ShardTail(shard)
+    if (initial && this.#config.startingPosition !== 'TRIM_HORIZON') {
+      if (this.#pinning?.created !== created) this.#pinning = { created, done: this.#pinAll(stream) }
+      await this.#pinning.done
+    }
     let checkpoint = checkpoints.get(this.uuid, name, created, shard.state.index)
     if (!checkpoint) {
       try {

@@ -284,4 +284,40 @@ describe('Kinesis mapping: resharding', () => {
     expect(seen.slice(200)).toEqual(numbered(100).map((r) => `c${r.data}`))
     await h.close()
   })
+
+  it.each([['LATEST'], ['AT_TIMESTAMP']] as const)(
+    'a new %s mapping on a split stream starts every shard there, the closed parent’s children included',
+    async (position) => {
+      const h = await mappingHarness()
+      await h.put(numbered(20).map((r) => ({ ...r, data: `parent-${r.data}` })))
+      h.engine.beginUpdate('events', {
+        kind: 'split',
+        shard: 0,
+        newStartingHashKey: '80000000000000000000000000000000',
+      })
+      h.clock.advance(1000)
+      await h.engine.whenSettled()
+      // Written to the children before the mapping exists: not for a mapping created after them.
+      await h.put(numbered(20).map((r) => ({ ...r, data: `old-${r.data}` })))
+      h.clock.advance(1000)
+      const createdAt = h.clock.now()
+      const mapping = h.map(
+        position === 'LATEST'
+          ? { startingPosition: 'LATEST' }
+          : { startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: createdAt / 1000 },
+      )
+      // The parent is at its end at once, so its children start: all three shards are followed.
+      await h.until(() => mapping.status().shards.length === 3)
+      await h.put(numbered(20).map((r) => ({ ...r, data: `new-${r.data}` })))
+      // In each child the old records come before the new: had they been delivered, they are in by now.
+      const delivered = () => h.calls.flatMap((c) => c.records)
+      await h.until(() => delivered().filter((d) => d.startsWith('new-')).length === 20)
+      expect(delivered().sort()).toEqual(
+        numbered(20)
+          .map((r) => `new-${r.data}`)
+          .sort(),
+      )
+      await h.close()
+    },
+  )
 })
