@@ -1,7 +1,8 @@
 import type { TableKey } from '../../bindings/index.ts'
-import { validationError } from '../errors.ts'
-import { defineOperation } from '../operation.ts'
-import { ATTRIBUTE_MAP, toAttributeMap } from './attribute-values.ts'
+import { itemSize, MAX_ITEM_BYTES } from '../../services/tables/values.ts'
+import { AwsError, validationError } from '../errors.ts'
+import { defineOperation, type OperationContext } from '../operation.ts'
+import { ATTRIBUTE_MAP, fromAttributeMap, toAttributeMap } from './attribute-values.ts'
 import {
   ATTRIBUTES_TO_GET,
   EXPRESSION_NAMES,
@@ -57,13 +58,17 @@ export const batchGetItem = defineOperation({
     if (requests.reduce((n, [, r]) => n + r.Keys.length, 0) > 100) {
       throw validationError('Too many items requested for the BatchGetItem call')
     }
-    const reads = requests.map(([name, request]) => {
+    // What a request holds is checked without its table (parse); its keys' duplicates with it.
+    const parse = (request: (typeof requests)[number][1]) => {
       refuseLegacy(request, 'AttributesToGet')
-      const table = tableOf(ctx, name)
-      const scope = scopeOf(request, request.ProjectionExpression !== undefined)
+      const scope = scopeOf(request, ['ProjectionExpression'])
       const paths = projectionOf(request.ProjectionExpression, scope)
       scope.checkAllUsed()
-      const keys = request.Keys.map(keyFrom)
+      return { paths, keys: request.Keys.map(keyFrom) }
+    }
+    const read = ([name, request]: (typeof requests)[number]) => {
+      const { paths, keys } = parse(request)
+      const table = tableOf(ctx, name)
       const seen = new Set<string>()
       for (const key of keys) {
         const text = keyText(table, key)
@@ -71,7 +76,17 @@ export const batchGetItem = defineOperation({
         seen.add(text)
       }
       return { name, table, keys, paths }
-    })
+    }
+    const reads = notFoundLast(
+      () => requests.map(read),
+      () => {
+        for (const [, request] of requests) {
+          parse(request)
+          const keys = request.Keys.map((key) => JSON.stringify(Object.entries(key).sort()))
+          if (new Set(keys).size !== keys.length) throw validationError(DUPLICATES)
+        }
+      },
+    )
     const responses: Record<string, unknown[]> = {}
     for (const { name, table, keys, paths } of reads) {
       const items = keys.map((key) => wire(() => table.get(key as TableKey)))
@@ -120,24 +135,10 @@ export const batchWriteItem = defineOperation({
     if (requests.reduce((n, [, r]) => n + r.length, 0) > 25) {
       throw validationError('Too many items requested for the BatchWriteItem call')
     }
-    const plans: WritePlan[] = []
-    const seen = new Set<string>()
-    for (const [TableName, writes] of requests) {
-      for (const request of writes) {
-        if ((request.PutRequest === undefined) === (request.DeleteRequest === undefined)) {
-          throw validationError(
-            'One or more parameter values were invalid: a WriteRequest must hold exactly one of PutRequest and DeleteRequest',
-          )
-        }
-        const plan = request.PutRequest
-          ? planPut(ctx, { TableName, Item: request.PutRequest.Item })
-          : planDelete(ctx, { TableName, Key: request.DeleteRequest!.Key })
-        const text = keyText(plan.table, plan.key)
-        if (seen.has(text)) throw validationError(DUPLICATES)
-        seen.add(text)
-        plans.push(plan)
-      }
-    }
+    const plans = notFoundLast(
+      () => planWrites(ctx, requests),
+      () => checkWrites(requests),
+    )
     // Keys are checked before anything is written, so a bad key refuses the whole batch.
     const currents = plans.map((plan) => check(plan))
     writeTogether(ctx, () => {
@@ -146,3 +147,63 @@ export const batchWriteItem = defineOperation({
     return { UnprocessedItems: {} }
   },
 })
+
+type WriteRequests = [string, { PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } }[]][]
+
+/**
+ * Runs `run`; when it finds a table missing, first runs `check`, which validates every request of
+ * the batch without its tables: DynamoDB reports a malformed request before a missing table, and
+ * this keeps the happy path from converting values twice.
+ */
+function notFoundLast<T>(run: () => T, check: () => void): T {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof AwsError && error.code === 'ResourceNotFoundException') check()
+    throw error
+  }
+}
+
+function checkWriteRequest(request: WriteRequests[number][1][number]): void {
+  // DynamoDB's words for an empty WriteRequest (recorded from AWS), odd as they are.
+  if (request.PutRequest === undefined && request.DeleteRequest === undefined) {
+    throw validationError(
+      'Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes',
+    )
+  }
+  if (request.PutRequest !== undefined && request.DeleteRequest !== undefined) {
+    throw validationError(
+      'One or more parameter values were invalid: a WriteRequest must hold exactly one of PutRequest and DeleteRequest',
+    )
+  }
+}
+
+function planWrites(ctx: OperationContext, requests: WriteRequests): WritePlan[] {
+  const plans: WritePlan[] = []
+  const seen = new Set<string>()
+  for (const [TableName, writes] of requests) {
+    for (const request of writes) {
+      checkWriteRequest(request)
+      const plan = request.PutRequest
+        ? planPut(ctx, { TableName, Item: request.PutRequest.Item })
+        : planDelete(ctx, { TableName, Key: request.DeleteRequest!.Key })
+      const text = keyText(plan.table, plan.key)
+      if (seen.has(text)) throw validationError(DUPLICATES)
+      seen.add(text)
+      plans.push(plan)
+    }
+  }
+  return plans
+}
+
+/** What planWrites checks of each request before it needs the request's table. */
+function checkWrites(requests: WriteRequests): void {
+  for (const [, writes] of requests) {
+    for (const request of writes) {
+      checkWriteRequest(request)
+      if (request.DeleteRequest) fromAttributeMap(request.DeleteRequest.Key)
+      else if (itemSize(fromAttributeMap(request.PutRequest!.Item)) > MAX_ITEM_BYTES)
+        throw validationError('Item size has exceeded the maximum allowed size')
+    }
+  }
+}

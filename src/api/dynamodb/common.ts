@@ -128,6 +128,13 @@ export function tableOf(ctx: OperationContext, name: string): TableService {
   return table
 }
 
+/** A table a table operation names: DynamoDB's message then names it too. */
+export function namedTableOf(ctx: OperationContext, name: string): TableService {
+  const table = ctx.pipeline!.tables().get(name)
+  if (!table) throw notFound(`Requested resource not found: Table: ${name} not found`)
+  return table
+}
+
 export function tableArn(ctx: OperationContext, name: string): string {
   return `arn:aws:dynamodb:${ctx.engine.region}:${ctx.engine.account}:table/${name}`
 }
@@ -142,21 +149,28 @@ export function wire<T>(fn: () => T): T {
   }
 }
 
-/** A request's ExpressionAttributeNames / Values, refused when the request has no expression. */
-export function scopeOf(
+/**
+ * A request's ExpressionAttributeNames / Values, refused when the request has none of the
+ * `expressions` it may carry (its expression members, in the order DynamoDB names them): names
+ * without any expression, values without one that takes values ("...: UpdateExpression and
+ * ConditionExpression are null"; a ProjectionExpression takes none).
+ */
+export function scopeOf<K extends string>(
   input: {
     ExpressionAttributeNames?: Record<string, string>
     ExpressionAttributeValues?: Record<string, unknown>
-  },
-  hasExpression: boolean,
+  } & { [k in K]?: string | undefined },
+  expressions: readonly K[],
 ): ExpressionScope {
-  if (!hasExpression) {
-    if (input.ExpressionAttributeNames !== undefined) {
-      throw validationError('ExpressionAttributeNames can only be specified when using expressions')
-    }
-    if (input.ExpressionAttributeValues !== undefined) {
-      throw validationError('ExpressionAttributeValues can only be specified when using expressions')
-    }
+  const missing = (e: K) => input[e] === undefined
+  if (input.ExpressionAttributeNames !== undefined && expressions.every(missing)) {
+    throw validationError('ExpressionAttributeNames can only be specified when using expressions')
+  }
+  const valued = expressions.filter((e) => e !== 'ProjectionExpression')
+  if (input.ExpressionAttributeValues !== undefined && valued.length > 0 && valued.every(missing)) {
+    throw validationError(
+      `ExpressionAttributeValues can only be specified when using expressions: ${valued.join(' and ')} ${valued.length > 1 ? 'are' : 'is'} null`,
+    )
   }
   return new ExpressionScope(input.ExpressionAttributeNames, input.ExpressionAttributeValues)
 }

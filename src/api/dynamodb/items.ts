@@ -26,7 +26,14 @@ import {
   tableOf,
   wire,
 } from './common.ts'
-import { type Condition, evaluate, parseCondition, parseUpdate, projectItem } from './expressions.ts'
+import {
+  type Condition,
+  type ExpressionScope,
+  evaluate,
+  parseCondition,
+  parseUpdate,
+  projectItem,
+} from './expressions.ts'
 import { applyUpdate, updatedPaths } from './updates.ts'
 
 /**
@@ -90,11 +97,15 @@ interface ConditionInput {
 
 const returnsOld = (input: ConditionInput) => input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
 
+/**
+ * The request's condition, parsed in `scope` (after `extra`, which parses what else the request's
+ * expressions hold), every name and value checked used.
+ */
 function conditionOf(
   input: ConditionInput,
-  extra?: (scope: ReturnType<typeof scopeOf>) => void,
+  scope: ExpressionScope,
+  extra?: (scope: ExpressionScope) => void,
 ): Condition | undefined {
-  const scope = scopeOf(input, input.ConditionExpression !== undefined || extra !== undefined)
   extra?.(scope)
   const condition =
     input.ConditionExpression === undefined
@@ -104,16 +115,22 @@ function conditionOf(
   return condition
 }
 
+// DynamoDB checks what a request holds (its expressions' names and values, its attribute values,
+// its item's size, its expressions) before it looks for the table: a malformed request for a
+// table that does not exist is a ValidationException, not a ResourceNotFoundException. Only
+// what needs the table's key schema is checked after.
+
 export function planPut(
   ctx: OperationContext,
   input: ConditionInput & { TableName: string; Item: unknown },
 ): WritePlan {
-  const table = tableOf(ctx, input.TableName)
+  const scope = scopeOf(input, ['ConditionExpression'])
   const item = fromAttributeMap(input.Item)
-  const key = keyOfItem(table, item)
   if (itemSize(item) > MAX_ITEM_BYTES)
     throw validationError('Item size has exceeded the maximum allowed size')
-  const condition = conditionOf(input)
+  const condition = conditionOf(input, scope)
+  const table = tableOf(ctx, input.TableName)
+  const key = keyOfItem(table, item)
   return { table, key, condition, next: () => item, returnOldOnFailure: returnsOld(input) }
 }
 
@@ -123,9 +140,10 @@ function planKeyed(
   input: ConditionInput & { TableName: string; Key: unknown },
   next: () => null | undefined,
 ): WritePlan {
-  const table = tableOf(ctx, input.TableName)
+  const scope = scopeOf(input, ['ConditionExpression'])
   const key = keyFrom(input.Key)
-  const condition = conditionOf(input)
+  const condition = conditionOf(input, scope)
+  const table = tableOf(ctx, input.TableName)
   return { table, key, condition, next, returnOldOnFailure: returnsOld(input) }
 }
 
@@ -147,18 +165,20 @@ export function planUpdate(
   ctx: OperationContext,
   input: ConditionInput & { TableName: string; Key: unknown; UpdateExpression?: string },
 ): WritePlan & { paths: ReturnType<typeof updatedPaths> } {
-  const table = tableOf(ctx, input.TableName)
+  const text = input.UpdateExpression
+  const scope = scopeOf(input, ['UpdateExpression', 'ConditionExpression'])
   const key = keyFrom(input.Key)
   let actions: ReturnType<typeof parseUpdate> | undefined
-  const text = input.UpdateExpression
   const condition = conditionOf(
     input,
+    scope,
     text === undefined
       ? undefined
       : (scope) => {
           actions = parseUpdate(text, scope)
         },
   )
+  const table = tableOf(ctx, input.TableName)
   const paths = actions ? updatedPaths(actions) : []
   const { partitionKey, sortKey } = table.definition
   for (const path of paths) {
@@ -240,11 +260,11 @@ export const getItem = defineOperation({
   },
   handle(input, ctx) {
     refuseLegacy(input, 'AttributesToGet')
-    const table = tableOf(ctx, input.TableName)
+    const scope = scopeOf(input, ['ProjectionExpression'])
     const key = keyFrom(input.Key)
-    const scope = scopeOf(input, input.ProjectionExpression !== undefined)
     const paths = projectionOf(input.ProjectionExpression, scope)
     scope.checkAllUsed()
+    const table = tableOf(ctx, input.TableName)
     const item = wire(() => table.get(key as TableKey))
     return item ? { Item: toAttributeMap(projected(item, paths)) } : {}
   },

@@ -4,7 +4,7 @@ import type { IndexDefinition } from '../../services/tables/keys.ts'
 import type { Page } from '../../services/tables/paging.ts'
 import type { ScanOptions, TableQuery, TableService } from '../../services/tables/table-service.ts'
 import type { Item } from '../../services/tables/values.ts'
-import { validationError } from '../errors.ts'
+import { AwsError, validationError } from '../errors.ts'
 import { defineOperation } from '../operation.ts'
 import { ATTRIBUTE_MAP, fromAttributeMap, toAttributeMap } from './attribute-values.ts'
 import {
@@ -139,24 +139,35 @@ function conditionPaths(condition: Condition): Path[] {
   }
 }
 
-function filterOf(
-  keys: { partitionKey: string; sortKey?: string | undefined } | undefined,
-  text: string | undefined,
-  scope: ExpressionScope,
-) {
-  if (text === undefined) return undefined
-  const filter = parseCondition(text, 'FilterExpression', scope)
-  if (keys) {
-    const { partitionKey, sortKey } = keys
-    for (const path of conditionPaths(filter)) {
-      if (path.length === 1 && (path[0] === partitionKey || path[0] === sortKey)) {
-        throw validationError(
-          `Filter Expression can only contain non-primary key attributes: Primary key attribute: ${path[0]}`,
-        )
-      }
+function filterOf(text: string | undefined, scope: ExpressionScope): Condition | undefined {
+  return text === undefined ? undefined : parseCondition(text, 'FilterExpression', scope)
+}
+
+/** ExclusiveStartKey's values, whose errors DynamoDB prefixes. */
+function startKeyOf(key: Record<string, unknown>): TableKey {
+  try {
+    return fromAttributeMap(key) as TableKey
+  } catch (error) {
+    if (error instanceof AwsError && error.code === 'ValidationException')
+      throw validationError(`The provided starting key is invalid: ${error.message}`)
+    throw error
+  }
+}
+
+/** A Query's filter may not name the key attributes of the table or index it reads. */
+function checkFilterKeys(
+  keys: { partitionKey: string; sortKey?: string | undefined },
+  filter: Condition | undefined,
+): void {
+  if (!filter) return
+  const { partitionKey, sortKey } = keys
+  for (const path of conditionPaths(filter)) {
+    if (path.length === 1 && (path[0] === partitionKey || path[0] === sortKey)) {
+      throw validationError(
+        `Filter Expression can only contain non-primary key attributes: Primary key attribute: ${path[0]}`,
+      )
     }
   }
-  return filter
 }
 
 /** A page as DynamoDB answers it: filtered after the limit, projected, or only counted. */
@@ -292,29 +303,29 @@ export const query = defineOperation({
   },
   handle(input, ctx) {
     refuseLegacy(input, 'KeyConditions', 'QueryFilter', 'AttributesToGet', 'ConditionalOperator')
-    const table = tableOf(ctx, input.TableName)
+    // What the request holds is checked before the table is looked for (as DynamoDB does), what
+    // needs its key schema after.
     checkReadInput(input, true)
-    const index = indexOfRead(table, input)
-    const keys = index ?? table.definition
     if (input.KeyConditionExpression === undefined) {
       throw validationError(
         'Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.',
       )
     }
-    const scope = scopeOf(input, true)
-    const keyCondition = keyConditionOf(
-      keys,
-      parseCondition(input.KeyConditionExpression, 'KeyConditionExpression', scope),
-    )
-    const filter = filterOf(keys, input.FilterExpression, scope)
+    const scope = scopeOf(input, ['FilterExpression', 'KeyConditionExpression', 'ProjectionExpression'])
+    const condition = parseCondition(input.KeyConditionExpression, 'KeyConditionExpression', scope)
+    const filter = filterOf(input.FilterExpression, scope)
     const paths = projectionOf(input.ProjectionExpression, scope)
     scope.checkAllUsed()
+    const startAfter = input.ExclusiveStartKey && startKeyOf(input.ExclusiveStartKey)
+    const table = tableOf(ctx, input.TableName)
+    const index = indexOfRead(table, input)
+    const keys = index ?? table.definition
+    const keyCondition = keyConditionOf(keys, condition)
+    checkFilterKeys(keys, filter)
     const options: TableQuery = { ...keyCondition, scanForward: input.ScanIndexForward !== false }
     if (index) options.index = index.name
     if (input.Limit !== undefined) options.limit = input.Limit
-    if (input.ExclusiveStartKey !== undefined) {
-      options.startAfter = fromAttributeMap(input.ExclusiveStartKey) as TableKey
-    }
+    if (startAfter) options.startAfter = startAfter
     return answer(
       wire(() => table.query(options)),
       filter,
@@ -350,9 +361,7 @@ export const scan = defineOperation({
   },
   handle(input, ctx) {
     refuseLegacy(input, 'ScanFilter', 'AttributesToGet', 'ConditionalOperator')
-    const table = tableOf(ctx, input.TableName)
     checkReadInput(input, false)
-    const index = indexOfRead(table, input)
     if (input.Segment !== undefined && input.TotalSegments === undefined) {
       throw validationError(
         'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
@@ -368,22 +377,20 @@ export const scan = defineOperation({
         `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${input.Segment} is not less than TotalSegments: ${input.TotalSegments}`,
       )
     }
-    const scope = scopeOf(
-      input,
-      input.FilterExpression !== undefined || input.ProjectionExpression !== undefined,
-    )
-    const filter = filterOf(undefined, input.FilterExpression, scope)
+    const scope = scopeOf(input, ['FilterExpression', 'ProjectionExpression'])
+    const filter = filterOf(input.FilterExpression, scope)
     const paths = projectionOf(input.ProjectionExpression, scope)
     scope.checkAllUsed()
+    const startAfter = input.ExclusiveStartKey && startKeyOf(input.ExclusiveStartKey)
+    const table = tableOf(ctx, input.TableName)
+    const index = indexOfRead(table, input)
     // Segment 0 holds every item and the others none: a partition of the table, as DynamoDB's is.
     if (input.Segment !== undefined && input.Segment > 0)
       return answer({ items: [] }, filter, paths, input.Select)
     const options: ScanOptions = {}
     if (index) options.index = index.name
     if (input.Limit !== undefined) options.limit = input.Limit
-    if (input.ExclusiveStartKey !== undefined) {
-      options.startAfter = fromAttributeMap(input.ExclusiveStartKey) as TableKey
-    }
+    if (startAfter) options.startAfter = startAfter
     return answer(
       wire(() => table.scan(options)),
       filter,

@@ -185,7 +185,7 @@ export const transactGetItems = defineOperation({
   handle(input, ctx) {
     const reads = input.TransactItems.map(({ Get }) => {
       const table = tableOf(ctx, Get.TableName)
-      const scope = scopeOf(Get, Get.ProjectionExpression !== undefined)
+      const scope = scopeOf(Get, ['ProjectionExpression'])
       const paths = projectionOf(Get.ProjectionExpression, scope)
       scope.checkAllUsed()
       return { table, key: keyFrom(Get.Key), paths }

@@ -6,7 +6,7 @@
  */
 import { validationError } from '../errors.ts'
 import { defineOperation } from '../operation.ts'
-import { TABLE_NAME, tableNameOf, tableOf, wire } from './common.ts'
+import { namedTableOf, TABLE_NAME, tableNameOf, wire } from './common.ts'
 
 /** An empty name has DynamoDB's own message (below), not a length violation. */
 const ATTRIBUTE_NAME = { type: 'String', notNull: true, lengthLessThanOrEqual: 255 } as const
@@ -26,7 +26,7 @@ export const updateTimeToLive = defineOperation({
     const { Enabled: enabled, AttributeName: attribute } = input.TimeToLiveSpecification
     if (attribute === '') throw validationError('TimeToLiveSpecification.AttributeName must be non empty')
     const name = tableNameOf(input.TableName)
-    tableOf(ctx, name)
+    namedTableOf(ctx, name)
     const registry = ctx.pipeline!.tableRegistry()
     const current = registry.timeToLive(name)
     if (current !== undefined && current !== attribute)
@@ -45,7 +45,7 @@ export const describeTimeToLive = defineOperation({
   spec: { TableName: { ...TABLE_NAME, required: true } },
   handle(input, ctx) {
     const name = tableNameOf(input.TableName)
-    tableOf(ctx, name)
+    namedTableOf(ctx, name)
     const attribute = ctx.pipeline!.tableRegistry().timeToLive(name)
     return {
       TimeToLiveDescription:

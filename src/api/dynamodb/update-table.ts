@@ -1,7 +1,7 @@
 import type { IndexDefinition, KeyType } from '../../services/tables/keys.ts'
 import { AwsError, validationError } from '../errors.ts'
 import { defineOperation } from '../operation.ts'
-import { notFound, TABLE_NAME, tableNameOf, tableOf, wire } from './common.ts'
+import { namedTableOf, notFound, TABLE_NAME, tableNameOf, wire } from './common.ts'
 import {
   GLOBAL_INDEXES,
   indexesOf,
@@ -11,6 +11,20 @@ import {
   WARM_THROUGHPUT,
 } from './table-indexes.ts'
 import { ATTRIBUTE_DEFINITION, BILLING_MODE, tableDescription } from './tables.ts'
+
+/** What an UpdateTable request may change: one at least, checked before the table is looked for. */
+const UPDATES = [
+  'ProvisionedThroughput',
+  'BillingMode',
+  'GlobalSecondaryIndexUpdates',
+  'DeletionProtectionEnabled',
+  'TableClass',
+  'OnDemandThroughput',
+  'WarmThroughput',
+] as const
+// DynamoDB's message as recorded in 2023; the members it lists predate TableClass and friends.
+const NOTHING_TO_UPDATE =
+  'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required'
 
 const INDEX_FIELDS = GLOBAL_INDEXES.children.children
 const INDEX = INDEX_FIELDS.IndexName
@@ -68,8 +82,9 @@ export const updateTable = defineOperation({
     WarmThroughput: WARM_THROUGHPUT,
   },
   handle(input, ctx) {
+    if (!UPDATES.some((member) => input[member] !== undefined)) throw validationError(NOTHING_TO_UPDATE)
     const name = tableNameOf(input.TableName)
-    const table = tableOf(ctx, name)
+    const table = namedTableOf(ctx, name)
     const updates = input.GlobalSecondaryIndexUpdates ?? []
     const changes = updates.filter((u) => u.Create !== undefined || u.Delete !== undefined)
     if (changes.length > 1) {

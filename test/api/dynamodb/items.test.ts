@@ -378,7 +378,8 @@ describe('DynamoDB API: items', () => {
       ),
     ).toEqual({
       name: 'ValidationException',
-      message: 'ExpressionAttributeValues can only be specified when using expressions',
+      message:
+        'ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null',
     })
     expect(
       await send(

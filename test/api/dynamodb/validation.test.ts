@@ -99,3 +99,104 @@ describe('DynamoDB ValidationException: constraints, their order and count', () 
     ).toEqual(validation('TimeToLiveSpecification.AttributeName must be non empty'))
   })
 })
+
+// DynamoDB checks what a request holds before it looks for the table (recorded from AWS): a
+// malformed request for a table that does not exist is a ValidationException.
+describe('DynamoDB: a malformed request is refused before a missing table is reported', () => {
+  const cases: [string, string, unknown, string][] = [
+    [
+      'an empty attribute value',
+      'PutItem',
+      { TableName: 'nope', Item: { a: {} } },
+      'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
+    ],
+    [
+      'an undefined expression name',
+      'DeleteItem',
+      { TableName: 'nope', Key: { a: { S: 'a' } }, ConditionExpression: 'attribute_exists(#x)' },
+      'Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #x',
+    ],
+    [
+      'an unused value',
+      'UpdateItem',
+      {
+        TableName: 'nope',
+        Key: { a: { S: 'a' } },
+        UpdateExpression: 'SET b = :b',
+        ExpressionAttributeValues: { ':b': { S: 'x' }, ':c': { S: 'y' } },
+      },
+      'Value provided in ExpressionAttributeValues unused in expressions: keys: {:c}',
+    ],
+    [
+      'no key condition',
+      'Query',
+      { TableName: 'nope' },
+      'Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.',
+    ],
+    [
+      'values without an expression that takes them',
+      'Scan',
+      { TableName: 'nope', ProjectionExpression: 'a', ExpressionAttributeValues: { ':a': { S: 'x' } } },
+      'ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null',
+    ],
+    [
+      'a bad starting key',
+      'Scan',
+      { TableName: 'nope', ExclusiveStartKey: { a: {} } },
+      'The provided starting key is invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
+    ],
+    [
+      'a segment without a total',
+      'Scan',
+      { TableName: 'nope', Segment: 1 },
+      'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
+    ],
+    [
+      'duplicate keys',
+      'BatchGetItem',
+      { RequestItems: { nope: { Keys: [{ a: { S: 'x' } }, { a: { S: 'x' } }] } } },
+      'Provided list of item keys contains duplicates',
+    ],
+    [
+      'a bad value in a later table’s request',
+      'BatchWriteItem',
+      {
+        RequestItems: {
+          nope: [{ DeleteRequest: { Key: { a: { S: 'x' } } } }],
+          devices: [{ PutRequest: { Item: { a: { NULL: false } } } }],
+        },
+      },
+      'One or more parameter values were invalid: Null attribute value types must have the value of true',
+    ],
+    [
+      'an empty write request',
+      'BatchWriteItem',
+      { RequestItems: { nope: [{}] } },
+      'Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes',
+    ],
+    [
+      'nothing to update',
+      'UpdateTable',
+      { TableName: 'nope' },
+      'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
+    ],
+  ]
+
+  it.each(cases)('%s', async (_name, operation, body, message) => {
+    const { p } = await served()
+    expect(await post(p.endpoint!, operation, body)).toEqual(validation(message))
+  })
+
+  it('names the table a table operation could not find', async () => {
+    const { p } = await served()
+    for (const [operation, body] of [
+      ['DescribeTimeToLive', { TableName: 'nope' }],
+      ['UpdateTable', { TableName: 'nope', BillingMode: 'PAY_PER_REQUEST' }],
+    ] as const) {
+      expect((await post(p.endpoint!, operation, body)).body).toEqual({
+        __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+        message: 'Requested resource not found: Table: nope not found',
+      })
+    }
+  })
+})
