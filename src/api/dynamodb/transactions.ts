@@ -34,7 +34,12 @@ const CONDITIONAL = {
 
 export const transactWriteItems = defineOperation({
   name: 'TransactWriteItems',
+  // Members in the order DynamoDB reports their violations (recorded from AWS: a Delete's before a
+  // Put's). Within an action only the key or item is checked for null ({ Put: {} } is one
+  // violation, put.item): a missing TableName is a table not found.
   spec: {
+    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
+    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
     TransactItems: {
       type: 'List',
       notNull: true,
@@ -47,62 +52,56 @@ export const transactWriteItems = defineOperation({
           ConditionCheck: {
             type: 'Structure',
             shape: 'ConditionCheck',
-            children: {
-              Key: { ...ATTRIBUTE_MAP, notNull: true },
-              TableName: { ...TABLE_NAME, notNull: true },
-              ...CONDITIONAL,
-              ConditionExpression: { type: 'String', notNull: true },
-            },
-          },
-          Put: {
-            type: 'Structure',
-            shape: 'Put',
-            children: {
-              Item: { ...ATTRIBUTE_MAP, notNull: true },
-              TableName: { ...TABLE_NAME, notNull: true },
-              ...CONDITIONAL,
-            },
+            children: { Key: { ...ATTRIBUTE_MAP, notNull: true }, TableName: TABLE_NAME, ...CONDITIONAL },
           },
           Delete: {
             type: 'Structure',
             shape: 'Delete',
-            children: {
-              Key: { ...ATTRIBUTE_MAP, notNull: true },
-              TableName: { ...TABLE_NAME, notNull: true },
-              ...CONDITIONAL,
-            },
+            children: { Key: { ...ATTRIBUTE_MAP, notNull: true }, TableName: TABLE_NAME, ...CONDITIONAL },
+          },
+          Put: {
+            type: 'Structure',
+            shape: 'Put',
+            children: { Item: { ...ATTRIBUTE_MAP, notNull: true }, TableName: TABLE_NAME, ...CONDITIONAL },
           },
           Update: {
             type: 'Structure',
             shape: 'Update',
             children: {
               Key: { ...ATTRIBUTE_MAP, notNull: true },
-              UpdateExpression: { type: 'String', notNull: true },
-              TableName: { ...TABLE_NAME, notNull: true },
+              UpdateExpression: { type: 'String' },
+              TableName: TABLE_NAME,
               ...CONDITIONAL,
             },
           },
         },
       },
     },
-    ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY,
-    ReturnItemCollectionMetrics: RETURN_ITEM_COLLECTION_METRICS,
     ClientRequestToken: { type: 'String', lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 36 },
   },
   handle(input, ctx) {
     const seen = new Set<string>()
     const plans = input.TransactItems.map((item) => {
       const given = [item.ConditionCheck, item.Put, item.Delete, item.Update].filter((x) => x !== undefined)
+      if (given.length === 0) {
+        throw validationError(
+          'The action or operation requested is invalid. Verify that the action is typed correctly.',
+        )
+      }
       if (given.length !== 1) {
         throw validationError('TransactItems can only contain one of Check, Put, Update or Delete')
       }
+      const named = <T extends { TableName?: string }>(action: T) => ({
+        ...action,
+        TableName: action.TableName ?? '',
+      })
       const plan = item.ConditionCheck
-        ? planConditionCheck(ctx, item.ConditionCheck)
+        ? planConditionCheck(ctx, named(item.ConditionCheck))
         : item.Put
-          ? planPut(ctx, item.Put)
+          ? planPut(ctx, named(item.Put))
           : item.Delete
-            ? planDelete(ctx, item.Delete)
-            : planUpdate(ctx, item.Update!)
+            ? planDelete(ctx, named(item.Delete))
+            : planUpdate(ctx, named(item.Update!))
       const text = keyText(plan.table, plan.key)
       if (seen.has(text)) {
         throw validationError('Transaction request cannot include multiple operations on one item')

@@ -61,6 +61,30 @@ describe('DynamoDB ValidationException: constraints, their order and count', () 
     )
   })
 
+  it('checks TransactWriteItems’ actions as DynamoDB does: a Delete’s members before a Put’s, only their keys and items for null', async () => {
+    const { p } = await served()
+    expect(
+      await post(p.endpoint!, 'TransactWriteItems', {
+        TransactItems: [{ Put: {}, Delete: {} }],
+        ReturnConsumedCapacity: 'hi',
+        ReturnItemCollectionMetrics: 'hi',
+      }),
+    ).toEqual(
+      validation(
+        "4 validation errors detected: Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; " +
+          "Value 'hi' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]; " +
+          `Value null at 'transactItems.1.member.delete.key' ${NOT_NULL}; Value null at 'transactItems.1.member.put.item' ${NOT_NULL}`,
+      ),
+    )
+    expect(
+      await post(p.endpoint!, 'TransactWriteItems', {
+        TransactItems: [{ NotARealAction: { TableName: 'devices' } }],
+      }),
+    ).toEqual(
+      validation('The action or operation requested is invalid. Verify that the action is typed correctly.'),
+    )
+  })
+
   it.each([
     'CreateTable',
     'DescribeTable',
