@@ -114,34 +114,33 @@ export function checkTypes(
 
 function checkType(val: Json, spec: FieldSpec, dialect: TypeDialect, element: boolean): Json {
   if (val === null || val === undefined) return undefined
-  const wrong = () => typeError(dialect.mismatch(val, spec, element))
   switch (spec.type) {
     case 'Boolean': {
       if (typeof val === 'boolean') return val
       const parsed = typeof val === 'string' ? dialect.booleanFromString(val) : undefined
-      if (parsed === undefined) throw wrong()
+      if (parsed === undefined) throw typeError(dialect.mismatch(val, spec, element))
       return parsed
     }
     case 'Integer':
     case 'Long':
       if (typeof val === 'number' || typeof val === 'bigint') return toInteger(val, spec.type)
-      throw wrong()
+      throw typeError(dialect.mismatch(val, spec, element))
     case 'String':
       if (typeof val === 'string') return val
-      throw wrong()
+      throw typeError(dialect.mismatch(val, spec, element))
     case 'Blob':
       if (Buffer.isBuffer(val) || val instanceof Uint8Array) return Buffer.from(val).toString('base64')
-      if (typeof val !== 'string') throw wrong()
+      if (typeof val !== 'string') throw typeError(dialect.mismatch(val, spec, element))
       return checkBase64(val, dialect)
     case 'Timestamp':
       if (val instanceof Date) return finite(val.getTime() / 1000)
       if (typeof val === 'number' || typeof val === 'bigint') return finite(Number(val))
-      throw wrong()
+      throw typeError(dialect.mismatch(val, spec, element))
     case 'List':
-      if (!Array.isArray(val)) throw wrong()
+      if (!Array.isArray(val)) throw typeError(dialect.mismatch(val, spec, element))
       return val.map((child) => checkType(child, spec.children, dialect, true))
     case 'Map':
-      if (typeof val !== 'object' || Array.isArray(val)) throw wrong()
+      if (typeof val !== 'object' || Array.isArray(val)) throw typeError(dialect.mismatch(val, spec, element))
       // fromEntries defines own properties, so a "__proto__" key stays a key (`out[k] =` would drop it).
       return Object.fromEntries(
         Object.entries(val as Record<string, Json>).map(([k, v]) => [
@@ -150,7 +149,8 @@ function checkType(val: Json, spec: FieldSpec, dialect: TypeDialect, element: bo
         ]),
       )
     case 'Structure':
-      if (typeof val !== 'object' || Array.isArray(val) || Buffer.isBuffer(val)) throw wrong()
+      if (typeof val !== 'object' || Array.isArray(val) || Buffer.isBuffer(val))
+        throw typeError(dialect.mismatch(val, spec, element))
       return checkTypes(val as Record<string, Json>, spec.children, dialect)
   }
 }
@@ -180,6 +180,11 @@ function finite(seconds: number): number {
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+/** Base64 text of a length that is a multiple of 4 that decodes and re-encodes to itself (checked without decoding). */
+export function isCanonicalBase64(s: string): boolean {
+  return !BASE64_INVALID.test(s) && canonicalBase64Tail(s)
+}
 
 /** The unused low bits of the last character before padding must be zero (checked without decoding). */
 function canonicalBase64Tail(s: string): boolean {

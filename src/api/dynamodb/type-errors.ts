@@ -1,5 +1,5 @@
 import type { FieldSpec } from '../spec.ts'
-import type { TypeDialect } from '../validation.ts'
+import { isCanonicalBase64, type TypeDialect } from '../validation.ts'
 
 /** The Java package of DynamoDB's request shapes, as its deserializer names them. */
 const SHAPES = 'com.amazonaws.dynamodb.v20120810'
@@ -84,8 +84,7 @@ export const DYNAMODB_TYPE_DIALECT: TypeDialect = {
   base64Error(s) {
     if (s.length % 4) return `Base64 encoded length is expected a multiple of 4 bytes but found: ${s.length}`
     // AWS names the last character for any text that does not decode and re-encode to itself.
-    if (Buffer.from(s, 'base64').toString('base64') !== s)
-      return 'Invalid last non-pad Base64 character dectected'
+    if (!isCanonicalBase64(s)) return 'Invalid last non-pad Base64 character dectected'
     return undefined
   },
   unreadableBody: undefined,
