@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
@@ -16,6 +17,22 @@ export function clientFor(p: TestPipeline): DynamoDBClient {
   })
   onTestFinished(() => client.destroy())
   return client
+}
+
+/**
+ * The pipeline of {@link served} started again (after `p.close()`) on `p`'s data directory and
+ * clock, closed and its data directory removed when the test finishes.
+ */
+export async function reopened(p: TestPipeline): Promise<TestPipeline> {
+  const again = await startPipeline(
+    { name: 'ddb', tables: TABLES },
+    { serve: true, dataDir: p.dataDir, clock: p.clock },
+  )
+  onTestFinished(async () => {
+    await again.close()
+    await rm(p.dataDir, { recursive: true, force: true })
+  })
+  return again
 }
 
 /** A pipeline with the two tables, served, and a DynamoDB client for it. */

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises'
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -8,9 +7,9 @@ import {
   PutItemCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { clientFor, failure, served, TABLES } from './client.ts'
+import { clientFor, failure, reopened, served, TABLES } from './client.ts'
 
 const sessions = {
   TableName: 'sessions',
@@ -50,14 +49,7 @@ describe('CreateTable and DeleteTable', () => {
     ])
 
     await p.close()
-    const again = await startPipeline(
-      { name: 'ddb', tables: TABLES },
-      { serve: true, dataDir: p.dataDir, clock: p.clock },
-    )
-    onTestFinished(async () => {
-      await again.close()
-      await rm(p.dataDir, { recursive: true, force: true })
-    })
+    const again = await reopened(p)
     ddb = clientFor(again)
     const { Item } = await ddb.send(
       new GetItemCommand({ TableName: 'sessions', Key: { userId: { S: 'u-1' }, startedAt: { N: '42' } } }),

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises'
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -12,9 +11,9 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb'
 import { QueryCommand as DocQueryCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { clientFor, failure, served, TABLES } from './client.ts'
+import { clientFor, failure, reopened, served, TABLES } from './client.ts'
 
 const orders: CreateTableCommandInput = {
   TableName: 'orders',
@@ -205,14 +204,7 @@ describe('DynamoDB secondary indexes', () => {
     expect(described.AttributeDefinitions).toEqual(orders.AttributeDefinitions)
 
     await p.close()
-    const again = await startPipeline(
-      { name: 'ddb', tables: TABLES },
-      { serve: true, dataDir: p.dataDir, clock: p.clock },
-    )
-    onTestFinished(async () => {
-      await again.close()
-      await rm(p.dataDir, { recursive: true, force: true })
-    })
+    const again = await reopened(p)
     ddb = clientFor(again)
     const after = await ddb.send(
       new QueryCommand({
@@ -280,14 +272,7 @@ describe('DynamoDB secondary indexes', () => {
     ).toEqual({ name: 'ValidationException', message: 'Attempting to create an index which already exists' })
 
     await p.close()
-    const again = await startPipeline(
-      { name: 'ddb', tables: TABLES },
-      { serve: true, dataDir: p.dataDir, clock: p.clock },
-    )
-    onTestFinished(async () => {
-      await again.close()
-      await rm(p.dataDir, { recursive: true, force: true })
-    })
+    const again = await reopened(p)
     ddb = clientFor(again)
     expect((await ddb.send(new QueryCommand(byState))).Count).toBe(3)
     await ddb.send(

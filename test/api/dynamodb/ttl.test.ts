@@ -1,5 +1,3 @@
-/** Time to live: UpdateTimeToLive / DescribeTimeToLive, declared TTL, and the sweep that deletes expired items. */
-import { rm } from 'node:fs/promises'
 import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
@@ -7,9 +5,8 @@ import {
   ScanCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb'
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { startPipeline } from '../../../src/testing/index.ts'
-import { clientFor, failure, served, TABLES } from './client.ts'
+import { describe, expect, it } from 'vitest'
+import { clientFor, failure, reopened, served, TABLES } from './client.ts'
 
 const ttl = (ddb: DynamoDBClient, TableName: string, Enabled: boolean, AttributeName: string) =>
   ddb.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { Enabled, AttributeName } }))
@@ -46,14 +43,7 @@ describe('DynamoDB time to live', () => {
     expect(await failure(ttl(ddb, 'devices', true, ''))).toMatchObject({ name: 'ValidationException' })
 
     await p.close()
-    const again = await startPipeline(
-      { name: 'ddb', tables: TABLES },
-      { serve: true, dataDir: p.dataDir, clock: p.clock },
-    )
-    onTestFinished(async () => {
-      await again.close()
-      await rm(p.dataDir, { recursive: true, force: true })
-    })
+    const again = await reopened(p)
     const after = clientFor(again)
     expect(await status(after, 'devices')).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expires' })
     await ttl(after, 'devices', false, 'expires')

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises'
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -14,7 +13,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { clientFor, failure, served, TABLES } from './client.ts'
+import { clientFor, failure, reopened, served, TABLES } from './client.ts'
 
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i)
 
@@ -72,14 +71,7 @@ describe('DynamoDB typed values: B, SS, NS and BS', () => {
     })
 
     await p.close()
-    const again = await startPipeline(
-      { name: 'ddb', tables: TABLES },
-      { serve: true, dataDir: p.dataDir, clock: p.clock },
-    )
-    onTestFinished(async () => {
-      await again.close()
-      await rm(p.dataDir, { recursive: true, force: true })
-    })
+    const again = await reopened(p)
     ddb = clientFor(again)
     const after = await ddb.send(
       new GetItemCommand({ TableName: 'devices', Key: { deviceId: { S: 'd-1' } } }),
