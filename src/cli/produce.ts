@@ -122,6 +122,11 @@ interface Item {
   eventTime?: number
 }
 
+/** How many records a run paced at `rate` has due within `duration` seconds (record i is due at i / rate). */
+export function dueWithin(duration: number, rate: number, records = Number.POSITIVE_INFINITY): number {
+  return Math.min(records, Math.ceil(duration * rate))
+}
+
 async function produce(options: ProduceOptions): Promise<void> {
   if (options.eventTimeField && !options.file)
     throw new CliError('--event-time-field replays a file', 'add --file <path>')
@@ -174,14 +179,21 @@ async function produce(options: ProduceOptions): Promise<void> {
         due = started + (item.eventTime - firstEventTime) / options.speed
       }
       // Paced: the records due within --duration, however late the timer; unpaced: until the time is up.
-      const at = options.rate || item.eventTime !== undefined ? due : performance.now()
-      if (options.duration !== undefined && at - started >= options.duration * 1000) break
+      if (options.duration !== undefined) {
+        if (options.rate) {
+          if (i >= dueWithin(options.duration, options.rate)) break
+        } else if (
+          (item.eventTime !== undefined ? due : performance.now()) - started >=
+          options.duration * 1000
+        )
+          break
+      }
       const now = performance.now()
       if (options.duration !== undefined && now - started >= options.duration * 1000 + LATE_GRACE_MS) {
-        stats.notHanded = Math.max(
-          0,
-          Math.ceil(((started + options.duration * 1000 - due) * (options.rate ?? 0)) / 1000),
-        )
+        // Counted, not computed from times: (end - due) * rate can round one record over.
+        stats.notHanded = options.rate
+          ? Math.max(0, dueWithin(options.duration, options.rate, options.records) - i)
+          : 0
         break
       }
       if (due > now) {
