@@ -118,6 +118,27 @@ export class QueryParams {
   }
 
   /**
+   * `Name.member.N.<field...>` structures (PublishBatch's entries), each as its own parameters
+   * (`Id`, `MessageAttributes.entry.1.Name`, ...), in order; stops at the first gap.
+   */
+  structures(name: string): QueryParams[] {
+    const byIndex = new Map<number, URLSearchParams>()
+    const head = `${name}.member.`
+    for (const [key, value] of this.#form) {
+      if (!key.startsWith(head)) continue
+      const dot = key.indexOf('.', head.length)
+      const index = Number(key.slice(head.length, dot === -1 ? undefined : dot))
+      if (dot === -1 || !Number.isInteger(index)) continue
+      const form = byIndex.get(index) ?? new URLSearchParams()
+      byIndex.set(index, form)
+      form.append(key.slice(dot + 1), value)
+    }
+    const out: QueryParams[] = []
+    for (let i = 1; byIndex.has(i); i++) out.push(new QueryParams(byIndex.get(i)!))
+    return out
+  }
+
+  /**
    * `Name.entry.N.<key>` / `Name.entry.N.<value...>` entries, each as the parameters under its
    * prefix (`{ Name: 'k', 'Value.StringValue': 'v' }`), in order.
    */

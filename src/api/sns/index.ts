@@ -1,4 +1,7 @@
-import { TopicError } from '../../services/topics/errors.ts'
+import { TOPIC_LIMITS } from '../../services/topics/config.ts'
+import { TopicError, type TopicErrorCode } from '../../services/topics/errors.ts'
+import { baseType, type TypedAttribute } from '../../services/topics/filter-policy.ts'
+import { publishSize } from '../../services/topics/publish-checks.ts'
 import type { TopicService } from '../../services/topics/topic-service.ts'
 import { AwsError } from '../errors.ts'
 import { offsetPage } from '../offset-page.ts'
@@ -10,15 +13,27 @@ import {
   type QueryService,
   XmlList,
   XmlMap,
+  type XmlValue,
 } from '../query.ts'
 
 /** Topics and subscriptions per page of ListTopics / ListSubscriptions, as SNS pages them. */
 const PAGE = 100
 
+/** Entries per PublishBatch, and what an entry's Id may be (as SQS batch ids). */
+const BATCH_ENTRIES = 10
+const BATCH_ID = /^[A-Za-z0-9_-]{1,80}$/
+
 /** The topic service of the current build. */
 function topics(ctx: OperationContext): TopicService {
   if (!ctx.pipeline) throw new AwsError('InvalidAction', 'SNS is served with a pipeline (tributary dev)')
   return ctx.pipeline.topics()
+}
+
+/** The topic service's error codes as SNS's query protocol spells them (its `awsQueryError` codes). */
+const QUERY_CODES: Record<TopicErrorCode, string> = {
+  NotFoundException: 'NotFound',
+  InvalidParameterException: 'InvalidParameter',
+  InvalidParameterValueException: 'ParameterValueInvalid',
 }
 
 /** Runs `f`, answering the topic service's errors in SNS's query spelling. */
@@ -27,9 +42,11 @@ function sns<T>(f: () => T): T {
     return f()
   } catch (error) {
     if (error instanceof TopicError)
-      throw error.code === 'NotFoundException'
-        ? new AwsError('NotFound', error.message, 404)
-        : new AwsError('InvalidParameter', error.message, 400)
+      throw new AwsError(
+        QUERY_CODES[error.code],
+        error.message,
+        error.code === 'NotFoundException' ? 404 : 400,
+      )
     throw error
   }
 }
@@ -78,6 +95,27 @@ function endpointName(endpoint: string, kind: 'sqs' | 'lambda'): string {
 /** A `Attributes.entry.N.key` / `.value` map (CreateTopic's and Subscribe's `Attributes`). */
 function attributeMap(params: QueryParams): Record<string, string> {
   return Object.fromEntries(params.entries('Attributes').map((e) => [e.key ?? '', e.value ?? '']))
+}
+
+/**
+ * Publish's `MessageAttributes.entry.N` (`Name`, `Value.DataType`, `Value.StringValue` or, for a
+ * `Binary` type, `Value.BinaryValue` in base64): the type and value checks are the topic service's.
+ */
+function messageAttributes(params: QueryParams): Record<string, TypedAttribute> {
+  const attributes: Record<string, TypedAttribute> = {}
+  for (const entry of params.entries('MessageAttributes')) {
+    const name = entry.Name ?? ''
+    const type = entry['Value.DataType'] ?? ''
+    const field = baseType(type) === 'Binary' ? 'Binary' : 'String'
+    const value = entry[`Value.${field}Value`]
+    if (value === undefined && entry[`Value.${field === 'Binary' ? 'String' : 'Binary'}Value`] !== undefined)
+      throw new AwsError(
+        'ParameterValueInvalid',
+        `The message attribute '${name}' with type '${type}' must use field '${field}'.`,
+      )
+    attributes[name] = { type, value: value ?? '' }
+  }
+  return attributes
 }
 
 function action(
@@ -152,19 +190,57 @@ const ACTIONS: QueryAction[] = [
     const message = params.get('Message')
     if (message === undefined || message === '')
       throw new AwsError('InvalidParameter', 'Invalid parameter: Message')
-    const attributes: Record<string, { type: 'String' | 'Number' | 'String.Array'; value: string }> = {}
-    for (const entry of params.entries('MessageAttributes')) {
-      const name = entry.Name ?? ''
-      const type = entry['Value.DataType']
-      if (type !== 'String' && type !== 'Number' && type !== 'String.Array')
-        throw new AwsError(
-          'InvalidParameterValue',
-          `The message attribute '${name}' has an invalid message attribute type: Tributary serves String, Number and String.Array attributes.`,
-        )
-      attributes[name] = { type, value: entry['Value.StringValue'] ?? '' }
-    }
+    const attributes = messageAttributes(params)
     const { messageId } = service.publish(topic, message, { subject: params.get('Subject'), attributes })
     return { MessageId: messageId }
+  }),
+  action('PublishBatch', (params, ctx) => {
+    const service = topics(ctx)
+    const topic = topicOf(service, params.required('TopicArn'))
+    const entries = params.structures('PublishBatchRequestEntries')
+    if (entries.length === 0)
+      throw new AwsError('EmptyBatchRequest', "The batch request doesn't contain any entries.")
+    if (entries.length > BATCH_ENTRIES)
+      throw new AwsError(
+        'TooManyEntriesInBatchRequest',
+        'The batch request contains more entries than permissible.',
+      )
+    const ids = entries.map((e) => e.get('Id') ?? '')
+    if (ids.some((id) => !BATCH_ID.test(id)))
+      throw new AwsError(
+        'InvalidBatchEntryId',
+        "The Id of a batch entry in a batch request doesn't abide by the specification.",
+      )
+    if (new Set(ids).size !== ids.length)
+      throw new AwsError(
+        'BatchEntryIdsNotDistinct',
+        'Two or more batch entries in the request have the same Id.',
+      )
+    const requests = entries.map((e) => ({
+      message: e.get('Message'),
+      subject: e.get('Subject'),
+      attributes: messageAttributes(e),
+    }))
+    const total = requests.reduce((sum, r) => sum + publishSize(r.message ?? '', r.attributes), 0)
+    if (total > TOPIC_LIMITS.messageBytes)
+      throw new AwsError(
+        'BatchRequestTooLong',
+        'The length of all the messages put together is more than the limit.',
+      )
+    const successful: XmlValue[] = []
+    const failed: XmlValue[] = []
+    requests.forEach((r, i) => {
+      try {
+        const { messageId } = sns(() =>
+          service.publish(topic, r.message ?? '', { subject: r.subject, attributes: r.attributes }),
+        )
+        successful.push({ Id: ids[i], MessageId: messageId })
+      } catch (error) {
+        if (!(error instanceof AwsError)) throw error
+        failed.push({ Id: ids[i], Code: error.code, Message: error.message, SenderFault: 'true' })
+      }
+    })
+    return { Successful: new XmlList(successful), Failed: new XmlList(failed) }
   }),
   action('Subscribe', (params, ctx) => {
     const service = topics(ctx)

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { BASE64 } from '../../util/base64.ts'
 import { QUEUE_LIMITS } from './config.ts'
 import { QueueError } from './errors.ts'
 
@@ -41,8 +42,6 @@ export type TypedMessageAttributes = Record<string, TypedMessageAttribute>
 
 /** SQS's data types: `String`, `Number` or `Binary`, optionally with a custom label after a dot. */
 const DATA_TYPE = /^(String|Number|Binary)(\.[^\s]{1,245})?$/
-/** Base64 as the APIs carry a Blob (padded, standard alphabet). */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 /** A number SQS can hold: up to 38 significant digits, from -10^128 to 10^126. */
 const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
 

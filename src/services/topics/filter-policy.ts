@@ -10,8 +10,19 @@ export const FILTER_POLICY_SCOPES: readonly FilterPolicyScope[] = ['MessageAttri
 
 /** A message attribute as filters see it: its SNS type and value (`String.Array`: a JSON array). */
 export interface TypedAttribute {
-  type: 'String' | 'Number' | 'String.Array'
+  /**
+   * `String`, `Number`, `Binary` (its value is its bytes in base64, as every wire form carries
+   * them) or `String.Array`; the first three may carry a custom label (`Number.int`, `Binary.gif`).
+   */
+  type: string
   value: string
+}
+
+/** What an attribute type behaves as: `String.Array`, or the type without its custom label. */
+export function baseType(type: string): 'String' | 'Number' | 'Binary' | 'String.Array' | undefined {
+  if (type === 'String.Array') return type
+  const prefix = type.split('.', 1)[0]
+  return prefix === 'String' || prefix === 'Number' || prefix === 'Binary' ? prefix : undefined
 }
 
 /** SNS's limits on a policy. https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html */
@@ -160,7 +171,10 @@ export function matchesFilterPolicy(
     if (Object.keys(attributes).length === 0) return false
     return matchNode(policy, (key) => {
       const attribute = attributes[key]
-      return attribute === undefined ? undefined : attributeValues(attribute)
+      // SNS compares policies with String, String.Array and Number attributes only.
+      return attribute === undefined || baseType(attribute.type) === 'Binary'
+        ? undefined
+        : attributeValues(attribute)
     })
   }
   let parsed: unknown
@@ -175,8 +189,9 @@ export function matchesFilterPolicy(
 
 /** The values an attribute offers to rules: an array's elements, a Number as a number. */
 function attributeValues(attribute: TypedAttribute): Scalar[] {
-  if (attribute.type === 'Number') return [Number(attribute.value)]
-  if (attribute.type === 'String.Array') {
+  const type = baseType(attribute.type)
+  if (type === 'Number') return [Number(attribute.value)]
+  if (type === 'String.Array') {
     try {
       const array = JSON.parse(attribute.value) as unknown
       if (Array.isArray(array)) return array.filter((v) => v === null || typeof v !== 'object') as Scalar[]

@@ -1,13 +1,14 @@
+import { BASE64 } from '../../util/base64.ts'
 import { TOPIC_LIMITS } from './config.ts'
-import { invalidTopicParameter } from './errors.ts'
-import type { TypedAttribute } from './filter-policy.ts'
+import { invalidTopicParameter, invalidTopicParameterValue } from './errors.ts'
+import { baseType, type TypedAttribute } from './filter-policy.ts'
 
 export interface PublishOptions {
   /** At most 100 printable ASCII characters. */
   subject?: string
   /**
    * Message attributes, at most 10: a string is a `String` attribute; `{ type, value }` gives
-   * `Number` (a decimal) or `String.Array` (a JSON array) too.
+   * `Number` (a decimal), `String.Array` (a JSON array) or `Binary` (bytes in base64) too.
    */
   attributes?: Record<string, string | TypedAttribute>
 }
@@ -20,7 +21,9 @@ const SUBJECT = /^[!-~][ -~]*$/
 export function publishSize(message: string, attributes: Record<string, TypedAttribute>): number {
   let size = Buffer.byteLength(message, 'utf8')
   for (const [name, { type, value }] of Object.entries(attributes)) {
-    size += Buffer.byteLength(name, 'utf8') + type.length + Buffer.byteLength(value, 'utf8')
+    const bytes =
+      baseType(type) === 'Binary' ? Buffer.byteLength(value, 'base64') : Buffer.byteLength(value, 'utf8')
+    size += Buffer.byteLength(name, 'utf8') + type.length + bytes
   }
   return size
 }
@@ -29,26 +32,31 @@ export function publishSize(message: string, attributes: Record<string, TypedAtt
 const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
 
 function checkTyped(name: string, value: string | TypedAttribute): TypedAttribute {
-  const attribute = typeof value === 'string' ? { type: 'String' as const, value } : value
+  const attribute = typeof value === 'string' ? { type: 'String', value } : value
   if (typeof attribute !== 'object' || attribute === null || typeof attribute.value !== 'string')
     throw invalidTopicParameter(`Message attribute '${name}' must have a non-empty String value`)
   const { type } = attribute
-  if (type !== 'String' && type !== 'Number' && type !== 'String.Array')
-    throw invalidTopicParameter(
+  const base = typeof type === 'string' && type.length <= 256 ? baseType(type) : undefined
+  if (base === undefined)
+    throw invalidTopicParameterValue(
       `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
     )
   if (attribute.value.length === 0)
-    throw invalidTopicParameter(
+    throw invalidTopicParameterValue(
       `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`,
     )
-  if (type === 'Number') {
+  if (base === 'Binary' && !BASE64.test(attribute.value))
+    throw invalidTopicParameterValue(
+      `The message attribute '${name}' with type '${type}' must carry its bytes in base64.`,
+    )
+  if (base === 'Number') {
     const n = Number(attribute.value)
     if (!NUMBER.test(attribute.value) || !Number.isFinite(n) || Math.abs(n) > 1e9)
       throw invalidTopicParameter(
         `Value ${attribute.value} for message attribute ${name} of type Number is not a valid number.`,
       )
   }
-  if (type === 'String.Array') {
+  if (base === 'String.Array') {
     let array: unknown
     try {
       array = JSON.parse(attribute.value)

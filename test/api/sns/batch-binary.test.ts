@@ -1,0 +1,191 @@
+import {
+  PublishBatchCommand,
+  type PublishBatchRequestEntry,
+  PublishCommand,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns'
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
+
+const definition = {
+  name: 'sns-batch-binary',
+  queues: { inbox: {}, raw: {}, filtered: {} },
+  topics: { alerts: { subscriptions: [{ queue: 'inbox' }] } },
+}
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }
+const TopicArn = 'arn:aws:sns:us-east-1:000000000000:alerts'
+const queueArn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`
+
+function clients(p: TestPipeline) {
+  const sns = new SNSClient({ endpoint: p.endpoint!, region: 'us-east-1', credentials })
+  const sqs = new SQSClient({ endpoint: p.endpoint!, region: 'us-east-1', credentials })
+  onTestFinished(() => {
+    sns.destroy()
+    sqs.destroy()
+  })
+  return { sns, sqs }
+}
+
+async function failure(promise: Promise<unknown>) {
+  const error = (await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { name: string; message: string; $metadata: { httpStatusCode: number } } | undefined
+  if (!error) throw new Error('expected the call to fail')
+  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode }
+}
+
+/** Every message waiting in a queue, with its message attributes, read and deleted through SQS. */
+async function drain(sqs: SQSClient, p: TestPipeline, queue: string) {
+  const QueueUrl = `${p.endpoint}/000000000000/${queue}`
+  const got: { body: string; attributes: Record<string, unknown> }[] = []
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+    )
+    if (Messages.length === 0) return got
+    for (const m of Messages) {
+      got.push({ body: m.Body!, attributes: m.MessageAttributes ?? {} })
+      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
+    }
+  }
+}
+
+describe('SNS Binary message attributes', () => {
+  it('carry bytes in base64 in the envelope, as BinaryValue with raw delivery, and are not compared by filter policies', async () => {
+    const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
+    const { sns, sqs } = clients(p)
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: queueArn('raw'),
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    )
+    // A policy on a Binary attribute: SNS compares String, String.Array and Number attributes only.
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: queueArn('filtered'),
+        Attributes: { FilterPolicy: JSON.stringify({ thumbnail: [{ exists: true }] }) },
+      }),
+    )
+    const bytes = Buffer.from([0, 1, 2, 254, 255])
+    await sns.send(
+      new PublishCommand({
+        TopicArn,
+        Message: 'with bytes',
+        MessageAttributes: {
+          thumbnail: { DataType: 'Binary', BinaryValue: bytes },
+          count: { DataType: 'Number.int', StringValue: '3' },
+        },
+      }),
+    )
+    const [message] = await drain(sqs, p, 'inbox')
+    expect(JSON.parse(message!.body).MessageAttributes).toEqual({
+      thumbnail: { Type: 'Binary', Value: bytes.toString('base64') },
+      count: { Type: 'Number.int', Value: '3' },
+    })
+    const [raw] = await drain(sqs, p, 'raw')
+    expect(raw!.body).toBe('with bytes')
+    expect(raw!.attributes).toEqual({
+      thumbnail: { DataType: 'Binary', BinaryValue: new Uint8Array(bytes) },
+      count: { DataType: 'Number.int', StringValue: '3' },
+    })
+    expect(await drain(sqs, p, 'filtered')).toEqual([])
+  })
+
+  it('answers a bad type or a value in the wrong field with ParameterValueInvalid', async () => {
+    const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
+    const { sns } = clients(p)
+    const publish = (MessageAttributes: NonNullable<PublishCommand['input']['MessageAttributes']>) =>
+      failure(sns.send(new PublishCommand({ TopicArn, Message: 'x', MessageAttributes })))
+    expect(await publish({ a: { DataType: 'Blob', StringValue: 'x' } })).toEqual({
+      name: 'InvalidParameterValueException',
+      message:
+        "The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
+      status: 400,
+    })
+    expect(await publish({ a: { DataType: 'Binary', StringValue: 'x' } })).toEqual({
+      name: 'InvalidParameterValueException',
+      message: "The message attribute 'a' with type 'Binary' must use field 'Binary'.",
+      status: 400,
+    })
+    expect(await publish({ a: { DataType: 'String', BinaryValue: Buffer.from('x') } })).toEqual({
+      name: 'InvalidParameterValueException',
+      message: "The message attribute 'a' with type 'String' must use field 'String'.",
+      status: 400,
+    })
+    expect(p.queue('inbox').json()).toEqual([])
+  })
+})
+
+describe('SNS PublishBatch', () => {
+  it('publishes each entry to the subscriptions, reports an invalid entry as Failed, and refuses a malformed batch whole', async () => {
+    const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
+    const { sns } = clients(p)
+    const entries: PublishBatchRequestEntry[] = [
+      { Id: 'first', Message: 'one', Subject: 'S1' },
+      { Id: 'bad-subject', Message: 'two', Subject: ' leading space' },
+      {
+        Id: 'third_3',
+        Message: 'three',
+        MessageAttributes: { kind: { DataType: 'String', StringValue: 'k' } },
+      },
+    ]
+    const result = await sns.send(new PublishBatchCommand({ TopicArn, PublishBatchRequestEntries: entries }))
+    expect(result.Successful?.map((s) => s.Id)).toEqual(['first', 'third_3'])
+    for (const s of result.Successful ?? []) expect(s.MessageId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(result.Failed).toEqual([
+      { Id: 'bad-subject', Code: 'InvalidParameter', Message: 'Invalid parameter: Subject', SenderFault: true },
+    ])
+    const delivered = p.queue('inbox').json<Record<string, unknown>>()
+    expect(delivered.map((e) => [e.MessageId, e.Message, e.Subject])).toEqual([
+      [result.Successful![0]!.MessageId, 'one', 'S1'],
+      [result.Successful![1]!.MessageId, 'three', undefined],
+    ])
+    expect(delivered[1]!.MessageAttributes).toEqual({ kind: { Type: 'String', Value: 'k' } })
+
+    const batch = (PublishBatchRequestEntries: PublishBatchRequestEntry[], arn = TopicArn) =>
+      failure(sns.send(new PublishBatchCommand({ TopicArn: arn, PublishBatchRequestEntries })))
+    expect(await batch([])).toEqual({
+      name: 'EmptyBatchRequestException',
+      message: "The batch request doesn't contain any entries.",
+      status: 400,
+    })
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ Id: `m${i}`, Message: 'x' }))
+    expect(await batch(eleven)).toMatchObject({ name: 'TooManyEntriesInBatchRequestException', status: 400 })
+    expect(
+      await batch([
+        { Id: 'same', Message: 'a' },
+        { Id: 'same', Message: 'b' },
+      ]),
+    ).toMatchObject({ name: 'BatchEntryIdsNotDistinctException', status: 400 })
+    expect(await batch([{ Id: 'has space', Message: 'a' }])).toMatchObject({
+      name: 'InvalidBatchEntryIdException',
+      status: 400,
+    })
+    const big = 'x'.repeat(100 * 1024)
+    expect(
+      await batch([
+        { Id: 'a', Message: big },
+        { Id: 'b', Message: big },
+        { Id: 'c', Message: big },
+      ]),
+    ).toEqual({
+      name: 'BatchRequestTooLongException',
+      message: 'The length of all the messages put together is more than the limit.',
+      status: 400,
+    })
+    expect(await batch([{ Id: 'a', Message: 'a' }], `${TopicArn}-missing`)).toMatchObject({
+      name: 'NotFoundException',
+      status: 404,
+    })
+    // Nothing from the refused batches arrived.
+    expect(p.queue('inbox').json()).toHaveLength(2)
+  })
+})
