@@ -141,7 +141,12 @@ describe('SNS PublishBatch', () => {
     expect(result.Successful?.map((s) => s.Id)).toEqual(['first', 'third_3'])
     for (const s of result.Successful ?? []) expect(s.MessageId).toMatch(/^[0-9a-f-]{36}$/)
     expect(result.Failed).toEqual([
-      { Id: 'bad-subject', Code: 'InvalidParameter', Message: 'Invalid parameter: Subject', SenderFault: true },
+      {
+        Id: 'bad-subject',
+        Code: 'InvalidParameter',
+        Message: 'Invalid parameter: Subject',
+        SenderFault: true,
+      },
     ])
     const delivered = p.queue('inbox').json<Record<string, unknown>>()
     expect(delivered.map((e) => [e.MessageId, e.Message, e.Subject])).toEqual([
