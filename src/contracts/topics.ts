@@ -33,6 +33,11 @@ export interface SubscriptionProtocol<S extends { protocol: string } = { protoco
   /** What the subscription delivers to (SNS's Endpoint): a queue ARN, a function ARN, an address. */
   endpoint(subscription: S): string
   /**
+   * The key of a `MessageStructure: 'json'` message this subscription reads (SNS's protocol name:
+   * `sqs`, `lambda`, `email`, `https`); absent: the protocol's name. Others read `default`.
+   */
+  messageKey?(subscription: S): string
+  /**
    * Delivers one notification, inside the publish transaction. Must not wait for a slow endpoint
    * (hand the work to a queue instead). Throws when the endpoint refuses the notification.
    */

@@ -191,7 +191,11 @@ const ACTIONS: QueryAction[] = [
     if (message === undefined || message === '')
       throw new AwsError('InvalidParameter', 'Invalid parameter: Message')
     const attributes = messageAttributes(params)
-    const { messageId } = service.publish(topic, message, { subject: params.get('Subject'), attributes })
+    const { messageId } = service.publish(topic, message, {
+      subject: params.get('Subject'),
+      attributes,
+      messageStructure: params.get('MessageStructure'),
+    })
     return { MessageId: messageId }
   }),
   action('PublishBatch', (params, ctx) => {
@@ -219,6 +223,7 @@ const ACTIONS: QueryAction[] = [
     const requests = entries.map((e) => ({
       message: e.get('Message'),
       subject: e.get('Subject'),
+      messageStructure: e.get('MessageStructure'),
       attributes: messageAttributes(e),
     }))
     const total = requests.reduce((sum, r) => sum + publishSize(r.message ?? '', r.attributes), 0)
@@ -232,7 +237,11 @@ const ACTIONS: QueryAction[] = [
     requests.forEach((r, i) => {
       try {
         const { messageId } = sns(() =>
-          service.publish(topic, r.message ?? '', { subject: r.subject, attributes: r.attributes }),
+          service.publish(topic, r.message ?? '', {
+            subject: r.subject,
+            attributes: r.attributes,
+            messageStructure: r.messageStructure,
+          }),
         )
         successful.push({ Id: ids[i], MessageId: messageId })
       } catch (error) {

@@ -172,6 +172,7 @@ export function createNotificationProtocols(options: NotificationProtocolsOption
       return resolved
     },
     endpoint: (s) => s.webhook,
+    messageKey: (s) => (s.webhook.startsWith('https:') ? 'https' : 'http'),
     deliver(n, s, arn) {
       start(background.get(s)!, n, arn)
     },

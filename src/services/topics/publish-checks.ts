@@ -11,6 +11,35 @@ export interface PublishOptions {
    * `Number` (a decimal), `String.Array` (a JSON array) or `Binary` (bytes in base64) too.
    */
   attributes?: Record<string, string | TypedAttribute>
+  /**
+   * `'json'`: the message is a JSON object of messages by protocol (`sqs`, `lambda`, `email`,
+   * `http`, `https`) with a `default` for the others, as SNS's MessageStructure.
+   */
+  messageStructure?: string
+}
+
+/** A `MessageStructure: 'json'` message: the message for each protocol key, and `default`. */
+export function structuredMessages(message: string, structure: string | undefined): Record<string, string> {
+  if (structure === undefined) return { default: message }
+  if (structure !== 'json') throw invalidTopicParameter('MessageStructure')
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(message)
+  } catch {
+    throw invalidTopicParameter('Message Structure - JSON message body failed to parse')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw invalidTopicParameter('Message Structure - JSON message body failed to parse')
+  const messages = parsed as Record<string, unknown>
+  if (typeof messages.default !== 'string')
+    throw invalidTopicParameter('Message Structure - No default entry in JSON message body')
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(messages)) {
+    if (typeof value !== 'string')
+      throw invalidTopicParameter(`Message Structure - The value for protocol ${key} must be a string`)
+    out[key] = value
+  }
+  return out
 }
 
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{0,254}[A-Za-z0-9_-])?$/

@@ -15,7 +15,7 @@ import { sign, signingCertUrl, subscriptionArn } from './envelope.ts'
 import { invalidTopicParameter, TopicError, topicNotFound } from './errors.ts'
 import { type FilterPolicy, type FilterPolicyScope, matchesFilterPolicy } from './filter-policy.ts'
 import { functionProtocol, queueProtocol } from './protocols.ts'
-import { checkPublish, type PublishOptions, publishSize } from './publish-checks.ts'
+import { checkPublish, type PublishOptions, publishSize, structuredMessages } from './publish-checks.ts'
 import {
   applySubscriptionAttribute,
   compileFilter,
@@ -414,34 +414,48 @@ export class TopicService {
   publish(topic: string, message: string, options: PublishOptions = {}): { messageId: string } {
     const subscriptions = this.subscriptions(topic)
     const typed = checkPublish(message, options)
+    const messages = structuredMessages(message, options.messageStructure)
     const attributes: Record<string, string> = {}
     const attributeTypes: Record<string, string> = {}
     for (const [name, a] of Object.entries(typed)) {
       attributes[name] = a.value
       attributeTypes[name] = a.type
     }
-    const base = {
-      messageId: randomUUID(),
-      topicArn: this.arn(topic),
-      subject: options.subject,
-      message,
-      timestamp: new Date(this.#clock.now()).toISOString(),
-      attributes,
-      attributeTypes,
-    }
-    const notification: Notification = {
-      ...base,
-      signature: sign(this.#signingKey, base),
-      signingCertUrl: signingCertUrl(this.region),
+    const messageId = randomUUID()
+    const timestamp = new Date(this.#clock.now()).toISOString()
+    // One notification per distinct message (MessageStructure gives each protocol its own).
+    const notifications = new Map<string, Notification>()
+    const notificationOf = (text: string): Notification => {
+      const known = notifications.get(text)
+      if (known) return known
+      const base = {
+        messageId,
+        topicArn: this.arn(topic),
+        subject: options.subject,
+        message: text,
+        timestamp,
+        attributes,
+        attributeTypes,
+      }
+      const notification = {
+        ...base,
+        signature: sign(this.#signingKey, base),
+        signingCertUrl: signingCertUrl(this.region),
+      }
+      notifications.set(text, notification)
+      return notification
     }
     let delivered = 0
     let failed = 0
     this.#store.transaction(() => {
       for (const s of subscriptions) {
+        const protocol = this.#protocols.get(s.protocol)!
+        const key = protocol.messageKey?.(s.subscription) ?? s.protocol
+        const text = messages[key] ?? messages.default!
         const filter = this.#filters.get(s.subscriptionArn)
-        if (filter && !matchesFilterPolicy(filter.policy, filter.scope, typed, message)) continue
+        if (filter && !matchesFilterPolicy(filter.policy, filter.scope, typed, text)) continue
         try {
-          this.#protocols.get(s.protocol)!.deliver(notification, s.subscription, s.subscriptionArn)
+          protocol.deliver(notificationOf(text), s.subscription, s.subscriptionArn)
           delivered++
         } catch (error) {
           failed++
@@ -454,6 +468,6 @@ export class TopicService {
     metrics.record(SNS.PublishSize, publishSize(message, typed))
     if (delivered > 0) metrics.record(SNS.NumberOfNotificationsDelivered, delivered)
     if (failed > 0) metrics.record(SNS.NumberOfNotificationsFailed, failed)
-    return { messageId: notification.messageId }
+    return { messageId }
   }
 }

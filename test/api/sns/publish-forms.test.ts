@@ -194,3 +194,45 @@ describe('SNS PublishBatch', () => {
     expect(p.queue('inbox').json()).toHaveLength(2)
   })
 })
+
+describe('SNS MessageStructure json', () => {
+  it("gives each protocol its own message (an sqs subscription reads 'sqs', else 'default') and refuses a malformed structure", async () => {
+    const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
+    const { sns, sqs } = clients(p)
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: queueArn('raw'),
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    )
+    const structured = (messages: Record<string, unknown>) =>
+      sns.send(new PublishCommand({ TopicArn, MessageStructure: 'json', Message: JSON.stringify(messages) }))
+    await structured({ default: 'for everyone', sqs: 'for queues', email: 'for people' })
+    await structured({ default: 'only a default' })
+    expect(
+      p
+        .queue('inbox')
+        .json<{ Message: string }>()
+        .map((e) => e.Message),
+    ).toEqual(['for queues', 'only a default'])
+    expect((await drain(sqs, p, 'raw')).map((m) => m.body)).toEqual(['for queues', 'only a default'])
+
+    const refused = async (Message: string, MessageStructure = 'json') =>
+      failure(sns.send(new PublishCommand({ TopicArn, MessageStructure, Message })))
+    expect(await refused('{"sqs":"x"}')).toEqual({
+      name: 'InvalidParameterException',
+      message: 'Invalid parameter: Message Structure - No default entry in JSON message body',
+      status: 400,
+    })
+    expect(await refused('not json')).toMatchObject({
+      message: 'Invalid parameter: Message Structure - JSON message body failed to parse',
+    })
+    expect(await refused('{"default":"x"}', 'xml')).toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Invalid parameter: MessageStructure',
+    })
+    expect(p.queue('inbox').json()).toHaveLength(2)
+  })
+})
