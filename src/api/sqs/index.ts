@@ -10,7 +10,17 @@ import {
   sendMessage,
   sendMessageBatch,
 } from './messages.ts'
-import { createQueue, deleteQueue, getQueueUrl, listQueues, purgeQueue } from './queues.ts'
+import {
+  createQueue,
+  deleteQueue,
+  getQueueUrl,
+  listDeadLetterSourceQueues,
+  listQueues,
+  listQueueTags,
+  purgeQueue,
+  tagQueue,
+  untagQueue,
+} from './queues.ts'
 import { SQS_ERRORS } from './shared.ts'
 
 /** SQS's X-Amz-Target prefix for its JSON 1.0 protocol (current SDKs). */
@@ -41,12 +51,16 @@ export const SQS_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
     deleteQueue,
     getQueueAttributes,
     getQueueUrl,
+    listDeadLetterSourceQueues,
     listQueues,
+    listQueueTags,
     purgeQueue,
     receiveMessage,
     sendMessage,
     sendMessageBatch,
     setQueueAttributes,
+    tagQueue,
+    untagQueue,
   ].map((op) => [op.name, op as Operation]),
 )
 

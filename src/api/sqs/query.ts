@@ -36,15 +36,18 @@ const WIRE_NAMES: Readonly<Record<string, string>> = {
   MessageAttributes: 'MessageAttribute',
   MessageSystemAttributes: 'MessageSystemAttribute',
   tags: 'Tag',
+  Tags: 'Tag',
+  TagKeys: 'TagKey',
   StringListValues: 'StringListValue',
   BinaryListValues: 'BinaryListValue',
   QueueUrls: 'QueueUrl',
+  queueUrls: 'QueueUrl',
   Messages: 'Message',
   Failed: 'BatchResultErrorEntry',
 }
 
 /** Members that are maps in SQS's outputs (rendered as `<Name>`/`<Value>` entries). */
-const OUTPUT_MAPS = new Set(['Attributes', 'MessageAttributes'])
+const OUTPUT_MAPS = new Set(['Attributes', 'MessageAttributes', 'Tags'])
 
 /** A member's wire name in `action` (batch entries are named after their action). */
 function wireName(member: string, action: string, output = false): string {
@@ -102,7 +105,7 @@ function readField(form: Form, key: string, member: string, field: FieldSpec, ac
       return items.length > 0 ? items : undefined
     }
     case 'Map': {
-      const keyName = member === 'tags' ? 'Key' : 'Name'
+      const keyName = member === 'tags' || member === 'Tags' ? 'Key' : 'Name'
       const entries: Record<string, unknown> = {}
       let any = false
       for (let i = 1; form.has(`${key}.${i}`); i++) {
@@ -140,7 +143,7 @@ function toXml(value: unknown, action: string, member = ''): XmlValue {
     if (OUTPUT_MAPS.has(member)) {
       const entries: Record<string, XmlValue> = {}
       for (const [k, v] of Object.entries(value)) entries[k] = toXml(v, action)
-      return new XmlFlatMap(entries)
+      return new XmlFlatMap(entries, member === 'Tags' ? 'Key' : 'Name')
     }
     const out: Record<string, XmlValue> = {}
     for (const [k, v] of Object.entries(value)) out[wireName(k, action, true)] = toXml(v, action, k)

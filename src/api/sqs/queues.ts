@@ -6,6 +6,34 @@ import { queueDoesNotExist, queueOf, queuesOf, queueUrl, required, sqs, sqsError
 const QUEUE_NAME_MESSAGE =
   'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length'
 
+/** A page of queue names after `NextToken` (the last name of the page before, base64url), as SQS pages them. */
+function namePage(names: readonly string[], maxResults: number | undefined, nextToken: string | undefined) {
+  if (maxResults !== undefined && (maxResults < 1 || maxResults > 1000)) {
+    throw sqsError(
+      'InvalidParameterValue',
+      `Value ${maxResults} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.`,
+    )
+  }
+  if (nextToken !== undefined && maxResults === undefined) {
+    throw sqsError(
+      'InvalidParameterValue',
+      'Value for parameter MaxResults is invalid. Reason: MaxResults is a mandatory parameter when you provide a value for NextToken.',
+    )
+  }
+  let after = ''
+  if (nextToken !== undefined) {
+    after = Buffer.from(nextToken, 'base64url').toString('utf8')
+    if (!QUEUE_NAME.test(after)) throw sqsError('InvalidParameterValue', 'Invalid NextToken value.')
+  }
+  const rest = names.filter((name) => name > after)
+  const page = rest.slice(0, maxResults ?? 1000)
+  const next =
+    maxResults !== undefined && rest.length > page.length
+      ? Buffer.from(page.at(-1)!, 'utf8').toString('base64url')
+      : undefined
+  return { page, next }
+}
+
 export const listQueues = defineOperation({
   name: 'ListQueues',
   spec: {
@@ -15,38 +43,25 @@ export const listQueues = defineOperation({
   },
   handle: (input, ctx) =>
     sqs(() => {
-      const max = input.MaxResults
-      if (max !== undefined && (max < 1 || max > 1000)) {
-        throw sqsError(
-          'InvalidParameterValue',
-          `Value ${max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.`,
-        )
-      }
-      if (input.NextToken !== undefined && max === undefined) {
-        throw sqsError(
-          'InvalidParameterValue',
-          'Value for parameter MaxResults is invalid. Reason: MaxResults is a mandatory parameter when you provide a value for NextToken.',
-        )
-      }
-      let after = ''
-      if (input.NextToken !== undefined) {
-        after = Buffer.from(input.NextToken, 'base64url').toString('utf8')
-        if (!QUEUE_NAME.test(after)) {
-          throw sqsError('InvalidParameterValue', 'Invalid NextToken value.')
-        }
-      }
       const prefix = input.QueueNamePrefix ?? ''
       const names = queuesOf(ctx)
         .names()
-        .filter((name) => name.startsWith(prefix) && name > after)
-      const page = names.slice(0, max ?? 1000)
+        .filter((name) => name.startsWith(prefix))
+      const { page, next } = namePage(names, input.MaxResults, input.NextToken)
       if (page.length === 0) return {}
-      return {
-        QueueUrls: page.map((name) => queueUrl(ctx, name)),
-        ...(max !== undefined && names.length > page.length
-          ? { NextToken: Buffer.from(page.at(-1)!, 'utf8').toString('base64url') }
-          : {}),
-      }
+      return { QueueUrls: page.map((name) => queueUrl(ctx, name)), ...(next ? { NextToken: next } : {}) }
+    }),
+})
+
+export const listDeadLetterSourceQueues = defineOperation({
+  name: 'ListDeadLetterSourceQueues',
+  spec: { QueueUrl: QUEUE_URL, NextToken: { type: 'String' }, MaxResults: { type: 'Integer' } },
+  handle: (input, ctx) =>
+    sqs(() => {
+      const { service, name } = queueOf(ctx, input.QueueUrl)
+      const sources = service.names().filter((q) => service.config(q).redrive?.deadLetterQueue === name)
+      const { page, next } = namePage(sources, input.MaxResults, input.NextToken)
+      return { queueUrls: page.map((q) => queueUrl(ctx, q)), ...(next ? { NextToken: next } : {}) }
     }),
 })
 
@@ -84,7 +99,7 @@ export const createQueue = defineOperation({
           )
         }
       } else {
-        queues.declare(name, applyChanges(undefined, changes))
+        queues.create(name, applyChanges(undefined, changes), input.tags)
       }
       return { QueueUrl: queueUrl(ctx, name) }
     }),
@@ -109,5 +124,38 @@ export const purgeQueue = defineOperation({
       const { service, name } = queueOf(ctx, input.QueueUrl)
       service.purge(name)
       return undefined
+    }),
+})
+
+export const tagQueue = defineOperation({
+  name: 'TagQueue',
+  spec: { QueueUrl: QUEUE_URL, Tags: { type: 'Map', children: { type: 'String' } } },
+  handle: (input, ctx) =>
+    sqs(() => {
+      const { service, name } = queueOf(ctx, input.QueueUrl)
+      service.tag(name, required(input.Tags, 'Tags'))
+      return undefined
+    }),
+})
+
+export const untagQueue = defineOperation({
+  name: 'UntagQueue',
+  spec: { QueueUrl: QUEUE_URL, TagKeys: { type: 'List', children: { type: 'String' } } },
+  handle: (input, ctx) =>
+    sqs(() => {
+      const { service, name } = queueOf(ctx, input.QueueUrl)
+      service.untag(name, required(input.TagKeys, 'TagKeys'))
+      return undefined
+    }),
+})
+
+export const listQueueTags = defineOperation({
+  name: 'ListQueueTags',
+  spec: { QueueUrl: QUEUE_URL },
+  handle: (input, ctx) =>
+    sqs(() => {
+      const { service, name } = queueOf(ctx, input.QueueUrl)
+      const tags = service.tags(name)
+      return Object.keys(tags).length === 0 ? {} : { Tags: tags }
     }),
 })

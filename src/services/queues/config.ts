@@ -17,6 +17,10 @@ export const QUEUE_LIMITS = {
   waitTimeSeconds: { min: 0, max: 20 },
   /** Message attributes per message. */
   messageAttributes: 10,
+  /** Cost-allocation tags per queue, and a tag's key and value lengths (SQS's quotas). */
+  tags: 50,
+  tagKeyLength: 128,
+  tagValueLength: 256,
 } as const
 
 /** Queue names: 1–80 characters, alphanumerics, hyphens and underscores (CreateQueue). */

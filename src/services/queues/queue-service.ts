@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { MetricScopes } from '../../monitor/catalog/scope.ts'
 import { SQS } from '../../monitor/catalog/sqs.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
+import { ResourceTags } from '../../storage/state/resource-tags.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import { InvalidConfigError } from '../../util/invalid-config.ts'
@@ -52,6 +53,7 @@ export class QueueService {
   readonly #metrics: MetricScopes<'QueueName'>
   readonly #configs = new Map<string, ResolvedQueueConfig>()
   readonly #longPoll: LongPoll<ReceivedMessage>
+  readonly #tags: ResourceTags
 
   constructor(options: QueueServiceOptions) {
     this.#repo = new QueueStore(options.store)
@@ -60,6 +62,7 @@ export class QueueService {
     this.region = options.region ?? 'us-east-1'
     this.accountId = options.accountId ?? '000000000000'
     for (const row of this.#repo.queues()) this.#configs.set(row.name, JSON.parse(row.config))
+    this.#tags = new ResourceTags(options.store)
     this.#longPoll = new LongPoll(this.#clock, (queue) => this.#repo.nextVisibleAt(queue, this.#clock.now()))
   }
 
@@ -67,6 +70,15 @@ export class QueueService {
   declare(name: string, config: QueueConfig = {}): ResolvedQueueConfig {
     this.declareAll({ [name]: config })
     return this.#config(name)
+  }
+
+  /** Creates a queue with its tags in one transaction: a refused tag leaves no queue behind (CreateQueue). */
+  create(name: string, config: QueueConfig, tags: Readonly<Record<string, string>> = {}): void {
+    this.#checkTags(name, {}, tags)
+    this.#repo.store.transaction(() => {
+      this.declare(name, config)
+      this.#tags.put(this.arn(name), tags)
+    })
   }
 
   /** Declares several queues at once, in whatever order, dead-letter queues included. */
@@ -88,12 +100,58 @@ export class QueueService {
     })
   }
 
-  /** Deletes the queue and its messages. */
+  /** Deletes the queue, its messages and its tags. */
   deleteQueue(name: string): void {
     this.#config(name)
-    this.#repo.deleteQueue(name)
+    this.#repo.store.transaction(() => {
+      this.#repo.deleteQueue(name)
+      this.#tags.removeAll(this.arn(name))
+    })
     this.#configs.delete(name)
     this.#longPoll.notify(name)
+  }
+
+  /** The queue's cost-allocation tags (TagQueue / CreateQueue's `tags`), by key. */
+  tags(name: string): Record<string, string> {
+    this.#config(name)
+    return this.#tags.get(this.arn(name))
+  }
+
+  /**
+   * Adds or overwrites tags, within SQS's quotas: keys of 1–128 characters, values of up to 256, at
+   * most 50 on a queue.
+   */
+  tag(name: string, tags: Readonly<Record<string, string>>): void {
+    this.#config(name)
+    this.#checkTags(name, this.#tags.get(this.arn(name)), tags)
+    this.#tags.put(this.arn(name), tags)
+  }
+
+  #checkTags(
+    name: string,
+    existing: Readonly<Record<string, string>>,
+    tags: Readonly<Record<string, string>>,
+  ) {
+    for (const [key, value] of Object.entries(tags)) {
+      if (key.length < 1 || key.length > QUEUE_LIMITS.tagKeyLength)
+        throw new QueueError(
+          'InvalidParameterValue',
+          `Tag keys must be between 1 and ${QUEUE_LIMITS.tagKeyLength} characters in length.`,
+        )
+      if (value.length > QUEUE_LIMITS.tagValueLength)
+        throw new QueueError(
+          'InvalidParameterValue',
+          `Tag values may only be up to ${QUEUE_LIMITS.tagValueLength} characters in length.`,
+        )
+    }
+    if (Object.keys({ ...existing, ...tags }).length > QUEUE_LIMITS.tags)
+      throw new QueueError('InvalidParameterValue', `Too many tags added for queue ${name}.`)
+  }
+
+  /** Removes tags by key; keys the queue doesn't have are ignored. */
+  untag(name: string, keys: readonly string[]): void {
+    this.#config(name)
+    this.#tags.remove(this.arn(name), keys)
   }
 
   has(name: string): boolean {

@@ -11,6 +11,7 @@ import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  ListDeadLetterSourceQueuesCommand,
   ListQueuesCommand,
   PurgeQueueCommand,
   ReceiveMessageCommand,
@@ -593,6 +594,26 @@ describe('SQS API: messages', () => {
     expect(moved.Messages?.[0]).toMatchObject({
       Body: 'poison',
       Attributes: { DeadLetterQueueSourceArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:work` },
+    })
+    // ListDeadLetterSourceQueues: the queues whose redrive policy names this one, paged by name.
+    const redrive = JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 3 })
+    await sqs.send(new CreateQueueCommand({ QueueName: 'also-work', Attributes: { RedrivePolicy: redrive } }))
+    const sources = await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq.QueueUrl }))
+    expect(sources.queueUrls?.map((u) => u.slice(u.lastIndexOf('/') + 1))).toEqual(['also-work', 'work'])
+    const first = await sqs.send(
+      new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq.QueueUrl, MaxResults: 1 }),
+    )
+    expect(first.queueUrls).toEqual([sources.queueUrls![0]])
+    const second = await sqs.send(
+      new ListDeadLetterSourceQueuesCommand({
+        QueueUrl: dlq.QueueUrl,
+        MaxResults: 1,
+        NextToken: first.NextToken,
+      }),
+    )
+    expect([second.queueUrls, second.NextToken]).toEqual([[sources.queueUrls![1]], undefined])
+    expect(await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl }))).toMatchObject({
+      queueUrls: [],
     })
   })
 
