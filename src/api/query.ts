@@ -95,6 +95,14 @@ export class QueryParams {
     return this.#form.get(name) ?? undefined
   }
 
+  /** Whether anything is sent at `name` or under `name.` (a list or structure). */
+  has(name: string): boolean {
+    if (this.#form.has(name)) return true
+    const prefix = `${name}.`
+    for (const key of this.#form.keys()) if (key.startsWith(prefix)) return true
+    return false
+  }
+
   /** A required parameter; absent or empty: InvalidParameter naming it. */
   required(name: string): string {
     const value = this.#form.get(name)

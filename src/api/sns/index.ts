@@ -34,6 +34,8 @@ const QUERY_CODES: Record<TopicErrorCode, string> = {
   NotFoundException: 'NotFound',
   InvalidParameterException: 'InvalidParameter',
   InvalidParameterValueException: 'ParameterValueInvalid',
+  ResourceNotFoundException: 'ResourceNotFound',
+  TagLimitExceededException: 'TagLimitExceeded',
 }
 
 /** Runs `f`, answering the topic service's errors in SNS's query spelling. */
@@ -62,6 +64,19 @@ function topicOf(service: TopicService, arn: string, parameter = 'TopicArn'): st
   const name = match[1]!
   if (!service.has(name)) throw new AwsError('NotFound', 'Topic does not exist', 404)
   return name
+}
+
+/** The topic a tagging call's `ResourceArn` names (a topic that does not exist: ResourceNotFound). */
+function taggedTopic(service: TopicService, arn: string): string {
+  const match = /^arn:aws[\w-]*:sns:[^:]*:[^:]*:([A-Za-z0-9_-]{1,256})$/.exec(arn)
+  if (!match || !service.has(match[1]!))
+    throw new AwsError('ResourceNotFound', 'Resource does not exist', 404)
+  return match[1]!
+}
+
+/** `Tags.member.N.Key` / `.Value` as a map (a key given twice: the last value). */
+function tagList(params: QueryParams, name: string): Record<string, string> {
+  return Object.fromEntries(params.structures(name).map((t) => [t.get('Key') ?? '', t.get('Value') ?? '']))
 }
 
 /** A page of `items` from `NextToken` (an offset), with the token of the next page. */
@@ -141,7 +156,8 @@ const ACTIONS: QueryAction[] = [
     const attributes = attributeMap(params)
     if (Object.keys(attributes).some((k) => k.startsWith('Fifo')) || name.endsWith('.fifo'))
       throw new AwsError('InvalidParameter', 'Invalid parameter: FIFO topics are not supported by Tributary')
-    return { TopicArn: topics(ctx).createTopic(name, attributes) }
+    const tags = params.has('Tags') ? tagList(params, 'Tags') : undefined
+    return { TopicArn: topics(ctx).createTopic(name, attributes, tags) }
   }),
   action('DeleteTopic', (params, ctx) => {
     const service = topics(ctx)
@@ -151,6 +167,23 @@ const ACTIONS: QueryAction[] = [
     // Deleting a topic that does not exist succeeds, as on SNS.
     service.deleteTopic(match[1]!)
     return undefined
+  }),
+  action('TagResource', (params, ctx) => {
+    const service = topics(ctx)
+    service.tag(taggedTopic(service, params.required('ResourceArn')), tagList(params, 'Tags'))
+    // An empty <…Result/>: the model gives these actions an (empty) output shape.
+    return {}
+  }),
+  action('UntagResource', (params, ctx) => {
+    const service = topics(ctx)
+    service.untag(taggedTopic(service, params.required('ResourceArn')), params.list('TagKeys'))
+    // An empty <…Result/>: the model gives these actions an (empty) output shape.
+    return {}
+  }),
+  action('ListTagsForResource', (params, ctx) => {
+    const service = topics(ctx)
+    const tags = service.tags(taggedTopic(service, params.required('ResourceArn')))
+    return { Tags: new XmlList(Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))) }
   }),
   action('ListTopics', (params, ctx) => {
     const service = topics(ctx)

@@ -8,6 +8,10 @@ export const TOPIC_LIMITS = {
   messageBytes: 262_144,
   subjectLength: 100,
   messageAttributes: 10,
+  /** Tags per topic, and a tag's key and value lengths (SNS's quotas). */
+  tags: 50,
+  tagKeyLength: 128,
+  tagValueLength: 256,
 } as const
 
 /** Topic names: 1–256 characters, alphanumerics, hyphens and underscores (CreateTopic). */

@@ -6,6 +6,8 @@ export type TopicErrorCode =
   | 'NotFoundException'
   | 'InvalidParameterException'
   | 'InvalidParameterValueException'
+  | 'ResourceNotFoundException'
+  | 'TagLimitExceededException'
 
 export class TopicError extends Error {
   override readonly name: TopicErrorCode

@@ -5,12 +5,20 @@ import type { Notification, SubscriptionProtocol } from '../../contracts/topics.
 import { MetricScopes } from '../../monitor/catalog/scope.ts'
 import { SNS } from '../../monitor/catalog/sns.ts'
 import type { MetricSink } from '../../monitor/metrics.ts'
+import { ResourceTags } from '../../storage/state/resource-tags.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock } from '../../util/clock.ts'
 import { InvalidConfigError } from '../../util/invalid-config.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
 import type { QueueService } from '../queues/queue-service.ts'
-import { checkTopicName, protocolOf, type SubscriptionInput, TOPIC_NAME, type TopicConfig } from './config.ts'
+import {
+  checkTopicName,
+  protocolOf,
+  type SubscriptionInput,
+  TOPIC_LIMITS,
+  TOPIC_NAME,
+  type TopicConfig,
+} from './config.ts'
 import { sign, signingCertUrl, subscriptionArn } from './envelope.ts'
 import { invalidTopicParameter, TopicError, topicNotFound } from './errors.ts'
 import { type FilterPolicy, type FilterPolicyScope, matchesFilterPolicy } from './filter-policy.ts'
@@ -89,6 +97,7 @@ export class TopicService {
   /** Topic attributes set through the API (SetTopicAttributes, CreateTopic's Attributes). */
   readonly #topicAttributes = new Map<string, Record<string, string>>()
   readonly #signingKey: Buffer
+  readonly #tags: ResourceTags
 
   constructor(options: TopicServiceOptions) {
     this.#store = options.store
@@ -104,6 +113,7 @@ export class TopicService {
     for (const protocol of [...builtIn, ...(options.protocols ?? [])])
       this.#protocols.set(protocol.protocol, protocol)
     this.#signingKey = options.store.secret('topics:signing-key')
+    this.#tags = new ResourceTags(options.store)
     options.store.ensureSchema('sns-api', [
       `CREATE TABLE sns_api_topics (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`,
       `CREATE TABLE sns_api_subscriptions (
@@ -186,14 +196,23 @@ export class TopicService {
    * CreateTopic: a topic kept in the state store beside the declared ones; creating one that
    * exists returns it, as SNS does.
    */
-  createTopic(name: string, attributes: Readonly<Record<string, string>> = {}): string {
+  createTopic(
+    name: string,
+    attributes: Readonly<Record<string, string>> = {},
+    tags?: Readonly<Record<string, string>>,
+  ): string {
     if (!TOPIC_NAME.test(name)) throw invalidTopicParameter('Topic Name')
     let set: Record<string, string> = {}
     for (const [key, value] of Object.entries(attributes)) set = applyTopicAttribute(set, key, value)
-    if (!this.has(name)) {
+    if (tags !== undefined) checkTags({}, tags)
+    if (this.has(name)) {
+      if (tags !== undefined && !sameTags(this.#tags.get(this.arn(name)), tags))
+        throw invalidTopicParameter('Tags Reason: Topic already exists with different tags')
+    } else {
       this.#store.transaction(() => {
         this.#sql.insertTopic.run(name, this.#clock.now())
         if (Object.keys(set).length > 0) this.#sql.putTopicAttributes.run(name, JSON.stringify(set))
+        if (tags !== undefined) this.#tags.put(this.arn(name), tags)
       })
       this.#created.add(name)
       if (Object.keys(set).length > 0) this.#topicAttributes.set(name, set)
@@ -226,6 +245,25 @@ export class TopicService {
     this.#topicAttributes.set(name, next)
   }
 
+  /** ListTagsForResource: a topic's tags by key (declared topics take tags too). */
+  tags(name: string): Record<string, string> {
+    if (!this.has(name)) throw resourceNotFound()
+    return this.#tags.get(this.arn(name))
+  }
+
+  /** TagResource: adds or overwrites tags, within SNS's quotas (50 a topic; keys 1–128, values ≤ 256). */
+  tag(name: string, tags: Readonly<Record<string, string>>): void {
+    if (!this.has(name)) throw resourceNotFound()
+    checkTags(this.#tags.get(this.arn(name)), tags)
+    this.#tags.put(this.arn(name), tags)
+  }
+
+  /** UntagResource: removes tags by key; keys the topic lacks are ignored. */
+  untag(name: string, keys: readonly string[]): void {
+    if (!this.has(name)) throw resourceNotFound()
+    this.#tags.remove(this.arn(name), keys)
+  }
+
   /** DeleteTopic: a topic created through the API, with its subscriptions; none: nothing to do. */
   deleteTopic(name: string): void {
     if (this.#topics.has(name))
@@ -236,6 +274,7 @@ export class TopicService {
       this.#sql.deleteSubscriptionsOf.run(name)
       this.#sql.deleteTopicAttributes.run(name)
       this.#sql.deleteTopic.run(name)
+      this.#tags.removeAll(this.arn(name))
     })
     for (const arn of arns) this.#forget(arn)
     this.#created.delete(name)
@@ -470,4 +509,30 @@ export class TopicService {
     if (failed > 0) metrics.record(SNS.NumberOfNotificationsFailed, failed)
     return { messageId }
   }
+}
+
+const resourceNotFound = () => new TopicError('ResourceNotFoundException', 'Resource does not exist')
+
+/** SNS's tag quotas, checked before anything is written. */
+function checkTags(existing: Readonly<Record<string, string>>, tags: Readonly<Record<string, string>>): void {
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > TOPIC_LIMITS.tagKeyLength)
+      throw invalidTopicParameter(
+        `Tags Reason: A tag key must be 1 to ${TOPIC_LIMITS.tagKeyLength} characters long`,
+      )
+    if (value.length > TOPIC_LIMITS.tagValueLength)
+      throw invalidTopicParameter(
+        `Tags Reason: A tag value must be at most ${TOPIC_LIMITS.tagValueLength} characters long`,
+      )
+  }
+  if (Object.keys({ ...existing, ...tags }).length > TOPIC_LIMITS.tags)
+    throw new TopicError(
+      'TagLimitExceededException',
+      'Could not complete request: tag quota of per resource exceeded',
+    )
+}
+
+function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k])
 }
