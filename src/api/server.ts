@@ -147,6 +147,7 @@ export class TributaryServer {
           indexes: () => pipeline.searchIndexes(),
           now: () => options.engine.clock.now(),
           clusterName: 'tributary',
+          auth: options.auth,
         })
       : undefined
     this.#transport = new DualProtocolServer((req, res) => this.#handle(req, res), {

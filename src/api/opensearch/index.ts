@@ -8,10 +8,32 @@
 import { parsingError, SearchError } from '../../search/errors.ts'
 import type { SearchIndexes } from '../../search/indexes.ts'
 import { countIndex, searchIndex } from '../../search/search.ts'
+import { verifySigV4 } from '../auth/sigv4.ts'
 import type { AwsRequest, AwsResponse } from '../dispatch.ts'
 import { PipelineRebuildingError } from '../pipeline-services.ts'
 import { parseBulk, runBulk, writeReply } from './bulk.ts'
 import { searchBody, searchMany } from './search-request.ts'
+
+/** A JSON reply (none for HEAD or an empty body), pretty-printed with `?pretty`. */
+function json(status: number, body: unknown, pretty: boolean, method: string): AwsResponse {
+  const text = method === 'HEAD' || body === undefined ? '' : JSON.stringify(body, null, pretty ? 2 : 0)
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json; charset=UTF-8',
+      'content-length': String(Buffer.byteLength(text)),
+    },
+    body: Buffer.from(text),
+  }
+}
+
+function headerOf(req: AwsRequest, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** `GET` → `Get`, as the es:ESHttp* actions spell the verb. */
+const httpVerb = (method: string) => method.charAt(0) + method.slice(1).toLowerCase()
 
 /** Where the API is served: `http://127.0.0.1:4567/_opensearch` is a client's node URL. */
 export const OPENSEARCH_PREFIX = '/_opensearch'
@@ -46,7 +68,12 @@ export interface OpenSearchApiOptions {
   indexes: () => SearchIndexes
   now: () => number
   clusterName: string
+  /** With `--auth`: only SigV4-signed requests (scoped to `es` or `aoss`) by a known key are served. */
+  auth?: { keys: ReadonlyMap<string, string> }
 }
+
+/** The signing names of OpenSearch Service domains (`es`) and OpenSearch Serverless (`aoss`). */
+const SIGNING_NAMES = new Set(['es', 'aoss'])
 
 export class OpenSearchApi {
   readonly #options: OpenSearchApiOptions
@@ -58,6 +85,8 @@ export class OpenSearchApi {
   async handle(req: AwsRequest): Promise<AwsResponse> {
     const url = new URL(req.url, 'http://localhost')
     const method = req.method.toUpperCase()
+    const denied = this.#authenticate(req, method)
+    if (denied) return json(403, denied, url.searchParams.has('pretty'), method)
     let reply: Reply
     try {
       const rest = url.pathname.slice(OPENSEARCH_PREFIX.length)
@@ -81,18 +110,28 @@ export class OpenSearchApi {
         body: { error: { root_cause: [e.toJSON()], ...e.toJSON() }, status: e.status },
       }
     }
-    const status = reply.status ?? 200
-    const pretty = url.searchParams.has('pretty')
-    const text =
-      method === 'HEAD' || reply.body === undefined ? '' : JSON.stringify(reply.body, null, pretty ? 2 : 0)
-    return {
-      status,
-      headers: {
-        'content-type': 'application/json; charset=UTF-8',
-        'content-length': String(Buffer.byteLength(text)),
-      },
-      body: Buffer.from(text),
-    }
+    return json(reply.status ?? 200, reply.body, url.searchParams.has('pretty'), method)
+  }
+
+  /**
+   * Under `--auth`, what an OpenSearch Service domain with an IAM access policy answers a request
+   * it does not accept (403 with `message`, as its front end words it), or undefined to serve it.
+   */
+  #authenticate(req: AwsRequest, method: string): Record<string, string> | undefined {
+    const auth = this.#options.auth
+    if (!auth) return undefined
+    if (headerOf(req, 'authorization') === undefined && !req.url.includes('X-Amz-Signature='))
+      return { Message: `User: anonymous is not authorized to perform: es:ESHttp${httpVerb(method)}` }
+    const result = verifySigV4(req, {
+      lookupSecret: (id) => auth.keys.get(id),
+      now: this.#options.now(),
+      maxFutureMs: 15 * 60_000,
+      maxPastMs: 5 * 60_000,
+    })
+    if (!result.ok) return { message: result.message }
+    if (!SIGNING_NAMES.has(result.service ?? ''))
+      return { message: `Credential should be scoped to correct service: 'es'. ` }
+    return undefined
   }
 
   #route(method: string, parts: string[], path: string): Handler {
