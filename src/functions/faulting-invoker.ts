@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { InvokeOptions, InvokeOutcome, Invoker } from '../contracts/functions.ts'
+import type { FunctionLog, InvokeOptions, InvokeOutcome, Invoker } from '../contracts/functions.ts'
 import type { FaultInjector } from '../faults/injector.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
+import type { InvocationEvent } from './workers/function-worker.ts'
 
 /**
  * Wraps an invoker with the faults injected into functions (docs/faults.md): an invocation a
@@ -15,6 +16,7 @@ export class FaultingInvoker implements Invoker {
   readonly #faults: FaultInjector
   readonly #clock: Clock
   readonly #timeoutMs: (functionName: string) => number
+  readonly #logs: FaultLogs | undefined
   /** Timeouts being waited out, ended at once on close. */
   readonly #waiting = new Map<TimerHandle, () => void>()
 
@@ -23,11 +25,13 @@ export class FaultingInvoker implements Invoker {
     faults: FaultInjector,
     clock: Clock,
     timeoutMs: (functionName: string) => number,
+    logs?: FaultLogs,
   ) {
     this.#inner = inner
     this.#faults = faults
     this.#clock = clock
     this.#timeoutMs = timeoutMs
+    this.#logs = logs
   }
 
   runnable(functionName: string): Promise<void> | undefined {
@@ -38,19 +42,23 @@ export class FaultingInvoker implements Invoker {
     const fault = this.#faults.size > 0 ? this.#faults.strike('function', functionName) : undefined
     if (!fault) return this.#inner.invoke(functionName, event, options)
     const requestId = options?.requestId ?? randomUUID()
+    const log = this.#logs && new InvocationLog(this.#logs, functionName, requestId, this.#clock)
+    log?.start()
     if (fault.effect === 'timeout') {
       const durationMs = this.#timeoutMs(functionName)
       await this.#wait(durationMs)
+      log?.line(`Task timed out after ${(durationMs / 1000).toFixed(2)} seconds`)
+      log?.end('timeout', durationMs)
       return { kind: 'timeout', durationMs, requestId }
     }
-    return {
-      kind: 'error',
+    const error = {
       errorType: 'InjectedFault',
       errorMessage: `fault ${fault.id} failed this invocation (tributary fault)`,
       stackTrace: [],
-      durationMs: 0,
-      requestId,
     }
+    log?.line(`Invoke Error \t${JSON.stringify(error)}`)
+    log?.end('error', 0)
+    return { kind: 'error', ...error, durationMs: 0, requestId }
   }
 
   #wait(ms: number): Promise<void> {
@@ -71,5 +79,68 @@ export class FaultingInvoker implements Invoker {
       resolve()
     }
     this.#waiting.clear()
+  }
+}
+
+/**
+ * Where a faulted invocation's log lines go: the START, the error or timeout line, END and REPORT
+ * that Lambda writes for the failure the fault stands for, in a log stream of the function's own.
+ */
+export interface FaultLogs {
+  onInvocation(event: InvocationEvent): void
+  onLog(log: FunctionLog): void
+  memoryMb(functionName: string): number
+}
+
+/** One faulted invocation's lines, in a stream named as Lambda's (`…/[$LATEST]<32 hex>`). */
+class InvocationLog {
+  readonly #logStreamName: string
+
+  constructor(
+    readonly logs: FaultLogs,
+    readonly functionName: string,
+    readonly requestId: string,
+    readonly clock: Clock,
+  ) {
+    const day = new Date(clock.now()).toISOString().slice(0, 10).replaceAll('-', '/')
+    this.#logStreamName = `${day}/[$LATEST]${randomUUID().replaceAll('-', '')}`
+  }
+
+  start(): void {
+    const { functionName, requestId } = this
+    this.logs.onInvocation({
+      phase: 'start',
+      functionName,
+      logStreamName: this.#logStreamName,
+      requestId,
+      timestamp: this.clock.now(),
+    })
+  }
+
+  line(message: string): void {
+    const { functionName, requestId } = this
+    this.logs.onLog({
+      functionName,
+      requestId,
+      level: 'error',
+      message,
+      timestamp: this.clock.now(),
+      logStreamName: this.#logStreamName,
+    })
+  }
+
+  end(outcome: 'error' | 'timeout', durationMs: number): void {
+    const { functionName, requestId } = this
+    this.logs.onInvocation({
+      phase: 'end',
+      functionName,
+      logStreamName: this.#logStreamName,
+      requestId,
+      timestamp: this.clock.now(),
+      outcome,
+      durationMs,
+      memorySizeMb: this.logs.memoryMb(functionName),
+      initDurationMs: undefined,
+    })
   }
 }

@@ -129,11 +129,17 @@ export const functionKind = defineKind({
     })
     const timeouts = new Map(specs.map((s) => [s.name, s.timeoutMs]))
     // Faults inside the meter: a faulted invocation counts as the failure it stands for.
+    const memory = new Map(specs.map((s) => [s.name, s.memoryMb]))
     const faulting = new FaultingInvoker(
       pool,
       ctx.need(FaultsToken),
       ctx.clock,
       (fn) => timeouts.get(fn) ?? 3000,
+      {
+        onInvocation: ctx.need(InvocationsToken),
+        onLog: ctx.need(FunctionLogsToken),
+        memoryMb: (fn) => memory.get(fn) ?? 128,
+      },
     )
     const invoker = new MeteredInvoker(faulting, metrics, ctx.clock)
     const destinations = ctx.need(DestinationsToken)

@@ -46,6 +46,20 @@ describe('faults on functions, buckets and delivery streams', () => {
     expect(p.metric('Errors', { FunctionName: 'consumer' }).sum).toBe(3)
     expect(ran(p)).toBe(0)
     expect(p.runtime.engine.faults.list()).toMatchObject([{ id: 'f1', function: 'consumer', hits: 3 }])
+    // Each faulted invocation is logged as Lambda logs a function error: START, the error, END, REPORT.
+    p.runtime.logs.flush()
+    const lines = p.runtime.logs.events('/aws/lambda/consumer', { limit: 100 }).events.map((e) => e.message)
+    expect(lines).toHaveLength(12)
+    expect(lines.slice(0, 4)).toEqual([
+      expect.stringMatching(/^START RequestId: [0-9a-f-]{36} Version: \$LATEST$/),
+      expect.stringMatching(
+        /\tERROR\tInvoke Error \t\{"errorType":"InjectedFault","errorMessage":"fault f1 failed/,
+      ),
+      expect.stringMatching(/^END RequestId: [0-9a-f-]{36}$/),
+      expect.stringMatching(
+        /^REPORT RequestId: [0-9a-f-]{36}\tDuration: 0\.00 ms\t.*Memory Size: 128 MB\t/,
+      ),
+    ])
 
     // Cleared: the next records reach the handler.
     expect(p.runtime.engine.faults.clear('f1')).toBe(1)
@@ -99,6 +113,14 @@ describe('faults on functions, buckets and delivery streams', () => {
     expect(p.metric('Errors', { FunctionName: 'consumer' }).sum).toBe(2)
     expect(p.metric('Duration', { FunctionName: 'consumer' }).max).toBe(7000)
     expect(ran(p)).toBe(0)
+    p.runtime.logs.flush()
+    const lines = p.runtime.logs.events('/aws/lambda/consumer', { limit: 100 }).events.map((e) => e.message)
+    expect(lines.slice(0, 4)).toEqual([
+      expect.stringMatching(/^START RequestId: /),
+      expect.stringMatching(/Task timed out after 7\.00 seconds$/),
+      expect.stringMatching(/^END RequestId: /),
+      expect.stringMatching(/^REPORT RequestId: .*Duration: 7000\.00 ms.*Status: timeout/),
+    ])
   })
 
   it('fails bucket writes as S3 does: PutObject answers 503 SlowDown / 500 InternalError, the binding throws them', async () => {

@@ -54,7 +54,7 @@ describe('the OpenSearch API under --auth', () => {
       index: 'trips',
       body: { query: { term: { zone: 'Midtown' } } },
     })
-    expect(found.body.hits.hits.map((h: { _id: string }) => h._id)).toEqual(['a b/1'])
+    expect(found.body.hits.hits.map((h) => h._id)).toEqual(['a b/1'])
     expect((await client.count({ index: 'trips' })).body.count).toBe(2)
   })
 
