@@ -56,9 +56,7 @@ describe('faults on functions, buckets and delivery streams', () => {
         /\tERROR\tInvoke Error \t\{"errorType":"InjectedFault","errorMessage":"fault f1 failed/,
       ),
       expect.stringMatching(/^END RequestId: [0-9a-f-]{36}$/),
-      expect.stringMatching(
-        /^REPORT RequestId: [0-9a-f-]{36}\tDuration: 0\.00 ms\t.*Memory Size: 128 MB\t/,
-      ),
+      expect.stringMatching(/^REPORT RequestId: [0-9a-f-]{36}\tDuration: 0\.00 ms\t.*Memory Size: 128 MB\t/),
     ])
 
     // Cleared: the next records reach the handler.
