@@ -11,7 +11,17 @@
  * way, once per process.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { isBuiltin } from 'node:module'
 import { homedir } from 'node:os'
 import { basename, extname, join, resolve } from 'node:path'
@@ -41,6 +51,43 @@ const SOURCE_CONDITION = 'tributary-source'
 export function cacheDir(): string {
   if (process.env.TRIBUTARY_CACHE_DIR) return resolve(process.env.TRIBUTARY_CACHE_DIR)
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tributary')
+}
+
+/** Compiled outputs untouched this long are deleted (every start rewrites or touches the ones in use). */
+export const CACHE_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000
+
+let pruned = false
+
+/**
+ * Deletes compiled outputs (handlers and the worker runtime) not written or used for
+ * {@link CACHE_MAX_AGE_MS}: edits and other projects leave old ones behind, and nothing else
+ * would ever remove them. Once a process, before its first build. A handler whose output another
+ * process pruned is rebuilt when a worker next needs it (its output is checked before use).
+ */
+export function pruneCache(now = Date.now()): void {
+  for (const sub of ['functions', 'runtime']) {
+    const dir = join(cacheDir(), sub)
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      const path = join(dir, name)
+      try {
+        if (now - statSync(path).mtimeMs > CACHE_MAX_AGE_MS) rmSync(path, { force: true })
+      } catch {
+        // Gone already (another process pruned it).
+      }
+    }
+  }
+}
+
+function pruneOnce(): void {
+  if (pruned) return
+  pruned = true
+  pruneCache()
 }
 
 interface Built {
@@ -112,6 +159,7 @@ async function withEsbuild<T>(work: () => Promise<T>): Promise<T> {
 }
 
 async function build(file: string): Promise<Built> {
+  pruneOnce()
   let result: esbuild.BuildResult<{ metafile: true; write: false }>
   try {
     const outfile = join(cacheDir(), 'functions', 'out.mjs')
@@ -142,13 +190,17 @@ let runtime: Promise<URL> | undefined
 export function workerRuntime(): Promise<URL> {
   if (!SOURCE_MODE) return Promise.resolve(new URL('./worker.js', import.meta.url))
   runtime ??= (async () => {
+    pruneOnce()
     const entry = fileURLToPath(new URL('./worker.ts', import.meta.url))
     const outdir = join(cacheDir(), 'runtime')
     const outfile = join(outdir, 'out.mjs')
     const result = await withEsbuild(() => esbuild.build({ ...handlerOptions(entry), outfile }))
     const contents = result.outputFiles[0]!.contents
     const output = join(outdir, `worker-${hash(contents).slice(0, 16)}.mjs`)
-    if (!existsSync(output)) writeAtomically(output, contents)
+    if (existsSync(output)) {
+      const now = new Date()
+      utimesSync(output, now, now)
+    } else writeAtomically(output, contents)
     return pathToFileURL(output)
   })()
   // A failed build is not cached: the next worker tries again.

@@ -1,9 +1,15 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { InvokeOutcome } from '../../../src/contracts/functions.ts'
-import { cacheDir, compileHandler } from '../../../src/functions/workers/compile.ts'
+import {
+  CACHE_MAX_AGE_MS,
+  cacheDir,
+  compileHandler,
+  pruneCache,
+} from '../../../src/functions/workers/compile.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 import { fixture, pool, spec } from './helpers.ts'
 
@@ -205,6 +211,38 @@ describe('handlers are compiled once to plain JavaScript (esbuild)', () => {
       await expect(compileHandler(join(dir, 'handler.ts'))).rejects.toThrow(
         `cannot write the compiled handler to ${join(dir, 'not-a-dir', 'functions')} (ENOTDIR); set TRIBUTARY_CACHE_DIR to a writable directory`,
       )
+    } finally {
+      if (previous === undefined) delete process.env.TRIBUTARY_CACHE_DIR
+      else process.env.TRIBUTARY_CACHE_DIR = previous
+    }
+  })
+
+  it('prunes outputs untouched for a week, keeping newer ones; a pruned handler is rebuilt when next needed', async () => {
+    const cache = await tempDir()
+    const previous = process.env.TRIBUTARY_CACHE_DIR
+    process.env.TRIBUTARY_CACHE_DIR = cache
+    try {
+      const dir = await project({ 'handler.ts': 'export const handler = async () => 41 + 1\n' })
+      const compiled = await compileHandler(join(dir, 'handler.ts'))
+      const output = fileURLToPath(compiled.url)
+      await mkdir(join(cache, 'runtime'), { recursive: true })
+      const stale = [join(cache, 'functions', 'gone-0.mjs'), join(cache, 'runtime', 'worker-old.mjs')]
+      const recent = join(cache, 'functions', 'kept-0.mjs')
+      for (const file of [...stale, recent]) await writeFile(file, 'export {}\n')
+      const now = Date.now()
+      const age = (ms: number) => new Date(now - ms)
+      for (const file of stale)
+        await utimes(file, age(CACHE_MAX_AGE_MS + 60_000), age(CACHE_MAX_AGE_MS + 60_000))
+      await utimes(recent, age(CACHE_MAX_AGE_MS - 60_000), age(CACHE_MAX_AGE_MS - 60_000))
+      // The handler's output, eight days on: pruned too (as another process would, a week later).
+      await utimes(output, age(8 * 86_400_000), age(8 * 86_400_000))
+      pruneCache(now)
+      const left = [...(await readdir(join(cache, 'functions'))), ...(await readdir(join(cache, 'runtime')))]
+      expect(left.sort()).toEqual(['kept-0.mjs'])
+      const again = await compileHandler(join(dir, 'handler.ts'))
+      expect(existsSync(fileURLToPath(again.url))).toBe(true)
+      const p = pool({ functions: [spec('pruned', join(dir, 'handler.ts'))] })
+      expect(ok(await p.invoke('pruned', {}))).toBe(42)
     } finally {
       if (previous === undefined) delete process.env.TRIBUTARY_CACHE_DIR
       else process.env.TRIBUTARY_CACHE_DIR = previous
