@@ -4,6 +4,7 @@ import { batchGetItem, batchWriteItem } from './batch.ts'
 import { deleteItem, getItem, putItem, updateItem } from './items.ts'
 import { query, scan } from './reads.ts'
 import { createTable, deleteTable, describeTable, listTables } from './tables.ts'
+import { listTagsOfResource, tagResource, untagResource } from './tags.ts'
 import { transactGetItems, transactWriteItems } from './transactions.ts'
 import { describeTimeToLive, updateTimeToLive } from './ttl.ts'
 import { DYNAMODB_TYPE_DIALECT } from './type-errors.ts'
@@ -63,6 +64,9 @@ export const DYNAMODB_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
       batchWriteItem,
       transactWriteItems,
       transactGetItems,
+      tagResource,
+      untagResource,
+      listTagsOfResource,
     ] as Operation[]
   ).map((op) => [op.name, op]),
 )

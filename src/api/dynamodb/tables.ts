@@ -15,6 +15,7 @@ import {
   LOCAL_INDEXES,
   THROUGHPUT,
 } from './table-indexes.ts'
+import { checkTags, TAGS } from './tags.ts'
 
 /**
  * The key attributes' types: as the table was created (or declared) with them; otherwise (a
@@ -126,6 +127,7 @@ export const createTable = defineOperation({
     GlobalSecondaryIndexes: GLOBAL_INDEXES,
     DeletionProtectionEnabled: { type: 'Boolean' },
     TableClass: { type: 'String', enum: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] },
+    Tags: TAGS,
   },
   handle(input, ctx) {
     const name = input.TableName
@@ -172,7 +174,9 @@ export const createTable = defineOperation({
       ),
     }
     if (indexes.length > 0) definition.secondaryIndexes = indexes
-    wire(() => ctx.pipeline!.tableRegistry().create(name, definition))
+    const tags = input.Tags === undefined ? undefined : checkTags(input.Tags, {})
+    const registry = ctx.pipeline!.tableRegistry()
+    wire(() => registry.create(name, definition, tags))
     // Usable at once: ACTIVE rather than CREATING (a waiter's DescribeTable sees ACTIVE too).
     return { TableDescription: tableDescription(ctx, name, 'ACTIVE') }
   },

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3'
+import { ResourceTags } from '../../storage/state/resource-tags.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { TableError } from './errors.ts'
 import type { IndexDefinition, KeyType, TableDefinition } from './keys.ts'
@@ -34,6 +35,7 @@ export class TableRegistry {
   readonly #delete: Statement
   /** Time to live set through the API (UpdateTimeToLive): the attribute, or null once disabled. */
   readonly #ttl = new Map<string, string | null>()
+  readonly #tags: ResourceTags
 
   constructor(store: StateStore, declared: Readonly<Record<string, TableDefinition>>, now: () => number) {
     this.#store = store
@@ -49,6 +51,7 @@ export class TableRegistry {
       'INSERT INTO api_tables (name, partition_key, sort_key, created_at, attribute_types, indexes) VALUES (?, ?, ?, ?, ?, ?)',
     )
     this.#delete = store.db.prepare('DELETE FROM api_tables WHERE name = ?')
+    this.#tags = new ResourceTags(store)
     store.ensureSchema('table-ttl', ['CREATE TABLE table_ttl (name TEXT PRIMARY KEY, attribute TEXT)'])
     for (const row of store.db.prepare('SELECT name, attribute FROM table_ttl').all() as {
       name: string
@@ -146,11 +149,8 @@ export class TableRegistry {
   }
 
   /** CreateTable: a durable table; one of that name already: ResourceInUseException. */
-  create(
-    name: string,
-    given: TableDefinition,
-    attributeTypes: Readonly<Record<string, KeyType>> | undefined = given.attributeTypes,
-  ): TableEntry {
+  create(name: string, given: TableDefinition, tags: Readonly<Record<string, string>> = {}): TableEntry {
+    const attributeTypes = given.attributeTypes
     if (this.#entries.has(name))
       throw new TableError('ResourceInUseException', `Table already exists: ${name}`)
     const { attributeTypes: _types, ...definition } = given
@@ -164,6 +164,8 @@ export class TableRegistry {
       const types = attributeTypes === undefined ? null : JSON.stringify(attributeTypes)
       const indexes = definition.secondaryIndexes?.length ? JSON.stringify(definition.secondaryIndexes) : null
       this.#insert.run(name, partitionKey, sortKey ?? null, entry.createdAt, types, indexes)
+      this.#tags.removeAll(tagKey(name))
+      this.#tags.put(tagKey(name), tags)
       this.#open(entry)
     })
     return entry
@@ -210,6 +212,21 @@ export class TableRegistry {
    * DeleteTable: a table created through the API, with its items. A declared table belongs to the
    * definition: refused (change the definition instead).
    */
+  /** The table's tags (TagResource), by key; declared tables take tags too. */
+  tags(name: string): Record<string, string> {
+    return this.#tags.get(tagKey(name))
+  }
+
+  /** Adds or overwrites tags (committed before it returns). */
+  tag(name: string, tags: Readonly<Record<string, string>>): void {
+    this.#tags.put(tagKey(name), tags)
+  }
+
+  /** Removes tags by key; keys the table lacks are ignored. */
+  untag(name: string, keys: readonly string[]): void {
+    this.#tags.remove(tagKey(name), keys)
+  }
+
   drop(name: string): TableEntry {
     const entry = this.#entries.get(name)
     if (!entry)
@@ -226,6 +243,7 @@ export class TableRegistry {
       this.#delete.run(name)
       TableService.drop(this.#store, name)
       this.#store.db.prepare('DELETE FROM table_ttl WHERE name = ?').run(name)
+      this.#tags.removeAll(tagKey(name))
     })
     this.#ttl.delete(name)
     this.#tables.delete(name)
@@ -233,3 +251,6 @@ export class TableRegistry {
     return entry
   }
 }
+
+/** Where a table's tags are kept in the shared resource-tags table. */
+const tagKey = (name: string) => `dynamodb:table/${name}`
