@@ -103,6 +103,9 @@ export function operationFor(call: S3Call): Handler {
       if (method === 'PUT') return putBucketNotification
       return methodNotAllowed
     }
+    // Buckets are never versioned: their versioning is unset, their objects each one version.
+    if (method === 'GET' && query.has('versioning')) return getBucketVersioning
+    if (method === 'GET' && query.has('versions')) return listObjectVersions
     if (unsupported) return () => Promise.reject(notImplemented(`?${unsupported}`))
     if (method === 'HEAD') return headBucket
     if (method === 'GET') {
@@ -126,6 +129,16 @@ export function operationFor(call: S3Call): Handler {
     return methodNotAllowed
   }
   if (unsupported) return () => Promise.reject(notImplemented(`?${unsupported} (tagging, ACLs, versions)`))
+  // Every object is the one version `null` of its key (buckets are never versioned).
+  const versionId = query.get('versionId')
+  if (versionId !== null && versionId !== 'null')
+    return () =>
+      Promise.reject(
+        new S3Error('InvalidArgument', 'Invalid version id specified', {
+          ArgumentName: 'versionId',
+          ArgumentValue: versionId,
+        }),
+      )
   if (method === 'PUT') return header(call.headers, 'x-amz-copy-source') ? copyObject : putObject
   if (method === 'GET') return getObject
   if (method === 'HEAD') return headObject
@@ -295,6 +308,72 @@ async function listObjectsV1(call: S3Call, ctx: S3Context): Promise<AwsResponse>
     EncodingType: query.get('encoding-type') ?? undefined,
     IsTruncated: page.isTruncated,
     Contents: contents(page.objects, enc, true),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  })
+}
+
+/** GetBucketVersioning: never enabled, so S3's answer for a bucket never versioned (no Status). */
+async function getBucketVersioning(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  checkBucket(ctx.store, call.bucket!)
+  return xmlReply('VersioningConfiguration', {})
+}
+
+/**
+ * ListObjectVersions of an unversioned bucket, as S3 answers it: each object once, its version
+ * `null` and the latest; paged by `key-marker` (a `version-id-marker` can only be `null`).
+ */
+async function listObjectVersions(call: S3Call, ctx: S3Context): Promise<AwsResponse> {
+  const { query } = call
+  const enc = encoder(query)
+  const prefix = query.get('prefix') ?? ''
+  const delimiter = query.get('delimiter') ?? undefined
+  const maxKeys = maxKeysOf(query)
+  const keyMarker = query.get('key-marker') ?? ''
+  const versionIdMarker = query.get('version-id-marker') ?? undefined
+  if (versionIdMarker !== undefined && keyMarker === '')
+    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', {
+      ArgumentName: 'version-id-marker',
+      ArgumentValue: versionIdMarker,
+    })
+  if (versionIdMarker !== undefined && versionIdMarker !== 'null' && versionIdMarker !== '')
+    throw new S3Error('InvalidArgument', 'Invalid version id specified', {
+      ArgumentName: 'version-id-marker',
+      ArgumentValue: versionIdMarker,
+    })
+  const resume =
+    keyMarker !== '' && delimiter && keyMarker.endsWith(delimiter) && keyMarker.startsWith(prefix)
+      ? { continuationToken: afterPrefixToken(keyMarker) }
+      : { startAfter: keyMarker || undefined }
+  const page = await listPage(call, ctx, { prefix, delimiter, maxKeys, ...resume })
+  const lastKey = page.objects.at(-1)?.key
+  const lastPrefix = page.commonPrefixes.at(-1)
+  const last =
+    lastKey === undefined
+      ? lastPrefix
+      : lastPrefix === undefined || lastKey > lastPrefix
+        ? lastKey
+        : lastPrefix
+  return xmlReply('ListVersionsResult', {
+    Name: call.bucket,
+    Prefix: enc(prefix),
+    KeyMarker: enc(keyMarker),
+    VersionIdMarker: versionIdMarker ?? '',
+    NextKeyMarker: page.isTruncated && last !== undefined ? enc(last) : undefined,
+    NextVersionIdMarker: page.isTruncated && last !== undefined && last === lastKey ? 'null' : undefined,
+    MaxKeys: maxKeys ?? 1000,
+    Delimiter: delimiter === undefined ? undefined : enc(delimiter),
+    EncodingType: query.get('encoding-type') ?? undefined,
+    IsTruncated: page.isTruncated,
+    Version: page.objects.map((o) => ({
+      Key: enc(o.key),
+      VersionId: 'null',
+      IsLatest: true,
+      LastModified: iso(o.lastModified),
+      ETag: o.etag,
+      Size: o.size,
+      Owner: OWNER,
+      StorageClass: 'STANDARD',
+    })),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   })
 }
