@@ -1,8 +1,8 @@
-import { TOPIC_LIMITS } from '../../services/topics/config.ts'
+import { type SubscriptionInput, TOPIC_LIMITS } from '../../services/topics/config.ts'
 import { TopicError, type TopicErrorCode } from '../../services/topics/errors.ts'
 import { baseType, type TypedAttribute } from '../../services/topics/filter-policy.ts'
 import { publishSize } from '../../services/topics/publish-checks.ts'
-import type { TopicService } from '../../services/topics/topic-service.ts'
+import { snsProtocol, type TopicService } from '../../services/topics/topic-service.ts'
 import { AwsError } from '../errors.ts'
 import { offsetPage } from '../offset-page.ts'
 import type { OperationContext } from '../operation.ts'
@@ -107,6 +107,31 @@ function endpointName(endpoint: string, kind: 'sqs' | 'lambda'): string {
   return match[1]!
 }
 
+/**
+ * What a Subscribe through the API asks for, as a declared subscription is written: `sqs` and
+ * `lambda` by ARN, `email` to an address, `http`/`https` to a URL (the pipeline's e-mail and
+ * webhook deliveries). Undefined for the protocols Tributary does not serve.
+ */
+function subscriptionInput(protocol: string, endpoint: string): SubscriptionInput | undefined {
+  if (protocol === 'sqs') return { queue: endpointName(endpoint, 'sqs') }
+  if (protocol === 'lambda') return { function: endpointName(endpoint, 'lambda') }
+  if (protocol === 'email') {
+    if (!/^[^\s@]+@[^\s@]+$/.test(endpoint))
+      throw new AwsError('InvalidParameter', 'Invalid parameter: Email address')
+    return { protocol: 'email', email: endpoint }
+  }
+  if (protocol === 'http' || protocol === 'https') {
+    let url: URL | undefined
+    try {
+      url = new URL(endpoint)
+    } catch {}
+    if (!url || url.protocol !== `${protocol}:`)
+      throw new AwsError('InvalidParameter', `Invalid parameter: Endpoint must match the specified protocol`)
+    return { protocol: 'webhook', webhook: endpoint }
+  }
+  return undefined
+}
+
 /** A `Attributes.entry.N.key` / `.value` map (CreateTopic's and Subscribe's `Attributes`). */
 function attributeMap(params: QueryParams): Record<string, string> {
   return Object.fromEntries(params.entries('Attributes').map((e) => [e.key ?? '', e.value ?? '']))
@@ -144,7 +169,7 @@ function subscriptionRow(service: TopicService, topic: string) {
   return service.subscriptions(topic).map((s) => ({
     SubscriptionArn: s.subscriptionArn,
     Owner: service.accountId,
-    Protocol: s.protocol,
+    Protocol: snsProtocol(s),
     Endpoint: s.endpoint,
     TopicArn: service.arn(topic),
   }))
@@ -290,18 +315,13 @@ const ACTIONS: QueryAction[] = [
     const protocol = params.required('Protocol')
     const endpoint = params.required('Endpoint')
     const attributes = attributeMap(params)
-    const subscription =
-      protocol === 'sqs'
-        ? service.subscribe(topic, { queue: endpointName(endpoint, 'sqs') }, attributes)
-        : protocol === 'lambda'
-          ? service.subscribe(topic, { function: endpointName(endpoint, 'lambda') }, attributes)
-          : undefined
-    if (!subscription)
+    const input = subscriptionInput(protocol, endpoint)
+    if (!input)
       throw new AwsError(
         'InvalidParameter',
-        `Invalid parameter: Protocol ${protocol} (Tributary serves sqs and lambda)`,
+        `Invalid parameter: Protocol ${protocol} (Tributary serves sqs, lambda, email, http and https)`,
       )
-    return { SubscriptionArn: subscription.subscriptionArn }
+    return { SubscriptionArn: service.subscribe(topic, input, attributes).subscriptionArn }
   }),
   action('Unsubscribe', (params, ctx) => {
     topics(ctx).unsubscribe(params.required('SubscriptionArn'))

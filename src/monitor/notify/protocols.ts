@@ -216,5 +216,6 @@ export function toNotification(n: TopicNotification): Notification {
     messageId: n.messageId,
     timestamp: n.timestamp,
     attributes: n.attributes,
+    ...(n.attributeTypes ? { attributeTypes: n.attributeTypes } : {}),
   }
 }

@@ -13,6 +13,8 @@ export interface Notification {
   /** ISO 8601, UTC (SNS's Timestamp). */
   timestamp: string
   attributes?: Readonly<Record<string, string>>
+  /** Each attribute's SNS type (`Number`, `String.Array`, `Binary`); unlisted: `String`. */
+  attributeTypes?: Readonly<Record<string, string>>
 }
 
 /**

@@ -35,7 +35,7 @@ export interface WebhookPayload {
   Subject?: string
   Message: string
   Timestamp: string
-  MessageAttributes?: Record<string, { Type: 'String'; Value: string }>
+  MessageAttributes?: Record<string, { Type: string; Value: string }>
 }
 
 export function webhookPayload(n: Notification): WebhookPayload {
@@ -50,7 +50,10 @@ export function webhookPayload(n: Notification): WebhookPayload {
   const names = Object.keys(n.attributes ?? {})
   if (names.length > 0) {
     payload.MessageAttributes = Object.fromEntries(
-      names.map((name) => [name, { Type: 'String' as const, Value: n.attributes![name]! }]),
+      names.map((name) => [
+        name,
+        { Type: n.attributeTypes?.[name] ?? 'String', Value: n.attributes![name]! },
+      ]),
     )
   }
   return payload

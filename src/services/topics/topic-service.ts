@@ -55,6 +55,11 @@ export interface TopicSubscription {
   subscription: { protocol: string }
 }
 
+/** SNS's name for a subscription's protocol: a webhook is `http` or `https` by its URL. */
+export function snsProtocol(s: Pick<TopicSubscription, 'protocol' | 'endpoint'>): string {
+  return s.protocol === 'webhook' ? (s.endpoint.startsWith('https:') ? 'https' : 'http') : s.protocol
+}
+
 /**
  * SNS topics: `publish` fans a message out to every subscription in one transaction (queues get
  * the SNS envelope or the raw message, functions get Lambda's SNS event through the asynchronous
@@ -358,7 +363,7 @@ export class TopicService {
       Owner: this.accountId,
       TopicArn: this.arn(topic),
       Endpoint: subscription.endpoint,
-      Protocol: subscription.protocol,
+      Protocol: snsProtocol(subscription),
       SubscriptionArn: arn,
       PendingConfirmation: 'false',
       ConfirmationWasAuthenticated: 'true',

@@ -1,4 +1,9 @@
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import {
+  ListSubscriptionsByTopicCommand,
   PublishBatchCommand,
   type PublishBatchRequestEntry,
   PublishCommand,
@@ -234,5 +239,65 @@ describe('SNS MessageStructure json', () => {
       message: 'Invalid parameter: MessageStructure',
     })
     expect(p.queue('inbox').json()).toHaveLength(2)
+  })
+})
+
+describe('SNS Subscribe to e-mail and HTTP endpoints', () => {
+  it('delivers to an http endpoint (SNS headers, typed attributes) and an e-mail address (the outbox without SMTP), listed with SNS protocol names', async () => {
+    const received: { headers: Record<string, unknown>; body: Record<string, unknown> }[] = []
+    const server = createServer((req, res) => {
+      let text = ''
+      req.on('data', (c: Buffer) => {
+        text += c.toString()
+      })
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: JSON.parse(text) })
+        res.writeHead(200).end()
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+    const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
+    const { sns } = clients(p)
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: url }))
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'email', Endpoint: 'ops@example.com' }))
+    const { Subscriptions } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }))
+    expect(Subscriptions?.map((s) => [s.Protocol, s.Endpoint]).sort()).toEqual([
+      ['email', 'ops@example.com'],
+      ['http', url],
+      ['sqs', queueArn('inbox')],
+    ])
+    await sns.send(
+      new PublishCommand({
+        TopicArn,
+        Subject: 'disk',
+        Message: 'disk full',
+        MessageAttributes: { level: { DataType: 'Number', StringValue: '3' } },
+      }),
+    )
+    await p.until(() => received.length === 1, 50)
+    expect(received[0]!.headers).toMatchObject({
+      'x-amz-sns-message-type': 'Notification',
+      'x-amz-sns-topic-arn': TopicArn,
+    })
+    expect(received[0]!.body).toMatchObject({
+      Type: 'Notification',
+      TopicArn,
+      Subject: 'disk',
+      Message: 'disk full',
+      MessageAttributes: { level: { Type: 'Number', Value: '3' } },
+    })
+    const outbox = (await readFile(join(p.dataDir, 'outbox.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(outbox).toMatchObject([{ to: ['ops@example.com'], subject: 'disk' }])
+
+    const refused = (Protocol: string, Endpoint: string) =>
+      failure(sns.send(new SubscribeCommand({ TopicArn, Protocol, Endpoint })))
+    expect(await refused('https', url)).toMatchObject({ name: 'InvalidParameterException', status: 400 })
+    expect(await refused('email', 'not an address')).toMatchObject({ name: 'InvalidParameterException' })
+    expect(await refused('sms', '+15555550100')).toMatchObject({ name: 'InvalidParameterException' })
   })
 })
