@@ -5,12 +5,21 @@
  * replaced on the next dispatch.
  */
 import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { EncodeRequest, EncodeResult, Encoder } from '../types.ts'
 import { EncodeRequestError, EncoderClosedError, EncoderCrashedError } from './errors.ts'
 import { type FromWorker, packRequest } from './protocol.ts'
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url)
+/**
+ * The worker's module: beside this file in dist/; from a clone (src/), worker.ts compiled once to
+ * plain JavaScript, as handlers are, so encoder threads need no TypeScript loader.
+ */
+async function defaultEntry(): Promise<URL> {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url)
+  const { compiledEntry } = await import('../../functions/workers/compile.ts')
+  return compiledEntry(fileURLToPath(new URL('./worker.ts', import.meta.url)))
+}
 
 export interface EncoderPoolOptions {
   /**
@@ -55,7 +64,9 @@ export const defaultPoolSize = (): number => Math.max(1, Math.min(4, availablePa
  */
 export class EncoderPool implements Encoder {
   readonly size: number
-  private readonly entry: URL
+  /** The worker module, once known (compiled first from a clone). */
+  private entry: URL | undefined
+  private entryReady: Promise<void> | undefined
   private readonly slots = new Set<Slot>()
   private readonly queue: Job[] = []
   private nextId = 1
@@ -65,7 +76,20 @@ export class EncoderPool implements Encoder {
     this.size = options.size ?? defaultPoolSize()
     if (!Number.isInteger(this.size) || this.size < 1)
       throw new RangeError(`pool size must be ≥ 1, got ${this.size}`)
-    this.entry = options.entry ?? ENTRY
+    this.entry = options.entry
+  }
+
+  /** Resolves once the worker module is known (at once when it is; a failed compile is retried). */
+  #entry(): Promise<void> {
+    if (this.entry) return Promise.resolve()
+    this.entryReady ??= defaultEntry()
+      .then((url) => {
+        this.entry = url
+      })
+      .finally(() => {
+        this.entryReady = undefined
+      })
+    return this.entryReady
   }
 
   encode(request: EncodeRequest): Promise<EncodeResult> {
@@ -78,6 +102,7 @@ export class EncoderPool implements Encoder {
 
   /** Starts every worker now and resolves once each has loaded its code (or died trying). */
   async warm(): Promise<void> {
+    await this.#entry()
     if (this.closing) return
     while (this.slots.size < this.size) this.spawn()
     await Promise.all([...this.slots].map((slot) => slot.ready))
@@ -103,6 +128,15 @@ export class EncoderPool implements Encoder {
   }
 
   private dispatch(): void {
+    if (!this.entry) {
+      void this.#entry().then(
+        () => this.dispatch(),
+        (error: unknown) => {
+          for (const job of this.queue.splice(0)) job.reject(error as Error)
+        },
+      )
+      return
+    }
     while (this.queue.length > 0) {
       let slot = [...this.slots].find((s) => s.job === undefined)
       if (!slot && this.slots.size < this.size) slot = this.spawn()
@@ -122,7 +156,7 @@ export class EncoderPool implements Encoder {
   }
 
   private spawn(): Slot {
-    const thread = new Worker(this.entry)
+    const thread = new Worker(this.entry!)
     const exited = new Promise<void>((r) => thread.once('exit', () => r()))
     let onReady = () => {}
     const ready = Promise.race([new Promise<void>((r) => (onReady = r)), exited])

@@ -181,7 +181,35 @@ async function build(file: string): Promise<Built> {
   }
 }
 
-let runtime: Promise<URL> | undefined
+const entries = new Map<string, Promise<URL>>()
+
+/**
+ * A worker thread's entry module compiled to plain JavaScript in the cache, once per process (the
+ * function workers' runtime, the delivery encoders): from a clone, workers would otherwise need
+ * a TypeScript loader each (worker threads do not inherit the parent's hooks in Node 20).
+ */
+export function compiledEntry(file: string): Promise<URL> {
+  let entry = entries.get(file)
+  if (!entry) {
+    entry = (async () => {
+      pruneOnce()
+      const outdir = join(cacheDir(), 'runtime')
+      const outfile = join(outdir, 'out.mjs')
+      const result = await withEsbuild(() => esbuild.build({ ...handlerOptions(file), outfile }))
+      const contents = result.outputFiles[0]!.contents
+      const output = join(outdir, `${basename(file, extname(file))}-${hash(contents).slice(0, 16)}.mjs`)
+      if (existsSync(output)) {
+        const now = new Date()
+        utimesSync(output, now, now)
+      } else writeAtomically(output, contents)
+      return pathToFileURL(output)
+    })()
+    // A failed build is not cached: the next worker tries again.
+    entry.catch(() => entries.delete(file))
+    entries.set(file, entry)
+  }
+  return entry
+}
 
 /**
  * The module a worker thread starts with. From dist/, the compiled worker beside this file; from
@@ -189,23 +217,7 @@ let runtime: Promise<URL> | undefined
  */
 export function workerRuntime(): Promise<URL> {
   if (!SOURCE_MODE) return Promise.resolve(new URL('./worker.js', import.meta.url))
-  runtime ??= (async () => {
-    pruneOnce()
-    const entry = fileURLToPath(new URL('./worker.ts', import.meta.url))
-    const outdir = join(cacheDir(), 'runtime')
-    const outfile = join(outdir, 'out.mjs')
-    const result = await withEsbuild(() => esbuild.build({ ...handlerOptions(entry), outfile }))
-    const contents = result.outputFiles[0]!.contents
-    const output = join(outdir, `worker-${hash(contents).slice(0, 16)}.mjs`)
-    if (existsSync(output)) {
-      const now = new Date()
-      utimesSync(output, now, now)
-    } else writeAtomically(output, contents)
-    return pathToFileURL(output)
-  })()
-  // A failed build is not cached: the next worker tries again.
-  runtime.catch(() => (runtime = undefined))
-  return runtime
+  return compiledEntry(fileURLToPath(new URL('./worker.ts', import.meta.url)))
 }
 
 function handlerOptions(entry: string) {
