@@ -283,21 +283,7 @@ async function listObjectsV1(call: S3Call, ctx: S3Context): Promise<AwsResponse>
   const delimiter = query.get('delimiter') ?? undefined
   const maxKeys = maxKeysOf(query)
   const marker = query.get('marker') ?? ''
-  // A marker that is a common prefix (the NextMarker of a page that ended on one) resumes after
-  // everything beneath it, as S3 does.
-  const resume =
-    marker !== '' && delimiter && marker.endsWith(delimiter) && marker.startsWith(prefix)
-      ? { continuationToken: afterPrefixToken(marker) }
-      : { startAfter: marker || undefined }
-  const page = await listPage(call, ctx, { prefix, delimiter, maxKeys, ...resume })
-  const lastKey = page.objects.at(-1)?.key
-  const lastPrefix = page.commonPrefixes.at(-1)
-  const last =
-    lastKey === undefined
-      ? lastPrefix
-      : lastPrefix === undefined || lastKey > lastPrefix
-        ? lastKey
-        : lastPrefix
+  const { page, last } = await pageAfterMarker(call, ctx, { prefix, delimiter, maxKeys }, marker)
   return xmlReply('ListBucketResult', {
     Name: call.bucket,
     Prefix: enc(prefix),
@@ -340,19 +326,8 @@ async function listObjectVersions(call: S3Call, ctx: S3Context): Promise<AwsResp
       ArgumentName: 'version-id-marker',
       ArgumentValue: versionIdMarker,
     })
-  const resume =
-    keyMarker !== '' && delimiter && keyMarker.endsWith(delimiter) && keyMarker.startsWith(prefix)
-      ? { continuationToken: afterPrefixToken(keyMarker) }
-      : { startAfter: keyMarker || undefined }
-  const page = await listPage(call, ctx, { prefix, delimiter, maxKeys, ...resume })
+  const { page, last } = await pageAfterMarker(call, ctx, { prefix, delimiter, maxKeys }, keyMarker)
   const lastKey = page.objects.at(-1)?.key
-  const lastPrefix = page.commonPrefixes.at(-1)
-  const last =
-    lastKey === undefined
-      ? lastPrefix
-      : lastPrefix === undefined || lastKey > lastPrefix
-        ? lastKey
-        : lastPrefix
   return xmlReply('ListVersionsResult', {
     Name: call.bucket,
     Prefix: enc(prefix),
@@ -376,6 +351,34 @@ async function listObjectVersions(call: S3Call, ctx: S3Context): Promise<AwsResp
     })),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   })
+}
+
+/**
+ * A page after a ListObjects (v1) `marker` or ListObjectVersions `key-marker`, and the last key or
+ * common prefix on it (the next marker). A marker that is a common prefix (the next marker of a
+ * page that ended on one) resumes after everything beneath it, as S3 does.
+ */
+async function pageAfterMarker(
+  call: S3Call,
+  ctx: S3Context,
+  options: { prefix: string; delimiter: string | undefined; maxKeys: number | undefined },
+  marker: string,
+) {
+  const { prefix, delimiter } = options
+  const resume =
+    marker !== '' && delimiter && marker.endsWith(delimiter) && marker.startsWith(prefix)
+      ? { continuationToken: afterPrefixToken(marker) }
+      : { startAfter: marker || undefined }
+  const page = await listPage(call, ctx, { ...options, ...resume })
+  const lastKey = page.objects.at(-1)?.key
+  const lastPrefix = page.commonPrefixes.at(-1)
+  const last =
+    lastKey === undefined
+      ? lastPrefix
+      : lastPrefix === undefined || lastKey > lastPrefix
+        ? lastKey
+        : lastPrefix
+  return { page, last }
 }
 
 async function listPage(

@@ -7,56 +7,19 @@ import {
   PublishCommand,
   SetSubscriptionAttributesCommand,
   SetTopicAttributesCommand,
-  SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns'
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
+import { startPipeline } from '../../../src/testing/index.ts'
+import { clients, drain, failure } from './helpers.ts'
 
 const definition = {
   name: 'sns-attributes',
   queues: { inbox: {}, orders: {} },
   topics: { alerts: { subscriptions: [{ queue: 'inbox' }] } },
 }
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }
 const ARN = 'arn:aws:sns:us-east-1:000000000000'
 const ORDERS = 'arn:aws:sqs:us-east-1:000000000000:orders'
-
-function clients(p: TestPipeline) {
-  const sns = new SNSClient({ endpoint: p.endpoint!, region: 'us-east-1', credentials })
-  const sqs = new SQSClient({ endpoint: p.endpoint!, region: 'us-east-1', credentials })
-  onTestFinished(() => {
-    sns.destroy()
-    sqs.destroy()
-  })
-  return { sns, sqs }
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { name: string; message: string; $metadata: { httpStatusCode: number } } | undefined
-  if (!error) throw new Error('expected the call to fail')
-  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode }
-}
-
-/** Every message waiting in a queue, read (and deleted) through the SQS API. */
-async function drain(sqs: SQSClient, p: TestPipeline, queue: string) {
-  const QueueUrl = `${p.endpoint}/000000000000/${queue}`
-  const got: { body: string; attributes: Record<string, unknown> }[] = []
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
-    )
-    if (Messages.length === 0) return got
-    for (const m of Messages) {
-      got.push({ body: m.Body!, attributes: m.MessageAttributes ?? {} })
-      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
-    }
-  }
-}
 
 const str = (StringValue: string): MessageAttributeValue => ({ DataType: 'String', StringValue })
 const num = (StringValue: string): MessageAttributeValue => ({ DataType: 'Number', StringValue })

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sns'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
+import { failure } from './helpers.ts'
 
 const definition = {
   name: 'sns-api',
@@ -26,15 +27,6 @@ function client(p: TestPipeline): SNSClient {
   const sns = new SNSClient({ endpoint: p.endpoint!, region: 'us-east-1', credentials })
   onTestFinished(() => sns.destroy())
   return sns
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { name: string; message: string; $metadata: { httpStatusCode: number } } | undefined
-  if (!error) throw new Error('expected the call to fail')
-  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode }
 }
 
 describe('the SNS API (query protocol) with @aws-sdk/client-sns', () => {

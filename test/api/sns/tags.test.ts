@@ -12,6 +12,7 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
 import { findBoto3, run } from '../../helpers/real-clients.ts'
+import { failure } from './helpers.ts'
 
 const DEFINITION = {
   name: 'sns-tags',
@@ -29,15 +30,6 @@ async function served(dataDir?: string) {
   })
   onTestFinished(() => sns.destroy())
   return { p, sns }
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { name: string; message: string; $metadata: { httpStatusCode: number } } | undefined
-  if (!error) throw new Error('expected the call to fail')
-  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode }
 }
 
 const boto3 = findBoto3()
