@@ -4,7 +4,7 @@
  * compare bytes and sequence numbers. Skipped, with the reason shown, when the CLI is missing.
  */
 import { describe, expect, it } from 'vitest'
-import { findAwsCli, run } from '../helpers/real-clients.ts'
+import { findAwsCli, requireClient, run } from '../helpers/real-clients.ts'
 import { startServer } from '../helpers/server.ts'
 
 const cli = findAwsCli()
@@ -17,11 +17,7 @@ interface CliRecord {
 
 describe('AWS CLI', () => {
   it('creates a stream, writes and reads records back byte for byte', { timeout: 120_000 }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const t = await startServer()
     const aws = async (...args: string[]) => {
       const out = await run(cli.path, ['kinesis', ...args, '--endpoint-url', t.url, '--output', 'json'])

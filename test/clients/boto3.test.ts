@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis'
 import { describe, expect, it } from 'vitest'
-import { awsEnv, findBoto3 } from '../helpers/real-clients.ts'
+import { awsEnv, findBoto3, requireClient } from '../helpers/real-clients.ts'
 import { startServer } from '../helpers/server.ts'
 
 const SCRIPT = fileURLToPath(new URL('./boto3_roundtrip.py', import.meta.url))
@@ -21,11 +21,7 @@ interface ScriptResult {
 
 describe('boto3', () => {
   it('creates a stream, writes and reads records back byte for byte', { timeout: 120_000 }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const t = await startServer()
     const child = spawn(boto3.python, [SCRIPT, t.url, 'py'], {
       env: awsEnv(),

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock, startPipeline, type TestPipeline } from '../../src/testing/index.ts'
-import { awsEnv, findAwsCli, findBoto3, run } from '../helpers/real-clients.ts'
+import { awsEnv, findAwsCli, findBoto3, requireClient, run } from '../helpers/real-clients.ts'
 
 const CONFIG = new URL('../../examples/event-driven/tributary.config.ts', import.meta.url).pathname
 const SCRIPT = new URL('./ops_boto3.py', import.meta.url).pathname
@@ -66,11 +66,7 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
   it('s3: ls --recursive, a 20 MiB cp up and down (multipart), sync both ways', {
     timeout: 180_000,
   }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const buckets = await aws('s3', 'ls')
     expect(buckets).toMatch(/ processed\n/)
     expect(buckets).toMatch(/ raw\n/)
@@ -125,11 +121,7 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
   })
 
   it('dynamodb: scan, get-item, describe-table', { timeout: 60_000 }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const { objects } = await p.runtime.buckets.listObjects('raw', { prefix: 'events/' })
     const scan = await json('dynamodb', 'scan', '--table-name', 'metadata')
     expect(scan.Count).toBe(objects.length)
@@ -167,11 +159,7 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
   it('sqs: get-queue-url, send-message, receive-message, get-queue-attributes', {
     timeout: 60_000,
   }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const { QueueUrl } = await json('sqs', 'get-queue-url', '--queue-name', 'processor-dlq')
     expect(QueueUrl).toBe(`${p.endpoint}/${ACCOUNT}/processor-dlq`)
     const sent = await json(
@@ -244,11 +232,7 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
   })
 
   it('cloudwatch: get-metric-statistics, describe-alarms; logs tail', { timeout: 60_000 }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const stats = await json(
       'cloudwatch',
       'get-metric-statistics',
@@ -336,11 +320,7 @@ describe("the seeds' operations scripts with Debian's AWS CLI", () => {
 
 describe("the seeds' handler and script calls with boto3", () => {
   it('s3, dynamodb, sqs, sns, cloudwatch and logs', { timeout: 120_000 }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const out = await run(boto3.python, [
       SCRIPT,
       p.endpoint!,

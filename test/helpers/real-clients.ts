@@ -75,3 +75,17 @@ export function run(file: string, args: string[], input?: string): Promise<strin
     if (input !== undefined) child.stdin?.end(input)
   })
 }
+
+/**
+ * Skips the test with the reason shown when a real client is missing (plain `npm test` on a
+ * machine without them; `.ci/run` installs them); otherwise narrows `found` to the client.
+ */
+export function requireClient<T extends object>(
+  found: T | { missing: string },
+  ctx: { skip: (note?: string) => never },
+): asserts found is T {
+  if ('missing' in found) {
+    console.warn(`skipped: ${found.missing}`)
+    ctx.skip(found.missing)
+  }
+}

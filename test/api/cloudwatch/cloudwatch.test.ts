@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-cloudwatch'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { type PipelineSource, startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
-import { findAwsCli, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, requireClient, run } from '../../helpers/real-clients.ts'
 
 const definition = {
   name: 'cloudwatch-api',
@@ -667,11 +667,7 @@ describe('the CloudWatch API on the query protocol', () => {
 
   it('serves the AWS CLI', { timeout: 120_000 }, async (ctx) => {
     const cli = findAwsCli()
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
     const aws = async (...args: string[]) => {
       const out = await run(cli.path, [

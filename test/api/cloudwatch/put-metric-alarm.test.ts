@@ -17,7 +17,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { type PipelineSource, startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
 import { buildGraph } from '../../../src/web/graph.ts'
 import { liveDefinition } from '../../../src/web/live-definition.ts'
-import { findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
 
 const definition = {
   name: 'cloudwatch-put-alarm',
@@ -498,11 +498,7 @@ describe('PutMetricAlarm and DeleteAlarms on the query protocol', () => {
     timeout: 120_000,
   }, async (ctx) => {
     const cli = findAwsCli()
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
     const aws = async (...args: string[]) => {
       const out = await run(cli.path, [
@@ -560,11 +556,7 @@ describe('PutMetricAlarm and DeleteAlarms on the query protocol', () => {
     timeout: 120_000,
   }, async (ctx) => {
     const boto3 = findBoto3()
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
     const script = `
 import sys, json, boto3

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
 import { TABLES } from './client.ts'
 
 const cli = findAwsCli()
@@ -17,11 +17,7 @@ async function served() {
 
 describe('DynamoDB with the AWS CLI and boto3', () => {
   it('aws dynamodb describe-table, put-item, get-item, scan', { timeout: 120_000 }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const p = await served()
     const aws = async (...args: string[]) =>
       JSON.parse(
@@ -62,11 +58,7 @@ describe('DynamoDB with the AWS CLI and boto3', () => {
   })
 
   it("boto3's Table resource: put_item, get_item, query, update_item", { timeout: 120_000 }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const p = await served()
     const script = `
 import json, sys, boto3
@@ -92,11 +84,7 @@ print(json.dumps({'got': got, 'items': items, 'updated': updated}, default=str))
   it("boto3's Table resource: sets and Binary values, ADD and DELETE of sets", {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const p = await served()
     const script = `
 import json, sys, boto3

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
-import { awsEnv, findAwsCli, run } from '../../helpers/real-clients.ts'
+import { awsEnv, findAwsCli, requireClient, run } from '../../helpers/real-clients.ts'
 
 const dir = new URL('./fixture/', import.meta.url).pathname
 const GROUP = '/aws/lambda/chatty'
@@ -176,11 +176,7 @@ describe('CloudWatch Logs: the functions’ logs', () => {
 
   it('serves `aws logs tail` (Debian’s AWS CLI)', { timeout: 120_000 }, async (ctx) => {
     const cli = findAwsCli()
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const { p } = await logged(1)
     const out = await run(cli.path, ['logs', 'tail', GROUP, '--since', '1d', '--endpoint-url', p.endpoint!])
     expect(out).toContain('INFO\tprocessing order 1')
@@ -197,11 +193,7 @@ describe('CloudWatch Logs: `aws logs tail --follow`', () => {
     timeout: 120_000,
   }, async (ctx) => {
     const cli = findAwsCli()
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const { p } = await logged(1)
     const child = spawn(
       cli.path,

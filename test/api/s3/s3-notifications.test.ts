@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
-import { findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }
 const FIXTURE = new URL('../../fixtures/pipelines/s3-event-crash/', import.meta.url).pathname
@@ -411,11 +411,7 @@ const boto3 = findBoto3()
 
 describe('the AWS CLI against the notification configuration', () => {
   it('aws s3api put- and get-bucket-notification-configuration', { timeout: 60_000 }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const { p } = await start()
     const s3api = (...args: string[]) => run(cli.path, ['s3api', ...args, '--endpoint-url', p.endpoint!])
     const configuration = {
@@ -459,11 +455,7 @@ describe('the AWS CLI against the notification configuration', () => {
   it("boto3: put_bucket_notification_configuration with a queue, then put_object and the queue's message", {
     timeout: 60_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const { p } = await start()
     const script = `
 import json, sys, boto3

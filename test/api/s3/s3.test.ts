@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
-import { findAwsCli, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, requireClient, run } from '../../helpers/real-clients.ts'
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }
 const FIXTURE = new URL('../../fixtures/pipelines/s3-event-crash/', import.meta.url).pathname
@@ -618,11 +618,7 @@ const cli = findAwsCli()
 
 describe('the AWS CLI against the S3 API', () => {
   it('aws s3 ls, cp up and down, rm', { timeout: 120_000 }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const { p } = await start()
     const dir = await mkdtemp(join(tmpdir(), 's3-cli-'))
     onTestFinished(() => rm(dir, { recursive: true, force: true }))

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sns'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { findBoto3, run } from '../../helpers/real-clients.ts'
+import { findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
 import { failure } from './helpers.ts'
 
 const DEFINITION = {
@@ -115,11 +115,7 @@ describe('SNS topic tags', () => {
   it('boto3 (/usr/bin/python3): tag_resource, list_tags_for_resource, untag_resource', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const { p } = await served()
     const script = `
 import json, sys

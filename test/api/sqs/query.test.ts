@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
-import { findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
 
 const DEFINITION = { name: 'sqs-query', queues: { jobs: {}, 'jobs-dlq': {} } }
 const ACCOUNT = '000000000000'
@@ -388,11 +388,7 @@ describe('SQS on the query protocol with the real clients', () => {
   it('the Debian AWS CLI (/usr/bin/aws): create, list, send, receive, attributes, delete', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const p = await served()
     const aws = async (...args: string[]) => {
       const out = await run(cli.path, ['sqs', ...args, '--endpoint-url', p.endpoint!, '--output', 'json'])
@@ -465,11 +461,7 @@ describe('SQS on the query protocol with the real clients', () => {
   it('boto3 (/usr/bin/python3): the same round trip, and its error codes', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const p = await served()
     const script = `
 import json, sys

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sqs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { findBoto3, run } from '../../helpers/real-clients.ts'
+import { findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
 
 const DEFINITION = { name: 'sqs-tags', queues: { jobs: {} } }
 
@@ -92,11 +92,7 @@ describe('SQS queue tags', () => {
   it('boto3 on the query protocol (/usr/bin/python3): tag_queue, list_queue_tags, untag_queue', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const { p } = await served()
     const script = `
 import json, sys

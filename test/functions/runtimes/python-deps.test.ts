@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { preparePythonEnv, venvDirOf } from '../../../src/functions/runtimes/python-deps.ts'
-import { awsEnv, findBoto3 } from '../../helpers/real-clients.ts'
+import { awsEnv, findBoto3, requireClient } from '../../helpers/real-clients.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 
 const boto3 = findBoto3()
@@ -53,11 +53,7 @@ describe('Python requirements', () => {
   it('no index reachable: runs on the system packages, one notice per unmet requirement', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const dirs = await functionDir(
       '# the lake writer\nboto3\ntributary-absent-pkg>=14  # columnar\nboto3>=99\n',
     )
@@ -80,11 +76,7 @@ describe('Python requirements', () => {
   it('a requirement the system packages satisfy: no notice, the venv is reused while unchanged', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const dirs = await functionDir('boto3\n')
     const options = { functionName: 'transformer', ...dirs, python: boto3.python, env: offlinePipEnv() }
     const first = await preparePythonEnv(options)
@@ -98,11 +90,7 @@ describe('Python requirements', () => {
   it('a local wheel (PIP_FIND_LINKS, no index) is installed into the venv', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const dirs = await functionDir('tribtest-pkg==1.0\n')
     const wheels = join(dirs.dataDir, '..', 'wheels')
     await mkdir(wheels)

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { FunctionSpec } from '../../../src/contracts/functions.ts'
-import { findBoto3 } from '../../helpers/real-clients.ts'
+import { findBoto3, requireClient } from '../../helpers/real-clients.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 
 /**
@@ -12,11 +12,8 @@ export const debianPython = findBoto3()
 
 /** Skips the test (visibly) when Debian's python3 with boto3 is missing; else its path. */
 export function needPython(ctx: { skip(note?: string): never }): string {
-  if ('missing' in debianPython) {
-    console.warn(`skipped: ${debianPython.missing}`)
-    ctx.skip(debianPython.missing)
-  }
-  return (debianPython as { python: string }).python
+  requireClient(debianPython, ctx)
+  return debianPython.python
 }
 
 /** A code directory holding the given files (paths relative to it). */

@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { awsEnv, findBoto3 } from '../../helpers/real-clients.ts'
+import { awsEnv, findBoto3, requireClient } from '../../helpers/real-clients.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 
 const SHIM = join(import.meta.dirname, '../../../runtimes/python/shim')
@@ -67,11 +67,7 @@ const cases = [
 describe('the Python SDK shim (sitecustomize)', () => {
   for (const [name, found] of cases)
     it(`${name}: endpoints from the variables, an explicit endpoint_url wins`, async (ctx) => {
-      if ('missing' in found) {
-        console.warn(`skipped: ${found.missing}`)
-        ctx.skip(found.missing)
-        return
-      }
+      requireClient(found, ctx)
       const [start, endpoints] = pythonRun(found.python, RESOLVE, {
         AWS_ENDPOINT_URL: 'http://127.0.0.1:4567',
         AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9999',
@@ -89,11 +85,7 @@ describe('the Python SDK shim (sitecustomize)', () => {
     })
 
   it('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true leaves the AWS endpoints', async (ctx) => {
-    if ('missing' in debian) {
-      console.warn(`skipped: ${debian.missing}`)
-      ctx.skip(debian.missing)
-      return
-    }
+    requireClient(debian, ctx)
     const [, endpoints] = pythonRun(debian.python, RESOLVE, {
       AWS_ENDPOINT_URL: 'http://127.0.0.1:4567',
       AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
@@ -103,11 +95,7 @@ describe('the Python SDK shim (sitecustomize)', () => {
   })
 
   it('runs the sitecustomize it hides (the next one on sys.path)', async (ctx) => {
-    if ('missing' in debian) {
-      console.warn(`skipped: ${debian.missing}`)
-      ctx.skip(debian.missing)
-      return
-    }
+    requireClient(debian, ctx)
     const dir = await tempDir()
     await mkdir(join(dir, 'later'))
     await writeFile(join(dir, 'later', 'sitecustomize.py'), 'import os\nos.environ["CHAINED"] = "yes"\n')
@@ -124,11 +112,7 @@ describe('the Python SDK shim (sitecustomize)', () => {
     it(`${name}: a client with no endpoint_url writes to the served pipeline`, {
       timeout: 120_000,
     }, async (ctx) => {
-      if ('missing' in found) {
-        console.warn(`skipped: ${found.missing}`)
-        ctx.skip(found.missing)
-        return
-      }
+      requireClient(found, ctx)
       const p = await startPipeline(
         { name: 'shim', buckets: { raw: {} } },
         { serve: true, teardown: onTestFinished },
