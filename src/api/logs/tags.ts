@@ -8,7 +8,8 @@ export const MAX_TAGS = 50
 
 const RESOURCE_ARN = {
   type: 'String',
-  regex: '[\\w+=/:,.@-]*',
+  // A log group's ARN may end in `:*`, as DescribeLogGroups' `arn` does.
+  regex: '[\\w+=/:,.@\\-\\*]*',
   lengthGreaterThanOrEqual: 1,
   lengthLessThanOrEqual: 1011,
   notNull: true,

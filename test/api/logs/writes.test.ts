@@ -430,7 +430,7 @@ describe('CloudWatch Logs: retention policies', () => {
 })
 
 describe('CloudWatch Logs: a restart', () => {
-  it('keeps created groups, streams, events, retention and tags', async () => {
+  it('keeps created groups, streams (an empty one too), events and retention (tags: tags.test.ts)', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tributary-logs-writes-'))
     onTestFinished(() => rm(dataDir, { recursive: true, force: true }))
     const first = await served({ dataDir })
