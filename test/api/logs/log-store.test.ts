@@ -48,3 +48,44 @@ describe('LogStore batches', () => {
     expect(logs.position()).toBe(Number(events.at(-1)!.eventId))
   })
 })
+
+describe('LogStore writes through the API', () => {
+  it('puts events at once (no batching delay), after the lines buffered before them, and tells followers', () => {
+    const { store, clock, logs } = open()
+    let batches = 0
+    logs.onFlush(() => batches++)
+    logs.append('/aws/lambda/f', 's', clock.now(), 'buffered')
+    expect(logs.createGroup('/app/a', { resource: 'arn:a' })).toBe(true)
+    expect(logs.createGroup('/app/a', { resource: 'arn:a' })).toBe(false)
+    expect(logs.createStream('/app/a', 'x')).toBe(true)
+    const last = logs.put('/app/a', 'x', [
+      { timestamp: clock.now(), message: 'one' },
+      { timestamp: clock.now(), message: 'two' },
+    ])
+    // Written before put returned: what the dispatcher then makes durable is the whole batch.
+    expect(written(store)).toBe(3)
+    expect(batches).toBe(2)
+    expect(last).toBe(logs.position())
+    expect(logs.lastSequence('/app/a', 'x')).toBe(last)
+    expect(logs.events('/app/a', { limit: 10 }).events.map((e) => e.message)).toEqual(['one', 'two'])
+    expect(Number(logs.events('/aws/lambda/f', { limit: 10 }).events[0]!.eventId)).toBeLessThan(last - 1)
+  })
+
+  it('keeps the functions’ groups the default 7 days and created groups until a policy says otherwise', () => {
+    const { clock, logs } = open()
+    logs.createGroup('/app/kept', { resource: 'arn:kept' })
+    logs.createStream('/app/kept', 'x')
+    logs.put('/app/kept', 'x', [{ timestamp: clock.now(), message: 'kept' }])
+    logs.append('/aws/lambda/f', 's', clock.now(), 'gone')
+    logs.flush()
+    clock.advance(8 * 86_400_000)
+    logs.append('/aws/lambda/f', 's', clock.now(), 'new')
+    logs.flush()
+    expect(logs.events('/aws/lambda/f', { limit: 10 }).events.map((e) => e.message)).toEqual(['new'])
+    expect(logs.events('/app/kept', { limit: 10 }).events.map((e) => e.message)).toEqual(['kept'])
+    expect(logs.groups().map((g) => [g.logGroupName, g.retentionInDays])).toEqual([
+      ['/app/kept', undefined],
+      ['/aws/lambda/f', 7],
+    ])
+  })
+})
