@@ -17,6 +17,7 @@ import {
   PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { StateStoreToken } from '../../../src/storage/state/token.ts'
 import { type ManualClock, startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
 
 const dir = new URL('./fixture/', import.meta.url).pathname
@@ -334,6 +335,38 @@ describe('CloudWatch Logs: PutLogEvents', () => {
     // Nothing of the failed batches was written.
     const { logStreams } = await logs.send(new DescribeLogStreamsCommand({ logGroupName: s.logGroupName }))
     expect(logStreams?.[0]?.storedBytes).toBe(exact + 10_000)
+  })
+
+  it('answers once the events are durable: written at once, the 200 held until the fsync that covers them', async () => {
+    const { p, logs } = await served()
+    const s = await stream(logs)
+    const store = p.runtime.offered(StateStoreToken)!
+    const real = store.durable.bind(store)
+    let waiting = 0
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    store.durable = async () => {
+      waiting++
+      await gate
+      await real()
+    }
+    onTestFinished(() => {
+      store.durable = real
+    })
+    let answered = false
+    const put = logs
+      .send(new PutLogEventsCommand({ ...s, logEvents: [{ timestamp: p.clock.now(), message: 'acked' }] }))
+      .finally(() => {
+        answered = true
+      })
+    await expect.poll(() => waiting).toBe(1)
+    // Committed before the barrier (read without flushing the store's buffer), not yet answered.
+    expect(store.db.prepare('SELECT message FROM log_events').pluck().all()).toEqual(['acked'])
+    expect(answered).toBe(false)
+    release()
+    expect((await put).nextSequenceToken).toMatch(/^\d{56}$/)
   })
 
   it('needs the group and the stream to exist', async () => {
