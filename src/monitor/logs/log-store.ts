@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3'
 import { ResourceTags } from '../../storage/state/resource-tags.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import type { Clock, TimerHandle } from '../../util/clock.ts'
+import { type GroupRow, LOG_GROUP_TABLES, LogGroupRows } from './log-groups.ts'
 
 /**
  * How long log events are kept by default: 7 days (CloudWatch Logs keeps them forever unless a
@@ -58,15 +59,6 @@ export interface NewLogGroup {
   resource: string
 }
 
-interface GroupRow {
-  name: string
-  creation_time: number
-  created: number
-  retention_days: number | null
-  kms_key_id: string | null
-  log_group_class: string
-}
-
 export interface EventQuery {
   startTime?: number | undefined
   endTime?: number | undefined
@@ -102,17 +94,10 @@ export class LogStore {
   readonly #clock: Clock
   readonly #pending: { group: string; stream: string; timestamp: number; message: string }[] = []
   readonly #sql: Record<
-    | 'insert'
-    | 'insertMany'
-    | 'expire'
-    | 'expireGroup'
-    | 'retained'
-    | 'group'
-    | 'streamRow'
-    | 'hasEvents'
-    | 'hasStreamEvents',
+    'insert' | 'insertMany' | 'expire' | 'expireGroup' | 'hasEvents' | 'hasStreamEvents',
     Statement
   >
+  readonly #rows: LogGroupRows
   readonly #flushed = new Set<() => void>()
   #timer: TimerHandle | undefined
   #expiredAt = 0
@@ -132,16 +117,11 @@ export class LogStore {
       // A group's events in sequence order (FilterLogEvents' pages, the dashboard's newest lines
       // and its follows), read from a position without sorting the whole group.
       'CREATE INDEX log_events_by_group_seq ON log_events (log_group, seq)',
-      // Groups and streams created through the API (CreateLogGroup, CreateLogStream) exist with no
-      // events; a function's group gets a row (created = 0) only when given a retention policy.
-      `CREATE TABLE log_groups (
-         name TEXT PRIMARY KEY, creation_time INTEGER NOT NULL, created INTEGER NOT NULL,
-         retention_days INTEGER, kms_key_id TEXT, log_group_class TEXT NOT NULL);
-       CREATE TABLE log_streams (
-         log_group TEXT NOT NULL, name TEXT NOT NULL, creation_time INTEGER NOT NULL,
-         PRIMARY KEY (log_group, name));`,
+      // Groups and streams created through the API exist with no events (log-groups.ts).
+      LOG_GROUP_TABLES,
     ])
     this.tags = new ResourceTags(options.store)
+    this.#rows = new LogGroupRows(options.store)
     const p = (sql: string) => options.store.db.prepare(sql)
     this.#sql = {
       insert: p(`INSERT INTO log_events ${COLUMNS} VALUES (?, ?, ?, ?, ?)`),
@@ -151,9 +131,6 @@ export class LogStore {
       expire: p(`DELETE FROM log_events WHERE timestamp < ? AND log_group NOT IN
                  (SELECT name FROM log_groups WHERE created = 1 OR retention_days IS NOT NULL)`),
       expireGroup: p('DELETE FROM log_events WHERE log_group = ? AND timestamp < ?'),
-      retained: p('SELECT name, retention_days FROM log_groups WHERE retention_days IS NOT NULL'),
-      group: p('SELECT * FROM log_groups WHERE name = ?'),
-      streamRow: p('SELECT 1 FROM log_streams WHERE log_group = ? AND name = ?'),
       hasEvents: p('SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1'),
       hasStreamEvents: p('SELECT 1 FROM log_events WHERE log_group = ? AND log_stream = ? LIMIT 1'),
     }
@@ -210,7 +187,7 @@ export class LogStore {
     this.#store.commitRelaxed(() =>
       this.#store.transaction(() => {
         this.#sql.expire.run(now - this.retentionDays * DAY_MS)
-        for (const g of this.#sql.retained.all() as { name: string; retention_days: number }[])
+        for (const g of this.#rows.retained())
           this.#sql.expireGroup.run(g.name, now - g.retention_days * DAY_MS)
       }),
     )
@@ -241,16 +218,13 @@ export class LogStore {
   /** Whether the group exists: created through the API, or holding events (one indexed lookup each). */
   hasGroup(group: string): boolean {
     this.flush()
-    return this.#sql.group.get(group) !== undefined || this.#sql.hasEvents.get(group) !== undefined
+    return this.#rows.group(group) !== undefined || this.#sql.hasEvents.get(group) !== undefined
   }
 
   /** Whether the stream exists: created through the API, or holding events. */
   hasStream(group: string, stream: string): boolean {
     this.flush()
-    return (
-      this.#sql.streamRow.get(group, stream) !== undefined ||
-      this.#sql.hasStreamEvents.get(group, stream) !== undefined
-    )
+    return this.#rows.hasStream(group, stream) || this.#sql.hasStreamEvents.get(group, stream) !== undefined
   }
 
   /** The names of the groups kept that start with `prefix` (the index only, not the events). */
@@ -274,7 +248,7 @@ export class LogStore {
          WHERE log_group >= ? GROUP BY log_group`,
       )
       .all(prefix) as { log_group: string; created: number; bytes: number }[]
-    const rows = this.#store.db.prepare('SELECT * FROM log_groups WHERE name >= ?').all(prefix) as GroupRow[]
+    const rows = this.#rows.groupsFrom(prefix)
     const byName = new Map<string, LogGroupInfo>()
     for (const r of derived)
       byName.set(r.log_group, this.#groupInfo(r.log_group, undefined, r.created, r.bytes))
@@ -308,7 +282,7 @@ export class LogStore {
 
   /** The group's retention in days (undefined: kept forever); PutLogEvents rejects older events. */
   retentionOf(group: string): number | undefined {
-    return this.#retentionOf(this.#sql.group.get(group) as GroupRow | undefined)
+    return this.#retentionOf(this.#rows.group(group))
   }
 
   streams(group: string): LogStreamInfo[] {
@@ -328,9 +302,7 @@ export class LogStore {
       bytes: number
       seq: number
     }[]
-    const created = this.#store.db
-      .prepare('SELECT name, creation_time FROM log_streams WHERE log_group = ?')
-      .all(group) as { name: string; creation_time: number }[]
+    const created = this.#rows.streams(group)
     const byName = new Map<string, LogStreamInfo>()
     for (const s of created)
       byName.set(s.name, {
@@ -361,12 +333,7 @@ export class LogStore {
   createGroup(group: string, options: NewLogGroup): boolean {
     if (this.hasGroup(group)) return false
     this.#write(() => {
-      this.#store.db
-        .prepare(
-          `INSERT INTO log_groups (name, creation_time, created, retention_days, kms_key_id, log_group_class)
-           VALUES (?, ?, 1, NULL, ?, ?)`,
-        )
-        .run(group, this.#clock.now(), options.kmsKeyId ?? null, options.logGroupClass ?? 'STANDARD')
+      this.#rows.createGroup(group, this.#clock.now(), options.kmsKeyId, options.logGroupClass ?? 'STANDARD')
       if (options.tags) this.tags.put(options.resource, options.tags)
     })
     return true
@@ -379,10 +346,8 @@ export class LogStore {
   deleteGroup(group: string, resource: string): boolean {
     if (!this.hasGroup(group)) return false
     this.#write(() => {
-      const run = (sql: string) => this.#store.db.prepare(sql).run(group)
-      run('DELETE FROM log_events WHERE log_group = ?')
-      run('DELETE FROM log_streams WHERE log_group = ?')
-      run('DELETE FROM log_groups WHERE name = ?')
+      this.#store.db.prepare('DELETE FROM log_events WHERE log_group = ?').run(group)
+      this.#rows.deleteGroup(group)
       this.tags.removeAll(resource)
     })
     return true
@@ -391,11 +356,7 @@ export class LogStore {
   /** Creates a stream in an existing group (CreateLogStream). False when it exists already. */
   createStream(group: string, stream: string): boolean {
     if (this.hasStream(group, stream)) return false
-    this.#write(() =>
-      this.#store.db
-        .prepare('INSERT INTO log_streams (log_group, name, creation_time) VALUES (?, ?, ?)')
-        .run(group, stream, this.#clock.now()),
-    )
+    this.#write(() => this.#rows.createStream(group, stream, this.#clock.now()))
     return true
   }
 
@@ -403,9 +364,10 @@ export class LogStore {
   deleteStream(group: string, stream: string): boolean {
     if (!this.hasStream(group, stream)) return false
     this.#write(() => {
-      const run = (sql: string) => this.#store.db.prepare(sql).run(group, stream)
-      run('DELETE FROM log_events WHERE log_group = ? AND log_stream = ?')
-      run('DELETE FROM log_streams WHERE log_group = ? AND name = ?')
+      this.#store.db
+        .prepare('DELETE FROM log_events WHERE log_group = ? AND log_stream = ?')
+        .run(group, stream)
+      this.#rows.deleteStream(group, stream)
     })
     return true
   }
@@ -417,22 +379,11 @@ export class LogStore {
   setRetention(group: string, days: number | undefined): void {
     this.flush()
     this.#write(() => {
-      if (days === undefined) {
-        this.#store.db.prepare('UPDATE log_groups SET retention_days = NULL WHERE name = ?').run(group)
-        this.#store.db.prepare('DELETE FROM log_groups WHERE name = ? AND created = 0').run(group)
-        return
-      }
       const first = this.#store.db
         .prepare('SELECT MIN(ingestion_time) FROM log_events WHERE log_group = ?')
         .pluck()
         .get(group) as number | null
-      this.#store.db
-        .prepare(
-          `INSERT INTO log_groups (name, creation_time, created, retention_days, kms_key_id, log_group_class)
-           VALUES (?, ?, 0, ?, NULL, 'STANDARD')
-           ON CONFLICT(name) DO UPDATE SET retention_days = excluded.retention_days`,
-        )
-        .run(group, first ?? this.#clock.now(), days)
+      this.#rows.setRetention(group, days, first ?? this.#clock.now())
     })
     // Applied from the next pass of expiry on (CloudWatch Logs too deletes expired events later).
     this.#expiredAt = 0
