@@ -140,6 +140,26 @@ describe('CloudWatch Logs: groups and streams made through the API', () => {
     expect(await create('/app/orders', 'a*')).toMatchObject({ name: 'InvalidParameterException' })
   })
 
+  it('reads a group named by its ARN (logGroupIdentifier); the reads’ constraint errors are InvalidParameterException too', async () => {
+    const { logs } = await served()
+    await stream(logs)
+    const logGroupIdentifier = 'arn:aws:logs:us-east-1:000000000000:log-group:/app/orders'
+    const { logStreams } = await logs.send(new DescribeLogStreamsCommand({ logGroupIdentifier }))
+    expect(logStreams?.map((x) => x.logStreamName)).toEqual(['web-1'])
+    // As AWS says: an identifier ARN without DescribeLogGroups' trailing `:*` (its pattern has no `*`).
+    expect(
+      await failure(
+        logs.send(new DescribeLogStreamsCommand({ logGroupIdentifier: `${logGroupIdentifier}:*` })),
+      ),
+    ).toMatchObject({ name: 'InvalidParameterException', status: 400 })
+    expect(await failure(logs.send(new DescribeLogGroupsCommand({ limit: 51 })))).toEqual({
+      name: 'InvalidParameterException',
+      message:
+        "1 validation error detected: Value '51' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50",
+      status: 400,
+    })
+  })
+
   it('deletes a stream with its events, and a group with its streams and events', async () => {
     const { p, logs } = await served()
     const s = await stream(logs)
