@@ -19,6 +19,25 @@ const FLUSH_MS = 200
 const INSERT_ROWS = 50
 const COLUMNS = '(log_group, log_stream, timestamp, ingestion_time, message)'
 
+/**
+ * The `logs` schema (`StateStore.ensureSchema`): append-only, an entry is never edited once
+ * released.
+ */
+export const LOG_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE log_events (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
+         timestamp INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL)`,
+  'CREATE INDEX log_events_by_group ON log_events (log_group, timestamp)',
+  // One stream per execution environment: GetLogEvents reads one of many.
+  'CREATE INDEX log_events_by_stream ON log_events (log_group, log_stream, seq)',
+  // A group's events in sequence order (FilterLogEvents' pages, the dashboard's newest lines
+  // and its follows), read from a position without sorting the whole group.
+  'CREATE INDEX log_events_by_group_seq ON log_events (log_group, seq)',
+  // Groups and streams created through the API exist with no events (log-groups.ts).
+  LOG_GROUP_TABLES,
+]
+
 export interface LogEvent {
   timestamp: number
   message: string
@@ -106,20 +125,7 @@ export class LogStore {
     this.#store = options.store
     this.#clock = options.clock
     this.retentionDays = options.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS
-    options.store.ensureSchema('logs', [
-      `CREATE TABLE log_events (
-         seq INTEGER PRIMARY KEY AUTOINCREMENT,
-         log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
-         timestamp INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL)`,
-      'CREATE INDEX log_events_by_group ON log_events (log_group, timestamp)',
-      // One stream per execution environment: GetLogEvents reads one of many.
-      'CREATE INDEX log_events_by_stream ON log_events (log_group, log_stream, seq)',
-      // A group's events in sequence order (FilterLogEvents' pages, the dashboard's newest lines
-      // and its follows), read from a position without sorting the whole group.
-      'CREATE INDEX log_events_by_group_seq ON log_events (log_group, seq)',
-      // Groups and streams created through the API exist with no events (log-groups.ts).
-      LOG_GROUP_TABLES,
-    ])
+    options.store.ensureSchema('logs', LOG_MIGRATIONS)
     this.tags = new ResourceTags(options.store)
     this.#rows = new LogGroupRows(options.store)
     const p = (sql: string) => options.store.db.prepare(sql)

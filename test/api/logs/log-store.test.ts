@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { LogStore } from '../../../src/monitor/logs/log-store.ts'
+import { LOG_MIGRATIONS, LogStore } from '../../../src/monitor/logs/log-store.ts'
 import { StateStore } from '../../../src/storage/state/state-store.ts'
 import { ManualClock } from '../../../src/util/clock.ts'
 
@@ -87,5 +87,29 @@ describe('LogStore writes through the API', () => {
       ['/app/kept', undefined],
       ['/aws/lambda/f', 7],
     ])
+  })
+})
+
+describe('LogStore schema', () => {
+  it('upgrades a store written before groups could be created: its events stay, API groups work', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-store-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const path = join(dir, 'state.db')
+    const old = StateStore.open(path)
+    // The four migrations of the read-only log store, and a line it wrote.
+    old.ensureSchema('logs', LOG_MIGRATIONS.slice(0, 4))
+    old.db
+      .prepare(
+        'INSERT INTO log_events (log_group, log_stream, timestamp, ingestion_time, message) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run('/aws/lambda/f', 's', Date.UTC(2026, 11, 6), Date.UTC(2026, 11, 6), 'from before')
+    old.close()
+    const store = StateStore.open(path)
+    onTestFinished(() => store.close())
+    const logs = new LogStore({ store, clock: new ManualClock(Date.UTC(2026, 11, 6)) })
+    expect(store.getMeta('schema:logs')?.readUInt32LE(0)).toBe(LOG_MIGRATIONS.length)
+    expect(logs.events('/aws/lambda/f', { limit: 10 }).events.map((e) => e.message)).toEqual(['from before'])
+    expect(logs.createGroup('/app/new', { resource: 'arn:new' })).toBe(true)
+    expect(logs.groupNames()).toEqual(['/app/new', '/aws/lambda/f'])
   })
 })
