@@ -34,7 +34,7 @@ export function sequenceToken(sequence: number): string {
  * Which events of a chronological batch are kept, as indices: events before `from` are too old
  * (14 days) or past the group's retention, events from `to` on are more than 2 h ahead.
  */
-function window(timestamps: readonly number[], now: number, retentionDays: number | undefined) {
+function kept(timestamps: readonly number[], now: number, retentionDays: number | undefined) {
   const count = (predicate: (t: number) => boolean) => {
     let i = 0
     while (i < timestamps.length && predicate(timestamps[i]!)) i++
@@ -90,7 +90,7 @@ export const putLogEvents = defineOperation({
     if (!logs.hasGroup(group)) throw groupNotFound()
     if (!logs.hasStream(group, stream)) throw streamNotFound()
     const timestamps = events.map((e) => e.timestamp)
-    const { from, to, rejected } = window(timestamps, ctx.engine.clock.now(), logs.retentionOf(group))
+    const { from, to, rejected } = kept(timestamps, ctx.engine.clock.now(), logs.retentionOf(group))
     if (to - from > 0 && timestamps[to - 1]! - timestamps[from]! > MAX_SPAN_MS)
       throw invalid(
         'The batch of log events in a single PutLogEvents request cannot span more than 24 hours.',
