@@ -1,44 +1,28 @@
-import type { LogStore } from '../../monitor/logs/log-store.ts'
 import { filterPattern } from '../../monitor/logs/log-store.ts'
-import type { AwsService, JsonProtocol } from '../dispatch.ts'
+import type { AwsService } from '../dispatch.ts'
 import { AwsError } from '../errors.ts'
 import { offsetPage } from '../offset-page.ts'
-import { defineOperation, type Operation, type OperationContext } from '../operation.ts'
+import { defineOperation, type Operation } from '../operation.ts'
+import { createLogGroup, deleteLogGroup, deleteRetentionPolicy, putRetentionPolicy } from './groups.ts'
+import { putLogEvents, sequenceToken } from './put-log-events.ts'
+import {
+  GROUP_IDENTIFIER,
+  GROUP_NAME,
+  groupArn,
+  groupOf,
+  invalidToken,
+  LOGS_PROTOCOL,
+  logsOf,
+  STREAM_NAME,
+  TOKEN,
+} from './shared.ts'
+import { createLogStream, deleteLogStream } from './streams.ts'
+import { LOG_TAG_OPERATIONS } from './tags.ts'
+
+export { LOGS_PROTOCOL } from './shared.ts'
 
 /** CloudWatch Logs' X-Amz-Target prefix (JSON 1.1). */
 export const LOGS_TARGET_PREFIX = 'Logs_20140328'
-
-/** Logs' errors carry the bare code as `__type`. */
-export const LOGS_PROTOCOL: JsonProtocol = {
-  contentType: 'application/x-amz-json-1.1',
-  errorType: (code) => code,
-}
-
-const GROUP_NAME = { type: 'String', lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 512 } as const
-const STREAM_NAME = { type: 'String', lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 512 } as const
-const TOKEN = { type: 'String', lengthGreaterThanOrEqual: 1 } as const
-
-function logsOf(ctx: OperationContext): LogStore {
-  if (!ctx.pipeline) throw new AwsError('ServiceUnavailable', 'this server runs no pipeline', 503)
-  return ctx.pipeline.logs()
-}
-
-const groupNotFound = () =>
-  new AwsError('ResourceNotFoundException', 'The specified log group does not exist.')
-
-/** The log group a request names (by name or identifier), which must exist. */
-const invalidToken = () => new AwsError('InvalidParameterException', 'The specified nextToken is invalid.')
-
-function groupOf(logs: LogStore, input: { logGroupName?: string; logGroupIdentifier?: string }): string {
-  const group = input.logGroupName ?? input.logGroupIdentifier
-  if (group === undefined)
-    throw new AwsError(
-      'InvalidParameterException',
-      'Either logGroupName or logGroupIdentifier must be specified',
-    )
-  if (!logs.hasGroup(group)) throw groupNotFound()
-  return group
-}
 
 /** A token: the direction it reads (`f/` forward, `b/` backward) and the last event's sequence. */
 function readToken(token: string | undefined): { forward: boolean; position: number } | undefined {
@@ -74,13 +58,11 @@ export const describeLogGroups = defineOperation({
   },
   handle(input, ctx) {
     const logs = logsOf(ctx)
-    const arn = (name: string) => `arn:aws:logs:${ctx.engine.region}:${ctx.engine.account}:log-group:${name}`
     const all = logs.groups(input.logGroupNamePrefix ?? '').map((g) => ({
       ...g,
       metricFilterCount: 0,
-      arn: `${arn(g.logGroupName)}:*`,
-      logGroupArn: arn(g.logGroupName),
-      logGroupClass: 'STANDARD',
+      arn: `${groupArn(ctx, g.logGroupName)}:*`,
+      logGroupArn: groupArn(ctx, g.logGroupName),
     }))
     const { items, nextToken } = page(all, input.nextToken, input.limit ?? 50)
     return { logGroups: items, ...(nextToken ? { nextToken } : {}) }
@@ -91,7 +73,7 @@ export const describeLogStreams = defineOperation({
   name: 'DescribeLogStreams',
   spec: {
     logGroupName: GROUP_NAME,
-    logGroupIdentifier: GROUP_NAME,
+    logGroupIdentifier: GROUP_IDENTIFIER,
     logStreamNamePrefix: STREAM_NAME,
     orderBy: { type: 'String', enum: ['LogStreamName', 'LastEventTime'] },
     descending: { type: 'Boolean' },
@@ -109,12 +91,18 @@ export const describeLogStreams = defineOperation({
     let streams = logs
       .streams(group)
       .filter((s) => s.logStreamName.startsWith(input.logStreamNamePrefix ?? ''))
-    if (input.orderBy === 'LastEventTime') streams.sort((a, b) => a.lastEventTimestamp - b.lastEventTimestamp)
+    // A stream with no events yet sorts first by LastEventTime.
+    if (input.orderBy === 'LastEventTime')
+      streams.sort((a, b) => (a.lastEventTimestamp ?? 0) - (b.lastEventTimestamp ?? 0))
     if (input.descending) streams = streams.reverse()
     const arn = (s: string) =>
       `arn:aws:logs:${ctx.engine.region}:${ctx.engine.account}:log-group:${group}:log-stream:${s}`
     const { items, nextToken } = page(
-      streams.map((s) => ({ ...s, arn: arn(s.logStreamName), uploadSequenceToken: '1' })),
+      streams.map(({ lastSequence, ...s }) => ({
+        ...s,
+        arn: arn(s.logStreamName),
+        uploadSequenceToken: sequenceToken(lastSequence),
+      })),
       input.nextToken,
       input.limit ?? 50,
     )
@@ -126,7 +114,7 @@ export const getLogEvents = defineOperation({
   name: 'GetLogEvents',
   spec: {
     logGroupName: GROUP_NAME,
-    logGroupIdentifier: GROUP_NAME,
+    logGroupIdentifier: GROUP_IDENTIFIER,
     logStreamName: { ...STREAM_NAME, notNull: true },
     startTime: { type: 'Long', greaterThanOrEqual: 0 },
     endTime: { type: 'Long', greaterThanOrEqual: 0 },
@@ -170,7 +158,7 @@ export const filterLogEvents = defineOperation({
   name: 'FilterLogEvents',
   spec: {
     logGroupName: GROUP_NAME,
-    logGroupIdentifier: GROUP_NAME,
+    logGroupIdentifier: GROUP_IDENTIFIER,
     logStreamNames: {
       type: 'List',
       children: STREAM_NAME,
@@ -219,7 +207,20 @@ export const filterLogEvents = defineOperation({
 })
 
 export const LOGS_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
-  [describeLogGroups, describeLogStreams, getLogEvents, filterLogEvents].map((o) => [o.name, o as Operation]),
+  [
+    describeLogGroups,
+    describeLogStreams,
+    getLogEvents,
+    filterLogEvents,
+    createLogGroup,
+    deleteLogGroup,
+    createLogStream,
+    deleteLogStream,
+    putLogEvents,
+    putRetentionPolicy,
+    deleteRetentionPolicy,
+    ...LOG_TAG_OPERATIONS,
+  ].map((o) => [o.name, o as Operation]),
 )
 
 export const LOGS_SERVICE: AwsService = {

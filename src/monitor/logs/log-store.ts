@@ -1,6 +1,8 @@
 import type { Statement } from 'better-sqlite3'
+import { ResourceTags } from '../../storage/state/resource-tags.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import type { Clock, TimerHandle } from '../../util/clock.ts'
+import { type GroupRow, LOG_GROUP_TABLES, LogGroupRows } from './log-groups.ts'
 
 /**
  * How long log events are kept by default: 7 days (CloudWatch Logs keeps them forever unless a
@@ -8,12 +10,33 @@ import type { Clock, TimerHandle } from '../../util/clock.ts'
  */
 export const DEFAULT_LOG_RETENTION_DAYS = 7
 
+const DAY_MS = 86_400_000
+
 /** Events buffered before they are written at once (also written every {@link FLUSH_MS}). */
 const FLUSH_EVENTS = 500
 const FLUSH_MS = 200
 /** Rows per INSERT statement when a batch is written (one call into SQLite per 50 lines). */
 const INSERT_ROWS = 50
 const COLUMNS = '(log_group, log_stream, timestamp, ingestion_time, message)'
+
+/**
+ * The `logs` schema (`StateStore.ensureSchema`): append-only, an entry is never edited once
+ * released.
+ */
+export const LOG_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE log_events (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
+         timestamp INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL)`,
+  'CREATE INDEX log_events_by_group ON log_events (log_group, timestamp)',
+  // One stream per execution environment: GetLogEvents reads one of many.
+  'CREATE INDEX log_events_by_stream ON log_events (log_group, log_stream, seq)',
+  // A group's events in sequence order (FilterLogEvents' pages, the dashboard's newest lines
+  // and its follows), read from a position without sorting the whole group.
+  'CREATE INDEX log_events_by_group_seq ON log_events (log_group, seq)',
+  // Groups and streams created through the API exist with no events (log-groups.ts).
+  LOG_GROUP_TABLES,
+]
 
 export interface LogEvent {
   timestamp: number
@@ -24,20 +47,35 @@ export interface LogEvent {
   eventId: string
 }
 
+/** A stream; one created by CreateLogStream that has no events yet has no event times. */
 export interface LogStreamInfo {
   logStreamName: string
   creationTime: number
-  firstEventTimestamp: number
-  lastEventTimestamp: number
-  lastIngestionTime: number
+  firstEventTimestamp?: number
+  lastEventTimestamp?: number
+  lastIngestionTime?: number
   storedBytes: number
+  /** The sequence of its newest event (0 when none). */
+  lastSequence: number
 }
 
 export interface LogGroupInfo {
   logGroupName: string
   creationTime: number
   storedBytes: number
-  retentionInDays: number
+  /** Undefined: its events never expire (a group created through the API, without a policy). */
+  retentionInDays?: number
+  kmsKeyId?: string
+  logGroupClass: string
+}
+
+/** What CreateLogGroup sets besides the name. */
+export interface NewLogGroup {
+  kmsKeyId?: string | undefined
+  logGroupClass?: string | undefined
+  tags?: Readonly<Record<string, string>> | undefined
+  /** The key its tags are kept under (the group's ARN). */
+  resource: string
 }
 
 export interface EventQuery {
@@ -69,10 +107,16 @@ export interface EventQuery {
  */
 export class LogStore {
   readonly retentionDays: number
+  /** Tags of log groups, by ARN (TagResource, TagLogGroup, CreateLogGroup's tags). */
+  readonly tags: ResourceTags
   readonly #store: StateStore
   readonly #clock: Clock
   readonly #pending: { group: string; stream: string; timestamp: number; message: string }[] = []
-  readonly #sql: { insert: Statement; insertMany: Statement; expire: Statement }
+  readonly #sql: Record<
+    'insert' | 'insertMany' | 'expire' | 'expireGroup' | 'hasEvents' | 'hasStreamEvents',
+    Statement
+  >
+  readonly #rows: LogGroupRows
   readonly #flushed = new Set<() => void>()
   #timer: TimerHandle | undefined
   #expiredAt = 0
@@ -81,25 +125,20 @@ export class LogStore {
     this.#store = options.store
     this.#clock = options.clock
     this.retentionDays = options.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS
-    options.store.ensureSchema('logs', [
-      `CREATE TABLE log_events (
-         seq INTEGER PRIMARY KEY AUTOINCREMENT,
-         log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
-         timestamp INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL)`,
-      'CREATE INDEX log_events_by_group ON log_events (log_group, timestamp)',
-      // One stream per execution environment: GetLogEvents reads one of many.
-      'CREATE INDEX log_events_by_stream ON log_events (log_group, log_stream, seq)',
-      // A group's events in sequence order (FilterLogEvents' pages, the dashboard's newest lines
-      // and its follows), read from a position without sorting the whole group.
-      'CREATE INDEX log_events_by_group_seq ON log_events (log_group, seq)',
-    ])
+    options.store.ensureSchema('logs', LOG_MIGRATIONS)
+    this.tags = new ResourceTags(options.store)
+    this.#rows = new LogGroupRows(options.store)
     const p = (sql: string) => options.store.db.prepare(sql)
     this.#sql = {
       insert: p(`INSERT INTO log_events ${COLUMNS} VALUES (?, ?, ?, ?, ?)`),
       insertMany: p(
         `INSERT INTO log_events ${COLUMNS} VALUES ${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?)').join(', ')}`,
       ),
-      expire: p('DELETE FROM log_events WHERE timestamp < ?'),
+      expire: p(`DELETE FROM log_events WHERE timestamp < ? AND log_group NOT IN
+                 (SELECT name FROM log_groups WHERE created = 1 OR retention_days IS NOT NULL)`),
+      expireGroup: p('DELETE FROM log_events WHERE log_group = ? AND timestamp < ?'),
+      hasEvents: p('SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1'),
+      hasStreamEvents: p('SELECT 1 FROM log_events WHERE log_group = ? AND log_stream = ? LIMIT 1'),
     }
   }
 
@@ -139,12 +178,25 @@ export class LogStore {
         for (const e of events.slice(i)) this.#sql.insert.run(e.group, e.stream, e.timestamp, now, e.message)
       }),
     )
-    // Retention: old events go at most once a minute.
-    if (now - this.#expiredAt > 60_000) {
-      this.#expiredAt = now
-      this.#sql.expire.run(now - this.retentionDays * 86_400_000)
-    }
+    this.#expire(now)
     for (const listener of this.#flushed) listener()
+  }
+
+  /**
+   * Retention, at most once a minute: a group's own policy (PutRetentionPolicy), else the store's
+   * default for the groups it made itself (functions' logs); a group created through the API
+   * without a policy keeps its events, as CloudWatch Logs does.
+   */
+  #expire(now: number): void {
+    if (now - this.#expiredAt <= 60_000) return
+    this.#expiredAt = now
+    this.#store.commitRelaxed(() =>
+      this.#store.transaction(() => {
+        this.#sql.expire.run(now - this.retentionDays * DAY_MS)
+        for (const g of this.#rows.retained())
+          this.#sql.expireGroup.run(g.name, now - g.retention_days * DAY_MS)
+      }),
+    )
   }
 
   /**
@@ -169,48 +221,83 @@ export class LogStore {
     return row.seq ?? 0
   }
 
-  /** Whether any event of the group is kept (one indexed lookup, not the groups' totals). */
+  /** Whether the group exists: created through the API, or holding events (one indexed lookup each). */
   hasGroup(group: string): boolean {
     this.flush()
-    return (
-      this.#store.db.prepare('SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1').get(group) !== undefined
-    )
+    return this.#rows.group(group) !== undefined || this.#sql.hasEvents.get(group) !== undefined
+  }
+
+  /** Whether the stream exists: created through the API, or holding events. */
+  hasStream(group: string, stream: string): boolean {
+    this.flush()
+    return this.#rows.hasStream(group, stream) || this.#sql.hasStreamEvents.get(group, stream) !== undefined
   }
 
   /** The names of the groups kept that start with `prefix` (the index only, not the events). */
   groupNames(prefix = ''): string[] {
     this.flush()
     const rows = this.#store.db
-      .prepare('SELECT DISTINCT log_group FROM log_events WHERE log_group >= ? ORDER BY log_group')
-      .all(prefix) as { log_group: string }[]
-    return rows.map((r) => r.log_group).filter((g) => g.startsWith(prefix))
+      .prepare(
+        `SELECT DISTINCT log_group FROM log_events WHERE log_group >= ?
+         UNION SELECT name FROM log_groups WHERE name >= ? ORDER BY 1`,
+      )
+      .pluck()
+      .all(prefix, prefix) as string[]
+    return rows.filter((g) => g.startsWith(prefix))
   }
 
   groups(prefix = ''): LogGroupInfo[] {
     this.flush()
-    const rows = this.#store.db
+    const derived = this.#store.db
       .prepare(
         `SELECT log_group, MIN(ingestion_time) AS created, SUM(LENGTH(message)) AS bytes FROM log_events
-         WHERE log_group >= ? GROUP BY log_group ORDER BY log_group`,
+         WHERE log_group >= ? GROUP BY log_group`,
       )
       .all(prefix) as { log_group: string; created: number; bytes: number }[]
-    return rows
-      .filter((r) => r.log_group.startsWith(prefix))
-      .map((r) => ({
-        logGroupName: r.log_group,
-        creationTime: r.created,
-        storedBytes: r.bytes,
-        retentionInDays: this.retentionDays,
-      }))
+    const rows = this.#rows.groupsFrom(prefix)
+    const byName = new Map<string, LogGroupInfo>()
+    for (const r of derived)
+      byName.set(r.log_group, this.#groupInfo(r.log_group, undefined, r.created, r.bytes))
+    for (const row of rows)
+      byName.set(
+        row.name,
+        this.#groupInfo(row.name, row, row.creation_time, byName.get(row.name)?.storedBytes ?? 0),
+      )
+    return [...byName.values()]
+      .filter((g) => g.logGroupName.startsWith(prefix))
+      .sort((a, b) => (a.logGroupName < b.logGroupName ? -1 : a.logGroupName > b.logGroupName ? 1 : 0))
+  }
+
+  #groupInfo(name: string, row: GroupRow | undefined, created: number, bytes: number): LogGroupInfo {
+    const retention = this.#retentionOf(row)
+    return {
+      logGroupName: name,
+      creationTime: created,
+      storedBytes: bytes,
+      ...(retention !== undefined && { retentionInDays: retention }),
+      ...(row?.kms_key_id != null && { kmsKeyId: row.kms_key_id }),
+      logGroupClass: row?.log_group_class ?? 'STANDARD',
+    }
+  }
+
+  /** A group's retention in days: its policy, else none for a created group, else the store's default. */
+  #retentionOf(row: GroupRow | undefined): number | undefined {
+    if (row?.retention_days != null) return row.retention_days
+    return row?.created ? undefined : this.retentionDays
+  }
+
+  /** The group's retention in days (undefined: kept forever); PutLogEvents rejects older events. */
+  retentionOf(group: string): number | undefined {
+    return this.#retentionOf(this.#rows.group(group))
   }
 
   streams(group: string): LogStreamInfo[] {
     this.flush()
-    const rows = this.#store.db
+    const derived = this.#store.db
       .prepare(
         `SELECT log_stream, MIN(ingestion_time) AS created, MIN(timestamp) AS first, MAX(timestamp) AS last,
-                MAX(ingestion_time) AS ingested, SUM(LENGTH(message)) AS bytes
-         FROM log_events WHERE log_group = ? GROUP BY log_stream ORDER BY log_stream`,
+                MAX(ingestion_time) AS ingested, SUM(LENGTH(message)) AS bytes, MAX(seq) AS seq
+         FROM log_events WHERE log_group = ? GROUP BY log_stream`,
       )
       .all(group) as {
       log_stream: string
@@ -219,15 +306,126 @@ export class LogStore {
       last: number
       ingested: number
       bytes: number
+      seq: number
     }[]
-    return rows.map((r) => ({
-      logStreamName: r.log_stream,
-      creationTime: r.created,
-      firstEventTimestamp: r.first,
-      lastEventTimestamp: r.last,
-      lastIngestionTime: r.ingested,
-      storedBytes: r.bytes,
-    }))
+    const created = this.#rows.streams(group)
+    const byName = new Map<string, LogStreamInfo>()
+    for (const s of created)
+      byName.set(s.name, {
+        logStreamName: s.name,
+        creationTime: s.creation_time,
+        storedBytes: 0,
+        lastSequence: 0,
+      })
+    for (const r of derived)
+      byName.set(r.log_stream, {
+        logStreamName: r.log_stream,
+        creationTime: byName.get(r.log_stream)?.creationTime ?? r.created,
+        firstEventTimestamp: r.first,
+        lastEventTimestamp: r.last,
+        lastIngestionTime: r.ingested,
+        storedBytes: r.bytes,
+        lastSequence: r.seq,
+      })
+    return [...byName.values()].sort((a, b) =>
+      a.logStreamName < b.logStreamName ? -1 : a.logStreamName > b.logStreamName ? 1 : 0,
+    )
+  }
+
+  /**
+   * Creates a group (CreateLogGroup) with its tags, in one transaction. False when it exists
+   * already (created, or holding a function's events).
+   */
+  createGroup(group: string, options: NewLogGroup): boolean {
+    if (this.hasGroup(group)) return false
+    this.#write(() => {
+      this.#rows.createGroup(group, this.#clock.now(), options.kmsKeyId, options.logGroupClass ?? 'STANDARD')
+      if (options.tags) this.tags.put(options.resource, options.tags)
+    })
+    return true
+  }
+
+  /**
+   * Deletes a group, its streams, its events and its tags (kept under `resource`), in one
+   * transaction. False when there is no such group. A function's next line recreates its group.
+   */
+  deleteGroup(group: string, resource: string): boolean {
+    if (!this.hasGroup(group)) return false
+    this.#write(() => {
+      this.#store.db.prepare('DELETE FROM log_events WHERE log_group = ?').run(group)
+      this.#rows.deleteGroup(group)
+      this.tags.removeAll(resource)
+    })
+    return true
+  }
+
+  /** Creates a stream in an existing group (CreateLogStream). False when it exists already. */
+  createStream(group: string, stream: string): boolean {
+    if (this.hasStream(group, stream)) return false
+    this.#write(() => this.#rows.createStream(group, stream, this.#clock.now()))
+    return true
+  }
+
+  /** Deletes a stream and its events. False when there is no such stream. */
+  deleteStream(group: string, stream: string): boolean {
+    if (!this.hasStream(group, stream)) return false
+    this.#write(() => {
+      this.#store.db
+        .prepare('DELETE FROM log_events WHERE log_group = ? AND log_stream = ?')
+        .run(group, stream)
+      this.#rows.deleteStream(group, stream)
+    })
+    return true
+  }
+
+  /**
+   * Sets (days) or removes (undefined) a group's retention policy. Without one, a created group
+   * keeps its events and a function's group goes back to the store's default.
+   */
+  setRetention(group: string, days: number | undefined): void {
+    this.flush()
+    this.#write(() => {
+      const first = this.#store.db
+        .prepare('SELECT MIN(ingestion_time) FROM log_events WHERE log_group = ?')
+        .pluck()
+        .get(group) as number | null
+      this.#rows.setRetention(group, days, first ?? this.#clock.now())
+    })
+    // Applied from the next pass of expiry on (CloudWatch Logs too deletes expired events later).
+    this.#expiredAt = 0
+  }
+
+  /**
+   * Writes events to an existing stream at once (PutLogEvents): after what is buffered, in one
+   * relaxed commit the caller makes durable (`StateStore.durable()`) before acknowledging.
+   * Returns the sequence of the last event written.
+   */
+  put(group: string, stream: string, events: readonly { timestamp: number; message: string }[]): number {
+    this.flush()
+    const now = this.#clock.now()
+    let last = 0
+    this.#write(() => {
+      for (const e of events)
+        last = Number(this.#sql.insert.run(group, stream, e.timestamp, now, e.message).lastInsertRowid)
+    })
+    this.#expire(now)
+    for (const listener of this.#flushed) listener()
+    return last
+  }
+
+  /** The sequence of the stream's newest event (0 when it has none). */
+  lastSequence(group: string, stream: string): number {
+    this.flush()
+    const seq = this.#store.db
+      .prepare('SELECT MAX(seq) FROM log_events WHERE log_group = ? AND log_stream = ?')
+      .pluck()
+      .get(group, stream) as number | null
+    return seq ?? 0
+  }
+
+  /** One transaction, committed relaxed: the dispatcher awaits `durable()` before it answers. */
+  #write(fn: () => void): void {
+    this.#store.commitRelaxed(() => this.#store.transaction(fn))
   }
 
   /** Events of a group in time order (or newest first), with the sequence of the last one read. */
