@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { awsEnv, findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
+import { awsEnv, findAwsCli, findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
 
 const dir = new URL('./fixture/', import.meta.url).pathname
 const DEFINITION = { name: 'logs-clients', functions: { chatty: { handler: 'chatty.handler' } } }
@@ -28,11 +28,7 @@ describe('CloudWatch Logs writes from real AWS clients', () => {
   it('boto3 (/usr/bin/python3): create_log_group, create_log_stream, put_log_events, get_log_events', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const { p, logs } = await served()
     // boto3 stamps events with the real time; the pipeline's clock is the test's (started at the
     // real time, never moved here), so they are within its 14 days / 2 hours.
@@ -79,11 +75,7 @@ print(json.dumps({
     timeout: 120_000,
   }, async (ctx) => {
     const cli = findAwsCli()
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const { p, logs } = await served()
     const group = '/cli/app'
     await run(cli.path, [
