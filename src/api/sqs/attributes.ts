@@ -1,4 +1,13 @@
-import { QUEUE_LIMITS, type QueueConfig, type ResolvedQueueConfig } from '../../services/queues/config.ts'
+import {
+  DEDUPLICATION_SCOPES,
+  type DeduplicationScope,
+  FIFO_THROUGHPUT_LIMITS,
+  type FifoThroughputLimit,
+  isFifoName,
+  QUEUE_LIMITS,
+  type QueueConfig,
+  type ResolvedQueueConfig,
+} from '../../services/queues/config.ts'
 import type { QueueService } from '../../services/queues/queue-service.ts'
 import { defineOperation, type OperationContext } from '../operation.ts'
 import { queueOf, required, sqs, sqsError } from './shared.ts'
@@ -35,10 +44,23 @@ const READABLE = [
   'ReceiveMessageWaitTimeSeconds',
   'SqsManagedSseEnabled',
   'RedrivePolicy',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
 ] as const
 
+/** FIFO-only attributes a request may change; a standard queue does not know them. */
+const FIFO_SETTINGS = {
+  ContentBasedDeduplication: ['contentBasedDeduplication', ['true', 'false']],
+  DeduplicationScope: ['deduplicationScope', DEDUPLICATION_SCOPES],
+  FifoThroughputLimit: ['fifoThroughputLimit', FIFO_THROUGHPUT_LIMITS],
+} as const
+
+type FifoSetting = keyof typeof FIFO_SETTINGS
+
 /**
- * SQS attributes this queue never has (FIFO, policies, KMS) or does not track (timestamps): asking
+ * SQS attributes this queue never has (policies, KMS) or does not track (timestamps): asking
  * for them is no error, and they are left out of the answer, as SQS leaves out unset ones.
  */
 const ABSENT = new Set([
@@ -48,10 +70,6 @@ const ABSENT = new Set([
   'RedriveAllowPolicy',
   'KmsMasterKeyId',
   'KmsDataKeyReusePeriodSeconds',
-  'FifoQueue',
-  'ContentBasedDeduplication',
-  'DeduplicationScope',
-  'FifoThroughputLimit',
 ])
 
 function integerIn(value: string, range: { min: number; max: number }): boolean {
@@ -67,15 +85,28 @@ const invalidValue = (name: string) =>
 export interface AttributeChanges {
   numeric: Partial<Record<NumericAttribute, number>>
   redrive?: { maxReceiveCount: number; deadLetterQueue: string } | null
+  /** Whether the queue is (or is to be) a FIFO queue: its name says so. */
+  fifoQueue: boolean
+  fifo: {
+    contentBasedDeduplication?: boolean
+    deduplicationScope?: DeduplicationScope
+    fifoThroughputLimit?: FifoThroughputLimit
+  }
 }
 
-/** Checks CreateQueue / SetQueueAttributes attributes as SQS does. */
+/**
+ * Checks CreateQueue / SetQueueAttributes attributes as SQS does. FifoQueue is CreateQueue's
+ * alone (`creating`), and the FIFO settings are known to FIFO queues only, whose names end in
+ * `.fifo` (CreateQueue checks the name against FifoQueue before this).
+ */
 export function parseAttributes(
   attributes: Record<string, string> | undefined,
   queues: QueueService,
   self: string,
+  creating = false,
 ): AttributeChanges {
-  const changes: AttributeChanges = { numeric: {} }
+  const fifo = isFifoName(self)
+  const changes: AttributeChanges = { numeric: {}, fifoQueue: fifo, fifo: {} }
   for (const [name, value] of Object.entries(attributes ?? {})) {
     if (typeof value !== 'string') throw invalidValue(name)
     if (name in NUMERIC) {
@@ -86,8 +117,13 @@ export function parseAttributes(
       if (!ACCEPTED[name as keyof typeof ACCEPTED](value)) throw invalidValue(name)
     } else if (name === 'RedrivePolicy') {
       changes.redrive = value === '' ? null : parseRedrivePolicy(value, queues, self)
-    } else if (name === 'FifoQueue' || name === 'ContentBasedDeduplication') {
-      if (value !== 'false') throw sqsError('UnsupportedOperation', 'FIFO queues are not supported.')
+    } else if (name === 'FifoQueue' && creating) {
+      if (value !== 'true' && value !== 'false') throw invalidValue(name)
+    } else if (name in FIFO_SETTINGS && fifo) {
+      const [key, values] = FIFO_SETTINGS[name as FifoSetting]
+      if (!(values as readonly string[]).includes(value)) throw invalidValue(name)
+      if (key === 'contentBasedDeduplication') changes.fifo[key] = value === 'true'
+      else (changes.fifo as Record<string, string>)[key] = value
     } else {
       throw sqsError('InvalidAttributeName', `Unknown Attribute ${name}.`)
     }
@@ -127,6 +163,10 @@ function parseRedrivePolicy(value: string, queues: QueueService, self: string) {
     throw invalid('Dead letter target does not exist.')
   }
   if (deadLetterQueue === self) throw invalid('Dead letter target cannot be the source queue.')
+  if (isFifoName(deadLetterQueue) !== isFifoName(self)) {
+    // SQS's text ends in two full stops.
+    throw invalid('Dead-letter queue must be same type of queue as the source..')
+  }
   return { maxReceiveCount: count, deadLetterQueue }
 }
 
@@ -142,8 +182,11 @@ export function applyChanges(
         messageRetentionSeconds: current.messageRetentionSeconds,
         maximumMessageSize: current.maximumMessageSize,
         ...(current.redrive ?? {}),
+        ...(current.fifo ?? {}),
       }
     : {}
+  if (changes.fifoQueue) config.fifo = true
+  Object.assign(config, changes.fifo)
   for (const [attribute, value] of Object.entries(changes.numeric)) {
     config[NUMERIC[attribute as NumericAttribute][0]] = value
   }
@@ -169,6 +212,10 @@ export function differingAttribute(
   const current = queues.config(name)
   for (const [attribute, value] of Object.entries(changes.numeric)) {
     if (current[NUMERIC[attribute as NumericAttribute][0]] !== value) return attribute
+  }
+  for (const [attribute, [key]] of Object.entries(FIFO_SETTINGS)) {
+    const wanted = changes.fifo[key]
+    if (wanted !== undefined && current.fifo?.[key] !== wanted) return attribute
   }
   if (changes.redrive !== undefined) {
     const a = changes.redrive
@@ -216,6 +263,14 @@ function readAttribute(
             maxReceiveCount: config.redrive.maxReceiveCount,
           })
         : undefined
+    case 'FifoQueue':
+      return config.fifo ? 'true' : undefined
+    case 'ContentBasedDeduplication':
+      return config.fifo ? String(config.fifo.contentBasedDeduplication) : undefined
+    case 'DeduplicationScope':
+      return config.fifo?.deduplicationScope
+    case 'FifoThroughputLimit':
+      return config.fifo?.fifoThroughputLimit
   }
 }
 

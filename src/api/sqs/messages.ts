@@ -68,17 +68,24 @@ function send(
     MessageBody?: string | undefined
     DelaySeconds?: number | undefined
     MessageAttributes?: Record<string, WireAttribute> | undefined
+    MessageGroupId?: string | undefined
+    MessageDeduplicationId?: string | undefined
   },
 ) {
   const attributes = toServiceAttributes(entry.MessageAttributes)
   const result = service.send(queue, required(entry.MessageBody, 'MessageBody'), {
     ...(entry.DelaySeconds !== undefined ? { delaySeconds: entry.DelaySeconds } : {}),
     ...(attributes ? { attributes } : {}),
+    ...(entry.MessageGroupId !== undefined ? { messageGroupId: entry.MessageGroupId } : {}),
+    ...(entry.MessageDeduplicationId !== undefined
+      ? { messageDeduplicationId: entry.MessageDeduplicationId }
+      : {}),
   })
   return {
     MessageId: result.messageId,
     MD5OfMessageBody: result.md5OfBody,
     ...(result.md5OfMessageAttributes ? { MD5OfMessageAttributes: result.md5OfMessageAttributes } : {}),
+    ...(result.sequenceNumber ? { SequenceNumber: result.sequenceNumber } : {}),
   }
 }
 
@@ -150,6 +157,9 @@ const SYSTEM_ATTRIBUTES = [
   'SentTimestamp',
   'SenderId',
   'DeadLetterQueueSourceArn',
+  'MessageGroupId',
+  'MessageDeduplicationId',
+  'SequenceNumber',
 ] as const
 
 function toWireMessage(
@@ -198,6 +208,8 @@ export const receiveMessage = defineOperation({
     MaxNumberOfMessages: { type: 'Integer' },
     VisibilityTimeout: { type: 'Integer' },
     WaitTimeSeconds: { type: 'Integer' },
+    // Accepted and ignored: it lets SQS replay a FIFO receive whose answer was lost; here a lost
+    // answer's messages reappear when their visibility timeout passes, as after any failed receive.
     ReceiveRequestAttemptId: { type: 'String' },
   },
   handle: (input, ctx) =>

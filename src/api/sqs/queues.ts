@@ -1,10 +1,24 @@
-import { QUEUE_NAME } from '../../services/queues/config.ts'
+import { FIFO_QUEUE_NAME, isQueueName, QUEUE_NAME } from '../../services/queues/config.ts'
 import { defineOperation } from '../operation.ts'
 import { ATTRIBUTES, applyChanges, differingAttribute, parseAttributes, QUEUE_URL } from './attributes.ts'
 import { queueDoesNotExist, queueOf, queuesOf, queueUrl, required, sqs, sqsError } from './shared.ts'
 
 const QUEUE_NAME_MESSAGE =
   'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length'
+const FIFO_QUEUE_NAME_MESSAGE =
+  'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length'
+
+/**
+ * CreateQueue's name check: FifoQueue=true needs a `.fifo` name, and without it a name is a
+ * standard queue's, where `.` is not allowed.
+ */
+function checkQueueName(name: string, attributes: Record<string, string> | undefined): void {
+  if (attributes?.FifoQueue === 'true') {
+    if (!FIFO_QUEUE_NAME.test(name)) throw sqsError('InvalidParameterValue', FIFO_QUEUE_NAME_MESSAGE)
+  } else if (!QUEUE_NAME.test(name)) {
+    throw sqsError('InvalidParameterValue', QUEUE_NAME_MESSAGE)
+  }
+}
 
 /** A page of queue names after `NextToken` (the last name of the page before, base64url), as SQS pages them. */
 function namePage(names: readonly string[], maxResults: number | undefined, nextToken: string | undefined) {
@@ -23,7 +37,7 @@ function namePage(names: readonly string[], maxResults: number | undefined, next
   let after = ''
   if (nextToken !== undefined) {
     after = Buffer.from(nextToken, 'base64url').toString('utf8')
-    if (!QUEUE_NAME.test(after)) throw sqsError('InvalidParameterValue', 'Invalid NextToken value.')
+    if (!isQueueName(after)) throw sqsError('InvalidParameterValue', 'Invalid NextToken value.')
   }
   const rest = names.filter((name) => name > after)
   const page = rest.slice(0, maxResults ?? 1000)
@@ -86,10 +100,9 @@ export const createQueue = defineOperation({
   handle: (input, ctx) =>
     sqs(() => {
       const name = required(input.QueueName, 'QueueName')
-      if (name.endsWith('.fifo')) throw sqsError('UnsupportedOperation', 'FIFO queues are not supported.')
-      if (!QUEUE_NAME.test(name)) throw sqsError('InvalidParameterValue', QUEUE_NAME_MESSAGE)
+      checkQueueName(name, input.Attributes)
       const queues = queuesOf(ctx)
-      const changes = parseAttributes(input.Attributes, queues, name)
+      const changes = parseAttributes(input.Attributes, queues, name, true)
       if (queues.has(name)) {
         const differing = differingAttribute(queues, name, changes)
         if (differing !== undefined) {

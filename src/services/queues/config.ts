@@ -21,10 +21,29 @@ export const QUEUE_LIMITS = {
   tags: 50,
   tagKeyLength: 128,
   tagValueLength: 256,
+  /** FIFO: how long a MessageDeduplicationId suppresses a repeat send (SQS's 5 minutes). */
+  deduplicationWindowMs: 300_000,
+  /** FIFO: MessageGroupId and MessageDeduplicationId lengths. */
+  fifoIdLength: 128,
 } as const
+
+/** FIFO queue settings (SQS's DeduplicationScope and FifoThroughputLimit attribute values). */
+export const DEDUPLICATION_SCOPES = ['queue', 'messageGroup'] as const
+export const FIFO_THROUGHPUT_LIMITS = ['perQueue', 'perMessageGroupId'] as const
+export type DeduplicationScope = (typeof DEDUPLICATION_SCOPES)[number]
+export type FifoThroughputLimit = (typeof FIFO_THROUGHPUT_LIMITS)[number]
 
 /** Queue names: 1–80 characters, alphanumerics, hyphens and underscores (CreateQueue). */
 export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/
+
+/** FIFO queue names: the same characters, ending in `.fifo`, which counts towards the 80. */
+export const FIFO_QUEUE_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/
+
+/** A FIFO queue's name says so: SQS requires `.fifo` on a FIFO queue and refuses it on a standard one. */
+export const isFifoName = (name: string) => name.endsWith('.fifo')
+
+/** Either kind of queue name. */
+export const isQueueName = (name: string) => QUEUE_NAME.test(name) || FIFO_QUEUE_NAME.test(name)
 
 /** A queue as declared in the pipeline definition. Every field is optional. */
 export interface QueueConfig {
@@ -40,8 +59,14 @@ export interface QueueConfig {
   maxReceiveCount?: number
   /** Redrive policy: the queue that takes messages received more than `maxReceiveCount` times. */
   deadLetterQueue?: string
-  /** FIFO queues are not supported yet; `true` is rejected. */
+  /** A FIFO queue (SQS FifoQueue): its name must end in `.fifo`, and a `.fifo` name needs it. */
   fifo?: boolean
+  /** FIFO only: a message's deduplication ID defaults to the SHA-256 of its body. */
+  contentBasedDeduplication?: boolean
+  /** FIFO only: deduplicate across the queue (default) or within each message group. */
+  deduplicationScope?: DeduplicationScope
+  /** FIFO only: SQS's throughput quota per queue (default) or per message group; kept, not enforced. */
+  fifoThroughputLimit?: FifoThroughputLimit
 }
 
 export interface RedrivePolicy {
@@ -55,6 +80,14 @@ export interface ResolvedQueueConfig {
   messageRetentionSeconds: number
   maximumMessageSize: number
   redrive: RedrivePolicy | undefined
+  /** FIFO settings; undefined for a standard queue. */
+  fifo?: FifoSettings | undefined
+}
+
+export interface FifoSettings {
+  contentBasedDeduplication: boolean
+  deduplicationScope: DeduplicationScope
+  fifoThroughputLimit: FifoThroughputLimit
 }
 
 /**
@@ -69,8 +102,11 @@ export function resolveQueueConfig(
   input: QueueConfig = {},
   path = `queues.${name}`,
 ): ResolvedQueueConfig {
-  if (!QUEUE_NAME.test(name)) {
-    throw new InvalidConfigError(path, 'a queue name has 1 to 80 letters, digits, hyphens or underscores')
+  if (!isQueueName(name)) {
+    throw new InvalidConfigError(
+      path,
+      'a queue name has 1 to 80 letters, digits, hyphens or underscores (a FIFO queue ends in .fifo)',
+    )
   }
   const known = new Set([
     'visibilityTimeoutSeconds',
@@ -80,11 +116,13 @@ export function resolveQueueConfig(
     'maxReceiveCount',
     'deadLetterQueue',
     'fifo',
+    'contentBasedDeduplication',
+    'deduplicationScope',
+    'fifoThroughputLimit',
   ])
   for (const key of Object.keys(input)) {
     if (!known.has(key)) throw new InvalidConfigError(`${path}.${key}`, 'unknown queue setting')
   }
-  if (input.fifo) throw new InvalidConfigError(`${path}.fifo`, 'FIFO queues are not supported yet')
   const L = QUEUE_LIMITS
   const range = (
     key: keyof typeof L & keyof QueueConfig,
@@ -96,6 +134,40 @@ export function resolveQueueConfig(
     messageRetentionSeconds: range('messageRetentionSeconds', L.messageRetentionSeconds),
     maximumMessageSize: range('maximumMessageSize', L.maximumMessageSize),
     redrive: resolveRedrive(name, input, path),
+    fifo: resolveFifo(name, input, path),
+  }
+}
+
+function resolveFifo(name: string, input: QueueConfig, path: string): FifoSettings | undefined {
+  if (input.fifo !== undefined && typeof input.fifo !== 'boolean') {
+    throw new InvalidConfigError(`${path}.fifo`, 'must be true or false')
+  }
+  const fifo = input.fifo === true
+  if (fifo !== isFifoName(name)) {
+    throw new InvalidConfigError(
+      `${path}.fifo`,
+      fifo ? "a FIFO queue's name must end in .fifo" : 'a queue named .fifo must be declared with fifo: true',
+    )
+  }
+  const { contentBasedDeduplication, deduplicationScope, fifoThroughputLimit } = input
+  if (!fifo) {
+    for (const key of ['contentBasedDeduplication', 'deduplicationScope', 'fifoThroughputLimit'] as const)
+      if (input[key] !== undefined) throw new InvalidConfigError(`${path}.${key}`, 'only a FIFO queue has it')
+    return undefined
+  }
+  if (contentBasedDeduplication !== undefined && typeof contentBasedDeduplication !== 'boolean') {
+    throw new InvalidConfigError(`${path}.contentBasedDeduplication`, 'must be true or false')
+  }
+  if (deduplicationScope !== undefined && !DEDUPLICATION_SCOPES.includes(deduplicationScope)) {
+    throw new InvalidConfigError(`${path}.deduplicationScope`, "must be 'queue' or 'messageGroup'")
+  }
+  if (fifoThroughputLimit !== undefined && !FIFO_THROUGHPUT_LIMITS.includes(fifoThroughputLimit)) {
+    throw new InvalidConfigError(`${path}.fifoThroughputLimit`, "must be 'perQueue' or 'perMessageGroupId'")
+  }
+  return {
+    contentBasedDeduplication: contentBasedDeduplication ?? false,
+    deduplicationScope: deduplicationScope ?? 'queue',
+    fifoThroughputLimit: fifoThroughputLimit ?? 'perQueue',
   }
 }
 
@@ -108,11 +180,17 @@ function resolveRedrive(name: string, input: QueueConfig, path: string): Redrive
   if (maxReceiveCount === undefined) {
     throw new InvalidConfigError(`${path}.maxReceiveCount`, 'required when deadLetterQueue is set')
   }
-  if (typeof deadLetterQueue !== 'string' || !QUEUE_NAME.test(deadLetterQueue)) {
+  if (typeof deadLetterQueue !== 'string' || !isQueueName(deadLetterQueue)) {
     throw new InvalidConfigError(`${path}.deadLetterQueue`, 'must be the name of a declared queue')
   }
   if (deadLetterQueue === name) {
     throw new InvalidConfigError(`${path}.deadLetterQueue`, 'a queue cannot be its own dead-letter queue')
+  }
+  if (isFifoName(deadLetterQueue) !== isFifoName(name)) {
+    throw new InvalidConfigError(
+      `${path}.deadLetterQueue`,
+      'Dead-letter queue must be same type of queue as the source.',
+    )
   }
   const { min, max } = QUEUE_LIMITS.maxReceiveCount
   return {

@@ -3,13 +3,15 @@ import { resourceName } from '../../kind/name.ts'
 import type { QueueConfig } from './config.ts'
 
 /**
- * An SQS standard queue, with SQS's attribute names and defaults (in camelCase, as the CDK spells
- * them) and an optional redrive policy.
+ * An SQS queue, standard or FIFO, with SQS's attribute names and defaults (in camelCase, as the
+ * CDK spells them) and an optional redrive policy. A FIFO queue's name ends in `.fifo`, and its
+ * dead-letter queue is FIFO too.
  *
  * @example
  * queues: {
  *   orders: { visibilityTimeout: 60, deadLetterQueue: { queue: 'orders-dlq', maxReceiveCount: 3 } },
  *   'orders-dlq': { messageRetentionPeriod: 1_209_600 },
+ *   'payments.fifo': { fifo: true, contentBasedDeduplication: true },
  * }
  */
 export const queueSchema = z
@@ -30,6 +32,14 @@ export const queueSchema = z
       })
       .strict()
       .optional(),
+    /** A FIFO queue: exactly-once sends within 5 minutes, order kept per message group. The name must end in `.fifo`. */
+    fifo: z.boolean().optional(),
+    /** FIFO only: a message without a MessageDeduplicationId is deduplicated by the SHA-256 of its body. */
+    contentBasedDeduplication: z.boolean().optional(),
+    /** FIFO only: deduplication IDs are unique per `queue` (default) or per `messageGroup`. */
+    deduplicationScope: z.enum(['queue', 'messageGroup']).optional(),
+    /** FIFO only: SQS's throughput quota applies `perQueue` (default) or `perMessageGroupId`; kept, not enforced locally. */
+    fifoThroughputLimit: z.enum(['perQueue', 'perMessageGroupId']).optional(),
   })
   .strict()
 
@@ -48,6 +58,12 @@ export function fromPipelineQueue(queue: QueueDefinition): QueueConfig {
     visibilityTimeoutSeconds: queue.visibilityTimeout,
     delaySeconds: queue.delaySeconds,
     messageRetentionSeconds: queue.messageRetentionPeriod,
+    ...(queue.fifo !== undefined ? { fifo: queue.fifo } : {}),
+    ...(queue.contentBasedDeduplication !== undefined
+      ? { contentBasedDeduplication: queue.contentBasedDeduplication }
+      : {}),
+    ...(queue.deduplicationScope !== undefined ? { deduplicationScope: queue.deduplicationScope } : {}),
+    ...(queue.fifoThroughputLimit !== undefined ? { fifoThroughputLimit: queue.fifoThroughputLimit } : {}),
     ...(queue.deadLetterQueue
       ? {
           deadLetterQueue: queue.deadLetterQueue.queue,

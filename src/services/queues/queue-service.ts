@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../../util/clock.ts'
 import { InvalidConfigError } from '../../util/invalid-config.ts'
 import { QUEUE_LIMITS, type QueueConfig, type ResolvedQueueConfig, resolveQueueConfig } from './config.ts'
 import { checkRange, invalidParameter, QueueError, queueDoesNotExist } from './errors.ts'
+import { messageIds } from './fifo.ts'
 import { LongPoll } from './long-poll.ts'
 import { md5Hex, md5OfMessageAttributes, messageSize, storedAttributes, validateMessage } from './message.ts'
 import { QueueStore } from './queue-store.ts'
@@ -21,6 +22,7 @@ import {
   type ReceiveOptions,
   type SendOptions,
   type SendResult,
+  sequenceNumber,
   toPeeked,
 } from './types.ts'
 
@@ -61,6 +63,7 @@ export class QueueService {
     this.#metrics = new MetricScopes(options.metrics, 'QueueName', this.#clock)
     this.region = options.region ?? 'us-east-1'
     this.accountId = options.accountId ?? '000000000000'
+    // Configs stored before FIFO queues existed have no `fifo`: they are standard queues.
     for (const row of this.#repo.queues()) this.#configs.set(row.name, JSON.parse(row.config))
     this.#tags = new ResourceTags(options.store)
     this.#longPoll = new LongPoll(this.#clock, (queue) => this.#repo.nextVisibleAt(queue, this.#clock.now()))
@@ -170,6 +173,10 @@ export class QueueService {
     return [...this.#configs.keys()].sort()
   }
 
+  /**
+   * SendMessage. On a FIFO queue a repeated deduplication ID within 5 minutes of the first send
+   * succeeds with the first message's ID and sequence number and adds nothing.
+   */
   send(queue: string, body: string, options: SendOptions = {}): SendResult {
     const config = this.#config(queue)
     const delay = options.delaySeconds ?? config.delaySeconds
@@ -178,21 +185,47 @@ export class QueueService {
       throw invalidParameter('DelaySeconds', delay, `DelaySeconds must be >= ${min} and <= ${max}.`)
     }
     const attributes = validateMessage(body, options.attributes, config.maximumMessageSize)
+    const ids = messageIds(config, body, options)
     const now = this.#clock.now()
     const result: SendResult = { messageId: randomUUID(), md5OfBody: md5Hex(body) }
     const md5Attributes = md5OfMessageAttributes(attributes)
     if (md5Attributes) result.md5OfMessageAttributes = md5Attributes
-    this.#repo.insert({
-      queue,
-      message_id: result.messageId,
-      body,
-      md5_of_body: result.md5OfBody,
-      attributes: md5Attributes ? JSON.stringify(storedAttributes(attributes)) : null,
-      md5_of_attributes: md5Attributes ?? null,
-      sender_id: options.senderId ?? this.accountId,
-      sent_at: now,
-      visible_at: now + delay * 1000,
+    const since = now - QUEUE_LIMITS.deduplicationWindowMs
+    const inserted = this.#repo.transaction(() => {
+      if (ids.dedupId !== null) {
+        const seen = this.#repo.dedup(queue, ids.scope, ids.dedupId, since)
+        if (seen) {
+          result.messageId = seen.message_id
+          result.sequenceNumber = sequenceNumber(seen.seq)
+          return false
+        }
+      }
+      const seq = this.#repo.insert({
+        queue,
+        message_id: result.messageId,
+        body,
+        md5_of_body: result.md5OfBody,
+        attributes: md5Attributes ? JSON.stringify(storedAttributes(attributes)) : null,
+        md5_of_attributes: md5Attributes ?? null,
+        sender_id: options.senderId ?? this.accountId,
+        sent_at: now,
+        visible_at: now + delay * 1000,
+        group_id: ids.groupId,
+        dedup_id: ids.dedupId,
+      })
+      if (ids.dedupId !== null) {
+        result.sequenceNumber = sequenceNumber(seq)
+        this.#repo.putDedup(
+          queue,
+          ids.scope,
+          ids.dedupId,
+          { message_id: result.messageId, seq, sent_at: now },
+          since,
+        )
+      }
+      return true
     })
+    if (!inserted) return result
     const metrics = this.#metrics.of(queue)
     metrics.record(SQS.NumberOfMessagesSent, 1)
     metrics.record(SQS.SentMessageSize, messageSize(body, attributes))
@@ -233,7 +266,7 @@ export class QueueService {
     this.#config(queue)
     checkReceiptHandle(queue, receiptHandle)
     const deleted = this.#repo.deleteByHandle(queue, receiptHandle)
-    if (deleted) this.#metrics.of(queue).record(SQS.NumberOfMessagesDeleted, 1)
+    if (deleted) this.#deleted(queue, 1)
     return deleted
   }
 
@@ -244,8 +277,14 @@ export class QueueService {
     const deleted = this.#repo.transaction(() =>
       receiptHandles.reduce((n, handle) => n + (this.#repo.deleteByHandle(queue, handle) ? 1 : 0), 0),
     )
-    if (deleted > 0) this.#metrics.of(queue).record(SQS.NumberOfMessagesDeleted, deleted)
+    if (deleted > 0) this.#deleted(queue, deleted)
     return deleted
+  }
+
+  #deleted(queue: string, count: number): void {
+    this.#metrics.of(queue).record(SQS.NumberOfMessagesDeleted, count)
+    // A delete can release a FIFO message group: its next message is receivable now.
+    if (this.#config(queue).fifo) this.#notifySoon(queue)
   }
 
   /** ChangeMessageVisibility: hides an in-flight message for `seconds` from now (0 makes it visible). */

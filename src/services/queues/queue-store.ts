@@ -34,6 +34,22 @@ export const QUEUE_MIGRATIONS: readonly string[] = [
    CREATE INDEX queue_messages_ready ON queue_messages (queue, visible_at, seq);
    CREATE INDEX queue_messages_age ON queue_messages (queue, sent_at);
    CREATE UNIQUE INDEX queue_messages_receipt ON queue_messages (receipt_handle);`,
+  // FIFO queues: a message's group and deduplication ID; the deduplication IDs seen in the last
+  // five minutes, kept past the message's deletion (`scope` is '' or the group, per
+  // DeduplicationScope). A FIFO message's SequenceNumber is derived from `seq`.
+  `ALTER TABLE queue_messages ADD COLUMN group_id TEXT;
+   ALTER TABLE queue_messages ADD COLUMN dedup_id TEXT;
+   CREATE INDEX queue_messages_group ON queue_messages (queue, group_id, seq);
+   CREATE TABLE queue_dedup (
+     queue TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     dedup_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     sent_at INTEGER NOT NULL,
+     PRIMARY KEY (queue, scope, dedup_id)
+   );
+   CREATE INDEX queue_dedup_age ON queue_dedup (queue, sent_at);`,
 ]
 
 export interface MessageRow {
@@ -52,6 +68,15 @@ export interface MessageRow {
   received_at: number | null
   receipt_handle: string | null
   source_queue: string | null
+  group_id: string | null
+  dedup_id: string | null
+}
+
+/** A deduplication ID seen on a FIFO queue within the window, and the message it sent. */
+export interface DedupRow {
+  message_id: string
+  seq: number
+  sent_at: number
 }
 
 export type NewMessage = Pick<
@@ -65,6 +90,8 @@ export type NewMessage = Pick<
   | 'sender_id'
   | 'sent_at'
   | 'visible_at'
+  | 'group_id'
+  | 'dedup_id'
 >
 
 export interface DepthRow {
@@ -90,12 +117,26 @@ export class QueueStore {
       deleteQueue: p('DELETE FROM queues WHERE name = ?'),
       insert:
         p(`INSERT INTO queue_messages (queue, message_id, body, md5_of_body, attributes, md5_of_attributes,
-                   sender_id, sent_at, visible_at)
+                   sender_id, sent_at, visible_at, group_id, dedup_id)
                  VALUES (@queue, @message_id, @body, @md5_of_body, @attributes, @md5_of_attributes,
-                   @sender_id, @sent_at, @visible_at)`),
+                   @sender_id, @sent_at, @visible_at, @group_id, @dedup_id)`),
       expire: p('DELETE FROM queue_messages WHERE queue = ? AND sent_at <= ?'),
       ready: p(`SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ?
                 ORDER BY visible_at, seq LIMIT ?`),
+      // FIFO: in send order, skipping every group with a message in flight (the group lock) and,
+      // within a group, whatever comes after a message that is still hidden.
+      readyInOrder: p(`SELECT * FROM queue_messages m WHERE m.queue = @queue AND m.visible_at <= @now
+                AND NOT EXISTS (SELECT 1 FROM queue_messages o WHERE o.queue = m.queue
+                  AND o.group_id = m.group_id AND o.visible_at > @now
+                  AND (o.receipt_handle IS NOT NULL OR o.seq < m.seq))
+                ORDER BY m.seq LIMIT @limit`),
+      dedup: p(
+        'SELECT message_id, seq, sent_at FROM queue_dedup WHERE queue = ? AND scope = ? AND dedup_id = ?',
+      ),
+      putDedup: p(`INSERT OR REPLACE INTO queue_dedup (queue, scope, dedup_id, message_id, seq, sent_at)
+                   VALUES (?, ?, ?, ?, ?, ?)`),
+      expireDedup: p('DELETE FROM queue_dedup WHERE queue = ? AND sent_at <= ?'),
+      dropDedup: p('DELETE FROM queue_dedup WHERE queue = ?'),
       received: p(`UPDATE queue_messages SET receive_count = receive_count + 1, receipt_handle = ?,
                      received_at = ?, first_received_at = coalesce(first_received_at, ?), visible_at = ?
                    WHERE seq = ?`),
@@ -128,11 +169,32 @@ export class QueueStore {
 
   deleteQueue(name: string): void {
     this.#s.purge!.run(name)
+    this.#s.dropDedup!.run(name)
     this.#s.deleteQueue!.run(name)
   }
 
-  insert(message: NewMessage): void {
-    this.#relaxed(() => this.#s.insert!.run(message))
+  /** Inserts a message; returns its `seq` (a FIFO message's SequenceNumber comes from it). */
+  insert(message: NewMessage): number {
+    return this.#relaxed(() => Number(this.#s.insert!.run(message).lastInsertRowid))
+  }
+
+  /** The message a FIFO deduplication ID sent, if it was seen after `since`. */
+  dedup(queue: string, scope: string, dedupId: string, since: number): DedupRow | undefined {
+    const row = this.#s.dedup!.get(queue, scope, dedupId) as DedupRow | undefined
+    return row && row.sent_at > since ? row : undefined
+  }
+
+  /** Remembers a FIFO deduplication ID, forgetting the ones sent at or before `cutoff`. */
+  putDedup(queue: string, scope: string, dedupId: string, row: DedupRow, cutoff: number): void {
+    this.#relaxed(() => {
+      this.#s.expireDedup!.run(queue, cutoff)
+      this.#s.putDedup!.run(queue, scope, dedupId, row.message_id, row.seq, row.sent_at)
+    })
+  }
+
+  /** FIFO's ReceiveMessage candidates: visible, in send order, group lock applied. */
+  readyInOrder(queue: string, now: number, limit: number): MessageRow[] {
+    return this.#s.readyInOrder!.all({ queue, now, limit }) as MessageRow[]
   }
 
   /** Deletes messages sent at or before `cutoff` (retention); returns how many. */

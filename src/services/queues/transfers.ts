@@ -13,7 +13,8 @@ export interface QueueLookup {
  * The receive step of ReceiveMessage, inside the caller's transaction: takes up to `max` visible
  * messages and hides them until `now + visibilitySeconds`. A message already received
  * maxReceiveCount times is moved to the dead-letter queue instead (SQS moves it on the receive
- * that would exceed the count); `deadLetters` names the queues that gained messages.
+ * that would exceed the count); `deadLetters` names the queues that gained messages. On a FIFO
+ * queue, messages come in send order, and none of a group with a message in flight.
  */
 export function takeVisible(
   repo: QueueStore,
@@ -28,11 +29,15 @@ export function takeVisible(
   const taken = new Set<number>()
   const deadLetters = new Set<string>()
   const redrive = config.redrive && queues.has(config.redrive.deadLetterQueue) ? config.redrive : undefined
+  // A FIFO queue hands out messages in send order and holds back a group while one is in flight.
+  const ready = config.fifo
+    ? (limit: number) => repo.readyInOrder(queue, now, limit)
+    : (limit: number) => repo.ready(queue, now, limit)
   // Rows moved to the DLQ free their slots: read again until `max` or no more progress. With a
   // visibility timeout of 0 the rows just taken are visible again, hence `taken`.
   for (let progress = true; progress && messages.length < max; ) {
     progress = false
-    for (const row of repo.ready(queue, now, max - messages.length + taken.size)) {
+    for (const row of ready(max - messages.length + taken.size)) {
       if (taken.has(row.seq) || messages.length >= max) continue
       if (redrive && row.receive_count >= redrive.maxReceiveCount) {
         repo.move(row.seq, redrive.deadLetterQueue, now, queue)

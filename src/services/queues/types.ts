@@ -11,12 +11,21 @@ export interface SendOptions {
   attributes?: SendAttributes
   /** Reported as the SenderId attribute; defaults to the account ID. */
   senderId?: string
+  /**
+   * MessageGroupId: required on a FIFO queue, whose groups keep their order; on a standard queue
+   * it is kept and returned (SQS's fair queues) but orders nothing.
+   */
+  messageGroupId?: string
+  /** MessageDeduplicationId (FIFO only): a repeat within 5 minutes sends nothing new. */
+  messageDeduplicationId?: string
 }
 
 export interface SendResult {
   messageId: string
   md5OfBody: string
   md5OfMessageAttributes?: string
+  /** FIFO only: the message's place in its queue (a 20-digit decimal string, increasing). */
+  sequenceNumber?: string
 }
 
 export interface ReceiveOptions {
@@ -44,6 +53,12 @@ export interface ReceivedMessage {
     ApproximateFirstReceiveTimestamp: string
     /** On a message moved to a dead-letter queue: the queue it came from. */
     DeadLetterQueueSourceArn?: string
+    /** FIFO queues (and a standard queue's message sent with a group). */
+    MessageGroupId?: string
+    /** FIFO only. */
+    MessageDeduplicationId?: string
+    /** FIFO only. */
+    SequenceNumber?: string
   }
   messageAttributes: Record<string, { dataType: string; stringValue: string }>
 }
@@ -95,11 +110,23 @@ export function toReceived(row: MessageRow, deadLetterSourceArn?: string): Recei
       SenderId: row.sender_id,
       ApproximateFirstReceiveTimestamp: String(row.first_received_at),
       ...(deadLetterSourceArn ? { DeadLetterQueueSourceArn: deadLetterSourceArn } : {}),
+      ...(row.group_id !== null ? { MessageGroupId: row.group_id } : {}),
+      ...(row.dedup_id !== null
+        ? { MessageDeduplicationId: row.dedup_id, SequenceNumber: sequenceNumber(row.seq) }
+        : {}),
     },
     messageAttributes,
   }
   if (row.md5_of_attributes) message.md5OfMessageAttributes = row.md5_of_attributes
   return message
+}
+
+/**
+ * A FIFO message's SequenceNumber: SQS's are 20-digit decimal strings that grow within a queue.
+ * These come from the message's row number (never reused), so they survive a restart.
+ */
+export function sequenceNumber(seq: number): string {
+  return String(10n ** 19n + BigInt(seq))
 }
 
 export function toPeeked(row: MessageRow, now: number): PeekedMessage {

@@ -17,6 +17,27 @@ describe('queue configuration', () => {
     })
   })
 
+  it('fills in a FIFO queue’s defaults, and keeps its settings', () => {
+    expect(resolveQueueConfig('q.fifo', { fifo: true }).fifo).toEqual({
+      contentBasedDeduplication: false,
+      deduplicationScope: 'queue',
+      fifoThroughputLimit: 'perQueue',
+    })
+    expect(
+      resolveQueueConfig('q.fifo', {
+        fifo: true,
+        contentBasedDeduplication: true,
+        deduplicationScope: 'messageGroup',
+        fifoThroughputLimit: 'perMessageGroupId',
+      }).fifo,
+    ).toEqual({
+      contentBasedDeduplication: true,
+      deduplicationScope: 'messageGroup',
+      fifoThroughputLimit: 'perMessageGroupId',
+    })
+    expect(resolveQueueConfig('q').fifo).toBeUndefined()
+  })
+
   it('accepts the ends of every range', () => {
     expect(
       resolveQueueConfig('q', {
@@ -63,7 +84,38 @@ describe('queue configuration', () => {
       { maxReceiveCount: 3, deadLetterQueue: 'q' },
       'queues.q.deadLetterQueue: a queue cannot be its own dead-letter queue',
     ],
-    ['q', { fifo: true }, 'queues.q.fifo: FIFO queues are not supported yet'],
+    ['q', { fifo: true }, "queues.q.fifo: a FIFO queue's name must end in .fifo"],
+    ['q.fifo', {}, 'queues.q.fifo.fifo: a queue named .fifo must be declared with fifo: true'],
+    [
+      'q',
+      { contentBasedDeduplication: true },
+      'queues.q.contentBasedDeduplication: only a FIFO queue has it',
+    ],
+    [
+      'q.fifo',
+      { fifo: true, deduplicationScope: 'group' },
+      "queues.q.fifo.deduplicationScope: must be 'queue' or 'messageGroup'",
+    ],
+    [
+      'q.fifo',
+      { fifo: true, fifoThroughputLimit: 'fast' },
+      "queues.q.fifo.fifoThroughputLimit: must be 'perQueue' or 'perMessageGroupId'",
+    ],
+    [
+      'q.fifo',
+      { fifo: true, maxReceiveCount: 3, deadLetterQueue: 'dlq' },
+      'queues.q.fifo.deadLetterQueue: Dead-letter queue must be same type of queue as the source.',
+    ],
+    [
+      'q',
+      { maxReceiveCount: 3, deadLetterQueue: 'dlq.fifo' },
+      'queues.q.deadLetterQueue: Dead-letter queue must be same type of queue as the source.',
+    ],
+    [
+      `${'a'.repeat(76)}.fifo`,
+      { fifo: true },
+      'a queue name has 1 to 80 letters, digits, hyphens or underscores (a FIFO queue ends in .fifo)',
+    ],
     ['q', { visibility: 10 }, 'queues.q.visibility: unknown queue setting'],
   ])('rejects %s %o', (name, config, message) => {
     expect(() => resolveQueueConfig(name, config as QueueConfig)).toThrow(message)
