@@ -6,6 +6,8 @@ import { InvalidConfigError, intInRange } from '../../util/invalid-config.ts'
  */
 export const SQS_MAPPING_LIMITS = {
   batchSize: { min: 1, max: 10_000, default: 10 },
+  /** BatchSize's maximum on a FIFO queue, which takes no batching window either. */
+  fifoBatchSize: 10,
   /** A batch larger than this needs a batching window of at least 1 s. */
   batchSizeWithoutWindow: 10,
   maximumBatchingWindowInSeconds: { min: 0, max: 300, default: 0 },

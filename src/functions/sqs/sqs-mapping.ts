@@ -76,7 +76,9 @@ export class SqsMapping {
     this.#clock = deps.clock ?? systemClock
     this.#logger = deps.logger ?? silentLogger
     this.#filter = new RecordFilter(this.config.filterPatterns)
-    const visibility = deps.queues.config(this.config.queue).visibilityTimeoutSeconds
+    const queueConfig = deps.queues.config(this.config.queue)
+    if (queueConfig.fifo) checkFifoMapping(this.config)
+    const visibility = queueConfig.visibilityTimeoutSeconds
     if (deps.functionTimeoutMs !== undefined && visibility * 1000 < deps.functionTimeoutMs) {
       throw new InvalidConfigError(
         `queues.${this.config.queue}.visibilityTimeoutSeconds`,
@@ -240,14 +242,22 @@ export class SqsMapping {
     }
   }
 
-  /** Deletes what succeeded; whatever failed stays hidden until its visibility timeout passes. */
+  /**
+   * Deletes what succeeded; whatever failed stays hidden until its visibility timeout passes (on
+   * a FIFO queue that holds back the rest of its message group, as on SQS).
+   */
   #settle(records: SqsEventRecord[], outcome: InvokeOutcome): void {
     if (outcome.kind !== 'ok') return
     let succeeded = records
     if (this.config.reportBatchItemFailures) {
       const verdict = judgeBatchItemFailures('sqs', outcome.result, new Set(records.map((r) => r.messageId)))
       if (verdict.kind === 'failure') return
-      if (verdict.kind === 'partial') succeeded = records.filter((r) => !verdict.failed.has(r.messageId))
+      if (verdict.kind === 'partial') {
+        const failed = this.#queues.config(this.config.queue).fifo
+          ? failedInGroupOrder(records, verdict.failed)
+          : verdict.failed
+        succeeded = records.filter((r) => !failed.has(r.messageId))
+      }
     }
     if (succeeded.length > 0) {
       this.#queues.deleteMany(
@@ -280,6 +290,43 @@ export class SqsMapping {
       signal.addEventListener('abort', done, { once: true })
     })
   }
+}
+
+/**
+ * Lambda on a FIFO queue: at most 10 messages a batch and no batching window (AWS's
+ * services-sqs-parameters page), so a batch is one receive, in group order.
+ */
+function checkFifoMapping(config: ResolvedSqsMappingConfig): void {
+  const max = SQS_MAPPING_LIMITS.fifoBatchSize
+  if (config.batchSize > max) {
+    throw new InvalidConfigError(
+      'mappings.batchSize',
+      `must be at most ${max} for a FIFO queue (queue '${config.queue}'), as on AWS`,
+    )
+  }
+  if (config.maximumBatchingWindowInSeconds !== 0) {
+    throw new InvalidConfigError(
+      'mappings.maximumBatchingWindowInSeconds',
+      `a batching window is not supported for a FIFO queue (queue '${config.queue}'), as on AWS`,
+    )
+  }
+}
+
+/**
+ * A FIFO batch's partial response, kept in order: Lambda's guidance is that a function stops at
+ * the first failure and reports it and everything after it; a function that reports a message
+ * and not the later ones of the same group would have them deleted out of order. So, per message
+ * group, every message after the first one reported failed stays in the queue too.
+ */
+function failedInGroupOrder(records: readonly SqsEventRecord[], reported: ReadonlySet<string>): Set<string> {
+  const failed = new Set(reported)
+  const stopped = new Set<string | undefined>()
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId
+    if (stopped.has(group)) failed.add(record.messageId)
+    else if (reported.has(record.messageId)) stopped.add(group)
+  }
+  return failed
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
