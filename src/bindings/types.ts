@@ -84,9 +84,13 @@ export interface TableBinding<T extends Record<string, unknown> = Record<string,
 }
 
 export interface QueueSendOptions {
-  /** 0–900 s before the message becomes visible (SQS DelaySeconds). */
+  /** 0–900 s before the message becomes visible (SQS DelaySeconds; not on a FIFO queue). */
   delaySeconds?: number
   attributes?: Record<string, string>
+  /** SQS MessageGroupId: required on a FIFO queue, whose groups keep their order. */
+  messageGroupId?: string
+  /** SQS MessageDeduplicationId (FIFO): needed unless the queue has content-based deduplication. */
+  messageDeduplicationId?: string
 }
 
 export interface QueueBinding {

@@ -114,6 +114,12 @@ export const KITCHEN_SINK = {
     },
     dlq: {},
     failures: {},
+    'orders.fifo': {
+      fifo: true,
+      contentBasedDeduplication: true,
+      deduplicationScope: 'messageGroup',
+      fifoThroughputLimit: 'perMessageGroupId',
+    },
   },
   topics: {
     alerts: {

@@ -380,6 +380,24 @@ const MATRIX: Row[] = [
     ],
   ),
 
+  ['queue', 'fifo', () => expect(props('AWS::SQS::Queue', id('queue-orders.fifo')).FifoQueue).toBe(true)],
+  [
+    'queue',
+    'contentBasedDeduplication',
+    () => expect(props('AWS::SQS::Queue', id('queue-orders.fifo')).ContentBasedDeduplication).toBe(true),
+  ],
+  [
+    'queue',
+    'deduplicationScope',
+    () => expect(props('AWS::SQS::Queue', id('queue-orders.fifo')).DeduplicationScope).toBe('messageGroup'),
+  ],
+  [
+    'queue',
+    'fifoThroughputLimit',
+    () =>
+      expect(props('AWS::SQS::Queue', id('queue-orders.fifo')).FifoThroughputLimit).toBe('perMessageGroupId'),
+  ],
+
   ['topic', 'subscriptions', () => expect(subscriptions()).toHaveLength(5)],
   [
     'topic',

@@ -100,7 +100,7 @@ function subscriptionArnOf(arn: string): string {
 function endpointName(endpoint: string, kind: 'sqs' | 'lambda'): string {
   const pattern =
     kind === 'sqs'
-      ? /^arn:aws[\w-]*:sqs:[^:]*:[^:]*:([A-Za-z0-9_-]{1,80})$/
+      ? /^arn:aws[\w-]*:sqs:[^:]*:[^:]*:([A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\.fifo)$/
       : /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([A-Za-z0-9_.-]{1,128})(?::[^:]+)?$/
   const match = pattern.exec(endpoint)
   if (!match) throw new AwsError('InvalidParameter', 'Invalid parameter: Endpoint')

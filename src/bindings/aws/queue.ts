@@ -13,7 +13,10 @@ function options<T>(value: unknown, method: string): T {
 /** `queue(name).send`: SendMessage to the queue URL the deployment set. */
 export const queueMethods: AwsMethods = {
   async send(ctx, name, [body, given]) {
-    const { delaySeconds, attributes } = options<QueueSendOptions>(given, 'queue.send')
+    const { delaySeconds, attributes, messageGroupId, messageDeduplicationId } = options<QueueSendOptions>(
+      given,
+      'queue.send',
+    )
     const QueueUrl = physicalName('queue', name, ctx.env)
     const { SendMessageCommand } = await import('@aws-sdk/client-sqs')
     const sqs = await ctx.clients.get('sqs')
@@ -24,6 +27,8 @@ export const queueMethods: AwsMethods = {
           MessageBody: text(body),
           DelaySeconds: delaySeconds,
           MessageAttributes: stringAttributes(attributes),
+          MessageGroupId: messageGroupId,
+          MessageDeduplicationId: messageDeduplicationId,
         }),
       ),
     )

@@ -6,13 +6,41 @@ import type { QueueDefinition } from './definition.ts'
 
 const { Duration } = cdk
 const { PolicyStatement } = cdk.aws_iam
-const { Queue, QueueEncryption } = cdk.aws_sqs
+const { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } = cdk.aws_sqs
+
+/** The FIFO settings as the CDK's Queue props take them (none for a standard queue). */
+function fifoProps(config: QueueDefinition): Partial<sqs.QueueProps> {
+  if (!config.fifo) return {}
+  return {
+    fifo: true,
+    ...(config.contentBasedDeduplication !== undefined
+      ? { contentBasedDeduplication: config.contentBasedDeduplication }
+      : {}),
+    ...(config.deduplicationScope
+      ? {
+          deduplicationScope:
+            config.deduplicationScope === 'messageGroup'
+              ? DeduplicationScope.MESSAGE_GROUP
+              : DeduplicationScope.QUEUE,
+        }
+      : {}),
+    ...(config.fifoThroughputLimit
+      ? {
+          fifoThroughputLimit:
+            config.fifoThroughputLimit === 'perMessageGroupId'
+              ? FifoThroughputLimit.PER_MESSAGE_GROUP_ID
+              : FifoThroughputLimit.PER_QUEUE,
+        }
+      : {}),
+  }
+}
 
 /** What `queue(name).send` calls on AWS. */
 export const QUEUE_WRITE_ACTIONS = ['sqs:SendMessage']
 
 /**
- * Queues become SQS standard queues with the declared attributes and redrive policy, encrypted
+ * Queues become SQS queues (standard, or FIFO with `fifo: true`; the CDK names a FIFO queue
+ * `<generated>.fifo`) with the declared attributes and redrive policy, encrypted
  * with SQS-managed keys and refusing requests without TLS. Dead-letter queues are made first.
  */
 export const queueSynth: SynthFace<QueueDefinition> = {
@@ -38,6 +66,7 @@ export const queueSynth: SynthFace<QueueDefinition> = {
         retentionPeriod: Duration.seconds(config.messageRetentionPeriod),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
+        ...fifoProps(config),
         ...(dlq ? { deadLetterQueue: { queue: make(dlq.queue), maxReceiveCount: dlq.maxReceiveCount } } : {}),
       })
       if (!dlq)

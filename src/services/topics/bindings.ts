@@ -37,8 +37,16 @@ const SERVICES: Readonly<Record<string, Readonly<Record<string, Serve>>>> = {
           `queue '${resource}' is not defined in this pipeline`,
         )
       }
-      const { delaySeconds, attributes } = options<QueueSendOptions>(args[1], 'queue.send')
-      const { messageId } = queues.send(resource, text(args[0]), { delaySeconds, attributes })
+      const { delaySeconds, attributes, messageGroupId, messageDeduplicationId } = options<QueueSendOptions>(
+        args[1],
+        'queue.send',
+      )
+      const { messageId } = queues.send(resource, text(args[0]), {
+        ...(delaySeconds !== undefined ? { delaySeconds } : {}),
+        ...(attributes !== undefined ? { attributes } : {}),
+        ...(messageGroupId !== undefined ? { messageGroupId } : {}),
+        ...(messageDeduplicationId !== undefined ? { messageDeduplicationId } : {}),
+      })
       return { messageId }
     },
   },

@@ -4,6 +4,10 @@ import { InvalidConfigError } from '../../util/invalid-config.ts'
 import type { QueueService } from '../queues/queue-service.ts'
 import type { FunctionSubscription, QueueSubscription } from './config.ts'
 import { snsEventRecord, sqsEnvelope, unsubscribeUrl } from './envelope.ts'
+import { invalidTopicParameter } from './errors.ts'
+
+/** SNS's reason for subscribing a FIFO queue to a standard topic (SNS FIFO topics are not served). */
+const FIFO_QUEUE_ON_STANDARD_TOPIC = 'FIFO SQS Queues can not be subscribed to standard SNS topics'
 
 function checkKeys(input: Record<string, unknown>, allowed: string[], path: string): void {
   for (const key of Object.keys(input)) {
@@ -20,6 +24,15 @@ export function queueProtocol(queues: QueueService): SubscriptionProtocol<QueueS
       const { queue, rawMessageDelivery = false } = input
       if (typeof queue !== 'string' || !queues.has(queue)) {
         throw new InvalidConfigError(`${path}.queue`, `queue '${String(queue)}' is not declared`)
+      }
+      if (queues.config(queue).fifo) {
+        // Subscribe (path `Endpoint`) answers in SNS's words; a definition names the field.
+        if (path === 'Endpoint')
+          throw invalidTopicParameter(`Endpoint Reason: ${FIFO_QUEUE_ON_STANDARD_TOPIC}`)
+        throw new InvalidConfigError(
+          `${path}.queue`,
+          `${FIFO_QUEUE_ON_STANDARD_TOPIC} (queue '${queue}'; SNS FIFO topics are not served)`,
+        )
       }
       if (typeof rawMessageDelivery !== 'boolean') {
         throw new InvalidConfigError(`${path}.rawMessageDelivery`, 'must be true or false')

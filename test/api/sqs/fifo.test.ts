@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns'
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -554,6 +555,45 @@ describe('SQS FIFO queues', () => {
     const dead = await receive(sqs, dlq.QueueUrl!)
     expect(bodies(dead)).toEqual(['poison'])
     expect(dead[0]!.Attributes).toMatchObject({ MessageGroupId: 'g' })
+  })
+
+  it('refuses to subscribe a FIFO queue to a (standard) SNS topic, through Subscribe and in a definition', async () => {
+    const { p } = await served()
+    const sns = new SNSClient({
+      endpoint: p.endpoint!,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    })
+    onTestFinished(() => sns.destroy())
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'alerts' }))
+    expect(
+      await failure(
+        sns.send(
+          new SubscribeCommand({
+            TopicArn,
+            Protocol: 'sqs',
+            Endpoint: `arn:aws:sqs:us-east-1:${ACCOUNT}:orders.fifo`,
+          }),
+        ),
+      ),
+    ).toEqual({
+      name: 'InvalidParameterException',
+      message:
+        'Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics',
+    })
+    // A standard queue subscribes as before.
+    await sns.send(
+      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: `arn:aws:sqs:us-east-1:${ACCOUNT}:jobs` }),
+    )
+    const declared = {
+      ...DEFINITION,
+      name: 'sqs-fifo-sns',
+      topics: { alerts: { subscriptions: [{ queue: 'orders.fifo' }] } },
+    }
+    await expect(startPipeline(declared, { teardown: onTestFinished })).rejects.toThrow(
+      "topics.alerts.subscriptions[0].queue: FIFO SQS Queues can not be subscribed to standard SNS topics (queue 'orders.fifo'; SNS FIFO topics are not served)",
+    )
   })
 
   const boto3 = findBoto3()

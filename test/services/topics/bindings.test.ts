@@ -36,6 +36,25 @@ describe('queue and topic bindings', () => {
     expect(queues.depth('jobs').delayed).toBe(1)
   })
 
+  it('queue.send to a FIFO queue takes messageGroupId and messageDeduplicationId', async () => {
+    const { queues, call } = await setup()
+    queues.declare('orders.fifo', { fifo: true })
+    const first = await call('queue', 'orders.fifo', 'send', 'a', {
+      messageGroupId: 'g',
+      messageDeduplicationId: 'd1',
+    })
+    const repeat = await call('queue', 'orders.fifo', 'send', 'a', {
+      messageGroupId: 'g',
+      messageDeduplicationId: 'd1',
+    })
+    expect(repeat).toEqual(first)
+    expect(await failure(call('queue', 'orders.fifo', 'send', 'b', { messageDeduplicationId: 'd2' }))).toBe(
+      'MissingParameter: The request must contain the parameter MessageGroupId.',
+    )
+    const [message] = await queues.receive('orders.fifo', { max: 10 })
+    expect(message?.attributes).toMatchObject({ MessageGroupId: 'g', MessageDeduplicationId: 'd1' })
+  })
+
   it('topic.publish fans out, JSON-encoding objects, with subject and attributes', async () => {
     const { queues, call } = await setup()
     const published = await call(
