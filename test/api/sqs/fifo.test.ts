@@ -180,6 +180,21 @@ describe('SQS FIFO queues', () => {
     expect(await failure(sqs.send(new CreateQueueCommand(input)))).toEqual({ name, message })
   })
 
+  it.each([
+    ['orders.fifo', { FifoQueue: 'false' }, 'Unknown Attribute FifoQueue.'],
+    ['jobs', { FifoQueue: 'true' }, 'Unknown Attribute FifoQueue.'],
+    ['jobs', { ContentBasedDeduplication: 'true' }, 'Unknown Attribute ContentBasedDeduplication.'],
+    ['jobs', { DeduplicationScope: 'queue' }, 'Unknown Attribute DeduplicationScope.'],
+  ])('SetQueueAttributes on %s refuses %o: a queue keeps its type', async (queue, Attributes, message) => {
+    const { sqs, url } = await served()
+    expect(
+      await failure(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url(queue), Attributes }))),
+    ).toEqual({
+      name: 'InvalidAttributeName',
+      message,
+    })
+  })
+
   it("a FIFO queue's dead-letter queue must be FIFO, and a standard queue's standard", async () => {
     const { sqs } = await served()
     const policy = (dlq: string) =>
