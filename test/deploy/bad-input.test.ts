@@ -63,6 +63,25 @@ describe('tributary synth refuses what AWS would reject, naming the field', () =
         "mappings[0].queue: queue 'q' has visibilityTimeout 30 s, below function 'f' timeout 60 s: Lambda refuses the mapping",
     },
     {
+      what: 'an SQS mapping of a FIFO queue with a batch over 10',
+      definition: {
+        functions: { f: fn },
+        queues: { 'q.fifo': { fifo: true } },
+        mappings: [{ function: 'f', queue: 'q.fifo', batchSize: 20, maximumBatchingWindowInSeconds: 1 }],
+      },
+      message: "mappings[0].batchSize: queue 'q.fifo' is FIFO: Lambda takes a batchSize of at most 10",
+    },
+    {
+      what: 'an SQS mapping of a FIFO queue with a batching window',
+      definition: {
+        functions: { f: fn },
+        queues: { 'q.fifo': { fifo: true } },
+        mappings: [{ function: 'f', queue: 'q.fifo', maximumBatchingWindowInSeconds: 5 }],
+      },
+      message:
+        "mappings[0].maximumBatchingWindowInSeconds: queue 'q.fifo' is FIFO: Lambda supports no batching window on it",
+    },
+    {
       what: 'two mappings of one stream to one function',
       definition: {
         streams: { s: { shardCount: 1 } },

@@ -6,6 +6,7 @@ import type { SynthFace } from '../../kind/synth.ts'
 import type { FunctionConfig } from '../config.ts'
 import { filterPatterns } from '../mapping-synth.ts'
 import type { SqsMappingSchemaConfig } from './config.ts'
+import { SQS_MAPPING_LIMITS } from './sqs-mapping-config.ts'
 
 const { Duration } = cdk
 const { PolicyStatement } = cdk.aws_iam
@@ -21,7 +22,10 @@ export const SQS_MAPPING_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', '
 export const sqsMappingSynth: SynthFace<SqsMappingSchemaConfig> = {
   localOnly: [],
   synth(ctx, mappings) {
-    const queues = (ctx.definition.queues ?? {}) as Record<string, { visibilityTimeout: number }>
+    const queues = (ctx.definition.queues ?? {}) as Record<
+      string,
+      { visibilityTimeout: number; fifo?: boolean }
+    >
     const functions = (ctx.definition.functions ?? {}) as Record<string, FunctionConfig>
     const seen = new Set<string>()
     for (const { name, config: m, index } of mappings) {
@@ -43,6 +47,17 @@ export const sqsMappingSynth: SynthFace<SqsMappingSchemaConfig> = {
           [index ?? name, 'queue'],
           `raise queues.${m.queue}.visibilityTimeout to at least ${timeout} (AWS suggests 6 times the timeout)`,
         )
+      // Lambda on a FIFO queue: BatchSize up to 10 and no batching window.
+      if (queues[m.queue]?.fifo && m.batchSize > SQS_MAPPING_LIMITS.fifoBatchSize)
+        throw new ConfigProblem(
+          `queue '${m.queue}' is FIFO: Lambda takes a batchSize of at most ${SQS_MAPPING_LIMITS.fifoBatchSize}`,
+          [index ?? name, 'batchSize'],
+        )
+      if (queues[m.queue]?.fifo && m.maximumBatchingWindowInSeconds > 0)
+        throw new ConfigProblem(`queue '${m.queue}' is FIFO: Lambda supports no batching window on it`, [
+          index ?? name,
+          'maximumBatchingWindowInSeconds',
+        ])
       const fn = ctx.get<IFunction>('function', m.function).construct
       const queue = ctx.get<IQueue>('queue', m.queue).construct
       fn.addToRolePolicy(new PolicyStatement({ actions: SQS_MAPPING_ACTIONS, resources: [queue.queueArn] }))
