@@ -361,7 +361,13 @@ export class QueueService {
    */
   redrive(deadLetterQueue: string, options: { destination?: string; limit?: number } = {}) {
     const config = this.#config(deadLetterQueue)
-    if (options.destination !== undefined) this.#config(options.destination)
+    if (options.destination !== undefined && !!this.#config(options.destination).fifo !== !!config.fifo) {
+      // A message's group, deduplication ID and order mean nothing to the other type of queue.
+      throw new QueueError(
+        'InvalidParameterValue',
+        'The destination queue must be the same type of queue (standard or FIFO) as the dead-letter queue.',
+      )
+    }
     const now = this.#clock.now()
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER
     const result = this.#repo.transaction(() => {

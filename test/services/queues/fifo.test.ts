@@ -79,4 +79,31 @@ describe('FIFO queues in the queue service', () => {
     queues.changeVisibility('q.fifo', one!.receiptHandle, 0)
     expect(bodies(await queues.receive('q.fifo', { max: 10 }))).toEqual(['1', '2'])
   })
+
+  it('redrives a FIFO dead-letter queue back to its source, group kept; not into a standard queue', async () => {
+    const { queues, clock } = await openQueues()
+    queues.declareAll({
+      'dlq.fifo': { fifo: true },
+      'q.fifo': {
+        fifo: true,
+        contentBasedDeduplication: true,
+        maxReceiveCount: 1,
+        deadLetterQueue: 'dlq.fifo',
+      },
+      plain: {},
+    })
+    queues.send('q.fifo', 'poison', { messageGroupId: 'g' })
+    await queues.receive('q.fifo')
+    clock.advance(30_000)
+    expect(await queues.receive('q.fifo')).toEqual([])
+    expect(() => queues.redrive('dlq.fifo', { destination: 'plain' })).toThrow(
+      'The destination queue must be the same type of queue (standard or FIFO) as the dead-letter queue.',
+    )
+    expect(queues.redrive('dlq.fifo')).toEqual({ moved: 1, skipped: 0 })
+    const [back] = await queues.receive('q.fifo')
+    expect(back).toMatchObject({
+      body: 'poison',
+      attributes: { MessageGroupId: 'g', ApproximateReceiveCount: '1' },
+    })
+  })
 })
