@@ -123,12 +123,14 @@ export class QueueStore {
       expire: p('DELETE FROM queue_messages WHERE queue = ? AND sent_at <= ?'),
       ready: p(`SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ?
                 ORDER BY visible_at, seq LIMIT ?`),
-      // FIFO: in send order, skipping every group with a message in flight (the group lock) and,
-      // within a group, whatever comes after a message that is still hidden.
-      readyInOrder: p(`SELECT * FROM queue_messages m WHERE m.queue = @queue AND m.visible_at <= @now
-                AND NOT EXISTS (SELECT 1 FROM queue_messages o WHERE o.queue = m.queue
-                  AND o.group_id = m.group_id AND o.visible_at > @now
-                  AND (o.receipt_handle IS NOT NULL OR o.seq < m.seq))
+      // FIFO: in send order, skipping every group with a message in flight (the group lock: its
+      // `before` is -1) and, within a group, whatever comes after a delayed message (`before`).
+      readyInOrder: p(`WITH held AS (
+                  SELECT group_id, min(CASE WHEN receipt_handle IS NULL THEN seq ELSE -1 END) AS before
+                  FROM queue_messages WHERE queue = @queue AND visible_at > @now GROUP BY group_id)
+                SELECT m.* FROM queue_messages m LEFT JOIN held h ON h.group_id = m.group_id
+                WHERE m.queue = @queue AND m.visible_at <= @now
+                  AND (h.group_id IS NULL OR m.seq < h.before)
                 ORDER BY m.seq LIMIT @limit`),
       dedup: p(
         'SELECT message_id, seq, sent_at FROM queue_dedup WHERE queue = ? AND scope = ? AND dedup_id = ?',
