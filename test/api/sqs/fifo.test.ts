@@ -18,7 +18,7 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
 import type { TestPipeline } from '../../../src/testing/test-pipeline.ts'
-import { findBoto3, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
 
 const DEFINITION = {
   name: 'sqs-fifo',
@@ -612,6 +612,48 @@ describe('SQS FIFO queues', () => {
   })
 
   const boto3 = findBoto3()
+  const cli = findAwsCli()
+
+  it('the AWS CLI on the query protocol: create-queue, send-message with a group, receive-message in order', {
+    timeout: 120_000,
+  }, async (ctx) => {
+    if ('missing' in cli) {
+      console.warn(`skipped: ${cli.missing}`)
+      ctx.skip(cli.missing)
+      return
+    }
+    const { p } = await served()
+    const aws = async (...args: string[]) =>
+      JSON.parse(await run(cli.path, ['sqs', ...args, '--endpoint-url', p.endpoint!, '--output', 'json']))
+    const { QueueUrl } = await aws(
+      'create-queue',
+      '--queue-name',
+      'cli.fifo',
+      '--attributes',
+      'FifoQueue=true,ContentBasedDeduplication=true',
+    )
+    const sent = []
+    for (const body of ['one', 'two'])
+      sent.push(
+        await aws('send-message', '--queue-url', QueueUrl, '--message-body', body, '--message-group-id', 'g'),
+      )
+    expect(sent[0].SequenceNumber).toMatch(/^\d{20}$/)
+    const got = await aws(
+      'receive-message',
+      '--queue-url',
+      QueueUrl,
+      '--max-number-of-messages',
+      '10',
+      '--attribute-names',
+      'All',
+    )
+    expect(
+      got.Messages.map((m: Message) => [m.Body, m.Attributes?.MessageGroupId, m.Attributes?.SequenceNumber]),
+    ).toEqual([
+      ['one', 'g', sent[0].SequenceNumber],
+      ['two', 'g', sent[1].SequenceNumber],
+    ])
+  })
 
   it('boto3 on the query protocol: create a FIFO queue, send, batch, deduplicate, receive in order', {
     timeout: 120_000,
