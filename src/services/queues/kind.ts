@@ -1,9 +1,10 @@
-import { defineKind } from '../../kind/kind.ts'
+import { ConfigProblem, defineKind } from '../../kind/kind.ts'
 import { MetricsToken } from '../../monitor/tokens.ts'
 import { StateStoreToken } from '../../storage/state/token.ts'
 import { QueuesToken, TopicsToken } from '../tokens.ts'
 import { createQueueTopicBindings } from '../topics/bindings.ts'
-import { fromPipelineQueue, queueSchema } from './definition.ts'
+import { isFifoName } from './config.ts'
+import { fromPipelineQueue, type QueueDefinition, queueSchema } from './definition.ts'
 import { startQueueDepthMetrics } from './queue-metrics.ts'
 import { QueueService } from './queue-service.ts'
 
@@ -31,6 +32,7 @@ export const queueKind = defineKind({
           },
         ]
       : [],
+  check: (name, q) => checkQueueType(name, q),
   build(ctx, queues) {
     const metrics = ctx.need(MetricsToken)
     const service = new QueueService({
@@ -73,3 +75,24 @@ export const queueKind = defineKind({
     },
   ],
 })
+
+/**
+ * A FIFO queue is one by its name and by `fifo: true`, both or neither (SQS refuses either alone);
+ * only it has the FIFO settings, and its dead-letter queue is of its type.
+ */
+function checkQueueType(name: string, q: QueueDefinition): void {
+  const fifo = q.fifo === true
+  if (fifo !== isFifoName(name))
+    throw new ConfigProblem(
+      fifo ? "a FIFO queue's name must end in .fifo" : 'a queue named .fifo must be declared with fifo: true',
+      ['fifo'],
+    )
+  if (!fifo)
+    for (const key of ['contentBasedDeduplication', 'deduplicationScope', 'fifoThroughputLimit'] as const)
+      if (q[key] !== undefined) throw new ConfigProblem('only a FIFO queue (fifo: true) has it', [key])
+  if (q.deadLetterQueue && isFifoName(q.deadLetterQueue.queue) !== fifo)
+    throw new ConfigProblem('Dead-letter queue must be same type of queue as the source.', [
+      'deadLetterQueue',
+      'queue',
+    ])
+}

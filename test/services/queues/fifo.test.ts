@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { validatePipeline } from '../../../src/pipeline/validate.ts'
 import { QueueService } from '../../../src/services/queues/queue-service.ts'
 import { QUEUE_MIGRATIONS } from '../../../src/services/queues/queue-store.ts'
 import { StateStore } from '../../../src/storage/state/state-store.ts'
@@ -8,6 +9,46 @@ import { tempDir } from '../../helpers/tmp.ts'
 import { openQueues, T0 } from './fixtures.ts'
 
 const bodies = (messages: Array<{ body: string }>) => messages.map((m) => m.body)
+
+describe('FIFO queues in a pipeline definition', () => {
+  it.each([
+    [{ 'a.fifo': {} }, 'queues.a.fifo.fifo: a queue named .fifo must be declared with fifo: true'],
+    [{ a: { fifo: true } }, "queues.a.fifo: a FIFO queue's name must end in .fifo"],
+    [
+      { a: { contentBasedDeduplication: true } },
+      'queues.a.contentBasedDeduplication: only a FIFO queue (fifo: true) has it',
+    ],
+    [
+      { a: { deduplicationScope: 'queue' } },
+      'queues.a.deduplicationScope: only a FIFO queue (fifo: true) has it',
+    ],
+    [
+      { 'a.fifo': { fifo: true, deadLetterQueue: { queue: 'd', maxReceiveCount: 2 } }, d: {} },
+      'queues.a.fifo.deadLetterQueue.queue: Dead-letter queue must be same type of queue as the source.',
+    ],
+    [
+      { a: { deadLetterQueue: { queue: 'd.fifo', maxReceiveCount: 2 } }, 'd.fifo': { fifo: true } },
+      'queues.a.deadLetterQueue.queue: Dead-letter queue must be same type of queue as the source.',
+    ],
+  ])('refuses %o, naming the field', (queues, message) => {
+    expect(() => validatePipeline({ name: 'fifo', queues }, process.cwd())).toThrow(message)
+  })
+
+  it('accepts FIFO queues with a FIFO dead-letter queue', () => {
+    expect(() =>
+      validatePipeline(
+        {
+          name: 'fifo',
+          queues: {
+            'a.fifo': { fifo: true, deadLetterQueue: { queue: 'd.fifo', maxReceiveCount: 2 } },
+            'd.fifo': { fifo: true, contentBasedDeduplication: true },
+          },
+        },
+        process.cwd(),
+      ),
+    ).not.toThrow()
+  })
+})
 
 describe('FIFO queues in the queue service', () => {
   it('upgrades a state store from before FIFO queues: its queues and messages stay, FIFO queues can be made', async () => {
