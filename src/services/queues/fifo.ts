@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { QUEUE_LIMITS, type ResolvedQueueConfig } from './config.ts'
 import { invalidParameter, QueueError } from './errors.ts'
-import type { SendOptions } from './types.ts'
+import type { QueueStore } from './queue-store.ts'
+import { type SendOptions, type SendResult, sequenceNumber } from './types.ts'
 
 /** SQS's reason for a parameter the queue's type does not take (its wording, grammar included). */
 const NOT_FOR_THIS_QUEUE_TYPE = 'The request include parameter that is not valid for this queue type.'
@@ -59,4 +60,32 @@ function checkId(parameter: string, value: string): void {
       `${parameter} can only include alphanumeric and punctuation characters. 1 to ${QUEUE_LIMITS.fifoIdLength} in length.`,
     )
   }
+}
+
+/**
+ * A FIFO send, in one transaction: inserts unless the deduplication ID was seen within the last
+ * 5 minutes, in which case `result` takes the first message's ID and sequence number (SQS answers
+ * a duplicate as a success). Returns whether it inserted.
+ */
+export function insertOnce(
+  repo: QueueStore,
+  ids: { queue: string; scope: string; dedupId: string },
+  result: SendResult,
+  now: number,
+  insert: () => number,
+): boolean {
+  const { queue, scope, dedupId } = ids
+  const since = now - QUEUE_LIMITS.deduplicationWindowMs
+  return repo.transaction(() => {
+    const seen = repo.dedup(queue, scope, dedupId, since)
+    if (seen) {
+      result.messageId = seen.message_id
+      result.sequenceNumber = sequenceNumber(seen.seq)
+      return false
+    }
+    const seq = insert()
+    result.sequenceNumber = sequenceNumber(seq)
+    repo.putDedup(queue, scope, dedupId, { message_id: result.messageId, seq, sent_at: now }, since)
+    return true
+  })
 }

@@ -8,7 +8,7 @@ import { type Clock, systemClock } from '../../util/clock.ts'
 import { InvalidConfigError } from '../../util/invalid-config.ts'
 import { QUEUE_LIMITS, type QueueConfig, type ResolvedQueueConfig, resolveQueueConfig } from './config.ts'
 import { checkRange, invalidParameter, QueueError, queueDoesNotExist } from './errors.ts'
-import { messageIds } from './fifo.ts'
+import { insertOnce, messageIds } from './fifo.ts'
 import { LongPoll } from './long-poll.ts'
 import { md5Hex, md5OfMessageAttributes, messageSize, storedAttributes, validateMessage } from './message.ts'
 import { QueueStore } from './queue-store.ts'
@@ -22,7 +22,6 @@ import {
   type ReceiveOptions,
   type SendOptions,
   type SendResult,
-  sequenceNumber,
   toPeeked,
 } from './types.ts'
 
@@ -190,17 +189,8 @@ export class QueueService {
     const result: SendResult = { messageId: randomUUID(), md5OfBody: md5Hex(body) }
     const md5Attributes = md5OfMessageAttributes(attributes)
     if (md5Attributes) result.md5OfMessageAttributes = md5Attributes
-    const since = now - QUEUE_LIMITS.deduplicationWindowMs
-    const inserted = this.#repo.transaction(() => {
-      if (ids.dedupId !== null) {
-        const seen = this.#repo.dedup(queue, ids.scope, ids.dedupId, since)
-        if (seen) {
-          result.messageId = seen.message_id
-          result.sequenceNumber = sequenceNumber(seen.seq)
-          return false
-        }
-      }
-      const seq = this.#repo.insert({
+    const insert = () =>
+      this.#repo.insert({
         queue,
         message_id: result.messageId,
         body,
@@ -213,19 +203,9 @@ export class QueueService {
         group_id: ids.groupId,
         dedup_id: ids.dedupId,
       })
-      if (ids.dedupId !== null) {
-        result.sequenceNumber = sequenceNumber(seq)
-        this.#repo.putDedup(
-          queue,
-          ids.scope,
-          ids.dedupId,
-          { message_id: result.messageId, seq, sent_at: now },
-          since,
-        )
-      }
-      return true
-    })
-    if (!inserted) return result
+    if (ids.dedupId === null) insert()
+    else if (!insertOnce(this.#repo, { queue, ...ids, dedupId: ids.dedupId }, result, now, insert))
+      return result
     const metrics = this.#metrics.of(queue)
     metrics.record(SQS.NumberOfMessagesSent, 1)
     metrics.record(SQS.SentMessageSize, messageSize(body, attributes))
