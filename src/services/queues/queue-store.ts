@@ -132,6 +132,8 @@ export class QueueStore {
                 WHERE m.queue = @queue AND m.visible_at <= @now
                   AND (h.group_id IS NULL OR m.seq < h.before)
                 ORDER BY m.seq LIMIT @limit`),
+      groupFrom: p(`SELECT * FROM queue_messages WHERE queue = @queue AND group_id = @group AND seq >= @from
+                    ORDER BY seq LIMIT @limit`),
       dedup: p(
         'SELECT message_id, seq, sent_at FROM queue_dedup WHERE queue = ? AND scope = ? AND dedup_id = ?',
       ),
@@ -194,9 +196,33 @@ export class QueueStore {
     })
   }
 
-  /** FIFO's ReceiveMessage candidates: visible, in send order, group lock applied. */
+  /**
+   * FIFO's ReceiveMessage candidates, group lock applied: as SQS does, as many messages of one
+   * group as possible (in send order), then the next group's, groups taken by their first
+   * available message. The first `limit` candidates in send order name the groups (each adds at
+   * least its own candidates among them, so `limit` is always reached when they are there).
+   */
   readyInOrder(queue: string, now: number, limit: number): MessageRow[] {
-    return this.#s.readyInOrder!.all({ queue, now, limit }) as MessageRow[]
+    const firsts = this.#s.readyInOrder!.all({ queue, now, limit }) as MessageRow[]
+    const out: MessageRow[] = []
+    const groups = new Set<string | null>()
+    for (const first of firsts) {
+      if (out.length >= limit) break
+      if (groups.has(first.group_id)) continue
+      groups.add(first.group_id)
+      const rows = this.#s.groupFrom!.all({
+        queue,
+        group: first.group_id,
+        from: first.seq,
+        limit: limit - out.length,
+      }) as MessageRow[]
+      // The group is not locked (it has a candidate): it stops at its first hidden (delayed) message.
+      for (const row of rows) {
+        if (row.visible_at > now) break
+        out.push(row)
+      }
+    }
+    return out
   }
 
   /** Deletes messages sent at or before `cutoff` (retention); returns how many. */

@@ -410,9 +410,11 @@ describe('SQS FIFO queues', () => {
     expect(bodies(await receive(sqs, QueueUrl!)).sort()).toEqual(['a', 'b'])
   })
 
-  it('keeps send order within a group and holds a group back while one of its messages is in flight', async () => {
+  it('receives a group at a time in send order, and holds a group back while any of its messages is in flight', async () => {
     const { p, sqs, url } = await served()
     const QueueUrl = url('events.fifo')
+    const send = (group: string, body: string) =>
+      sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageGroupId: group }))
     for (const [group, body] of [
       ['a', 'a1'],
       ['b', 'b1'],
@@ -420,14 +422,20 @@ describe('SQS FIFO queues', () => {
       ['a', 'a3'],
       ['b', 'b2'],
     ])
-      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageGroupId: group }))
-    const first = await receive(sqs, QueueUrl, 2)
-    expect(bodies(first)).toEqual(['a1', 'b1'])
-    // Both groups are locked now: nothing else comes out, though three messages are visible.
+      await send(group!, body!)
+    // As many messages of one group as possible, then the next group (SQS's FIFO delivery logic).
+    expect(bodies(await receive(sqs, QueueUrl, 2, { VisibilityTimeout: 0 }))).toEqual(['a1', 'a2'])
+    const all = await receive(sqs, QueueUrl, 10)
+    expect(bodies(all)).toEqual(['a1', 'a2', 'a3', 'b1', 'b2'])
+    expect(all[0]!.Attributes?.ApproximateReceiveCount).toBe('2')
+    // a1 deleted, a2 and a3 still in flight: a4 waits, though it is visible.
+    await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: all[0]!.ReceiptHandle }))
+    await send('a', 'a4')
     expect(await receive(sqs, QueueUrl)).toEqual([])
-    await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first[0]!.ReceiptHandle }))
-    expect(bodies(await receive(sqs, QueueUrl, 10, { VisibilityTimeout: 60 }))).toEqual(['a2', 'a3'])
-    // b1 was never deleted: when its visibility timeout passes it comes back before b2.
+    for (const m of all.slice(1, 3))
+      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }))
+    expect(bodies(await receive(sqs, QueueUrl, 10, { VisibilityTimeout: 60 }))).toEqual(['a4'])
+    // b1 and b2 were never deleted: when their visibility timeout passes they come back, in order.
     await p.advance(31_000)
     const again = await receive(sqs, QueueUrl)
     expect(bodies(again)).toEqual(['b1', 'b2'])
@@ -488,7 +496,7 @@ describe('SQS FIFO queues', () => {
     const seq = (id: string) => BigInt(ok[id]!.SequenceNumber ?? -1)
     expect(seq('a1') < seq('b1') && seq('b1') < seq('a2')).toBe(true)
     expect(ok.dup!.MessageId).toBe(ok.b1!.MessageId)
-    expect(bodies(await receive(sqs, QueueUrl))).toEqual(['a1', 'b1', 'a2'])
+    expect(bodies(await receive(sqs, QueueUrl))).toEqual(['a1', 'a2', 'b1'])
   })
 
   it('keeps deduplication IDs, sequence numbers and order across a restart', async () => {
