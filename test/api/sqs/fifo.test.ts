@@ -18,7 +18,7 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
 import type { TestPipeline } from '../../../src/testing/test-pipeline.ts'
-import { findAwsCli, findBoto3, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
 
 const DEFINITION = {
   name: 'sqs-fifo',
@@ -625,11 +625,7 @@ describe('SQS FIFO queues', () => {
   it('the AWS CLI on the query protocol: create-queue, send-message with a group, receive-message in order', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in cli) {
-      console.warn(`skipped: ${cli.missing}`)
-      ctx.skip(cli.missing)
-      return
-    }
+    requireClient(cli, ctx)
     const { p } = await served()
     const aws = async (...args: string[]) =>
       JSON.parse(await run(cli.path, ['sqs', ...args, '--endpoint-url', p.endpoint!, '--output', 'json']))
@@ -666,11 +662,7 @@ describe('SQS FIFO queues', () => {
   it('boto3 on the query protocol: create a FIFO queue, send, batch, deduplicate, receive in order', {
     timeout: 120_000,
   }, async (ctx) => {
-    if ('missing' in boto3) {
-      console.warn(`skipped: ${boto3.missing}`)
-      ctx.skip(boto3.missing)
-      return
-    }
+    requireClient(boto3, ctx)
     const { p } = await served()
     const script = `
 import json, sys
