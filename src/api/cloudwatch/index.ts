@@ -6,6 +6,7 @@ import { deleteAlarms, disableAlarmActions, enableAlarmActions } from './delete-
 import { getMetricData, getMetricStatistics, listMetrics, putMetricData } from './metrics.ts'
 import { putMetricAlarm } from './put-metric-alarm.ts'
 import { CLOUDWATCH_ERRORS, type CloudWatchOperation } from './shared.ts'
+import { listTagsForResource, tagResource, untagResource } from './tags.ts'
 
 /** CloudWatch's X-Amz-Target prefix for its JSON 1.0 protocol (current SDKs). */
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801'
@@ -44,6 +45,9 @@ const OPERATIONS: readonly CloudWatchOperation[] = [
   deleteAlarms,
   enableAlarmActions,
   disableAlarmActions,
+  tagResource,
+  untagResource,
+  listTagsForResource,
 ]
 
 /** CloudWatch's operations by name (the X-Amz-Target suffix). */

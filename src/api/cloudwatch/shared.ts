@@ -14,6 +14,9 @@ export const CLOUDWATCH_ERRORS: Readonly<Record<string, readonly [shape: string,
   InvalidParameterCombination: ['InvalidParameterCombinationException', 400],
   MissingParameter: ['MissingRequiredParameterException', 400],
   ResourceNotFound: ['ResourceNotFound', 404],
+  /** The tagging operations' (their own shape and code). */
+  ResourceNotFoundException: ['ResourceNotFoundException', 404],
+  LimitExceededException: ['LimitExceededException', 400],
   InvalidNextToken: ['InvalidNextToken', 400],
   /** GetMetricData's (and PutMetricAlarm's) checks: no modelled shape, the code is the type. */
   ValidationError: ['ValidationError', 400],

@@ -1,3 +1,4 @@
+import { ResourceTags } from '../../storage/state/resource-tags.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import { type Clock, systemClock, type TimerHandle } from '../../util/clock.ts'
 import { type Logger, silentLogger } from '../../util/logger.ts'
@@ -71,6 +72,17 @@ export class DeclaredAlarmError extends Error {
   }
 }
 
+/** TagResource / ListTagsForResource naming an alarm the evaluator does not have. */
+export class UnknownAlarmError extends Error {
+  override readonly name = 'UnknownAlarmError'
+  constructor(readonly alarm: string) {
+    super(`alarm '${alarm}' does not exist`)
+  }
+}
+
+/** Where an alarm's tags are kept in the shared resource-tags table. */
+const tagKey = (alarm: string) => `cloudwatch:alarm/${alarm}`
+
 /**
  * Evaluates every alarm just after each of its periods ends, on the injected clock, with
  * CloudWatch's M-out-of-N and missing-data rules; persists state and history, and reports each
@@ -89,6 +101,7 @@ export class AlarmEvaluator {
   readonly #delayMs: number
   /** The names the pipeline definition declares (the rest came through PutMetricAlarm). */
   readonly #declared = new Set<string>()
+  readonly #tags: ResourceTags
   #timer: TimerHandle | undefined
   #started = false
 
@@ -98,6 +111,7 @@ export class AlarmEvaluator {
     this.#logger = options.logger ?? silentLogger
     this.#delayMs = options.delayMs ?? 1000
     this.#store = new AlarmStore(options.state)
+    this.#tags = new ResourceTags(options.state)
     const now = this.#clock.now()
     for (const alarm of options.alarms) {
       this.#store.configure(alarm.name, configOf(alarm), now, 'definition')
@@ -139,7 +153,19 @@ export class AlarmEvaluator {
   put(alarm: AlarmDefinition, actionsEnabled = true): AlarmStatus {
     if (this.#declared.has(alarm.name)) throw new DeclaredAlarmError(alarm.name)
     const now = this.#clock.now()
-    const status = this.#store.configure(alarm.name, configOf(alarm), now, 'api', actionsEnabled)
+    // Tags are taken when the alarm is created; CloudWatch ignores them on an update.
+    const created = !this.#alarms.has(alarm.name)
+    const status = this.#o.state.transaction(() => {
+      const configured = this.#store.configure(alarm.name, configOf(alarm), now, 'api', actionsEnabled)
+      if (created) {
+        this.#tags.removeAll(tagKey(alarm.name))
+        this.#tags.put(
+          tagKey(alarm.name),
+          Object.fromEntries((alarm.tags ?? []).map((t) => [t.key, t.value])),
+        )
+      }
+      return configured
+    })
     this.#compile(alarm, now)
     this.#reschedule()
     return status
@@ -154,9 +180,30 @@ export class AlarmEvaluator {
     const declared = names.find((n) => this.#declared.has(n))
     if (declared !== undefined) throw new DeclaredAlarmError(declared)
     const known = names.filter((n) => this.#alarms.has(n))
-    this.#store.delete(known, this.#clock.now())
+    this.#o.state.transaction(() => {
+      this.#store.delete(known, this.#clock.now())
+      for (const name of known) this.#tags.removeAll(tagKey(name))
+    })
     for (const name of known) this.#alarms.delete(name)
     this.#reschedule()
+  }
+
+  /** ListTagsForResource: the alarm's tags by key (declared alarms take tags too). */
+  tags(name: string): Record<string, string> {
+    if (!this.#alarms.has(name)) throw new UnknownAlarmError(name)
+    return this.#tags.get(tagKey(name))
+  }
+
+  /** TagResource: adds or overwrites tags, committed before it returns. */
+  tag(name: string, tags: Readonly<Record<string, string>>): void {
+    if (!this.#alarms.has(name)) throw new UnknownAlarmError(name)
+    this.#tags.put(tagKey(name), tags)
+  }
+
+  /** UntagResource: removes tags by key; keys the alarm lacks are ignored. */
+  untag(name: string, keys: readonly string[]): void {
+    if (!this.#alarms.has(name)) throw new UnknownAlarmError(name)
+    this.#tags.remove(tagKey(name), keys)
   }
 
   /** EnableAlarmActions / DisableAlarmActions; names the evaluator does not have are skipped. */
