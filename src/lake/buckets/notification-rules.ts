@@ -139,14 +139,17 @@ export function checkRules(
           'Configurations overlap. Configurations on the same bucket cannot share a common event type.',
           { ArgumentName: 'Event', ArgumentValue: 'null' },
         )
-  const missing = out.filter((r) => !options.exists(r.target))
-  if (missing.length > 0) {
+  // S3 sends to standard queues only: a FIFO queue is refused as a destination, like a missing one.
+  const fifo = (r: NotificationRule) => 'queue' in r.target && r.target.queue.endsWith('.fifo')
+  const invalid = out.filter((r) => fifo(r) || !options.exists(r.target))
+  if (invalid.length > 0) {
     const fields: Record<string, string> = {}
-    missing.forEach((r, i) => {
+    invalid.forEach((r, i) => {
       const what = 'function' in r.target ? 'function' : 'queue' in r.target ? 'queue' : 'topic'
       fields[`ArgumentName${i + 1}`] = options.arnOf(r.target)
-      fields[`ArgumentValue${i + 1}`] =
-        what === 'function'
+      fields[`ArgumentValue${i + 1}`] = fifo(r)
+        ? 'FIFO queues are not allowed as event notification destinations'
+        : what === 'function'
           ? `Not authorized to invoke function [${options.arnOf(r.target)}]`
           : `The destination ${what} does not exist`
     })

@@ -82,6 +82,19 @@ describe('notification rules', () => {
         ArgumentValue1: 'The destination queue does not exist',
       },
     })
+    // S3 sends to standard queues only: a FIFO queue that exists is refused all the same.
+    expect(
+      refusal([{ ...rule(['s3:ObjectCreated:*']), target: { queue: 'orders.fifo' } }], {
+        arnOf: () => 'arn:aws:sqs:us-east-1:000000000000:orders.fifo',
+      }),
+    ).toEqual({
+      name: 'InvalidArgument',
+      message: 'Unable to validate the following destination configurations',
+      fields: {
+        ArgumentName1: 'arn:aws:sqs:us-east-1:000000000000:orders.fifo',
+        ArgumentValue1: 'FIFO queues are not allowed as event notification destinations',
+      },
+    })
   })
 
   it.each([
