@@ -30,6 +30,7 @@ import {
   writePrecondition,
 } from './object-reads.ts'
 import { checksumHeaders, checksumsToStore, readPayload } from './payload.ts'
+import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './tagging.ts'
 import { noSuchKey, notImplemented, S3Error, unescapeXml, type XmlNode, xmlDocument } from './xml.ts'
 
 type Handler = (call: S3Call, ctx: S3Context) => Promise<AwsResponse>
@@ -101,6 +102,12 @@ export function operationFor(call: S3Call): Handler {
     if (query.has('notification')) {
       if (method === 'GET') return getBucketNotification
       if (method === 'PUT') return putBucketNotification
+      return methodNotAllowed
+    }
+    if (query.has('tagging')) {
+      if (method === 'GET') return getBucketTagging
+      if (method === 'PUT') return putBucketTagging
+      if (method === 'DELETE') return deleteBucketTagging
       return methodNotAllowed
     }
     // Buckets are never versioned: their versioning is unset, their objects each one version.

@@ -72,6 +72,7 @@ const STATUS: Record<string, number> = {
   MetadataTooLarge: 400,
   MethodNotAllowed: 405,
   NoSuchBucket: 404,
+  NoSuchTagSet: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,
   NotImplemented: 501,

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3'
+import { ResourceTags } from '../../storage/state/resource-tags.ts'
 import type { StateStore } from '../../storage/state/state-store.ts'
 import type { BucketStore } from './bucket-store.ts'
 import { BucketError, noSuchBucket } from './errors.ts'
@@ -40,6 +41,8 @@ export class BucketRegistry {
     ])
   }
 
+  readonly #tags: ResourceTags
+
   constructor(
     state: StateStore,
     store: BucketStore,
@@ -49,6 +52,7 @@ export class BucketRegistry {
     notifications?: BucketNotifications,
   ) {
     this.#notifications = notifications
+    this.#tags = new ResourceTags(state)
     BucketRegistry.#schema(state)
     this.#store = store
     this.#declared = declared
@@ -57,6 +61,19 @@ export class BucketRegistry {
     this.#now = now
     this.#insert = state.db.prepare('INSERT OR IGNORE INTO api_buckets (name, created_at) VALUES (?, ?)')
     this.#delete = state.db.prepare('DELETE FROM api_buckets WHERE name = ?')
+  }
+
+  /** The bucket's tags (PutBucketTagging), by key; undefined when it has none (S3's NoSuchTagSet). */
+  tags(name: string): Record<string, string> | undefined {
+    if (!this.#store.has(name)) throw noSuchBucket(name)
+    const tags = this.#tags.get(tagKey(name))
+    return Object.keys(tags).length === 0 ? undefined : tags
+  }
+
+  /** PutBucketTagging: replaces the bucket's tags (an empty set removes them), committed. */
+  setTags(name: string, tags: Readonly<Record<string, string>>): void {
+    if (!this.#store.has(name)) throw noSuchBucket(name)
+    this.#tags.replace(tagKey(name), tags)
   }
 
   /** Every bucket, declared and created, with its creation time when known. */
@@ -95,5 +112,9 @@ export class BucketRegistry {
     this.#delete.run(name)
     this.#created.delete(name)
     this.#notifications?.forget(name)
+    this.#tags.removeAll(tagKey(name))
   }
 }
+
+/** Where a bucket's tags are kept in the shared resource-tags table. */
+const tagKey = (bucket: string) => `s3:bucket/${bucket}`

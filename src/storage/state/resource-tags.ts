@@ -39,6 +39,14 @@ export class ResourceTags {
     })
   }
 
+  /** Replaces every tag of the resource with `tags` (S3's PutBucketTagging), in one transaction. */
+  replace(resource: string, tags: Readonly<Record<string, string>>): void {
+    this.#store.transaction(() => {
+      this.#s.removeAll.run(resource)
+      for (const [key, value] of Object.entries(tags)) this.#s.put.run(resource, key, value)
+    })
+  }
+
   /** Removes the named tags (keys it doesn't have are ignored, as AWS does). */
   remove(resource: string, keys: Iterable<string>): void {
     this.#store.transaction(() => {
