@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import {
   CloudWatchLogsClient,
   CreateLogStreamCommand,
@@ -7,7 +6,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
-import { awsEnv, findAwsCli, findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, findBoto3, requireClient, run } from '../../helpers/real-clients.ts'
+import { followLogs } from './tail.ts'
 
 const dir = new URL('./fixture/', import.meta.url).pathname
 const DEFINITION = { name: 'logs-clients', functions: { chatty: { handler: 'chatty.handler' } } }
@@ -96,38 +96,12 @@ print(json.dumps({
         }),
       )
     await put('first line')
-    const child = spawn(
-      cli.path,
-      ['logs', 'tail', group, '--follow', '--since', '1d', '--endpoint-url', p.endpoint!],
-      // Python writes to a pipe in blocks: unbuffered, each event shows as it is printed.
-      { env: { ...awsEnv(), PYTHONUNBUFFERED: '1' } },
-    )
-    onTestFinished(() => {
-      child.kill()
-    })
-    let out = ''
-    let err = ''
-    const waiters: Array<() => void> = []
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk
-      for (const w of waiters.splice(0)) w()
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk
-    })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-    const seen = async (text: string) => {
-      while (!out.includes(text)) {
-        const more = new Promise<void>((resolve) => waiters.push(resolve))
-        const code = await Promise.race([more.then(() => undefined), exited])
-        if (code !== undefined) throw new Error(`aws logs tail exited (${code}): ${err}`)
-      }
-    }
+    const { seen, out: printed } = followLogs(cli.path, group, p.endpoint!)
     await seen('first line')
     // Written while it follows: its next FilterLogEvents poll finds it.
     await put('second line')
     await seen('second line')
-    expect(out).toMatch(/ web first line/)
-    expect(out.match(/first line/g)).toHaveLength(1)
+    expect(printed()).toMatch(/ web first line/)
+    expect(printed().match(/first line/g)).toHaveLength(1)
   })
 })

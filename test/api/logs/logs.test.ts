@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import {
   CloudWatchLogsClient,
   DescribeLogGroupsCommand,
@@ -8,7 +7,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
-import { awsEnv, findAwsCli, requireClient, run } from '../../helpers/real-clients.ts'
+import { findAwsCli, requireClient, run } from '../../helpers/real-clients.ts'
+import { followLogs } from './tail.ts'
 
 const dir = new URL('./fixture/', import.meta.url).pathname
 const GROUP = '/aws/lambda/chatty'
@@ -195,39 +195,13 @@ describe('CloudWatch Logs: `aws logs tail --follow`', () => {
     const cli = findAwsCli()
     requireClient(cli, ctx)
     const { p } = await logged(1)
-    const child = spawn(
-      cli.path,
-      ['logs', 'tail', GROUP, '--follow', '--since', '1d', '--endpoint-url', p.endpoint!],
-      // Python writes to a pipe in blocks: unbuffered, each event shows as it is printed.
-      { env: { ...awsEnv(), PYTHONUNBUFFERED: '1' } },
-    )
-    onTestFinished(() => {
-      child.kill()
-    })
-    let out = ''
-    let err = ''
-    const waiters: Array<() => void> = []
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk
-      for (const w of waiters.splice(0)) w()
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk
-    })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-    const seen = async (text: string) => {
-      while (!out.includes(text)) {
-        const more = new Promise<void>((resolve) => waiters.push(resolve))
-        const code = await Promise.race([more.then(() => undefined), exited])
-        if (code !== undefined) throw new Error(`aws logs tail exited (${code}): ${err}`)
-      }
-    }
+    const { seen, out: printed } = followLogs(cli.path, GROUP, p.endpoint!)
     await seen('processing order 1')
     // Run while it follows: it polls FilterLogEvents and prints what is new.
     expect((await p.runtime.pool.invoke('chatty', { n: 2 })).kind).toBe('ok')
     await seen('order 2 is even')
     await seen('done with 2')
-    expect(out.match(/processing order 1/g)).toHaveLength(1)
+    expect(printed().match(/processing order 1/g)).toHaveLength(1)
   })
 })
 

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
+import { failure } from '../../helpers/aws-error.ts'
 
 const dir = new URL('./fixture/', import.meta.url).pathname
 const DEFINITION = { name: 'logs-tags', functions: { chatty: { handler: 'chatty.handler' } } }
@@ -28,15 +29,6 @@ async function served(dataDir?: string) {
   })
   onTestFinished(() => logs.destroy())
   return { p, logs }
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { name: string; message: string; $metadata: { httpStatusCode: number } } | undefined
-  if (!error) throw new Error('expected the call to fail')
-  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode }
 }
 
 describe('CloudWatch Logs: log group tags', () => {

@@ -19,6 +19,7 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { StateStoreToken } from '../../../src/storage/state/token.ts'
 import { type ManualClock, startPipeline, type TestPipeline } from '../../../src/testing/index.ts'
+import { failure } from '../../helpers/aws-error.ts'
 
 const dir = new URL('./fixture/', import.meta.url).pathname
 const DEFINITION = { name: 'logs-writes', functions: { chatty: { handler: 'chatty.handler' } } }
@@ -38,16 +39,6 @@ function client(p: TestPipeline): CloudWatchLogsClient {
   })
   onTestFinished(() => logs.destroy())
   return logs
-}
-
-/** The error a call fails with, as the SDK reports it. */
-async function failure(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { name: string; message: string; $metadata: { httpStatusCode: number } } | undefined
-  if (!error) throw new Error('expected the call to fail')
-  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode }
 }
 
 /** A group with one stream, made through the API. */

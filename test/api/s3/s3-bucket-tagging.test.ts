@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startPipeline } from '../../../src/testing/index.ts'
+import { failure } from '../../helpers/aws-error.ts'
 
 async function served(dataDir?: string) {
   const p = await startPipeline({ name: 's3-tagging', buckets: { lake: {} } }, { serve: true, dataDir })
@@ -19,15 +20,6 @@ async function served(dataDir?: string) {
   })
   onTestFinished(() => s3.destroy())
   return { p, s3 }
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { name: string; message: string; $metadata: { httpStatusCode: number } } | undefined
-  if (!error) throw new Error('expected the call to fail')
-  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode }
 }
 
 describe('S3 bucket tagging', () => {

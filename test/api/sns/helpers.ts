@@ -1,6 +1,9 @@
 import { SNSClient } from '@aws-sdk/client-sns'
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { onTestFinished } from 'vitest'
+
+export { failure } from '../../helpers/aws-error.ts'
+
 import type { TestPipeline } from '../../../src/testing/index.ts'
 
 export const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }
@@ -14,16 +17,6 @@ export function clients(p: TestPipeline) {
     sqs.destroy()
   })
   return { sns, sqs }
-}
-
-/** The error a call fails with: its name, message and HTTP status. */
-export async function failure(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { name: string; message: string; $metadata: { httpStatusCode: number } } | undefined
-  if (!error) throw new Error('expected the call to fail')
-  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode }
 }
 
 /** Every message waiting in a queue, with its message attributes, read and deleted through SQS. */
