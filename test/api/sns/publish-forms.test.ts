@@ -7,6 +7,7 @@ import {
   PublishBatchCommand,
   type PublishBatchRequestEntry,
   PublishCommand,
+  type SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -21,18 +22,22 @@ const definition = {
 const TopicArn = 'arn:aws:sns:us-east-1:000000000000:alerts'
 const queueArn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`
 
+/** Subscribes the `raw` queue to the topic with raw message delivery. */
+const subscribeRaw = (sns: SNSClient) =>
+  sns.send(
+    new SubscribeCommand({
+      TopicArn,
+      Protocol: 'sqs',
+      Endpoint: queueArn('raw'),
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  )
+
 describe('SNS Binary message attributes', () => {
   it('carry bytes in base64 in the envelope, as BinaryValue with raw delivery, and are not compared by filter policies', async () => {
     const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
     const { sns, sqs } = clients(p)
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'sqs',
-        Endpoint: queueArn('raw'),
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    )
+    await subscribeRaw(sns)
     // A policy on a Binary attribute: SNS compares String, String.Array and Number attributes only.
     await sns.send(
       new SubscribeCommand({
@@ -167,14 +172,7 @@ describe('SNS MessageStructure json', () => {
   it("gives each protocol its own message (an sqs subscription reads 'sqs', else 'default') and refuses a malformed structure", async () => {
     const p = await startPipeline(definition, { serve: true, teardown: onTestFinished })
     const { sns, sqs } = clients(p)
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'sqs',
-        Endpoint: queueArn('raw'),
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    )
+    await subscribeRaw(sns)
     const structured = (messages: Record<string, unknown>) =>
       sns.send(new PublishCommand({ TopicArn, MessageStructure: 'json', Message: JSON.stringify(messages) }))
     await structured({ default: 'for everyone', sqs: 'for queues', email: 'for people' })
