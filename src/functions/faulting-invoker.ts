@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FunctionLog, InvokeOptions, InvokeOutcome, Invoker } from '../contracts/functions.ts'
 import type { FaultInjector } from '../faults/injector.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
+import { logStreamName } from './workers/environment.ts'
 import type { InvocationEvent } from './workers/function-worker.ts'
 
 /**
@@ -102,8 +103,7 @@ class InvocationLog {
     readonly requestId: string,
     readonly clock: Clock,
   ) {
-    const day = new Date(clock.now()).toISOString().slice(0, 10).replaceAll('-', '/')
-    this.#logStreamName = `${day}/[$LATEST]${randomUUID().replaceAll('-', '')}`
+    this.#logStreamName = logStreamName(clock.now())
   }
 
   start(): void {

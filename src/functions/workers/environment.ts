@@ -23,9 +23,9 @@ export function handlerString(spec: FunctionSpec, root = process.cwd()): string 
   return `${module.slice(0, module.length - extname(module).length)}.${spec.exportName}`
 }
 
-/** A fresh log stream name per execution environment, in Lambda's format. */
-function logStreamName(): string {
-  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/')
+/** A fresh log stream name per execution environment, in Lambda's format (dated `now`). */
+export function logStreamName(now = Date.now()): string {
+  const day = new Date(now).toISOString().slice(0, 10).replaceAll('-', '/')
   return `${day}/[$LATEST]${randomBytes(16).toString('hex')}`
 }
 
