@@ -53,25 +53,29 @@ function sns<T>(f: () => T): T {
   }
 }
 
-/** The topic an ARN names (`arn:aws:sns:<region>:<account>:<name>`). */
+/** The topic name an ARN carries (`arn:aws:sns:<region>:<account>:<name>`), if it is a topic's ARN. */
+function topicNameOf(arn: string): string | undefined {
+  return /^arn:aws[\w-]*:sns:[^:]*:[^:]*:([A-Za-z0-9_-]{1,256})$/.exec(arn)?.[1]
+}
+
+/** The topic an ARN names. */
 function topicOf(service: TopicService, arn: string, parameter = 'TopicArn'): string {
-  const match = /^arn:aws[\w-]*:sns:[^:]*:[^:]*:([A-Za-z0-9_-]{1,256})$/.exec(arn)
-  if (!match)
+  const name = topicNameOf(arn)
+  if (name === undefined)
     throw new AwsError(
       'InvalidParameter',
       `Invalid parameter: ${parameter} Reason: An ARN must have 6 elements`,
     )
-  const name = match[1]!
   if (!service.has(name)) throw new AwsError('NotFound', 'Topic does not exist', 404)
   return name
 }
 
 /** The topic a tagging call's `ResourceArn` names (a topic that does not exist: ResourceNotFound). */
 function taggedTopic(service: TopicService, arn: string): string {
-  const match = /^arn:aws[\w-]*:sns:[^:]*:[^:]*:([A-Za-z0-9_-]{1,256})$/.exec(arn)
-  if (!match || !service.has(match[1]!))
+  const name = topicNameOf(arn)
+  if (name === undefined || !service.has(name))
     throw new AwsError('ResourceNotFound', 'Resource does not exist', 404)
-  return match[1]!
+  return name
 }
 
 /** `Tags.member.N.Key` / `.Value` as a map (a key given twice: the last value). */
@@ -187,10 +191,10 @@ const ACTIONS: QueryAction[] = [
   action('DeleteTopic', (params, ctx) => {
     const service = topics(ctx)
     const arn = params.required('TopicArn')
-    const match = /^arn:aws[\w-]*:sns:[^:]*:[^:]*:([A-Za-z0-9_-]{1,256})$/.exec(arn)
-    if (!match) throw new AwsError('InvalidParameter', 'Invalid parameter: TopicArn')
+    const name = topicNameOf(arn)
+    if (name === undefined) throw new AwsError('InvalidParameter', 'Invalid parameter: TopicArn')
     // Deleting a topic that does not exist succeeds, as on SNS.
-    service.deleteTopic(match[1]!)
+    service.deleteTopic(name)
     return undefined
   }),
   action('TagResource', (params, ctx) => {
